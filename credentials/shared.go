@@ -1,0 +1,283 @@
+package credentials
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+)
+
+// FileKind says which of the two shared files a [SharedFile] is; they name
+// their sections differently.
+type FileKind int
+
+const (
+	// CredentialsFile is ~/.aws/credentials: sections are [name].
+	CredentialsFile FileKind = iota
+	// ConfigFile is ~/.aws/config: sections are [profile name], except
+	// [default].
+	ConfigFile
+)
+
+func (k FileKind) String() string {
+	if k == ConfigFile {
+		return "config file"
+	}
+	return "credentials file"
+}
+
+// SharedFile is ~/.aws/credentials or ~/.aws/config open for editing.
+//
+// Edits change only the lines they touch: comments, blank lines, the order
+// of sections and keys, unknown settings (sso_session, role_arn, nested
+// "s3 =" blocks) and values containing # or ; are written back as they were
+// read, and a file saved without changes is not rewritten at all.
+//
+// A SharedFile is safe for concurrent use by goroutines. Between processes,
+// [SharedFile.Save] detects a file changed by someone else since it was read
+// and refuses to overwrite it.
+type SharedFile struct {
+	mu      sync.Mutex
+	path    string
+	kind    FileKind
+	doc     *iniDoc
+	orig    []byte
+	existed bool
+}
+
+// OpenSharedCredentials opens the shared credentials file: the path in
+// AWS_SHARED_CREDENTIALS_FILE, or ~/.aws/credentials.
+func OpenSharedCredentials() (*SharedFile, error) {
+	path := os.Getenv("AWS_SHARED_CREDENTIALS_FILE")
+	if path == "" {
+		path = config.DefaultSharedCredentialsFilename()
+	}
+	return OpenSharedFile(path, CredentialsFile)
+}
+
+// OpenSharedConfig opens the shared config file: the path in AWS_CONFIG_FILE,
+// or ~/.aws/config.
+func OpenSharedConfig() (*SharedFile, error) {
+	path := os.Getenv("AWS_CONFIG_FILE")
+	if path == "" {
+		path = config.DefaultSharedConfigFilename()
+	}
+	return OpenSharedFile(path, ConfigFile)
+}
+
+// OpenSharedFile reads the file at path as the given kind. A file that does
+// not exist yet opens empty and is created by Save. A credentials file that
+// its group or others can read is refused with [ErrInsecurePermissions].
+func OpenSharedFile(path string, kind FileKind) (*SharedFile, error) {
+	f := &SharedFile{path: path, kind: kind}
+	data, err := readFile(path, kind == CredentialsFile)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, err
+	default:
+		f.existed = true
+	}
+	f.orig = data
+	f.doc = parseINI(data)
+	return f, nil
+}
+
+// Path returns the file's path as it was opened.
+func (f *SharedFile) Path() string { return f.path }
+
+// Kind returns whether this is a credentials or a config file.
+func (f *SharedFile) Kind() FileKind { return f.kind }
+
+// Bytes returns the file as Save would write it.
+func (f *SharedFile) Bytes() []byte {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.doc.bytes()
+}
+
+// header is the section name profile name has in this kind of file.
+func (f *SharedFile) header(name string) string {
+	if f.kind == ConfigFile && name != "default" {
+		return "profile " + name
+	}
+	return name
+}
+
+// match finds profile name's sections. In a config file [default] and
+// [profile default] are both the default profile, and the words of a
+// header may be separated by any white space.
+func (f *SharedFile) match(name string) func(string) bool {
+	if f.kind == CredentialsFile {
+		return matchExact(name)
+	}
+	return func(s string) bool { n, ok := configProfile(s); return ok && n == name }
+}
+
+// configProfile returns the profile a config-file section header names.
+// As in botocore, the name is all that follows the word "profile", so it
+// may itself hold spaces.
+func configProfile(section string) (string, bool) {
+	if section == "default" {
+		return section, true
+	}
+	word, rest, ok := strings.Cut(section, " ")
+	if !ok {
+		word, rest, ok = strings.Cut(section, "\t")
+	}
+	rest = strings.TrimSpace(rest)
+	if ok && word == "profile" && rest != "" {
+		return rest, true
+	}
+	return "", false
+}
+
+// Profiles lists the profiles in the file in the order they first appear.
+// In a config file, sections that are not profiles ([sso-session x],
+// [services x]) are left out.
+func (f *SharedFile) Profiles() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var names []string
+	seen := map[string]bool{}
+	for _, l := range f.doc.lines {
+		if l.kind != lineSection {
+			continue
+		}
+		name := l.section
+		if f.kind == ConfigFile {
+			var ok bool
+			if name, ok = configProfile(l.section); !ok {
+				continue
+			}
+		}
+		if !seen[name] {
+			seen[name] = true
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// Get returns what the file says of profile name: credentials, expiry and
+// region, each empty when the file does not set it. It fails with
+// [ErrProfileNotFound] when the file has no such profile.
+func (f *SharedFile) Get(name string) (Profile, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m := f.match(name)
+	if len(f.doc.sections(m)) == 0 {
+		return Profile{}, fmt.Errorf("%w: %q is not in %s", ErrProfileNotFound, name, f.path)
+	}
+	return readProfile(f.doc, m, name)
+}
+
+// Value returns one setting of profile name, and whether it is set.
+func (f *SharedFile) Value(name, key string) (string, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.doc.value(f.match(name), strings.ToLower(key))
+}
+
+// Set writes the parts of p that belong in this kind of file, adding the
+// profile when it is new. In a credentials file these are the access key
+// ID, secret, session token and expiry (a profile without a token or expiry
+// loses any it had); in a config file, the region, when p has one. Nothing
+// is written to disk until Save.
+func (f *SharedFile) Set(p Profile) error {
+	if err := checkSectionName(p.Name); err != nil {
+		return err
+	}
+	if err := checkRegion(p.Region); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, h := f.match(p.Name), f.header(p.Name)
+	if f.kind == CredentialsFile {
+		if err := p.checkCredentials(); err != nil {
+			return err
+		}
+		setCredentials(f.doc, m, h, p)
+		return nil
+	}
+	if p.Region != "" {
+		f.doc.set(m, h, keyRegion, p.Region)
+	} else {
+		f.doc.ensure(m, h)
+	}
+	return nil
+}
+
+// SetKey sets one setting of profile name, such as "output" in a config
+// file, adding the profile when it is new.
+func (f *SharedFile) SetKey(name, key, value string) error {
+	if err := checkSectionName(name); err != nil {
+		return err
+	}
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	if err := checkValue(key, value); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.doc.set(f.match(name), f.header(name), strings.ToLower(key), value)
+	return nil
+}
+
+// RemoveKey removes one setting of profile name and reports whether it was
+// set.
+func (f *SharedFile) RemoveKey(name, key string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.doc.unset(f.match(name), strings.ToLower(key))
+}
+
+// Remove deletes profile name's sections and reports whether there were
+// any. Comments that follow the section's last setting are kept, since they
+// usually belong to what comes next.
+func (f *SharedFile) Remove(name string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.doc.remove(f.match(name))
+}
+
+// Save writes the edits back: atomically, with mode 0600, following a
+// symbolic link to the file it names, and under the same lock as other
+// writers in this package. If the file changed on disk since it was read,
+// Save writes nothing and returns [ErrModifiedSinceRead]. With no edits it
+// writes nothing at all.
+func (f *SharedFile) Save() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	target, err := resolve(f.path)
+	if err != nil {
+		return err
+	}
+	return withLock(target, func() error {
+		cur, err := os.ReadFile(target)
+		exists := err == nil
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("credentials: %w", err)
+		}
+		if exists != f.existed || !bytes.Equal(cur, f.orig) {
+			return fmt.Errorf("%w: %s; read it again and redo the change", ErrModifiedSinceRead, f.path)
+		}
+		data := f.doc.bytes()
+		if exists && bytes.Equal(data, f.orig) {
+			return nil
+		}
+		if err := writeAtomic(target, data); err != nil {
+			return err
+		}
+		f.orig, f.existed = data, true
+		return nil
+	})
+}
