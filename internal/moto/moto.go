@@ -1,0 +1,157 @@
+// Package moto runs moto_server, a third-party AWS emulator, for integration
+// tests.
+//
+// A test binary starts at most one server, on a free loopback port, the first
+// time a test asks for it, and stops it when the tests end:
+//
+//	func TestMain(m *testing.M) { os.Exit(moto.Run(m)) }
+//
+//	func TestSomething(t *testing.T) {
+//		cfg := moto.Config(t) // skips when moto_server is not installed
+//		client := iam.NewFromConfig(cfg)
+//		...
+//	}
+//
+// Where moto_server is missing the tests that need it skip, with a message
+// saying how to install it, except under CI=true, where they fail: CI must
+// not pass by skipping.
+package moto
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+)
+
+// The account, region and credentials moto answers for.
+const (
+	AccountID = "123456789012"
+	Region    = "us-east-1"
+	AccessKey = "test"
+	SecretKey = "test"
+)
+
+// binary is the command started; MOTO_SERVER overrides it.
+func binary() string {
+	if b := os.Getenv("MOTO_SERVER"); b != "" {
+		return b
+	}
+	return "moto_server"
+}
+
+type server struct {
+	url string
+	cmd *exec.Cmd
+	err error
+}
+
+var (
+	once    sync.Once
+	running *server
+)
+
+// Run runs the tests and then stops the server if one was started. Call it
+// from TestMain.
+func Run(m *testing.M) int {
+	code := m.Run()
+	if running != nil && running.cmd != nil {
+		stop(running.cmd)
+	}
+	return code
+}
+
+// Endpoint returns the URL of the test binary's moto_server, starting it on
+// first use. It skips the test when moto_server is not installed, or fails
+// it under CI=true.
+func Endpoint(t testing.TB) string {
+	t.Helper()
+	once.Do(func() { running = start() })
+	if running.err != nil {
+		if errors.Is(running.err, exec.ErrNotFound) && os.Getenv("CI") != "true" {
+			t.Skipf("moto_server not found (%v); install it with: pip install 'moto[server]'", running.err)
+		}
+		t.Fatalf("moto: %v", running.err)
+	}
+	return running.url
+}
+
+// Config returns an aws.Config for the test binary's moto_server: its
+// endpoint, region us-east-1 and the static credentials test/test.
+func Config(t testing.TB) aws.Config {
+	t.Helper()
+	return aws.Config{
+		Region:       Region,
+		BaseEndpoint: aws.String(Endpoint(t)),
+		Credentials:  credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""),
+	}
+}
+
+func start() *server {
+	path, err := exec.LookPath(binary())
+	if err != nil {
+		return &server{err: err}
+	}
+	// A free port can be taken between our probe and moto's bind: try again.
+	for range 3 {
+		port, err := freePort()
+		if err != nil {
+			return &server{err: err}
+		}
+		cmd := exec.Command(path, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+		cmd.Stdout, cmd.Stderr = nil, nil
+		setProcAttr(cmd)
+		if err := cmd.Start(); err != nil {
+			return &server{err: err}
+		}
+		url := "http://127.0.0.1:" + strconv.Itoa(port)
+		if err = waitReady(cmd, url, 60*time.Second); err == nil {
+			return &server{url: url, cmd: cmd}
+		}
+		stop(cmd)
+	}
+	return &server{err: fmt.Errorf("moto_server did not start on a free port after 3 tries")}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func waitReady(cmd *exec.Cmd, url string, limit time.Duration) error {
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	client := &http.Client{Timeout: time.Second}
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/moto-api/data.json", nil)
+		if resp, err := client.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case err := <-exited:
+			return fmt.Errorf("moto_server exited before answering: %v", err)
+		case <-ctx.Done():
+			return fmt.Errorf("moto_server did not answer at %s within %s", url, limit)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
