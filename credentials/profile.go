@@ -168,18 +168,24 @@ func FromAccessKeyJSON(r io.Reader) (Profile, error) {
 	if err := json.Unmarshal(obj, &k); err != nil {
 		return Profile{}, fmt.Errorf("%w: AccessKey object is malformed: %s", ErrInvalidCredentials, jsonErrorText(err))
 	}
-	ak := &iamtypes.AccessKey{
+	var missing []string
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"UserName", k.UserName}, {"AccessKeyId", k.AccessKeyID}, {"Status", k.Status}, {"SecretAccessKey", k.SecretAccessKey}} {
+		if f.v == nil || *f.v == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(missing) > 0 {
+		return Profile{}, fmt.Errorf("%w: access key JSON has no %s (want the output of aws iam create-access-key)", ErrInvalidCredentials, strings.Join(missing, ", "))
+	}
+	return FromAccessKey(&iamtypes.AccessKey{
 		UserName:        k.UserName,
 		AccessKeyId:     k.AccessKeyID,
 		SecretAccessKey: k.SecretAccessKey,
-	}
-	if k.Status != nil {
-		ak.Status = iamtypes.StatusType(*k.Status)
-	}
-	if k.Status == nil {
-		return Profile{}, fmt.Errorf("%w: access key JSON has no Status (want the output of aws iam create-access-key)", ErrInvalidCredentials)
-	}
-	return FromAccessKey(ak)
+		Status:          iamtypes.StatusType(*k.Status),
+	})
 }
 
 // jsonErrorText describes a JSON error without echoing input: encoding/json

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kumo-go/kumo/internal/moto"
+)
+
+func TestMain(m *testing.M) { os.Exit(moto.Run(m)) }
+
+func TestTourOffline(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), &out, ""))
+	s := out.String()
+	assert.Contains(t, s, "offline")
+	for i, st := range stops {
+		assert.Contains(t, s, st.name, "stop %d", i+1)
+	}
+	assert.Contains(t, s, "Every stop done.")
+	assert.Contains(t, s, `SecretAccessKey:"[redacted]"`)
+	assert.Contains(t, s, "file modified since it was read")
+}
+
+func TestTourAgainstMoto(t *testing.T) {
+	endpoint := moto.Endpoint(t)
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), &out, endpoint))
+	s := out.String()
+	assert.Contains(t, s, "against the emulator at "+endpoint)
+	assert.True(t, strings.Contains(s, "arn:aws:iam::"+moto.AccountID+":user/kumo-tour-"), s)
+}
