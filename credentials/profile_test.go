@@ -36,7 +36,7 @@ func TestProfileRedactsSecrets(t *testing.T) {
 		"%s": fmt.Sprintf("%s", p), "%q": fmt.Sprintf("%q", p), "%x": fmt.Sprintf("%x", p),
 		"String": p.String(), "GoString": p.GoString(), "pointer %v": fmt.Sprintf("%v", &p),
 		"in a struct %+v": fmt.Sprintf("%+v", struct{ P credentials.Profile }{p}),
-		"slog": logged.String(), "json": string(js),
+		"slog":            logged.String(), "json": string(js),
 	}
 	for name, s := range forms {
 		assert.NotContains(t, s, testSecret, name)

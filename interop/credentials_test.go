@@ -1,0 +1,157 @@
+package interop
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kumo-go/kumo/credentials"
+)
+
+// botocoreRead prints what botocore resolves for a profile.
+const botocoreRead = `
+import json, sys, botocore.session
+s = botocore.session.Session(profile=sys.argv[1])
+c = s.get_credentials().get_frozen_credentials()
+print(json.dumps({"key": c.access_key, "secret": c.secret_key, "token": c.token,
+                  "region": s.get_config_variable("region"),
+                  "output": s.get_scoped_config().get("output")}))
+`
+
+type botoView struct {
+	Key, Secret, Region string
+	Token, Output       *string
+}
+
+func readWithBotocore(t *testing.T, env []string, profile string) botoView {
+	t.Helper()
+	out := runTool(t, env, "", "python3", "-c", botocoreRead, profile)
+	var v botoView
+	require.NoError(t, json.Unmarshal([]byte(out), &v), out)
+	return v
+}
+
+func str(s string) *string { return &s }
+
+// A file kumo's Dir writes is read the same way by the AWS CLI, botocore and
+// aws-sdk-go-v2 through the environment Dir.Env gives.
+func TestDirFilesReadByCLIBotocoreAndSDK(t *testing.T) {
+	dir, err := credentials.OpenDir(t.TempDir())
+	require.NoError(t, err)
+	profiles := []credentials.Profile{
+		{Name: "alice", AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", Region: "eu-west-1"},
+		{Name: "bob.smith+ops@example.com", AccessKeyID: "ASIAIOSFODNN7EXAMPLE", SecretAccessKey: "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+			SessionToken: "IQoJb3JpZ2luX2VjEXAMPLE//////////wEaCXVzLWVhc3QtMSJHMEUCIQ==", Expires: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), Region: "ap-southeast-2"},
+	}
+	for _, p := range profiles {
+		require.NoError(t, dir.Put(p))
+		env, err := dir.Env(p.Name)
+		require.NoError(t, err)
+		env = append(env, "AWS_CONFIG_FILE="+filepath.Join(t.TempDir(), "none"))
+
+		list := runTool(t, env, "", "aws", "configure", "list", "--profile", p.Name)
+		assert.Regexp(t, `access_key\s+\*+`+p.AccessKeyID[len(p.AccessKeyID)-4:]+`\s+shared-credentials-file`, list)
+		assert.Regexp(t, `region\s+`+p.Region+`\s`, list)
+
+		var token *string
+		if p.SessionToken != "" {
+			token = str(p.SessionToken)
+		}
+		assert.Equal(t, botoView{Key: p.AccessKeyID, Secret: p.SecretAccessKey, Token: token, Region: p.Region},
+			readWithBotocore(t, env, p.Name))
+
+		for _, kv := range env {
+			k, v, _ := strings.Cut(kv, "=")
+			t.Setenv(k, v)
+		}
+		t.Setenv("AWS_ACCESS_KEY_ID", "")
+		t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+		cfg, err := config.LoadDefaultConfig(context.Background())
+		require.NoError(t, err)
+		c, err := cfg.Credentials.Retrieve(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, []string{p.AccessKeyID, p.SecretAccessKey, p.SessionToken, p.Region},
+			[]string{c.AccessKeyID, c.SecretAccessKey, c.SessionToken, cfg.Region})
+	}
+}
+
+// Files `aws configure set` writes are read and edited by kumo without a
+// byte it did not change moving, and the CLI reads kumo's edits back.
+func TestEditFilesWrittenByAWSConfigureSet(t *testing.T) {
+	tmp := t.TempDir()
+	credsPath, cfgPath := filepath.Join(tmp, "credentials"), filepath.Join(tmp, "config")
+	env := []string{"AWS_SHARED_CREDENTIALS_FILE=" + credsPath, "AWS_CONFIG_FILE=" + cfgPath}
+	for _, args := range [][]string{
+		{"aws_access_key_id", "AKIAOLDKEY0000000000", "--profile", "dev"},
+		{"aws_secret_access_key", "old/secret+value", "--profile", "dev"},
+		{"region", "eu-west-1", "--profile", "dev"},
+		{"s3.max_concurrent_requests", "20", "--profile", "dev"},
+		{"role_arn", "arn:aws:iam::111122223333:role/ci", "--profile", "ci"},
+		{"source_profile", "dev", "--profile", "ci"},
+		{"output", "json"},
+		{"aws_access_key_id", "AKIADEFAULT000000000"},
+		{"aws_secret_access_key", "default/secret"},
+	} {
+		runTool(t, env, "", "aws", append([]string{"configure", "set"}, args...)...)
+	}
+	credsBefore, err := os.ReadFile(credsPath)
+	require.NoError(t, err)
+	cfgBefore, err := os.ReadFile(cfgPath)
+	require.NoError(t, err)
+
+	creds, err := credentials.OpenSharedFile(credsPath, credentials.CredentialsFile)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"dev", "default"}, creds.Profiles())
+	dev, err := creds.Get("dev")
+	require.NoError(t, err)
+	assert.Equal(t, credentials.Profile{Name: "dev", AccessKeyID: "AKIAOLDKEY0000000000", SecretAccessKey: "old/secret+value"}, dev)
+	conf, err := credentials.OpenSharedFile(cfgPath, credentials.ConfigFile)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"dev", "ci", "default"}, conf.Profiles())
+	roleArn, _ := conf.Value("ci", "role_arn")
+	assert.Equal(t, "arn:aws:iam::111122223333:role/ci", roleArn)
+
+	// Read and saved unchanged: byte-identical.
+	require.NoError(t, creds.Save())
+	require.NoError(t, conf.Save())
+	assertFile(t, credsPath, string(credsBefore))
+	assertFile(t, cfgPath, string(cfgBefore))
+
+	// Rotate dev's key and change its region: exactly those lines change.
+	require.NoError(t, creds.Set(credentials.Profile{Name: "dev", AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}))
+	require.NoError(t, conf.Set(credentials.Profile{Name: "dev", Region: "us-west-2"}))
+	require.NoError(t, creds.Save())
+	require.NoError(t, conf.Save())
+	assertFile(t, credsPath, strings.NewReplacer("AKIAOLDKEY0000000000", "AKIAIOSFODNN7EXAMPLE", "old/secret+value", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY").Replace(string(credsBefore)))
+	assertFile(t, cfgPath, strings.Replace(string(cfgBefore), "region = eu-west-1", "region = us-west-2", 1))
+
+	assert.Equal(t, "us-west-2\n", runTool(t, env, "", "aws", "configure", "get", "region", "--profile", "dev"))
+	assert.Equal(t, "20\n", runTool(t, env, "", "aws", "configure", "get", "s3.max_concurrent_requests", "--profile", "dev"))
+	assert.Equal(t, botoView{Key: "AKIAIOSFODNN7EXAMPLE", Secret: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", Region: "us-west-2"},
+		readWithBotocore(t, env, "dev"))
+	assert.Equal(t, botoView{Key: "AKIADEFAULT000000000", Secret: "default/secret", Output: str("json")},
+		readWithBotocore(t, env, "default"))
+
+	// The CLI edits kumo's output in turn, and kumo reads it.
+	runTool(t, env, "", "aws", "configure", "set", "output", "table", "--profile", "dev")
+	conf, err = credentials.OpenSharedFile(cfgPath, credentials.ConfigFile)
+	require.NoError(t, err)
+	out, ok := conf.Value("dev", "output")
+	assert.True(t, ok)
+	assert.Equal(t, "table", out)
+}
+
+func assertFile(t *testing.T, path, want string) {
+	t.Helper()
+	got, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, want, string(got), path)
+}
