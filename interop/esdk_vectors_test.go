@@ -1,0 +1,224 @@
+package interop
+
+import (
+	"bytes"
+	"context"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kumo-go/kumo/kms"
+)
+
+// vectorRoot is the official decrypt vectors, read in place from shared/.
+const vectorRoot = "../../shared/testdata/esdk"
+
+type vectorKey struct {
+	Type     string `json:"type"`
+	KeyID    string `json:"key-id"`
+	Material string `json:"material"`
+	Encoding string `json:"encoding"`
+}
+
+type vectorMasterKey struct {
+	Type       string `json:"type"`
+	Key        string `json:"key"`
+	ProviderID string `json:"provider-id"`
+	Algorithm  string `json:"encryption-algorithm"`
+	Padding    string `json:"padding-algorithm"`
+	PadHash    string `json:"padding-hash"`
+}
+
+type vectorTest struct {
+	Ciphertext string            `json:"ciphertext"`
+	MasterKeys []vectorMasterKey `json:"master-keys"`
+	CMM        string            `json:"cmm"`
+	Context    map[string]string `json:"encryption-context"`
+	Result     struct {
+		Output *struct {
+			Plaintext string `json:"plaintext"`
+		} `json:"output"`
+	} `json:"result"`
+}
+
+type vector struct {
+	name, dir string
+	test      vectorTest
+	keys      map[string]vectorKey
+}
+
+func loadVectors(t *testing.T) []vector {
+	t.Helper()
+	dirs, err := filepath.Glob(filepath.Join(vectorRoot, "*", "manifest.json"))
+	require.NoError(t, err)
+	if len(dirs) == 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("no test vectors under %s", vectorRoot)
+		}
+		t.Skipf("no test vectors under %s", vectorRoot)
+	}
+	var out []vector
+	for _, manifest := range dirs {
+		dir := filepath.Dir(manifest)
+		var m struct {
+			Tests map[string]vectorTest `json:"tests"`
+		}
+		var k struct {
+			Keys map[string]vectorKey `json:"keys"`
+		}
+		readJSON(t, manifest, &m)
+		readJSON(t, filepath.Join(dir, "keys.json"), &k)
+		for name, test := range m.Tests {
+			out = append(out, vector{name: filepath.Base(dir) + "/" + name, dir: dir, test: test, keys: k.Keys})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, v), path)
+}
+
+func readVectorFile(t *testing.T, dir, uri string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, strings.TrimPrefix(uri, "file://")))
+	require.NoError(t, err)
+	return b
+}
+
+// keyring builds the keyring a vector names, or nil when it needs AWS KMS.
+func (v vector) keyring(t *testing.T) kms.Keyring {
+	var rings []kms.Keyring
+	for _, mk := range v.test.MasterKeys {
+		if mk.Type != "raw" {
+			return nil
+		}
+		key := v.keys[mk.Key]
+		switch mk.Algorithm {
+		case "aes":
+			raw, err := base64.StdEncoding.DecodeString(key.Material)
+			require.NoError(t, err)
+			k, err := kms.NewRawAESKeyring(mk.ProviderID, key.KeyID, raw)
+			require.NoError(t, err)
+			rings = append(rings, k)
+		case "rsa":
+			block, _ := pem.Decode([]byte(key.Material))
+			require.NotNil(t, block)
+			padding := map[string]kms.RSAPadding{"sha1": kms.OAEPSHA1, "sha256": kms.OAEPSHA256, "sha384": kms.OAEPSHA384, "sha512": kms.OAEPSHA512}[mk.PadHash]
+			if mk.Padding == "pkcs1" {
+				padding = kms.PKCS1
+			}
+			var k kms.Keyring
+			var err error
+			if key.Type == "private" {
+				priv, perr := x509.ParsePKCS8PrivateKey(block.Bytes)
+				require.NoError(t, perr)
+				k, err = kms.NewRawRSAKeyring(mk.ProviderID, key.KeyID, nil, priv.(*rsa.PrivateKey), padding)
+			} else {
+				pub, perr := x509.ParsePKIXPublicKey(block.Bytes)
+				require.NoError(t, perr)
+				k, err = kms.NewRawRSAKeyring(mk.ProviderID, key.KeyID, pub.(*rsa.PublicKey), nil, padding)
+			}
+			require.NoError(t, err)
+			rings = append(rings, k)
+		}
+	}
+	return kms.NewMultiKeyring(nil, rings...)
+}
+
+func legacyClient(t *testing.T, k kms.Keyring) *kms.Client {
+	c, err := kms.New(k, func(o *kms.Options) { o.CommitmentPolicy = kms.AllowLegacyDecrypt })
+	require.NoError(t, err)
+	return c
+}
+
+// Every raw-AES and raw-RSA vector decrypts to its plaintext, whole and
+// streamed; the KMS ones need AWS and are counted as skipped.
+func TestESDKVectorsDecrypt(t *testing.T) {
+	vectors := loadVectors(t)
+	ctx := context.Background()
+	ran, needKMS := 0, 0
+	for _, v := range vectors {
+		k := v.keyring(t)
+		if k == nil {
+			needKMS++
+			continue
+		}
+		require.NotNil(t, v.test.Result.Output, "%s: every stored vector expects success", v.name)
+		ran++
+		t.Run(v.name, func(t *testing.T) {
+			msg := readVectorFile(t, v.dir, v.test.Ciphertext)
+			want := readVectorFile(t, v.dir, v.test.Result.Output.Plaintext)
+			c := legacyClient(t, k)
+			got, err := c.Decrypt(ctx, msg, v.test.Context)
+			require.NoError(t, err)
+			assert.True(t, bytes.Equal(want, got), "plaintext differs")
+
+			r, err := c.DecryptReader(ctx, bytes.NewReader(msg), v.test.Context)
+			require.NoError(t, err)
+			var streamed bytes.Buffer
+			_, err = streamed.ReadFrom(r)
+			require.NoError(t, err)
+			assert.True(t, bytes.Equal(want, streamed.Bytes()), "streamed plaintext differs")
+
+			// The default policy refuses non-committing suites before any key is used.
+			strict, err := kms.New(k)
+			require.NoError(t, err)
+			h, err := kms.ParseHeader(bytes.NewReader(msg))
+			require.NoError(t, err)
+			_, err = strict.Decrypt(ctx, msg, v.test.Context)
+			if h.Suite.Committing() {
+				assert.NoError(t, err)
+			} else {
+				assert.ErrorIs(t, err, kms.ErrCommitmentPolicy)
+			}
+		})
+	}
+	t.Logf("%d raw-key vectors decrypted; %d need AWS KMS and were not run", ran, needKMS)
+	assert.Equal(t, 132, ran)
+}
+
+// Negative cases, made by tampering with valid vectors: a flipped bit in
+// the header, body or footer, a truncation, and a wrong required context.
+func TestESDKVectorsTampered(t *testing.T) {
+	ctx := context.Background()
+	for _, v := range loadVectors(t) {
+		k := v.keyring(t)
+		if k == nil {
+			continue
+		}
+		msg := readVectorFile(t, v.dir, v.test.Ciphertext)
+		c := legacyClient(t, k)
+		for _, pos := range []int{0, 5, 30, len(msg) / 2, len(msg) - 1} {
+			bad := bytes.Clone(msg)
+			bad[pos] ^= 0x01
+			_, err := c.Decrypt(ctx, bad, v.test.Context)
+			assert.Error(t, err, "%s: bit flip at %d", v.name, pos)
+		}
+		_, err := c.Decrypt(ctx, msg[:len(msg)-1], v.test.Context)
+		assert.Error(t, err, "%s: truncated", v.name)
+		wrong := map[string]string{}
+		for key := range v.test.Context {
+			wrong[key] = "not-the-value"
+		}
+		if len(wrong) > 0 {
+			_, err = c.Decrypt(ctx, msg, wrong)
+			assert.True(t, errors.Is(err, kms.ErrEncryptionContext) || errors.Is(err, kms.ErrAuthentication) || errors.Is(err, kms.ErrNoDataKey), "%s: wrong context gave %v", v.name, err)
+		}
+	}
+}

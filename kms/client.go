@@ -1,0 +1,244 @@
+package kms
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+)
+
+// CommitmentPolicy says which messages a Client decrypts.
+type CommitmentPolicy int
+
+const (
+	// RequireCommitment, the default, decrypts only messages in suites that
+	// commit to their data key (message format 2).
+	RequireCommitment CommitmentPolicy = iota
+	// AllowLegacyDecrypt also decrypts the legacy, non-committing suites of
+	// message format 1, for reading old messages. Encryption still uses a
+	// committing suite.
+	AllowLegacyDecrypt
+)
+
+// Options configure a [Client]. The zero value of each field means its
+// documented default.
+type Options struct {
+	// Suite is the algorithm suite to encrypt with: SuiteCommitted (the
+	// default) or SuiteCommittedSigned.
+	Suite Suite
+
+	// FrameSize is the plaintext bytes per frame, 1 byte to 1 GiB; default
+	// 4096, the Encryption SDK's own. Streams hold a few frames in memory.
+	FrameSize int
+
+	// MaxEncryptedDataKeys limits the encrypted data keys a message may carry,
+	// on encrypt and on decrypt (checked before any keyring is asked); 0
+	// means no limit.
+	MaxEncryptedDataKeys int
+
+	// CommitmentPolicy says which suites decrypt; default RequireCommitment.
+	CommitmentPolicy CommitmentPolicy
+
+	// Concurrency is how many goroutines seal or open frames at once; default
+	// GOMAXPROCS. 1 does all work on the caller's goroutine.
+	Concurrency int
+
+	// Cache, when set, reuses data keys across messages within its limits.
+	Cache *Cache
+
+	// MaxNonFramedBody bounds how much of a legacy non-framed body a
+	// DecryptReader holds while it checks the body's tag; default 64 MiB.
+	MaxNonFramedBody int64
+
+	// Rand is the source of message IDs, data keys and signing keys; default
+	// crypto/rand.
+	Rand io.Reader
+}
+
+// Client encrypts and decrypts AWS Encryption SDK messages with a keyring.
+// A Client is safe for concurrent use.
+type Client struct {
+	keyring Keyring
+	opts    Options
+}
+
+// New returns a Client that wraps data keys with keyring.
+func New(keyring Keyring, optFns ...func(*Options)) (*Client, error) {
+	if keyring == nil {
+		return nil, errors.New("kms: New needs a keyring")
+	}
+	o := Options{}
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	if o.Suite == 0 {
+		o.Suite = SuiteCommitted
+	}
+	if o.Suite != SuiteCommitted && o.Suite != SuiteCommittedSigned {
+		return nil, fmt.Errorf("kms: kumo encrypts with SuiteCommitted (0x0478) or SuiteCommittedSigned (0x0578), not %v", o.Suite)
+	}
+	switch {
+	case o.FrameSize == 0:
+		o.FrameSize = 4096
+	case o.FrameSize < 0 || o.FrameSize > 1<<30:
+		return nil, fmt.Errorf("kms: frame size %d is outside 1 byte to 1 GiB", o.FrameSize)
+	}
+	if o.MaxEncryptedDataKeys < 0 || o.MaxEncryptedDataKeys > 0xffff {
+		return nil, fmt.Errorf("kms: MaxEncryptedDataKeys %d is outside 0 (no limit) to 65535", o.MaxEncryptedDataKeys)
+	}
+	if o.CommitmentPolicy != RequireCommitment && o.CommitmentPolicy != AllowLegacyDecrypt {
+		return nil, fmt.Errorf("kms: unknown commitment policy %d", o.CommitmentPolicy)
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = runtime.GOMAXPROCS(0)
+	}
+	if o.MaxNonFramedBody <= 0 {
+		o.MaxNonFramedBody = 64 << 20
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Reader
+	}
+	return &Client{keyring: keyring, opts: o}, nil
+}
+
+// Encrypt encrypts plaintext under the encryption context ec and returns the
+// whole message. The context is stored in the message unencrypted and must
+// be given again (or at least its pairs that matter) to Decrypt; keys must
+// not start with "aws-crypto-".
+func (c *Client) Encrypt(ctx context.Context, plaintext []byte, ec map[string]string) ([]byte, error) {
+	var out bytes.Buffer
+	out.Grow(len(plaintext) + len(plaintext)/c.opts.FrameSize*(4+ivLen+tagLen) + 1024)
+	w, err := c.newEncryptWriter(ctx, &out, ec, int64(len(plaintext)))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(plaintext); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// Decrypt decrypts a whole message. required lists encryption-context pairs
+// the message must have been encrypted with: a pair the message stores must
+// match, and one it does not store must have been authenticated at encryption
+// (the Encryption SDK's required encryption context). The plaintext is
+// returned only once every frame and any signature verified.
+func (c *Client) Decrypt(ctx context.Context, msg []byte, required map[string]string) ([]byte, error) {
+	r, err := c.newDecryptReader(ctx, bytes.NewReader(msg), required, int64(len(msg)))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(msg))
+	for {
+		if len(out) == cap(out) {
+			out = append(out, 0)[:len(out)]
+		}
+		n, err := r.Read(out[len(out):cap(out)])
+		out = out[:len(out)+n]
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// EncryptWriter returns a writer that encrypts what is written to it into
+// dst as one message, frame by frame; Close writes the final frame (and the
+// signature) and must be called. Memory stays a few frames whatever the
+// size, and frames are sealed on up to Options.Concurrency goroutines.
+func (c *Client) EncryptWriter(ctx context.Context, dst io.Writer, ec map[string]string) (io.WriteCloser, error) {
+	return c.newEncryptWriter(ctx, dst, ec, -1)
+}
+
+// DecryptReader returns a reader of the plaintext of the message read from
+// src. Each frame's plaintext is released only after its tag verifies;
+// truncation, a missing final frame and reordered or repeated frames are
+// errors, never a short read. For signed suites the signature covers the
+// whole message and is checked at the end: plaintext read before the reader
+// returns io.EOF is unverified by the signature (though each frame is
+// authenticated by its key), so act on it only after io.EOF.
+func (c *Client) DecryptReader(ctx context.Context, src io.Reader, required map[string]string) (io.Reader, error) {
+	return c.newDecryptReader(ctx, src, required, -1)
+}
+
+// encMaterials are encryption materials with the signing key that goes
+// with their aws-crypto-public-key.
+type encMaterials struct {
+	EncryptionMaterials
+	signKey *ecdsa.PrivateKey
+}
+
+// encryptionMaterials gets a data key and its encrypted copies for a message
+// of size bytes (-1: unknown), from the cache when there is one.
+func (c *Client) encryptionMaterials(ctx context.Context, ec map[string]string, size int64) (*encMaterials, error) {
+	if err := checkContext(ec); err != nil {
+		return nil, err
+	}
+	if c.opts.Cache != nil {
+		return c.opts.Cache.encryptionMaterials(ctx, c, ec, size)
+	}
+	return c.newEncryptionMaterials(ctx, ec)
+}
+
+func (c *Client) newEncryptionMaterials(ctx context.Context, ec map[string]string) (*encMaterials, error) {
+	m := &encMaterials{EncryptionMaterials: EncryptionMaterials{Suite: c.opts.Suite, EncryptionContext: cloneContext(ec)}}
+	if info, _ := c.opts.Suite.info(); info.curve != nil {
+		priv, pub, err := newSigningKey(info.curve, c.opts.Rand)
+		if err != nil {
+			return nil, err
+		}
+		m.signKey = priv
+		m.EncryptionContext[publicKeyKey] = pub
+	}
+	if err := c.keyring.OnEncrypt(ctx, &m.EncryptionMaterials); err != nil {
+		return nil, err
+	}
+	if err := checkDataKey(m.Suite, m.PlaintextDataKey); err != nil {
+		return nil, err
+	}
+	if n := len(m.EncryptedDataKeys); n == 0 {
+		return nil, errors.New("kms: the keyring produced no encrypted data key")
+	} else if max := c.opts.MaxEncryptedDataKeys; max > 0 && n > max {
+		return nil, fmt.Errorf("%w: the keyring produced %d, the limit is %d", ErrTooManyEncryptedDataKeys, n, max)
+	}
+	return m, nil
+}
+
+// decryptionKey gets the data key for a message whose header is h, under
+// the full encryption context ec, from the cache when there is one.
+func (c *Client) decryptionKey(ctx context.Context, h *Header, ec map[string]string) ([]byte, error) {
+	if c.opts.Cache != nil {
+		return c.opts.Cache.decryptionKey(ctx, c, h, ec)
+	}
+	return c.newDecryptionKey(ctx, h, ec)
+}
+
+func (c *Client) newDecryptionKey(ctx context.Context, h *Header, ec map[string]string) ([]byte, error) {
+	m := &DecryptionMaterials{Suite: h.Suite, EncryptionContext: ec}
+	err := c.keyring.OnDecrypt(ctx, m, h.EncryptedDataKeys)
+	if err == nil && m.PlaintextDataKey == nil {
+		err = errors.New("the keyring returned no data key")
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if errors.Is(err, ErrNoDataKey) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: %w", ErrNoDataKey, err)
+	}
+	if err := checkDataKey(h.Suite, m.PlaintextDataKey); err != nil {
+		return nil, err
+	}
+	return m.PlaintextDataKey, nil
+}

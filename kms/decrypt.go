@@ -1,0 +1,368 @@
+package kms
+
+import (
+	"bufio"
+	"context"
+	"crypto/cipher"
+	"crypto/ecdsa"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// decryptReader reads one message. Frames are read in batches; a batch is
+// opened (in parallel when Concurrency allows) before any of it is served.
+type decryptReader struct {
+	ctx       context.Context
+	src       *bufio.Reader
+	aead      cipher.AEAD
+	messageID []byte
+	framed    bool
+	frameLen  int
+	conc      int
+	seq       uint32 // the sequence number the next frame must have
+	nonFramed int64  // the largest non-framed body this reader holds
+	pub       *ecdsa.PublicKey
+	verify    hash.Hash
+
+	buf     []byte      // a batch: each frame's IV, then ciphertext and tag
+	frames  []frameSlot // where each frame of the batch sits in buf
+	pending [][]byte    // opened plaintext not yet read
+	final   bool        // the final frame has been read
+	eof     bool
+	err     error
+}
+
+type frameSlot struct {
+	off, n  int // IV at buf[off:], then n bytes of ciphertext and the tag
+	seq     uint32
+	isFinal bool
+}
+
+func (c *Client) newDecryptReader(ctx context.Context, src io.Reader, required map[string]string, size int64) (*decryptReader, error) {
+	for k := range required {
+		if strings.HasPrefix(k, reservedPrefix) {
+			return nil, fmt.Errorf("%w: required key %q uses the reserved prefix %q", ErrEncryptionContext, k, reservedPrefix)
+		}
+	}
+	br := bufio.NewReaderSize(src, 64<<10)
+	h, err := readHeader(br, c.opts.MaxEncryptedDataKeys)
+	if err != nil {
+		return nil, err
+	}
+	if !h.Suite.Committing() && c.opts.CommitmentPolicy != AllowLegacyDecrypt {
+		return nil, fmt.Errorf("%w: the message uses %v, which does not commit to its key; set Options.CommitmentPolicy to AllowLegacyDecrypt to read legacy messages", ErrCommitmentPolicy, h.Suite)
+	}
+	info, _ := h.Suite.info()
+	stored, hasPub := h.EncryptionContext[publicKeyKey]
+	if hasPub != (info.curve != nil) {
+		return nil, fmt.Errorf("%w: the %s of a message in suite %v is missing or out of place", ErrMalformed, publicKeyKey, h.Suite)
+	}
+
+	// The full context is what the message stores plus the required pairs
+	// it does not store; those are authenticated with the header.
+	full := cloneContext(h.EncryptionContext)
+	authOnly := map[string]string{}
+	var mismatched []string
+	for k, v := range required {
+		sv, ok := h.EncryptionContext[k]
+		switch {
+		case !ok:
+			full[k], authOnly[k] = v, v
+		case sv != v:
+			mismatched = append(mismatched, k)
+		}
+	}
+	if len(mismatched) > 0 {
+		sort.Strings(mismatched)
+		return nil, fmt.Errorf("%w: the message's context has other values for %s", ErrEncryptionContext, strings.Join(mismatched, ", "))
+	}
+
+	dataKey, err := c.decryptionKey(ctx, h, full)
+	if err != nil {
+		return nil, err
+	}
+	aead, commitKey, err := deriveKeys(h.Suite, dataKey, h.MessageID)
+	if err != nil {
+		return nil, err
+	}
+	if info.commit {
+		if err := checkCommitment(commitKey, h.suiteData); err != nil {
+			return nil, err
+		}
+	}
+	extra, err := serializeContext(authOnly)
+	if err != nil {
+		return nil, err
+	}
+	iv := h.authIV
+	if iv == nil {
+		iv = make([]byte, ivLen)
+	}
+	verified := verifyHeader(aead, iv, h, extra)
+	if !verified && info.version == 1 && info.kdf != nil {
+		if compat, err := deriveNetV400Key(h.Suite, dataKey); err == nil && verifyHeader(compat, iv, h, extra) {
+			aead, verified = compat, true
+		}
+	}
+	if !verified {
+		if len(authOnly) > 0 {
+			return nil, fmt.Errorf("%w: the header does not verify (or a required pair the message does not store is wrong)", ErrAuthentication)
+		}
+		return nil, fmt.Errorf("%w: the header does not verify", ErrAuthentication)
+	}
+
+	r := &decryptReader{ctx: ctx, src: br, aead: aead, messageID: h.MessageID, framed: h.Framed, frameLen: h.FrameLength,
+		conc: c.opts.Concurrency, seq: 1, nonFramed: c.opts.MaxNonFramedBody}
+	if size >= 0 {
+		r.nonFramed = size
+	}
+	if info.curve != nil {
+		if r.pub, err = parsePublicKey(info.curve, stored); err != nil {
+			return nil, err
+		}
+		r.verify = info.sigHash()
+		r.verify.Write(h.bytes())
+	}
+	return r, nil
+}
+
+// verifyHeader checks the header's tag over its body and the serialized
+// required pairs it does not store. The AWS Encryption SDK for .NET 4.0.0
+// serialized an empty set of those pairs as a zero count (00 00) instead of
+// nothing; every official SDK accepts its messages, so kumo does too.
+func verifyHeader(aead cipher.AEAD, iv []byte, h *Header, extra []byte) bool {
+	aad := append(append(make([]byte, 0, len(h.body)+len(extra)+2), h.body...), extra...)
+	if _, err := aead.Open(nil, iv, h.authTag, aad); err == nil {
+		return true
+	}
+	if len(extra) > 0 {
+		return false
+	}
+	_, err := aead.Open(nil, iv, h.authTag, append(aad, 0, 0))
+	return err == nil
+}
+
+// Read implements io.Reader.
+func (r *decryptReader) Read(p []byte) (int, error) {
+	for {
+		if len(r.pending) > 0 {
+			n := 0
+			for len(r.pending) > 0 && n < len(p) {
+				c := copy(p[n:], r.pending[0])
+				n += c
+				if r.pending[0] = r.pending[0][c:]; len(r.pending[0]) == 0 {
+					r.pending = r.pending[1:]
+				}
+			}
+			return n, nil
+		}
+		switch {
+		case r.err != nil:
+			return 0, r.err
+		case r.eof:
+			return 0, io.EOF
+		case r.final:
+			if r.err = r.finish(); r.err != nil {
+				return 0, r.err
+			}
+			r.eof = true
+			return 0, io.EOF
+		}
+		if err := r.ctx.Err(); err != nil {
+			r.err = err
+			return 0, err
+		}
+		if r.framed {
+			r.err = r.nextBatch()
+		} else {
+			r.err = r.nonFramedBody()
+		}
+	}
+}
+
+// read reads exactly n more bytes of the message into buf, hashing them
+// for the signature. Running out is truncation.
+func (r *decryptReader) read(buf []byte, what string) error {
+	if _, err := io.ReadFull(r.src, buf); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return fmt.Errorf("%w: the message is truncated in %s", ErrMalformed, what)
+		}
+		return fmt.Errorf("kms: reading the message: %w", err)
+	}
+	if r.verify != nil {
+		r.verify.Write(buf)
+	}
+	return nil
+}
+
+// nextBatch reads and opens up to a batch of frames.
+func (r *decryptReader) nextBatch() error {
+	want := batchFrames(r.frameLen, r.conc)
+	r.frames = r.frames[:0]
+	r.buf = r.buf[:0]
+	var hdr [8]byte
+	for len(r.frames) < want && !r.final {
+		what := fmt.Sprintf("frame %d", r.seq)
+		if err := r.read(hdr[:4], what); err != nil {
+			if r.seq > 1 || len(r.frames) > 0 {
+				return fmt.Errorf("%w: the message is truncated: frame %d and the final frame are missing", ErrMalformed, r.seq)
+			}
+			return err
+		}
+		slot := frameSlot{n: r.frameLen}
+		seq := binary.BigEndian.Uint32(hdr[:4])
+		if seq == finalMarker {
+			if err := r.read(hdr[4:8], what); err != nil {
+				return err
+			}
+			seq = binary.BigEndian.Uint32(hdr[4:8])
+			slot.isFinal = true
+		}
+		if seq != r.seq {
+			return fmt.Errorf("%w: frame %d arrived where frame %d belongs (reordered, repeated or dropped frames)", ErrAuthentication, seq, r.seq)
+		}
+		slot.seq = seq
+		slot.off = len(r.buf)
+		// IV (and, for the final frame, its length) come first.
+		r.buf = grow(r.buf, ivLen)
+		if err := r.read(r.buf[slot.off:slot.off+ivLen], what); err != nil {
+			return err
+		}
+		if slot.isFinal {
+			if err := r.read(hdr[:4], what); err != nil {
+				return err
+			}
+			slot.n = int(binary.BigEndian.Uint32(hdr[:4]))
+			if slot.n > r.frameLen {
+				return fmt.Errorf("%w: the final frame claims %d bytes; frames hold at most %d", ErrMalformed, slot.n, r.frameLen)
+			}
+			r.final = true
+		} else if r.seq == finalMarker-1 {
+			return fmt.Errorf("%w: too many frames without a final frame", ErrMalformed)
+		}
+		start := len(r.buf)
+		r.buf = grow(r.buf, slot.n+tagLen)
+		if err := r.read(r.buf[start:], what); err != nil {
+			return err
+		}
+		r.frames = append(r.frames, slot)
+		r.seq++
+	}
+	if err := r.openFrames(); err != nil {
+		return err
+	}
+	for _, f := range r.frames {
+		if f.n > 0 {
+			r.pending = append(r.pending, r.buf[f.off+ivLen:f.off+ivLen+f.n])
+		}
+	}
+	return nil
+}
+
+// grow extends b by n bytes, keeping what it holds.
+func grow(b []byte, n int) []byte {
+	if len(b)+n > cap(b) {
+		nb := make([]byte, len(b), max(2*cap(b), len(b)+n))
+		copy(nb, b)
+		b = nb
+	}
+	return b[:len(b)+n]
+}
+
+// openFrames authenticates and decrypts the batch in place.
+func (r *decryptReader) openFrames() error {
+	workers := min(r.conc, len(r.frames))
+	if workers <= 1 {
+		return r.openRange(0, len(r.frames))
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, workers)
+	per := (len(r.frames) + workers - 1) / workers
+	for w, i := 0, 0; i < len(r.frames); w, i = w+1, i+per {
+		j := min(i+per, len(r.frames))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[w] = r.openRange(i, j)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (r *decryptReader) openRange(from, to int) error {
+	aad := make([]byte, 0, len(r.messageID)+len(aadFinalFrame)+12)
+	for _, f := range r.frames[from:to] {
+		content := aadFrame
+		if f.isFinal {
+			content = aadFinalFrame
+		}
+		aad = bodyAAD(aad, r.messageID, content, f.seq, f.n)
+		iv := r.buf[f.off : f.off+ivLen]
+		ct := r.buf[f.off+ivLen : f.off+ivLen+f.n+tagLen]
+		if _, err := r.aead.Open(ct[:0], iv, ct, aad); err != nil {
+			return fmt.Errorf("%w: frame %d", ErrAuthentication, f.seq)
+		}
+	}
+	return nil
+}
+
+// nonFramedBody reads, authenticates and decrypts a legacy single-block body.
+func (r *decryptReader) nonFramedBody() error {
+	var hdr [ivLen + 8]byte
+	if err := r.read(hdr[:], "the body"); err != nil {
+		return err
+	}
+	n := binary.BigEndian.Uint64(hdr[ivLen:])
+	if n > maxNonFramed {
+		return fmt.Errorf("%w: the body claims %d bytes, over the format's limit", ErrMalformed, n)
+	}
+	if int64(n) > r.nonFramed {
+		return fmt.Errorf("kms: the non-framed body is %d bytes, over the %d this reader holds (Options.MaxNonFramedBody)", n, r.nonFramed)
+	}
+	ct := make([]byte, int(n)+tagLen)
+	if err := r.read(ct, "the body"); err != nil {
+		return err
+	}
+	aad := bodyAAD(nil, r.messageID, aadSingle, 1, int(n))
+	pt, err := r.aead.Open(ct[:0], hdr[:ivLen], ct, aad)
+	if err != nil {
+		return fmt.Errorf("%w: the body", ErrAuthentication)
+	}
+	r.final = true
+	if len(pt) > 0 {
+		r.pending = append(r.pending, pt)
+	}
+	return nil
+}
+
+// finish checks the signature of signed suites and that nothing follows the
+// message.
+func (r *decryptReader) finish() error {
+	if r.pub != nil {
+		var l [2]byte
+		if _, err := io.ReadFull(r.src, l[:]); err != nil {
+			return fmt.Errorf("%w: the message is truncated: the signature is missing", ErrMalformed)
+		}
+		sig := make([]byte, binary.BigEndian.Uint16(l[:]))
+		if _, err := io.ReadFull(r.src, sig); err != nil {
+			return fmt.Errorf("%w: the message is truncated in the signature", ErrMalformed)
+		}
+		if err := verifySignature(r.pub, r.verify, sig); err != nil {
+			return err
+		}
+	}
+	if _, err := r.src.ReadByte(); err != io.EOF {
+		if err != nil {
+			return fmt.Errorf("kms: reading the message: %w", err)
+		}
+		return fmt.Errorf("%w: bytes follow the end of the message", ErrMalformed)
+	}
+	return nil
+}

@@ -1,0 +1,30 @@
+package kms
+
+import "errors"
+
+var (
+	// ErrAuthentication is returned when a header, a frame or a signature does
+	// not authenticate: the message was altered, truncated, reordered, or is
+	// being read with the wrong key or encryption context.
+	ErrAuthentication = errors.New("kms: message failed authentication")
+
+	// ErrMalformed is returned for bytes that are not an AWS Encryption SDK
+	// message, or not one this package can read.
+	ErrMalformed = errors.New("kms: malformed message")
+
+	// ErrCommitmentPolicy is returned for a message in a suite that does not
+	// commit to its key while the commitment policy requires one.
+	ErrCommitmentPolicy = errors.New("kms: commitment policy forbids this suite")
+
+	// ErrEncryptionContext is returned when the encryption context is invalid
+	// (a reserved key, a pair too long) or a required pair does not match.
+	ErrEncryptionContext = errors.New("kms: encryption context")
+
+	// ErrTooManyEncryptedDataKeys is returned when a message carries more
+	// encrypted data keys than Options.MaxEncryptedDataKeys allows.
+	ErrTooManyEncryptedDataKeys = errors.New("kms: too many encrypted data keys")
+
+	// ErrNoDataKey is returned when no keyring could decrypt any of the
+	// message's encrypted data keys. It wraps what each keyring said.
+	ErrNoDataKey = errors.New("kms: no keyring could decrypt a data key")
+)
