@@ -172,6 +172,8 @@ func readHeader(r io.Reader, maxEDKs int) (*Header, error) {
 			return nil, fmt.Errorf("%w: message type 0x%02x; only 0x80 is defined", ErrMalformed, t)
 		}
 	case 2:
+	case 'A':
+		return nil, fmt.Errorf("%w: it starts with 'A', like a base64-encoded message; decode it first", ErrMalformed)
 	default:
 		return nil, fmt.Errorf("%w: version 0x%02x; this reads versions 1 and 2 of the AWS Encryption SDK message format", ErrMalformed, h.Version)
 	}

@@ -1,0 +1,482 @@
+package kms_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/smithy-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kumo-go/kumo/kms"
+	"github.com/kumo-go/kumo/kms/kmstest"
+)
+
+var ctx = context.Background()
+
+func aesKeyring(t testing.TB) *kms.RawAESKeyring {
+	t.Helper()
+	k, err := kms.NewRawAESKeyring("kumo-test", "key-1", bytes.Repeat([]byte{7}, 32))
+	require.NoError(t, err)
+	return k
+}
+
+func newClient(t testing.TB, k kms.Keyring, fns ...func(*kms.Options)) *kms.Client {
+	t.Helper()
+	c, err := kms.New(k, fns...)
+	require.NoError(t, err)
+	return c
+}
+
+func randBytes(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
+}
+
+// encryptStream encrypts pt through EncryptWriter in writes of random sizes.
+func encryptStream(t testing.TB, c *kms.Client, pt []byte, ec map[string]string, seed uint64) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	w, err := c.EncryptWriter(ctx, &out, ec)
+	require.NoError(t, err)
+	r := mrand.New(mrand.NewPCG(seed, 1))
+	for rest := pt; len(rest) > 0; {
+		n := min(len(rest), 1+r.IntN(3*1024))
+		if r.IntN(10) == 0 {
+			n = len(rest)
+		}
+		m, err := w.Write(rest[:n])
+		require.NoError(t, err)
+		require.Equal(t, n, m)
+		rest = rest[n:]
+	}
+	require.NoError(t, w.Close())
+	return out.Bytes()
+}
+
+// decryptStream reads a message through DecryptReader in reads of random sizes.
+func decryptStream(c *kms.Client, msg []byte, required map[string]string, seed uint64) ([]byte, error) {
+	r, err := c.DecryptReader(ctx, bytes.NewReader(msg), required)
+	if err != nil {
+		return nil, err
+	}
+	rnd := mrand.New(mrand.NewPCG(seed, 2))
+	var out []byte
+	buf := make([]byte, 5000)
+	for {
+		n, err := r.Read(buf[:1+rnd.IntN(len(buf)-1)])
+		out = append(out, buf[:n]...)
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	ec := map[string]string{"tenant": "acme", "purpose": "test", "ünïcode": "välue"}
+	for _, suite := range []kms.Suite{kms.SuiteCommitted, kms.SuiteCommittedSigned} {
+		for _, frame := range []int{1, 64, 4096} {
+			for _, conc := range []int{1, 3} {
+				for _, size := range []int{0, 1, frame - 1, frame, frame + 1, 3 * frame, 70001} {
+					if size < 0 {
+						continue
+					}
+					name := fmt.Sprintf("%04x/frame=%d/conc=%d/size=%d", uint16(suite), frame, conc, size)
+					t.Run(name, func(t *testing.T) {
+						c := newClient(t, aesKeyring(t), func(o *kms.Options) { o.Suite, o.FrameSize, o.Concurrency = suite, frame, conc })
+						pt := randBytes(size)
+						whole, err := c.Encrypt(ctx, pt, ec)
+						require.NoError(t, err)
+						streamed := encryptStream(t, c, pt, ec, uint64(size))
+						for _, msg := range [][]byte{whole, streamed} {
+							got, err := c.Decrypt(ctx, msg, ec)
+							require.NoError(t, err)
+							assert.True(t, bytes.Equal(pt, got))
+							got, err = decryptStream(c, msg, map[string]string{"tenant": "acme"}, uint64(size))
+							require.NoError(t, err)
+							assert.True(t, bytes.Equal(pt, got))
+						}
+						h, err := kms.ParseHeader(bytes.NewReader(whole))
+						require.NoError(t, err)
+						assert.Equal(t, 2, h.Version)
+						assert.Equal(t, suite, h.Suite)
+						assert.Equal(t, frame, h.FrameLength)
+						assert.True(t, h.Framed)
+						assert.Len(t, h.MessageID, 32)
+						assert.Equal(t, "acme", h.EncryptionContext["tenant"])
+						_, signed := h.EncryptionContext["aws-crypto-public-key"]
+						assert.Equal(t, suite.Signed(), signed)
+					})
+				}
+			}
+		}
+	}
+}
+
+// frameCount returns the number of frames kumo writes for size bytes: the
+// last frame is final and holds 1 to frame bytes (or 0 for an empty message).
+func TestFrameLayout(t *testing.T) {
+	c := newClient(t, aesKeyring(t), func(o *kms.Options) { o.FrameSize = 100 })
+	for _, tt := range []struct{ size, overhead int }{
+		{0, 1*(8+12+4+16) + 0},
+		{100, 1 * (8 + 12 + 4 + 16)},
+		{101, (4 + 12 + 16) + (8 + 12 + 4 + 16)},
+		{250, 2*(4+12+16) + (8 + 12 + 4 + 16)},
+	} {
+		msg, err := c.Encrypt(ctx, make([]byte, tt.size), nil)
+		require.NoError(t, err)
+		var hdr bytes.Buffer
+		h, err := kms.ParseHeader(io.TeeReader(bytes.NewReader(msg), &hdr))
+		require.NoError(t, err)
+		_ = h
+		assert.Equal(t, tt.size+tt.overhead, len(msg)-hdr.Len(), "size %d", tt.size)
+	}
+}
+
+func TestEveryBitFlipFails(t *testing.T) {
+	for _, suite := range []kms.Suite{kms.SuiteCommitted, kms.SuiteCommittedSigned} {
+		c := newClient(t, aesKeyring(t), func(o *kms.Options) { o.Suite, o.FrameSize, o.Concurrency = suite, 32, 2 })
+		msg, err := c.Encrypt(ctx, randBytes(80), map[string]string{"a": "b"})
+		require.NoError(t, err)
+		for i := range len(msg) * 8 {
+			bad := bytes.Clone(msg)
+			bad[i/8] ^= 1 << (i % 8)
+			if _, err := c.Decrypt(ctx, bad, nil); err == nil {
+				t.Fatalf("suite %v: flipping bit %d of byte %d went unnoticed", suite, i%8, i/8)
+			}
+			if _, err := decryptStream(c, bad, nil, uint64(i)); err == nil {
+				t.Fatalf("suite %v: streaming, flipping bit %d of byte %d went unnoticed", suite, i%8, i/8)
+			}
+		}
+	}
+}
+
+func TestTruncationFails(t *testing.T) {
+	for _, suite := range []kms.Suite{kms.SuiteCommitted, kms.SuiteCommittedSigned} {
+		c := newClient(t, aesKeyring(t), func(o *kms.Options) { o.Suite, o.FrameSize = suite, 16 })
+		msg, err := c.Encrypt(ctx, randBytes(100), nil)
+		require.NoError(t, err)
+		for n := range len(msg) {
+			_, err := c.Decrypt(ctx, msg[:n], nil)
+			require.Error(t, err, "suite %v, cut at %d of %d", suite, n, len(msg))
+			_, err = decryptStream(c, msg[:n], nil, uint64(n))
+			require.Error(t, err, "streaming, suite %v, cut at %d of %d", suite, n, len(msg))
+		}
+		_, err = c.Decrypt(ctx, append(bytes.Clone(msg), 0), nil)
+		require.ErrorIs(t, err, kms.ErrMalformed, "trailing bytes")
+	}
+}
+
+// TestFrameReorderAndRepeat moves whole frames around: each must fail with
+// ErrAuthentication, never decrypt short.
+func TestFrameReorderAndRepeat(t *testing.T) {
+	c := newClient(t, aesKeyring(t), func(o *kms.Options) { o.FrameSize = 16 })
+	msg, err := c.Encrypt(ctx, randBytes(16*4+5), nil)
+	require.NoError(t, err)
+	var hdr bytes.Buffer
+	_, err = kms.ParseHeader(io.TeeReader(bytes.NewReader(msg), &hdr))
+	require.NoError(t, err)
+	head, body := msg[:hdr.Len()], msg[hdr.Len():]
+	const fsz = 4 + 12 + 16 + 16
+	frames := [][]byte{body[:fsz], body[fsz : 2*fsz], body[2*fsz : 3*fsz], body[3*fsz : 4*fsz]}
+	final := body[4*fsz:]
+	join := func(parts ...[]byte) []byte { return bytes.Join(append([][]byte{head}, parts...), nil) }
+	for name, bad := range map[string][]byte{
+		"swapped":     join(frames[1], frames[0], frames[2], frames[3], final),
+		"repeated":    join(frames[0], frames[0], frames[1], frames[2], frames[3], final),
+		"dropped":     join(frames[0], frames[2], frames[3], final),
+		"final early": join(frames[0], final),
+		"no final":    join(frames...),
+		"only final":  join(final),
+		"frame after": join(frames[0], frames[1], frames[2], frames[3], final, frames[0]),
+	} {
+		_, err := c.Decrypt(ctx, bad, nil)
+		require.Error(t, err, name)
+		assert.True(t, errors.Is(err, kms.ErrAuthentication) || errors.Is(err, kms.ErrMalformed), "%s: %v", name, err)
+	}
+}
+
+func TestEncryptionContextRules(t *testing.T) {
+	c := newClient(t, aesKeyring(t))
+	_, err := c.Encrypt(ctx, []byte("x"), map[string]string{"aws-crypto-public-key": "forged"})
+	require.ErrorIs(t, err, kms.ErrEncryptionContext)
+	assert.EqualError(t, err, `kms: encryption context: key "aws-crypto-public-key" uses the prefix "aws-crypto-", which the Encryption SDK reserves`)
+	_, err = c.Encrypt(ctx, []byte("x"), map[string]string{"": "v"})
+	require.ErrorIs(t, err, kms.ErrEncryptionContext)
+	_, err = c.Encrypt(ctx, []byte("x"), map[string]string{"k": "\xff"})
+	require.ErrorIs(t, err, kms.ErrEncryptionContext)
+
+	msg, err := c.Encrypt(ctx, []byte("secret"), map[string]string{"tenant": "acme", "env": "prod"})
+	require.NoError(t, err)
+	for _, tt := range []struct {
+		required map[string]string
+		err      error
+	}{
+		{nil, nil},
+		{map[string]string{"tenant": "acme"}, nil},
+		{map[string]string{"tenant": "acme", "env": "prod"}, nil},
+		{map[string]string{"tenant": "evil"}, kms.ErrEncryptionContext},
+		{map[string]string{"tenant": "evil", "env": "dev"}, kms.ErrEncryptionContext},
+		{map[string]string{"not-stored": "x"}, kms.ErrNoDataKey}, // the raw AES wrap is bound to the full context
+		{map[string]string{"aws-crypto-public-key": "x"}, kms.ErrEncryptionContext},
+	} {
+		got, err := c.Decrypt(ctx, msg, tt.required)
+		if tt.err == nil {
+			require.NoError(t, err, "%v", tt.required)
+			assert.Equal(t, "secret", string(got))
+			continue
+		}
+		require.ErrorIs(t, err, tt.err, "%v", tt.required)
+	}
+	_, err = c.Decrypt(ctx, msg, map[string]string{"tenant": "evil", "env": "dev"})
+	assert.EqualError(t, err, "kms: encryption context: the message's context has other values for env, tenant")
+}
+
+func TestOptionsValidation(t *testing.T) {
+	k := aesKeyring(t)
+	for _, tt := range []struct {
+		fn  func(*kms.Options)
+		err string
+	}{
+		{func(o *kms.Options) { o.Suite = kms.SuiteAES256GCMHKDFSHA256 }, "kms: kumo encrypts with SuiteCommitted (0x0478) or SuiteCommittedSigned (0x0578), not AES_256_GCM_IV12_TAG16_HKDF_SHA256 (0x0178)"},
+		{func(o *kms.Options) { o.FrameSize = -1 }, "kms: frame size -1 is outside 1 byte to 1 GiB"},
+		{func(o *kms.Options) { o.FrameSize = 1<<30 + 1 }, "kms: frame size 1073741825 is outside 1 byte to 1 GiB"},
+		{func(o *kms.Options) { o.MaxEncryptedDataKeys = 70000 }, "kms: MaxEncryptedDataKeys 70000 is outside 0 (no limit) to 65535"},
+		{func(o *kms.Options) { o.CommitmentPolicy = 9 }, "kms: unknown commitment policy 9"},
+	} {
+		_, err := kms.New(k, tt.fn)
+		assert.EqualError(t, err, tt.err)
+	}
+	_, err := kms.New(nil)
+	assert.EqualError(t, err, "kms: New needs a keyring")
+}
+
+func TestMalformedHeaders(t *testing.T) {
+	c := newClient(t, aesKeyring(t))
+	msg, err := c.Encrypt(ctx, []byte("x"), map[string]string{"a": "b"})
+	require.NoError(t, err)
+	for name, tt := range map[string]struct {
+		msg  []byte
+		text string
+	}{
+		"empty":         {nil, "kms: malformed message: the header is truncated"},
+		"version 3":     {append([]byte{3}, msg[1:]...), "kms: malformed message: version 0x03; this reads versions 1 and 2 of the AWS Encryption SDK message format"},
+		"unknown suite": {append([]byte{2, 0x09, 0x99}, msg[3:]...), "kms: malformed message: unknown algorithm suite 0x0999"},
+		"wrong version": {append([]byte{2, 0x01, 0x78}, msg[3:]...), "kms: malformed message: suite AES_256_GCM_IV12_TAG16_HKDF_SHA256 (0x0178) belongs to message format 1, not 2"},
+		"base64":        {[]byte("AgR4AAAA"), "kms: malformed message: it starts with 'A', like a base64-encoded message; decode it first"},
+		"v1 bad type":   {[]byte{1, 0x81, 0, 0x14}, "kms: malformed message: message type 0x81; only 0x80 is defined"},
+	} {
+		_, err := c.Decrypt(ctx, tt.msg, nil)
+		require.ErrorIs(t, err, kms.ErrMalformed, name)
+		assert.EqualError(t, err, tt.text, name)
+	}
+}
+
+func TestRawRSAKeyringPaddings(t *testing.T) {
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	for _, p := range []kms.RSAPadding{kms.OAEPSHA1, kms.OAEPSHA256, kms.OAEPSHA384, kms.OAEPSHA512, kms.PKCS1} {
+		enc, err := kms.NewRawRSAKeyring("ns", "rsa", &priv.PublicKey, nil, p)
+		require.NoError(t, err)
+		dec, err := kms.NewRawRSAKeyring("ns", "rsa", nil, priv, p)
+		require.NoError(t, err)
+		msg, err := newClient(t, enc).Encrypt(ctx, []byte("hello "+p.String()), nil)
+		require.NoError(t, err)
+		_, err = newClient(t, enc).Decrypt(ctx, msg, nil)
+		require.ErrorIs(t, err, kms.ErrNoDataKey, "a public key cannot decrypt")
+		got, err := newClient(t, dec).Decrypt(ctx, msg, nil)
+		require.NoError(t, err, p)
+		assert.Equal(t, "hello "+p.String(), string(got))
+	}
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	_, err = kms.NewRawRSAKeyring("ns", "rsa", &other.PublicKey, priv, kms.OAEPSHA256)
+	assert.EqualError(t, err, "kms: the RSA public and private keys are not a pair")
+	_, err = kms.NewRawRSAKeyring("aws-kms", "rsa", &priv.PublicKey, nil, kms.OAEPSHA256)
+	assert.EqualError(t, err, `kms: the key namespace "aws-kms" is reserved for KMS keyrings`)
+	_, err = kms.NewRawAESKeyring("ns", "k", make([]byte, 20))
+	assert.EqualError(t, err, "kms: a raw AES wrapping key is 16, 24 or 32 bytes, not 20")
+}
+
+func TestKMSKeyringWithFake(t *testing.T) {
+	fake := kmstest.New()
+	gen := fake.CreateKey()
+	extra := fake.CreateKey()
+	stranger := fake.CreateKey()
+	require.NoError(t, fake.CreateAlias("alias/app", gen))
+
+	kr, err := kms.NewKMSKeyring(fake, "alias/app", extra)
+	require.NoError(t, err)
+	c := newClient(t, kr)
+	ec := map[string]string{"tenant": "acme"}
+	msg, err := c.Encrypt(ctx, []byte("payload"), ec)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{"GenerateDataKey": 1, "Encrypt": 1}, fake.CallCounts())
+	h, err := kms.ParseHeader(bytes.NewReader(msg))
+	require.NoError(t, err)
+	require.Len(t, h.EncryptedDataKeys, 2)
+	assert.Equal(t, gen, string(h.EncryptedDataKeys[0].ProviderInfo), "the alias resolves to the key ARN")
+	assert.Equal(t, extra, string(h.EncryptedDataKeys[1].ProviderInfo))
+	assert.Equal(t, "aws-kms", h.EncryptedDataKeys[0].ProviderID)
+
+	// Either key alone decrypts; a keyring of another key asks KMS nothing.
+	for _, keyID := range []string{gen, extra, "alias/app"} {
+		only, err := kms.NewKMSKeyring(fake, "", keyID)
+		require.NoError(t, err)
+		fake.ResetCalls()
+		got, err := newClient(t, only).Decrypt(ctx, msg, ec)
+		require.NoError(t, err, keyID)
+		assert.Equal(t, "payload", string(got))
+		assert.Equal(t, 1, fake.Calls("Decrypt"))
+	}
+	strangerRing, err := kms.NewKMSKeyring(fake, stranger)
+	require.NoError(t, err)
+	fake.ResetCalls()
+	_, err = newClient(t, strangerRing).Decrypt(ctx, msg, ec)
+	require.ErrorIs(t, err, kms.ErrNoDataKey)
+	assert.Zero(t, fake.Calls("Decrypt"), "strict: no call for keys it was not given")
+
+	// Key states surface as KMS's own errors, wrapped.
+	require.NoError(t, fake.SetKeyState(gen, types.KeyStateDisabled))
+	require.NoError(t, fake.SetKeyState(extra, types.KeyStatePendingDeletion))
+	_, err = c.Decrypt(ctx, msg, ec)
+	require.ErrorIs(t, err, kms.ErrNoDataKey)
+	var apiErr smithy.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, "DisabledException", apiErr.ErrorCode())
+	assert.Contains(t, err.Error(), "KMSInvalidStateException")
+	_, err = c.Encrypt(ctx, []byte("x"), ec)
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, "DisabledException", apiErr.ErrorCode())
+	require.NoError(t, fake.SetKeyState(gen, types.KeyStateEnabled))
+
+	// The wrapped key is bound to the context: KMS refuses another.
+	_, err = c.Decrypt(ctx, msg, map[string]string{"tenant": "acme", "extra": "pair"})
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, "InvalidCiphertextException", apiErr.ErrorCode())
+
+	// Injected failures pass through untouched.
+	injected := &smithy.GenericAPIError{Code: "ThrottlingException", Message: "slow down"}
+	fake.FailNext("GenerateDataKey", injected)
+	_, err = c.Encrypt(ctx, []byte("x"), ec)
+	require.ErrorIs(t, err, injected)
+}
+
+func TestKMSDiscoveryKeyring(t *testing.T) {
+	fake := kmstest.New()
+	key := fake.CreateKey()
+	kr, err := kms.NewKMSKeyring(fake, key)
+	require.NoError(t, err)
+	msg, err := newClient(t, kr).Encrypt(ctx, []byte("found"), nil)
+	require.NoError(t, err)
+
+	for _, tt := range []struct {
+		filter *kms.DiscoveryFilter
+		ok     bool
+	}{
+		{nil, true},
+		{&kms.DiscoveryFilter{Partition: "aws", AccountIDs: []string{"111122223333"}}, true},
+		{&kms.DiscoveryFilter{Partition: "aws", AccountIDs: []string{"999999999999"}}, false},
+		{&kms.DiscoveryFilter{Partition: "aws-cn", AccountIDs: []string{"111122223333"}}, false},
+	} {
+		d, err := kms.NewKMSDiscoveryKeyring(fake, tt.filter)
+		require.NoError(t, err)
+		got, err := newClient(t, d).Decrypt(ctx, msg, nil)
+		if tt.ok {
+			require.NoError(t, err)
+			assert.Equal(t, "found", string(got))
+		} else {
+			require.ErrorIs(t, err, kms.ErrNoDataKey)
+		}
+	}
+	d, _ := kms.NewKMSDiscoveryKeyring(fake, nil)
+	_, err = newClient(t, d).Encrypt(ctx, []byte("x"), nil)
+	assert.EqualError(t, err, "kms: a KMS discovery keyring cannot encrypt; name the keys with NewKMSKeyring")
+	_, err = kms.NewKMSDiscoveryKeyring(fake, &kms.DiscoveryFilter{Partition: "aws"})
+	assert.Error(t, err)
+}
+
+func TestMaxEncryptedDataKeysCheckedBeforeKMS(t *testing.T) {
+	fake := kmstest.New()
+	a, b, c3 := fake.CreateKey(), fake.CreateKey(), fake.CreateKey()
+	kr, err := kms.NewKMSKeyring(fake, a, b, c3)
+	require.NoError(t, err)
+	msg, err := newClient(t, kr).Encrypt(ctx, []byte("x"), nil)
+	require.NoError(t, err)
+
+	limited := newClient(t, kr, func(o *kms.Options) { o.MaxEncryptedDataKeys = 2 })
+	fake.ResetCalls()
+	_, err = limited.Decrypt(ctx, msg, nil)
+	require.ErrorIs(t, err, kms.ErrTooManyEncryptedDataKeys)
+	assert.EqualError(t, err, "kms: too many encrypted data keys: the message has 3, the limit is 2")
+	assert.Empty(t, fake.CallCounts(), "no KMS call before the limit is checked")
+	_, err = limited.Encrypt(ctx, []byte("x"), nil)
+	require.ErrorIs(t, err, kms.ErrTooManyEncryptedDataKeys)
+}
+
+func TestWrongKeyFailsCommitment(t *testing.T) {
+	c := newClient(t, aesKeyring(t))
+	msg, err := c.Encrypt(ctx, []byte("x"), nil)
+	require.NoError(t, err)
+	other, err := kms.NewRawAESKeyring("kumo-test", "key-1", bytes.Repeat([]byte{8}, 32))
+	require.NoError(t, err)
+	_, err = newClient(t, other).Decrypt(ctx, msg, nil)
+	require.ErrorIs(t, err, kms.ErrNoDataKey)
+}
+
+func TestCancelledContext(t *testing.T) {
+	c := newClient(t, aesKeyring(t), func(o *kms.Options) { o.FrameSize = 16 })
+	cctx, cancel := context.WithCancel(ctx)
+	var out bytes.Buffer
+	w, err := c.EncryptWriter(cctx, &out, nil)
+	require.NoError(t, err)
+	_, err = w.Write(make([]byte, 100))
+	require.NoError(t, err)
+	cancel()
+	_, err = w.Write(make([]byte, 100))
+	require.ErrorIs(t, err, context.Canceled)
+	require.ErrorIs(t, w.Close(), context.Canceled)
+
+	msg, err := c.Encrypt(ctx, make([]byte, 5<<20), nil)
+	require.NoError(t, err)
+	cctx, cancel = context.WithCancel(ctx)
+	r, err := c.DecryptReader(cctx, bytes.NewReader(msg), nil)
+	require.NoError(t, err)
+	_, err = r.Read(make([]byte, 10))
+	require.NoError(t, err)
+	cancel()
+	_, err = io.ReadAll(r)
+	require.ErrorIs(t, err, context.Canceled)
+}
+
+type failWriter struct{ after int }
+
+func (f *failWriter) Write(p []byte) (int, error) {
+	if f.after -= len(p); f.after < 0 {
+		return 0, errors.New("disk full")
+	}
+	return len(p), nil
+}
+
+func TestWriterErrorsAreSticky(t *testing.T) {
+	c := newClient(t, aesKeyring(t), func(o *kms.Options) { o.FrameSize = 64 })
+	w, err := c.EncryptWriter(ctx, &failWriter{after: 500}, nil)
+	require.NoError(t, err)
+	_, err = w.Write(make([]byte, 4<<20))
+	require.ErrorContains(t, err, "disk full")
+	_, err = w.Write([]byte("more"))
+	require.ErrorContains(t, err, "disk full")
+	require.ErrorContains(t, w.Close(), "disk full")
+}

@@ -1,0 +1,404 @@
+// Package kmstest is an in-memory AWS KMS for tests, in the manner of
+// net/http/httptest: a [Fake] satisfies kms.KMSAPI (and so stands in for
+// *kms.Client from aws-sdk-go-v2 wherever code asks for that interface).
+//
+// The fake does the parts of KMS that code under test relies on:
+//   - real AES-256-GCM wrapping bound to the encryption context, so a wrong
+//     context fails as it does in KMS;
+//   - key ARNs, key IDs and aliases, in names or ARNs;
+//   - key states: a disabled key answers DisabledException, one pending
+//     deletion KMSInvalidStateException;
+//   - ciphertext blobs that name their key, so Decrypt needs no KeyId and a
+//     wrong KeyId is IncorrectKeyException;
+//   - error injection ([Fake.FailNext], [Options.Hook]) and per-operation
+//     call counts.
+//
+// Errors are *smithy.GenericAPIError values with KMS's error codes, so code
+// that checks errors.As(err, &apiErr) and apiErr.ErrorCode() works unchanged:
+//
+//	fake := kmstest.New()
+//	keyARN := fake.CreateKey()
+//	fake.CreateAlias("alias/app", keyARN)
+//	keyring, _ := kms.NewKMSKeyring(fake, "alias/app")
+package kmstest
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/smithy-go"
+)
+
+// Options configure a [Fake].
+type Options struct {
+	// Region and AccountID go into key ARNs; defaults us-east-1 and
+	// 111122223333.
+	Region    string
+	AccountID string
+	// Rand is the source of key material, key IDs and IVs; default
+	// crypto/rand.
+	Rand io.Reader
+	// Hook, when set, is called before every operation with its name and
+	// input; a non-nil error is returned instead of the operation's result.
+	Hook func(op string, input any) error
+}
+
+// Fake is an in-memory KMS. It is safe for concurrent use.
+type Fake struct {
+	opts Options
+
+	mu      sync.Mutex
+	keys    map[string]*key // by key ID
+	aliases map[string]string
+	fail    map[string][]error
+	calls   map[string]int
+}
+
+type key struct {
+	id, arn string
+	state   types.KeyState
+	aead    cipher.AEAD
+	created time.Time
+}
+
+// New returns an empty fake.
+func New(optFns ...func(*Options)) *Fake {
+	o := Options{Region: "us-east-1", AccountID: "111122223333", Rand: rand.Reader}
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	return &Fake{opts: o, keys: map[string]*key{}, aliases: map[string]string{}, fail: map[string][]error{}, calls: map[string]int{}}
+}
+
+// CreateKey adds an enabled symmetric key and returns its ARN.
+func (f *Fake) CreateKey() string {
+	material := make([]byte, 32)
+	idBytes := make([]byte, 16)
+	f.mustRead(material)
+	f.mustRead(idBytes)
+	id := fmt.Sprintf("%x-%x-%x-%x-%x", idBytes[0:4], idBytes[4:6], idBytes[6:8], idBytes[8:10], idBytes[10:16])
+	block, _ := aes.NewCipher(material)
+	aead, _ := cipher.NewGCM(block)
+	k := &key{id: id, arn: f.arn("key/" + id), state: types.KeyStateEnabled, aead: aead, created: time.Now()}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.keys[id] = k
+	return k.arn
+}
+
+func (f *Fake) mustRead(b []byte) {
+	if _, err := io.ReadFull(f.opts.Rand, b); err != nil {
+		panic("kmstest: reading randomness: " + err.Error())
+	}
+}
+
+func (f *Fake) arn(resource string) string {
+	return fmt.Sprintf("arn:aws:kms:%s:%s:%s", f.opts.Region, f.opts.AccountID, resource)
+}
+
+// CreateAlias points alias ("alias/name") at a key, given by ID, ARN or
+// another alias.
+func (f *Fake) CreateAlias(alias, keyID string) error {
+	if !strings.HasPrefix(alias, "alias/") || strings.HasPrefix(alias, "alias/aws/") {
+		return apiError("ValidationException", "alias must start with alias/ and not alias/aws/: "+alias)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	k, err := f.lookup(keyID)
+	if err != nil {
+		return err
+	}
+	if _, ok := f.aliases[alias]; ok {
+		return apiError("AlreadyExistsException", "alias "+alias+" already exists")
+	}
+	f.aliases[alias] = k.id
+	return nil
+}
+
+// SetKeyState changes a key's state: types.KeyStateEnabled,
+// types.KeyStateDisabled or types.KeyStatePendingDeletion.
+func (f *Fake) SetKeyState(keyID string, state types.KeyState) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	k, err := f.lookup(keyID)
+	if err != nil {
+		return err
+	}
+	k.state = state
+	return nil
+}
+
+// FailNext makes the next call of operation op ("GenerateDataKey",
+// "Encrypt", "Decrypt", "ReEncrypt", "DescribeKey") return err. Calls queue
+// up: FailNext twice fails the next two calls.
+func (f *Fake) FailNext(op string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fail[op] = append(f.fail[op], err)
+}
+
+// Calls returns how many times operation op was called, failed calls
+// included.
+func (f *Fake) Calls(op string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[op]
+}
+
+// CallCounts returns the call count of every operation called so far.
+func (f *Fake) CallCounts() map[string]int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return maps.Clone(f.calls)
+}
+
+// ResetCalls sets every call count to zero.
+func (f *Fake) ResetCalls() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	clear(f.calls)
+}
+
+// begin counts a call and applies injected failures. It returns with f.mu
+// held when err is nil.
+func (f *Fake) begin(op string, input any) error {
+	f.mu.Lock()
+	f.calls[op]++
+	if q := f.fail[op]; len(q) > 0 {
+		f.fail[op] = q[1:]
+		f.mu.Unlock()
+		return q[0]
+	}
+	hook := f.opts.Hook
+	f.mu.Unlock()
+	if hook != nil {
+		if err := hook(op, input); err != nil {
+			return err
+		}
+	}
+	f.mu.Lock()
+	return nil
+}
+
+// lookup resolves a key ID, key ARN, alias name or alias ARN. f.mu is held.
+func (f *Fake) lookup(id string) (*key, error) {
+	if id == "" {
+		return nil, apiError("ValidationException", "KeyId is required")
+	}
+	name := id
+	if strings.HasPrefix(id, "arn:") {
+		parts := strings.SplitN(id, ":", 6)
+		if len(parts) != 6 || parts[2] != "kms" {
+			return nil, apiError("NotFoundException", "invalid ARN "+id)
+		}
+		if parts[3] != f.opts.Region || parts[4] != f.opts.AccountID {
+			return nil, apiError("NotFoundException", fmt.Sprintf("key %s is not in region %s of account %s", id, f.opts.Region, f.opts.AccountID))
+		}
+		name = parts[5]
+	}
+	if strings.HasPrefix(name, "alias/") {
+		target, ok := f.aliases[name]
+		if !ok {
+			return nil, apiError("NotFoundException", "alias "+f.arn(name)+" is not found.")
+		}
+		name = target
+	}
+	name = strings.TrimPrefix(name, "key/")
+	k, ok := f.keys[name]
+	if !ok {
+		return nil, apiError("NotFoundException", "Key '"+f.arn("key/"+name)+"' does not exist")
+	}
+	return k, nil
+}
+
+// usable checks that a key may be used for cryptography.
+func usable(k *key) error {
+	switch k.state {
+	case types.KeyStateEnabled:
+		return nil
+	case types.KeyStateDisabled:
+		return apiError("DisabledException", k.arn+" is disabled.")
+	default:
+		return apiError("KMSInvalidStateException", fmt.Sprintf("%s is %s and cannot be used.", k.arn, k.state))
+	}
+}
+
+func apiError(code, msg string) error {
+	return &smithy.GenericAPIError{Code: code, Message: msg, Fault: smithy.FaultClient}
+}
+
+// Blob layout: 'K', key ID length, key ID, IV, sealed plaintext. The AAD is
+// the key ID and the serialized encryption context.
+func (f *Fake) seal(k *key, plaintext []byte, ec map[string]string) []byte {
+	iv := make([]byte, 12)
+	f.mustRead(iv)
+	blob := append([]byte{'K', byte(len(k.id))}, k.id...)
+	blob = append(blob, iv...)
+	return k.aead.Seal(blob, iv, plaintext, aad(k.id, ec))
+}
+
+func (f *Fake) open(blob []byte, ec map[string]string) (*key, []byte, error) {
+	invalid := apiError("InvalidCiphertextException", "the ciphertext is invalid or does not match the encryption context")
+	if len(blob) < 2 || blob[0] != 'K' || len(blob) < 2+int(blob[1])+12+16 {
+		return nil, nil, invalid
+	}
+	id := string(blob[2 : 2+int(blob[1])])
+	k, ok := f.keys[id]
+	if !ok {
+		return nil, nil, invalid
+	}
+	if err := usable(k); err != nil {
+		return nil, nil, err
+	}
+	body := blob[2+len(id):]
+	pt, err := k.aead.Open(nil, body[:12], body[12:], aad(id, ec))
+	if err != nil {
+		return nil, nil, invalid
+	}
+	return k, pt, nil
+}
+
+func aad(id string, ec map[string]string) []byte {
+	b := binary.BigEndian.AppendUint16(nil, uint16(len(id)))
+	b = append(b, id...)
+	for _, k := range slices.Sorted(maps.Keys(ec)) {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(k)))
+		b = append(b, k...)
+		b = binary.BigEndian.AppendUint32(b, uint32(len(ec[k])))
+		b = append(b, ec[k]...)
+	}
+	return b
+}
+
+// GenerateDataKey returns a fresh data key and its copy under KeyId.
+func (f *Fake) GenerateDataKey(_ context.Context, in *awskms.GenerateDataKeyInput, _ ...func(*awskms.Options)) (*awskms.GenerateDataKeyOutput, error) {
+	if err := f.begin("GenerateDataKey", in); err != nil {
+		return nil, err
+	}
+	defer f.mu.Unlock()
+	k, err := f.lookup(aws.ToString(in.KeyId))
+	if err != nil {
+		return nil, err
+	}
+	if err := usable(k); err != nil {
+		return nil, err
+	}
+	var n int
+	switch {
+	case in.NumberOfBytes != nil && in.KeySpec != "":
+		return nil, apiError("ValidationException", "give NumberOfBytes or KeySpec, not both")
+	case in.NumberOfBytes != nil:
+		n = int(*in.NumberOfBytes)
+		if n < 1 || n > 1024 {
+			return nil, apiError("ValidationException", "NumberOfBytes must be 1 to 1024")
+		}
+	case in.KeySpec == types.DataKeySpecAes256:
+		n = 32
+	case in.KeySpec == types.DataKeySpecAes128:
+		n = 16
+	default:
+		return nil, apiError("ValidationException", "give NumberOfBytes or KeySpec AES_128 or AES_256")
+	}
+	pt := make([]byte, n)
+	f.mustRead(pt)
+	return &awskms.GenerateDataKeyOutput{Plaintext: pt, CiphertextBlob: f.seal(k, pt, in.EncryptionContext), KeyId: aws.String(k.arn)}, nil
+}
+
+// Encrypt encrypts up to 4096 bytes under KeyId.
+func (f *Fake) Encrypt(_ context.Context, in *awskms.EncryptInput, _ ...func(*awskms.Options)) (*awskms.EncryptOutput, error) {
+	if err := f.begin("Encrypt", in); err != nil {
+		return nil, err
+	}
+	defer f.mu.Unlock()
+	k, err := f.lookup(aws.ToString(in.KeyId))
+	if err != nil {
+		return nil, err
+	}
+	if err := usable(k); err != nil {
+		return nil, err
+	}
+	if len(in.Plaintext) == 0 || len(in.Plaintext) > 4096 {
+		return nil, apiError("ValidationException", "Plaintext must be 1 to 4096 bytes")
+	}
+	return &awskms.EncryptOutput{CiphertextBlob: f.seal(k, in.Plaintext, in.EncryptionContext), KeyId: aws.String(k.arn),
+		EncryptionAlgorithm: types.EncryptionAlgorithmSpecSymmetricDefault}, nil
+}
+
+// Decrypt opens a blob; KeyId, when given, must name the blob's key.
+func (f *Fake) Decrypt(_ context.Context, in *awskms.DecryptInput, _ ...func(*awskms.Options)) (*awskms.DecryptOutput, error) {
+	if err := f.begin("Decrypt", in); err != nil {
+		return nil, err
+	}
+	defer f.mu.Unlock()
+	k, pt, err := f.openFor(in.CiphertextBlob, in.EncryptionContext, aws.ToString(in.KeyId))
+	if err != nil {
+		return nil, err
+	}
+	return &awskms.DecryptOutput{Plaintext: pt, KeyId: aws.String(k.arn), EncryptionAlgorithm: types.EncryptionAlgorithmSpecSymmetricDefault}, nil
+}
+
+// openFor opens a blob, checking that it belongs to keyID when one is given.
+func (f *Fake) openFor(blob []byte, ec map[string]string, keyID string) (*key, []byte, error) {
+	if keyID != "" {
+		want, err := f.lookup(keyID)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(blob) > 2 && blob[0] == 'K' && len(blob) >= 2+int(blob[1]) && string(blob[2:2+int(blob[1])]) != want.id {
+			return nil, nil, apiError("IncorrectKeyException", "the key ID in the request does not identify the key that encrypted the ciphertext")
+		}
+	}
+	return f.open(blob, ec)
+}
+
+// ReEncrypt moves a blob to DestinationKeyId without revealing the
+// plaintext.
+func (f *Fake) ReEncrypt(_ context.Context, in *awskms.ReEncryptInput, _ ...func(*awskms.Options)) (*awskms.ReEncryptOutput, error) {
+	if err := f.begin("ReEncrypt", in); err != nil {
+		return nil, err
+	}
+	defer f.mu.Unlock()
+	src, pt, err := f.openFor(in.CiphertextBlob, in.SourceEncryptionContext, aws.ToString(in.SourceKeyId))
+	if err != nil {
+		return nil, err
+	}
+	dst, err := f.lookup(aws.ToString(in.DestinationKeyId))
+	if err != nil {
+		return nil, err
+	}
+	if err := usable(dst); err != nil {
+		return nil, err
+	}
+	return &awskms.ReEncryptOutput{CiphertextBlob: f.seal(dst, pt, in.DestinationEncryptionContext), KeyId: aws.String(dst.arn), SourceKeyId: aws.String(src.arn)}, nil
+}
+
+// DescribeKey returns a key's ARN, ID and state.
+func (f *Fake) DescribeKey(_ context.Context, in *awskms.DescribeKeyInput, _ ...func(*awskms.Options)) (*awskms.DescribeKeyOutput, error) {
+	if err := f.begin("DescribeKey", in); err != nil {
+		return nil, err
+	}
+	defer f.mu.Unlock()
+	k, err := f.lookup(aws.ToString(in.KeyId))
+	if err != nil {
+		return nil, err
+	}
+	return &awskms.DescribeKeyOutput{KeyMetadata: &types.KeyMetadata{
+		KeyId: aws.String(k.id), Arn: aws.String(k.arn), KeyState: k.state, Enabled: k.state == types.KeyStateEnabled,
+		AWSAccountId: aws.String(f.opts.AccountID), CreationDate: aws.Time(k.created),
+		KeyUsage: types.KeyUsageTypeEncryptDecrypt, KeySpec: types.KeySpecSymmetricDefault,
+	}}, nil
+}
+
