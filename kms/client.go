@@ -62,8 +62,9 @@ type Options struct {
 // Client encrypts and decrypts AWS Encryption SDK messages with a keyring.
 // A Client is safe for concurrent use.
 type Client struct {
-	keyring Keyring
-	opts    Options
+	keyring   Keyring
+	opts      Options
+	partition [16]byte // separates this Client's entries in a shared Cache
 }
 
 // New returns a Client that wraps data keys with keyring.
@@ -102,7 +103,11 @@ func New(keyring Keyring, optFns ...func(*Options)) (*Client, error) {
 	if o.Rand == nil {
 		o.Rand = rand.Reader
 	}
-	return &Client{keyring: keyring, opts: o}, nil
+	c := &Client{keyring: keyring, opts: o}
+	if _, err := io.ReadFull(rand.Reader, c.partition[:]); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // Encrypt encrypts plaintext under the encryption context ec and returns the

@@ -246,10 +246,16 @@ func (r *decryptReader) nextBatch() error {
 		} else if r.seq == finalMarker-1 {
 			return fmt.Errorf("%w: too many frames without a final frame", ErrMalformed)
 		}
-		start := len(r.buf)
-		r.buf = grow(r.buf, slot.n+tagLen)
-		if err := r.read(r.buf[start:], what); err != nil {
-			return err
+		// Grow the buffer as bytes arrive, so a frame length claimed by a
+		// hostile header costs memory only when the bytes are really there.
+		for left := slot.n + tagLen; left > 0; {
+			chunk := min(left, 1<<20)
+			start := len(r.buf)
+			r.buf = grow(r.buf, chunk)
+			if err := r.read(r.buf[start:], what); err != nil {
+				return err
+			}
+			left -= chunk
 		}
 		r.frames = append(r.frames, slot)
 		r.seq++
