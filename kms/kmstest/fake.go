@@ -401,4 +401,3 @@ func (f *Fake) DescribeKey(_ context.Context, in *awskms.DescribeKeyInput, _ ...
 		KeyUsage: types.KeyUsageTypeEncryptDecrypt, KeySpec: types.KeySpecSymmetricDefault,
 	}}, nil
 }
-
