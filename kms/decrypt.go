@@ -30,8 +30,10 @@ type decryptReader struct {
 	pub       *ecdsa.PublicKey
 	verify    hash.Hash
 
-	buf     []byte      // a batch: each frame's IV, then ciphertext and tag
-	frames  []frameSlot // where each frame of the batch sits in buf
+	raw     []byte // buffered message bytes; raw[pos:end] not yet parsed
+	pos     int
+	end     int
+	frames  []frameSlot // where each frame of the batch sits in raw
 	pending [][]byte    // opened plaintext not yet read
 	final   bool        // the final frame has been read
 	eof     bool
@@ -39,7 +41,7 @@ type decryptReader struct {
 }
 
 type frameSlot struct {
-	off, n  int // IV at buf[off:], then n bytes of ciphertext and the tag
+	off, n  int // IV at raw[off:], then n bytes of ciphertext and the tag
 	seq     uint32
 	isFinal bool
 }
@@ -119,6 +121,7 @@ func (c *Client) newDecryptReader(ctx context.Context, src io.Reader, required m
 
 	r := &decryptReader{ctx: ctx, src: br, aead: aead, messageID: h.MessageID, framed: h.Framed, frameLen: h.FrameLength,
 		conc: c.opts.Concurrency, seq: 1, nonFramed: c.opts.MaxNonFramedBody}
+	r.raw = make([]byte, min(batchFrames(r.frameLen, r.conc)*(r.frameLen+ivLen+tagLen+8)+64, 8<<20))
 	if size >= 0 {
 		r.nonFramed = size
 	}
@@ -186,76 +189,97 @@ func (r *decryptReader) Read(p []byte) (int, error) {
 	}
 }
 
-// read reads exactly n more bytes of the message into buf, hashing them
-// for the signature. Running out is truncation.
-func (r *decryptReader) read(buf []byte, what string) error {
-	if _, err := io.ReadFull(r.src, buf); err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return fmt.Errorf("%w: the message is truncated in %s", ErrMalformed, what)
-		}
-		return fmt.Errorf("kms: reading the message: %w", err)
+// fill makes sure n unparsed bytes are buffered in raw[pos:end], reading
+// from src as needed. It grows raw as bytes arrive (never more than 1 MiB
+// ahead of them), so a length claimed by a hostile message costs memory only
+// when the bytes are really there. Offsets into raw stay valid.
+func (r *decryptReader) fill(n int, what string) error {
+	if r.end-r.pos >= n {
+		return nil
 	}
-	if r.verify != nil {
-		r.verify.Write(buf)
+	return r.fillSlow(n, what)
+}
+
+func (r *decryptReader) fillSlow(n int, what string) error {
+	for r.end-r.pos < n {
+		if r.end == len(r.raw) {
+			grow := min(n-(r.end-r.pos), 1<<20)
+			nb := make([]byte, len(r.raw)+max(grow, len(r.raw)/2))
+			copy(nb, r.raw[:r.end])
+			r.raw = nb
+		}
+		m, err := r.src.Read(r.raw[r.end:])
+		r.end += m
+		if err != nil && r.end-r.pos < n {
+			if errors.Is(err, io.EOF) {
+				return fmt.Errorf("%w: the message is truncated in %s", ErrMalformed, what)
+			}
+			return fmt.Errorf("kms: reading the message: %w", err)
+		}
 	}
 	return nil
 }
 
+// take consumes n buffered bytes, feeding the signature, and returns their
+// offset in raw.
+func (r *decryptReader) take(n int) int {
+	off := r.pos
+	if r.verify != nil {
+		r.verify.Write(r.raw[off : off+n])
+	}
+	r.pos += n
+	return off
+}
+
 // nextBatch reads and opens up to a batch of frames.
 func (r *decryptReader) nextBatch() error {
+	// Nothing buffered is in use: move what is left to the front.
+	r.end = copy(r.raw, r.raw[r.pos:r.end])
+	r.pos = 0
 	want := batchFrames(r.frameLen, r.conc)
 	r.frames = r.frames[:0]
-	r.buf = r.buf[:0]
-	var hdr [8]byte
+	regular := 4 + ivLen + r.frameLen + tagLen
 	for len(r.frames) < want && !r.final {
-		what := fmt.Sprintf("frame %d", r.seq)
-		if err := r.read(hdr[:4], what); err != nil {
-			if r.seq > 1 || len(r.frames) > 0 {
+		const what = "a frame"
+		if err := r.fill(4, what); err != nil {
+			if r.end == r.pos {
 				return fmt.Errorf("%w: the message is truncated: frame %d and the final frame are missing", ErrMalformed, r.seq)
 			}
 			return err
 		}
-		slot := frameSlot{n: r.frameLen}
-		seq := binary.BigEndian.Uint32(hdr[:4])
-		if seq == finalMarker {
-			if err := r.read(hdr[4:8], what); err != nil {
+		var slot frameSlot
+		seq := binary.BigEndian.Uint32(r.raw[r.pos:])
+		if seq != finalMarker {
+			if seq != r.seq {
+				return fmt.Errorf("%w: frame %d arrived where frame %d belongs (reordered, repeated or dropped frames)", ErrAuthentication, seq, r.seq)
+			}
+			if r.seq == finalMarker-1 {
+				return fmt.Errorf("%w: too many frames without a final frame", ErrMalformed)
+			}
+			if err := r.fill(regular, what); err != nil {
 				return err
 			}
-			seq = binary.BigEndian.Uint32(hdr[4:8])
-			slot.isFinal = true
-		}
-		if seq != r.seq {
-			return fmt.Errorf("%w: frame %d arrived where frame %d belongs (reordered, repeated or dropped frames)", ErrAuthentication, seq, r.seq)
-		}
-		slot.seq = seq
-		slot.off = len(r.buf)
-		// IV (and, for the final frame, its length) come first.
-		r.buf = grow(r.buf, ivLen)
-		if err := r.read(r.buf[slot.off:slot.off+ivLen], what); err != nil {
-			return err
-		}
-		if slot.isFinal {
-			if err := r.read(hdr[:4], what); err != nil {
+			slot = frameSlot{off: r.take(regular) + 4, n: r.frameLen, seq: seq}
+		} else {
+			if err := r.fill(8+ivLen+4, what); err != nil {
 				return err
 			}
-			slot.n = int(binary.BigEndian.Uint32(hdr[:4]))
-			if slot.n > r.frameLen {
-				return fmt.Errorf("%w: the final frame claims %d bytes; frames hold at most %d", ErrMalformed, slot.n, r.frameLen)
+			seq = binary.BigEndian.Uint32(r.raw[r.pos+4:])
+			if seq != r.seq {
+				return fmt.Errorf("%w: frame %d arrived where frame %d belongs (reordered, repeated or dropped frames)", ErrAuthentication, seq, r.seq)
 			}
+			n := int(binary.BigEndian.Uint32(r.raw[r.pos+8+ivLen:]))
+			if n > r.frameLen {
+				return fmt.Errorf("%w: the final frame claims %d bytes; frames hold at most %d", ErrMalformed, n, r.frameLen)
+			}
+			if err := r.fill(8+ivLen+4+n+tagLen, what); err != nil {
+				return err
+			}
+			off := r.take(8+ivLen+4+n+tagLen) + 8
+			// Put the IV next to the ciphertext, as for regular frames.
+			copy(r.raw[off+4:off+4+ivLen], r.raw[off:off+ivLen])
+			slot = frameSlot{off: off + 4, n: n, seq: seq, isFinal: true}
 			r.final = true
-		} else if r.seq == finalMarker-1 {
-			return fmt.Errorf("%w: too many frames without a final frame", ErrMalformed)
-		}
-		// Grow the buffer as bytes arrive, so a frame length claimed by a
-		// hostile header costs memory only when the bytes are really there.
-		for left := slot.n + tagLen; left > 0; {
-			chunk := min(left, 1<<20)
-			start := len(r.buf)
-			r.buf = grow(r.buf, chunk)
-			if err := r.read(r.buf[start:], what); err != nil {
-				return err
-			}
-			left -= chunk
 		}
 		r.frames = append(r.frames, slot)
 		r.seq++
@@ -265,20 +289,10 @@ func (r *decryptReader) nextBatch() error {
 	}
 	for _, f := range r.frames {
 		if f.n > 0 {
-			r.pending = append(r.pending, r.buf[f.off+ivLen:f.off+ivLen+f.n])
+			r.pending = append(r.pending, r.raw[f.off+ivLen:f.off+ivLen+f.n])
 		}
 	}
 	return nil
-}
-
-// grow extends b by n bytes, keeping what it holds.
-func grow(b []byte, n int) []byte {
-	if len(b)+n > cap(b) {
-		nb := make([]byte, len(b), max(2*cap(b), len(b)+n))
-		copy(nb, b)
-		b = nb
-	}
-	return b[:len(b)+n]
 }
 
 // openFrames authenticates and decrypts the batch in place.
@@ -310,8 +324,8 @@ func (r *decryptReader) openRange(from, to int) error {
 			content = aadFinalFrame
 		}
 		aad = bodyAAD(aad, r.messageID, content, f.seq, f.n)
-		iv := r.buf[f.off : f.off+ivLen]
-		ct := r.buf[f.off+ivLen : f.off+ivLen+f.n+tagLen]
+		iv := r.raw[f.off : f.off+ivLen]
+		ct := r.raw[f.off+ivLen : f.off+ivLen+f.n+tagLen]
 		if _, err := r.aead.Open(ct[:0], iv, ct, aad); err != nil {
 			return fmt.Errorf("%w: frame %d", ErrAuthentication, f.seq)
 		}
@@ -321,23 +335,24 @@ func (r *decryptReader) openRange(from, to int) error {
 
 // nonFramedBody reads, authenticates and decrypts a legacy single-block body.
 func (r *decryptReader) nonFramedBody() error {
-	var hdr [ivLen + 8]byte
-	if err := r.read(hdr[:], "the body"); err != nil {
+	if err := r.fill(ivLen+8, "the body"); err != nil {
 		return err
 	}
-	n := binary.BigEndian.Uint64(hdr[ivLen:])
+	n := binary.BigEndian.Uint64(r.raw[r.pos+ivLen:])
 	if n > maxNonFramed {
 		return fmt.Errorf("%w: the body claims %d bytes, over the format's limit", ErrMalformed, n)
 	}
 	if int64(n) > r.nonFramed {
 		return fmt.Errorf("kms: the non-framed body is %d bytes, over the %d this reader holds (Options.MaxNonFramedBody)", n, r.nonFramed)
 	}
-	ct := make([]byte, int(n)+tagLen)
-	if err := r.read(ct, "the body"); err != nil {
+	if err := r.fill(ivLen+8+int(n)+tagLen, "the body"); err != nil {
 		return err
 	}
+	off := r.take(ivLen + 8 + int(n) + tagLen)
+	iv := r.raw[off : off+ivLen]
+	ct := r.raw[off+ivLen+8 : off+ivLen+8+int(n)+tagLen]
 	aad := bodyAAD(nil, r.messageID, aadSingle, 1, int(n))
-	pt, err := r.aead.Open(ct[:0], hdr[:ivLen], ct, aad)
+	pt, err := r.aead.Open(ct[:0], iv, ct, aad)
 	if err != nil {
 		return fmt.Errorf("%w: the body", ErrAuthentication)
 	}
@@ -352,17 +367,21 @@ func (r *decryptReader) nonFramedBody() error {
 // message.
 func (r *decryptReader) finish() error {
 	if r.pub != nil {
-		var l [2]byte
-		if _, err := io.ReadFull(r.src, l[:]); err != nil {
+		if err := r.fill(2, "the signature"); err != nil {
 			return fmt.Errorf("%w: the message is truncated: the signature is missing", ErrMalformed)
 		}
-		sig := make([]byte, binary.BigEndian.Uint16(l[:]))
-		if _, err := io.ReadFull(r.src, sig); err != nil {
-			return fmt.Errorf("%w: the message is truncated in the signature", ErrMalformed)
+		l := int(binary.BigEndian.Uint16(r.raw[r.pos:]))
+		if err := r.fill(2+l, "the signature"); err != nil {
+			return err
 		}
+		sig := r.raw[r.pos+2 : r.pos+2+l]
 		if err := verifySignature(r.pub, r.verify, sig); err != nil {
 			return err
 		}
+		r.pos += 2 + l
+	}
+	if r.end > r.pos {
+		return fmt.Errorf("%w: bytes follow the end of the message", ErrMalformed)
 	}
 	if _, err := r.src.ReadByte(); err != io.EOF {
 		if err != nil {

@@ -10,14 +10,20 @@ import (
 	"sync"
 )
 
-// batchBytes is about how much plaintext one round of parallel sealing or
-// opening covers: large enough that handing work to goroutines costs
-// little, small enough that memory stays a few MiB.
-const batchBytes = 1 << 20
+// batchBytes is about how much plaintext one round of sealing or opening
+// covers. On one goroutine a small batch stays in the CPU's caches; when
+// goroutines share a round it must be large enough that waking them costs
+// little beside the work.
+func batchBytes(concurrency int) int {
+	if concurrency <= 1 {
+		return 256 << 10
+	}
+	return concurrency * (2 << 20)
+}
 
 // batchFrames returns how many frames one round covers.
 func batchFrames(frameLen, concurrency int) int {
-	n := max(1, batchBytes/frameLen)
+	n := max(1, batchBytes(concurrency)/frameLen)
 	return max(n, concurrency)
 }
 
@@ -116,27 +122,33 @@ func (w *encryptWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	n := len(p)
+	fl := w.frameLen
 	for len(p) > 0 {
-		if len(w.buf) == cap(w.buf) {
-			// A full batch with more plaintext behind it: all regular frames.
+		switch {
+		case len(w.buf)%fl != 0:
+			// Finish the partial frame first.
+			c := min(len(p), fl-len(w.buf)%fl)
+			w.buf = append(w.buf, p[:c]...)
+			p = p[c:]
+		case len(w.buf) > 0 && (len(w.buf) == cap(w.buf) || len(p) > fl):
+			// Whole frames with more plaintext behind them: all regular.
 			if w.err = w.seal(w.buf, false); w.err != nil {
 				return n - len(p), w.err
 			}
 			w.buf = w.buf[:0]
-		}
-		if len(w.buf) == 0 && len(p) > cap(w.buf) {
+		case len(w.buf) == 0 && len(p) > fl:
 			// Large writes are sealed straight from p, sparing a copy; at
 			// least one byte stays behind for the final frame.
-			k := min((len(p)-1)/w.frameLen, cap(w.buf)/w.frameLen) * w.frameLen
+			k := min((len(p)-1)/fl, cap(w.buf)/fl) * fl
 			if w.err = w.seal(p[:k], false); w.err != nil {
 				return n - len(p), w.err
 			}
 			p = p[k:]
-			continue
+		default:
+			c := min(len(p), cap(w.buf)-len(w.buf))
+			w.buf = append(w.buf, p[:c]...)
+			p = p[c:]
 		}
-		c := copy(w.buf[len(w.buf):cap(w.buf)], p)
-		w.buf = w.buf[:len(w.buf)+c]
-		p = p[c:]
 	}
 	return n, nil
 }
@@ -197,16 +209,18 @@ func (w *encryptWriter) seal(pt []byte, last bool) error {
 	if workers <= 1 {
 		w.sealRange(out, pt, 0, nframes, regular)
 	} else {
+		// Split the batch into contiguous ranges; the last runs here.
 		var wg sync.WaitGroup
 		per := (nframes + workers - 1) / workers
-		for i := 0; i < nframes; i += per {
-			j := min(i+per, nframes)
+		i := 0
+		for ; i+per < nframes; i += per {
 			wg.Add(1)
-			go func() {
+			go func(i int) {
 				defer wg.Done()
-				w.sealRange(out, pt, i, j, regular)
-			}()
+				w.sealRange(out, pt, i, i+per, regular)
+			}(i)
 		}
+		w.sealRange(out, pt, i, nframes, regular)
 		wg.Wait()
 	}
 	w.seq += uint32(nframes)
