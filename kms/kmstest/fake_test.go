@@ -1,0 +1,190 @@
+package kmstest_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/smithy-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kumo-go/kumo/internal/moto"
+	"github.com/kumo-go/kumo/kms"
+	"github.com/kumo-go/kumo/kms/kmstest"
+)
+
+func TestMain(m *testing.M) { os.Exit(moto.Run(m)) }
+
+var ctx = context.Background()
+
+// service is what the conformance cases need: the client, a way to make a
+// key, and to disable one.
+type service struct {
+	client  kms.KMSAPI
+	newKey  func(t *testing.T) string
+	disable func(t *testing.T, arn string)
+	// checksKeyState is false for moto, which uses disabled keys.
+	checksKeyState bool
+	// incorrectKey is the code for a Decrypt whose KeyId is not the blob's
+	// key: IncorrectKeyException, as KMS documents; moto says
+	// AccessDeniedException.
+	incorrectKey string
+}
+
+func fakeService() service {
+	f := kmstest.New()
+	return service{
+		client:         f,
+		newKey:         func(*testing.T) string { return f.CreateKey() },
+		disable:        func(t *testing.T, arn string) { require.NoError(t, f.SetKeyState(arn, types.KeyStateDisabled)) },
+		checksKeyState: true,
+		incorrectKey:   "IncorrectKeyException",
+	}
+}
+
+func motoService(t *testing.T) service {
+	c := awskms.NewFromConfig(moto.Config(t))
+	return service{
+		client: c,
+		newKey: func(t *testing.T) string {
+			out, err := c.CreateKey(ctx, &awskms.CreateKeyInput{})
+			require.NoError(t, err)
+			return aws.ToString(out.KeyMetadata.Arn)
+		},
+		disable: func(t *testing.T, arn string) {
+			// moto answers 500 to DisableKey by ARN; the key ID works.
+			_, err := c.DisableKey(ctx, &awskms.DisableKeyInput{KeyId: aws.String(arn[strings.LastIndex(arn, "/")+1:])})
+			require.NoError(t, err)
+		},
+		incorrectKey: "AccessDeniedException",
+	}
+}
+
+func code(err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode()
+	}
+	return ""
+}
+
+// conformance is run against the fake and against moto, so the fake does
+// not drift from the service where moto models it.
+func conformance(t *testing.T, s service) {
+	ec := map[string]string{"purpose": "conformance"}
+	keyA, keyB := s.newKey(t), s.newKey(t)
+
+	dk, err := s.client.GenerateDataKey(ctx, &awskms.GenerateDataKeyInput{KeyId: aws.String(keyA), NumberOfBytes: aws.Int32(32), EncryptionContext: ec})
+	require.NoError(t, err)
+	assert.Len(t, dk.Plaintext, 32)
+	assert.Equal(t, keyA, aws.ToString(dk.KeyId))
+
+	out, err := s.client.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob, EncryptionContext: ec})
+	require.NoError(t, err, "the blob names its key")
+	assert.Equal(t, dk.Plaintext, out.Plaintext)
+	assert.Equal(t, keyA, aws.ToString(out.KeyId))
+
+	_, err = s.client.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob, EncryptionContext: map[string]string{"purpose": "other"}})
+	assert.Equal(t, "InvalidCiphertextException", code(err))
+	_, err = s.client.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob, EncryptionContext: ec, KeyId: aws.String(keyB)})
+	assert.Equal(t, s.incorrectKey, code(err))
+
+	re, err := s.client.ReEncrypt(ctx, &awskms.ReEncryptInput{CiphertextBlob: dk.CiphertextBlob, SourceEncryptionContext: ec,
+		DestinationKeyId: aws.String(keyB), DestinationEncryptionContext: map[string]string{"moved": "yes"}})
+	require.NoError(t, err)
+	assert.Equal(t, keyB, aws.ToString(re.KeyId))
+	assert.Equal(t, keyA, aws.ToString(re.SourceKeyId))
+	out, err = s.client.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: re.CiphertextBlob, EncryptionContext: map[string]string{"moved": "yes"}})
+	require.NoError(t, err)
+	assert.Equal(t, dk.Plaintext, out.Plaintext)
+
+	enc, err := s.client.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(keyB), Plaintext: []byte("hello")})
+	require.NoError(t, err)
+	assert.Equal(t, keyB, aws.ToString(enc.KeyId))
+
+	d, err := s.client.DescribeKey(ctx, &awskms.DescribeKeyInput{KeyId: aws.String(keyA)})
+	require.NoError(t, err)
+	assert.Equal(t, keyA, aws.ToString(d.KeyMetadata.Arn))
+	assert.Equal(t, types.KeyStateEnabled, d.KeyMetadata.KeyState)
+
+	_, err = s.client.DescribeKey(ctx, &awskms.DescribeKeyInput{KeyId: aws.String("alias/does-not-exist")})
+	assert.Equal(t, "NotFoundException", code(err))
+
+	s.disable(t, keyA)
+	d, err = s.client.DescribeKey(ctx, &awskms.DescribeKeyInput{KeyId: aws.String(keyA)})
+	require.NoError(t, err)
+	assert.Equal(t, types.KeyStateDisabled, d.KeyMetadata.KeyState)
+	if s.checksKeyState {
+		_, err = s.client.GenerateDataKey(ctx, &awskms.GenerateDataKeyInput{KeyId: aws.String(keyA), NumberOfBytes: aws.Int32(32)})
+		assert.Equal(t, "DisabledException", code(err))
+		_, err = s.client.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob, EncryptionContext: ec})
+		assert.Equal(t, "DisabledException", code(err))
+	}
+}
+
+func TestConformanceFake(t *testing.T) { conformance(t, fakeService()) }
+
+func TestConformanceMoto(t *testing.T) { conformance(t, motoService(t)) }
+
+func TestFakeAliasesStatesAndInjection(t *testing.T) {
+	f := kmstest.New(func(o *kmstest.Options) { o.Region, o.AccountID = "eu-west-1", "444455556666" })
+	arn := f.CreateKey()
+	assert.Regexp(t, `^arn:aws:kms:eu-west-1:444455556666:key/[0-9a-f-]{36}$`, arn)
+	require.NoError(t, f.CreateAlias("alias/app", arn))
+	assert.Equal(t, "AlreadyExistsException", code(f.CreateAlias("alias/app", arn)))
+	assert.Equal(t, "ValidationException", code(f.CreateAlias("app", arn)))
+
+	for _, id := range []string{arn, arn[len(arn)-36:], "alias/app", "arn:aws:kms:eu-west-1:444455556666:alias/app"} {
+		d, err := f.DescribeKey(ctx, &awskms.DescribeKeyInput{KeyId: aws.String(id)})
+		require.NoError(t, err, id)
+		assert.Equal(t, arn, aws.ToString(d.KeyMetadata.Arn))
+	}
+	_, err := f.DescribeKey(ctx, &awskms.DescribeKeyInput{KeyId: aws.String("arn:aws:kms:us-east-1:444455556666:alias/app")})
+	assert.Equal(t, "NotFoundException", code(err), "another region")
+
+	require.NoError(t, f.SetKeyState(arn, types.KeyStatePendingDeletion))
+	_, err = f.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(arn), Plaintext: []byte("x")})
+	assert.Equal(t, "KMSInvalidStateException", code(err))
+	require.NoError(t, f.SetKeyState(arn, types.KeyStateEnabled))
+
+	_, err = f.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(arn), Plaintext: make([]byte, 4097)})
+	assert.Equal(t, "ValidationException", code(err))
+	_, err = f.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: []byte("garbage")})
+	assert.Equal(t, "InvalidCiphertextException", code(err))
+
+	boom := errors.New("boom")
+	f.FailNext("Encrypt", boom)
+	f.FailNext("Encrypt", boom)
+	for range 2 {
+		_, err = f.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(arn), Plaintext: []byte("x")})
+		assert.ErrorIs(t, err, boom)
+	}
+	_, err = f.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(arn), Plaintext: []byte("x")})
+	assert.NoError(t, err)
+	assert.Equal(t, 5, f.Calls("Encrypt"), "failed calls count too")
+
+	var seen []string
+	hooked := kmstest.New(func(o *kmstest.Options) {
+		o.Hook = func(op string, in any) error {
+			seen = append(seen, op)
+			if _, ok := in.(*awskms.DecryptInput); ok {
+				return &smithy.GenericAPIError{Code: "ThrottlingException"}
+			}
+			return nil
+		}
+	})
+	k := hooked.CreateKey()
+	dk, err := hooked.GenerateDataKey(ctx, &awskms.GenerateDataKeyInput{KeyId: aws.String(k), KeySpec: types.DataKeySpecAes128})
+	require.NoError(t, err)
+	assert.Len(t, dk.Plaintext, 16)
+	_, err = hooked.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob})
+	assert.Equal(t, "ThrottlingException", code(err))
+	assert.Equal(t, []string{"GenerateDataKey", "Decrypt"}, seen)
+	assert.Equal(t, map[string]int{"GenerateDataKey": 1, "Decrypt": 1}, hooked.CallCounts())
+}
