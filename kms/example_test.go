@@ -123,4 +123,3 @@ func ExampleClient_Rewrap() {
 	fmt.Println(string(h.EncryptedDataKeys[0].ProviderInfo) == newKey)
 	// Output: true
 }
-
