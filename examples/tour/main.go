@@ -49,6 +49,7 @@ type stop struct {
 // stops lists the tour; each package adds its own.
 var stops = []stop{
 	{"credentials: one credentials file per IAM user, and safe edits of ~/.aws", credentialsStop},
+	{"kms: envelope encryption with KMS data keys, in the AWS Encryption SDK format", envelopeStop},
 }
 
 func main() {

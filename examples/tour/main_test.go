@@ -26,6 +26,8 @@ func TestTourOffline(t *testing.T) {
 	assert.Contains(t, s, "Every stop done.")
 	assert.Contains(t, s, `SecretAccessKey:"[redacted]"`)
 	assert.Contains(t, s, "file modified since it was read")
+	assert.Contains(t, s, "With a Cache, 500 messages cost 1 GenerateDataKey call(s).")
+	assert.Contains(t, s, `Rewrap moved the message`)
 }
 
 func TestTourAgainstMoto(t *testing.T) {
@@ -35,4 +37,6 @@ func TestTourAgainstMoto(t *testing.T) {
 	s := out.String()
 	assert.Contains(t, s, "against the emulator at "+endpoint)
 	assert.True(t, strings.Contains(s, "arn:aws:iam::"+moto.AccountID+":user/kumo-tour-"), s)
+	assert.Contains(t, s, "A KMS keyring on key arn:aws:kms:us-east-1:"+moto.AccountID+":key/")
+	assert.Contains(t, s, "With a Cache, 500 messages cost 1 GenerateDataKey call(s).")
 }

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kumo-go/kumo/internal/moto"
+)
+
+func TestMain(m *testing.M) { os.Exit(moto.Run(m)) }
+
+func envelope(t *testing.T, stdin []byte, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, bytes.NewReader(stdin), &out, &errOut)
+	return out.String(), err
+}
+
+func TestRawKeyRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "key")
+	require.NoError(t, os.WriteFile(key, []byte(base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{3}, 32))+"\n"), 0o600))
+	plain := filepath.Join(dir, "report.csv")
+	content := bytes.Repeat([]byte("a,b,c\n"), 50_000)
+	require.NoError(t, os.WriteFile(plain, content, 0o600))
+	raw := []string{"-raw-aes-key-file", key, "-raw-key-namespace", "team", "-raw-key-name", "k1"}
+
+	_, err := envelope(t, nil, append([]string{"encrypt", "-in", plain, "-out", plain + ".enc", "-context", "dept=finance,year=2026", "-suite", "signed", "-frame-size", "1024"}, raw...)...)
+	require.NoError(t, err)
+	info, err := envelope(t, nil, "inspect", "-in", plain+".enc")
+	require.NoError(t, err)
+	assert.Contains(t, info, "suite:       AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384 (0x0578)\n")
+	assert.Contains(t, info, "frame size:  1024\n")
+	assert.Contains(t, info, "  dept=finance\n  year=2026\n")
+	assert.Contains(t, info, "  team \"k1")
+
+	out := filepath.Join(dir, "back.csv")
+	_, err = envelope(t, nil, append([]string{"decrypt", "-in", plain + ".enc", "-out", out, "-context", "dept=finance"}, raw...)...)
+	require.NoError(t, err)
+	got, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(content, got))
+
+	// A failed decrypt leaves no output file behind.
+	bad := filepath.Join(dir, "bad.csv")
+	_, err = envelope(t, nil, append([]string{"decrypt", "-in", plain + ".enc", "-out", bad, "-context", "dept=sales"}, raw...)...)
+	require.ErrorContains(t, err, "other values for dept")
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		assert.False(t, e.Name() == "bad.csv" || strings.Contains(e.Name(), ".tmp-"), "left behind: %s", e.Name())
+	}
+
+	// Standard input and output.
+	enc, err := envelope(t, []byte("piped"), append([]string{"encrypt", "-in", "-", "-out", "-"}, raw...)...)
+	require.NoError(t, err)
+	dec, err := envelope(t, []byte(enc), append([]string{"decrypt", "-in", "-", "-out", "-"}, raw...)...)
+	require.NoError(t, err)
+	assert.Equal(t, "piped", dec)
+}
+
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	short := filepath.Join(dir, "short")
+	require.NoError(t, os.WriteFile(short, []byte("0123456789"), 0o600))
+	for _, tt := range []struct {
+		args []string
+		err  string
+	}{
+		{nil, "missing command: want one of encrypt decrypt rewrap inspect"},
+		{[]string{"seal"}, `unknown command "seal"`},
+		{[]string{"encrypt", "-out", "x"}, "encrypt: -in is required"},
+		{[]string{"encrypt", "-in", short}, "encrypt: -out is required"},
+		{[]string{"encrypt", "-in", short, "-out", "-"}, "no keyring: give -key-id, -raw-aes-key-file or (to decrypt) -discovery"},
+		{[]string{"encrypt", "-in", short, "-out", "-", "-raw-aes-key-file", short, "-raw-key-namespace", "a", "-raw-key-name", "b"}, "a raw AES key file holds 16, 24 or 32 bytes, raw or base64 (it holds 10 bytes)"},
+		{[]string{"encrypt", "-in", short, "-out", "-", "-context", "novalue"}, `-context: "novalue" is not key=value`},
+		{[]string{"inspect", "-in", short}, "kms: malformed message"},
+	} {
+		_, err := envelope(t, nil, tt.args...)
+		require.Error(t, err, tt.args)
+		assert.Contains(t, err.Error(), tt.err)
+	}
+}
+
+func TestKMSAgainstMoto(t *testing.T) {
+	endpoint := moto.Endpoint(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", moto.AccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", moto.SecretKey)
+	t.Setenv("AWS_REGION", moto.Region)
+	client := awskms.NewFromConfig(moto.Config(t))
+	newKey := func() string {
+		out, err := client.CreateKey(context.Background(), &awskms.CreateKeyInput{})
+		require.NoError(t, err)
+		return aws.ToString(out.KeyMetadata.Arn)
+	}
+	oldKey, newKeyARN := newKey(), newKey()
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "data")
+	require.NoError(t, os.WriteFile(plain, []byte("kms wrapped"), 0o600))
+
+	_, err := envelope(t, nil, "encrypt", "-in", plain, "-out", plain+".enc", "-key-id", oldKey, "-endpoint", endpoint, "-context", "app=test")
+	require.NoError(t, err)
+	_, err = envelope(t, nil, "rewrap", "-in", plain+".enc", "-out", plain+".new", "-from-key-id", oldKey, "-key-id", newKeyARN, "-endpoint", endpoint)
+	require.NoError(t, err)
+	info, err := envelope(t, nil, "inspect", "-in", plain+".new")
+	require.NoError(t, err)
+	assert.Contains(t, info, "aws-kms "+newKeyARN)
+	out, err := envelope(t, nil, "decrypt", "-in", plain+".new", "-out", "-", "-discovery", "-endpoint", endpoint, "-context", "app=test")
+	require.NoError(t, err)
+	assert.Equal(t, "kms wrapped", out)
+}
