@@ -48,11 +48,11 @@ func (k *keyIDs) String() string     { return strings.Join(*k, ",") }
 func (k *keyIDs) Set(v string) error { *k = append(*k, v); return nil }
 
 type flags struct {
-	in, out, context, suite, endpoint, region string
+	in, out, context, suite, endpoint, region  string
 	rawKeyFile, rawNamespace, rawName, fromKey string
-	keys                                      keyIDs
-	frameSize                                 int
-	discovery                                 bool
+	keys                                       keyIDs
+	frameSize                                  int
+	discovery                                  bool
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
