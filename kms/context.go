@@ -117,23 +117,9 @@ func (r *reader) bytes(n int) []byte {
 	return s
 }
 
-func (r *reader) u8() byte {
-	if b := r.bytes(1); b != nil {
-		return b[0]
-	}
-	return 0
-}
-
 func (r *reader) u16() uint16 {
 	if b := r.bytes(2); b != nil {
 		return binary.BigEndian.Uint16(b)
-	}
-	return 0
-}
-
-func (r *reader) u32() uint32 {
-	if b := r.bytes(4); b != nil {
-		return binary.BigEndian.Uint32(b)
 	}
 	return 0
 }

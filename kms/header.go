@@ -99,10 +99,6 @@ func (h *Header) bytes() []byte {
 	return append(out, h.authTag...)
 }
 
-// Limits on what a header may claim, so a hostile one cannot make the reader
-// allocate without bound.
-const maxHeaderEDKs = 0xffff
-
 // headerReader reads a header field by field from a stream, keeping every
 // byte for the header authentication and the signature.
 type headerReader struct {
