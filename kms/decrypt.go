@@ -301,17 +301,19 @@ func (r *decryptReader) openFrames() error {
 	if workers <= 1 {
 		return r.openRange(0, len(r.frames))
 	}
+	// Split the batch into contiguous ranges; the last runs here.
 	var wg sync.WaitGroup
 	errs := make([]error, workers)
 	per := (len(r.frames) + workers - 1) / workers
-	for w, i := 0, 0; i < len(r.frames); w, i = w+1, i+per {
-		j := min(i+per, len(r.frames))
+	w, i := 0, 0
+	for ; i+per < len(r.frames); w, i = w+1, i+per {
 		wg.Add(1)
-		go func() {
+		go func(w, i int) {
 			defer wg.Done()
-			errs[w] = r.openRange(i, j)
-		}()
+			errs[w] = r.openRange(i, i+per)
+		}(w, i)
 	}
+	errs[w] = r.openRange(i, len(r.frames))
 	wg.Wait()
 	return errors.Join(errs...)
 }
