@@ -1,0 +1,269 @@
+package cfsign
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Hash is the hash a signature is made over.
+type Hash int
+
+const (
+	// HashDefault is SHA-1 for RSA keys (what every CloudFront client
+	// understands) and SHA-256 for ECDSA keys.
+	HashDefault Hash = iota
+	// SHA1 signs over SHA-1, CloudFront's original scheme.
+	SHA1
+	// SHA256 signs over SHA-256 and adds Hash-Algorithm=SHA256 to URLs
+	// (CloudFront-Hash-Algorithm to cookies).
+	SHA256
+)
+
+// Options configure a [Signer].
+type Options struct {
+	// Hash is the signature hash; default HashDefault.
+	Hash Hash
+	// Clock is the time source for expiry checks; default time.Now.
+	Clock func() time.Time
+	// Rand is the randomness of ECDSA and RSA signing; default crypto/rand.
+	Rand io.Reader
+}
+
+// Signer signs URLs and cookies with one key of a CloudFront key group. It
+// is safe for concurrent use.
+type Signer struct {
+	keyPairID string
+	key       crypto.Signer
+	hash      Hash
+	clock     func() time.Time
+	rand      io.Reader
+}
+
+// NewSigner returns a signer for the key whose public half CloudFront knows
+// by keyPairID (the public key ID in a key group, such as K2JCJMDEHXQW5F).
+func NewSigner(keyPairID string, key crypto.Signer, optFns ...func(*Options)) (*Signer, error) {
+	if keyPairID == "" || strings.ContainsAny(keyPairID, "&=?#; \t\r\n") {
+		return nil, fmt.Errorf("cfsign: key pair ID %q must be non-empty and free of URL and cookie delimiters", keyPairID)
+	}
+	if key == nil {
+		return nil, errors.New("cfsign: NewSigner needs a private key")
+	}
+	if _, err := checkKey(key); err != nil {
+		return nil, err
+	}
+	o := Options{Clock: time.Now, Rand: rand.Reader}
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	if o.Hash == HashDefault {
+		o.Hash = SHA1
+		if _, ok := key.(*ecdsa.PrivateKey); ok {
+			o.Hash = SHA256
+		}
+	}
+	if o.Hash != SHA1 && o.Hash != SHA256 {
+		return nil, fmt.Errorf("cfsign: unknown hash %d; use SHA1 or SHA256", o.Hash)
+	}
+	return &Signer{keyPairID: keyPairID, key: key, hash: o.Hash, clock: o.Clock, rand: o.Rand}, nil
+}
+
+// signingParams are the query parameters CloudFront reads, which a URL to
+// be signed must not already carry.
+var signingParams = []string{"Expires", "Policy", "Signature", "Key-Pair-Id", "Hash-Algorithm"}
+
+// checkURL validates a URL to sign.
+func checkURL(rawURL string) error {
+	if err := checkURLChars(rawURL, "the URL"); err != nil {
+		return err
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return fmt.Errorf("cfsign: the URL does not parse: %v", err)
+	}
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("cfsign: %q is not an absolute http(s) URL", rawURL)
+	}
+	if u.Fragment != "" || strings.Contains(rawURL, "#") {
+		return fmt.Errorf("cfsign: %q has a fragment, which browsers never send", rawURL)
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return fmt.Errorf("cfsign: the URL's query does not parse: %v", err)
+	}
+	for _, p := range signingParams {
+		if q.Has(p) {
+			return fmt.Errorf("cfsign: the URL already has a %s parameter, which CloudFront reserves for signing", p)
+		}
+	}
+	return nil
+}
+
+func (s *Signer) checkExpiry(p Policy) error {
+	now := s.clock()
+	if !p.DateLessThan.After(now) {
+		return fmt.Errorf("cfsign: the expiry %s is not in the future (now %s)", p.DateLessThan.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// SignURL signs rawURL with a canned policy: the exact URL, query included,
+// until expires. A URL with a wildcard needs a custom policy
+// ([Signer.SignURLWithPolicy]).
+func (s *Signer) SignURL(rawURL string, expires time.Time) (string, error) {
+	if err := checkURL(rawURL); err != nil {
+		return "", err
+	}
+	if strings.Contains(rawURL, "*") {
+		return "", errors.New("cfsign: a canned policy cannot contain the wildcard *; sign a Policy with SignURLWithPolicy")
+	}
+	p := Policy{Resource: rawURL, DateLessThan: expires}
+	if err := s.checkExpiry(p); err != nil {
+		return "", err
+	}
+	sig, err := s.sign(p.render())
+	if err != nil {
+		return "", err
+	}
+	return s.buildURL(rawURL, "Expires="+strconv.FormatInt(expires.Unix(), 10), sig), nil
+}
+
+// SignURLWithPolicy signs rawURL with a custom policy. An empty
+// p.Resource means rawURL; otherwise rawURL must match it.
+func (s *Signer) SignURLWithPolicy(rawURL string, p Policy) (string, error) {
+	if err := checkURL(rawURL); err != nil {
+		return "", err
+	}
+	if p.Resource == "" {
+		p.Resource = rawURL
+	}
+	doc, err := p.JSON()
+	if err != nil {
+		return "", err
+	}
+	if !matchResource(p.Resource, rawURL) {
+		return "", fmt.Errorf("cfsign: the URL does not match the policy's resource %q, so CloudFront would refuse it", p.Resource)
+	}
+	if err := s.checkExpiry(p); err != nil {
+		return "", err
+	}
+	sig, err := s.sign(doc)
+	if err != nil {
+		return "", err
+	}
+	return s.buildURL(rawURL, "Policy="+cfBase64(doc), sig), nil
+}
+
+func (s *Signer) buildURL(rawURL, first, sig string) string {
+	sep := "?"
+	if strings.Contains(rawURL, "?") {
+		sep = "&"
+	}
+	out := rawURL + sep + first + "&Signature=" + sig + "&Key-Pair-Id=" + s.keyPairID
+	if s.hash == SHA256 {
+		out += "&Hash-Algorithm=SHA256"
+	}
+	return out
+}
+
+// sign returns the CloudFront-base64 signature of a policy document.
+func (s *Signer) sign(doc []byte) (string, error) {
+	digest, h := digestOf(s.hash, doc)
+	var sig []byte
+	var err error
+	switch k := s.key.(type) {
+	case *ecdsa.PrivateKey:
+		sig, err = ecdsa.SignASN1(s.rand, k, digest)
+	default:
+		sig, err = s.key.Sign(s.rand, digest, h)
+	}
+	if err != nil {
+		return "", fmt.Errorf("cfsign: signing: %w", err)
+	}
+	return cfBase64(sig), nil
+}
+
+func digestOf(h Hash, doc []byte) ([]byte, crypto.Hash) {
+	if h == SHA256 {
+		d := sha256.Sum256(doc)
+		return d[:], crypto.SHA256
+	}
+	d := sha1.Sum(doc)
+	return d[:], crypto.SHA1
+}
+
+// cfBase64 is base64 with CloudFront's URL-safe substitutions: + to -,
+// = to _, / to ~.
+func cfBase64(b []byte) string {
+	return strings.NewReplacer("+", "-", "=", "_", "/", "~").Replace(base64.StdEncoding.EncodeToString(b))
+}
+
+func cfUnbase64(s string) ([]byte, error) {
+	return base64.StdEncoding.DecodeString(strings.NewReplacer("-", "+", "_", "=", "~", "/").Replace(s))
+}
+
+// CookieOptions shape the cookies [Signer.SignedCookies] returns.
+type CookieOptions struct {
+	// Domain and Path scope the cookies; Path defaults to "/".
+	Domain string
+	Path   string
+	// DisableSecure and DisableHTTPOnly drop the Secure and HttpOnly
+	// attributes, which are on by default.
+	DisableSecure   bool
+	DisableHTTPOnly bool
+	// SameSite sets the SameSite attribute; zero leaves it out.
+	SameSite http.SameSite
+}
+
+// SignedCookies returns the cookies that grant what p allows: a canned
+// policy (CloudFront-Expires) when p can be canned, a custom one
+// (CloudFront-Policy) otherwise, with CloudFront-Signature and
+// CloudFront-Key-Pair-Id, and CloudFront-Hash-Algorithm for SHA-256. The
+// cookies expire with the policy.
+func (s *Signer) SignedCookies(p Policy, optFns ...func(*CookieOptions)) ([]*http.Cookie, error) {
+	o := CookieOptions{Path: "/"}
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	doc, err := p.JSON()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkExpiry(p); err != nil {
+		return nil, err
+	}
+	sig, err := s.sign(doc)
+	if err != nil {
+		return nil, err
+	}
+	var pairs [][2]string
+	if p.Canned() {
+		pairs = append(pairs, [2]string{"CloudFront-Expires", strconv.FormatInt(p.DateLessThan.Unix(), 10)})
+	} else {
+		pairs = append(pairs, [2]string{"CloudFront-Policy", cfBase64(doc)})
+	}
+	pairs = append(pairs, [2]string{"CloudFront-Signature", sig}, [2]string{"CloudFront-Key-Pair-Id", s.keyPairID})
+	if s.hash == SHA256 {
+		pairs = append(pairs, [2]string{"CloudFront-Hash-Algorithm", "SHA256"})
+	}
+	cookies := make([]*http.Cookie, 0, len(pairs))
+	for _, kv := range pairs {
+		cookies = append(cookies, &http.Cookie{
+			Name: kv[0], Value: kv[1], Domain: o.Domain, Path: o.Path, Expires: p.DateLessThan.UTC(),
+			Secure: !o.DisableSecure, HttpOnly: !o.DisableHTTPOnly, SameSite: o.SameSite,
+		})
+	}
+	return cookies, nil
+}
+
