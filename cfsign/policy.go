@@ -274,4 +274,3 @@ func matchResource(resource, u string) bool {
 	}
 	return p == len(resource)
 }
-

@@ -266,4 +266,3 @@ func (s *Signer) SignedCookies(p Policy, optFns ...func(*CookieOptions)) ([]*htt
 	}
 	return cookies, nil
 }
-

@@ -169,4 +169,3 @@ func verify(resource string, params map[string]string, keys map[string]crypto.Pu
 	}
 	return p, nil
 }
-
