@@ -50,6 +50,7 @@ type stop struct {
 var stops = []stop{
 	{"credentials: one credentials file per IAM user, and safe edits of ~/.aws", credentialsStop},
 	{"kms: envelope encryption with KMS data keys, in the AWS Encryption SDK format", envelopeStop},
+	{"cfsign: CloudFront signed URLs and cookies", cloudfrontStop},
 }
 
 func main() {

@@ -28,6 +28,8 @@ func TestTourOffline(t *testing.T) {
 	assert.Contains(t, s, "file modified since it was read")
 	assert.Contains(t, s, "With a Cache, 500 messages cost 1 GenerateDataKey call(s).")
 	assert.Contains(t, s, `Rewrap moved the message`)
+	assert.Contains(t, s, "a changed path is refused: cfsign: signature does not verify")
+	assert.Contains(t, s, "and not from 198.51.100.1: cfsign: the request comes from outside the policy's source range")
 }
 
 func TestTourAgainstMoto(t *testing.T) {

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kumo-go/kumo/cfsign"
+)
+
+func TestSignAndCookies(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	der, _ := x509.MarshalPKCS8PrivateKey(key)
+	keyFile := filepath.Join(t.TempDir(), "key.pem")
+	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600))
+	now := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	keys := map[string]crypto.PublicKey{"KEC": &key.PublicKey}
+
+	var out bytes.Buffer
+	require.NoError(t, run([]string{"-url", "https://d1.cloudfront.net/a.pdf", "-key-pair-id", "KEC", "-private-key", "file://" + keyFile, "-date-less-than", "2026-12-01"}, &out, clock))
+	signed := strings.TrimSpace(out.String())
+	assert.Contains(t, signed, "Expires=1796083200&")
+	_, err = cfsign.Verify(signed, keys, now)
+	require.NoError(t, err)
+
+	out.Reset()
+	require.NoError(t, run([]string{"-url", "https://d1.cloudfront.net/v/*", "-key-pair-id", "KEC", "-private-key", keyFile,
+		"-date-less-than", "1796083200", "-date-greater-than", "2026-11-21T00:00:00Z", "-ip-address", "192.0.2.0/24", "-cookies"}, &out, clock))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	require.Len(t, lines, 4)
+	assert.True(t, strings.HasPrefix(lines[0], "Set-Cookie: CloudFront-Policy="))
+	assert.Contains(t, lines[0], "; Secure")
+	assert.Contains(t, lines[3], "CloudFront-Hash-Algorithm=SHA256")
+
+	for _, tt := range []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"-key-pair-id", "K"}, "is required"},
+		{[]string{"-url", "https://x/a", "-key-pair-id", "K", "-private-key", keyFile, "-date-less-than", "soon"}, "-date-less-than: want RFC 3339"},
+		{[]string{"-url", "https://x/a", "-key-pair-id", "K", "-private-key", keyFile, "-date-less-than", "2026-12-01", "-hash-algorithm", "MD5"}, `-hash-algorithm "MD5": want SHA1 or SHA256`},
+		{[]string{"-url", "https://x/a", "-key-pair-id", "K", "-private-key", keyFile, "-date-less-than", "2026-01-01"}, "not in the future"},
+		{[]string{"-url", "https://x/a", "-key-pair-id", "K", "-private-key", keyFile, "-date-less-than", "2026-12-01", "-ip-address", "::1"}, "IPv6"},
+		{[]string{"-url", "https://x/a", "-key-pair-id", "K", "-private-key", "/nope", "-date-less-than", "2026-12-01"}, "no such file"},
+	} {
+		err := run(tt.args, &out, clock)
+		require.Error(t, err, tt.args)
+		assert.Contains(t, err.Error(), tt.err)
+	}
+}
