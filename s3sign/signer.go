@@ -1,0 +1,305 @@
+package s3sign
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// PresignAPI is the part of s3.PresignClient this package calls.
+type PresignAPI interface {
+	PresignGetObject(ctx context.Context, params *s3.GetObjectInput, optFns ...func(*s3.PresignOptions)) (*v4.PresignedHTTPRequest, error)
+	PresignPutObject(ctx context.Context, params *s3.PutObjectInput, optFns ...func(*s3.PresignOptions)) (*v4.PresignedHTTPRequest, error)
+	PresignHeadObject(ctx context.Context, params *s3.HeadObjectInput, optFns ...func(*s3.PresignOptions)) (*v4.PresignedHTTPRequest, error)
+	PresignDeleteObject(ctx context.Context, params *s3.DeleteObjectInput, optFns ...func(*s3.PresignOptions)) (*v4.PresignedHTTPRequest, error)
+	PresignUploadPart(ctx context.Context, params *s3.UploadPartInput, optFns ...func(*s3.PresignOptions)) (*v4.PresignedHTTPRequest, error)
+}
+
+// MultipartAPI is the part of *s3.Client that multipart uploads call.
+type MultipartAPI interface {
+	CreateMultipartUpload(ctx context.Context, params *s3.CreateMultipartUploadInput, optFns ...func(*s3.Options)) (*s3.CreateMultipartUploadOutput, error)
+	CompleteMultipartUpload(ctx context.Context, params *s3.CompleteMultipartUploadInput, optFns ...func(*s3.Options)) (*s3.CompleteMultipartUploadOutput, error)
+	AbortMultipartUpload(ctx context.Context, params *s3.AbortMultipartUploadInput, optFns ...func(*s3.Options)) (*s3.AbortMultipartUploadOutput, error)
+}
+
+// ExpiryPolicy says what to do when a URL would outlive the credentials
+// that sign it.
+type ExpiryPolicy int
+
+const (
+	// Error refuses with ErrExpiresAfterCredentials (the default).
+	Error ExpiryPolicy = iota
+	// Clamp shortens the URL to end when the credentials do.
+	Clamp
+)
+
+// MaxExpiry is SigV4's limit on a presigned URL's lifetime.
+const MaxExpiry = 7 * 24 * time.Hour
+
+// Errors callers branch on.
+var (
+	// ErrExpiresAfterCredentials: temporary credentials would expire before
+	// the URL, which would then stop working early.
+	ErrExpiresAfterCredentials = errors.New("s3sign: the URL would outlive the credentials that sign it")
+	// ErrInvalidInput: an expiry, bucket, key or option is not allowed.
+	ErrInvalidInput = errors.New("s3sign: invalid input")
+)
+
+// Options configure a [Signer].
+type Options struct {
+	// Expires is the default lifetime of URLs and forms; default 15 minutes.
+	Expires time.Duration
+	// Clock is the time source; default time.Now.
+	Clock func() time.Time
+	// OnCredentialExpiry is Error (default) or Clamp.
+	OnCredentialExpiry ExpiryPolicy
+	// Region, Endpoint and UsePathStyle say where POST forms go. New takes
+	// them from the client; NewFromPresigner needs Region at least.
+	Region       string
+	Endpoint     string
+	UsePathStyle bool
+	// Multipart makes CreateUpload's real calls; New sets the client.
+	Multipart MultipartAPI
+}
+
+// Signer presigns S3 requests. It is safe for concurrent use.
+type Signer struct {
+	presign PresignAPI
+	creds   aws.CredentialsProvider
+	opts    Options
+}
+
+// New returns a signer on client: its presign client (with request
+// checksums only when required, so no checksum of an empty body is signed
+// in), its credentials (whose expiry it checks), region, endpoint and
+// addressing style.
+func New(client *s3.Client, optFns ...func(*Options)) (*Signer, error) {
+	if client == nil {
+		return nil, errors.New("s3sign: New needs an S3 client")
+	}
+	co := client.Options()
+	presign := s3.NewPresignClient(client, func(o *s3.PresignOptions) {
+		o.ClientOptions = append(o.ClientOptions, func(so *s3.Options) {
+			so.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+		})
+	})
+	endpoint := aws.ToString(co.BaseEndpoint)
+	return NewFromPresigner(presign, co.Credentials, append([]func(*Options){func(o *Options) {
+		o.Region, o.Endpoint, o.UsePathStyle, o.Multipart = co.Region, endpoint, co.UsePathStyle, client
+	}}, optFns...)...)
+}
+
+// NewFromPresigner returns a signer on any PresignAPI, such as a fake in
+// tests; creds is what it signs with (for the expiry check and POST forms).
+func NewFromPresigner(p PresignAPI, creds aws.CredentialsProvider, optFns ...func(*Options)) (*Signer, error) {
+	if p == nil || creds == nil {
+		return nil, errors.New("s3sign: a presigner and a credentials provider are required")
+	}
+	o := Options{Expires: 15 * time.Minute, Clock: time.Now}
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	if err := checkExpiry(o.Expires); err != nil {
+		return nil, err
+	}
+	if o.OnCredentialExpiry != Error && o.OnCredentialExpiry != Clamp {
+		return nil, fmt.Errorf("%w: OnCredentialExpiry %d; want Error or Clamp", ErrInvalidInput, o.OnCredentialExpiry)
+	}
+	return &Signer{presign: p, creds: creds, opts: o}, nil
+}
+
+// Request is a presigned request: send Method to URL with every header in
+// Header (they were signed; leaving one out or changing it gets a 403).
+type Request struct {
+	Method  string
+	URL     string
+	Header  http.Header
+	Expires time.Time
+}
+
+func checkExpiry(d time.Duration) error {
+	switch {
+	case d <= 0:
+		return fmt.Errorf("%w: expiry %s must be positive", ErrInvalidInput, d)
+	case d > MaxExpiry:
+		return fmt.Errorf("%w: expiry %s exceeds the SigV4 maximum of 7d", ErrInvalidInput, d)
+	}
+	return nil
+}
+
+// checkBucketKey validates a bucket name for the addressing style and a key.
+func (s *Signer) checkBucketKey(bucket, key string) error {
+	if err := checkBucket(bucket, s.opts.UsePathStyle); err != nil {
+		return err
+	}
+	switch {
+	case key == "":
+		return fmt.Errorf("%w: the object key is empty", ErrInvalidInput)
+	case !utf8.ValidString(key):
+		return fmt.Errorf("%w: the object key is not valid UTF-8", ErrInvalidInput)
+	case len(key) > 1024:
+		return fmt.Errorf("%w: the object key is %d bytes of UTF-8; S3 allows 1024", ErrInvalidInput, len(key))
+	}
+	return nil
+}
+
+func checkBucket(bucket string, pathStyle bool) error {
+	if bucket == "" {
+		return fmt.Errorf("%w: the bucket name is empty", ErrInvalidInput)
+	}
+	if len(bucket) < 3 || len(bucket) > 63 {
+		return fmt.Errorf("%w: bucket %q must be 3 to 63 characters", ErrInvalidInput, bucket)
+	}
+	for i, r := range bucket {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
+			return fmt.Errorf("%w: bucket %q has %q at byte %d; bucket names are lower-case letters, digits, '-' and '.'", ErrInvalidInput, bucket, r, i)
+		}
+	}
+	if !isAlnum(bucket[0]) || !isAlnum(bucket[len(bucket)-1]) || strings.Contains(bucket, "..") {
+		return fmt.Errorf("%w: bucket %q must start and end with a letter or digit and not hold \"..\"", ErrInvalidInput, bucket)
+	}
+	if !pathStyle && strings.Contains(bucket, ".") {
+		return fmt.Errorf("%w: bucket %q has dots, which break TLS for virtual-hosted addressing; set UsePathStyle", ErrInvalidInput, bucket)
+	}
+	return nil
+}
+
+func isAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+
+// lifetime settles a request's expiry against the default, the limits and
+// the credentials.
+func (s *Signer) lifetime(ctx context.Context, d time.Duration) (time.Duration, time.Time, error) {
+	if d == 0 {
+		d = s.opts.Expires
+	}
+	if err := checkExpiry(d); err != nil {
+		return 0, time.Time{}, err
+	}
+	now := s.opts.Clock()
+	c, err := s.creds.Retrieve(ctx)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("s3sign: retrieving credentials: %w", err)
+	}
+	if c.CanExpire && c.Expires.Before(now.Add(d)) {
+		if s.opts.OnCredentialExpiry == Clamp {
+			d = c.Expires.Sub(now).Truncate(time.Second)
+			if d <= 0 {
+				return 0, time.Time{}, fmt.Errorf("%w: the credentials expired at %s", ErrExpiresAfterCredentials, c.Expires.UTC().Format(time.RFC3339))
+			}
+		} else {
+			return 0, time.Time{}, fmt.Errorf("%w: the URL would live until %s, the credentials until %s; sign with longer-lived credentials, a shorter expiry, or Options.OnCredentialExpiry = Clamp",
+				ErrExpiresAfterCredentials, now.Add(d).UTC().Format(time.RFC3339), c.Expires.UTC().Format(time.RFC3339))
+		}
+	}
+	return d, now.Add(d), nil
+}
+
+// clockPresigner signs at the Signer's clock rather than the SDK's, so
+// tests (and callers with their own time source) get the URLs they expect.
+type clockPresigner struct {
+	inner *v4.Signer
+	clock func() time.Time
+}
+
+func (c clockPresigner) PresignHTTP(ctx context.Context, creds aws.Credentials, r *http.Request, payloadHash, service, region string, _ time.Time, optFns ...func(*v4.SignerOptions)) (string, http.Header, error) {
+	return c.inner.PresignHTTP(ctx, creds, r, payloadHash, service, region, c.clock(), optFns...)
+}
+
+func (s *Signer) presignOpts(d time.Duration) func(*s3.PresignOptions) {
+	return func(o *s3.PresignOptions) {
+		o.Expires = d
+		o.Presigner = clockPresigner{inner: v4.NewSigner(func(so *v4.SignerOptions) { so.DisableURIPathEscaping = true }), clock: s.opts.Clock}
+		o.ClientOptions = append(o.ClientOptions, func(so *s3.Options) {
+			so.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+		})
+	}
+}
+
+func toRequest(p *v4.PresignedHTTPRequest, expires time.Time) *Request {
+	h := p.SignedHeader.Clone()
+	h.Del("Host")
+	return &Request{Method: p.Method, URL: p.URL, Header: h, Expires: expires}
+}
+
+// GetOptions shape a GET URL.
+type GetOptions struct {
+	Expires                    time.Duration // default Options.Expires
+	ResponseContentDisposition string        // such as `attachment; filename="report.pdf"`
+	ResponseContentType        string
+	ResponseCacheControl       string
+	VersionID                  string
+}
+
+// GetURL presigns a GET of bucket/key.
+func (s *Signer) GetURL(ctx context.Context, bucket, key string, optFns ...func(*GetOptions)) (*Request, error) {
+	var o GetOptions
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	if err := s.checkBucketKey(bucket, key); err != nil {
+		return nil, err
+	}
+	d, exp, err := s.lifetime(ctx, o.Expires)
+	if err != nil {
+		return nil, err
+	}
+	in := &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
+	if o.ResponseContentDisposition != "" {
+		in.ResponseContentDisposition = aws.String(o.ResponseContentDisposition)
+	}
+	if o.ResponseContentType != "" {
+		in.ResponseContentType = aws.String(o.ResponseContentType)
+	}
+	if o.ResponseCacheControl != "" {
+		in.ResponseCacheControl = aws.String(o.ResponseCacheControl)
+	}
+	if o.VersionID != "" {
+		in.VersionId = aws.String(o.VersionID)
+	}
+	p, err := s.presign.PresignGetObject(ctx, in, s.presignOpts(d))
+	if err != nil {
+		return nil, fmt.Errorf("s3sign: %w", err)
+	}
+	return toRequest(p, exp), nil
+}
+
+// HeadURL presigns a HEAD of bucket/key.
+func (s *Signer) HeadURL(ctx context.Context, bucket, key string, expires time.Duration) (*Request, error) {
+	if err := s.checkBucketKey(bucket, key); err != nil {
+		return nil, err
+	}
+	d, exp, err := s.lifetime(ctx, expires)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.presign.PresignHeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}, s.presignOpts(d))
+	if err != nil {
+		return nil, fmt.Errorf("s3sign: %w", err)
+	}
+	return toRequest(p, exp), nil
+}
+
+// DeleteURL presigns a DELETE of bucket/key.
+func (s *Signer) DeleteURL(ctx context.Context, bucket, key string, expires time.Duration) (*Request, error) {
+	if err := s.checkBucketKey(bucket, key); err != nil {
+		return nil, err
+	}
+	d, exp, err := s.lifetime(ctx, expires)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.presign.PresignDeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}, s.presignOpts(d))
+	if err != nil {
+		return nil, fmt.Errorf("s3sign: %w", err)
+	}
+	return toRequest(p, exp), nil
+}
+
