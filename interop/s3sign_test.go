@@ -262,4 +262,3 @@ func conditionSet(t *testing.T, policy string) []string {
 	sort.Strings(out)
 	return out
 }
-

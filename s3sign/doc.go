@@ -2,20 +2,24 @@
 // the developer, instead of later, for the user.
 //
 // It wraps aws-sdk-go-v2's presign client and adds what it leaves to you:
+//
 //   - a URL signed with temporary credentials dies with them, whatever its
 //     X-Amz-Expires says: Options.OnCredentialExpiry makes that an error
 //     (ErrExpiresAfterCredentials, the default) or shortens the URL;
+//
 //   - expiries of zero, below zero or over SigV4's 7 days, empty or invalid
 //     bucket names and keys over 1024 bytes are refused with the reason;
+//
 //   - every header that was signed, and so must be sent, is returned in
 //     Request.Header;
+//
 //   - POST forms carry a field for each condition the policy sets.
 //
-//	signer, err := s3sign.New(s3.NewFromConfig(cfg))
-//	req, err := signer.PutURL(ctx, "uploads", "avatars/42.png", func(o *s3sign.PutOptions) {
-//		o.ContentType = "image/png"
-//	})
-//	// hand req.URL and req.Header to the browser
+//     signer, err := s3sign.New(s3.NewFromConfig(cfg))
+//     req, err := signer.PutURL(ctx, "uploads", "avatars/42.png", func(o *s3sign.PutOptions) {
+//     o.ContentType = "image/png"
+//     })
+//     // hand req.URL and req.Header to the browser
 //
 // [Inspect] reads a presigned URL back: who signed it, for which region,
 // which headers, and until when.

@@ -302,4 +302,3 @@ func (s *Signer) DeleteURL(ctx context.Context, bucket, key string, expires time
 	}
 	return toRequest(p, exp), nil
 }
-
