@@ -75,6 +75,7 @@ type Signer struct {
 	presign PresignAPI
 	creds   aws.CredentialsProvider
 	opts    Options
+	signer  clockPresigner
 }
 
 // New returns a signer on client: its presign client (with request
@@ -99,6 +100,8 @@ func New(client *s3.Client, optFns ...func(*Options)) (*Signer, error) {
 
 // NewFromPresigner returns a signer on any PresignAPI, such as a fake in
 // tests; creds is what it signs with (for the expiry check and POST forms).
+// Give a real s3.PresignClient a client whose RequestChecksumCalculation is
+// WhenRequired, as New does, or PUT URLs may sign a checksum of an empty body.
 func NewFromPresigner(p PresignAPI, creds aws.CredentialsProvider, optFns ...func(*Options)) (*Signer, error) {
 	if p == nil || creds == nil {
 		return nil, errors.New("s3sign: a presigner and a credentials provider are required")
@@ -113,7 +116,9 @@ func NewFromPresigner(p PresignAPI, creds aws.CredentialsProvider, optFns ...fun
 	if o.OnCredentialExpiry != Error && o.OnCredentialExpiry != Clamp {
 		return nil, fmt.Errorf("%w: OnCredentialExpiry %d; want Error or Clamp", ErrInvalidInput, o.OnCredentialExpiry)
 	}
-	return &Signer{presign: p, creds: creds, opts: o}, nil
+	// S3 signs paths as they are, without escaping them a second time.
+	v4s := v4.NewSigner(func(so *v4.SignerOptions) { so.DisableURIPathEscaping = true })
+	return &Signer{presign: p, creds: creds, opts: o, signer: clockPresigner{inner: v4s, clock: o.Clock}}, nil
 }
 
 // Request is a presigned request: send Method to URL with every header in
@@ -216,10 +221,7 @@ func (c clockPresigner) PresignHTTP(ctx context.Context, creds aws.Credentials, 
 func (s *Signer) presignOpts(d time.Duration) func(*s3.PresignOptions) {
 	return func(o *s3.PresignOptions) {
 		o.Expires = d
-		o.Presigner = clockPresigner{inner: v4.NewSigner(func(so *v4.SignerOptions) { so.DisableURIPathEscaping = true }), clock: s.opts.Clock}
-		o.ClientOptions = append(o.ClientOptions, func(so *s3.Options) {
-			so.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
-		})
+		o.Presigner = s.signer
 	}
 }
 
