@@ -51,6 +51,7 @@ var stops = []stop{
 	{"credentials: one credentials file per IAM user, and safe edits of ~/.aws", credentialsStop},
 	{"kms: envelope encryption with KMS data keys, in the AWS Encryption SDK format", envelopeStop},
 	{"cfsign: CloudFront signed URLs and cookies", cloudfrontStop},
+	{"s3sign: presigned URLs and POST forms that fail early", presignStop},
 }
 
 func main() {

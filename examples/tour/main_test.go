@@ -30,6 +30,8 @@ func TestTourOffline(t *testing.T) {
 	assert.Contains(t, s, `Rewrap moved the message`)
 	assert.Contains(t, s, "a changed path is refused: cfsign: signature does not verify")
 	assert.Contains(t, s, "and not from 198.51.100.1: cfsign: the request comes from outside the policy's source range")
+	assert.Contains(t, s, "Eight days is refused before anyone clicks: s3sign: invalid input: expiry 192h0m0s exceeds the SigV4 maximum of 7d")
+	assert.Contains(t, s, "s3sign: the URL would outlive the credentials that sign it")
 }
 
 func TestTourAgainstMoto(t *testing.T) {
@@ -41,4 +43,5 @@ func TestTourAgainstMoto(t *testing.T) {
 	assert.True(t, strings.Contains(s, "arn:aws:iam::"+moto.AccountID+":user/kumo-tour-"), s)
 	assert.Contains(t, s, "A KMS keyring on key arn:aws:kms:us-east-1:"+moto.AccountID+":key/")
 	assert.Contains(t, s, "With a Cache, 500 messages cost 1 GenerateDataKey call(s).")
+	assert.Contains(t, s, `Against the emulator: uploaded with the PUT URL, read back with a GET URL: "%PDF-1.7 tour"`)
 }

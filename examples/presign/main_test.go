@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func presign(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+func TestCommands(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+	out, stderr, err := presign(t, "put", "-bucket", "uploads", "-key", "a b.png", "-content-type", "image/png", "-region", "eu-west-1")
+	require.NoError(t, err)
+	assert.Contains(t, stderr, "example keys")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 2)
+	assert.True(t, strings.HasPrefix(lines[0], "https://uploads.s3.eu-west-1.amazonaws.com/a%20b.png?"))
+	assert.Equal(t, "Content-Type: image/png", lines[1])
+
+	out, _, err = presign(t, "get", "-bucket", "b-1", "-key", "k", "-endpoint", "http://127.0.0.1:9000", "-path-style")
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(out, "http://127.0.0.1:9000/b-1/k?"), out)
+	info, _, err := presign(t, "inspect", "-url", strings.TrimSpace(out))
+	require.NoError(t, err)
+	assert.Contains(t, info, "access key:     AKIAIOSFODNN7EXAMPLE")
+	assert.Contains(t, info, "region:         us-east-1")
+
+	out, _, err = presign(t, "post", "-bucket", "uploads", "-key-prefix", "u/1/", "-max-size", "1000", "-region", "eu-west-1")
+	require.NoError(t, err)
+	var form struct {
+		URL    string            `json:"url"`
+		Fields map[string]string `json:"fields"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &form))
+	assert.Equal(t, "https://uploads.s3.eu-west-1.amazonaws.com/", form.URL)
+	assert.Equal(t, "u/1/${filename}", form.Fields["key"])
+
+	for _, tt := range []struct {
+		args []string
+		err  string
+	}{
+		{nil, "missing command"},
+		{[]string{"copy"}, `unknown command "copy"`},
+		{[]string{"get", "-bucket", "b-1", "-key", "k", "-expires", "200h"}, "exceeds the SigV4 maximum of 7d"},
+		{[]string{"get", "-bucket", "", "-key", "k"}, "the bucket name is empty"},
+		{[]string{"post", "-bucket", "b-1"}, "-key-prefix and a positive -max-size are required"},
+		{[]string{"inspect", "-url", "https://x/"}, "not a SigV4 presigned URL"},
+	} {
+		_, _, err := presign(t, tt.args...)
+		require.Error(t, err, tt.args)
+		assert.Contains(t, err.Error(), tt.err)
+	}
+}
