@@ -1,11 +1,8 @@
 package srp
 
 import (
-	"crypto/hkdf"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"math/big"
 	"testing"
@@ -38,27 +35,13 @@ func TestPadHex(t *testing.T) {
 	}
 }
 
-// serverSignature is the server's side of SRP-6a: from the verifier
-// v = g^x it computes S = (A * v^u)^b, a different formula from the
-// client's, and the signature a correct claim must carry.
+// serverSignature runs the Server side of the exchange for one round.
 func serverSignature(t *testing.T, poolName, user, password, saltHex string, bigA *big.Int, b *big.Int, secretBlock []byte, timestamp string) (string, string) {
-	inner := sha256.Sum256([]byte(poolName + user + ":" + password))
-	salt, _ := new(big.Int).SetString(saltHex, 16)
-	x := new(big.Int).SetBytes(hexHash(PadHex(salt) + hex.EncodeToString(inner[:])))
-	v := new(big.Int).Exp(G, x, N)
-	bigB := new(big.Int).Add(new(big.Int).Mul(K, v), new(big.Int).Exp(G, b, N))
-	bigB.Mod(bigB, N)
-	u := new(big.Int).SetBytes(hexHash(PadHex(bigA) + PadHex(bigB)))
-	sv := new(big.Int).Exp(new(big.Int).Mul(bigA, new(big.Int).Exp(v, u, N)), b, N)
-	ikm, _ := hex.DecodeString(PadHex(sv))
-	saltU, _ := hex.DecodeString(PadHex(u))
-	key, err := hkdf.Key(sha256.New, ikm, saltU, "Caldera Derived Key", 16)
+	srv, err := NewServer("eu-west-1_"+poolName, user, password, saltHex, b)
 	require.NoError(t, err)
-	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte(poolName + user))
-	mac.Write(secretBlock)
-	mac.Write([]byte(timestamp))
-	return bigB.Text(16), base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	want, err := srv.Expected(bigA.Text(16), secretBlock, timestamp)
+	require.NoError(t, err)
+	return srv.B(), want
 }
 
 // An honest server's side of the exchange agrees with the client, and a

@@ -1,0 +1,492 @@
+// Package cognitotest is an in-memory Cognito user pool and identity pool
+// for tests, in the manner of net/http/httptest. A [Fake] satisfies both
+// cognitoauth.IdentityProviderAPI and cognitoauth.IdentityAPI.
+//
+// It has users with passwords; the USER_SRP_AUTH flow with the password
+// claim verified for real (which moto does not do), USER_PASSWORD_AUTH and
+// the admin flows; SECRET_HASH checks; NEW_PASSWORD_REQUIRED and
+// SOFTWARE_TOKEN_MFA challenges; refresh tokens that can be revoked;
+// identity IDs; credentials whose lifetime you set; a clock you control;
+// error injection and call counts. Errors are *smithy.GenericAPIError with
+// Cognito's codes.
+//
+//	pool := cognitotest.New()
+//	pool.AddUser("alice", "Passw0rd!", cognitotest.User{Email: "alice@example.com"})
+//	c, _ := cognitoauth.New(pool, pool, pool.Config())
+package cognitotest
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"maps"
+	"math/big"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentity"
+	citypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentity/types"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/kumo-go/kumo/cognitoauth"
+	"github.com/kumo-go/kumo/cognitoauth/internal/srp"
+)
+
+// Options configure a [Fake].
+type Options struct {
+	Region, UserPoolID, ClientID, ClientSecret, IdentityPoolID string
+	// TokenTTL is the ID and access tokens' lifetime; default 1 hour.
+	TokenTTL time.Duration
+	// CredentialsTTL is the AWS credentials' lifetime; default 1 hour.
+	CredentialsTTL time.Duration
+	// Clock is the time source; default time.Now. Set it to move time.
+	Clock func() time.Time
+	// AllowGuests lets GetId work without logins.
+	AllowGuests bool
+}
+
+// User describes a user added to the pool.
+type User struct {
+	Email  string
+	Groups []string
+	// Unconfirmed users cannot sign in (UserNotConfirmedException).
+	Unconfirmed bool
+	// ResetRequired gives PasswordResetRequiredException.
+	ResetRequired bool
+	// TemporaryPassword makes the first sign-in answer NEW_PASSWORD_REQUIRED.
+	TemporaryPassword bool
+	// TOTPCode, when set, makes sign-in ask SOFTWARE_TOKEN_MFA for it.
+	TOTPCode string
+}
+
+// Fake is the in-memory pools. It is safe for concurrent use.
+type Fake struct {
+	opts Options
+
+	mu         sync.Mutex
+	users      map[string]*user // by username
+	sessions   map[string]*session
+	refresh    map[string]string // refresh token -> username
+	identities map[string]string // login key -> identity ID
+	fail       map[string][]error
+	calls      map[string]int
+}
+
+type user struct {
+	name, sub, password, salt string
+	User
+}
+
+type session struct {
+	username string
+	stage    string
+	server   *srp.Server
+	srpA     string
+	block    []byte
+}
+
+// New returns an empty pool.
+func New(optFns ...func(*Options)) *Fake {
+	o := Options{Region: "us-east-1", UserPoolID: "us-east-1_KumoTest1", ClientID: "kumotestclient0000000000",
+		IdentityPoolID: "us-east-1:00000000-0000-4000-8000-000000000000", TokenTTL: time.Hour, CredentialsTTL: time.Hour, Clock: time.Now}
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	return &Fake{opts: o, users: map[string]*user{}, sessions: map[string]*session{}, refresh: map[string]string{},
+		identities: map[string]string{}, fail: map[string][]error{}, calls: map[string]int{}}
+}
+
+// Config returns the cognitoauth.Config that matches the fake.
+func (f *Fake) Config() cognitoauth.Config {
+	return cognitoauth.Config{Region: f.opts.Region, UserPoolID: f.opts.UserPoolID, ClientID: f.opts.ClientID,
+		ClientSecret: f.opts.ClientSecret, IdentityPoolID: f.opts.IdentityPoolID}
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// AddUser adds a user; the sub is a random UUID-shaped ID.
+func (f *Fake) AddUser(username, password string, u User) {
+	h := randHex(16)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.users[username] = &user{name: username, sub: h[:8] + "-" + h[8:12] + "-4" + h[13:16] + "-8" + h[17:20] + "-" + h[20:32],
+		password: password, salt: randHex(16), User: u}
+}
+
+// RevokeRefreshTokens makes the user's refresh tokens fail, as a global
+// sign-out does.
+func (f *Fake) RevokeRefreshTokens(username string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for tok, name := range f.refresh {
+		if name == username {
+			delete(f.refresh, tok)
+		}
+	}
+}
+
+// FailNext makes the next call of operation op return err.
+func (f *Fake) FailNext(op string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fail[op] = append(f.fail[op], err)
+}
+
+// Calls returns how many times op was called.
+func (f *Fake) Calls(op string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[op]
+}
+
+// begin counts a call and applies an injected failure; on success it
+// returns with f.mu held.
+func (f *Fake) begin(op string) error {
+	f.mu.Lock()
+	f.calls[op]++
+	if q := f.fail[op]; len(q) > 0 {
+		f.fail[op] = q[1:]
+		f.mu.Unlock()
+		return q[0]
+	}
+	return nil
+}
+
+func apiError(code, msg string) error {
+	return &smithy.GenericAPIError{Code: code, Message: msg, Fault: smithy.FaultClient}
+}
+
+func (f *Fake) checkClient(clientID string, params map[string]string, username string) error {
+	if clientID != f.opts.ClientID {
+		return apiError("ResourceNotFoundException", "User pool client "+clientID+" does not exist.")
+	}
+	if f.opts.ClientSecret != "" {
+		if params["SECRET_HASH"] != cognitoauth.SecretHash(f.opts.ClientSecret, username, f.opts.ClientID) {
+			return apiError("NotAuthorizedException", "Unable to verify secret hash for client "+clientID)
+		}
+	}
+	return nil
+}
+
+// authOut is what every auth operation answers.
+type authOut struct {
+	result  *ciptypes.AuthenticationResultType
+	name    ciptypes.ChallengeNameType
+	params  map[string]string
+	session *string
+}
+
+func (f *Fake) userFor(name string) (*user, error) {
+	u, ok := f.users[name]
+	if !ok {
+		return nil, apiError("UserNotFoundException", "User does not exist.")
+	}
+	switch {
+	case u.Unconfirmed:
+		return nil, apiError("UserNotConfirmedException", "User is not confirmed.")
+	case u.ResetRequired:
+		return nil, apiError("PasswordResetRequiredException", "Password reset required for the user")
+	}
+	return u, nil
+}
+
+func (f *Fake) newSession(s *session) *string {
+	id := randHex(24)
+	f.sessions[id] = s
+	return &id
+}
+
+// afterPassword issues the next challenge or the tokens.
+func (f *Fake) afterPassword(u *user) authOut {
+	if u.TemporaryPassword {
+		return authOut{name: ciptypes.ChallengeNameTypeNewPasswordRequired,
+			params: map[string]string{"USER_ID_FOR_SRP": u.name, "requiredAttributes": "[]", "userAttributes": `{"email":"` + u.Email + `"}`},
+			session: f.newSession(&session{username: u.name, stage: "NEW_PASSWORD_REQUIRED"})}
+	}
+	if u.TOTPCode != "" {
+		return authOut{name: ciptypes.ChallengeNameTypeSoftwareTokenMfa, params: map[string]string{"USER_ID_FOR_SRP": u.name},
+			session: f.newSession(&session{username: u.name, stage: "SOFTWARE_TOKEN_MFA"})}
+	}
+	return authOut{result: f.issue(u, true)}
+}
+
+// issue makes tokens: an unsigned JWT-shaped ID token with the claims
+// cognitoauth reads.
+func (f *Fake) issue(u *user, withRefresh bool) *ciptypes.AuthenticationResultType {
+	now := f.opts.Clock()
+	claims := map[string]any{"sub": u.sub, "cognito:username": u.name, "email": u.Email, "token_use": "id",
+		"iss": "https://cognito-idp." + f.opts.Region + ".amazonaws.com/" + f.opts.UserPoolID, "aud": f.opts.ClientID,
+		"iat": now.Unix(), "exp": now.Add(f.opts.TokenTTL).Unix()}
+	if len(u.Groups) > 0 {
+		claims["cognito:groups"] = u.Groups
+	}
+	payload, _ := json.Marshal(claims)
+	enc := base64.RawURLEncoding
+	id := enc.EncodeToString([]byte(`{"alg":"none","kid":"kumotest"}`)) + "." + enc.EncodeToString(payload) + "." + enc.EncodeToString([]byte("unsigned"))
+	r := &ciptypes.AuthenticationResultType{IdToken: aws.String(id), AccessToken: aws.String("access-" + randHex(16)),
+		ExpiresIn: int32(f.opts.TokenTTL / time.Second), TokenType: aws.String("Bearer")}
+	if withRefresh {
+		tok := "refresh-" + randHex(24)
+		f.refresh[tok] = u.name
+		r.RefreshToken = aws.String(tok)
+	}
+	return r
+}
+
+func (f *Fake) initiate(clientID string, flow ciptypes.AuthFlowType, params map[string]string, admin bool) (authOut, error) {
+	username := params["USERNAME"]
+	switch flow {
+	case ciptypes.AuthFlowTypeUserSrpAuth:
+		if admin {
+			return authOut{}, apiError("InvalidParameterException", "USER_SRP_AUTH is not an admin flow")
+		}
+		if err := f.checkClient(clientID, params, username); err != nil {
+			return authOut{}, err
+		}
+		u, err := f.userFor(username)
+		if err != nil {
+			return authOut{}, err
+		}
+		b, _ := new(big.Int).SetString(randHex(64), 16)
+		server, err := srp.NewServer(f.opts.UserPoolID, u.name, u.password, u.salt, b)
+		if err != nil {
+			return authOut{}, err
+		}
+		block := []byte(randHex(48))
+		s := &session{username: u.name, stage: "PASSWORD_VERIFIER", server: server, srpA: params["SRP_A"], block: block}
+		return authOut{name: ciptypes.ChallengeNameTypePasswordVerifier, params: map[string]string{
+			"USER_ID_FOR_SRP": u.name, "USERNAME": u.name, "SALT": u.salt, "SRP_B": server.B(),
+			"SECRET_BLOCK": base64.StdEncoding.EncodeToString(block), "SRP_A": params["SRP_A"]}, session: f.newSession(s)}, nil
+	case ciptypes.AuthFlowTypeUserPasswordAuth, ciptypes.AuthFlowTypeAdminUserPasswordAuth, ciptypes.AuthFlowTypeAdminNoSrpAuth:
+		if admin != (flow != ciptypes.AuthFlowTypeUserPasswordAuth) {
+			return authOut{}, apiError("InvalidParameterException", string(flow)+" is not allowed on this operation")
+		}
+		if err := f.checkClient(clientID, params, username); err != nil {
+			return authOut{}, err
+		}
+		u, err := f.userFor(username)
+		if err != nil {
+			return authOut{}, err
+		}
+		if params["PASSWORD"] != u.password {
+			return authOut{}, apiError("NotAuthorizedException", "Incorrect username or password.")
+		}
+		return f.afterPassword(u), nil
+	case ciptypes.AuthFlowTypeRefreshTokenAuth, ciptypes.AuthFlowTypeRefreshToken:
+		name, ok := f.refresh[params["REFRESH_TOKEN"]]
+		if !ok {
+			return authOut{}, apiError("NotAuthorizedException", "Invalid Refresh Token")
+		}
+		if err := f.checkClient(clientID, params, name); err != nil {
+			return authOut{}, err
+		}
+		return authOut{result: f.issue(f.users[name], false)}, nil
+	}
+	return authOut{}, apiError("InvalidParameterException", "unsupported auth flow "+string(flow))
+}
+
+func (f *Fake) respond(clientID string, name ciptypes.ChallengeNameType, responses map[string]string, sessionID *string) (authOut, error) {
+	s, ok := f.sessions[aws.ToString(sessionID)]
+	if !ok || string(name) != s.stage {
+		return authOut{}, apiError("NotAuthorizedException", "Invalid session for the user.")
+	}
+	delete(f.sessions, aws.ToString(sessionID))
+	if err := f.checkClient(clientID, responses, responses["USERNAME"]); err != nil {
+		return authOut{}, err
+	}
+	if responses["USERNAME"] != s.username {
+		return authOut{}, apiError("NotAuthorizedException", "USERNAME does not match the session")
+	}
+	u := f.users[s.username]
+	switch name {
+	case ciptypes.ChallengeNameTypePasswordVerifier:
+		ts, err := time.Parse("Mon Jan 2 15:04:05 UTC 2006", responses["TIMESTAMP"])
+		if err != nil || responses["TIMESTAMP"] != ts.Format("Mon Jan 2 15:04:05 UTC 2006") {
+			return authOut{}, apiError("InvalidParameterException", "TIMESTAMP is not in the required format")
+		}
+		want, err := s.server.Expected(s.srpA, s.block, responses["TIMESTAMP"])
+		if err != nil {
+			return authOut{}, apiError("InvalidParameterException", err.Error())
+		}
+		if responses["PASSWORD_CLAIM_SECRET_BLOCK"] != base64.StdEncoding.EncodeToString(s.block) ||
+			!hmac.Equal([]byte(responses["PASSWORD_CLAIM_SIGNATURE"]), []byte(want)) {
+			return authOut{}, apiError("NotAuthorizedException", "Incorrect username or password.")
+		}
+		return f.afterPassword(u), nil
+	case ciptypes.ChallengeNameTypeNewPasswordRequired:
+		if len(responses["NEW_PASSWORD"]) < 8 {
+			return authOut{}, apiError("InvalidPasswordException", "Password does not conform to policy: Password not long enough")
+		}
+		u.password, u.TemporaryPassword = responses["NEW_PASSWORD"], false
+		return f.afterPassword(u), nil
+	case ciptypes.ChallengeNameTypeSoftwareTokenMfa:
+		if responses["SOFTWARE_TOKEN_MFA_CODE"] != u.TOTPCode {
+			return authOut{}, apiError("CodeMismatchException", "Invalid code received for user")
+		}
+		return authOut{result: f.issue(u, true)}, nil
+	}
+	return authOut{}, apiError("InvalidParameterException", "unsupported challenge "+string(name))
+}
+
+// InitiateAuth implements cognitoauth.IdentityProviderAPI.
+func (f *Fake) InitiateAuth(_ context.Context, in *cip.InitiateAuthInput, _ ...func(*cip.Options)) (*cip.InitiateAuthOutput, error) {
+	if err := f.begin("InitiateAuth"); err != nil {
+		return nil, err
+	}
+	defer f.mu.Unlock()
+	out, err := f.initiate(aws.ToString(in.ClientId), in.AuthFlow, maps.Clone(in.AuthParameters), false)
+	if err != nil {
+		return nil, err
+	}
+	return &cip.InitiateAuthOutput{AuthenticationResult: out.result, ChallengeName: out.name, ChallengeParameters: out.params, Session: out.session}, nil
+}
+
+// AdminInitiateAuth implements cognitoauth.IdentityProviderAPI.
+func (f *Fake) AdminInitiateAuth(_ context.Context, in *cip.AdminInitiateAuthInput, _ ...func(*cip.Options)) (*cip.AdminInitiateAuthOutput, error) {
+	if err := f.begin("AdminInitiateAuth"); err != nil {
+		return nil, err
+	}
+	defer f.mu.Unlock()
+	if aws.ToString(in.UserPoolId) != f.opts.UserPoolID {
+		return nil, apiError("ResourceNotFoundException", "User pool "+aws.ToString(in.UserPoolId)+" does not exist.")
+	}
+	out, err := f.initiate(aws.ToString(in.ClientId), in.AuthFlow, maps.Clone(in.AuthParameters), true)
+	if err != nil {
+		return nil, err
+	}
+	return &cip.AdminInitiateAuthOutput{AuthenticationResult: out.result, ChallengeName: out.name, ChallengeParameters: out.params, Session: out.session}, nil
+}
+
+// RespondToAuthChallenge implements cognitoauth.IdentityProviderAPI.
+func (f *Fake) RespondToAuthChallenge(_ context.Context, in *cip.RespondToAuthChallengeInput, _ ...func(*cip.Options)) (*cip.RespondToAuthChallengeOutput, error) {
+	if err := f.begin("RespondToAuthChallenge"); err != nil {
+		return nil, err
+	}
+	defer f.mu.Unlock()
+	out, err := f.respond(aws.ToString(in.ClientId), in.ChallengeName, in.ChallengeResponses, in.Session)
+	if err != nil {
+		return nil, err
+	}
+	return &cip.RespondToAuthChallengeOutput{AuthenticationResult: out.result, ChallengeName: out.name, ChallengeParameters: out.params, Session: out.session}, nil
+}
+
+// AdminRespondToAuthChallenge implements cognitoauth.IdentityProviderAPI.
+func (f *Fake) AdminRespondToAuthChallenge(_ context.Context, in *cip.AdminRespondToAuthChallengeInput, _ ...func(*cip.Options)) (*cip.AdminRespondToAuthChallengeOutput, error) {
+	if err := f.begin("AdminRespondToAuthChallenge"); err != nil {
+		return nil, err
+	}
+	defer f.mu.Unlock()
+	out, err := f.respond(aws.ToString(in.ClientId), in.ChallengeName, in.ChallengeResponses, in.Session)
+	if err != nil {
+		return nil, err
+	}
+	return &cip.AdminRespondToAuthChallengeOutput{AuthenticationResult: out.result, ChallengeName: out.name, ChallengeParameters: out.params, Session: out.session}, nil
+}
+
+func (f *Fake) providerName() string {
+	return "cognito-idp." + f.opts.Region + ".amazonaws.com/" + f.opts.UserPoolID
+}
+
+// login checks logins and returns the key its identity is kept under: the
+// user's sub, or "" for a guest.
+func (f *Fake) login(logins map[string]string) (string, error) {
+	if len(logins) == 0 {
+		return "", nil
+	}
+	tok, ok := logins[f.providerName()]
+	if !ok || len(logins) != 1 {
+		return "", apiError("NotAuthorizedException", "Invalid login token. The provider must be "+f.providerName())
+	}
+	claims, exp, err := cognitoauth.ParseClaims(tok)
+	if err != nil {
+		return "", apiError("NotAuthorizedException", "Invalid login token. Not a valid OpenId Connect identity token.")
+	}
+	if !exp.IsZero() && !f.opts.Clock().Before(exp) {
+		return "", apiError("NotAuthorizedException", "Invalid login token. Token expired: "+exp.Format(time.RFC3339))
+	}
+	return claims.Subject, nil
+}
+
+// GetId implements cognitoauth.IdentityAPI.
+func (f *Fake) GetId(_ context.Context, in *cognitoidentity.GetIdInput, _ ...func(*cognitoidentity.Options)) (*cognitoidentity.GetIdOutput, error) {
+	if err := f.begin("GetId"); err != nil {
+		return nil, err
+	}
+	defer f.mu.Unlock()
+	if aws.ToString(in.IdentityPoolId) != f.opts.IdentityPoolID {
+		return nil, apiError("ResourceNotFoundException", "IdentityPool '"+aws.ToString(in.IdentityPoolId)+"' not found.")
+	}
+	who, err := f.login(in.Logins)
+	if err != nil {
+		return nil, err
+	}
+	if who == "" {
+		if !f.opts.AllowGuests {
+			return nil, apiError("NotAuthorizedException", "Unauthenticated access is not supported for this identity pool.")
+		}
+		who = "guest-" + randHex(8)
+	}
+	id, ok := f.identities[who]
+	if !ok {
+		h := randHex(16)
+		id = f.opts.Region + ":" + h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+		f.identities[who] = id
+	}
+	return &cognitoidentity.GetIdOutput{IdentityId: aws.String(id)}, nil
+}
+
+// GetCredentialsForIdentity implements cognitoauth.IdentityAPI.
+func (f *Fake) GetCredentialsForIdentity(_ context.Context, in *cognitoidentity.GetCredentialsForIdentityInput, _ ...func(*cognitoidentity.Options)) (*cognitoidentity.GetCredentialsForIdentityOutput, error) {
+	if err := f.begin("GetCredentialsForIdentity"); err != nil {
+		return nil, err
+	}
+	defer f.mu.Unlock()
+	who, err := f.login(in.Logins)
+	if err != nil {
+		return nil, err
+	}
+	id := aws.ToString(in.IdentityId)
+	owner := ""
+	for k, v := range f.identities {
+		if v == id {
+			owner = k
+		}
+	}
+	if owner == "" {
+		return nil, apiError("ResourceNotFoundException", "Identity '"+id+"' not found.")
+	}
+	if !strings.HasPrefix(owner, "guest-") && owner != who {
+		return nil, apiError("NotAuthorizedException", "Logins don't match. Please include at least one valid login for this identity or identity pool.")
+	}
+	if r := aws.ToString(in.CustomRoleArn); r != "" && !strings.HasPrefix(r, "arn:aws:iam::") {
+		return nil, apiError("InvalidParameterException", "CustomRoleArn is not a role ARN")
+	}
+	exp := f.opts.Clock().Add(f.opts.CredentialsTTL)
+	return &cognitoidentity.GetCredentialsForIdentityOutput{IdentityId: aws.String(id), Credentials: &citypes.Credentials{
+		AccessKeyId: aws.String("ASIA" + strings.ToUpper(randHex(8))), SecretKey: aws.String(randHex(20)),
+		SessionToken: aws.String("token-" + randHex(32)), Expiration: &exp}}, nil
+}
+
+// GetOpenIdToken implements cognitoauth.IdentityAPI.
+func (f *Fake) GetOpenIdToken(_ context.Context, in *cognitoidentity.GetOpenIdTokenInput, _ ...func(*cognitoidentity.Options)) (*cognitoidentity.GetOpenIdTokenOutput, error) {
+	if err := f.begin("GetOpenIdToken"); err != nil {
+		return nil, err
+	}
+	defer f.mu.Unlock()
+	if _, err := f.login(in.Logins); err != nil {
+		return nil, err
+	}
+	return &cognitoidentity.GetOpenIdTokenOutput{IdentityId: in.IdentityId, Token: aws.String("openid-" + randHex(16))}, nil
+}
+

@@ -1,0 +1,91 @@
+package cognitoauth
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// Tokens are a signed-in user's user-pool tokens. They redact themselves
+// when printed (fmt, slog).
+type Tokens struct {
+	IDToken, AccessToken, RefreshToken string
+	// Expires is when the ID and access tokens expire.
+	Expires time.Time
+	// Claims are read from the ID token. The signature is not checked;
+	// that is the job of whoever accepts the token.
+	Claims Claims
+}
+
+// Claims are the ID token's claims kumo reads.
+type Claims struct {
+	Subject  string   // sub
+	Username string   // cognito:username
+	Email    string   // email
+	Groups   []string // cognito:groups
+	Issuer   string   // iss
+}
+
+// String describes the tokens without them.
+func (t Tokens) String() string {
+	return fmt.Sprintf("Tokens{Subject:%q Username:%q Expires:%s IDToken:[redacted] AccessToken:[redacted] RefreshToken:[redacted]}",
+		t.Claims.Subject, t.Claims.Username, t.Expires.UTC().Format(time.RFC3339))
+}
+
+// GoString is String.
+func (t Tokens) GoString() string { return "cognitoauth." + t.String() }
+
+// Format prints the redacted form for every verb.
+func (t Tokens) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, t.String()) }
+
+// LogValue prints the redacted form in slog.
+func (t Tokens) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("sub", t.Claims.Subject), slog.String("username", t.Claims.Username), slog.Time("expires", t.Expires))
+}
+
+// maxToken bounds what parseClaims reads.
+const maxToken = 16 << 10
+
+// ErrMalformedToken is returned for an ID token that is not a JWT with JSON
+// claims.
+var ErrMalformedToken = errors.New("cognitoauth: malformed ID token")
+
+// ParseClaims reads the claims of an ID token (a JWT) without checking its
+// signature.
+func ParseClaims(idToken string) (Claims, time.Time, error) {
+	if len(idToken) > maxToken {
+		return Claims{}, time.Time{}, fmt.Errorf("%w: %d bytes, over %d", ErrMalformedToken, len(idToken), maxToken)
+	}
+	parts := strings.Split(idToken, ".")
+	if len(parts) != 3 {
+		return Claims{}, time.Time{}, fmt.Errorf("%w: %d parts, want header.payload.signature", ErrMalformedToken, len(parts))
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return Claims{}, time.Time{}, fmt.Errorf("%w: the payload is not base64url", ErrMalformedToken)
+	}
+	var raw struct {
+		Sub      string   `json:"sub"`
+		Username string   `json:"cognito:username"`
+		Email    string   `json:"email"`
+		Groups   []string `json:"cognito:groups"`
+		Iss      string   `json:"iss"`
+		Exp      *int64   `json:"exp"`
+	}
+	if err := json.Unmarshal(payload, &raw); err != nil {
+		return Claims{}, time.Time{}, fmt.Errorf("%w: the payload is not the expected JSON", ErrMalformedToken)
+	}
+	if raw.Sub == "" {
+		return Claims{}, time.Time{}, fmt.Errorf("%w: no sub claim", ErrMalformedToken)
+	}
+	var exp time.Time
+	if raw.Exp != nil {
+		exp = time.Unix(*raw.Exp, 0).UTC()
+	}
+	return Claims{Subject: raw.Sub, Username: raw.Username, Email: raw.Email, Groups: raw.Groups, Issuer: raw.Iss}, exp, nil
+}
