@@ -161,7 +161,9 @@ type step struct {
 	session   *string
 }
 
-func (c *Client) admin() bool { return c.opts.Flow == FlowAdminPassword || c.opts.Flow == FlowAdminNoSRP }
+func (c *Client) admin() bool {
+	return c.opts.Flow == FlowAdminPassword || c.opts.Flow == FlowAdminNoSRP
+}
 
 // SignIn signs username in with password through Options.Flow and answers
 // the challenges that follow.
@@ -425,4 +427,3 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	}
 	return cr, nil
 }
-

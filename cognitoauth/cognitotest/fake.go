@@ -211,7 +211,7 @@ func (f *Fake) newSession(s *session) *string {
 func (f *Fake) afterPassword(u *user) authOut {
 	if u.TemporaryPassword {
 		return authOut{name: ciptypes.ChallengeNameTypeNewPasswordRequired,
-			params: map[string]string{"USER_ID_FOR_SRP": u.name, "requiredAttributes": "[]", "userAttributes": `{"email":"` + u.Email + `"}`},
+			params:  map[string]string{"USER_ID_FOR_SRP": u.name, "requiredAttributes": "[]", "userAttributes": `{"email":"` + u.Email + `"}`},
 			session: f.newSession(&session{username: u.name, stage: "NEW_PASSWORD_REQUIRED"})}
 	}
 	if u.TOTPCode != "" {
@@ -489,4 +489,3 @@ func (f *Fake) GetOpenIdToken(_ context.Context, in *cognitoidentity.GetOpenIdTo
 	}
 	return &cognitoidentity.GetOpenIdTokenOutput{IdentityId: in.IdentityId, Token: aws.String("openid-" + randHex(16))}, nil
 }
-
