@@ -30,7 +30,7 @@ func PoolName(poolID string) string {
 // NewServer starts the server side for a user whose password and salt are
 // known (a fake stores them), with secret b.
 func NewServer(poolID, userID, password, saltHex string, b *big.Int) (*Server, error) {
-	salt, ok := new(big.Int).SetString(saltHex, 16)
+	salt, ok := parseHex(saltHex)
 	if !ok {
 		return nil, errors.New("srp: salt is not hex")
 	}
@@ -49,7 +49,7 @@ func (s *Server) B() string { return s.bigB.Text(16) }
 // Expected returns the signature a client with the right password sends
 // for A, the secret block and the timestamp.
 func (s *Server) Expected(aHex string, secretBlock []byte, timestamp string) (string, error) {
-	bigA, ok := new(big.Int).SetString(aHex, 16)
+	bigA, ok := parseHex(aHex)
 	if !ok || new(big.Int).Mod(bigA, N).Sign() == 0 {
 		return "", errors.New("srp: SRP_A is not a valid value")
 	}

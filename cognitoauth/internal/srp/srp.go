@@ -12,7 +12,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"math/big"
 	"strings"
 	"time"
@@ -73,20 +72,20 @@ func (s *Session) A() string { return s.bigA.Text(16) }
 // challenge's USER_ID_FOR_SRP. It refuses a B that is 0 mod N and a
 // scrambling parameter u of 0, which a malicious server could use.
 func (s *Session) PasswordClaim(userIDForSRP, password, saltHex, srpBHex, secretBlockB64 string, now time.Time) (signature, timestamp string, err error) {
-	b, ok := new(big.Int).SetString(srpBHex, 16)
+	b, ok := parseHex(srpBHex)
 	if !ok {
 		return "", "", errors.New("srp: SRP_B is not hex")
 	}
 	if new(big.Int).Mod(b, N).Sign() == 0 {
 		return "", "", errors.New("srp: the server's B is 0 mod N; refusing it")
 	}
-	salt, ok := new(big.Int).SetString(saltHex, 16)
+	salt, ok := parseHex(saltHex)
 	if !ok {
 		return "", "", errors.New("srp: SALT is not hex")
 	}
-	secretBlock, err := base64.StdEncoding.DecodeString(secretBlockB64)
-	if err != nil {
-		return "", "", fmt.Errorf("srp: SECRET_BLOCK is not base64: %v", err)
+	secretBlock := decodeLenient(secretBlockB64)
+	if len(secretBlock) == 0 {
+		return "", "", errors.New("srp: SECRET_BLOCK is empty")
 	}
 	u := new(big.Int).SetBytes(hexHash(PadHex(s.bigA) + PadHex(b)))
 	if u.Sign() == 0 {
@@ -114,6 +113,37 @@ func (s *Session) PasswordClaim(userIDForSRP, password, saltHex, srpBHex, secret
 	mac.Write(secretBlock)
 	mac.Write([]byte(timestamp))
 	return base64.StdEncoding.EncodeToString(mac.Sum(nil)), timestamp, nil
+}
+
+// parseHex reads a non-negative hex number: digits only, no sign or prefix.
+func parseHex(s string) (*big.Int, bool) {
+	if s == "" || len(s) > 2048 || strings.Trim(s, "0123456789abcdefABCDEF") != "" {
+		return nil, false
+	}
+	return new(big.Int).SetString(s, 16)
+}
+
+// decodeLenient decodes base64 as the reference client (Node's Buffer) does:
+// URL-safe characters count as their standard twins, anything else is
+// skipped. Cognito sends proper base64; emulators do not always.
+func decodeLenient(s string) []byte {
+	clean := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '+', c == '/':
+			clean = append(clean, c)
+		case c == '-':
+			clean = append(clean, '+')
+		case c == '_':
+			clean = append(clean, '/')
+		}
+	}
+	if len(clean)%4 == 1 {
+		clean = clean[:len(clean)-1]
+	}
+	out, _ := base64.RawStdEncoding.DecodeString(string(clean))
+	return out
 }
 
 // PadHex renders a non-negative integer as Cognito's helper does: hex of
