@@ -14,6 +14,11 @@ import (
 	"github.com/kumo-go/kumo/kms/kmstest"
 )
 
+// awsConfig points SDK clients at the emulator with its test credentials.
+func awsConfig(endpoint string) aws.Config {
+	return aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), Credentials: awscreds.NewStaticCredentialsProvider("test", "test", "")}
+}
+
 // countingKMS counts GenerateDataKey calls, whichever KMS is behind it.
 type countingKMS struct {
 	kms.KMSAPI
@@ -32,11 +37,7 @@ func tourKMS(ctx context.Context, g *guide) (kms.KMSAPI, string, string, error) 
 		fake := kmstest.New()
 		return fake, fake.CreateKey(), fake.CreateKey(), nil
 	}
-	client := awskms.NewFromConfig(aws.Config{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(g.endpoint),
-		Credentials:  awscreds.NewStaticCredentialsProvider("test", "test", ""),
-	})
+	client := awskms.NewFromConfig(awsConfig(g.endpoint))
 	var arns []string
 	for range 2 {
 		out, err := client.CreateKey(ctx, &awskms.CreateKeyInput{Description: aws.String("kumo tour")})

@@ -52,6 +52,7 @@ var stops = []stop{
 	{"kms: envelope encryption with KMS data keys, in the AWS Encryption SDK format", envelopeStop},
 	{"cfsign: CloudFront signed URLs and cookies", cloudfrontStop},
 	{"s3sign: presigned URLs and POST forms that fail early", presignStop},
+	{"cognitoauth: user-pool sign-in traded for self-refreshing AWS credentials", cognitoStop},
 }
 
 func main() {

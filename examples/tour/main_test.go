@@ -32,6 +32,8 @@ func TestTourOffline(t *testing.T) {
 	assert.Contains(t, s, "and not from 198.51.100.1: cfsign: the request comes from outside the policy's source range")
 	assert.Contains(t, s, "Eight days is refused before anyone clicks: s3sign: invalid input: expiry 192h0m0s exceeds the SigV4 maximum of 7d")
 	assert.Contains(t, s, "s3sign: the URL would outlive the credentials that sign it")
+	assert.Contains(t, s, "A wrong password is ErrNotAuthorized: true")
+	assert.Contains(t, s, "The identity pool traded them for credentials ASIA")
 }
 
 func TestTourAgainstMoto(t *testing.T) {
@@ -44,4 +46,5 @@ func TestTourAgainstMoto(t *testing.T) {
 	assert.Contains(t, s, "A KMS keyring on key arn:aws:kms:us-east-1:"+moto.AccountID+":key/")
 	assert.Contains(t, s, "With a Cache, 500 messages cost 1 GenerateDataKey call(s).")
 	assert.Contains(t, s, `Against the emulator: uploaded with the PUT URL, read back with a GET URL: "%PDF-1.7 tour"`)
+	assert.Contains(t, s, "Cognito asks for NEW_PASSWORD_REQUIRED; the handler answers it.")
 }

@@ -1,0 +1,47 @@
+package cognitoauth_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/kumo-go/kumo/cognitoauth"
+	"github.com/kumo-go/kumo/cognitoauth/cognitotest"
+)
+
+// Sign in with SRP, then hand the SDK a self-refreshing credentials
+// provider. In a real program the two clients are
+// cognitoidentityprovider.NewFromConfig(cfg) and
+// cognitoidentity.NewFromConfig(cfg).
+func Example() {
+	ctx := context.Background()
+	pool := cognitotest.New()
+	pool.AddUser("alice", "Correct-Horse-1", cognitotest.User{Email: "alice@example.com", Groups: []string{"readers"}})
+
+	client, err := cognitoauth.New(pool, pool, pool.Config())
+	if err != nil {
+		log.Fatal(err)
+	}
+	tokens, err := client.SignIn(ctx, "alice", "Correct-Horse-1")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(tokens.Claims.Username, tokens.Claims.Email, tokens.Claims.Groups)
+
+	creds := aws.NewCredentialsCache(client.CredentialsProvider(tokens)) // cfg.Credentials = creds
+	c, err := creds.Retrieve(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(c.Source, c.CanExpire)
+
+	_, err = client.SignIn(ctx, "alice", "wrong")
+	fmt.Println(errors.Is(err, cognitoauth.ErrNotAuthorized))
+	// Output:
+	// alice alice@example.com [readers]
+	// kumo/cognitoauth true
+	// true
+}
