@@ -1,0 +1,14 @@
+// Package sqsx holds SQS helpers that keep order and lose nothing.
+//
+// This first part covers the consumers' edges:
+//   - [ProcessEvent] runs an SQS-triggered Lambda batch with
+//     ReportBatchItemFailures, FIFO-aware: after a failure in message group
+//     G, the later records of G are reported as failures without being
+//     handled, so they come back in order, and other groups go on.
+//   - [ParseS3Event] reads S3 event notifications from a message body,
+//     direct or wrapped by SNS, decoding object keys as S3 encodes them, and
+//     returns the s3:TestEvent as a distinct value.
+//
+// The batched Sender, the ordered Processor and the sqstest fake are still
+// to come (issue #4).
+package sqsx
