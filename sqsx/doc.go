@@ -9,6 +9,7 @@
 //     direct or wrapped by SNS, decoding object keys as S3 encodes them, and
 //     returns the s3:TestEvent as a distinct value.
 //
-// The batched Sender, the ordered Processor and the sqstest fake are still
-// to come (issue #4).
+// The sub-package sqstest is an in-memory SQS with standard and FIFO queues
+// for tests. The batched Sender and the ordered Processor are still to come
+// (issue #4).
 package sqsx

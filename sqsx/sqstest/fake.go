@@ -1,0 +1,325 @@
+// Package sqstest is an in-memory SQS for tests, in the manner of
+// net/http/httptest, with standard and FIFO queues on a clock you control.
+// A [Fake] has the SDK client's methods that sqsx uses, so it stands in for
+// *sqs.Client.
+//
+// It does what code under test relies on: visibility timeouts; receipt
+// handles that go stale once a message is received again; FIFO group
+// blocking (a group is held while any of its messages is in flight) with
+// several messages of one group per receive; a 5-minute deduplication
+// window (content-based with SHA-256, or by deduplication ID);
+// ApproximateReceiveCount; redrive to a dead-letter queue after
+// maxReceiveCount; long polls that return as soon as messages arrive; batch
+// validation with SQS's error codes; and error injection and call counts.
+//
+//	clk := sqstest.NewClock(time.Now())
+//	q := sqstest.New(func(o *sqstest.Options) { o.Clock = clk.Now })
+//	url := q.CreateQueue("jobs.fifo", sqstest.QueueOptions{VisibilityTimeout: 30 * time.Second})
+package sqstest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	mrand "math/rand/v2"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
+)
+
+// Clock is a settable time source for Options.Clock.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a clock at start.
+func NewClock(start time.Time) *Clock { return &Clock{now: start} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+// Advance moves the clock forward.
+func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.now = c.now.Add(d) }
+
+// Options configure a [Fake].
+type Options struct {
+	// Clock drives visibility timeouts, delays and deduplication; default
+	// time.Now. Long polls wait in real time, at most WaitTimeSeconds.
+	Clock func() time.Time
+	// Region and AccountID go into queue URLs and ARNs.
+	Region, AccountID string
+	// Seed orders standard queues' deliveries (which SQS does not keep in
+	// order); the same seed gives the same order.
+	Seed uint64
+	// EntryFault, when set, may fail single batch entries: return a non-nil
+	// entry (Code, SenderFault) to fail entry id of operation op.
+	EntryFault func(op, id string) *types.BatchResultErrorEntry
+}
+
+// QueueOptions configure a queue.
+type QueueOptions struct {
+	// VisibilityTimeout defaults to 30 seconds.
+	VisibilityTimeout time.Duration
+	// ContentBasedDeduplication (FIFO) uses the body's SHA-256 when a
+	// message has no deduplication ID.
+	ContentBasedDeduplication bool
+	// DeadLetterQueueURL and MaxReceiveCount are the redrive policy.
+	DeadLetterQueueURL string
+	MaxReceiveCount    int
+}
+
+// Fake is the in-memory service. It is safe for concurrent use.
+type Fake struct {
+	opts Options
+
+	mu      sync.Mutex
+	queues  map[string]*queue
+	fail    map[string][]error
+	calls   map[string]int
+	arrived chan struct{} // closed and replaced whenever messages arrive
+	rand    *mrand.Rand
+	seq     uint64
+}
+
+type queue struct {
+	url, name string
+	fifo      bool
+	opts      QueueOptions
+	msgs      []*message // in send order
+	dedup     map[string]dedupEntry
+}
+
+type dedupEntry struct {
+	at        time.Time
+	messageID string
+	seq       string
+}
+
+type message struct {
+	id, body, group, dedupID, seq, receipt string
+	attrs                                  map[string]types.MessageAttributeValue
+	sent, visibleAt                        time.Time
+	receives                               int
+	firstReceive                           time.Time
+	inflight                               bool
+}
+
+// New returns a service with no queues.
+func New(optFns ...func(*Options)) *Fake {
+	o := Options{Clock: time.Now, Region: "us-east-1", AccountID: "123456789012"}
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	return &Fake{opts: o, queues: map[string]*queue{}, fail: map[string][]error{}, calls: map[string]int{},
+		arrived: make(chan struct{}), rand: mrand.New(mrand.NewPCG(o.Seed, 0x5153))}
+}
+
+// CreateQueue adds a queue and returns its URL; a name ending in ".fifo"
+// makes a FIFO queue.
+func (f *Fake) CreateQueue(name string, o QueueOptions) string {
+	if o.VisibilityTimeout == 0 {
+		o.VisibilityTimeout = 30 * time.Second
+	}
+	url := fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", f.opts.Region, f.opts.AccountID, name)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.queues[url] = &queue{url: url, name: name, fifo: strings.HasSuffix(name, ".fifo"), opts: o, dedup: map[string]dedupEntry{}}
+	return url
+}
+
+// FailNext makes the next call of op (such as "ReceiveMessage") return err.
+func (f *Fake) FailNext(op string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fail[op] = append(f.fail[op], err)
+}
+
+// Calls returns how many times op was called, failed calls included.
+func (f *Fake) Calls(op string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[op]
+}
+
+// TotalCalls returns the number of calls of every operation together.
+func (f *Fake) TotalCalls() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, c := range f.calls {
+		n += c
+	}
+	return n
+}
+
+// Len returns how many messages a queue holds, in flight or not.
+func (f *Fake) Len(queueURL string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if q, ok := f.queues[queueURL]; ok {
+		return len(q.msgs)
+	}
+	return 0
+}
+
+func apiError(code, msg string) error {
+	return &smithy.GenericAPIError{Code: code, Message: msg, Fault: smithy.FaultClient}
+}
+
+// begin counts a call, applies injected failures and finds the queue; on
+// success it returns with f.mu held.
+func (f *Fake) begin(op, url string) (*queue, error) {
+	f.mu.Lock()
+	f.calls[op]++
+	if q := f.fail[op]; len(q) > 0 {
+		f.fail[op] = q[1:]
+		f.mu.Unlock()
+		return nil, q[0]
+	}
+	q, ok := f.queues[url]
+	if !ok {
+		f.mu.Unlock()
+		return nil, apiError("AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist.")
+	}
+	return q, nil
+}
+
+var entryID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
+
+// checkEntries applies SQS's batch rules to entry IDs.
+func checkEntries(ids []string) error {
+	switch {
+	case len(ids) == 0:
+		return apiError("AWS.SimpleQueueService.EmptyBatchRequest", "There should be at least one entry in the request.")
+	case len(ids) > 10:
+		return apiError("AWS.SimpleQueueService.TooManyEntriesInBatchRequest", fmt.Sprintf("Maximum number of entries per request are 10. You have sent %d.", len(ids)))
+	}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if !entryID.MatchString(id) {
+			return apiError("AWS.SimpleQueueService.InvalidBatchEntryId", "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.")
+		}
+		if seen[id] {
+			return apiError("AWS.SimpleQueueService.BatchEntryIdsNotDistinct", "Id "+id+" repeated.")
+		}
+		seen[id] = true
+	}
+	return nil
+}
+
+func errEntry(id, code, msg string, sender bool) types.BatchResultErrorEntry {
+	return types.BatchResultErrorEntry{Id: aws.String(id), Code: aws.String(code), Message: aws.String(msg), SenderFault: sender}
+}
+
+func randID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	h := hex.EncodeToString(b)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+func (f *Fake) signal() {
+	close(f.arrived)
+	f.arrived = make(chan struct{})
+}
+
+// SendMessageBatch implements the SDK method.
+func (f *Fake) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
+	q, err := f.begin("SendMessageBatch", aws.ToString(in.QueueUrl))
+	if err != nil {
+		return nil, err
+	}
+	defer f.mu.Unlock()
+	ids := make([]string, len(in.Entries))
+	total := 0
+	for i, e := range in.Entries {
+		ids[i] = aws.ToString(e.Id)
+		total += len(aws.ToString(e.MessageBody))
+		for k, v := range e.MessageAttributes {
+			total += len(k) + len(aws.ToString(v.DataType)) + len(aws.ToString(v.StringValue)) + len(v.BinaryValue)
+		}
+	}
+	if err := checkEntries(ids); err != nil {
+		return nil, err
+	}
+	if total > 1<<20 {
+		return nil, apiError("AWS.SimpleQueueService.BatchRequestTooLong", fmt.Sprintf("Batch requests cannot be longer than 1048576 bytes. You have sent %d bytes.", total))
+	}
+	now := f.opts.Clock()
+	out := &sqs.SendMessageBatchOutput{}
+	sent := false
+	for _, e := range in.Entries {
+		id := aws.ToString(e.Id)
+		if f.opts.EntryFault != nil {
+			if fe := f.opts.EntryFault("SendMessageBatch", id); fe != nil {
+				out.Failed = append(out.Failed, *fe)
+				continue
+			}
+		}
+		body := aws.ToString(e.MessageBody)
+		if body == "" {
+			out.Failed = append(out.Failed, errEntry(id, "MissingParameter", "The request must contain the parameter MessageBody.", true))
+			continue
+		}
+		m := &message{id: randID(), body: body, attrs: e.MessageAttributes, sent: now, visibleAt: now.Add(time.Duration(e.DelaySeconds) * time.Second)}
+		if q.fifo {
+			m.group, m.dedupID = aws.ToString(e.MessageGroupId), aws.ToString(e.MessageDeduplicationId)
+			switch {
+			case m.group == "":
+				out.Failed = append(out.Failed, errEntry(id, "MissingParameter", "The request must contain the parameter MessageGroupId.", true))
+				continue
+			case e.DelaySeconds != 0:
+				out.Failed = append(out.Failed, errEntry(id, "InvalidParameterValue", "Value "+strconv.Itoa(int(e.DelaySeconds))+" for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.", true))
+				continue
+			case m.dedupID == "" && !q.opts.ContentBasedDeduplication:
+				out.Failed = append(out.Failed, errEntry(id, "InvalidParameterValue", "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly", true))
+				continue
+			case m.dedupID == "":
+				sum := sha256.Sum256([]byte(body))
+				m.dedupID = hex.EncodeToString(sum[:])
+			}
+			if d, ok := q.dedup[m.dedupID]; ok && now.Sub(d.at) < 5*time.Minute {
+				out.Successful = append(out.Successful, types.SendMessageBatchResultEntry{Id: aws.String(id), MessageId: aws.String(d.messageID), SequenceNumber: aws.String(d.seq)})
+				continue
+			}
+			f.seq++
+			m.seq = fmt.Sprintf("%020d", f.seq)
+			q.dedup[m.dedupID] = dedupEntry{at: now, messageID: m.id, seq: m.seq}
+		}
+		q.msgs = append(q.msgs, m)
+		sent = true
+		r := types.SendMessageBatchResultEntry{Id: aws.String(id), MessageId: aws.String(m.id)}
+		if m.seq != "" {
+			r.SequenceNumber = aws.String(m.seq)
+		}
+		out.Successful = append(out.Successful, r)
+	}
+	if sent {
+		f.signal()
+	}
+	return out, nil
+}
+
+// SendMessage implements the SDK method (for per-message baselines).
+func (f *Fake) SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts ...func(*sqs.Options)) (*sqs.SendMessageOutput, error) {
+	out, err := f.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: in.QueueUrl, Entries: []types.SendMessageBatchRequestEntry{{
+		Id: aws.String("m"), MessageBody: in.MessageBody, DelaySeconds: in.DelaySeconds, MessageAttributes: in.MessageAttributes,
+		MessageDeduplicationId: in.MessageDeduplicationId, MessageGroupId: in.MessageGroupId}}})
+	if err != nil {
+		return nil, err
+	}
+	if len(out.Failed) > 0 {
+		return nil, apiError(aws.ToString(out.Failed[0].Code), aws.ToString(out.Failed[0].Message))
+	}
+	return &sqs.SendMessageOutput{MessageId: out.Successful[0].MessageId, SequenceNumber: out.Successful[0].SequenceNumber}, nil
+}

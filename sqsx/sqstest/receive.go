@@ -1,0 +1,309 @@
+package sqstest
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+)
+
+// ReceiveMessage implements the SDK method, long polls included.
+func (f *Fake) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, _ ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	q, err := f.begin("ReceiveMessage", aws.ToString(in.QueueUrl))
+	if err != nil {
+		return nil, err
+	}
+	n := int(in.MaxNumberOfMessages)
+	switch {
+	case n == 0:
+		n = 1
+	case n < 1 || n > 10:
+		f.mu.Unlock()
+		return nil, apiError("InvalidParameterValue", "Value "+strconv.Itoa(n)+" for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.")
+	}
+	if in.WaitTimeSeconds < 0 || in.WaitTimeSeconds > 20 {
+		f.mu.Unlock()
+		return nil, apiError("InvalidParameterValue", "Value "+strconv.Itoa(int(in.WaitTimeSeconds))+" for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.")
+	}
+	deadline := time.Now().Add(time.Duration(in.WaitTimeSeconds) * time.Second)
+	for {
+		msgs := f.take(q, in, n)
+		if len(msgs) > 0 || !time.Now().Before(deadline) {
+			f.mu.Unlock()
+			return &sqs.ReceiveMessageOutput{Messages: msgs}, nil
+		}
+		wake := f.arrived
+		f.mu.Unlock()
+		t := time.NewTimer(min(time.Until(deadline), 50*time.Millisecond)) // also notice the fake clock moving
+		select {
+		case <-wake:
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		}
+		t.Stop()
+		f.mu.Lock()
+	}
+}
+
+// take picks up to n deliverable messages and puts them in flight. f.mu is
+// held.
+func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []types.Message {
+	now := f.opts.Clock()
+	vt := q.opts.VisibilityTimeout
+	if in.VisibilityTimeout > 0 {
+		vt = time.Duration(in.VisibilityTimeout) * time.Second
+	}
+	for _, m := range q.msgs {
+		if m.inflight && !now.Before(m.visibleAt) {
+			m.inflight = false
+		}
+	}
+	var picked []*message
+	if q.fifo {
+		held := map[string]bool{}
+		for _, m := range q.msgs {
+			if m.inflight {
+				held[m.group] = true
+			}
+		}
+		for _, m := range q.msgs {
+			if len(picked) == n {
+				break
+			}
+			if held[m.group] {
+				continue
+			}
+			if m.visibleAt.After(now) {
+				held[m.group] = true // keep the group in order
+				continue
+			}
+			picked = append(picked, m)
+		}
+	} else {
+		var ready []*message
+		for _, m := range q.msgs {
+			if !m.inflight && !m.visibleAt.After(now) {
+				ready = append(ready, m)
+			}
+		}
+		f.rand.Shuffle(len(ready), func(i, j int) { ready[i], ready[j] = ready[j], ready[i] })
+		picked = ready[:min(n, len(ready))]
+	}
+	var out []types.Message
+	for _, m := range picked {
+		if q.opts.MaxReceiveCount > 0 && m.receives >= q.opts.MaxReceiveCount {
+			if dlq, ok := f.queues[q.opts.DeadLetterQueueURL]; ok {
+				q.msgs = slices.DeleteFunc(q.msgs, func(x *message) bool { return x == m })
+				m.inflight, m.receipt, m.visibleAt = false, "", now
+				dlq.msgs = append(dlq.msgs, m)
+				continue
+			}
+		}
+		m.receives++
+		if m.receives == 1 {
+			m.firstReceive = now
+		}
+		m.receipt = randID() + "#" + m.id
+		m.inflight = true
+		m.visibleAt = now.Add(vt)
+		out = append(out, f.render(m, in))
+	}
+	return out
+}
+
+func wants(list []string, name string) bool {
+	return slices.Contains(list, "All") || slices.Contains(list, ".*") || slices.Contains(list, name)
+}
+
+func (f *Fake) render(m *message, in *sqs.ReceiveMessageInput) types.Message {
+	names := make([]string, 0, len(in.AttributeNames)+len(in.MessageSystemAttributeNames))
+	for _, a := range in.AttributeNames {
+		names = append(names, string(a))
+	}
+	for _, a := range in.MessageSystemAttributeNames {
+		names = append(names, string(a))
+	}
+	sys := map[string]string{
+		"ApproximateReceiveCount":          strconv.Itoa(m.receives),
+		"SentTimestamp":                    strconv.FormatInt(m.sent.UnixMilli(), 10),
+		"ApproximateFirstReceiveTimestamp": strconv.FormatInt(m.firstReceive.UnixMilli(), 10),
+		"SenderId":                         "AIDAKUMOTEST",
+	}
+	if m.group != "" {
+		sys["MessageGroupId"], sys["MessageDeduplicationId"], sys["SequenceNumber"] = m.group, m.dedupID, m.seq
+	}
+	attrs := map[string]string{}
+	for k, v := range sys {
+		if wants(names, k) {
+			attrs[k] = v
+		}
+	}
+	out := types.Message{MessageId: aws.String(m.id), ReceiptHandle: aws.String(m.receipt), Body: aws.String(m.body)}
+	if len(attrs) > 0 {
+		out.Attributes = attrs
+	}
+	if len(m.attrs) > 0 && len(in.MessageAttributeNames) > 0 {
+		out.MessageAttributes = map[string]types.MessageAttributeValue{}
+		for k, v := range m.attrs {
+			if wants(in.MessageAttributeNames, k) {
+				out.MessageAttributes[k] = v
+			}
+		}
+	}
+	return out
+}
+
+// find returns the message a receipt handle names, if it is still the
+// current handle. f.mu is held.
+func (q *queue) find(receipt string) (*message, bool) {
+	for _, m := range q.msgs {
+		if m.receipt != "" && m.receipt == receipt {
+			return m, true
+		}
+	}
+	return nil, false
+}
+
+// DeleteMessageBatch implements the SDK method. A handle that is no longer
+// current (the message was received again) fails its entry with
+// ReceiptHandleIsInvalid.
+func (f *Fake) DeleteMessageBatch(_ context.Context, in *sqs.DeleteMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error) {
+	q, err := f.begin("DeleteMessageBatch", aws.ToString(in.QueueUrl))
+	if err != nil {
+		return nil, err
+	}
+	defer f.mu.Unlock()
+	ids := make([]string, len(in.Entries))
+	for i, e := range in.Entries {
+		ids[i] = aws.ToString(e.Id)
+	}
+	if err := checkEntries(ids); err != nil {
+		return nil, err
+	}
+	out := &sqs.DeleteMessageBatchOutput{}
+	for _, e := range in.Entries {
+		id := aws.ToString(e.Id)
+		if f.opts.EntryFault != nil {
+			if fe := f.opts.EntryFault("DeleteMessageBatch", id); fe != nil {
+				out.Failed = append(out.Failed, *fe)
+				continue
+			}
+		}
+		m, ok := q.find(aws.ToString(e.ReceiptHandle))
+		if !ok {
+			out.Failed = append(out.Failed, errEntry(id, "ReceiptHandleIsInvalid", "The receipt handle has expired or is not the latest.", true))
+			continue
+		}
+		q.msgs = slices.DeleteFunc(q.msgs, func(x *message) bool { return x == m })
+		out.Successful = append(out.Successful, types.DeleteMessageBatchResultEntry{Id: aws.String(id)})
+	}
+	f.signal() // a deleted FIFO message may free its group
+	return out, nil
+}
+
+// DeleteMessage implements the SDK method (for per-message baselines).
+func (f *Fake) DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, _ ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error) {
+	out, err := f.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: in.QueueUrl,
+		Entries: []types.DeleteMessageBatchRequestEntry{{Id: aws.String("m"), ReceiptHandle: in.ReceiptHandle}}})
+	if err != nil {
+		return nil, err
+	}
+	if len(out.Failed) > 0 {
+		return nil, apiError(aws.ToString(out.Failed[0].Code), aws.ToString(out.Failed[0].Message))
+	}
+	return &sqs.DeleteMessageOutput{}, nil
+}
+
+// ChangeMessageVisibilityBatch implements the SDK method: 0 releases a
+// message at once; at most 12 hours.
+func (f *Fake) ChangeMessageVisibilityBatch(_ context.Context, in *sqs.ChangeMessageVisibilityBatchInput, _ ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error) {
+	q, err := f.begin("ChangeMessageVisibilityBatch", aws.ToString(in.QueueUrl))
+	if err != nil {
+		return nil, err
+	}
+	defer f.mu.Unlock()
+	ids := make([]string, len(in.Entries))
+	for i, e := range in.Entries {
+		ids[i] = aws.ToString(e.Id)
+	}
+	if err := checkEntries(ids); err != nil {
+		return nil, err
+	}
+	now := f.opts.Clock()
+	out := &sqs.ChangeMessageVisibilityBatchOutput{}
+	for _, e := range in.Entries {
+		id := aws.ToString(e.Id)
+		if f.opts.EntryFault != nil {
+			if fe := f.opts.EntryFault("ChangeMessageVisibilityBatch", id); fe != nil {
+				out.Failed = append(out.Failed, *fe)
+				continue
+			}
+		}
+		if e.VisibilityTimeout < 0 || e.VisibilityTimeout > 43200 {
+			out.Failed = append(out.Failed, errEntry(id, "InvalidParameterValue", "Value "+strconv.Itoa(int(e.VisibilityTimeout))+" for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200.", true))
+			continue
+		}
+		m, ok := q.find(aws.ToString(e.ReceiptHandle))
+		switch {
+		case !ok:
+			out.Failed = append(out.Failed, errEntry(id, "ReceiptHandleIsInvalid", "The receipt handle has expired or is not the latest.", true))
+			continue
+		case !m.inflight || !now.Before(m.visibleAt):
+			out.Failed = append(out.Failed, errEntry(id, "AWS.SimpleQueueService.MessageNotInflight", "Message does not exist or is not available for visibility timeout change.", true))
+			continue
+		}
+		m.visibleAt = now.Add(time.Duration(e.VisibilityTimeout) * time.Second)
+		if e.VisibilityTimeout == 0 {
+			m.inflight = false
+		}
+		out.Successful = append(out.Successful, types.ChangeMessageVisibilityBatchResultEntry{Id: aws.String(id)})
+	}
+	f.signal()
+	return out, nil
+}
+
+// GetQueueAttributes implements the SDK method.
+func (f *Fake) GetQueueAttributes(_ context.Context, in *sqs.GetQueueAttributesInput, _ ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error) {
+	q, err := f.begin("GetQueueAttributes", aws.ToString(in.QueueUrl))
+	if err != nil {
+		return nil, err
+	}
+	defer f.mu.Unlock()
+	now := f.opts.Clock()
+	visible, inflight := 0, 0
+	for _, m := range q.msgs {
+		if m.inflight && now.Before(m.visibleAt) {
+			inflight++
+		} else if !m.visibleAt.After(now) {
+			visible++
+		}
+	}
+	all := map[string]string{
+		"QueueArn":                              "arn:aws:sqs:" + f.opts.Region + ":" + f.opts.AccountID + ":" + q.name,
+		"VisibilityTimeout":                     strconv.Itoa(int(q.opts.VisibilityTimeout / time.Second)),
+		"ApproximateNumberOfMessages":           strconv.Itoa(visible),
+		"ApproximateNumberOfMessagesNotVisible": strconv.Itoa(inflight),
+		"FifoQueue":                             strconv.FormatBool(q.fifo),
+		"ContentBasedDeduplication":             strconv.FormatBool(q.opts.ContentBasedDeduplication),
+	}
+	if q.opts.MaxReceiveCount > 0 {
+		all["RedrivePolicy"] = `{"deadLetterTargetArn":"` + q.opts.DeadLetterQueueURL + `","maxReceiveCount":` + strconv.Itoa(q.opts.MaxReceiveCount) + `}`
+	}
+	names := make([]string, len(in.AttributeNames))
+	for i, a := range in.AttributeNames {
+		names[i] = string(a)
+	}
+	out := map[string]string{}
+	for k, v := range all {
+		if wants(names, k) {
+			out[k] = v
+		}
+	}
+	return &sqs.GetQueueAttributesOutput{Attributes: out}, nil
+}
