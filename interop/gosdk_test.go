@@ -5,11 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"runtime"
-	"runtime/metrics"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	mpl "github.com/aws/aws-cryptographic-material-providers-library/releases/go/mpl/awscryptographymaterialproviderssmithygenerated"
 	mpltypes "github.com/aws/aws-cryptographic-material-providers-library/releases/go/mpl/awscryptographymaterialproviderssmithygeneratedtypes"
@@ -17,6 +13,7 @@ import (
 	esdktypes "github.com/aws/aws-encryption-sdk/releases/go/encryption-sdk/awscryptographyencryptionsdksmithygeneratedtypes"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kumo-go/kumo/internal/benchmem"
 	"github.com/kumo-go/kumo/kms"
 )
 
@@ -110,37 +107,6 @@ func (p *patternReader) Read(b []byte) (int, error) {
 	return n, nil
 }
 
-// peakHeap runs fn while sampling the live heap and returns the highest
-// reading above the heap before fn started.
-func peakHeap(fn func()) uint64 {
-	runtime.GC()
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(sample)
-	base := sample[0].Value.Uint64()
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		for {
-			metrics.Read(s)
-			if v := s[0].Value.Uint64(); v > base && v-base > peak.Load() {
-				peak.Store(v - base)
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(time.Millisecond):
-			}
-		}
-	}()
-	fn()
-	close(stop)
-	<-done
-	return peak.Load()
-}
-
 // BenchmarkVsOfficialGoSDK encrypts the same 100 MiB with the same raw AES
 // key, suite 0x0578 and 4 KiB frames: the official SDK from a buffer (all it
 // takes), kumo streaming (as a file would be). Each reports MB/s and the
@@ -156,7 +122,7 @@ func BenchmarkVsOfficialGoSDK(b *testing.B) {
 		b.SetBytes(size)
 		var peak uint64
 		for range b.N {
-			peak = max(peak, peakHeap(func() {
+			peak = max(peak, benchmem.PeakHeap(func() {
 				pt := make([]byte, size)
 				_, err := off.Encrypt(ctx, esdktypes.EncryptInput{Plaintext: pt, Keyring: kr, EncryptionContext: ec, AlgorithmSuiteId: &id, FrameLength: &frame})
 				require.NoError(b, err)
@@ -170,7 +136,7 @@ func BenchmarkVsOfficialGoSDK(b *testing.B) {
 			b.SetBytes(size)
 			var peak uint64
 			for range b.N {
-				peak = max(peak, peakHeap(func() {
+				peak = max(peak, benchmem.PeakHeap(func() {
 					w, err := k.EncryptWriter(ctx, io.Discard, ec)
 					require.NoError(b, err)
 					_, err = io.CopyBuffer(w, &patternReader{left: size}, make([]byte, 256<<10))

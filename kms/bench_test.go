@@ -7,13 +7,10 @@ import (
 	"crypto/sha512"
 	"fmt"
 	"io"
-	"runtime"
-	"runtime/metrics"
 	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
+	"github.com/kumo-go/kumo/internal/benchmem"
 	"github.com/kumo-go/kumo/kms"
 	"github.com/kumo-go/kumo/kms/kmstest"
 )
@@ -208,7 +205,7 @@ func BenchmarkStreamMemory(b *testing.B) {
 	b.SetBytes(size)
 	var peak uint64
 	for range b.N {
-		peak = max(peak, peakHeap(func() {
+		peak = max(peak, benchmem.PeakHeap(func() {
 			pr, pw := io.Pipe()
 			var wg sync.WaitGroup
 			wg.Add(1)
@@ -235,34 +232,6 @@ func BenchmarkStreamMemory(b *testing.B) {
 		}))
 	}
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
-}
-
-func peakHeap(fn func()) uint64 {
-	runtime.GC()
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(s)
-	base := s[0].Value.Uint64()
-	var peak atomic.Uint64
-	stop, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		for {
-			metrics.Read(s)
-			if v := s[0].Value.Uint64(); v > base && v-base > peak.Load() {
-				peak.Store(v - base)
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(time.Millisecond):
-			}
-		}
-	}()
-	fn()
-	close(stop)
-	<-done
-	return peak.Load()
 }
 
 // BenchmarkCachedEncrypt makes 10,000 small encrypts from 8 goroutines
