@@ -37,6 +37,7 @@ import (
 
 	"github.com/kumo-go/kumo/cognitoauth"
 	"github.com/kumo-go/kumo/cognitoauth/internal/srp"
+	"github.com/kumo-go/kumo/internal/fakecall"
 )
 
 // Options configure a [Fake].
@@ -68,6 +69,10 @@ type User struct {
 
 // Fake is the in-memory pools. It is safe for concurrent use.
 type Fake struct {
+	// Recorder gives FailNext (error injection), Calls, CallCounts and
+	// ResetCalls, by operation name ("InitiateAuth", "GetId", ...).
+	fakecall.Recorder
+
 	opts Options
 
 	mu         sync.Mutex
@@ -75,8 +80,6 @@ type Fake struct {
 	sessions   map[string]*session
 	refresh    map[string]string // refresh token -> username
 	identities map[string]string // login key -> identity ID
-	fail       map[string][]error
-	calls      map[string]int
 }
 
 type user struct {
@@ -100,7 +103,7 @@ func New(optFns ...func(*Options)) *Fake {
 		fn(&o)
 	}
 	return &Fake{opts: o, users: map[string]*user{}, sessions: map[string]*session{}, refresh: map[string]string{},
-		identities: map[string]string{}, fail: map[string][]error{}, calls: map[string]int{}}
+		identities: map[string]string{}}
 }
 
 // Config returns the cognitoauth.Config that matches the fake.
@@ -136,30 +139,13 @@ func (f *Fake) RevokeRefreshTokens(username string) {
 	}
 }
 
-// FailNext makes the next call of operation op return err.
-func (f *Fake) FailNext(op string, err error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.fail[op] = append(f.fail[op], err)
-}
-
-// Calls returns how many times op was called.
-func (f *Fake) Calls(op string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.calls[op]
-}
-
 // begin counts a call and applies an injected failure; on success it
 // returns with f.mu held.
 func (f *Fake) begin(op string) error {
-	f.mu.Lock()
-	f.calls[op]++
-	if q := f.fail[op]; len(q) > 0 {
-		f.fail[op] = q[1:]
-		f.mu.Unlock()
-		return q[0]
+	if err := f.Begin(op); err != nil {
+		return err
 	}
+	f.mu.Lock()
 	return nil
 }
 

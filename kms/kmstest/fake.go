@@ -40,6 +40,8 @@ import (
 	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/kumo-go/kumo/internal/fakecall"
 )
 
 // Options configure a [Fake].
@@ -58,13 +60,16 @@ type Options struct {
 
 // Fake is an in-memory KMS. It is safe for concurrent use.
 type Fake struct {
+	// Recorder gives FailNext (error injection), Calls, CallCounts and
+	// ResetCalls, by operation name ("GenerateDataKey", "Encrypt",
+	// "Decrypt", "ReEncrypt", "DescribeKey").
+	fakecall.Recorder
+
 	opts Options
 
 	mu      sync.Mutex
 	keys    map[string]*key // by key ID
 	aliases map[string]string
-	fail    map[string][]error
-	calls   map[string]int
 }
 
 type key struct {
@@ -80,7 +85,7 @@ func New(optFns ...func(*Options)) *Fake {
 	for _, fn := range optFns {
 		fn(&o)
 	}
-	return &Fake{opts: o, keys: map[string]*key{}, aliases: map[string]string{}, fail: map[string][]error{}, calls: map[string]int{}}
+	return &Fake{opts: o, keys: map[string]*key{}, aliases: map[string]string{}}
 }
 
 // CreateKey adds an enabled symmetric key and returns its ARN.
@@ -141,50 +146,13 @@ func (f *Fake) SetKeyState(keyID string, state types.KeyState) error {
 	return nil
 }
 
-// FailNext makes the next call of operation op ("GenerateDataKey",
-// "Encrypt", "Decrypt", "ReEncrypt", "DescribeKey") return err. Calls queue
-// up: FailNext twice fails the next two calls.
-func (f *Fake) FailNext(op string, err error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.fail[op] = append(f.fail[op], err)
-}
-
-// Calls returns how many times operation op was called, failed calls
-// included.
-func (f *Fake) Calls(op string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.calls[op]
-}
-
-// CallCounts returns the call count of every operation called so far.
-func (f *Fake) CallCounts() map[string]int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return maps.Clone(f.calls)
-}
-
-// ResetCalls sets every call count to zero.
-func (f *Fake) ResetCalls() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	clear(f.calls)
-}
-
 // begin counts a call and applies injected failures. It returns with f.mu
 // held when err is nil.
 func (f *Fake) begin(op string, input any) error {
-	f.mu.Lock()
-	f.calls[op]++
-	if q := f.fail[op]; len(q) > 0 {
-		f.fail[op] = q[1:]
-		f.mu.Unlock()
-		return q[0]
+	if err := f.Begin(op); err != nil {
+		return err
 	}
-	hook := f.opts.Hook
-	f.mu.Unlock()
-	if hook != nil {
+	if hook := f.opts.Hook; hook != nil {
 		if err := hook(op, input); err != nil {
 			return err
 		}

@@ -34,6 +34,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/kumo-go/kumo/internal/fakecall"
 )
 
 // Clock is a settable time source for Options.Clock.
@@ -80,12 +82,14 @@ type QueueOptions struct {
 
 // Fake is the in-memory service. It is safe for concurrent use.
 type Fake struct {
+	// Recorder gives FailNext (error injection), Calls, CallCounts,
+	// TotalCalls and ResetCalls, by operation name ("ReceiveMessage", ...).
+	fakecall.Recorder
+
 	opts Options
 
 	mu      sync.Mutex
 	queues  map[string]*queue
-	fail    map[string][]error
-	calls   map[string]int
 	arrived chan struct{} // closed and replaced whenever messages arrive
 	rand    *mrand.Rand
 	seq     uint64
@@ -120,7 +124,7 @@ func New(optFns ...func(*Options)) *Fake {
 	for _, fn := range optFns {
 		fn(&o)
 	}
-	return &Fake{opts: o, queues: map[string]*queue{}, fail: map[string][]error{}, calls: map[string]int{},
+	return &Fake{opts: o, queues: map[string]*queue{},
 		arrived: make(chan struct{}), rand: mrand.New(mrand.NewPCG(o.Seed, 0x5153))}
 }
 
@@ -135,31 +139,6 @@ func (f *Fake) CreateQueue(name string, o QueueOptions) string {
 	defer f.mu.Unlock()
 	f.queues[url] = &queue{url: url, name: name, fifo: strings.HasSuffix(name, ".fifo"), opts: o, dedup: map[string]dedupEntry{}}
 	return url
-}
-
-// FailNext makes the next call of op (such as "ReceiveMessage") return err.
-func (f *Fake) FailNext(op string, err error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.fail[op] = append(f.fail[op], err)
-}
-
-// Calls returns how many times op was called, failed calls included.
-func (f *Fake) Calls(op string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.calls[op]
-}
-
-// TotalCalls returns the number of calls of every operation together.
-func (f *Fake) TotalCalls() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	n := 0
-	for _, c := range f.calls {
-		n += c
-	}
-	return n
 }
 
 // Len returns how many messages a queue holds, in flight or not.
@@ -179,13 +158,10 @@ func apiError(code, msg string) error {
 // begin counts a call, applies injected failures and finds the queue; on
 // success it returns with f.mu held.
 func (f *Fake) begin(op, url string) (*queue, error) {
-	f.mu.Lock()
-	f.calls[op]++
-	if q := f.fail[op]; len(q) > 0 {
-		f.fail[op] = q[1:]
-		f.mu.Unlock()
-		return nil, q[0]
+	if err := f.Begin(op); err != nil {
+		return nil, err
 	}
+	f.mu.Lock()
 	q, ok := f.queues[url]
 	if !ok {
 		f.mu.Unlock()
