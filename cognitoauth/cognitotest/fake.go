@@ -69,9 +69,7 @@ type User struct {
 
 // Fake is the in-memory pools. It is safe for concurrent use.
 type Fake struct {
-	// Recorder gives FailNext (error injection), Calls, CallCounts and
-	// ResetCalls, by operation name ("InitiateAuth", "GetId", ...).
-	fakecall.Recorder
+	rec fakecall.Recorder
 
 	opts Options
 
@@ -142,12 +140,26 @@ func (f *Fake) RevokeRefreshTokens(username string) {
 // begin counts a call and applies an injected failure; on success it
 // returns with f.mu held.
 func (f *Fake) begin(op string) error {
-	if err := f.Begin(op); err != nil {
+	if err := f.rec.Begin(op); err != nil {
 		return err
 	}
 	f.mu.Lock()
 	return nil
 }
+
+// FailNext makes the next call of operation op ("InitiateAuth", "RespondToAuthChallenge", "GetId", ...) return
+// err. Calls queue up: FailNext twice fails the next two calls.
+func (f *Fake) FailNext(op string, err error) { f.rec.FailNext(op, err) }
+
+// Calls returns how many times operation op was called, failed calls
+// included.
+func (f *Fake) Calls(op string) int { return f.rec.Calls(op) }
+
+// CallCounts returns the call count of every operation called so far.
+func (f *Fake) CallCounts() map[string]int { return f.rec.CallCounts() }
+
+// ResetCalls sets every call count to zero.
+func (f *Fake) ResetCalls() { f.rec.ResetCalls() }
 
 func apiError(code, msg string) error {
 	return &smithy.GenericAPIError{Code: code, Message: msg, Fault: smithy.FaultClient}

@@ -60,10 +60,7 @@ type Options struct {
 
 // Fake is an in-memory KMS. It is safe for concurrent use.
 type Fake struct {
-	// Recorder gives FailNext (error injection), Calls, CallCounts and
-	// ResetCalls, by operation name ("GenerateDataKey", "Encrypt",
-	// "Decrypt", "ReEncrypt", "DescribeKey").
-	fakecall.Recorder
+	rec fakecall.Recorder
 
 	opts Options
 
@@ -149,7 +146,7 @@ func (f *Fake) SetKeyState(keyID string, state types.KeyState) error {
 // begin counts a call and applies injected failures. It returns with f.mu
 // held when err is nil.
 func (f *Fake) begin(op string, input any) error {
-	if err := f.Begin(op); err != nil {
+	if err := f.rec.Begin(op); err != nil {
 		return err
 	}
 	if hook := f.opts.Hook; hook != nil {
@@ -203,6 +200,20 @@ func usable(k *key) error {
 		return apiError("KMSInvalidStateException", fmt.Sprintf("%s is %s and cannot be used.", k.arn, k.state))
 	}
 }
+
+// FailNext makes the next call of operation op ("GenerateDataKey", "Encrypt", "Decrypt", "ReEncrypt" or "DescribeKey") return
+// err. Calls queue up: FailNext twice fails the next two calls.
+func (f *Fake) FailNext(op string, err error) { f.rec.FailNext(op, err) }
+
+// Calls returns how many times operation op was called, failed calls
+// included.
+func (f *Fake) Calls(op string) int { return f.rec.Calls(op) }
+
+// CallCounts returns the call count of every operation called so far.
+func (f *Fake) CallCounts() map[string]int { return f.rec.CallCounts() }
+
+// ResetCalls sets every call count to zero.
+func (f *Fake) ResetCalls() { f.rec.ResetCalls() }
 
 func apiError(code, msg string) error {
 	return &smithy.GenericAPIError{Code: code, Message: msg, Fault: smithy.FaultClient}

@@ -82,9 +82,7 @@ type QueueOptions struct {
 
 // Fake is the in-memory service. It is safe for concurrent use.
 type Fake struct {
-	// Recorder gives FailNext (error injection), Calls, CallCounts,
-	// TotalCalls and ResetCalls, by operation name ("ReceiveMessage", ...).
-	fakecall.Recorder
+	rec fakecall.Recorder
 
 	opts Options
 
@@ -151,6 +149,23 @@ func (f *Fake) Len(queueURL string) int {
 	return 0
 }
 
+// FailNext makes the next call of operation op ("SendMessageBatch", "ReceiveMessage", ...) return
+// err. Calls queue up: FailNext twice fails the next two calls.
+func (f *Fake) FailNext(op string, err error) { f.rec.FailNext(op, err) }
+
+// Calls returns how many times operation op was called, failed calls
+// included.
+func (f *Fake) Calls(op string) int { return f.rec.Calls(op) }
+
+// CallCounts returns the call count of every operation called so far.
+func (f *Fake) CallCounts() map[string]int { return f.rec.CallCounts() }
+
+// ResetCalls sets every call count to zero.
+func (f *Fake) ResetCalls() { f.rec.ResetCalls() }
+
+// TotalCalls returns the number of calls of all operations together.
+func (f *Fake) TotalCalls() int { return f.rec.TotalCalls() }
+
 func apiError(code, msg string) error {
 	return &smithy.GenericAPIError{Code: code, Message: msg, Fault: smithy.FaultClient}
 }
@@ -158,7 +173,7 @@ func apiError(code, msg string) error {
 // begin counts a call, applies injected failures and finds the queue; on
 // success it returns with f.mu held.
 func (f *Fake) begin(op, url string) (*queue, error) {
-	if err := f.Begin(op); err != nil {
+	if err := f.rec.Begin(op); err != nil {
 		return nil, err
 	}
 	f.mu.Lock()
