@@ -1,0 +1,18 @@
+// Package iamx helps with IAM chores that are easy to get wrong.
+//
+// This first part covers policy documents:
+//   - [Policy], [Statement], [Principal] and [Condition] read and write IAM
+//     JSON faithfully: a single-object or array Statement, string-or-list
+//     fields, "Principal": "*" or a map, Not-variants, condition operators
+//     with IfExists and ForAnyValue:/ForAllValues:, unknown fields kept, so
+//     a round trip loses nothing;
+//   - [Policy.Validate] catches the common mistakes with clear messages;
+//   - builders make the trust and IP-restriction policies people write by
+//     hand: [SAMLTrustPolicy], [CrossAccountTrustPolicy],
+//     [AllowAssumeRoleFrom], [RestrictTrustToSourceIP];
+//   - [Evaluate] decides a request offline with IAM's explicit-deny, allow,
+//     implicit-deny logic, wildcards and the common condition operators.
+//
+// SAML assume-role, access-key rotation and console sign-in URLs are still
+// to come (issue #8).
+package iamx
