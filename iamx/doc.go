@@ -1,6 +1,8 @@
 // Package iamx helps with IAM chores that are easy to get wrong.
 //
-// This first part covers policy documents:
+// This first part covers policy documents and SAML sign-in.
+//
+// Policy documents:
 //   - [Policy], [Statement], [Principal] and [Condition] read and write IAM
 //     JSON faithfully: a single-object or array Statement, string-or-list
 //     fields, "Principal": "*" or a map, Not-variants, condition operators
@@ -13,6 +15,12 @@
 //   - [Evaluate] decides a request offline with IAM's explicit-deny, allow,
 //     implicit-deny logic, wildcards and the common condition operators.
 //
-// SAML assume-role, access-key rotation and console sign-in URLs are still
-// to come (issue #8).
+// SAML sign-in: [ParseSAMLResponse] reads what the IdP posts (base64, a
+// form body, raw XML or the HTML page), refuses DTDs, failed and encrypted
+// responses, and lists the [SAMLRole] pairs in either order;
+// [SAMLAssertion.Role] picks one by name; [AssumeRoleWithSAML] refuses an
+// expired assertion before calling STS and passes the response on exactly
+// as signed. The assertion is a bearer credential and never prints.
+//
+// Access-key rotation and console sign-in URLs are still to come (issue #8).
 package iamx
