@@ -1,6 +1,7 @@
 // Package iamx helps with IAM chores that are easy to get wrong.
 //
-// This first part covers policy documents and SAML sign-in.
+// This first part covers policy documents, SAML sign-in and console
+// sign-in URLs.
 //
 // Policy documents:
 //   - [Policy], [Statement], [Principal] and [Condition] read and write IAM
@@ -22,5 +23,10 @@
 // expired assertion before calling STS and passes the response on exactly
 // as signed. The assertion is a bearer credential and never prints.
 //
-// Access-key rotation and console sign-in URLs are still to come (issue #8).
+// Console sign-in: [ConsoleSignInURL] turns temporary credentials into a
+// console URL through the sign-in federation endpoint, refusing long-term
+// keys and out-of-range durations before any request; neither the
+// credentials nor the request URL ever appear in its errors.
+//
+// Access-key rotation is still to come (issue #8).
 package iamx

@@ -1,0 +1,129 @@
+package iamx
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// DefaultFederationEndpoint is the sign-in federation endpoint of the aws
+// partition. Other partitions have their own: for example
+// https://signin.amazonaws-us-gov.com/federation and
+// https://signin.amazonaws.cn/federation.
+const DefaultFederationEndpoint = "https://signin.aws.amazon.com/federation"
+
+// ConsoleOptions adjust ConsoleSignInURL.
+type ConsoleOptions struct {
+	// Destination is the console page to open; default
+	// https://console.aws.amazon.com/.
+	Destination string
+	// Issuer is the page users return to when their session ends; optional.
+	Issuer string
+	// SessionDuration is how long the console session lasts, 15m to 12h.
+	// Zero leaves it to AWS (the credentials' remaining life, at most 12h
+	// for role sessions). Set it only for credentials from AssumeRole*;
+	// for GetFederationToken credentials AWS takes the duration from the
+	// credentials and refuses this parameter.
+	SessionDuration time.Duration
+	// FederationEndpoint overrides DefaultFederationEndpoint.
+	FederationEndpoint string
+	// HTTPClient makes the getSigninToken request; default a client with a
+	// 30 second timeout.
+	HTTPClient *http.Client
+}
+
+// ErrSignIn is returned when the federation endpoint will not issue a
+// sign-in token.
+var ErrSignIn = errors.New("iamx: console sign-in refused")
+
+// ConsoleSignInURL exchanges temporary credentials (from AssumeRole,
+// AssumeRoleWithSAML or GetFederationToken) for a console URL that signs
+// the holder in. Long-term access keys cannot be exchanged and are refused
+// before any request.
+//
+// The URL is a bearer credential for 15 minutes: hand it to the user and
+// do not log it. Errors never contain the credentials or the URL.
+func ConsoleSignInURL(ctx context.Context, creds aws.Credentials, optFns ...func(*ConsoleOptions)) (string, error) {
+	o := ConsoleOptions{Destination: "https://console.aws.amazon.com/", FederationEndpoint: DefaultFederationEndpoint}
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	if creds.AccessKeyID == "" || creds.SecretAccessKey == "" {
+		return "", errors.New("iamx: ConsoleSignInURL needs an access key ID and secret access key")
+	}
+	if creds.SessionToken == "" {
+		return "", errors.New("iamx: ConsoleSignInURL needs temporary credentials with a session token (from AssumeRole, AssumeRoleWithSAML or GetFederationToken); long-term access keys cannot sign in to the console")
+	}
+	if d := o.SessionDuration; d != 0 && (d < 15*time.Minute || d > 12*time.Hour || d%time.Second != 0) {
+		return "", fmt.Errorf("iamx: console SessionDuration %s is outside 15m to 12h or not whole seconds", d)
+	}
+	endpoint, err := url.Parse(o.FederationEndpoint)
+	if err != nil || (endpoint.Scheme != "https" && endpoint.Scheme != "http") || endpoint.Host == "" {
+		return "", fmt.Errorf("iamx: FederationEndpoint %q is not an http(s) URL", o.FederationEndpoint)
+	}
+	if d, err := url.Parse(o.Destination); err != nil || d.Scheme != "https" || d.Host == "" {
+		return "", fmt.Errorf("iamx: Destination %q is not an https URL", o.Destination)
+	}
+	session, err := json.Marshal(struct {
+		ID    string `json:"sessionId"`
+		Key   string `json:"sessionKey"`
+		Token string `json:"sessionToken"`
+	}{creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken})
+	if err != nil {
+		return "", fmt.Errorf("iamx: encode session: %w", err)
+	}
+	q := url.Values{"Action": {"getSigninToken"}, "Session": {string(session)}}
+	if o.SessionDuration != 0 {
+		q.Set("SessionDuration", fmt.Sprint(int64(o.SessionDuration/time.Second)))
+	}
+	tokenURL := *endpoint
+	tokenURL.RawQuery = q.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, tokenURL.String(), nil)
+	if err != nil {
+		return "", fmt.Errorf("iamx: getSigninToken request: %v", redactURLError(err))
+	}
+	client := o.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: 30 * time.Second}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("iamx: getSigninToken at %s: %w", endpoint.Host, redactURLError(err))
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		return "", fmt.Errorf("iamx: getSigninToken at %s: reading the answer: %w", endpoint.Host, redactURLError(err))
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("%w: %s answered %s; the credentials may be expired, long-term, or (with SessionDuration) from GetFederationToken", ErrSignIn, endpoint.Host, resp.Status)
+	}
+	var tok struct{ SigninToken string }
+	if err := json.Unmarshal(body, &tok); err != nil || tok.SigninToken == "" {
+		return "", fmt.Errorf("%w: %s answered 200 without a SigninToken", ErrSignIn, endpoint.Host)
+	}
+	login := *endpoint
+	lq := url.Values{"Action": {"login"}, "Destination": {o.Destination}, "SigninToken": {tok.SigninToken}}
+	if o.Issuer != "" {
+		lq.Set("Issuer", o.Issuer)
+	}
+	login.RawQuery = lq.Encode()
+	return login.String(), nil
+}
+
+// redactURLError drops the request URL, which carries the session, from a
+// transport error and keeps its cause.
+func redactURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
