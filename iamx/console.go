@@ -13,17 +13,19 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
-// DefaultFederationEndpoint is the sign-in federation endpoint of the aws
-// partition. Other partitions have their own: for example
-// https://signin.amazonaws-us-gov.com/federation and
-// https://signin.amazonaws.cn/federation.
-const DefaultFederationEndpoint = "https://signin.aws.amazon.com/federation"
+// consolePartitions maps a partition to its sign-in federation endpoint
+// and console home.
+var consolePartitions = map[string][2]string{
+	"aws":        {"https://signin.aws.amazon.com/federation", "https://console.aws.amazon.com/"},
+	"aws-cn":     {"https://signin.amazonaws.cn/federation", "https://console.amazonaws.cn/"},
+	"aws-us-gov": {"https://signin.amazonaws-us-gov.com/federation", "https://console.amazonaws-us-gov.com/"},
+}
 
-// ConsoleOptions adjust ConsoleSignInURL.
+// ConsoleOptions adjust ConsoleURL.
 type ConsoleOptions struct {
-	// Destination is the console page to open; default
-	// https://console.aws.amazon.com/.
-	Destination string
+	// Partition picks the sign-in endpoint and default destination: "aws"
+	// (the default), "aws-cn" or "aws-us-gov".
+	Partition string
 	// Issuer is the page users return to when their session ends; optional.
 	Issuer string
 	// SessionDuration is how long the console session lasts, 15m to 12h.
@@ -32,7 +34,8 @@ type ConsoleOptions struct {
 	// for GetFederationToken credentials AWS takes the duration from the
 	// credentials and refuses this parameter.
 	SessionDuration time.Duration
-	// FederationEndpoint overrides DefaultFederationEndpoint.
+	// FederationEndpoint overrides the partition's endpoint, for example
+	// https://signin.aws.amazon.com/federation; for tests and proxies.
 	FederationEndpoint string
 	// HTTPClient makes the getSigninToken request; default a client with a
 	// 30 second timeout.
@@ -43,23 +46,34 @@ type ConsoleOptions struct {
 // sign-in token.
 var ErrSignIn = errors.New("iamx: console sign-in refused")
 
-// ConsoleSignInURL exchanges temporary credentials (from AssumeRole,
-// AssumeRoleWithSAML or GetFederationToken) for a console URL that signs
-// the holder in. Long-term access keys cannot be exchanged and are refused
-// before any request.
+// ConsoleURL exchanges temporary credentials (from AssumeRole,
+// AssumeRoleWithSAML or GetFederationToken) for a URL that signs the holder
+// in to the console and opens destination ("" for the partition's console
+// home). Long-term access keys cannot be exchanged and are refused before
+// any request.
 //
 // The URL is a bearer credential for 15 minutes: hand it to the user and
 // do not log it. Errors never contain the credentials or the URL.
-func ConsoleSignInURL(ctx context.Context, creds aws.Credentials, optFns ...func(*ConsoleOptions)) (string, error) {
-	o := ConsoleOptions{Destination: "https://console.aws.amazon.com/", FederationEndpoint: DefaultFederationEndpoint}
+func ConsoleURL(ctx context.Context, creds aws.Credentials, destination string, optFns ...func(*ConsoleOptions)) (string, error) {
+	o := ConsoleOptions{Partition: "aws"}
 	for _, fn := range optFns {
 		fn(&o)
 	}
+	part, ok := consolePartitions[o.Partition]
+	if !ok {
+		return "", fmt.Errorf("iamx: partition %q is not one of aws, aws-cn, aws-us-gov", o.Partition)
+	}
+	if o.FederationEndpoint == "" {
+		o.FederationEndpoint = part[0]
+	}
+	if destination == "" {
+		destination = part[1]
+	}
 	if creds.AccessKeyID == "" || creds.SecretAccessKey == "" {
-		return "", errors.New("iamx: ConsoleSignInURL needs an access key ID and secret access key")
+		return "", errors.New("iamx: ConsoleURL needs an access key ID and secret access key")
 	}
 	if creds.SessionToken == "" {
-		return "", errors.New("iamx: ConsoleSignInURL needs temporary credentials with a session token (from AssumeRole, AssumeRoleWithSAML or GetFederationToken); long-term access keys cannot sign in to the console")
+		return "", errors.New("iamx: ConsoleURL needs temporary credentials with a session token; long-term IAM user keys cannot sign in to the console: exchange them first with STS GetFederationToken (or AssumeRole)")
 	}
 	if d := o.SessionDuration; d != 0 && (d < 15*time.Minute || d > 12*time.Hour || d%time.Second != 0) {
 		return "", fmt.Errorf("iamx: console SessionDuration %s is outside 15m to 12h or not whole seconds", d)
@@ -68,8 +82,8 @@ func ConsoleSignInURL(ctx context.Context, creds aws.Credentials, optFns ...func
 	if err != nil || (endpoint.Scheme != "https" && endpoint.Scheme != "http") || endpoint.Host == "" {
 		return "", fmt.Errorf("iamx: FederationEndpoint %q is not an http(s) URL", o.FederationEndpoint)
 	}
-	if d, err := url.Parse(o.Destination); err != nil || d.Scheme != "https" || d.Host == "" {
-		return "", fmt.Errorf("iamx: Destination %q is not an https URL", o.Destination)
+	if d, err := url.Parse(destination); err != nil || d.Scheme != "https" || d.Host == "" {
+		return "", fmt.Errorf("iamx: destination %q is not an https URL", destination)
 	}
 	session, err := json.Marshal(struct {
 		ID    string `json:"sessionId"`
@@ -110,7 +124,7 @@ func ConsoleSignInURL(ctx context.Context, creds aws.Credentials, optFns ...func
 		return "", fmt.Errorf("%w: %s answered 200 without a SigninToken", ErrSignIn, endpoint.Host)
 	}
 	login := *endpoint
-	lq := url.Values{"Action": {"login"}, "Destination": {o.Destination}, "SigninToken": {tok.SigninToken}}
+	lq := url.Values{"Action": {"login"}, "Destination": {destination}, "SigninToken": {tok.SigninToken}}
 	if o.Issuer != "" {
 		lq.Set("Issuer", o.Issuer)
 	}

@@ -23,7 +23,7 @@
 // expired assertion before calling STS and passes the response on exactly
 // as signed. The assertion is a bearer credential and never prints.
 //
-// Console sign-in: [ConsoleSignInURL] turns temporary credentials into a
+// Console sign-in: [ConsoleURL] turns temporary credentials into a
 // console URL through the sign-in federation endpoint, refusing long-term
 // keys and out-of-range durations before any request; neither the
 // credentials nor the request URL ever appear in its errors.
