@@ -1,7 +1,7 @@
 // Package iamx helps with IAM chores that are easy to get wrong.
 //
-// This first part covers policy documents, SAML sign-in and console
-// sign-in URLs.
+// It covers policy documents, SAML sign-in, access-key rotation and
+// console sign-in URLs.
 //
 // Policy documents:
 //   - [Policy], [Statement], [Principal] and [Condition] read and write IAM
@@ -28,5 +28,8 @@
 // keys and out-of-range durations before any request; neither the
 // credentials nor the request URL ever appear in its errors.
 //
-// Access-key rotation is still to come (issue #8).
+// Access keys: [RotateAccessKey] replaces a user's key in the only safe
+// order (create, store, wait until it works, deactivate the old, delete
+// it), minds IAM's two-key limit, and on any failure leaves a key that
+// works and an error that says which keys exist.
 package iamx

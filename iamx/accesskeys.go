@@ -1,0 +1,193 @@
+package iamx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+
+	"github.com/kumo-go/kumo/credentials"
+)
+
+// IAMAPI is the part of the IAM client RotateAccessKey calls.
+type IAMAPI interface {
+	ListAccessKeys(ctx context.Context, params *iam.ListAccessKeysInput, optFns ...func(*iam.Options)) (*iam.ListAccessKeysOutput, error)
+	CreateAccessKey(ctx context.Context, params *iam.CreateAccessKeyInput, optFns ...func(*iam.Options)) (*iam.CreateAccessKeyOutput, error)
+	UpdateAccessKey(ctx context.Context, params *iam.UpdateAccessKeyInput, optFns ...func(*iam.Options)) (*iam.UpdateAccessKeyOutput, error)
+	DeleteAccessKey(ctx context.Context, params *iam.DeleteAccessKeyInput, optFns ...func(*iam.Options)) (*iam.DeleteAccessKeyOutput, error)
+}
+
+// CallerIdentityAPI is the STS call RotateAccessKey makes with the new key
+// to see that it works.
+type CallerIdentityAPI interface {
+	GetCallerIdentity(ctx context.Context, params *sts.GetCallerIdentityInput, optFns ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
+}
+
+// RotateOptions adjust RotateAccessKey.
+type RotateOptions struct {
+	// DeleteInactive lets a rotation of a user at IAM's two-key limit
+	// delete the user's inactive key first. Without it, two keys is an
+	// error; with it, two active keys still are.
+	DeleteInactive bool
+	// Profile is the Name of the profile handed to store; default the user
+	// name.
+	Profile string
+	// Region is the Region of the profile handed to store; optional.
+	Region string
+	// NewSTS builds the client that checks the new key. The default is an
+	// STS client in us-east-1 using only the new key.
+	NewSTS func(aws.Credentials) CallerIdentityAPI
+	// Wait bounds how long to wait for the new key to work while IAM
+	// propagates it; default 2 minutes. Poll is the pause between tries;
+	// default 2 seconds.
+	Wait, Poll time.Duration
+}
+
+// RotateResult says what RotateAccessKey did. It holds key IDs only; the
+// new secret went to store and nowhere else.
+type RotateResult struct {
+	NewKeyID     string
+	RetiredKeyID string // the key deactivated and deleted; "" if the user had none
+	DeletedKeyID string // the inactive key deleted first under DeleteInactive
+}
+
+// ErrRotate is wrapped by every RotateAccessKey error. The message says
+// which keys exist and which work, so the user knows where they stand.
+var ErrRotate = errors.New("iamx: access key rotation")
+
+// RotateAccessKey replaces user's access key:
+//
+//  1. it lists the keys; at IAM's limit of two it refuses, unless
+//     DeleteInactive is set and one of them is inactive, which it deletes;
+//  2. it creates a key and hands it to store (for example a
+//     credentials.Dir's Put); if store fails, it deletes the new key again;
+//  3. it calls STS GetCallerIdentity with the new key until it works,
+//     retrying while IAM propagates it, up to Wait;
+//  4. it deactivates the old key, then deletes it.
+//
+// The old key is never touched before the new one is stored and working;
+// a failure after that leaves the new key in place and says what remains.
+func RotateAccessKey(ctx context.Context, client IAMAPI, user string, store func(credentials.Profile) error, optFns ...func(*RotateOptions)) (RotateResult, error) {
+	o := RotateOptions{Profile: user, Wait: 2 * time.Minute, Poll: 2 * time.Second, NewSTS: defaultSTS}
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	var res RotateResult
+	if user == "" || store == nil {
+		return res, fmt.Errorf("%w: needs a user name and a store function", ErrRotate)
+	}
+	list, err := client.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String(user)})
+	if err != nil {
+		return res, fmt.Errorf("%w: list keys of %s: %w", ErrRotate, user, err)
+	}
+	keys := list.AccessKeyMetadata
+	if len(keys) >= 2 {
+		var inactive []iamtypes.AccessKeyMetadata
+		var ids []string
+		for _, k := range keys {
+			ids = append(ids, fmt.Sprintf("%s (%s)", aws.ToString(k.AccessKeyId), k.Status))
+			if k.Status == iamtypes.StatusTypeInactive {
+				inactive = append(inactive, k)
+			}
+		}
+		if !o.DeleteInactive || len(inactive) == 0 {
+			hint := "set DeleteInactive to delete the inactive one first, or delete one yourself"
+			if len(inactive) == 0 {
+				hint = "both are active, so delete the one no longer in use yourself"
+			}
+			return res, fmt.Errorf("%w: %s has %d keys, IAM's limit: %s; %s", ErrRotate, user, len(keys), strings.Join(ids, ", "), hint)
+		}
+		victim := aws.ToString(inactive[0].AccessKeyId)
+		if _, err := client.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String(user), AccessKeyId: aws.String(victim)}); err != nil {
+			return res, fmt.Errorf("%w: delete inactive key %s of %s: %w", ErrRotate, victim, user, err)
+		}
+		res.DeletedKeyID = victim
+		var rest []iamtypes.AccessKeyMetadata
+		for _, k := range keys {
+			if aws.ToString(k.AccessKeyId) != victim {
+				rest = append(rest, k)
+			}
+		}
+		keys = rest
+	}
+	if len(keys) == 1 {
+		res.RetiredKeyID = aws.ToString(keys[0].AccessKeyId)
+	}
+
+	created, err := client.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(user)})
+	if err != nil {
+		return res, fmt.Errorf("%w: create a key for %s: %w; the old key %s is untouched", ErrRotate, user, err, orNone(res.RetiredKeyID))
+	}
+	if created.AccessKey == nil {
+		return res, fmt.Errorf("%w: CreateAccessKey for %s returned no key", ErrRotate, user)
+	}
+	res.NewKeyID = aws.ToString(created.AccessKey.AccessKeyId)
+	p := credentials.Profile{Name: o.Profile, AccessKeyID: res.NewKeyID, SecretAccessKey: aws.ToString(created.AccessKey.SecretAccessKey), Region: o.Region}
+	if err := store(p); err != nil {
+		_, derr := client.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String(user), AccessKeyId: aws.String(res.NewKeyID)})
+		if derr != nil {
+			return res, fmt.Errorf("%w: storing the new key %s failed (%w) and deleting it again failed too (%v); delete it by hand; the old key %s is untouched", ErrRotate, res.NewKeyID, err, derr, orNone(res.RetiredKeyID))
+		}
+		res.NewKeyID = ""
+		return res, fmt.Errorf("%w: storing the new key failed, so it was deleted again: %w; the old key %s is untouched", ErrRotate, err, orNone(res.RetiredKeyID))
+	}
+
+	if err := waitWorks(ctx, o, p.Credentials()); err != nil {
+		return res, fmt.Errorf("%w: the new key %s is stored but did not work within %s: %w; the old key %s is still active", ErrRotate, res.NewKeyID, o.Wait, err, orNone(res.RetiredKeyID))
+	}
+	if res.RetiredKeyID == "" {
+		return res, nil
+	}
+	if _, err := client.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: aws.String(user), AccessKeyId: aws.String(res.RetiredKeyID), Status: iamtypes.StatusTypeInactive}); err != nil {
+		return res, fmt.Errorf("%w: the new key %s works, but deactivating the old key %s failed: %w; it is still active", ErrRotate, res.NewKeyID, res.RetiredKeyID, err)
+	}
+	if _, err := client.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String(user), AccessKeyId: aws.String(res.RetiredKeyID)}); err != nil {
+		return res, fmt.Errorf("%w: the new key %s works and the old key %s is inactive, but deleting it failed: %w", ErrRotate, res.NewKeyID, res.RetiredKeyID, err)
+	}
+	return res, nil
+}
+
+func orNone(id string) string {
+	if id == "" {
+		return "(none)"
+	}
+	return id
+}
+
+func defaultSTS(c aws.Credentials) CallerIdentityAPI {
+	return sts.New(sts.Options{Region: "us-east-1", Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return c, nil })})
+}
+
+// waitWorks calls GetCallerIdentity with the new key until it answers,
+// retrying the errors IAM's propagation delay causes.
+func waitWorks(ctx context.Context, o RotateOptions, c aws.Credentials) error {
+	client := o.NewSTS(c)
+	deadline := time.Now().Add(o.Wait)
+	for {
+		_, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err == nil {
+			return nil
+		}
+		var api smithy.APIError
+		if !errors.As(err, &api) || (api.ErrorCode() != "InvalidClientTokenId" && api.ErrorCode() != "SignatureDoesNotMatch" && api.ErrorCode() != "AccessDenied") {
+			return err
+		}
+		if !time.Now().Add(o.Poll).Before(deadline) {
+			return err
+		}
+		t := time.NewTimer(o.Poll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
