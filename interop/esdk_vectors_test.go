@@ -21,8 +21,31 @@ import (
 	"github.com/kumo-go/kumo/kms"
 )
 
-// vectorRoot is the official decrypt vectors, read in place from shared/.
-const vectorRoot = "../../shared/testdata/esdk"
+// vectorRoot finds the official decrypt vectors, read in place from the
+// shared/ folder beside the checkout: $KUMO_ESDK_VECTORS if set, else the
+// first shared/testdata/esdk in this folder's ancestors, else
+// /work/shared/testdata/esdk (for checkouts made elsewhere on this machine).
+var vectorRoot = func() string {
+	if v := os.Getenv("KUMO_ESDK_VECTORS"); v != "" {
+		return v
+	}
+	if dir, err := filepath.Abs("."); err == nil {
+		for ; ; dir = filepath.Dir(dir) {
+			if c := filepath.Join(dir, "shared", "testdata", "esdk"); isDir(c) {
+				return c
+			}
+			if filepath.Dir(dir) == dir {
+				break
+			}
+		}
+	}
+	return "/work/shared/testdata/esdk"
+}()
+
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}
 
 type vectorKey struct {
 	Type     string `json:"type"`
