@@ -1,0 +1,387 @@
+// Package iamtest is an in-memory AWS STS and IAM for tests, in the manner
+// of net/http/httptest: a [Fake] satisfies iamx.STSAPI, iamx.IAMAPI and
+// iamx.CallerIdentityAPI (and so stands in for *sts.Client and
+// *iam.Client wherever code asks for those interfaces).
+//
+// The fake does the parts code under test relies on:
+//   - IAM users and their access keys, with IAM's limit of two keys per
+//     user (LimitExceeded), Active/Inactive status and NoSuchEntity for
+//     unknown users and keys;
+//   - eventual consistency you can switch on: with [Options.Propagation]
+//     set, a new key is refused by STS (InvalidClientTokenId) until that
+//     much time has passed on [Options.Clock];
+//   - GetCallerIdentity for the credentials in the call's sts.Options, so
+//     [Fake.ClientFor] gives a client that is "signed in" as one key, and a
+//     wrong secret is SignatureDoesNotMatch;
+//   - AssumeRole and AssumeRoleWithSAML issuing temporary credentials that
+//     GetCallerIdentity then knows; AssumeRoleWithSAML reads the assertion
+//     with iamx.ParseSAMLResponse and refuses a role the assertion does not
+//     offer (AccessDenied) and an expired one (ExpiredTokenException);
+//   - error injection ([Fake.FailNext]) and per-operation call counts.
+//
+// Signatures on SAML responses are not checked. Errors are
+// *smithy.GenericAPIError values with the services' error codes.
+package iamtest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base32"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/kumo-go/kumo/iamx"
+	"github.com/kumo-go/kumo/internal/fakecall"
+)
+
+// Options configure a [Fake].
+type Options struct {
+	// AccountID goes into ARNs; default 111122223333.
+	AccountID string
+	// Propagation is how long a new access key is refused by STS, as IAM's
+	// eventual consistency does; default 0 (usable at once).
+	Propagation time.Duration
+	// Clock is the fake's time; default time.Now.
+	Clock func() time.Time
+}
+
+// Fake is an in-memory STS and IAM. It is safe for concurrent use.
+type Fake struct {
+	rec  fakecall.Recorder
+	opts Options
+
+	mu    sync.Mutex
+	users map[string]*user
+	keys  map[string]*key // by access key ID, IAM keys and session keys
+}
+
+type user struct {
+	name string
+	keys []string // access key IDs in creation order
+}
+
+type key struct {
+	id, secret, token string
+	user              string // IAM user name; "" for session keys
+	arn               string // the caller ARN GetCallerIdentity answers
+	status            iamtypes.StatusType
+	created, expires  time.Time
+}
+
+// New returns an empty fake.
+func New(optFns ...func(*Options)) *Fake {
+	o := Options{AccountID: "111122223333", Clock: time.Now}
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	return &Fake{opts: o, users: map[string]*user{}, keys: map[string]*key{}}
+}
+
+// AccountID returns the fake's account ID.
+func (f *Fake) AccountID() string { return f.opts.AccountID }
+
+// AddUser creates an IAM user with no keys; adding one twice is harmless.
+func (f *Fake) AddUser(name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.users[name] == nil {
+		f.users[name] = &user{name: name}
+	}
+}
+
+// ClientFor returns an STS client of the fake that calls with creds, as
+// *sts.Client does when configured with them. It fits
+// iamx.RotateOptions.NewSTS.
+func (f *Fake) ClientFor(creds aws.Credentials) iamx.CallerIdentityAPI {
+	return &boundClient{f: f, creds: creds}
+}
+
+type boundClient struct {
+	f     *Fake
+	creds aws.Credentials
+}
+
+func (b *boundClient) GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, optFns ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error) {
+	withCreds := func(o *sts.Options) { o.Credentials = credentialsValue(b.creds) }
+	return b.f.GetCallerIdentity(ctx, in, append([]func(*sts.Options){withCreds}, optFns...)...)
+}
+
+type credentialsValue aws.Credentials
+
+func (c credentialsValue) Retrieve(context.Context) (aws.Credentials, error) {
+	return aws.Credentials(c), nil
+}
+
+// FailNext makes the next call of operation op ("ListAccessKeys",
+// "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey",
+// "GetCallerIdentity", "AssumeRole" or "AssumeRoleWithSAML") return err.
+// Calls queue up: FailNext twice fails the next two calls.
+func (f *Fake) FailNext(op string, err error) { f.rec.FailNext(op, err) }
+
+// Calls returns how many times operation op was called, failed calls
+// included.
+func (f *Fake) Calls(op string) int { return f.rec.Calls(op) }
+
+// CallCounts returns the call count of every operation called so far.
+func (f *Fake) CallCounts() map[string]int { return f.rec.CallCounts() }
+
+// ResetCalls sets every call count to zero.
+func (f *Fake) ResetCalls() { f.rec.ResetCalls() }
+
+func apiError(code, format string, args ...any) error {
+	return &smithy.GenericAPIError{Code: code, Message: fmt.Sprintf(format, args...), Fault: smithy.FaultClient}
+}
+
+var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+func randomID(prefix string) string {
+	b := make([]byte, 10)
+	rand.Read(b)
+	return prefix + idEncoding.EncodeToString(b)[:16]
+}
+
+func randomSecret(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return strings.ToLower(idEncoding.EncodeToString(b))
+}
+
+func (f *Fake) userLocked(name *string) (*user, error) {
+	u := f.users[aws.ToString(name)]
+	if u == nil {
+		return nil, apiError("NoSuchEntity", "The user with name %s cannot be found.", aws.ToString(name))
+	}
+	return u, nil
+}
+
+// ListAccessKeys lists a user's keys, oldest first.
+func (f *Fake) ListAccessKeys(ctx context.Context, in *iam.ListAccessKeysInput, _ ...func(*iam.Options)) (*iam.ListAccessKeysOutput, error) {
+	if err := f.rec.Begin("ListAccessKeys"); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u, err := f.userLocked(in.UserName)
+	if err != nil {
+		return nil, err
+	}
+	out := &iam.ListAccessKeysOutput{}
+	for _, id := range u.keys {
+		k := f.keys[id]
+		out.AccessKeyMetadata = append(out.AccessKeyMetadata, iamtypes.AccessKeyMetadata{AccessKeyId: aws.String(id), UserName: aws.String(u.name), Status: k.status, CreateDate: aws.Time(k.created)})
+	}
+	return out, nil
+}
+
+// CreateAccessKey gives a user a new active key; a third key is
+// LimitExceeded.
+func (f *Fake) CreateAccessKey(ctx context.Context, in *iam.CreateAccessKeyInput, _ ...func(*iam.Options)) (*iam.CreateAccessKeyOutput, error) {
+	if err := f.rec.Begin("CreateAccessKey"); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u, err := f.userLocked(in.UserName)
+	if err != nil {
+		return nil, err
+	}
+	if len(u.keys) >= 2 {
+		return nil, apiError("LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: 2")
+	}
+	k := &key{id: randomID("AKIA"), secret: randomSecret(30), user: u.name, status: iamtypes.StatusTypeActive, created: f.opts.Clock(),
+		arn: fmt.Sprintf("arn:aws:iam::%s:user/%s", f.opts.AccountID, u.name)}
+	f.keys[k.id] = k
+	u.keys = append(u.keys, k.id)
+	return &iam.CreateAccessKeyOutput{AccessKey: &iamtypes.AccessKey{AccessKeyId: aws.String(k.id), SecretAccessKey: aws.String(k.secret),
+		UserName: aws.String(u.name), Status: k.status, CreateDate: aws.Time(k.created)}}, nil
+}
+
+func (f *Fake) userKeyLocked(name, id *string) (*user, *key, error) {
+	u, err := f.userLocked(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !slices.Contains(u.keys, aws.ToString(id)) {
+		return nil, nil, apiError("NoSuchEntity", "The Access Key with id %s cannot be found.", aws.ToString(id))
+	}
+	return u, f.keys[aws.ToString(id)], nil
+}
+
+// UpdateAccessKey sets a key Active or Inactive.
+func (f *Fake) UpdateAccessKey(ctx context.Context, in *iam.UpdateAccessKeyInput, _ ...func(*iam.Options)) (*iam.UpdateAccessKeyOutput, error) {
+	if err := f.rec.Begin("UpdateAccessKey"); err != nil {
+		return nil, err
+	}
+	if in.Status != iamtypes.StatusTypeActive && in.Status != iamtypes.StatusTypeInactive {
+		return nil, apiError("ValidationError", "Status must be Active or Inactive, not %q", in.Status)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, k, err := f.userKeyLocked(in.UserName, in.AccessKeyId)
+	if err != nil {
+		return nil, err
+	}
+	k.status = in.Status
+	return &iam.UpdateAccessKeyOutput{}, nil
+}
+
+// DeleteAccessKey deletes a key, active or not.
+func (f *Fake) DeleteAccessKey(ctx context.Context, in *iam.DeleteAccessKeyInput, _ ...func(*iam.Options)) (*iam.DeleteAccessKeyOutput, error) {
+	if err := f.rec.Begin("DeleteAccessKey"); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u, k, err := f.userKeyLocked(in.UserName, in.AccessKeyId)
+	if err != nil {
+		return nil, err
+	}
+	u.keys = slices.DeleteFunc(u.keys, func(id string) bool { return id == k.id })
+	delete(f.keys, k.id)
+	return &iam.DeleteAccessKeyOutput{}, nil
+}
+
+// GetCallerIdentity answers for the credentials in the call's options (as
+// [Fake.ClientFor] sets them). With none, it answers for the account root.
+func (f *Fake) GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, optFns ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error) {
+	if err := f.rec.Begin("GetCallerIdentity"); err != nil {
+		return nil, err
+	}
+	var o sts.Options
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	arn := fmt.Sprintf("arn:aws:iam::%s:root", f.opts.AccountID)
+	userID := f.opts.AccountID
+	if o.Credentials != nil {
+		c, err := o.Credentials.Retrieve(ctx)
+		if err != nil {
+			return nil, err
+		}
+		k, err := f.authenticate(c)
+		if err != nil {
+			return nil, err
+		}
+		arn, userID = k.arn, k.id
+	}
+	return &sts.GetCallerIdentityOutput{Account: aws.String(f.opts.AccountID), Arn: aws.String(arn), UserId: aws.String(userID)}, nil
+}
+
+// authenticate checks credentials as STS would, comparing secrets in
+// constant time.
+func (f *Fake) authenticate(c aws.Credentials) (*key, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	k := f.keys[c.AccessKeyID]
+	now := f.opts.Clock()
+	if k == nil || k.status != iamtypes.StatusTypeActive || (k.user != "" && now.Sub(k.created) < f.opts.Propagation) {
+		return nil, apiError("InvalidClientTokenId", "The security token included in the request is invalid.")
+	}
+	if subtle.ConstantTimeCompare([]byte(k.secret), []byte(c.SecretAccessKey)) != 1 || subtle.ConstantTimeCompare([]byte(k.token), []byte(c.SessionToken)) != 1 {
+		return nil, apiError("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.")
+	}
+	if !k.expires.IsZero() && !now.Before(k.expires) {
+		return nil, apiError("ExpiredToken", "The security token included in the request is expired")
+	}
+	return k, nil
+}
+
+func durationSeconds(d *int32) (time.Duration, error) {
+	if d == nil {
+		return time.Hour, nil
+	}
+	if *d < 900 || *d > 43200 {
+		return 0, apiError("ValidationError", "1 validation error detected: Value '%d' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200", *d)
+	}
+	return time.Duration(*d) * time.Second, nil
+}
+
+// session issues temporary credentials for an assumed role.
+func (f *Fake) session(roleARN, sessionName string, d time.Duration) (*ststypes.Credentials, *ststypes.AssumedRoleUser, error) {
+	parts := strings.SplitN(roleARN, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || !strings.HasPrefix(parts[5], "role/") {
+		return nil, nil, apiError("ValidationError", "%q is not a role ARN", roleARN)
+	}
+	name := parts[5][strings.LastIndex(parts[5], "/")+1:]
+	now := f.opts.Clock()
+	k := &key{id: randomID("ASIA"), secret: randomSecret(30), token: randomSecret(60), expires: now.Add(d), created: now, status: iamtypes.StatusTypeActive,
+		arn: fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", parts[4], name, sessionName)}
+	f.mu.Lock()
+	f.keys[k.id] = k
+	f.mu.Unlock()
+	return &ststypes.Credentials{AccessKeyId: aws.String(k.id), SecretAccessKey: aws.String(k.secret), SessionToken: aws.String(k.token), Expiration: aws.Time(k.expires)},
+		&ststypes.AssumedRoleUser{Arn: aws.String(k.arn), AssumedRoleId: aws.String("AROA" + k.id[4:] + ":" + sessionName)}, nil
+}
+
+// AssumeRole issues credentials for any well-formed role ARN; the fake
+// keeps no trust policies (evaluate those with iamx.Evaluate).
+func (f *Fake) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, _ ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
+	if err := f.rec.Begin("AssumeRole"); err != nil {
+		return nil, err
+	}
+	if aws.ToString(in.RoleSessionName) == "" {
+		return nil, apiError("ValidationError", "RoleSessionName is required")
+	}
+	d, err := durationSeconds(in.DurationSeconds)
+	if err != nil {
+		return nil, err
+	}
+	c, u, err := f.session(aws.ToString(in.RoleArn), aws.ToString(in.RoleSessionName), d)
+	if err != nil {
+		return nil, err
+	}
+	return &sts.AssumeRoleOutput{Credentials: c, AssumedRoleUser: u}, nil
+}
+
+// AssumeRoleWithSAML reads the assertion, checks that it offers the
+// role/provider pair and has not expired, and issues credentials. The
+// session name is the assertion's RoleSessionName, else its subject.
+func (f *Fake) AssumeRoleWithSAML(ctx context.Context, in *sts.AssumeRoleWithSAMLInput, _ ...func(*sts.Options)) (*sts.AssumeRoleWithSAMLOutput, error) {
+	if err := f.rec.Begin("AssumeRoleWithSAML"); err != nil {
+		return nil, err
+	}
+	a, err := iamx.ParseSAMLResponse(aws.ToString(in.SAMLAssertion))
+	if err != nil {
+		return nil, apiError("InvalidIdentityToken", "Invalid SAML response: %v", err)
+	}
+	if !a.NotOnOrAfter.IsZero() && !f.opts.Clock().Before(a.NotOnOrAfter) {
+		return nil, apiError("ExpiredTokenException", "Token is expired")
+	}
+	offered := slices.ContainsFunc(a.Roles, func(r iamx.SAMLRole) bool {
+		return r.RoleARN == aws.ToString(in.RoleArn) && r.PrincipalARN == aws.ToString(in.PrincipalArn)
+	})
+	if !offered {
+		return nil, apiError("AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML")
+	}
+	d, err := durationSeconds(in.DurationSeconds)
+	if err != nil {
+		return nil, err
+	}
+	name := a.RoleSessionName
+	if name == "" {
+		name = a.Subject
+	}
+	c, u, err := f.session(aws.ToString(in.RoleArn), name, d)
+	if err != nil {
+		return nil, err
+	}
+	return &sts.AssumeRoleWithSAMLOutput{Credentials: c, AssumedRoleUser: u, Subject: aws.String(a.Subject), Issuer: aws.String(a.Issuer)}, nil
+}
+
+// Compile-time checks that the fake satisfies the interfaces iamx asks for.
+var (
+	_ iamx.STSAPI            = (*Fake)(nil)
+	_ iamx.IAMAPI            = (*Fake)(nil)
+	_ iamx.CallerIdentityAPI = (*Fake)(nil)
+)
