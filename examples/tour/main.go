@@ -53,6 +53,7 @@ var stops = []stop{
 	{"cfsign: CloudFront signed URLs and cookies", cloudfrontStop},
 	{"s3sign: presigned URLs and POST forms that fail early", presignStop},
 	{"cognitoauth: user-pool sign-in traded for self-refreshing AWS credentials", cognitoStop},
+	{"iamx: SAML sign-in, a trust policy checked offline, and a safe key rotation", iamStop},
 }
 
 func main() {

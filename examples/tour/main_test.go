@@ -34,6 +34,10 @@ func TestTourOffline(t *testing.T) {
 	assert.Contains(t, s, "s3sign: the URL would outlive the credentials that sign it")
 	assert.Contains(t, s, "A wrong password is ErrNotAuthorized: true")
 	assert.Contains(t, s, "The identity pool traded them for credentials ASIA")
+	assert.Contains(t, s, `Asking for one it does not offer lists the choices: iamx: no role matches "Admin"; choose one of 111122223333:Developer, 111122223333:ReadOnly`)
+	assert.Contains(t, s, "The same assertion an hour later fails before any call: iamx: unusable SAML response: the assertion expired")
+	assert.Contains(t, s, "from 203.0.113.7 Allow, from 198.51.100.9 ImplicitDeny.")
+	assert.Contains(t, s, "(the old key: true)")
 }
 
 func TestTourAgainstMoto(t *testing.T) {
@@ -47,4 +51,7 @@ func TestTourAgainstMoto(t *testing.T) {
 	assert.Contains(t, s, "With a Cache, 500 messages cost 1 GenerateDataKey call(s).")
 	assert.Contains(t, s, `Against the emulator: uploaded with the PUT URL, read back with a GET URL: "%PDF-1.7 tour"`)
 	assert.Contains(t, s, "Cognito asks for NEW_PASSWORD_REQUIRED; the handler answers it.")
+	assert.Contains(t, s, "arn:aws:iam::"+moto.AccountID+":role/ReadOnly via")
+	assert.Contains(t, s, "AssumeRoleWithSAML as ReadOnly gave credentials")
+	assert.Contains(t, s, "(the old key: true)")
 }
