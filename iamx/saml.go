@@ -276,6 +276,19 @@ func (a *SAMLAssertion) Role(match string) (SAMLRole, error) {
 	return SAMLRole{}, fmt.Errorf("iamx: %s %q; choose one of %s", what, match, strings.Join(choices, ", "))
 }
 
+// validSessionName reports whether STS accepts n as a role session name.
+func validSessionName(n string) bool {
+	if len(n) < 2 || len(n) > 64 {
+		return false
+	}
+	for _, c := range n {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("_+=,.@-", c)) {
+			return false
+		}
+	}
+	return true
+}
+
 // SAMLOptions adjust AssumeRoleWithSAML.
 type SAMLOptions struct {
 	// Duration overrides the assertion's SessionDuration (900 s to 12 h).
@@ -285,7 +298,8 @@ type SAMLOptions struct {
 }
 
 // AssumeRoleWithSAML exchanges the assertion for the role's credentials.
-// An assertion past NotOnOrAfter fails here, before any call. The duration
+// An assertion past NotOnOrAfter, or without the RoleSessionName attribute
+// AWS requires, fails here, before any call. The duration
 // is the option, else the assertion's, else STS's default, and must be 900
 // seconds to 12 hours.
 func AssumeRoleWithSAML(ctx context.Context, client STSAPI, a *SAMLAssertion, role SAMLRole, optFns ...func(*SAMLOptions)) (aws.Credentials, error) {
@@ -295,6 +309,12 @@ func AssumeRoleWithSAML(ctx context.Context, client STSAPI, a *SAMLAssertion, ro
 	}
 	if a == nil || a.encoded == nil {
 		return aws.Credentials{}, errors.New("iamx: AssumeRoleWithSAML needs an assertion from ParseSAMLResponse")
+	}
+	if n := a.RoleSessionName; !validSessionName(n) {
+		if n == "" {
+			return aws.Credentials{}, fmt.Errorf("%w: no %s attribute, which AWS requires; have the IdP send one (2 to 64 of A-Z a-z 0-9 _+=,.@-)", ErrInvalidSAML, attrSessionName)
+		}
+		return aws.Credentials{}, fmt.Errorf("%w: RoleSessionName %q is not 2 to 64 of A-Z a-z 0-9 _+=,.@-", ErrInvalidSAML, n)
 	}
 	if now := o.Clock(); !a.NotOnOrAfter.IsZero() && !now.Before(a.NotOnOrAfter) {
 		return aws.Credentials{}, fmt.Errorf("%w: the assertion expired at %s (now %s); sign in at the IdP again", ErrInvalidSAML, a.NotOnOrAfter.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))

@@ -234,6 +234,21 @@ func TestAssumeRoleWithSAML(t *testing.T) {
 		assert.Equal(t, "InvalidIdentityToken", api.ErrorCode())
 		assert.NotContains(t, err.Error(), enc[:40])
 	})
+	for name, tc := range map[string]struct{ attrs, want string }{
+		"no session name":    {"", "no https://aws.amazon.com/SAML/Attributes/RoleSessionName attribute, which AWS requires"},
+		"bad session name":   {`<saml2:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName"><saml2:AttributeValue>alice smith</saml2:AttributeValue></saml2:Attribute>`, `RoleSessionName "alice smith" is not 2 to 64 of`},
+		"short session name": {`<saml2:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName"><saml2:AttributeValue>a</saml2:AttributeValue></saml2:Attribute>`, `RoleSessionName "a" is not`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			a, err := iamx.ParseSAMLResponse(b64(samlXML(success, tc.attrs, devRole+","+devIdP)))
+			require.NoError(t, err, "parsing is lenient, so -list-roles still works")
+			s := &stubSTS{}
+			_, err = iamx.AssumeRoleWithSAML(context.Background(), s, a, a.Roles[0], before)
+			require.ErrorIs(t, err, iamx.ErrInvalidSAML)
+			assert.ErrorContains(t, err, tc.want)
+			assert.Zero(t, s.calls)
+		})
+	}
 	t.Run("hand-made assertion", func(t *testing.T) {
 		_, err := iamx.AssumeRoleWithSAML(context.Background(), &stubSTS{}, &iamx.SAMLAssertion{}, role)
 		assert.ErrorContains(t, err, "needs an assertion from ParseSAMLResponse")

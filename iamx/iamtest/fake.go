@@ -345,8 +345,8 @@ func (f *Fake) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, _ ...fun
 }
 
 // AssumeRoleWithSAML reads the assertion, checks that it offers the
-// role/provider pair and has not expired, and issues credentials. The
-// session name is the assertion's RoleSessionName, else its subject.
+// role/provider pair, has a RoleSessionName and has not expired, and
+// issues credentials for that session name.
 func (f *Fake) AssumeRoleWithSAML(ctx context.Context, in *sts.AssumeRoleWithSAMLInput, _ ...func(*sts.Options)) (*sts.AssumeRoleWithSAMLOutput, error) {
 	if err := f.rec.Begin("AssumeRoleWithSAML"); err != nil {
 		return nil, err
@@ -368,11 +368,10 @@ func (f *Fake) AssumeRoleWithSAML(ctx context.Context, in *sts.AssumeRoleWithSAM
 	if err != nil {
 		return nil, err
 	}
-	name := a.RoleSessionName
-	if name == "" {
-		name = a.Subject
+	if a.RoleSessionName == "" {
+		return nil, apiError("InvalidIdentityToken", "Missing RoleSessionName attribute in SAML assertion")
 	}
-	c, u, err := f.session(aws.ToString(in.RoleArn), name, d)
+	c, u, err := f.session(aws.ToString(in.RoleArn), a.RoleSessionName, d)
 	if err != nil {
 		return nil, err
 	}

@@ -97,7 +97,9 @@ const samlDoc = `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protoc
 <saml:Conditions NotOnOrAfter="2026-11-22T12:05:00Z"/>
 <saml:AttributeStatement><saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role">
 <saml:AttributeValue>arn:aws:iam::111122223333:role/Dev,arn:aws:iam::111122223333:saml-provider/Corp</saml:AttributeValue>
-</saml:Attribute></saml:AttributeStatement></saml:Assertion></samlp:Response>`
+</saml:Attribute>
+<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName"><saml:AttributeValue>alice</saml:AttributeValue></saml:Attribute>
+</saml:AttributeStatement></saml:Assertion></samlp:Response>`
 
 func TestAssumeRoleWithSAML(t *testing.T) {
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
