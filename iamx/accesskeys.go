@@ -129,8 +129,12 @@ func RotateAccessKey(ctx context.Context, client IAMAPI, user string, store func
 		return res, fmt.Errorf("%w: CreateAccessKey for %s returned no key", ErrRotate, user)
 	}
 	res.NewKeyID = aws.ToString(created.AccessKey.AccessKeyId)
-	p := credentials.Profile{Name: o.Profile, AccessKeyID: res.NewKeyID, SecretAccessKey: aws.ToString(created.AccessKey.SecretAccessKey), Region: o.Region}
-	if err := store(p); err != nil {
+	p, err := credentials.FromAccessKey(created.AccessKey)
+	if err == nil {
+		p.Name, p.Region = o.Profile, o.Region
+		err = store(p)
+	}
+	if err != nil {
 		_, derr := client.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String(user), AccessKeyId: aws.String(res.NewKeyID)})
 		if derr != nil {
 			return res, fmt.Errorf("%w: storing the new key %s failed (%w) and deleting it again failed too (%v); delete it by hand; the old key %s is untouched", ErrRotate, res.NewKeyID, err, derr, orNone(res.RetiredKeyID))

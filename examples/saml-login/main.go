@@ -105,7 +105,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	}
 	fmt.Fprintf(stdout, "assumed %s until %s\n", role.RoleARN, creds.Expires.UTC().Format(time.RFC3339))
 	if dir != nil {
-		p := credentials.Profile{Name: *profile, AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey, SessionToken: creds.SessionToken, Expires: creds.Expires, Region: *region}
+		p, err := credentials.FromAWS(creds)
+		if err != nil {
+			return err
+		}
+		p.Name, p.Region = *profile, *region
 		if err := dir.Put(p); err != nil {
 			return err
 		}

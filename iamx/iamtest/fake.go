@@ -28,6 +28,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base32"
+	"encoding/base64"
 	"fmt"
 	"slices"
 	"strings"
@@ -151,10 +152,12 @@ func randomID(prefix string) string {
 	return prefix + idEncoding.EncodeToString(b)[:16]
 }
 
+// randomSecret returns n random bytes in base64: 30 give the 40
+// characters of a real secret access key.
 func randomSecret(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
-	return strings.ToLower(idEncoding.EncodeToString(b))
+	return base64.StdEncoding.EncodeToString(b)
 }
 
 func (f *Fake) userLocked(name *string) (*user, error) {
@@ -315,7 +318,7 @@ func (f *Fake) session(roleARN, sessionName string, d time.Duration) (*ststypes.
 	}
 	name := parts[5][strings.LastIndex(parts[5], "/")+1:]
 	now := f.opts.Clock()
-	k := &key{id: randomID("ASIA"), secret: randomSecret(30), token: randomSecret(60), expires: now.Add(d), created: now, status: iamtypes.StatusTypeActive,
+	k := &key{id: randomID("ASIA"), secret: randomSecret(30), token: randomSecret(90), expires: now.Add(d), created: now, status: iamtypes.StatusTypeActive,
 		arn: fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", parts[4], name, sessionName)}
 	f.mu.Lock()
 	f.keys[k.id] = k

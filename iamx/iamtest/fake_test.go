@@ -40,6 +40,7 @@ func TestAccessKeys(t *testing.T) {
 	b, err := f.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("bot")})
 	require.NoError(t, err)
 	assert.Regexp(t, `^AKIA[A-Z2-7]{16}$`, aws.ToString(a.AccessKey.AccessKeyId))
+	assert.Regexp(t, `^[A-Za-z0-9+/]{40}$`, aws.ToString(a.AccessKey.SecretAccessKey), "IAM's secret shape")
 	assert.NotEqual(t, aws.ToString(a.AccessKey.AccessKeyId), aws.ToString(b.AccessKey.AccessKeyId))
 	_, err = f.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("bot")})
 	assert.Equal(t, "LimitExceeded", code(t, err))
