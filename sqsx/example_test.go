@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/kumo-go/kumo/sqsx"
+	"github.com/kumo-go/kumo/sqsx/sqstest"
 )
 
 // A Lambda function fed by an S3 -> SQS pipeline: each record's body is an
@@ -35,4 +36,25 @@ func ExampleProcessEvent() {
 	// Output:
 	// ObjectCreated:Put s3://uploads/a b+c.txt (5 bytes)
 	// failed: 3
+}
+
+// Sending a burst of FIFO messages: batches of ten, each customer's
+// messages in order, a bad message refused before anything is sent.
+func ExampleSender() {
+	ctx := context.Background()
+	q := sqstest.New()
+	url := q.CreateQueue("orders.fifo", sqstest.QueueOptions{ContentBasedDeduplication: true})
+	sender, _ := sqsx.NewSender(q, url)
+
+	var msgs []sqsx.Message
+	for i := 0; i < 24; i++ {
+		msgs = append(msgs, sqsx.Message{GroupID: fmt.Sprintf("customer-%d", i%3), Body: fmt.Sprintf("event %d", i)})
+	}
+	msgs = append(msgs, sqsx.Message{GroupID: "customer-9", Body: ""})
+	results, err := sender.Send(ctx, msgs...)
+	fmt.Println(err)
+	fmt.Println("sent:", q.Len(url), "calls:", q.Calls("SendMessageBatch"), "first sequence number set:", results[0].SequenceNumber != "")
+	// Output:
+	// sqsx: 1 of 25 messages not sent; first, message 24: sqsx: invalid message: the body is empty; SQS needs at least one character
+	// sent: 24 calls: 3 first sequence number set: true
 }

@@ -23,6 +23,9 @@ type Message struct {
 	// as strings (binary ones are left out).
 	Attributes        map[string]string
 	MessageAttributes map[string]string
+	// Delay is for Send on standard queues: how long SQS hides the message
+	// (whole seconds, at most 15 minutes).
+	Delay time.Duration
 }
 
 // Handler handles one message. A nil error means done: the message may be

@@ -36,6 +36,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/kumo-go/kumo/internal/fakecall"
+	"github.com/kumo-go/kumo/sqsx"
 )
 
 // Clock is a settable time source for Options.Clock.
@@ -314,3 +315,6 @@ func (f *Fake) SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts .
 	}
 	return &sqs.SendMessageOutput{MessageId: out.Successful[0].MessageId, SequenceNumber: out.Successful[0].SequenceNumber}, nil
 }
+
+// The fake stands in for *sqs.Client wherever sqsx asks for its interface.
+var _ sqsx.SQSAPI = (*Fake)(nil)

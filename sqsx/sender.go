@@ -1,0 +1,526 @@
+package sqsx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+)
+
+// SQSAPI is the part of the SQS client sqsx calls; *sqs.Client satisfies
+// it, and so does sqstest.Fake.
+type SQSAPI interface {
+	SendMessageBatch(ctx context.Context, params *sqs.SendMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
+	ReceiveMessage(ctx context.Context, params *sqs.ReceiveMessageInput, optFns ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
+	DeleteMessageBatch(ctx context.Context, params *sqs.DeleteMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error)
+	ChangeMessageVisibilityBatch(ctx context.Context, params *sqs.ChangeMessageVisibilityBatchInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error)
+	GetQueueAttributes(ctx context.Context, params *sqs.GetQueueAttributesInput, optFns ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
+}
+
+// SQS's limits.
+const (
+	maxBatchEntries = 10
+	maxMessageBytes = 1 << 20
+	maxAttributes   = 10
+	maxDelay        = 15 * time.Minute
+)
+
+var (
+	// ErrInvalidMessage is wrapped by the result of a message refused
+	// before sending; the message says what is wrong and what is allowed.
+	ErrInvalidMessage = errors.New("sqsx: invalid message")
+	// ErrGroupHalted is the result of a FIFO message not sent because an
+	// earlier message of its group in the same Send failed: sending it
+	// would have broken the group's order.
+	ErrGroupHalted = errors.New("sqsx: not sent: an earlier message of its FIFO group failed")
+)
+
+// EntryError is SQS's answer for one failed batch entry.
+type EntryError struct {
+	Code        string
+	Message     string
+	SenderFault bool
+}
+
+// Error says SQS's code and message.
+func (e *EntryError) Error() string {
+	return fmt.Sprintf("sqsx: SQS refused the message: %s: %s", e.Code, e.Message)
+}
+
+// retryable reports whether SQS says the entry failed through no fault of
+// the sender, or was throttled.
+func (e *EntryError) retryable() bool {
+	return !e.SenderFault || strings.Contains(e.Code, "Throttl") || e.Code == "RequestThrottled"
+}
+
+// SendResult is the outcome of one message, at its index in Send's input.
+type SendResult struct {
+	MessageID      string
+	SequenceNumber string // FIFO queues
+	Err            error  // nil when SQS accepted the message
+}
+
+// BatchError summarises the messages a Send did not send. errors.Is and
+// errors.As see every message's error (ErrInvalidMessage, ErrGroupHalted,
+// *EntryError, context.Canceled, ...).
+type BatchError struct {
+	Sent, Failed int
+	// FirstIndex and First are the first failure in input order.
+	FirstIndex int
+	First      error
+	errs       []error
+}
+
+// Error counts the failures and quotes the first.
+func (e *BatchError) Error() string {
+	return fmt.Sprintf("sqsx: %d of %d messages not sent; first, message %d: %v", e.Failed, e.Sent+e.Failed, e.FirstIndex, e.First)
+}
+
+// Unwrap returns the errors of every failed message.
+func (e *BatchError) Unwrap() []error { return e.errs }
+
+// SenderOptions adjust a Sender.
+type SenderOptions struct {
+	// MaxBatchBytes caps a batch's payload (bodies and attributes); default
+	// 1 MiB, SQS's limit. Set 256 KiB for older limits or SNS fan-out.
+	MaxBatchBytes int
+	// MaxInFlight is how many SendMessageBatch calls run at once; default 4.
+	MaxInFlight int
+	// MaxAttempts bounds tries per message for retryable entry failures;
+	// default 5. Backoff starts at BaseDelay (default 50 ms), doubles, is
+	// capped at MaxDelay (default 5 s) and is jittered.
+	MaxAttempts         int
+	BaseDelay, MaxDelay time.Duration
+}
+
+// Sender sends messages in batches, keeping FIFO groups in order. It is
+// safe for concurrent use, but order is kept within one Send call only.
+type Sender struct {
+	client SQSAPI
+	url    string
+	fifo   bool
+	opts   SenderOptions
+
+	mu         sync.Mutex
+	dedupKnown bool // contentDup has been read from the queue
+	contentDup bool
+}
+
+// NewSender returns a Sender for the queue. A queue URL ending in ".fifo"
+// is a FIFO queue.
+func NewSender(client SQSAPI, queueURL string, optFns ...func(*SenderOptions)) (*Sender, error) {
+	o := SenderOptions{MaxBatchBytes: maxMessageBytes, MaxInFlight: 4, MaxAttempts: 5, BaseDelay: 50 * time.Millisecond, MaxDelay: 5 * time.Second}
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	switch {
+	case client == nil || queueURL == "":
+		return nil, errors.New("sqsx: NewSender needs a client and a queue URL")
+	case o.MaxBatchBytes < 1024 || o.MaxBatchBytes > maxMessageBytes:
+		return nil, fmt.Errorf("sqsx: MaxBatchBytes %d is outside 1 KiB to 1 MiB", o.MaxBatchBytes)
+	case o.MaxInFlight < 1 || o.MaxAttempts < 1 || o.BaseDelay < 0 || o.MaxDelay < o.BaseDelay:
+		return nil, errors.New("sqsx: MaxInFlight and MaxAttempts must be at least 1, and 0 <= BaseDelay <= MaxDelay")
+	}
+	return &Sender{client: client, url: queueURL, fifo: strings.HasSuffix(queueURL, ".fifo"), opts: o}, nil
+}
+
+// messageSize is what SQS counts against its limits: the body and each
+// attribute's name, type and value.
+func messageSize(m *Message) int {
+	n := len(m.Body)
+	for k, v := range m.MessageAttributes {
+		n += len(k) + len("String") + len(v)
+	}
+	return n
+}
+
+// validSQSText reports whether SQS accepts s: #x9, #xA, #xD, #x20 to
+// #xD7FF, #xE000 to #xFFFD and #x10000 to #x10FFFF, in UTF-8.
+func validSQSText(s string) (bool, int) {
+	if !utf8.ValidString(s) {
+		return false, strings.IndexRune(s, utf8.RuneError)
+	}
+	for i, r := range s {
+		if !(r == 0x9 || r == 0xA || r == 0xD || r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF) {
+			return false, i
+		}
+	}
+	return true, -1
+}
+
+// validFIFOID reports whether s is a valid group or deduplication ID: 1 to
+// 128 of a-z, A-Z, 0-9 and ASCII punctuation.
+func validFIFOID(s string) bool {
+	if len(s) == 0 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func validAttrName(k string) bool {
+	if k == "" || len(k) > 256 || k[0] == '.' || k[len(k)-1] == '.' || strings.Contains(k, "..") {
+		return false
+	}
+	l := strings.ToLower(k)
+	if strings.HasPrefix(l, "aws.") || strings.HasPrefix(l, "amazon.") {
+		return false
+	}
+	for _, c := range k {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// validate checks m as SQS would, before anything is sent.
+func (s *Sender) validate(ctx context.Context, m *Message) error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrInvalidMessage, fmt.Sprintf(format, args...))
+	}
+	limit := min(maxMessageBytes, s.opts.MaxBatchBytes)
+	switch size := messageSize(m); {
+	case m.Body == "":
+		return bad("the body is empty; SQS needs at least one character")
+	case size > limit:
+		return bad("%d bytes (body and attributes) is over the %d allowed", size, limit)
+	}
+	if ok, at := validSQSText(m.Body); !ok {
+		return bad("the body has a character SQS refuses at byte %d; allowed are #x9, #xA, #xD, #x20-#xD7FF, #xE000-#xFFFD, #x10000-#x10FFFF in UTF-8 (base64-encode binary data)", at)
+	}
+	if len(m.MessageAttributes) > maxAttributes {
+		return bad("%d message attributes; SQS allows at most %d", len(m.MessageAttributes), maxAttributes)
+	}
+	for k, v := range m.MessageAttributes {
+		if !validAttrName(k) {
+			return bad("attribute name %q: use 1 to 256 of A-Z a-z 0-9 _ - ., no leading, trailing or doubled period, not starting with AWS. or Amazon.", k)
+		}
+		if ok, _ := validSQSText(v); !ok || v == "" {
+			return bad("attribute %q: the value must be non-empty text of the characters SQS accepts", k)
+		}
+	}
+	if !s.fifo {
+		if m.DeduplicationID != "" {
+			return bad("DeduplicationID applies to FIFO queues only")
+		}
+		if m.Delay < 0 || m.Delay > maxDelay || m.Delay%time.Second != 0 {
+			return bad("delay %s: use whole seconds from 0 to 15m", m.Delay)
+		}
+		return nil
+	}
+	switch {
+	case m.GroupID == "":
+		return bad("a FIFO queue needs a GroupID")
+	case !validFIFOID(m.GroupID):
+		return bad("GroupID %q: use 1 to 128 of A-Z a-z 0-9 and ASCII punctuation", m.GroupID)
+	case m.Delay != 0:
+		return bad("a FIFO queue takes no per-message delay (set DelaySeconds on the queue)")
+	case m.DeduplicationID != "" && !validFIFOID(m.DeduplicationID):
+		return bad("DeduplicationID %q: use 1 to 128 of A-Z a-z 0-9 and ASCII punctuation", m.DeduplicationID)
+	case m.DeduplicationID == "":
+		contentDup, err := s.contentBasedDedup(ctx)
+		if err != nil {
+			return err
+		}
+		if !contentDup {
+			return bad("no DeduplicationID, and the queue has no content-based deduplication")
+		}
+	}
+	return nil
+}
+
+// contentBasedDedup asks the queue once whether it deduplicates by
+// content; a failed call is not remembered, so the next Send asks again.
+func (s *Sender) contentBasedDedup(ctx context.Context) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.dedupKnown {
+		out, err := s.client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(s.url), AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameContentBasedDeduplication}})
+		if err != nil {
+			return false, fmt.Errorf("sqsx: reading the queue's ContentBasedDeduplication: %w", err)
+		}
+		s.contentDup = out.Attributes[string(types.QueueAttributeNameContentBasedDeduplication)] == "true"
+		s.dedupKnown = true
+	}
+	return s.contentDup, nil
+}
+
+// pending is one message still to send.
+type pending struct {
+	index    int
+	msg      *Message
+	size     int
+	attempts int
+}
+
+// Send sends msgs and returns one result per message, in input order. It
+// returns a *BatchError if any message was not sent.
+//
+// Messages are packed into batches of up to 10 and MaxBatchBytes. On a FIFO
+// queue, each group's messages go out in input order and a group is never
+// in two batches at once; groups, and standard queues' messages, are sent
+// concurrently. Entries SQS fails through no fault of the sender, or
+// throttles, are retried with capped, jittered backoff, in order. When a
+// FIFO message fails for good, the later messages of its group are not
+// sent (ErrGroupHalted).
+func (s *Sender) Send(ctx context.Context, msgs ...Message) ([]SendResult, error) {
+	results := make([]SendResult, len(msgs))
+	groups := map[string][]*pending{} // "" is the one unordered pool of a standard queue
+	var order []string                // groups by first appearance
+	halted := map[string]bool{}
+	halt := func(g string, from int) {
+		if !s.fifo {
+			return
+		}
+		halted[g] = true
+		for _, p := range groups[g] {
+			if results[p.index].Err == nil {
+				results[p.index].Err = fmt.Errorf("%w (message %d)", ErrGroupHalted, from)
+			}
+		}
+		groups[g] = nil
+	}
+	for i := range msgs {
+		m := &msgs[i]
+		g := ""
+		if s.fifo {
+			g = m.GroupID
+		}
+		if halted[g] {
+			results[i].Err = fmt.Errorf("%w (an earlier message was invalid)", ErrGroupHalted)
+			continue
+		}
+		if err := s.validate(ctx, m); err != nil {
+			results[i].Err = err
+			if s.fifo {
+				halted[g] = true
+			}
+			continue
+		}
+		if _, ok := groups[g]; !ok {
+			order = append(order, g)
+		}
+		groups[g] = append(groups[g], &pending{index: i, msg: m, size: messageSize(m)})
+	}
+
+	for {
+		if err := ctx.Err(); err != nil {
+			for _, g := range order {
+				for _, p := range groups[g] {
+					results[p.index].Err = err
+				}
+				groups[g] = nil
+			}
+			break
+		}
+		batches := s.pack(groups, order)
+		if len(batches) == 0 {
+			break
+		}
+		outs := make([]batchOutcome, len(batches))
+		var wg sync.WaitGroup
+		for i, b := range batches {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				outs[i] = s.sendBatch(ctx, b)
+			}()
+		}
+		wg.Wait()
+
+		retryAttempt := 0 // the most tries of a message retried this round
+		requeue := map[string][]*pending{}
+		for i, b := range batches {
+			for _, p := range b {
+				g := ""
+				if s.fifo {
+					g = p.msg.GroupID
+				}
+				res, ok := outs[i].ok[p.index]
+				if ok {
+					results[p.index] = res
+					continue
+				}
+				err := outs[i].failed[p.index]
+				p.attempts++
+				var ee *EntryError
+				canRetry := errors.As(err, &ee) && ee.retryable() && p.attempts < s.opts.MaxAttempts
+				if s.fifo && canRetry {
+					// A retry would jump behind a later message of the
+					// group that this batch did send.
+					for _, q := range b {
+						if q.index > p.index && q.msg.GroupID == g {
+							if _, sent := outs[i].ok[q.index]; sent {
+								canRetry = false
+							}
+						}
+					}
+				}
+				if s.fifo && len(requeue[g]) > 0 {
+					// An earlier message of the group is being retried:
+					// this one follows it, whatever its own error was.
+					requeue[g] = append(requeue[g], p)
+					continue
+				}
+				if canRetry {
+					requeue[g] = append(requeue[g], p)
+					retryAttempt = max(retryAttempt, p.attempts)
+					continue
+				}
+				results[p.index].Err = err
+				halt(g, p.index)
+			}
+		}
+		for _, g := range order {
+			if len(requeue[g]) > 0 && !halted[g] {
+				groups[g] = append(requeue[g], groups[g]...)
+			}
+		}
+		if retryAttempt > 0 {
+			if err := sleep(ctx, s.backoff(retryAttempt)); err != nil {
+				continue // the next round reports ctx's error for everything left
+			}
+		}
+	}
+
+	be := &BatchError{FirstIndex: -1}
+	for i, r := range results {
+		if r.Err == nil {
+			be.Sent++
+			continue
+		}
+		be.Failed++
+		be.errs = append(be.errs, r.Err)
+		if be.FirstIndex < 0 {
+			be.FirstIndex, be.First = i, r.Err
+		}
+	}
+	if be.Failed > 0 {
+		return results, be
+	}
+	return results, nil
+}
+
+// pack builds the next round's batches: up to MaxInFlight batches of up to
+// 10 entries and MaxBatchBytes; a FIFO group is in one batch at most, its
+// messages consecutive and in order.
+func (s *Sender) pack(groups map[string][]*pending, order []string) [][]*pending {
+	var batches [][]*pending
+	var cur []*pending
+	bytes := 0
+	flush := func() bool {
+		if len(cur) > 0 {
+			batches = append(batches, cur)
+			cur, bytes = nil, 0
+		}
+		return len(batches) < s.opts.MaxInFlight
+	}
+	for _, g := range order {
+		q := groups[g]
+		taken := 0
+		for taken < len(q) {
+			p := q[taken]
+			if len(cur) == maxBatchEntries || bytes+p.size > s.opts.MaxBatchBytes {
+				if s.fifo && taken > 0 {
+					break // the rest of this group waits for the next round
+				}
+				if !flush() {
+					groups[g] = q[taken:]
+					return batches
+				}
+			}
+			cur = append(cur, p)
+			bytes += p.size
+			taken++
+		}
+		groups[g] = q[taken:]
+	}
+	flush()
+	return batches
+}
+
+type batchOutcome struct {
+	ok     map[int]SendResult
+	failed map[int]error
+}
+
+// sendBatch makes one SendMessageBatch call; entry IDs are input indexes.
+func (s *Sender) sendBatch(ctx context.Context, b []*pending) batchOutcome {
+	out := batchOutcome{ok: map[int]SendResult{}, failed: map[int]error{}}
+	in := &sqs.SendMessageBatchInput{QueueUrl: aws.String(s.url)}
+	for _, p := range b {
+		e := types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(p.index)), MessageBody: aws.String(p.msg.Body), DelaySeconds: int32(p.msg.Delay / time.Second)}
+		if p.msg.GroupID != "" {
+			e.MessageGroupId = aws.String(p.msg.GroupID)
+		}
+		if p.msg.DeduplicationID != "" {
+			e.MessageDeduplicationId = aws.String(p.msg.DeduplicationID)
+		}
+		if len(p.msg.MessageAttributes) > 0 {
+			e.MessageAttributes = map[string]types.MessageAttributeValue{}
+			for k, v := range p.msg.MessageAttributes {
+				e.MessageAttributes[k] = types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
+			}
+		}
+		in.Entries = append(in.Entries, e)
+	}
+	resp, err := s.client.SendMessageBatch(ctx, in)
+	if err != nil {
+		for _, p := range b {
+			out.failed[p.index] = fmt.Errorf("sqsx: SendMessageBatch: %w", err)
+		}
+		return out
+	}
+	for _, r := range resp.Successful {
+		if i, err := strconv.Atoi(aws.ToString(r.Id)); err == nil {
+			out.ok[i] = SendResult{MessageID: aws.ToString(r.MessageId), SequenceNumber: aws.ToString(r.SequenceNumber)}
+		}
+	}
+	for _, f := range resp.Failed {
+		if i, err := strconv.Atoi(aws.ToString(f.Id)); err == nil {
+			out.failed[i] = &EntryError{Code: aws.ToString(f.Code), Message: aws.ToString(f.Message), SenderFault: f.SenderFault}
+		}
+	}
+	for _, p := range b {
+		_, ok := out.ok[p.index]
+		if _, failed := out.failed[p.index]; !ok && !failed {
+			out.failed[p.index] = errors.New("sqsx: SQS reported neither success nor failure for the message")
+		}
+	}
+	return out
+}
+
+// backoff is the pause before try attempt+1: BaseDelay doubled per try,
+// capped at MaxDelay, jittered over its upper half.
+func (s *Sender) backoff(attempt int) time.Duration {
+	d := s.opts.BaseDelay << min(attempt-1, 20)
+	if d > s.opts.MaxDelay || d <= 0 {
+		d = s.opts.MaxDelay
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

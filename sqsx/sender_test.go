@@ -1,0 +1,299 @@
+package sqsx_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kumo-go/kumo/sqsx"
+	"github.com/kumo-go/kumo/sqsx/sqstest"
+)
+
+// drain receives every message of a FIFO or standard queue on the fake, in
+// delivery order, deleting as it goes.
+func drain(t *testing.T, q *sqstest.Fake, url string) []string {
+	t.Helper()
+	ctx := context.Background()
+	var bodies []string
+	for {
+		out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10})
+		require.NoError(t, err)
+		if len(out.Messages) == 0 {
+			return bodies
+		}
+		for _, m := range out.Messages {
+			bodies = append(bodies, aws.ToString(m.Body))
+			_, err := q.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(url), Entries: []types.DeleteMessageBatchRequestEntry{{Id: aws.String("0"), ReceiptHandle: m.ReceiptHandle}}})
+			require.NoError(t, err)
+		}
+	}
+}
+
+// perGroup splits "<group>:<seq>" bodies by group, keeping delivery order.
+func perGroup(bodies []string) map[string][]string {
+	out := map[string][]string{}
+	for _, b := range bodies {
+		g, _, _ := strings.Cut(b, ":")
+		out[g] = append(out[g], b)
+	}
+	return out
+}
+
+func fifoMessages(n, groups int) ([]sqsx.Message, map[string][]string) {
+	var msgs []sqsx.Message
+	want := map[string][]string{}
+	for i := 0; i < n; i++ {
+		g := fmt.Sprintf("g%d", i%groups)
+		body := fmt.Sprintf("%s:%d", g, i)
+		msgs = append(msgs, sqsx.Message{GroupID: g, Body: body, DeduplicationID: strconv.Itoa(i)})
+		want[g] = append(want[g], body)
+	}
+	return msgs, want
+}
+
+// faults fails chosen entries (by input index) a given number of times.
+type faults struct {
+	mu    sync.Mutex
+	left  map[string]int
+	entry types.BatchResultErrorEntry
+}
+
+func (f *faults) fn(op, id string) *types.BatchResultErrorEntry {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if op != "SendMessageBatch" || f.left[id] == 0 {
+		return nil
+	}
+	f.left[id]--
+	e := f.entry
+	e.Id = aws.String(id)
+	return &e
+}
+
+var internalError = types.BatchResultErrorEntry{Code: aws.String("InternalError"), Message: aws.String("try again"), SenderFault: false}
+
+func fast(o *sqsx.SenderOptions) { o.BaseDelay, o.MaxDelay = time.Millisecond, 5*time.Millisecond }
+
+func TestSenderPacksBatches(t *testing.T) {
+	q := sqstest.New()
+	url := q.CreateQueue("jobs", sqstest.QueueOptions{})
+	s, err := sqsx.NewSender(q, url)
+	require.NoError(t, err)
+	var msgs []sqsx.Message
+	for i := 0; i < 25; i++ {
+		msgs = append(msgs, sqsx.Message{Body: fmt.Sprintf("m%d", i), MessageAttributes: map[string]string{"n": strconv.Itoa(i)}})
+	}
+	res, err := s.Send(context.Background(), msgs...)
+	require.NoError(t, err)
+	require.Len(t, res, 25)
+	for i, r := range res {
+		assert.NotEmpty(t, r.MessageID, i)
+		assert.Empty(t, r.SequenceNumber)
+	}
+	assert.Equal(t, 3, q.Calls("SendMessageBatch"), "25 messages in batches of 10")
+	assert.Equal(t, 25, q.Len(url))
+
+	big := strings.Repeat("x", 100<<10)
+	s256, err := sqsx.NewSender(q, url, func(o *sqsx.SenderOptions) { o.MaxBatchBytes = 256 << 10 })
+	require.NoError(t, err)
+	q.ResetCalls()
+	_, err = s256.Send(context.Background(), sqsx.Message{Body: big}, sqsx.Message{Body: big}, sqsx.Message{Body: big}, sqsx.Message{Body: big}, sqsx.Message{Body: big})
+	require.NoError(t, err)
+	assert.Equal(t, 3, q.Calls("SendMessageBatch"), "two 100 KiB messages per 256 KiB batch")
+}
+
+func TestSenderFIFOOrder(t *testing.T) {
+	q := sqstest.New()
+	url := q.CreateQueue("jobs.fifo", sqstest.QueueOptions{})
+	s, err := sqsx.NewSender(q, url, func(o *sqsx.SenderOptions) { o.MaxInFlight = 3 })
+	require.NoError(t, err)
+	msgs, want := fifoMessages(60, 4)
+	res, err := s.Send(context.Background(), msgs...)
+	require.NoError(t, err)
+	seqs := map[string]string{}
+	for i, r := range res {
+		g := msgs[i].GroupID
+		assert.Greater(t, r.SequenceNumber, seqs[g], "sequence numbers rise in input order within group %s", g)
+		seqs[g] = r.SequenceNumber
+	}
+	assert.Equal(t, want, perGroup(drain(t, q, url)))
+}
+
+func TestSenderRetries(t *testing.T) {
+	t.Run("standard", func(t *testing.T) {
+		f := &faults{left: map[string]int{"3": 2, "4": 1, "17": 1}, entry: internalError}
+		q := sqstest.New(func(o *sqstest.Options) { o.EntryFault = f.fn })
+		url := q.CreateQueue("jobs", sqstest.QueueOptions{})
+		s, err := sqsx.NewSender(q, url, fast)
+		require.NoError(t, err)
+		var msgs []sqsx.Message
+		var want []string
+		for i := 0; i < 30; i++ {
+			msgs = append(msgs, sqsx.Message{Body: strconv.Itoa(i)})
+			want = append(want, strconv.Itoa(i))
+		}
+		res, err := s.Send(context.Background(), msgs...)
+		require.NoError(t, err)
+		for i, r := range res {
+			assert.NotEmpty(t, r.MessageID, i)
+		}
+		assert.ElementsMatch(t, want, drain(t, q, url))
+	})
+	t.Run("fifo: failures at a batch's tail are retried in order", func(t *testing.T) {
+		f := &faults{left: map[string]int{"8": 1, "9": 1, "29": 1}, entry: types.BatchResultErrorEntry{Code: aws.String("ThrottlingException"), SenderFault: true}}
+		q := sqstest.New(func(o *sqstest.Options) { o.EntryFault = f.fn })
+		url := q.CreateQueue("jobs.fifo", sqstest.QueueOptions{})
+		s, err := sqsx.NewSender(q, url, fast)
+		require.NoError(t, err)
+		msgs, want := fifoMessages(30, 1)
+		_, err = s.Send(context.Background(), msgs...)
+		require.NoError(t, err)
+		assert.Equal(t, map[string]int{"8": 0, "9": 0, "29": 0}, f.left, "every injected fault fired")
+		assert.Equal(t, want, perGroup(drain(t, q, url)))
+	})
+	t.Run("fifo: a failure before a sent message is reported, never resent out of order", func(t *testing.T) {
+		f := &faults{left: map[string]int{"3": 1}, entry: internalError}
+		q := sqstest.New(func(o *sqstest.Options) { o.EntryFault = f.fn })
+		url := q.CreateQueue("jobs.fifo", sqstest.QueueOptions{})
+		s, err := sqsx.NewSender(q, url, fast)
+		require.NoError(t, err)
+		// g0 gets the even indexes, g1 the odd; the first round sends g0's
+		// first ten in one batch and g1's first ten (1 to 19) in another.
+		msgs, _ := fifoMessages(30, 2)
+		res, err := s.Send(context.Background(), msgs...)
+		var be *sqsx.BatchError
+		require.ErrorAs(t, err, &be)
+		var ee *sqsx.EntryError
+		require.ErrorAs(t, res[3].Err, &ee)
+		assert.Equal(t, "InternalError", ee.Code)
+		assert.Equal(t, 3, be.FirstIndex)
+		for i := 0; i < 30; i++ {
+			switch {
+			case i%2 == 0, i < 20: // g0, and g1's messages in the first batch
+				if i != 3 {
+					assert.NoError(t, res[i].Err, i)
+				}
+			default: // g1 after its first batch
+				assert.ErrorIs(t, res[i].Err, sqsx.ErrGroupHalted, i)
+			}
+		}
+		assert.Equal(t, 15+9, be.Sent)
+		assert.ErrorIs(t, err, sqsx.ErrGroupHalted)
+		got := perGroup(drain(t, q, url))
+		assert.Equal(t, []string{"g1:1", "g1:5", "g1:7", "g1:9", "g1:11", "g1:13", "g1:15", "g1:17", "g1:19"}, got["g1"], "in order, 3 missing, nothing after the halt")
+		assert.Len(t, got["g0"], 15)
+	})
+	t.Run("attempts run out", func(t *testing.T) {
+		f := &faults{left: map[string]int{"0": 100}, entry: internalError}
+		q := sqstest.New(func(o *sqstest.Options) { o.EntryFault = f.fn })
+		url := q.CreateQueue("jobs", sqstest.QueueOptions{})
+		s, err := sqsx.NewSender(q, url, fast, func(o *sqsx.SenderOptions) { o.MaxAttempts = 3 })
+		require.NoError(t, err)
+		res, err := s.Send(context.Background(), sqsx.Message{Body: "a"}, sqsx.Message{Body: "b"})
+		var ee *sqsx.EntryError
+		require.ErrorAs(t, err, &ee)
+		assert.Equal(t, 3, q.Calls("SendMessageBatch"))
+		assert.Error(t, res[0].Err)
+		assert.NoError(t, res[1].Err)
+	})
+	t.Run("a failed call halts FIFO groups and is reported", func(t *testing.T) {
+		q := sqstest.New()
+		url := q.CreateQueue("jobs.fifo", sqstest.QueueOptions{})
+		s, err := sqsx.NewSender(q, url, fast, func(o *sqsx.SenderOptions) { o.MaxInFlight = 1 })
+		require.NoError(t, err)
+		boom := errors.New("connection reset")
+		q.FailNext("SendMessageBatch", boom)
+		msgs, _ := fifoMessages(25, 1)
+		res, err := s.Send(context.Background(), msgs...)
+		require.ErrorIs(t, err, boom)
+		assert.ErrorIs(t, res[0].Err, boom)
+		assert.ErrorIs(t, res[24].Err, sqsx.ErrGroupHalted)
+		assert.Equal(t, 0, q.Len(url))
+	})
+}
+
+func TestSenderValidates(t *testing.T) {
+	q := sqstest.New()
+	std := q.CreateQueue("std", sqstest.QueueOptions{})
+	fifo := q.CreateQueue("strict.fifo", sqstest.QueueOptions{})
+	dedup := q.CreateQueue("dedup.fifo", sqstest.QueueOptions{ContentBasedDeduplication: true})
+	many := map[string]string{}
+	for i := 0; i < 11; i++ {
+		many[fmt.Sprintf("a%d", i)] = "v"
+	}
+	for name, tc := range map[string]struct {
+		url  string
+		msg  sqsx.Message
+		want string
+	}{
+		"empty body":    {std, sqsx.Message{}, "the body is empty"},
+		"too big":       {std, sqsx.Message{Body: strings.Repeat("x", 1<<20+1)}, "1048577 bytes (body and attributes) is over the 1048576 allowed"},
+		"NUL":           {std, sqsx.Message{Body: "a\x00b"}, "a character SQS refuses at byte 1"},
+		"invalid UTF-8": {std, sqsx.Message{Body: "a\xffb"}, "a character SQS refuses"},
+		"11 attributes": {std, sqsx.Message{Body: "x", MessageAttributes: many}, "11 message attributes; SQS allows at most 10"},
+		"reserved name": {std, sqsx.Message{Body: "x", MessageAttributes: map[string]string{"AWS.trace": "1"}}, `attribute name "AWS.trace"`},
+		"empty value":   {std, sqsx.Message{Body: "x", MessageAttributes: map[string]string{"k": ""}}, `attribute "k": the value must be non-empty`},
+		"dedup on std":  {std, sqsx.Message{Body: "x", DeduplicationID: "d"}, "DeduplicationID applies to FIFO queues only"},
+		"long delay":    {std, sqsx.Message{Body: "x", Delay: 16 * time.Minute}, "delay 16m0s: use whole seconds from 0 to 15m"},
+		"no group":      {fifo, sqsx.Message{Body: "x", DeduplicationID: "d"}, "a FIFO queue needs a GroupID"},
+		"bad group":     {fifo, sqsx.Message{Body: "x", GroupID: "a b", DeduplicationID: "d"}, `GroupID "a b": use 1 to 128`},
+		"delay on fifo": {fifo, sqsx.Message{Body: "x", GroupID: "g", DeduplicationID: "d", Delay: time.Second}, "a FIFO queue takes no per-message delay"},
+		"no dedup":      {fifo, sqsx.Message{Body: "x", GroupID: "g"}, "no DeduplicationID, and the queue has no content-based deduplication"},
+		"long dedup":    {dedup, sqsx.Message{Body: "x", GroupID: "g", DeduplicationID: strings.Repeat("d", 129)}, "DeduplicationID"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, err := sqsx.NewSender(q, tc.url)
+			require.NoError(t, err)
+			q.ResetCalls()
+			res, err := s.Send(context.Background(), tc.msg)
+			require.ErrorIs(t, err, sqsx.ErrInvalidMessage)
+			assert.ErrorContains(t, res[0].Err, tc.want)
+			assert.Zero(t, q.Calls("SendMessageBatch"), "nothing sent")
+		})
+	}
+	t.Run("content-based dedup needs no ID, and is asked once", func(t *testing.T) {
+		s, err := sqsx.NewSender(q, dedup)
+		require.NoError(t, err)
+		q.ResetCalls()
+		_, err = s.Send(context.Background(), sqsx.Message{Body: "x", GroupID: "g"}, sqsx.Message{Body: "y", GroupID: "g"})
+		require.NoError(t, err)
+		_, err = s.Send(context.Background(), sqsx.Message{Body: "z", GroupID: "g"})
+		require.NoError(t, err)
+		assert.Equal(t, 1, q.Calls("GetQueueAttributes"))
+	})
+	t.Run("an invalid FIFO message halts its group only", func(t *testing.T) {
+		s, err := sqsx.NewSender(q, dedup)
+		require.NoError(t, err)
+		res, err := s.Send(context.Background(), sqsx.Message{Body: "", GroupID: "a"}, sqsx.Message{Body: "b1", GroupID: "b"}, sqsx.Message{Body: "a2", GroupID: "a"})
+		require.Error(t, err)
+		assert.ErrorIs(t, res[0].Err, sqsx.ErrInvalidMessage)
+		assert.NoError(t, res[1].Err)
+		assert.ErrorIs(t, res[2].Err, sqsx.ErrGroupHalted)
+	})
+	t.Run("options", func(t *testing.T) {
+		_, err := sqsx.NewSender(q, std, func(o *sqsx.SenderOptions) { o.MaxBatchBytes = 2 << 20 })
+		assert.ErrorContains(t, err, "MaxBatchBytes 2097152 is outside 1 KiB to 1 MiB")
+		_, err = sqsx.NewSender(nil, std)
+		assert.Error(t, err)
+	})
+	t.Run("cancelled", func(t *testing.T) {
+		s, err := sqsx.NewSender(q, std)
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		res, err := s.Send(ctx, sqsx.Message{Body: "x"})
+		require.ErrorIs(t, err, context.Canceled)
+		assert.ErrorIs(t, res[0].Err, context.Canceled)
+	})
+}
