@@ -19,6 +19,7 @@ const (
 	ExplicitDeny
 )
 
+// String names the decision: Allow, ImplicitDeny or ExplicitDeny.
 func (d Decision) String() string {
 	return [...]string{"ImplicitDeny", "Allow", "ExplicitDeny"}[d]
 }

@@ -113,6 +113,7 @@ type boundClient struct {
 	creds aws.Credentials
 }
 
+// GetCallerIdentity calls the fake with the bound credentials.
 func (b *boundClient) GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, optFns ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error) {
 	withCreds := func(o *sts.Options) { o.Credentials = credentialsValue(b.creds) }
 	return b.f.GetCallerIdentity(ctx, in, append([]func(*sts.Options){withCreds}, optFns...)...)
@@ -120,6 +121,7 @@ func (b *boundClient) GetCallerIdentity(ctx context.Context, in *sts.GetCallerId
 
 type credentialsValue aws.Credentials
 
+// Retrieve returns the credentials themselves.
 func (c credentialsValue) Retrieve(context.Context) (aws.Credentials, error) {
 	return aws.Credentials(c), nil
 }
