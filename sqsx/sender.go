@@ -356,6 +356,12 @@ func (s *Sender) Send(ctx context.Context, msgs ...Message) ([]SendResult, error
 					continue
 				}
 				err := outs[i].failed[p.index]
+				if s.fifo && halted[g] {
+					// An earlier message of the group failed for good in
+					// this batch: no retry can put this one back in order.
+					results[p.index].Err = err
+					continue
+				}
 				p.attempts++
 				var ee *EntryError
 				canRetry := errors.As(err, &ee) && ee.retryable() && p.attempts < s.opts.MaxAttempts

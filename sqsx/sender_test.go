@@ -194,6 +194,35 @@ func TestSenderRetries(t *testing.T) {
 		assert.Equal(t, []string{"g1:1", "g1:5", "g1:7", "g1:9", "g1:11", "g1:13", "g1:15", "g1:17", "g1:19"}, got["g1"], "in order, 3 missing, nothing after the halt")
 		assert.Len(t, got["g0"], 15)
 	})
+	t.Run("fifo: after a final failure, a later retryable one in the batch is reported too", func(t *testing.T) {
+		f := &faults{left: map[string]int{"2": 1, "9": 1}}
+		q := sqstest.New(func(o *sqstest.Options) {
+			o.EntryFault = func(op, id string) *types.BatchResultErrorEntry {
+				e := f.fn(op, id)
+				if e != nil && id == "2" {
+					e.Code, e.SenderFault = aws.String("InvalidParameterValue"), true
+				}
+				return e
+			}
+		})
+		f.entry = internalError
+		url := q.CreateQueue("jobs.fifo", sqstest.QueueOptions{})
+		s, err := sqsx.NewSender(q, url, fast)
+		require.NoError(t, err)
+		msgs, _ := fifoMessages(12, 1)
+		res, err := s.Send(context.Background(), msgs...)
+		var be *sqsx.BatchError
+		require.ErrorAs(t, err, &be)
+		var ee *sqsx.EntryError
+		require.ErrorAs(t, res[2].Err, &ee)
+		assert.Equal(t, "InvalidParameterValue", ee.Code)
+		require.ErrorAs(t, res[9].Err, &ee, "the batch's last entry, with nothing after it to block a retry")
+		assert.Equal(t, "InternalError", ee.Code)
+		assert.ErrorIs(t, res[10].Err, sqsx.ErrGroupHalted)
+		assert.ErrorIs(t, res[11].Err, sqsx.ErrGroupHalted)
+		assert.Equal(t, 8, be.Sent, "0, 1, 3-8")
+		assert.Equal(t, []string{"g0:0", "g0:1", "g0:3", "g0:4", "g0:5", "g0:6", "g0:7", "g0:8"}, drain(t, q, url))
+	})
 	t.Run("attempts run out", func(t *testing.T) {
 		f := &faults{left: map[string]int{"0": 100}, entry: internalError}
 		q := sqstest.New(func(o *sqstest.Options) { o.EntryFault = f.fn })
