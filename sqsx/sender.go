@@ -404,7 +404,12 @@ func (s *Sender) Send(ctx context.Context, msgs ...Message) ([]SendResult, error
 	}
 
 	be := &BatchError{FirstIndex: -1}
-	for i, r := range results {
+	for i := range results {
+		if results[i].Err == nil && results[i].MessageID == "" {
+			// Never count a message as sent without SQS's word for it.
+			results[i].Err = errors.New("sqsx: the message was not sent (no result from SQS)")
+		}
+		r := results[i]
 		if r.Err == nil {
 			be.Sent++
 			continue
