@@ -189,6 +189,16 @@ func (f *Fake) lookup(id string) (*key, error) {
 	return k, nil
 }
 
+// usableKey looks up a key for an operation that encrypts with it. f.mu is
+// held.
+func (f *Fake) usableKey(keyID string) (*key, error) {
+	k, err := f.lookup(keyID)
+	if err != nil {
+		return nil, err
+	}
+	return k, usable(k)
+}
+
 // usable checks that a key may be used for cryptography.
 func usable(k *key) error {
 	switch k.state {
@@ -268,11 +278,8 @@ func (f *Fake) GenerateDataKey(_ context.Context, in *awskms.GenerateDataKeyInpu
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	k, err := f.lookup(aws.ToString(in.KeyId))
+	k, err := f.usableKey(aws.ToString(in.KeyId))
 	if err != nil {
-		return nil, err
-	}
-	if err := usable(k); err != nil {
 		return nil, err
 	}
 	var n int
@@ -302,11 +309,8 @@ func (f *Fake) Encrypt(_ context.Context, in *awskms.EncryptInput, _ ...func(*aw
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	k, err := f.lookup(aws.ToString(in.KeyId))
+	k, err := f.usableKey(aws.ToString(in.KeyId))
 	if err != nil {
-		return nil, err
-	}
-	if err := usable(k); err != nil {
 		return nil, err
 	}
 	if len(in.Plaintext) == 0 || len(in.Plaintext) > 4096 {
@@ -354,11 +358,8 @@ func (f *Fake) ReEncrypt(_ context.Context, in *awskms.ReEncryptInput, _ ...func
 	if err != nil {
 		return nil, err
 	}
-	dst, err := f.lookup(aws.ToString(in.DestinationKeyId))
+	dst, err := f.usableKey(aws.ToString(in.DestinationKeyId))
 	if err != nil {
-		return nil, err
-	}
-	if err := usable(dst); err != nil {
 		return nil, err
 	}
 	return &awskms.ReEncryptOutput{CiphertextBlob: f.seal(dst, pt, in.DestinationEncryptionContext), KeyId: aws.String(dst.arn), SourceKeyId: aws.String(src.arn)}, nil
