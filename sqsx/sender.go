@@ -59,7 +59,7 @@ func (e *EntryError) Error() string {
 // retryable reports whether SQS says the entry failed through no fault of
 // the sender, or was throttled.
 func (e *EntryError) retryable() bool {
-	return !e.SenderFault || strings.Contains(e.Code, "Throttl") || e.Code == "RequestThrottled"
+	return !e.SenderFault || strings.Contains(e.Code, "Throttl") // ThrottlingException, RequestThrottled, ...
 }
 
 // SendResult is the outcome of one message, at its index in Send's input.
