@@ -2,10 +2,8 @@ package credentials_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -32,9 +30,7 @@ func TestMotoAccessKeyToCallerIdentity(t *testing.T) {
 	cfg := moto.Config(t)
 	ctx := context.Background()
 	client := iam.NewFromConfig(cfg)
-	user := fmt.Sprintf("kumo-creds-%d", time.Now().UnixNano())
-	created, err := client.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(user)})
-	require.NoError(t, err)
+	user, userARN := moto.NewUser(t, client, "kumo-creds-")
 	key, err := client.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(user)})
 	require.NoError(t, err)
 
@@ -59,6 +55,6 @@ func TestMotoAccessKeyToCallerIdentity(t *testing.T) {
 
 	id, err := sts.NewFromConfig(loaded).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	require.NoError(t, err)
-	assert.Equal(t, aws.ToString(created.User.Arn), aws.ToString(id.Arn))
+	assert.Equal(t, userARN, aws.ToString(id.Arn))
 	assert.Equal(t, moto.AccountID, aws.ToString(id.Account))
 }

@@ -3,7 +3,6 @@ package iamx_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"testing"
 	"time"
 
@@ -26,9 +25,7 @@ func motoIAM(t *testing.T) (*iam.Client, string, func(*iamx.RotateOptions)) {
 	t.Helper()
 	cfg := moto.Config(t)
 	client := iam.NewFromConfig(cfg)
-	user := fmt.Sprintf("rot-%d", time.Now().UnixNano()) // unique across -count runs on one server
-	_, err := client.CreateUser(context.Background(), &iam.CreateUserInput{UserName: aws.String(user)})
-	require.NoError(t, err)
+	user, _ := moto.NewUser(t, client, "rot-")
 	opts := func(o *iamx.RotateOptions) {
 		o.NewSTS = func(c aws.Credentials) iamx.CallerIdentityAPI {
 			return sts.New(sts.Options{Region: cfg.Region, BaseEndpoint: cfg.BaseEndpoint, Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return c, nil })})

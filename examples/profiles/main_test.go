@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -80,9 +79,8 @@ func TestWhoamiAgainstMoto(t *testing.T) {
 	cfg := moto.Config(t)
 	ctx := context.Background()
 	client := iam.NewFromConfig(cfg)
-	user := fmt.Sprintf("whoami-%d", time.Now().UnixNano())
-	created, err := client.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(user)})
-	require.NoError(t, err)
+	user, userARN := moto.NewUser(t, client, "whoami-")
+	var err error
 	key, err := client.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(user)})
 	require.NoError(t, err)
 	js := fmt.Sprintf(`{"AccessKey":{"UserName":%q,"AccessKeyId":%q,"Status":"Active","SecretAccessKey":%q}}`,
@@ -92,5 +90,5 @@ func TestWhoamiAgainstMoto(t *testing.T) {
 	require.NoError(t, err)
 	out, err := runCmd(t, "", "whoami", "-dir", dir, "-profile", user, "-endpoint", moto.Endpoint(t))
 	require.NoError(t, err)
-	assert.Equal(t, aws.ToString(created.User.Arn)+"\n", out)
+	assert.Equal(t, userARN+"\n", out)
 }

@@ -27,11 +27,14 @@ import (
 	"os/exec"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 )
 
 // The account, region and credentials moto answers for.
@@ -154,4 +157,36 @@ func waitReady(cmd *exec.Cmd, url string, limit time.Duration) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+var nameSeq atomic.Uint64
+
+// UniqueName returns prefix followed by a suffix no other call in this
+// process returns, and that differs between runs (-count=N reuses a server
+// only within one process).
+func UniqueName(prefix string) string {
+	return fmt.Sprintf("%s%d-%d", prefix, time.Now().UnixNano(), nameSeq.Add(1))
+}
+
+// NewUser creates an IAM user with a unique name and returns its name and
+// ARN. A create the SDK retried after moto had carried out the first try
+// (seen under load in CI) answers EntityAlreadyExists; as the name is ours
+// alone, that means the user exists as wanted, so NewUser reads it back.
+func NewUser(t testing.TB, client *iam.Client, prefix string) (name, arn string) {
+	t.Helper()
+	ctx := context.Background()
+	name = UniqueName(prefix)
+	out, err := client.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name)})
+	var exists *iamtypes.EntityAlreadyExistsException
+	switch {
+	case errors.As(err, &exists):
+		got, err := client.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(name)})
+		if err != nil {
+			t.Fatalf("moto: reading back user %s: %v", name, err)
+		}
+		return name, aws.ToString(got.User.Arn)
+	case err != nil:
+		t.Fatalf("moto: creating user %s: %v", name, err)
+	}
+	return name, aws.ToString(out.User.Arn)
 }
