@@ -12,6 +12,7 @@ import (
 type Recorder struct {
 	mu    sync.Mutex
 	fail  map[string][]error
+	lose  map[string][]error
 	calls map[string]int
 }
 
@@ -24,6 +25,30 @@ func (r *Recorder) FailNext(op string, err error) {
 		r.fail = map[string][]error{}
 	}
 	r.fail[op] = append(r.fail[op], err)
+}
+
+// LoseNext makes the next call of operation op take effect and then return
+// err instead of its answer, as when a connection breaks after the service
+// acted. Calls queue up like FailNext's.
+func (r *Recorder) LoseNext(op string, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.lose == nil {
+		r.lose = map[string][]error{}
+	}
+	r.lose[op] = append(r.lose[op], err)
+}
+
+// Lost returns the error LoseNext queued for op, if any. Fakes that offer
+// LoseNext call it once an operation has taken effect.
+func (r *Recorder) Lost(op string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if q := r.lose[op]; len(q) > 0 {
+		r.lose[op] = q[1:]
+		return q[0]
+	}
+	return nil
 }
 
 // Calls returns how many times operation op was called, failed calls

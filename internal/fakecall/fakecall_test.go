@@ -23,4 +23,8 @@ func TestRecorder(t *testing.T) {
 	if r.TotalCalls() != 0 {
 		t.Fatal("reset left counts")
 	}
+	r.LoseNext("Get", boom)
+	if r.Lost("Put") != nil || !errors.Is(r.Lost("Get"), boom) || r.Lost("Get") != nil {
+		t.Fatal("LoseNext: wrong errors handed out")
+	}
 }

@@ -100,6 +100,17 @@ type queue struct {
 	opts      QueueOptions
 	msgs      []*message // in send order
 	dedup     map[string]dedupEntry
+	byReceipt map[string]*message // the current handle of each message in flight
+	deleted   map[string]bool     // handles of deleted messages: deleting again succeeds
+	attempts  map[string]*attempt // FIFO ReceiveRequestAttemptIds
+}
+
+// attempt is what one FIFO receive returned, for a retry with the same
+// ReceiveRequestAttemptId.
+type attempt struct {
+	at       time.Time
+	msgs     []*message
+	receipts []string
 }
 
 type dedupEntry struct {
@@ -136,7 +147,8 @@ func (f *Fake) CreateQueue(name string, o QueueOptions) string {
 	url := fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", f.opts.Region, f.opts.AccountID, name)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.queues[url] = &queue{url: url, name: name, fifo: strings.HasSuffix(name, ".fifo"), opts: o, dedup: map[string]dedupEntry{}}
+	f.queues[url] = &queue{url: url, name: name, fifo: strings.HasSuffix(name, ".fifo"), opts: o,
+		dedup: map[string]dedupEntry{}, byReceipt: map[string]*message{}, deleted: map[string]bool{}, attempts: map[string]*attempt{}}
 	return url
 }
 
@@ -153,6 +165,12 @@ func (f *Fake) Len(queueURL string) int {
 // FailNext makes the next call of operation op ("SendMessageBatch", "ReceiveMessage", ...) return
 // err. Calls queue up: FailNext twice fails the next two calls.
 func (f *Fake) FailNext(op string, err error) { f.rec.FailNext(op, err) }
+
+// LoseNext makes the next call of operation op take effect and then return
+// err instead of its answer, as when the connection breaks after SQS acted:
+// a lost ReceiveMessage leaves its messages in flight, a lost delete has
+// deleted. Calls queue up like FailNext's.
+func (f *Fake) LoseNext(op string, err error) { f.rec.LoseNext(op, err) }
 
 // Calls returns how many times operation op was called, failed calls
 // included.
@@ -298,6 +316,9 @@ func (f *Fake) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput
 	}
 	if sent {
 		f.signal()
+	}
+	if err := f.rec.Lost("SendMessageBatch"); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

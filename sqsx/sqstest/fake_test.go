@@ -243,3 +243,67 @@ func TestStandardOrderIsShuffledBySeed(t *testing.T) {
 	sort.Strings(sorted)
 	assert.NotEqual(t, sorted, a, "standard queues do not keep order")
 }
+
+func TestReceiveRequestAttemptID(t *testing.T) {
+	clk := sqstest.NewClock(time.Unix(1_700_000_000, 0))
+	f := sqstest.New(func(o *sqstest.Options) { o.Clock = clk.Now })
+	url := f.CreateQueue("a.fifo", sqstest.QueueOptions{ContentBasedDeduplication: true})
+	send(t, f, url, entry("1", "g", "a"), entry("2", "g", "b"), entry("3", "h", "c"))
+	recv := func(attempt string) ([]types.Message, error) {
+		out, err := f.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 2,
+			ReceiveRequestAttemptId: aws.String(attempt), MessageSystemAttributeNames: []types.MessageSystemAttributeName{"All"}})
+		if err != nil {
+			return nil, err
+		}
+		return out.Messages, nil
+	}
+	lost := errors.New("connection reset")
+	f.LoseNext("ReceiveMessage", lost)
+	_, err := recv("try-1")
+	require.ErrorIs(t, err, lost)
+
+	// The retry with the same ID gets the same messages and handles.
+	clk.Advance(20 * time.Second)
+	again, err := recv("try-1")
+	require.NoError(t, err)
+	require.Equal(t, []string{"a", "b"}, bodies(again))
+	assert.Equal(t, "1", again[0].Attributes["ApproximateReceiveCount"], "a replay is not a new receive")
+	// and restarts their visibility timeout: 20 s later they are still held.
+	clk.Advance(20 * time.Second)
+	next, err := recv("try-2")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"c"}, bodies(next))
+
+	// Once a message is deleted, the ID no longer replays.
+	_, err = f.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(url), Entries: []types.DeleteMessageBatchRequestEntry{
+		{Id: aws.String("x"), ReceiptHandle: again[0].ReceiptHandle}}})
+	require.NoError(t, err)
+	clk.Advance(31 * time.Second)
+	fresh, err := recv("try-1")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"b", "c"}, bodies(fresh))
+	assert.Equal(t, "2", fresh[0].Attributes["ApproximateReceiveCount"])
+}
+
+func TestLoseNextAndRepeatedDelete(t *testing.T) {
+	f := sqstest.New()
+	url := f.CreateQueue("q", sqstest.QueueOptions{})
+	send(t, f, url, entry("1", "", "a"))
+	m := receive(t, f, url, 1)
+	require.Len(t, m, 1)
+	del := func() (*sqs.DeleteMessageBatchOutput, error) {
+		return f.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(url), Entries: []types.DeleteMessageBatchRequestEntry{
+			{Id: aws.String("x"), ReceiptHandle: m[0].ReceiptHandle}}})
+	}
+	lost := errors.New("EOF")
+	f.LoseNext("DeleteMessageBatch", lost)
+	_, err := del()
+	require.ErrorIs(t, err, lost)
+	assert.Zero(t, f.Len(url), "the lost call deleted")
+	// Deleting again with the same handle succeeds, as it does on SQS.
+	out, err := del()
+	require.NoError(t, err)
+	assert.Len(t, out.Successful, 1)
+	assert.Empty(t, out.Failed)
+	assert.Equal(t, 2, f.Calls("DeleteMessageBatch"))
+}

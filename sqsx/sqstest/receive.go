@@ -29,11 +29,21 @@ func (f *Fake) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, 
 		f.mu.Unlock()
 		return nil, apiError("InvalidParameterValue", "Value "+strconv.Itoa(int(in.WaitTimeSeconds))+" for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.")
 	}
+	if msgs, ok := f.retried(q, in); ok {
+		f.mu.Unlock()
+		if err := f.rec.Lost("ReceiveMessage"); err != nil {
+			return nil, err
+		}
+		return &sqs.ReceiveMessageOutput{Messages: msgs}, nil
+	}
 	deadline := time.Now().Add(time.Duration(in.WaitTimeSeconds) * time.Second)
 	for {
 		msgs := f.take(q, in, n)
 		if len(msgs) > 0 || !time.Now().Before(deadline) {
 			f.mu.Unlock()
+			if err := f.rec.Lost("ReceiveMessage"); err != nil {
+				return nil, err
+			}
 			return &sqs.ReceiveMessageOutput{Messages: msgs}, nil
 		}
 		wake := f.arrived
@@ -51,14 +61,52 @@ func (f *Fake) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, 
 	}
 }
 
+// visibility is the timeout a receive asks for, or the queue's.
+func visibility(q *queue, in *sqs.ReceiveMessageInput) time.Duration {
+	if in.VisibilityTimeout > 0 {
+		return time.Duration(in.VisibilityTimeout) * time.Second
+	}
+	return q.opts.VisibilityTimeout
+}
+
+// retried answers a FIFO receive that repeats a ReceiveRequestAttemptId of
+// the last 5 minutes: while its messages are still in flight under the
+// same handles, SQS returns them again and restarts their visibility
+// timeout. f.mu is held.
+func (f *Fake) retried(q *queue, in *sqs.ReceiveMessageInput) ([]types.Message, bool) {
+	id := aws.ToString(in.ReceiveRequestAttemptId)
+	if !q.fifo || id == "" {
+		return nil, false
+	}
+	now := f.opts.Clock()
+	for k, a := range q.attempts {
+		if now.Sub(a.at) >= 5*time.Minute {
+			delete(q.attempts, k)
+		}
+	}
+	a, ok := q.attempts[id]
+	if !ok {
+		return nil, false
+	}
+	for i, m := range a.msgs {
+		if m.receipt != a.receipts[i] || !m.inflight || !now.Before(m.visibleAt) || q.deleted[m.receipt] {
+			delete(q.attempts, id)
+			return nil, false
+		}
+	}
+	out := make([]types.Message, len(a.msgs))
+	for i, m := range a.msgs {
+		m.visibleAt = now.Add(visibility(q, in))
+		out[i] = f.render(m, in)
+	}
+	return out, true
+}
+
 // take picks up to n deliverable messages and puts them in flight. f.mu is
 // held.
 func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []types.Message {
 	now := f.opts.Clock()
-	vt := q.opts.VisibilityTimeout
-	if in.VisibilityTimeout > 0 {
-		vt = time.Duration(in.VisibilityTimeout) * time.Second
-	}
+	vt := visibility(q, in)
 	for _, m := range q.msgs {
 		if m.inflight && !now.Before(m.visibleAt) {
 			m.inflight = false
@@ -96,10 +144,12 @@ func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []types.Messag
 		picked = ready[:min(n, len(ready))]
 	}
 	var out []types.Message
+	var a attempt
 	for _, m := range picked {
 		if q.opts.MaxReceiveCount > 0 && m.receives >= q.opts.MaxReceiveCount {
 			if dlq, ok := f.queues[q.opts.DeadLetterQueueURL]; ok {
 				q.msgs = slices.DeleteFunc(q.msgs, func(x *message) bool { return x == m })
+				delete(q.byReceipt, m.receipt)
 				m.inflight, m.receipt, m.visibleAt = false, "", now
 				dlq.msgs = append(dlq.msgs, m)
 				continue
@@ -109,10 +159,17 @@ func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []types.Messag
 		if m.receives == 1 {
 			m.firstReceive = now
 		}
+		delete(q.byReceipt, m.receipt)
 		m.receipt = randID() + "#" + m.id
+		q.byReceipt[m.receipt] = m
 		m.inflight = true
 		m.visibleAt = now.Add(vt)
 		out = append(out, f.render(m, in))
+		a.msgs, a.receipts = append(a.msgs, m), append(a.receipts, m.receipt)
+	}
+	if id := aws.ToString(in.ReceiveRequestAttemptId); q.fifo && id != "" && len(out) > 0 {
+		a.at = now
+		q.attempts[id] = &a
 	}
 	return out
 }
@@ -164,12 +221,8 @@ func (f *Fake) render(m *message, in *sqs.ReceiveMessageInput) types.Message {
 // find returns the message a receipt handle names, if it is still the
 // current handle. f.mu is held.
 func (q *queue) find(receipt string) (*message, bool) {
-	for _, m := range q.msgs {
-		if m.receipt != "" && m.receipt == receipt {
-			return m, true
-		}
-	}
-	return nil, false
+	m, ok := q.byReceipt[receipt]
+	return m, ok && m.receipt == receipt
 }
 
 // DeleteMessageBatch implements the SDK method. A handle that is no longer
@@ -189,23 +242,34 @@ func (f *Fake) DeleteMessageBatch(_ context.Context, in *sqs.DeleteMessageBatchI
 		return nil, err
 	}
 	out := &sqs.DeleteMessageBatchOutput{}
+	gone := map[*message]bool{}
 	for _, e := range in.Entries {
-		id := aws.ToString(e.Id)
+		id, receipt := aws.ToString(e.Id), aws.ToString(e.ReceiptHandle)
 		if f.opts.EntryFault != nil {
 			if fe := f.opts.EntryFault("DeleteMessageBatch", id); fe != nil {
 				out.Failed = append(out.Failed, *fe)
 				continue
 			}
 		}
-		m, ok := q.find(aws.ToString(e.ReceiptHandle))
-		if !ok {
+		m, ok := q.find(receipt)
+		switch {
+		case ok:
+			gone[m] = true
+			delete(q.byReceipt, receipt)
+			q.deleted[receipt] = true
+		case !q.deleted[receipt]:
 			out.Failed = append(out.Failed, errEntry(id, "ReceiptHandleIsInvalid", "The receipt handle has expired or is not the latest.", true))
 			continue
 		}
-		q.msgs = slices.DeleteFunc(q.msgs, func(x *message) bool { return x == m })
 		out.Successful = append(out.Successful, types.DeleteMessageBatchResultEntry{Id: aws.String(id)})
 	}
+	if len(gone) > 0 {
+		q.msgs = slices.DeleteFunc(q.msgs, func(x *message) bool { return gone[x] })
+	}
 	f.signal() // a deleted FIFO message may free its group
+	if err := f.rec.Lost("DeleteMessageBatch"); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -267,6 +331,9 @@ func (f *Fake) ChangeMessageVisibilityBatch(_ context.Context, in *sqs.ChangeMes
 		out.Successful = append(out.Successful, types.ChangeMessageVisibilityBatchResultEntry{Id: aws.String(id)})
 	}
 	f.signal()
+	if err := f.rec.Lost("ChangeMessageVisibilityBatch"); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
