@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
@@ -518,11 +517,7 @@ func (s *Sender) sendBatch(ctx context.Context, b []*pending) batchOutcome {
 // backoff is the pause before try attempt+1: BaseDelay doubled per try,
 // capped at MaxDelay, jittered over its upper half.
 func (s *Sender) backoff(attempt int) time.Duration {
-	d := s.opts.BaseDelay << min(attempt-1, 20)
-	if d > s.opts.MaxDelay || d <= 0 {
-		d = s.opts.MaxDelay
-	}
-	return d/2 + rand.N(d/2+1)
+	return backoffFor(attempt, s.opts.BaseDelay, s.opts.MaxDelay)
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

@@ -1,0 +1,559 @@
+package sqsx_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kumo-go/kumo/sqsx"
+	"github.com/kumo-go/kumo/sqsx/sqstest"
+)
+
+// quick are options that keep tests fast: short polls, no logging.
+func quick(errs *errorLog) func(*sqsx.ProcessorOptions) {
+	return func(o *sqsx.ProcessorOptions) {
+		o.WaitTime = time.Second
+		o.ShutdownTimeout = 5 * time.Second
+		o.OnError = errs.add
+	}
+}
+
+// errorLog collects what OnError hears.
+type errorLog struct {
+	mu   sync.Mutex
+	errs []error
+}
+
+func (l *errorLog) add(err error) { l.mu.Lock(); l.errs = append(l.errs, err); l.mu.Unlock() }
+
+func (l *errorLog) all() []error { l.mu.Lock(); defer l.mu.Unlock(); return append([]error(nil), l.errs...) }
+
+// ops counts the reports of each op.
+func (l *errorLog) ops() map[string]int {
+	out := map[string]int{}
+	for _, err := range l.all() {
+		var pe *sqsx.ProcessError
+		if errors.As(err, &pe) {
+			out[pe.Op]++
+		}
+	}
+	return out
+}
+
+// handled records successful handlings in order, per group.
+type handled struct {
+	mu     sync.Mutex
+	order  map[string][]string
+	n      int
+	want   int
+	finish chan struct{}
+}
+
+func newHandled(want int) *handled {
+	return &handled{order: map[string][]string{}, want: want, finish: make(chan struct{})}
+}
+
+func (h *handled) ok(m *sqsx.Message) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	g, _, _ := strings.Cut(m.Body, ":")
+	h.order[g] = append(h.order[g], m.Body)
+	h.n++
+	if h.n == h.want {
+		close(h.finish)
+	}
+}
+
+func (h *handled) groups() map[string][]string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := map[string][]string{}
+	for g, b := range h.order {
+		out[g] = append([]string(nil), b...)
+	}
+	return out
+}
+
+// runUntil runs p until done is closed (or a generous limit passes, which
+// fails the test), then cancels it and returns what Run returned.
+func runUntil(t *testing.T, p *sqsx.Processor, done <-chan struct{}) error {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	res := make(chan error, 1)
+	go func() { res <- p.Run(ctx) }()
+	select {
+	case <-done:
+	case err := <-res:
+		cancel()
+		return err
+	case <-time.After(60 * time.Second):
+		t.Error("the processor did not finish the work within 60 s")
+	}
+	cancel()
+	select {
+	case err := <-res:
+		return err
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not return within 30 s of cancel")
+		return nil
+	}
+}
+
+func sendAll(t *testing.T, c sqsx.SQSAPI, url string, msgs []sqsx.Message) {
+	t.Helper()
+	s, err := sqsx.NewSender(c, url)
+	require.NoError(t, err)
+	_, err = s.Send(context.Background(), msgs...)
+	require.NoError(t, err)
+}
+
+func TestProcessorFIFOKeepsGroupsInOrderThroughFailures(t *testing.T) {
+	f := sqstest.New()
+	url := f.CreateQueue("orders.fifo", sqstest.QueueOptions{})
+	msgs, want := fifoMessages(90, 3)
+	sendAll(t, f, url, msgs)
+
+	h := newHandled(90)
+	var tries sync.Map // body -> tries
+	var failures atomic.Int64
+	errs := &errorLog{}
+	p, err := sqsx.NewProcessor(f, url, func(_ context.Context, m *sqsx.Message) error {
+		n, _ := tries.LoadOrStore(m.Body, new(atomic.Int64))
+		// Every seventh message fails on its first two tries.
+		if strings.HasSuffix(m.Body, "7") && n.(*atomic.Int64).Add(1) <= 2 {
+			failures.Add(1)
+			return errors.New("not yet")
+		}
+		h.ok(m)
+		return nil
+	}, quick(errs))
+	require.NoError(t, err)
+	require.NoError(t, runUntil(t, p, h.finish))
+
+	assert.Equal(t, want, h.groups(), "each group handled once, in send order")
+	assert.Zero(t, f.Len(url), "everything deleted")
+	st := p.Stats()
+	assert.Equal(t, int64(90), st.Handled)
+	assert.Equal(t, int64(90), st.Deleted)
+	assert.Equal(t, failures.Load(), st.Failed)
+	assert.Equal(t, int(failures.Load()), errs.ops()["Handler"])
+	assert.Equal(t, st.Calls["ChangeMessageVisibilityBatch"], int64(failures.Load()), "one release call per failure")
+	assert.GreaterOrEqual(t, st.Released, st.Failed)
+}
+
+func TestProcessorReleasesTheRestOfAFailedGroupTogether(t *testing.T) {
+	clk := sqstest.NewClock(time.Unix(1_700_000_000, 0))
+	f := sqstest.New(func(o *sqstest.Options) { o.Clock = clk.Now })
+	url := f.CreateQueue("jobs.fifo", sqstest.QueueOptions{})
+	sendAll(t, f, url, []sqsx.Message{
+		{GroupID: "a", Body: "a:1", DeduplicationID: "1"}, {GroupID: "a", Body: "a:2", DeduplicationID: "2"},
+		{GroupID: "a", Body: "a:3", DeduplicationID: "3"}, {GroupID: "b", Body: "b:1", DeduplicationID: "4"},
+	})
+	var mu sync.Mutex
+	var seen []string
+	done := make(chan struct{})
+	failedOnce := false
+	p, err := sqsx.NewProcessor(f, url, func(_ context.Context, m *sqsx.Message) error {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, fmt.Sprintf("%s#%d", m.Body, m.ReceiveCount))
+		if m.Body == "a:2" && !failedOnce {
+			failedOnce = true
+			return errors.New("boom")
+		}
+		if m.Body == "a:3" {
+			close(done)
+		}
+		return nil
+	}, quick(&errorLog{}), func(o *sqsx.ProcessorOptions) { o.Concurrency = 1 })
+	require.NoError(t, err)
+	require.NoError(t, runUntil(t, p, done))
+
+	mu.Lock()
+	defer mu.Unlock()
+	// a:3 was not handled after a:2 failed; both came back (receive 2) in
+	// order, without the visibility timeout passing (the clock never moved).
+	var a []string
+	for _, s := range seen {
+		if strings.HasPrefix(s, "a:") {
+			a = append(a, s)
+		}
+	}
+	assert.Equal(t, []string{"a:1#1", "a:2#1", "a:2#2", "a:3#2"}, a)
+	assert.Contains(t, seen, "b:1#1")
+	assert.Equal(t, int64(1), p.Stats().Calls["ChangeMessageVisibilityBatch"], "a:2 and a:3 went back in one call")
+	assert.Equal(t, int64(2), p.Stats().Released)
+}
+
+func TestProcessorStandardQueue(t *testing.T) {
+	f := sqstest.New(func(o *sqstest.Options) { o.Seed = 7 })
+	url := f.CreateQueue("plain", sqstest.QueueOptions{})
+	var msgs []sqsx.Message
+	for i := range 200 {
+		msgs = append(msgs, sqsx.Message{Body: fmt.Sprintf("m:%d", i)})
+	}
+	sendAll(t, f, url, msgs)
+	h := newHandled(200)
+	var running, most atomic.Int64
+	p, err := sqsx.NewProcessor(f, url, func(_ context.Context, m *sqsx.Message) error {
+		n := running.Add(1)
+		defer running.Add(-1)
+		for {
+			old := most.Load()
+			if n <= old || most.CompareAndSwap(old, n) {
+				break
+			}
+		}
+		time.Sleep(time.Millisecond)
+		h.ok(m)
+		return nil
+	}, quick(&errorLog{}), func(o *sqsx.ProcessorOptions) { o.Concurrency = 8 })
+	require.NoError(t, err)
+	require.NoError(t, runUntil(t, p, h.finish))
+	assert.Len(t, h.groups()["m"], 200)
+	assert.ElementsMatch(t, bodiesOf(msgs), h.groups()["m"])
+	assert.LessOrEqual(t, most.Load(), int64(8), "never more than Concurrency at once")
+	assert.Greater(t, most.Load(), int64(1), "handled in parallel")
+	assert.Zero(t, f.Len(url))
+}
+
+func bodiesOf(ms []sqsx.Message) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.Body)
+	}
+	return out
+}
+
+func TestProcessorHeartbeatOutlivesVisibilityTimeout(t *testing.T) {
+	f := sqstest.New()
+	url := f.CreateQueue("slow.fifo", sqstest.QueueOptions{VisibilityTimeout: time.Second})
+	sendAll(t, f, url, []sqsx.Message{{GroupID: "g", Body: "g:1", DeduplicationID: "1"}, {GroupID: "g", Body: "g:2", DeduplicationID: "2"}})
+	h := newHandled(2)
+	var calls atomic.Int64
+	errs := &errorLog{}
+	p, err := sqsx.NewProcessor(f, url, func(_ context.Context, m *sqsx.Message) error {
+		calls.Add(1)
+		if m.Body == "g:1" {
+			time.Sleep(2500 * time.Millisecond) // 2.5 visibility timeouts
+		}
+		h.ok(m)
+		return nil
+	}, quick(errs))
+	require.NoError(t, err)
+	require.NoError(t, runUntil(t, p, h.finish))
+	assert.Equal(t, int64(2), calls.Load(), "nothing handled twice")
+	assert.Equal(t, map[string][]string{"g": {"g:1", "g:2"}}, h.groups())
+	st := p.Stats()
+	assert.GreaterOrEqual(t, st.Extended, int64(4), "both held messages extended at least twice")
+	assert.Empty(t, errs.all())
+	assert.Zero(t, f.Len(url))
+}
+
+// blockingHandler blocks on the first message until released, and records
+// what it started.
+func TestProcessorGracefulShutdownReleasesUnstarted(t *testing.T) {
+	clk := sqstest.NewClock(time.Unix(1_700_000_000, 0))
+	f := sqstest.New(func(o *sqstest.Options) { o.Clock = clk.Now })
+	url := f.CreateQueue("deploy.fifo", sqstest.QueueOptions{})
+	msgs, _ := fifoMessages(6, 1) // g0:0 .. g0:5, one receive
+	sendAll(t, f, url, msgs)
+	started := make(chan struct{})
+	finish := make(chan struct{})
+	var handledBodies []string
+	var mu sync.Mutex
+	p, err := sqsx.NewProcessor(f, url, func(ctx context.Context, m *sqsx.Message) error {
+		if m.Body == "g0:1" {
+			close(started)
+			<-finish // a long job; the deploy waits for it
+			require.NoError(t, ctx.Err(), "the handler's context lasts through the drain")
+		}
+		mu.Lock()
+		handledBodies = append(handledBodies, m.Body)
+		mu.Unlock()
+		return nil
+	}, quick(&errorLog{}))
+	require.NoError(t, err)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	res := make(chan error, 1)
+	go func() { res <- p.Run(ctx) }()
+	<-started
+	cancel()
+	time.Sleep(50 * time.Millisecond) // let the processor see the cancel (not a timing assertion)
+	close(finish)
+	require.NoError(t, <-res, "a clean drain returns nil")
+
+	assert.Equal(t, []string{"g0:0", "g0:1"}, handledBodies)
+	// The rest is visible at once, in order, with no clock movement.
+	assert.Equal(t, []string{"g0:2", "g0:3", "g0:4", "g0:5"}, drain(t, f, url))
+	st := p.Stats()
+	assert.Equal(t, int64(2), st.Deleted)
+	// The long poll under way at the cancel was let finish, so it may have
+	// taken the released messages again, and released them again.
+	assert.Equal(t, st.Received-st.Deleted, st.Released, "every message not deleted was released")
+}
+
+func TestProcessorShutdownTimeout(t *testing.T) {
+	f := sqstest.New()
+	url := f.CreateQueue("stuck.fifo", sqstest.QueueOptions{})
+	sendAll(t, f, url, []sqsx.Message{{GroupID: "g", Body: "g:1", DeduplicationID: "1"}})
+	started := make(chan struct{})
+	handlerCtxEnded := make(chan struct{})
+	p, err := sqsx.NewProcessor(f, url, func(ctx context.Context, m *sqsx.Message) error {
+		close(started)
+		<-ctx.Done()
+		close(handlerCtxEnded)
+		return ctx.Err()
+	}, quick(&errorLog{}), func(o *sqsx.ProcessorOptions) { o.ShutdownTimeout = 100 * time.Millisecond })
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	res := make(chan error, 1)
+	go func() { res <- p.Run(ctx) }()
+	<-started
+	cancel()
+	require.ErrorIs(t, <-res, sqsx.ErrShutdownTimeout)
+	<-handlerCtxEnded
+}
+
+func TestProcessorReportsExpiredReceiptHandles(t *testing.T) {
+	clk := sqstest.NewClock(time.Unix(1_700_000_000, 0))
+	f := sqstest.New(func(o *sqstest.Options) { o.Clock = clk.Now })
+	url := f.CreateQueue("late", sqstest.QueueOptions{VisibilityTimeout: 30 * time.Second})
+	sendAll(t, f, url, []sqsx.Message{{Body: "m:1"}})
+	errs := &errorLog{}
+	done := make(chan struct{})
+	var once sync.Once
+	p, err := sqsx.NewProcessor(f, url, func(_ context.Context, m *sqsx.Message) error {
+		once.Do(func() {
+			// The handler outlives the visibility timeout on the fake's
+			// clock, and another consumer takes the message meanwhile.
+			clk.Advance(31 * time.Second)
+			out, err := f.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url)})
+			require.NoError(t, err)
+			require.Len(t, out.Messages, 1)
+			close(done)
+		})
+		return nil
+	}, quick(errs), func(o *sqsx.ProcessorOptions) { o.Concurrency = 1 })
+	require.NoError(t, err)
+	require.NoError(t, runUntil(t, p, done))
+	var pe *sqsx.ProcessError
+	all := errs.all()
+	require.Len(t, all, 1)
+	require.ErrorAs(t, all[0], &pe)
+	assert.Equal(t, "DeleteMessageBatch", pe.Op)
+	assert.ErrorIs(t, all[0], sqsx.ErrReceiptHandleExpired)
+	var ee *sqsx.EntryError
+	require.ErrorAs(t, all[0], &ee)
+	assert.Equal(t, "ReceiptHandleIsInvalid", ee.Code)
+	assert.Equal(t, int64(0), p.Stats().Deleted)
+}
+
+// attempts records each FIFO receive's ReceiveRequestAttemptId.
+type attempts struct {
+	*sqstest.Fake
+	mu  sync.Mutex
+	ids []string
+}
+
+func (a *attempts) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, o ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	a.mu.Lock()
+	a.ids = append(a.ids, aws.ToString(in.ReceiveRequestAttemptId))
+	a.mu.Unlock()
+	return a.Fake.ReceiveMessage(ctx, in, o...)
+}
+
+func TestProcessorFIFOReceiveAttemptIDs(t *testing.T) {
+	f := sqstest.New()
+	url := f.CreateQueue("att.fifo", sqstest.QueueOptions{})
+	sendAll(t, f, url, []sqsx.Message{{GroupID: "g", Body: "g:1", DeduplicationID: "1"}, {GroupID: "g", Body: "g:2", DeduplicationID: "2"}})
+	// The first receive is throttled. The second takes both messages but
+	// its answer is lost; the retry must get them back by reusing the
+	// attempt ID, or the group would wait out the visibility timeout.
+	f.FailNext("ReceiveMessage", &smithy.GenericAPIError{Code: "ThrottlingException", Message: "slow down"})
+	f.LoseNext("ReceiveMessage", errors.New("read tcp: connection reset by peer"))
+	a := &attempts{Fake: f}
+	h := newHandled(2)
+	errs := &errorLog{}
+	p, err := sqsx.NewProcessor(a, url, func(_ context.Context, m *sqsx.Message) error { h.ok(m); return nil }, quick(errs))
+	require.NoError(t, err)
+	require.NoError(t, runUntil(t, p, h.finish))
+
+	a.mu.Lock()
+	ids := append([]string(nil), a.ids...)
+	a.mu.Unlock()
+	require.GreaterOrEqual(t, len(ids), 3)
+	assert.NotEmpty(t, ids[0])
+	assert.NotEqual(t, ids[0], ids[1], "after throttling a new attempt ID")
+	assert.Equal(t, ids[1], ids[2], "after a transport error the retry reuses the attempt ID")
+	assert.Equal(t, map[string][]string{"g": {"g:1", "g:2"}}, h.groups())
+	assert.Equal(t, map[string]int{"ReceiveMessage": 2}, errs.ops())
+}
+
+func TestProcessorDeadLetter(t *testing.T) {
+	f := sqstest.New()
+	url := f.CreateQueue("poison.fifo", sqstest.QueueOptions{})
+	sendAll(t, f, url, []sqsx.Message{{GroupID: "g", Body: "g:bad", DeduplicationID: "1"}, {GroupID: "g", Body: "g:2", DeduplicationID: "2"}})
+	h := newHandled(1)
+	var dead []string
+	p, err := sqsx.NewProcessor(f, url, func(_ context.Context, m *sqsx.Message) error {
+		if m.Body == "g:bad" {
+			return errors.New("cannot parse")
+		}
+		h.ok(m)
+		return nil
+	}, quick(&errorLog{}), func(o *sqsx.ProcessorOptions) {
+		o.MaxReceiveCount = 3
+		o.DeadLetter = func(_ context.Context, m *sqsx.Message) error {
+			dead = append(dead, fmt.Sprintf("%s#%d", m.Body, m.ReceiveCount))
+			return nil
+		}
+	})
+	require.NoError(t, err)
+	require.NoError(t, runUntil(t, p, h.finish))
+	assert.Equal(t, []string{"g:bad#4"}, dead, "handed over after 3 failed receives, in place of the handler")
+	assert.Equal(t, map[string][]string{"g": {"g:2"}}, h.groups())
+	st := p.Stats()
+	assert.Equal(t, int64(1), st.DeadLettered)
+	assert.Equal(t, int64(3), st.Failed)
+	assert.Equal(t, int64(2), st.Deleted)
+	assert.Zero(t, f.Len(url))
+}
+
+func TestBatchProcessorFIFO(t *testing.T) {
+	f := sqstest.New()
+	url := f.CreateQueue("batch.fifo", sqstest.QueueOptions{})
+	msgs, want := fifoMessages(40, 2)
+	sendAll(t, f, url, msgs)
+	h := newHandled(40)
+	var runs, failedOnce atomic.Int64
+	p, err := sqsx.NewBatchProcessor(f, url, func(_ context.Context, ms []*sqsx.Message) []error {
+		runs.Add(1)
+		var errs []error
+		for i, m := range ms {
+			if m.Body == "g1:21" && failedOnce.Add(1) == 1 {
+				errs = make([]error, len(ms))
+				errs[i] = errors.New("no") // and stops here, as FIFO wants
+				return errs
+			}
+			if ms[0].GroupID != m.GroupID {
+				panic("a run mixes groups")
+			}
+			h.ok(m)
+		}
+		return nil
+	}, quick(&errorLog{}))
+	require.NoError(t, err)
+	require.NoError(t, runUntil(t, p, h.finish))
+	assert.Equal(t, want, h.groups())
+	assert.Less(t, runs.Load(), int64(40), "runs of several messages")
+	assert.Zero(t, f.Len(url))
+}
+
+func TestProcessorRetriesDeletes(t *testing.T) {
+	var faults atomic.Int64
+	f := sqstest.New(func(o *sqstest.Options) {
+		o.EntryFault = func(op, id string) *types.BatchResultErrorEntry {
+			if op == "DeleteMessageBatch" && id == "0" && faults.Add(1) <= 2 {
+				return &types.BatchResultErrorEntry{Id: aws.String(id), Code: aws.String("InternalError"), Message: aws.String("try again")}
+			}
+			return nil
+		}
+	})
+	url := f.CreateQueue("del", sqstest.QueueOptions{})
+	sendAll(t, f, url, []sqsx.Message{{Body: "m:1"}, {Body: "m:2"}})
+	f.LoseNext("DeleteMessageBatch", errors.New("EOF")) // acted, answer lost
+	h := newHandled(2)
+	errs := &errorLog{}
+	p, err := sqsx.NewBatchProcessor(f, url, func(_ context.Context, ms []*sqsx.Message) []error {
+		for _, m := range ms {
+			h.ok(m)
+		}
+		return nil
+	}, quick(errs))
+	require.NoError(t, err)
+	require.NoError(t, runUntil(t, p, h.finish))
+	time.Sleep(200 * time.Millisecond) // Run's drain has flushed; this only lets a stray report land
+	assert.Zero(t, f.Len(url))
+	assert.Empty(t, errs.all())
+	assert.Equal(t, int64(2), p.Stats().Deleted)
+}
+
+func TestProcessorHandlerPanicIsAFailure(t *testing.T) {
+	f := sqstest.New()
+	url := f.CreateQueue("panic", sqstest.QueueOptions{})
+	sendAll(t, f, url, []sqsx.Message{{Body: "m:1"}})
+	h := newHandled(1)
+	var once atomic.Bool
+	errs := &errorLog{}
+	p, err := sqsx.NewProcessor(f, url, func(_ context.Context, m *sqsx.Message) error {
+		if once.CompareAndSwap(false, true) {
+			panic("nil map")
+		}
+		h.ok(m)
+		return nil
+	}, quick(errs))
+	require.NoError(t, err)
+	require.NoError(t, runUntil(t, p, h.finish))
+	require.Len(t, errs.all(), 1)
+	assert.ErrorContains(t, errs.all()[0], "handler panicked: nil map")
+	assert.Equal(t, int64(1), p.Stats().Failed)
+}
+
+func TestProcessorStopsOnAMissingQueue(t *testing.T) {
+	f := sqstest.New()
+	p, err := sqsx.NewProcessor(f, "https://sqs.us-east-1.amazonaws.com/123456789012/none", func(context.Context, *sqsx.Message) error { return nil },
+		func(o *sqsx.ProcessorOptions) { o.VisibilityTimeout = 30 * time.Second; o.WaitTime = time.Second })
+	require.NoError(t, err)
+	err = p.Run(context.Background())
+	var api smithy.APIError
+	require.ErrorAs(t, err, &api)
+	assert.Equal(t, "AWS.SimpleQueueService.NonExistentQueue", api.ErrorCode())
+	assert.ErrorContains(t, err, "sqsx: ReceiveMessage")
+
+	// Without VisibilityTimeout it fails while reading the queue's.
+	p, err = sqsx.NewProcessor(f, "https://sqs.us-east-1.amazonaws.com/123456789012/none", func(context.Context, *sqsx.Message) error { return nil })
+	require.NoError(t, err)
+	assert.ErrorContains(t, p.Run(context.Background()), "reading the queue's VisibilityTimeout")
+}
+
+func TestNewProcessorRefusesBadOptions(t *testing.T) {
+	f := sqstest.New()
+	h := func(context.Context, *sqsx.Message) error { return nil }
+	for _, tc := range []struct {
+		name string
+		opt  func(*sqsx.ProcessorOptions)
+		want string
+	}{
+		{"concurrency", func(o *sqsx.ProcessorOptions) { o.Concurrency = 0 }, "Concurrency 0 and Pollers 1 must be at least 1"},
+		{"wait", func(o *sqsx.ProcessorOptions) { o.WaitTime = 30 * time.Second }, "WaitTime 30s: use whole seconds from 1s to 20s"},
+		{"wait fraction", func(o *sqsx.ProcessorOptions) { o.WaitTime = 1500 * time.Millisecond }, "WaitTime 1.5s"},
+		{"max messages", func(o *sqsx.ProcessorOptions) { o.MaxMessages = 11 }, "MaxMessages 11: use 1 to 10"},
+		{"visibility", func(o *sqsx.ProcessorOptions) { o.VisibilityTimeout = 13 * time.Hour }, "VisibilityTimeout 13h0m0s: use whole seconds up to 12h"},
+		{"heartbeat", func(o *sqsx.ProcessorOptions) { o.HeartbeatFraction = 1 }, "HeartbeatFraction 1: use a fraction between 0 and 1"},
+		{"dead letter", func(o *sqsx.ProcessorOptions) { o.MaxReceiveCount = 3 }, "MaxReceiveCount needs a DeadLetter handler"},
+		{"shutdown", func(o *sqsx.ProcessorOptions) { o.ShutdownTimeout = -1 }, "ShutdownTimeout -1ns must not be negative"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := sqsx.NewProcessor(f, "u", h, tc.opt)
+			assert.ErrorContains(t, err, tc.want)
+		})
+	}
+	_, err := sqsx.NewProcessor(f, "u", nil)
+	assert.ErrorContains(t, err, "needs a handler")
+	_, err = sqsx.NewBatchProcessor(nil, "u", func(context.Context, []*sqsx.Message) []error { return nil })
+	assert.ErrorContains(t, err, "needs a client and a queue URL")
+}
