@@ -105,7 +105,7 @@ var (
 // failed calls included.
 type Stats struct {
 	Received, Handled, Failed, Deleted, Released, DeadLettered, Extended int64
-	Calls                                                             map[string]int64
+	Calls                                                                map[string]int64
 }
 
 // APICalls is the number of calls of every operation together.

@@ -38,7 +38,11 @@ type errorLog struct {
 
 func (l *errorLog) add(err error) { l.mu.Lock(); l.errs = append(l.errs, err); l.mu.Unlock() }
 
-func (l *errorLog) all() []error { l.mu.Lock(); defer l.mu.Unlock(); return append([]error(nil), l.errs...) }
+func (l *errorLog) all() []error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]error(nil), l.errs...)
+}
 
 // ops counts the reports of each op.
 func (l *errorLog) ops() map[string]int {
