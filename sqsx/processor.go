@@ -364,7 +364,13 @@ func newAttemptID() string {
 // work stops.
 func (s *session) poll(work context.Context, deadline <-chan struct{}) error {
 	p := s.p
-	attempt := "" // a FIFO receive's ReceiveRequestAttemptId, kept for a retry after a transport error
+	// A FIFO receive's ReceiveRequestAttemptId. After a transport error SQS
+	// may have taken messages for it unheard: the retry reuses the ID, and
+	// SQS hands them over again. After throttling (SQS did not act) the
+	// next receive gets a new ID, unless an earlier try of this ID may have
+	// acted: a new ID would leave its messages hidden for a visibility
+	// timeout.
+	attempt, unsure := "", false
 	failures := 0
 	for work.Err() == nil {
 		in := &sqs.ReceiveMessageInput{
@@ -406,8 +412,10 @@ func (s *session) poll(work context.Context, deadline <-chan struct{}) error {
 				return nil
 			}
 			p.report("ReceiveMessage", "", err)
-			if !transport(err) {
-				attempt = "" // throttled or refused: SQS did not act, so a new attempt
+			if transport(err) {
+				unsure = true
+			} else if !unsure {
+				attempt = ""
 			}
 			failures++
 			if sleep(work, backoffFor(failures, 100*time.Millisecond, 5*time.Second)) != nil {
@@ -415,7 +423,7 @@ func (s *session) poll(work context.Context, deadline <-chan struct{}) error {
 			}
 			continue
 		}
-		failures, attempt = 0, ""
+		failures, attempt, unsure = 0, "", false
 		if len(out.Messages) == 0 {
 			continue
 		}
@@ -705,9 +713,10 @@ func (s *session) start(r *received, run []*Message) {
 // the failed message and the rest are released together. Once work stops,
 // no new message is started; the rest are released at once.
 //
-// The messages done are deleted together when the run ends, in one call:
-// SQS would hand an earlier message of a group back after a later one if
-// they went in separate calls and only the later one got through.
+// The messages done are deleted when the run ends, in one call, or, when
+// they do not fit the call being filled, in order: the later part only
+// once the earlier part is gone. SQS would hand an earlier message of a
+// group back after a later one if the later one were deleted first.
 func (s *session) handle(r *received, run []*Message) {
 	p := s.p
 	var done []*Message
@@ -862,22 +871,42 @@ type deleter struct {
 }
 
 type delItem struct {
-	r *received
-	m *Message
+	r  *received
+	m  *Message
+	sp *split // set on the first part of a run that did not fit one call
+}
+
+// split holds the rest of a run whose first part is in a call: it follows
+// once that part is deleted, so a later message of a FIFO group is never
+// deleted before an earlier one.
+type split struct {
+	r      *received
+	then   []*Message
+	failed bool
 }
 
 func newDeleter(s *session) *deleter {
 	return &deleter{s: s, slots: make(chan struct{}, 4)}
 }
 
-// add queues ms, the messages of one run, for deletion in one call.
-func (d *deleter) add(r *received, ms ...*Message) {
+// add queues ms, the handled messages of one run, for deletion.
+func (d *deleter) add(r *received, ms ...*Message) { d.enqueue(r, ms, false) }
+
+func (d *deleter) enqueue(r *received, ms []*Message, rest bool) {
 	if len(ms) == 0 {
 		return
 	}
 	d.mu.Lock()
 	if d.closed {
 		d.mu.Unlock()
+		if rest { // the rest of a run already being deleted: finish it
+			items := make([]delItem, len(ms))
+			for i, m := range ms {
+				items[i] = delItem{r: r, m: m}
+			}
+			d.send(items)
+			return
+		}
 		for _, m := range ms {
 			d.s.p.report("DeleteMessageBatch", m.ID, errors.New("handled after the drain ended; not deleted, so it will be handled again"))
 		}
@@ -885,27 +914,28 @@ func (d *deleter) add(r *received, ms ...*Message) {
 		return
 	}
 	var full []delItem
-	if len(d.buf)+len(ms) > maxBatchEntries {
-		full, d.buf = d.buf, nil // a run is never split across calls
-	}
-	for _, m := range ms {
-		d.buf = append(d.buf, delItem{r, m})
+	if room := maxBatchEntries - len(d.buf); len(ms) > room {
+		sp := &split{r: r, then: ms[room:]}
+		for _, m := range ms[:room] {
+			d.buf = append(d.buf, delItem{r: r, m: m, sp: sp})
+		}
+	} else {
+		for _, m := range ms {
+			d.buf = append(d.buf, delItem{r: r, m: m})
+		}
 	}
 	switch {
 	case len(d.buf) == maxBatchEntries:
-		if full != nil {
-			d.send(full)
-		}
 		full, d.buf = d.buf, nil
+		if d.timer != nil {
+			d.timer.Stop()
+		}
 	case len(d.buf) == len(ms):
 		if d.timer == nil {
 			d.timer = time.AfterFunc(deleteWait, d.flush)
 		} else {
 			d.timer.Reset(deleteWait)
 		}
-	}
-	if len(d.buf) == 0 && d.timer != nil {
-		d.timer.Stop()
 	}
 	d.mu.Unlock()
 	if full != nil {
@@ -953,6 +983,25 @@ func (d *deleter) send(items []delItem) {
 		defer func() { <-d.slots }()
 		s := d.s
 		p := s.p
+		all := items
+		defer func() {
+			done := map[*split]bool{}
+			for _, it := range all {
+				sp := it.sp
+				if sp == nil || done[sp] {
+					continue
+				}
+				done[sp] = true
+				if !sp.failed {
+					d.enqueue(sp.r, sp.then, true)
+					continue
+				}
+				for _, m := range sp.then {
+					p.report("DeleteMessageBatch", m.ID, errors.New("not deleted because an earlier message of its run was not; it will be handled again, after that one"))
+				}
+				sp.r.letGo(sp.then...)
+			}
+		}()
 		for try := 1; len(items) > 0; try++ {
 			in := &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(p.url)}
 			for i, it := range items {
@@ -965,6 +1014,9 @@ func (d *deleter) send(items []delItem) {
 					for _, it := range items {
 						p.report("DeleteMessageBatch", it.m.ID, fmt.Errorf("not deleted, so it will be handled again: %w", err))
 						it.r.letGo(it.m)
+						if it.sp != nil {
+							it.sp.failed = true
+						}
 					}
 					return
 				}
@@ -995,6 +1047,9 @@ func (d *deleter) send(items []delItem) {
 					p.report("DeleteMessageBatch", it.m.ID, fmt.Errorf("not deleted, so it will be handled again: %w", ee))
 				}
 				it.r.letGo(it.m)
+				if it.sp != nil {
+					it.sp.failed = true
+				}
 			}
 			items = again
 			if len(items) > 0 {

@@ -366,30 +366,42 @@ func TestProcessorReportsExpiredReceiptHandles(t *testing.T) {
 	assert.Equal(t, int64(0), p.Stats().Deleted)
 }
 
-// attempts records each FIFO receive's ReceiveRequestAttemptId.
+// attempts records each FIFO receive's ReceiveRequestAttemptId and fails
+// calls by script: "throttle" before reaching the fake, "lose" after it
+// acted.
 type attempts struct {
 	*sqstest.Fake
-	mu  sync.Mutex
-	ids []string
+	script []string
+	mu     sync.Mutex
+	ids    []string
 }
 
 func (a *attempts) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, o ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
 	a.mu.Lock()
 	a.ids = append(a.ids, aws.ToString(in.ReceiveRequestAttemptId))
+	step := ""
+	if n := len(a.ids); n <= len(a.script) {
+		step = a.script[n-1]
+	}
 	a.mu.Unlock()
-	return a.Fake.ReceiveMessage(ctx, in, o...)
+	if step == "throttle" {
+		return nil, &smithy.GenericAPIError{Code: "ThrottlingException", Message: "slow down"}
+	}
+	out, err := a.Fake.ReceiveMessage(ctx, in, o...)
+	if step == "lose" && err == nil {
+		return nil, errors.New("read tcp: connection reset by peer")
+	}
+	return out, err
 }
 
 func TestProcessorFIFOReceiveAttemptIDs(t *testing.T) {
 	f := sqstest.New()
 	url := f.CreateQueue("att.fifo", sqstest.QueueOptions{})
 	sendAll(t, f, url, []sqsx.Message{{GroupID: "g", Body: "g:1", DeduplicationID: "1"}, {GroupID: "g", Body: "g:2", DeduplicationID: "2"}})
-	// The first receive is throttled. The second takes both messages but
-	// its answer is lost; the retry must get them back by reusing the
-	// attempt ID, or the group would wait out the visibility timeout.
-	f.FailNext("ReceiveMessage", &smithy.GenericAPIError{Code: "ThrottlingException", Message: "slow down"})
-	f.LoseNext("ReceiveMessage", errors.New("read tcp: connection reset by peer"))
-	a := &attempts{Fake: f}
+	// 1 is throttled; 2 takes both messages but its answer is lost; 3, its
+	// retry, is throttled; 4 retries again and must get them back, or the
+	// group would wait out the visibility timeout.
+	a := &attempts{Fake: f, script: []string{"throttle", "lose", "throttle", ""}}
 	h := newHandled(2)
 	errs := &errorLog{}
 	p, err := sqsx.NewProcessor(a, url, func(_ context.Context, m *sqsx.Message) error { h.ok(m); return nil }, quick(errs))
@@ -399,12 +411,14 @@ func TestProcessorFIFOReceiveAttemptIDs(t *testing.T) {
 	a.mu.Lock()
 	ids := append([]string(nil), a.ids...)
 	a.mu.Unlock()
-	require.GreaterOrEqual(t, len(ids), 3)
+	require.GreaterOrEqual(t, len(ids), 4)
 	assert.NotEmpty(t, ids[0])
-	assert.NotEqual(t, ids[0], ids[1], "after throttling a new attempt ID")
-	assert.Equal(t, ids[1], ids[2], "after a transport error the retry reuses the attempt ID")
+	assert.NotEqual(t, ids[0], ids[1], "after throttling, a new attempt ID")
+	assert.Equal(t, ids[1], ids[2], "after a transport error, the same ID")
+	assert.Equal(t, ids[2], ids[3], "throttled while the lost attempt may hold messages: still the same ID")
 	assert.Equal(t, map[string][]string{"g": {"g:1", "g:2"}}, h.groups())
-	assert.Equal(t, map[string]int{"ReceiveMessage": 2}, errs.ops())
+	assert.Equal(t, map[string]int{"ReceiveMessage": 3}, errs.ops())
+	assert.Equal(t, int64(2), p.Stats().Received, "the replay is the one receive that counts")
 }
 
 func TestProcessorDeadLetter(t *testing.T) {
