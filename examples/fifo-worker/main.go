@@ -1,0 +1,290 @@
+// Command fifo-worker sends numbered messages to a FIFO queue and processes
+// them in order with sqsx, with handler failures injected, then says
+// whether every group came out in order and what it cost in API calls.
+//
+// Offline, on an in-process fake queue (send and consume in one run):
+//
+//	go run ./examples/fifo-worker -send 2000 -groups 20 -consume -fail-rate 0.2
+//
+// Against moto or AWS, in one run or two:
+//
+//	go run ./examples/fifo-worker -queue-url URL -endpoint http://127.0.0.1:5000 -send 500 -groups 5
+//	go run ./examples/fifo-worker -queue-url URL -endpoint http://127.0.0.1:5000 -consume -concurrency 8 -for 30s
+//
+// The body of each message is "<group>:<seq>", seq counting from 0 in each
+// group. The last line reads
+//
+//	processed=N groups=G in_order=true|false lost=L duplicates=D api_calls=A calls_per_message=X
+//
+// where lost counts the messages missing from each group's run of
+// numbers, and duplicates the successful handlings of a message already
+// handled.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/kumo-go/kumo/sqsx"
+	"github.com/kumo-go/kumo/sqsx/sqstest"
+)
+
+type options struct {
+	send, groups       int
+	consume            bool
+	concurrency        int
+	failRate           float64
+	seed               uint64
+	runFor             time.Duration
+	queueURL, endpoint string
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.send, "send", 0, "send this many messages")
+	flag.IntVar(&o.groups, "groups", 10, "across this many message groups")
+	flag.BoolVar(&o.consume, "consume", false, "process the queue's messages")
+	flag.IntVar(&o.concurrency, "concurrency", 10, "groups handled at once")
+	flag.Float64Var(&o.failRate, "fail-rate", 0, "share of handler calls that fail (0 to 1)")
+	flag.Uint64Var(&o.seed, "seed", 1, "seed of the injected failures")
+	flag.DurationVar(&o.runFor, "for", 0, "stop consuming after this long (default: once every sent message is handled, or the queue has been idle 3 s)")
+	flag.StringVar(&o.queueURL, "queue-url", "", "a FIFO queue URL (default: an in-process fake queue)")
+	flag.StringVar(&o.endpoint, "endpoint", "", "SQS endpoint, such as moto_server's URL")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Stdout, o); err != nil {
+		fmt.Fprintln(os.Stderr, "fifo-worker:", err)
+		os.Exit(1)
+	}
+}
+
+// counting counts the API calls the Sender makes.
+type counting struct {
+	sqsx.SQSAPI
+	calls atomic.Int64
+}
+
+func (c *counting) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, o ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
+	c.calls.Add(1)
+	return c.SQSAPI.SendMessageBatch(ctx, in, o...)
+}
+
+func (c *counting) GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttributesInput, o ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error) {
+	c.calls.Add(1)
+	return c.SQSAPI.GetQueueAttributes(ctx, in, o...)
+}
+
+func run(ctx context.Context, out io.Writer, o options) error {
+	switch {
+	case o.send < 0 || o.groups < 1 || o.groups > 10000:
+		return fmt.Errorf("-send %d -groups %d: send 0 or more messages across 1 to 10000 groups", o.send, o.groups)
+	case o.failRate < 0 || o.failRate >= 1:
+		return fmt.Errorf("-fail-rate %v: use a share from 0 up to (not including) 1", o.failRate)
+	case o.send == 0 && !o.consume:
+		return errors.New("nothing to do: give -send N, -consume, or both")
+	case o.queueURL == "" && !o.consume:
+		return errors.New("the offline queue lives only as long as this run: add -consume, or give -queue-url")
+	case o.queueURL != "" && !strings.HasSuffix(o.queueURL, ".fifo"):
+		return fmt.Errorf("-queue-url %s: a FIFO queue's URL ends in .fifo", o.queueURL)
+	}
+	client, url, err := queue(ctx, o)
+	if err != nil {
+		return err
+	}
+	c := &counting{SQSAPI: client}
+	if o.send > 0 {
+		if err := send(ctx, out, c, url, o); err != nil {
+			return err
+		}
+	}
+	if !o.consume {
+		fmt.Fprintf(out, "api_calls=%d\n", c.calls.Load())
+		return nil
+	}
+	return consume(ctx, out, c, url, o)
+}
+
+// queue returns the client and queue: a fresh fake, or the one given.
+func queue(ctx context.Context, o options) (sqsx.SQSAPI, string, error) {
+	if o.queueURL == "" {
+		f := sqstest.New()
+		return f, f.CreateQueue("fifo-worker.fifo", sqstest.QueueOptions{VisibilityTimeout: 30 * time.Second}), nil
+	}
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if o.endpoint != "" {
+		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+			cfg.Credentials = credentials.NewStaticCredentialsProvider("test", "test", "") // emulators take any
+		}
+	}
+	return sqs.NewFromConfig(cfg, func(so *sqs.Options) {
+		if o.endpoint != "" {
+			so.BaseEndpoint = aws.String(o.endpoint)
+		}
+	}), o.queueURL, nil
+}
+
+func groupName(i int) string { return fmt.Sprintf("g%02d", i) }
+
+func send(ctx context.Context, out io.Writer, c sqsx.SQSAPI, url string, o options) error {
+	s, err := sqsx.NewSender(c, url)
+	if err != nil {
+		return err
+	}
+	run := strconv.FormatInt(time.Now().UnixNano(), 36) // deduplication IDs unique to this run
+	msgs := make([]sqsx.Message, o.send)
+	for i := range msgs {
+		g, seq := groupName(i%o.groups), i/o.groups
+		msgs[i] = sqsx.Message{GroupID: g, Body: fmt.Sprintf("%s:%d", g, seq), DeduplicationID: fmt.Sprintf("%s-%d", run, i)}
+	}
+	start := time.Now()
+	if _, err := s.Send(ctx, msgs...); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "sent %d messages in %d groups in %s\n", o.send, o.groups, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// tally follows what was handled.
+type tally struct {
+	mu        sync.Mutex
+	next      map[string]int // each group's next expected seq
+	seen      map[string]map[int]bool
+	inOrder   bool
+	processed int
+	dups      int
+	lastAt    time.Time
+	failures  int
+}
+
+func (t *tally) record(m *sqsx.Message) error {
+	g, s, ok := strings.Cut(m.Body, ":")
+	seq, err := strconv.Atoi(s)
+	if !ok || err != nil || seq < 0 {
+		return fmt.Errorf("body %q is not <group>:<seq>", m.Body)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.lastAt = time.Now()
+	if t.seen[g] == nil {
+		t.seen[g] = map[int]bool{}
+	}
+	if t.seen[g][seq] {
+		t.dups++
+		return nil
+	}
+	t.seen[g][seq] = true
+	t.processed++
+	if seq != t.next[g] {
+		t.inOrder = false
+	}
+	t.next[g] = max(t.next[g], seq+1)
+	return nil
+}
+
+func consume(ctx context.Context, out io.Writer, c *counting, url string, o options) error {
+	t := &tally{next: map[string]int{}, seen: map[string]map[int]bool{}, inOrder: true, lastAt: time.Now()}
+	var rmu sync.Mutex
+	rnd := rand.New(rand.NewPCG(o.seed, 0))
+	var reports atomic.Int64
+	p, err := sqsx.NewProcessor(c, url, func(_ context.Context, m *sqsx.Message) error {
+		rmu.Lock()
+		fail := rnd.Float64() < o.failRate
+		rmu.Unlock()
+		if fail {
+			return errors.New("injected failure")
+		}
+		return t.record(m)
+	}, func(po *sqsx.ProcessorOptions) {
+		po.Concurrency = o.concurrency
+		po.WaitTime = time.Second
+		po.OnError = func(err error) {
+			var pe *sqsx.ProcessError
+			if errors.As(err, &pe) && pe.Op == "Handler" {
+				return // the injected failures
+			}
+			if reports.Add(1) <= 5 {
+				fmt.Fprintln(out, "  note:", err)
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if o.runFor > 0 {
+		runCtx, cancel = context.WithTimeout(ctx, o.runFor)
+		defer cancel()
+	}
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() { done <- p.Run(runCtx) }()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	var runErr error
+wait:
+	for {
+		select {
+		case runErr = <-done:
+			break wait
+		case <-tick.C:
+			t.mu.Lock()
+			finished := o.send > 0 && t.processed >= o.send
+			idle := o.send == 0 && o.runFor == 0 && time.Since(t.lastAt) > 3*time.Second
+			t.mu.Unlock()
+			if finished || idle {
+				cancel()
+			}
+		}
+	}
+	if runErr != nil {
+		return runErr
+	}
+	st := p.Stats()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	lost := 0
+	groups := make([]string, 0, len(t.seen))
+	for g, seqs := range t.seen {
+		groups = append(groups, g)
+		lost += t.next[g] - len(seqs) // numbers skipped within the group
+	}
+	if o.send > 0 && o.queueURL == "" {
+		lost = o.send - t.processed // offline the whole run is known
+	}
+	sort.Strings(groups)
+	calls := st.APICalls() + c.calls.Load()
+	perMsg := 0.0
+	if t.processed > 0 {
+		perMsg = float64(calls) / float64(t.processed)
+	}
+	fmt.Fprintf(out, "handled in %s with concurrency %d: %d handler failures released and retried, %d deleted, %d released\n",
+		t.lastAt.Sub(start).Round(time.Millisecond), o.concurrency, st.Failed, st.Deleted, st.Released)
+	fmt.Fprintf(out, "processed=%d groups=%d in_order=%t lost=%d duplicates=%d api_calls=%d calls_per_message=%.3f\n",
+		t.processed, len(groups), t.inOrder, lost, t.dups, calls, perMsg)
+	return nil
+}
