@@ -1,6 +1,15 @@
 // Package sqsx holds SQS helpers that keep order and lose nothing.
 //
-// This first part covers sending and the consumers' edges:
+//   - [Processor] receives with long polls and hands messages to a
+//     [Handler] or [BatchHandler]: on FIFO queues each message group
+//     strictly in order, groups in parallel up to Concurrency; on standard
+//     queues messages in parallel. Handled messages are deleted in batches;
+//     a failure stops its group, and the failed message goes back with the
+//     rest of its group's run in one ChangeMessageVisibilityBatch, so they
+//     come back in order while other groups go on. A heartbeat keeps held
+//     messages hidden while handlers run long (up to SQS's 12 hours), and
+//     cancelling Run drains: no message waits out a visibility timeout
+//     because of a deploy.
 //   - [Sender] sends in batches of up to 10 messages and MaxBatchBytes,
 //     validating each message first as SQS would. On FIFO queues each
 //     group's messages go out in input order, never in two batches at
@@ -18,5 +27,43 @@
 //     returns the s3:TestEvent as a distinct value.
 //
 // The sub-package sqstest is an in-memory SQS with standard and FIFO queues
-// for tests. The ordered Processor is still to come (issue #4).
+// for tests.
+//
+// # Delivery
+//
+// Delivery is at least once, as with SQS itself: a message whose delete
+// did not reach SQS (the worker died, its receipt handle expired) is
+// handled again. Order holds through that: a run's handled messages are
+// deleted in one call, or in order across two, so SQS never hands an
+// earlier message of a group back after a later one was deleted. One
+// narrow case remains: SQS deletes a later entry of a call and fails an
+// earlier one, and the retry of the earlier one cannot be made (the worker
+// dies in between, or its handle expired). OnError reports such failures.
+//
+// # Dead letters and FIFO order
+//
+// A queue's own redrive policy moves a message to its dead-letter queue
+// once SQS has delivered it maxReceiveCount times; ProcessorOptions
+// MaxReceiveCount and DeadLetter do the same in the worker, where the
+// handler for dead letters can log, alert or park the message in a store
+// of your choice. Set MaxReceiveCount below the queue's maxReceiveCount, or
+// SQS moves the message first and DeadLetter never sees it.
+//
+// On FIFO queues both break order on purpose: the group goes on without
+// the poisoned message. And the messages behind a failing one are received
+// (and counted) with it each time it comes back, so their receive counts
+// rise although they never failed. The Processor therefore dead-letters
+// only the first message of a group in a receive; a queue's redrive policy
+// makes no such distinction, so give it a maxReceiveCount well above
+// yours.
+//
+// # Shutdown
+//
+// When Run's context ends, the Processor stops receiving. A long poll
+// under way is let finish (within ShutdownTimeout): SQS does not notice a
+// client that hangs up, so it could still take messages for the abandoned
+// poll and hide them for a visibility timeout. What that poll brings, and
+// every message received but not started, is released at once; running
+// handlers finish their current message with a context that lasts until
+// ShutdownTimeout; handled messages are deleted. Then Run returns nil.
 package sqsx

@@ -177,7 +177,6 @@ type tally struct {
 	processed int
 	dups      int
 	lastAt    time.Time
-	failures  int
 }
 
 func (t *tally) record(m *sqsx.Message) error {

@@ -54,6 +54,7 @@ var stops = []stop{
 	{"s3sign: presigned URLs and POST forms that fail early", presignStop},
 	{"cognitoauth: user-pool sign-in traded for self-refreshing AWS credentials", cognitoStop},
 	{"iamx: SAML sign-in, a trust policy checked offline, and a safe key rotation", iamStop},
+	{"sqsx: batched sends and ordered FIFO processing that survives a failure", sqsStop},
 }
 
 func main() {

@@ -38,6 +38,9 @@ func TestTourOffline(t *testing.T) {
 	assert.Contains(t, s, "The same assertion an hour later fails before any call: iamx: unusable SAML response: the assertion expired")
 	assert.Contains(t, s, "from 203.0.113.7 Allow, from 198.51.100.9 ImplicitDeny.")
 	assert.Contains(t, s, "(the old key: true)")
+	assert.Contains(t, s, "a FIFO queue needs a GroupID")
+	assert.Contains(t, s, "bob   handled in order: 0 1 2 3 4 5 6 7 8 9")
+	assert.Contains(t, s, "Cancelling Run drained cleanly.")
 }
 
 func TestTourAgainstMoto(t *testing.T) {
@@ -54,4 +57,5 @@ func TestTourAgainstMoto(t *testing.T) {
 	assert.Contains(t, s, "arn:aws:iam::"+moto.AccountID+":role/ReadOnly via")
 	assert.Contains(t, s, "AssumeRoleWithSAML as ReadOnly gave credentials")
 	assert.Contains(t, s, "(the old key: true)")
+	assert.Contains(t, s, "carol handled in order: 0 1 2 3 4 5 6 7 8 9")
 }

@@ -9,8 +9,12 @@
 // several messages of one group per receive; a 5-minute deduplication
 // window (content-based with SHA-256, or by deduplication ID);
 // ApproximateReceiveCount; redrive to a dead-letter queue after
-// maxReceiveCount; long polls that return as soon as messages arrive; batch
-// validation with SQS's error codes; and error injection and call counts.
+// maxReceiveCount; long polls that return as soon as messages arrive; FIFO
+// receives retried with the same ReceiveRequestAttemptId answered with the
+// same messages; deletes of a deleted message that succeed; batch
+// validation with SQS's error codes; and error injection (calls that fail
+// before acting, calls that act and then lose their answer, failed batch
+// entries) and call counts.
 //
 //	clk := sqstest.NewClock(time.Now())
 //	q := sqstest.New(func(o *sqstest.Options) { o.Clock = clk.Now })
