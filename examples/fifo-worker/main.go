@@ -205,6 +205,7 @@ func (t *tally) record(m *sqsx.Message) error {
 }
 
 func consume(ctx context.Context, out io.Writer, c *counting, url string, o options) error {
+	out = &lockedWriter{w: out}
 	t := &tally{next: map[string]int{}, seen: map[string]map[int]bool{}, inOrder: true, lastAt: time.Now()}
 	var rmu sync.Mutex
 	rnd := rand.New(rand.NewPCG(o.seed, 0))
@@ -286,4 +287,16 @@ wait:
 	fmt.Fprintf(out, "processed=%d groups=%d in_order=%t lost=%d duplicates=%d api_calls=%d calls_per_message=%.3f\n",
 		t.processed, len(groups), t.inOrder, lost, t.dups, calls, perMsg)
 	return nil
+}
+
+// lockedWriter lets handlers, which run concurrently, write to one output.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -179,6 +179,7 @@ type tally struct {
 }
 
 func work(ctx context.Context, out io.Writer, s3c *s3.Client, sqc *sqs.Client, o options) error {
+	out = &lockedWriter{w: out}
 	t := &tally{last: time.Now()}
 	p, err := sqsx.NewProcessor(sqc, o.queueURL, func(ctx context.Context, m *sqsx.Message) error {
 		ev, err := sqsx.ParseS3Event([]byte(m.Body))
@@ -259,4 +260,16 @@ func work(ctx context.Context, out io.Writer, s3c *s3.Client, sqc *sqs.Client, o
 	st := p.Stats()
 	fmt.Fprintf(out, "events=%d copied=%d skipped=%d test_events=%d messages=%d api_calls=%d\n", t.events, t.copied, t.skipped, t.tests, st.Handled, st.APICalls())
 	return nil
+}
+
+// lockedWriter lets handlers, which run concurrently, write to one output.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
