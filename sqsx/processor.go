@@ -898,15 +898,16 @@ func (d *deleter) enqueue(r *received, ms []*Message, rest bool) {
 	}
 	d.mu.Lock()
 	if d.closed {
-		d.mu.Unlock()
 		if rest { // the rest of a run already being deleted: finish it
 			items := make([]delItem, len(ms))
 			for i, m := range ms {
 				items[i] = delItem{r: r, m: m}
 			}
 			d.send(items)
+			d.mu.Unlock()
 			return
 		}
+		d.mu.Unlock()
 		for _, m := range ms {
 			d.s.p.report("DeleteMessageBatch", m.ID, errors.New("handled after the drain ended; not deleted, so it will be handled again"))
 		}
@@ -937,19 +938,18 @@ func (d *deleter) enqueue(r *received, ms []*Message, rest bool) {
 			d.timer.Reset(deleteWait)
 		}
 	}
-	d.mu.Unlock()
 	if full != nil {
 		d.send(full)
 	}
+	d.mu.Unlock()
 }
 
 func (d *deleter) flush() {
 	d.mu.Lock()
-	items := d.buf
-	d.buf = nil
-	d.mu.Unlock()
-	if len(items) > 0 {
-		d.send(items)
+	defer d.mu.Unlock()
+	if len(d.buf) > 0 && !d.closed {
+		d.send(d.buf)
+		d.buf = nil
 	}
 }
 
@@ -962,10 +962,10 @@ func (d *deleter) close(ctx context.Context) {
 	if d.timer != nil {
 		d.timer.Stop()
 	}
-	d.mu.Unlock()
 	for start := 0; start < len(items); start += maxBatchEntries {
 		d.send(items[start:min(start+maxBatchEntries, len(items))])
 	}
+	d.mu.Unlock()
 	done := make(chan struct{})
 	go func() { d.calls.Wait(); close(done) }()
 	select {
@@ -974,7 +974,9 @@ func (d *deleter) close(ctx context.Context) {
 	}
 }
 
-// send deletes up to 10 messages, retrying what may succeed later.
+// send deletes up to 10 messages in a goroutine, retrying what may succeed
+// later. It is called with d.mu held (or from a send under way), so that
+// close cannot start waiting between the check of d.closed and the count.
 func (d *deleter) send(items []delItem) {
 	d.calls.Add(1)
 	go func() {
