@@ -575,3 +575,67 @@ func TestNewProcessorRefusesBadOptions(t *testing.T) {
 	_, err = sqsx.NewBatchProcessor(nil, "u", func(context.Context, []*sqsx.Message) []error { return nil })
 	assert.ErrorContains(t, err, "needs a client and a queue URL")
 }
+
+func TestProcessorRetryBackoffHidesTheFailedGroup(t *testing.T) {
+	clk := sqstest.NewClock(time.Unix(1_700_000_000, 0))
+	f := sqstest.New(func(o *sqstest.Options) { o.Clock = clk.Now })
+	url := f.CreateQueue("backoff.fifo", sqstest.QueueOptions{})
+	sendAll(t, f, url, []sqsx.Message{{GroupID: "g", Body: "g:1", DeduplicationID: "1"}, {GroupID: "g", Body: "g:2", DeduplicationID: "2"},
+		{GroupID: "h", Body: "h:1", DeduplicationID: "3"}})
+	var mu sync.Mutex
+	var seen []string
+	failed, hDone := make(chan struct{}), make(chan struct{})
+	done := make(chan struct{})
+	var counts []int
+	p, err := sqsx.NewProcessor(f, url, func(_ context.Context, m *sqsx.Message) error {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, fmt.Sprintf("%s#%d", m.Body, m.ReceiveCount))
+		switch {
+		case m.Body == "g:1" && m.ReceiveCount == 1:
+			close(failed)
+			return errors.New("later")
+		case m.Body == "g:2":
+			close(done)
+		case m.Body == "h:1":
+			close(hDone)
+		}
+		return nil
+	}, quick(&errorLog{}), func(o *sqsx.ProcessorOptions) {
+		o.RetryBackoff = func(n int) time.Duration {
+			mu.Lock()
+			counts = append(counts, n)
+			mu.Unlock()
+			return time.Duration(n) * 45 * time.Second
+		}
+	})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	res := make(chan error, 1)
+	go func() { res <- p.Run(ctx) }()
+	<-failed
+	<-hDone // h is not held up by g's failure
+	// Until 45 s pass on the queue's clock, group g stays hidden.
+	time.Sleep(200 * time.Millisecond) // let polls run that must find nothing of g
+	mu.Lock()
+	assert.NotContains(t, seen, "g:1#2")
+	mu.Unlock()
+	clk.Advance(46 * time.Second)
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("g did not come back after its backoff")
+	}
+	cancel()
+	require.NoError(t, <-res)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []int{1}, counts, "backoff asked with the failed message's receive count")
+	var g []string
+	for _, s := range seen {
+		if strings.HasPrefix(s, "g:") {
+			g = append(g, s)
+		}
+	}
+	assert.Equal(t, []string{"g:1#1", "g:1#2", "g:2#2"}, g)
+}
