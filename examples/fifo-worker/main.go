@@ -41,6 +41,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/kumo-go/kumo/sqsx"
 	"github.com/kumo-go/kumo/sqsx/sqstest"
@@ -64,7 +65,7 @@ func main() {
 	flag.IntVar(&o.concurrency, "concurrency", 10, "groups handled at once")
 	flag.Float64Var(&o.failRate, "fail-rate", 0, "share of handler calls that fail (0 to 1)")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of the injected failures")
-	flag.DurationVar(&o.runFor, "for", 0, "stop consuming after this long (default: once every sent message is handled, or the queue has been idle 3 s)")
+	flag.DurationVar(&o.runFor, "for", 0, "stop consuming after this long (default: once every sent message is handled, or the queue is empty)")
 	flag.StringVar(&o.queueURL, "queue-url", "", "a FIFO queue URL (default: an in-process fake queue)")
 	flag.StringVar(&o.endpoint, "endpoint", "", "SQS endpoint, such as moto_server's URL")
 	flag.Parse()
@@ -168,6 +169,16 @@ func send(ctx context.Context, out io.Writer, c sqsx.SQSAPI, url string, o optio
 	return nil
 }
 
+// empty reports whether the queue holds no message, visible or in flight.
+func empty(ctx context.Context, c sqsx.SQSAPI, url string) bool {
+	out, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url), AttributeNames: []types.QueueAttributeName{
+		types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+	if err != nil {
+		return false
+	}
+	return out.Attributes["ApproximateNumberOfMessages"] == "0" && out.Attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
+}
+
 // tally follows what was handled.
 type tally struct {
 	mu        sync.Mutex
@@ -254,9 +265,15 @@ wait:
 		case <-tick.C:
 			t.mu.Lock()
 			finished := o.send > 0 && t.processed >= o.send
-			idle := o.send == 0 && o.runFor == 0 && time.Since(t.lastAt) > 3*time.Second
+			quiet := o.send == 0 && o.runFor == 0 && time.Since(t.lastAt) > 2*time.Second
 			t.mu.Unlock()
-			if finished || idle {
+			if quiet {
+				quiet = empty(ctx, c.SQSAPI, url) // asked of the queue, not counted as work
+				t.mu.Lock()
+				t.lastAt = time.Now()
+				t.mu.Unlock()
+			}
+			if finished || quiet {
 				cancel()
 			}
 		}

@@ -57,7 +57,7 @@ func main() {
 	flag.StringVar(&o.queueURL, "queue-url", "", "the queue the bucket notifies (with -setup: made if empty)")
 	flag.BoolVar(&o.setup, "setup", false, "create the bucket, the queue and the bucket's notification to it")
 	flag.IntVar(&o.upload, "upload", 0, "put this many demo objects in the bucket first")
-	flag.DurationVar(&o.runFor, "for", 0, "how long to work (default: until the queue has been idle 3 s)")
+	flag.DurationVar(&o.runFor, "for", 0, "how long to work (default: until the queue is empty and has been quiet 2 s)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -171,6 +171,16 @@ func isCopy(key string) bool {
 	return strings.HasSuffix(strings.TrimSuffix(key, path.Ext(key)), "-copy")
 }
 
+// empty reports whether the queue holds no message, visible or in flight.
+func empty(ctx context.Context, c *sqs.Client, url string) bool {
+	out, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url), AttributeNames: []sqstypes.QueueAttributeName{
+		sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+	if err != nil {
+		return false
+	}
+	return out.Attributes["ApproximateNumberOfMessages"] == "0" && out.Attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
+}
+
 // tally counts what the worker did.
 type tally struct {
 	mu                             sync.Mutex
@@ -244,9 +254,9 @@ func work(ctx context.Context, out io.Writer, s3c *s3.Client, sqc *sqs.Client, o
 				return
 			case <-tick.C:
 				t.mu.Lock()
-				idle := time.Since(t.last) > 3*time.Second
+				quiet := time.Since(t.last) > 2*time.Second
 				t.mu.Unlock()
-				if idle {
+				if quiet && empty(runCtx, sqc, o.queueURL) {
 					cancel()
 				}
 			}
