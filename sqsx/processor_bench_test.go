@@ -74,12 +74,7 @@ func pipeline(b *testing.B, concurrency int, work time.Duration) *sqstest.Fake {
 	b.ResetTimer()
 	for sent := 0; sent < b.N; {
 		n := min(1000, b.N-sent)
-		msgs := make([]sqsx.Message, n)
-		for i := range msgs {
-			k := sent + i
-			msgs[i] = sqsx.Message{GroupID: fmt.Sprint("g", k%64), Body: fmt.Sprint("m", k), DeduplicationID: strconv.Itoa(k)}
-		}
-		if _, err := s.Send(ctx, msgs...); err != nil {
+		if _, err := s.Send(ctx, benchMessages(sent, n)...); err != nil {
 			b.Fatal(err)
 		}
 		sent += n
@@ -131,12 +126,7 @@ func receiveDeleteLoop(b *testing.B) {
 	b.ResetTimer()
 	for sent := 0; sent < b.N; {
 		n := min(1000, b.N-sent)
-		msgs := make([]sqsx.Message, n)
-		for i := range msgs {
-			k := sent + i
-			msgs[i] = sqsx.Message{GroupID: fmt.Sprint("g", k%64), Body: fmt.Sprint("m", k), DeduplicationID: strconv.Itoa(k)}
-		}
-		if _, err := s.Send(ctx, msgs...); err != nil {
+		if _, err := s.Send(ctx, benchMessages(sent, n)...); err != nil {
 			b.Fatal(err)
 		}
 		sent += n
@@ -158,4 +148,14 @@ func receiveDeleteLoop(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// benchMessages are messages from..from+n-1 in 64 FIFO groups.
+func benchMessages(from, n int) []sqsx.Message {
+	msgs := make([]sqsx.Message, n)
+	for i := range msgs {
+		k := from + i
+		msgs[i] = sqsx.Message{GroupID: fmt.Sprint("g", k%64), Body: fmt.Sprint("m", k), DeduplicationID: strconv.Itoa(k)}
+	}
+	return msgs
 }
