@@ -287,11 +287,14 @@ func (p *Processor) Run(ctx context.Context) error {
 	}()
 
 	var pollers sync.WaitGroup
+	var fatalOnce sync.Once
+	var fatalErr error // what stopped the work, other than ctx
 	for range p.opts.Pollers {
 		pollers.Add(1)
 		go func() {
 			defer pollers.Done()
 			if err := s.poll(work, deadline); err != nil {
+				fatalOnce.Do(func() { fatalErr = err })
 				stopWork(err)
 			}
 		}()
@@ -311,8 +314,8 @@ func (p *Processor) Run(ctx context.Context) error {
 	flushCtx, cancel := context.WithTimeout(apiCtx, max(p.opts.ShutdownTimeout, 5*time.Second))
 	defer cancel()
 	s.del.close(flushCtx)
-	if err := context.Cause(work); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
-		return err
+	if fatalErr != nil {
+		return fatalErr
 	}
 	return result
 }

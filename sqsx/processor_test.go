@@ -639,3 +639,15 @@ func TestProcessorRetryBackoffHidesTheFailedGroup(t *testing.T) {
 	}
 	assert.Equal(t, []string{"g:1#1", "g:1#2", "g:2#2"}, g)
 }
+
+func TestProcessorCleanDrainIgnoresTheCancelCause(t *testing.T) {
+	f := sqstest.New()
+	url := f.CreateQueue("cause", sqstest.QueueOptions{})
+	p, err := sqsx.NewProcessor(f, url, func(context.Context, *sqsx.Message) error { return nil }, quick(&errorLog{}))
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	res := make(chan error, 1)
+	go func() { res <- p.Run(ctx) }()
+	cancel(errors.New("deploying v2"))
+	require.NoError(t, <-res, "a drain after cancel is clean, whatever the cause")
+}
