@@ -210,8 +210,12 @@ func (f *Fake) begin(op, url string) (*queue, error) {
 
 var entryID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
 
-// checkEntries applies SQS's batch rules to entry IDs.
-func checkEntries(ids []string) error {
+// checkEntries applies SQS's batch rules to the entries' IDs.
+func checkEntries[E any](entries []E, id func(E) *string) error {
+	ids := make([]string, len(entries))
+	for i, e := range entries {
+		ids[i] = aws.ToString(id(e))
+	}
 	switch {
 	case len(ids) == 0:
 		return apiError("AWS.SimpleQueueService.EmptyBatchRequest", "There should be at least one entry in the request.")
@@ -254,16 +258,14 @@ func (f *Fake) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	ids := make([]string, len(in.Entries))
 	total := 0
-	for i, e := range in.Entries {
-		ids[i] = aws.ToString(e.Id)
+	for _, e := range in.Entries {
 		total += len(aws.ToString(e.MessageBody))
 		for k, v := range e.MessageAttributes {
 			total += len(k) + len(aws.ToString(v.DataType)) + len(aws.ToString(v.StringValue)) + len(v.BinaryValue)
 		}
 	}
-	if err := checkEntries(ids); err != nil {
+	if err := checkEntries(in.Entries, func(e types.SendMessageBatchRequestEntry) *string { return e.Id }); err != nil {
 		return nil, err
 	}
 	if total > 1<<20 {

@@ -234,11 +234,7 @@ func (f *Fake) DeleteMessageBatch(_ context.Context, in *sqs.DeleteMessageBatchI
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	ids := make([]string, len(in.Entries))
-	for i, e := range in.Entries {
-		ids[i] = aws.ToString(e.Id)
-	}
-	if err := checkEntries(ids); err != nil {
+	if err := checkEntries(in.Entries, func(e types.DeleteMessageBatchRequestEntry) *string { return e.Id }); err != nil {
 		return nil, err
 	}
 	out := &sqs.DeleteMessageBatchOutput{}
@@ -294,11 +290,7 @@ func (f *Fake) ChangeMessageVisibilityBatch(_ context.Context, in *sqs.ChangeMes
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	ids := make([]string, len(in.Entries))
-	for i, e := range in.Entries {
-		ids[i] = aws.ToString(e.Id)
-	}
-	if err := checkEntries(ids); err != nil {
+	if err := checkEntries(in.Entries, func(e types.ChangeMessageVisibilityBatchRequestEntry) *string { return e.Id }); err != nil {
 		return nil, err
 	}
 	now := f.opts.Clock()
