@@ -1,0 +1,221 @@
+package sqsx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+)
+
+// deleteWait is how long a handled message waits for others to share its
+// DeleteMessageBatch call; ten waiting go at once.
+const deleteWait = 20 * time.Millisecond
+
+// deleter batches the deletes of handled messages.
+type deleter struct {
+	s     *session
+	slots chan struct{} // calls under way at once
+	calls sync.WaitGroup
+
+	mu     sync.Mutex
+	buf    []delItem
+	timer  *time.Timer
+	closed bool
+}
+
+type delItem struct {
+	r  *received
+	m  *Message
+	sp *split // set on the first part of a run that did not fit one call
+}
+
+// split holds the rest of a run whose first part is in a call: it follows
+// once that part is deleted, so a later message of a FIFO group is never
+// deleted before an earlier one.
+type split struct {
+	r      *received
+	then   []*Message
+	failed bool
+}
+
+func newDeleter(s *session) *deleter {
+	return &deleter{s: s, slots: make(chan struct{}, 4)}
+}
+
+// add queues ms, the handled messages of one run, for deletion.
+func (d *deleter) add(r *received, ms ...*Message) { d.enqueue(r, ms, false) }
+
+func (d *deleter) enqueue(r *received, ms []*Message, rest bool) {
+	if len(ms) == 0 {
+		return
+	}
+	d.mu.Lock()
+	if d.closed {
+		if rest { // the rest of a run already being deleted: finish it
+			items := make([]delItem, len(ms))
+			for i, m := range ms {
+				items[i] = delItem{r: r, m: m}
+			}
+			d.send(items)
+			d.mu.Unlock()
+			return
+		}
+		d.mu.Unlock()
+		for _, m := range ms {
+			d.s.p.report("DeleteMessageBatch", m.ID, errors.New("handled after the drain ended; not deleted, so it will be handled again"))
+		}
+		r.letGo(ms...)
+		return
+	}
+	var full []delItem
+	if room := maxBatchEntries - len(d.buf); len(ms) > room {
+		sp := &split{r: r, then: ms[room:]}
+		for _, m := range ms[:room] {
+			d.buf = append(d.buf, delItem{r: r, m: m, sp: sp})
+		}
+	} else {
+		for _, m := range ms {
+			d.buf = append(d.buf, delItem{r: r, m: m})
+		}
+	}
+	switch {
+	case len(d.buf) == maxBatchEntries:
+		full, d.buf = d.buf, nil
+		if d.timer != nil {
+			d.timer.Stop()
+		}
+	case len(d.buf) == len(ms):
+		if d.timer == nil {
+			d.timer = time.AfterFunc(deleteWait, d.flush)
+		} else {
+			d.timer.Reset(deleteWait)
+		}
+	}
+	if full != nil {
+		d.send(full)
+	}
+	d.mu.Unlock()
+}
+
+func (d *deleter) flush() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.buf) > 0 && !d.closed {
+		d.send(d.buf)
+		d.buf = nil
+	}
+}
+
+// close sends what is queued and waits for every call, or for ctx.
+func (d *deleter) close(ctx context.Context) {
+	d.mu.Lock()
+	d.closed = true
+	items := d.buf
+	d.buf = nil
+	if d.timer != nil {
+		d.timer.Stop()
+	}
+	for start := 0; start < len(items); start += maxBatchEntries {
+		d.send(items[start:min(start+maxBatchEntries, len(items))])
+	}
+	d.mu.Unlock()
+	done := make(chan struct{})
+	go func() { d.calls.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
+
+// send deletes up to 10 messages in a goroutine, retrying what may succeed
+// later. It is called with d.mu held (or from a send under way), so that
+// close cannot start waiting between the check of d.closed and the count.
+func (d *deleter) send(items []delItem) {
+	d.calls.Add(1)
+	go func() {
+		defer d.calls.Done()
+		d.slots <- struct{}{}
+		defer func() { <-d.slots }()
+		s := d.s
+		p := s.p
+		all := items
+		defer func() {
+			done := map[*split]bool{}
+			for _, it := range all {
+				sp := it.sp
+				if sp == nil || done[sp] {
+					continue
+				}
+				done[sp] = true
+				if !sp.failed {
+					d.enqueue(sp.r, sp.then, true)
+					continue
+				}
+				for _, m := range sp.then {
+					p.report("DeleteMessageBatch", m.ID, errors.New("not deleted because an earlier message of its run was not; it will be handled again, after that one"))
+				}
+				sp.r.letGo(sp.then...)
+			}
+		}()
+		for try := 1; len(items) > 0; try++ {
+			in := &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(p.url)}
+			for i, it := range items {
+				in.Entries = append(in.Entries, types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(it.m.ReceiptHandle)})
+			}
+			p.count("DeleteMessageBatch")
+			out, err := p.client.DeleteMessageBatch(s.apiCtx, in)
+			if err != nil {
+				if try >= 5 || s.apiCtx.Err() != nil {
+					for _, it := range items {
+						p.report("DeleteMessageBatch", it.m.ID, fmt.Errorf("not deleted, so it will be handled again: %w", err))
+						it.r.letGo(it.m)
+						if it.sp != nil {
+							it.sp.failed = true
+						}
+					}
+					return
+				}
+				_ = sleep(s.apiCtx, backoffFor(try, 50*time.Millisecond, 2*time.Second))
+				continue // a lost answer is safe to repeat: deleting twice succeeds
+			}
+			var again []delItem
+			for _, e := range out.Successful {
+				if i, err := strconv.Atoi(aws.ToString(e.Id)); err == nil && i < len(items) {
+					p.stats.deleted.Add(1)
+					items[i].r.letGo(items[i].m)
+				}
+			}
+			for _, f := range out.Failed {
+				i, err := strconv.Atoi(aws.ToString(f.Id))
+				if err != nil || i >= len(items) {
+					continue
+				}
+				it := items[i]
+				ee := &EntryError{Code: aws.ToString(f.Code), Message: aws.ToString(f.Message), SenderFault: f.SenderFault}
+				switch {
+				case expired(ee):
+					p.report("DeleteMessageBatch", it.m.ID, fmt.Errorf("%w: %w", ErrReceiptHandleExpired, ee))
+				case ee.retryable() && try < 5:
+					again = append(again, it)
+					continue
+				default:
+					p.report("DeleteMessageBatch", it.m.ID, fmt.Errorf("not deleted, so it will be handled again: %w", ee))
+				}
+				it.r.letGo(it.m)
+				if it.sp != nil {
+					it.sp.failed = true
+				}
+			}
+			items = again
+			if len(items) > 0 {
+				_ = sleep(s.apiCtx, backoffFor(try, 50*time.Millisecond, 2*time.Second))
+			}
+		}
+	}()
+}
