@@ -35,8 +35,11 @@ func newGCM(b *testing.B) cipher.AEAD {
 }
 
 // plaintext is the 256 MiB every streaming benchmark and its baseline
-// reads, so all of them pay the same memory traffic.
-var plaintext = bytes.Repeat([]byte("kumo streams "), streamSize/13+1)[:streamSize]
+// reads, so all of them pay the same memory traffic. It is made on first
+// use, so that tests do not carry it.
+var plaintext = sync.OnceValue(func() []byte {
+	return bytes.Repeat([]byte("kumo streams "), streamSize/13+1)[:streamSize]
+})
 
 // BenchmarkBaselineRawGCMSeal seals the 256 MiB frame by frame into a
 // rolling 1 MiB output on one goroutine: the floor of what encrypting it
@@ -54,7 +57,7 @@ func BenchmarkBaselineRawGCMSeal(b *testing.B) {
 					if off+frame+16 > len(out) {
 						off = 0
 					}
-					aead.Seal(out[off:off], nonce, plaintext[i:i+frame], nil)
+					aead.Seal(out[off:off], nonce, plaintext()[i:i+frame], nil)
 					off += frame + 16
 				}
 			}
@@ -71,7 +74,7 @@ func BenchmarkBaselineRawGCMOpen(b *testing.B) {
 			nonce := make([]byte, 12)
 			sealed := make([]byte, 0, streamSize/frame*(frame+16))
 			for i := 0; i < streamSize; i += frame {
-				sealed = aead.Seal(sealed, nonce, plaintext[i:i+frame], nil)
+				sealed = aead.Seal(sealed, nonce, plaintext()[i:i+frame], nil)
 			}
 			work := make([]byte, frame+16)
 			out := make([]byte, 256<<10)
@@ -156,7 +159,7 @@ func BenchmarkEncryptStream(b *testing.B) {
 						if err != nil {
 							b.Fatal(err)
 						}
-						if _, err := io.CopyBuffer(w, bytes.NewReader(plaintext), buf); err != nil {
+						if _, err := io.CopyBuffer(w, bytes.NewReader(plaintext()), buf); err != nil {
 							b.Fatal(err)
 						}
 						if err := w.Close(); err != nil {
@@ -172,7 +175,7 @@ func BenchmarkEncryptStream(b *testing.B) {
 func BenchmarkDecryptStream(b *testing.B) {
 	for _, suite := range []kms.Suite{kms.SuiteCommitted, kms.SuiteCommittedSigned} {
 		for _, frame := range frameSizes {
-			msg, err := benchClient(b, suite, frame, 2).Encrypt(ctx, plaintext, nil)
+			msg, err := benchClient(b, suite, frame, 2).Encrypt(ctx, plaintext(), nil)
 			if err != nil {
 				b.Fatal(err)
 			}

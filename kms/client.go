@@ -35,9 +35,11 @@ type Options struct {
 	// 4096, the Encryption SDK's own. Streams hold a few frames in memory.
 	FrameSize int
 
-	// MaxEncryptedDataKeys limits the encrypted data keys a message may carry,
-	// on encrypt and on decrypt (checked before any keyring is asked); 0
-	// means no limit.
+	// MaxEncryptedDataKeys limits the encrypted data keys a message may
+	// carry, on encrypt and on decrypt, where a message over the limit is
+	// refused as soon as its count is read, before any keyring is asked;
+	// default DefaultMaxEncryptedDataKeys (10). 65535, the format's own
+	// limit, turns the limit off.
 	MaxEncryptedDataKeys int
 
 	// CommitmentPolicy says which suites decrypt; default RequireCommitment.
@@ -50,14 +52,31 @@ type Options struct {
 	// Cache, when set, reuses data keys across messages within its limits.
 	Cache *Cache
 
-	// MaxNonFramedBody bounds how much of a legacy non-framed body a
-	// DecryptReader holds while it checks the body's tag; default 64 MiB.
-	MaxNonFramedBody int64
+	// MaxBodyLength is the largest frame, or non-framed body, that
+	// DecryptReader and Rewrap buffer while they authenticate it (a frame's
+	// plaintext cannot be released before its tag, at its end, verifies);
+	// default DefaultMaxBodyLength (64 MiB). A message with a larger one
+	// fails with ErrTooLarge before its bytes are read. Decrypt, which holds
+	// the whole message already, is bounded by the message instead.
+	MaxBodyLength int64
 
 	// Rand is the source of message IDs, data keys and signing keys; default
 	// crypto/rand.
 	Rand io.Reader
 }
+
+// DefaultMaxEncryptedDataKeys is the default of Options.MaxEncryptedDataKeys.
+//
+// The specification leaves the limit off by default, for compatibility;
+// AWS's guidance for the Encryption SDK is to set it, most of all when
+// messages may come from untrusted sources, to the number of wrapping keys
+// messages are encrypted under: one encrypted data key per wrapping key,
+// and its examples use 1 to 3. kumo sets a default instead of none: 10
+// leaves room for multi-keyrings of several Regions and a recovery key, and
+// bounds what a hostile message costs before anything is authenticated to
+// 10 unwrap attempts (10 KMS Decrypt calls, or 10 RSA decryptions) instead
+// of 65,535.
+const DefaultMaxEncryptedDataKeys = 10
 
 // Client encrypts and decrypts AWS Encryption SDK messages with a keyring.
 // A Client is safe for concurrent use.
@@ -88,8 +107,11 @@ func New(keyring Keyring, optFns ...func(*Options)) (*Client, error) {
 	case o.FrameSize < 0 || o.FrameSize > 1<<30:
 		return nil, fmt.Errorf("kms: frame size %d is outside 1 byte to 1 GiB", o.FrameSize)
 	}
-	if o.MaxEncryptedDataKeys < 0 || o.MaxEncryptedDataKeys > 0xffff {
-		return nil, fmt.Errorf("kms: MaxEncryptedDataKeys %d is outside 0 (no limit) to 65535", o.MaxEncryptedDataKeys)
+	switch {
+	case o.MaxEncryptedDataKeys == 0:
+		o.MaxEncryptedDataKeys = DefaultMaxEncryptedDataKeys
+	case o.MaxEncryptedDataKeys < 0 || o.MaxEncryptedDataKeys > 0xffff:
+		return nil, fmt.Errorf("kms: MaxEncryptedDataKeys %d is outside 1 to 65535 (0: the default, %d)", o.MaxEncryptedDataKeys, DefaultMaxEncryptedDataKeys)
 	}
 	if o.CommitmentPolicy != RequireCommitment && o.CommitmentPolicy != AllowLegacyDecrypt {
 		return nil, fmt.Errorf("kms: unknown commitment policy %d", o.CommitmentPolicy)
@@ -97,8 +119,11 @@ func New(keyring Keyring, optFns ...func(*Options)) (*Client, error) {
 	if o.Concurrency <= 0 {
 		o.Concurrency = runtime.GOMAXPROCS(0)
 	}
-	if o.MaxNonFramedBody <= 0 {
-		o.MaxNonFramedBody = 64 << 20
+	switch {
+	case o.MaxBodyLength == 0:
+		o.MaxBodyLength = DefaultMaxBodyLength
+	case o.MaxBodyLength < 0:
+		return nil, fmt.Errorf("kms: MaxBodyLength %d is negative", o.MaxBodyLength)
 	}
 	if o.Rand == nil {
 		o.Rand = rand.Reader
@@ -210,12 +235,27 @@ func (c *Client) newEncryptionMaterials(ctx context.Context, ec map[string]strin
 	if err := checkDataKey(m.Suite, m.PlaintextDataKey); err != nil {
 		return nil, err
 	}
-	if n := len(m.EncryptedDataKeys); n == 0 {
-		return nil, errors.New("kms: the keyring produced no encrypted data key")
-	} else if max := c.opts.MaxEncryptedDataKeys; max > 0 && n > max {
-		return nil, fmt.Errorf("%w: the keyring produced %d, the limit is %d", ErrTooManyEncryptedDataKeys, n, max)
+	if err := c.checkEDKCount("the keyring produced", len(m.EncryptedDataKeys)); err != nil {
+		return nil, err
 	}
 	return m, nil
+}
+
+// checkEDKCount applies Options.MaxEncryptedDataKeys to n keys; whose says
+// where they come from. Messages being read are checked by readHeader, as
+// soon as their count is read.
+func (c *Client) checkEDKCount(whose string, n int) error {
+	if n == 0 {
+		return errors.New("kms: the keyring produced no encrypted data key")
+	}
+	return edkLimit(whose, n, c.opts.MaxEncryptedDataKeys)
+}
+
+func edkLimit(whose string, n, limit int) error {
+	if limit > 0 && n > limit {
+		return fmt.Errorf("%w: %s %d, the limit is %d (Options.MaxEncryptedDataKeys)", ErrTooManyEncryptedDataKeys, whose, n, limit)
+	}
+	return nil
 }
 
 // decryptionKey gets the data key for a message whose header is h, under

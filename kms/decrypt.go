@@ -10,207 +10,333 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"sort"
-	"strings"
-	"sync"
+	"unsafe"
 )
 
-// decryptReader reads one message. Frames are read in batches; a batch is
-// opened (in parallel when Concurrency allows) before any of it is served.
+// A message body is read in batches. The caller's goroutine parses frames
+// from the source into a batch; the batch is then opened (authenticated and
+// decrypted into a plaintext buffer of its own) on a goroutine of its own
+// when Concurrency > 1, while the caller parses the next batches and serves
+// the plaintext of earlier ones, in order. For signed suites another chain
+// of goroutines hashes each batch's bytes, in order, for the signature.
+//
+// Memory is bounded by what the caller allows, never by what the message
+// claims: a batch holds at most batchBytes of serialized frames and their
+// bookkeeping (or one frame, when a frame is larger), its buffer grows only
+// as bytes arrive, and a frame or non-framed body larger than maxBody is
+// refused before it is read.
+
+// batchBytes bounds the message bytes of one batch, counting each frame's
+// serialized bytes and its bookkeeping (slotBytes).
+const batchBytes = 256 << 10
+
+// slotBytes is the bookkeeping of one frame in a batch.
+const slotBytes = int(unsafe.Sizeof(frameSlot{}))
+
+// readBufferSize is the buffer the header is read through.
+const readBufferSize = 64 << 10
+
+// DefaultMaxBodyLength is the default of Options.MaxBodyLength.
+const DefaultMaxBodyLength = 64 << 20
+
+type frameSlot struct {
+	iv, ct  int // offsets in the batch's raw bytes of the IV and the ciphertext
+	n       int // plaintext bytes (the ciphertext less the tag)
+	seq     uint32
+	content uint8 // contentRegular, contentFinal or contentSingle
+}
+
+const (
+	contentRegular = iota
+	contentFinal
+	contentSingle
+)
+
+var contentAAD = [...]string{contentRegular: aadFrame, contentFinal: aadFinalFrame, contentSingle: aadSingle}
+
+// batch is a run of consecutive frames (or the non-framed body).
+type batch struct {
+	raw      []byte // message bytes as read; raw[:used] are the batch's frames
+	pos, end int    // raw[pos:end] is read but not yet parsed
+	used     int
+	frames   []frameSlot
+	plain    []byte // the opened plaintext of every frame, in order
+	final    bool   // holds the final frame, or the non-framed body
+	err      error  // from opening
+	opened   chan struct{}
+	hashed   chan struct{}
+}
+
+// decryptReader reads one message's body.
 type decryptReader struct {
 	ctx       context.Context
-	src       *bufio.Reader
+	src       io.Reader
 	aead      cipher.AEAD
 	messageID []byte
 	framed    bool
 	frameLen  int
-	conc      int
-	seq       uint32 // the sequence number the next frame must have
-	nonFramed int64  // the largest non-framed body this reader holds
+	conc      int   // goroutines opening batches at once
+	depth     int   // batches parsed ahead of the one being served
+	maxBody   int64 // the largest frame or non-framed body it buffers
+	whole     bool  // src is the whole message, already in memory (Decrypt)
 	pub       *ecdsa.PublicKey
-	verify    hash.Hash
+	sig       hash.Hash
+	lastHash  chan struct{} // closed once every batch parsed so far is hashed
 
-	raw     []byte // buffered message bytes; raw[pos:end] not yet parsed
-	pos     int
-	end     int
-	frames  []frameSlot // where each frame of the batch sits in raw
-	pending [][]byte    // opened plaintext not yet read
-	final   bool        // the final frame has been read
-	eof     bool
-	err     error
-}
-
-type frameSlot struct {
-	off, n  int // IV at raw[off:], then n bytes of ciphertext and the tag
-	seq     uint32
-	isFinal bool
+	seq    uint32 // the sequence number the next frame must have
+	free   []*batch
+	queue  []*batch // parsed, in order, not yet served
+	cur    *batch   // being served
+	off    int      // plaintext of cur already served
+	parsed bool     // the whole message has been parsed
+	footer []byte   // the signature
+	perr   error    // a parse error, returned once the batches before it are served
+	err    error    // sticky
+	eof    bool
 }
 
 func (c *Client) newDecryptReader(ctx context.Context, src io.Reader, required map[string]string, size int64) (*decryptReader, error) {
-	for k := range required {
-		if strings.HasPrefix(k, reservedPrefix) {
-			return nil, fmt.Errorf("%w: required key %q uses the reserved prefix %q", ErrEncryptionContext, k, reservedPrefix)
-		}
-	}
-	br := bufio.NewReaderSize(src, 64<<10)
-	h, err := readHeader(br, c.opts.MaxEncryptedDataKeys)
+	// The header is read through a buffer; so is the body, which bypasses it
+	// for large reads.
+	br := newReadBuffer(src, size)
+	o, err := c.openHeader(ctx, br, required)
 	if err != nil {
 		return nil, err
 	}
-	if !h.Suite.Committing() && c.opts.CommitmentPolicy != AllowLegacyDecrypt {
-		return nil, fmt.Errorf("%w: the message uses %v, which does not commit to its key; set Options.CommitmentPolicy to AllowLegacyDecrypt to read legacy messages", ErrCommitmentPolicy, h.Suite)
-	}
-	info, _ := h.Suite.info()
-	stored, hasPub := h.EncryptionContext[publicKeyKey]
-	if hasPub != (info.curve != nil) {
-		return nil, fmt.Errorf("%w: the %s of a message in suite %v is missing or out of place", ErrMalformed, publicKeyKey, h.Suite)
-	}
-
-	// The full context is what the message stores plus the required pairs
-	// it does not store; those are authenticated with the header.
-	full := cloneContext(h.EncryptionContext)
-	authOnly := map[string]string{}
-	var mismatched []string
-	for k, v := range required {
-		sv, ok := h.EncryptionContext[k]
-		switch {
-		case !ok:
-			full[k], authOnly[k] = v, v
-		case sv != v:
-			mismatched = append(mismatched, k)
-		}
-	}
-	if len(mismatched) > 0 {
-		sort.Strings(mismatched)
-		return nil, fmt.Errorf("%w: the message's context has other values for %s", ErrEncryptionContext, strings.Join(mismatched, ", "))
-	}
-
-	dataKey, err := c.decryptionKey(ctx, h, full)
-	if err != nil {
-		return nil, err
-	}
-	aead, commitKey, err := deriveKeys(h.Suite, dataKey, h.MessageID)
-	if err != nil {
-		return nil, err
-	}
-	if info.commit {
-		if err := checkCommitment(commitKey, h.suiteData); err != nil {
-			return nil, err
-		}
-	}
-	extra, err := serializeContext(authOnly)
-	if err != nil {
-		return nil, err
-	}
-	iv := h.authIV
-	if iv == nil {
-		iv = make([]byte, ivLen)
-	}
-	verified := verifyHeader(aead, iv, h, extra)
-	if !verified && info.version == 1 && info.kdf != nil {
-		if compat, err := deriveNetV400Key(h.Suite, dataKey); err == nil && verifyHeader(compat, iv, h, extra) {
-			aead, verified = compat, true
-		}
-	}
-	if !verified {
-		if len(authOnly) > 0 {
-			return nil, fmt.Errorf("%w: the header does not verify (or a required pair the message does not store is wrong)", ErrAuthentication)
-		}
-		return nil, fmt.Errorf("%w: the header does not verify", ErrAuthentication)
-	}
-
-	r := &decryptReader{ctx: ctx, src: br, aead: aead, messageID: h.MessageID, framed: h.Framed, frameLen: h.FrameLength,
-		conc: c.opts.Concurrency, seq: 1, nonFramed: c.opts.MaxNonFramedBody}
-	r.raw = make([]byte, min(batchFrames(r.frameLen, r.conc)*(r.frameLen+ivLen+tagLen+8)+64, 8<<20))
-	if size >= 0 {
-		r.nonFramed = size
-	}
-	if info.curve != nil {
-		if r.pub, err = parsePublicKey(info.curve, stored); err != nil {
-			return nil, err
-		}
-		r.verify = info.sigHash()
-		r.verify.Write(h.bytes())
-	}
-	return r, nil
+	return c.bodyReader(ctx, br, o, size), nil
 }
 
-// verifyHeader checks the header's tag over its body and the serialized
-// required pairs it does not store. The AWS Encryption SDK for .NET 4.0.0
-// serialized an empty set of those pairs as a zero count (00 00) instead of
-// nothing; every official SDK accepts its messages, so kumo does too.
-func verifyHeader(aead cipher.AEAD, iv []byte, h *Header, extra []byte) bool {
-	aad := append(append(make([]byte, 0, len(h.body)+len(extra)+2), h.body...), extra...)
-	if _, err := aead.Open(nil, iv, h.authTag, aad); err == nil {
-		return true
+// newReadBuffer wraps src in a buffer no larger than the message, when its
+// size is known.
+func newReadBuffer(src io.Reader, size int64) *bufio.Reader {
+	n := readBufferSize
+	if size >= 0 && size < int64(n) {
+		n = int(size)
 	}
-	if len(extra) > 0 {
-		return false
+	return bufio.NewReaderSize(src, n)
+}
+
+// bodyReader returns the reader of the body that follows an opened header.
+// size is the whole message's length when it is in memory, else -1.
+func (c *Client) bodyReader(ctx context.Context, src io.Reader, o *openedHeader, size int64) *decryptReader {
+	r := &decryptReader{ctx: ctx, src: src, aead: o.aead, messageID: o.h.MessageID, framed: o.h.Framed,
+		frameLen: o.h.FrameLength, conc: c.opts.Concurrency, maxBody: c.opts.MaxBodyLength, pub: o.pub, sig: o.sig, seq: 1}
+	if size >= 0 {
+		// The message is in memory already: no frame can be larger than it.
+		r.maxBody, r.whole = size, true
 	}
-	_, err := aead.Open(nil, iv, h.authTag, append(aad, 0, 0))
-	return err == nil
+	// Batches in flight: enough to keep Concurrency goroutines busy, but
+	// together no larger than Concurrency+1 batches of batchBytes, whatever
+	// the frame size (at least one).
+	per := batchBytes
+	if r.framed {
+		per = max(per, regularFrameSize(r.frameLen))
+	}
+	r.depth = max(1, min(r.conc+1, (r.conc+1)*batchBytes/per))
+	if !r.framed || r.conc <= 1 {
+		r.depth = 1
+	}
+	return r
 }
 
 // Read implements io.Reader.
 func (r *decryptReader) Read(p []byte) (int, error) {
 	for {
-		if len(r.pending) > 0 {
-			n := 0
-			for len(r.pending) > 0 && n < len(p) {
-				c := copy(p[n:], r.pending[0])
-				n += c
-				if r.pending[0] = r.pending[0][c:]; len(r.pending[0]) == 0 {
-					r.pending = r.pending[1:]
-				}
-			}
+		if b := r.cur; b != nil && r.off < len(b.plain) {
+			n := copy(p, b.plain[r.off:])
+			r.off += n
 			return n, nil
 		}
-		switch {
-		case r.err != nil:
-			return 0, r.err
-		case r.eof:
-			return 0, io.EOF
-		case r.final:
-			if r.err = r.finish(); r.err != nil {
-				return 0, r.err
-			}
-			r.eof = true
-			return 0, io.EOF
-		}
-		if err := r.ctx.Err(); err != nil {
-			r.err = err
+		if err := r.next(); err != nil {
 			return 0, err
 		}
-		if r.framed {
-			r.err = r.nextBatch()
-		} else {
-			r.err = r.nonFramedBody()
+	}
+}
+
+// WriteTo implements io.WriterTo, so io.Copy writes each batch's plaintext
+// straight from the reader's buffers.
+func (r *decryptReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for {
+		if b := r.cur; b != nil && r.off < len(b.plain) {
+			n, err := w.Write(b.plain[r.off:])
+			r.off += n
+			total += int64(n)
+			if err != nil {
+				return total, err
+			}
+			if r.off < len(b.plain) {
+				return total, io.ErrShortWrite
+			}
+			continue
+		}
+		if err := r.next(); err != nil {
+			if err == io.EOF {
+				return total, nil
+			}
+			return total, err
 		}
 	}
 }
 
-// fill makes sure n unparsed bytes are buffered in raw[pos:end], reading
-// from src as needed. It grows raw as bytes arrive (never more than 1 MiB
-// ahead of them), so a length claimed by a hostile message costs memory only
-// when the bytes are really there. Offsets into raw stay valid.
-func (r *decryptReader) fill(n int, what string) error {
-	if r.end-r.pos >= n {
+// next makes the next batch, opened and (when final) verified, the one to
+// serve, recycling the one served; it returns io.EOF at the end.
+func (r *decryptReader) next() error {
+	if b := r.cur; b != nil {
+		r.recycle(b)
+		r.cur = nil
+	}
+	switch {
+	case r.err != nil:
+		return r.err
+	case r.eof:
+		return io.EOF
+	}
+	if err := r.ctx.Err(); err != nil {
+		r.err = err
+		return err
+	}
+	// Parse ahead, then serve the oldest batch.
+	for !r.parsed && r.perr == nil && len(r.queue) < r.depth {
+		b := r.getBatch()
+		if err := r.parse(b); err != nil {
+			r.perr = err
+			r.free = append(r.free, b)
+			break
+		}
+		r.start(b)
+		r.queue = append(r.queue, b)
+	}
+	if len(r.queue) == 0 {
+		if r.perr != nil {
+			r.err = r.perr
+			return r.err
+		}
+		r.eof = true
+		return io.EOF
+	}
+	b := r.queue[0]
+	r.queue = r.queue[1:]
+	if b.opened != nil {
+		<-b.opened
+	}
+	if b.err != nil {
+		r.err = b.err
+		return r.err
+	}
+	if b.final {
+		// The final frame (or the non-framed body) is released only once
+		// the signature verifies, as the specification requires.
+		if err := r.verify(); err != nil {
+			r.err = err
+			return err
+		}
+	}
+	r.cur, r.off = b, 0
+	return nil
+}
+
+func (r *decryptReader) getBatch() *batch {
+	if n := len(r.free); n > 0 {
+		b := r.free[n-1]
+		r.free = r.free[:n-1]
+		return b
+	}
+	return &batch{}
+}
+
+// recycle keeps a served batch's buffers for the next one, once its bytes
+// are hashed.
+func (r *decryptReader) recycle(b *batch) {
+	if b.hashed != nil {
+		<-b.hashed
+	}
+	b.pos, b.end, b.used, b.final, b.err, b.opened, b.hashed = 0, 0, 0, false, nil, nil, nil
+	b.frames, b.plain = b.frames[:0], b.plain[:0]
+	r.free = append(r.free, b)
+}
+
+// start hashes and opens a parsed batch: on the caller's goroutine when
+// Concurrency is 1, else on goroutines of their own.
+func (r *decryptReader) start(b *batch) {
+	if r.conc <= 1 {
+		if r.sig != nil {
+			r.sig.Write(b.raw[:b.used])
+		}
+		b.err = r.open(b)
+		return
+	}
+	if r.sig != nil {
+		prev, done := r.lastHash, make(chan struct{})
+		r.lastHash, b.hashed = done, done
+		go func() {
+			if prev != nil {
+				<-prev
+			}
+			r.sig.Write(b.raw[:b.used])
+			close(done)
+		}()
+	}
+	b.opened = make(chan struct{})
+	go func() {
+		b.err = r.open(b)
+		close(b.opened)
+	}()
+}
+
+// open authenticates and decrypts every frame of b into b.plain.
+func (r *decryptReader) open(b *batch) error {
+	total := 0
+	for _, f := range b.frames {
+		total += f.n
+	}
+	if cap(b.plain) < total {
+		b.plain = make([]byte, total)
+	}
+	b.plain = b.plain[:total]
+	var aadBuf [32 + len(aadFinalFrame) + 12]byte
+	off := 0
+	for _, f := range b.frames {
+		aad := bodyAAD(aadBuf[:0], r.messageID, contentAAD[f.content], f.seq, f.n)
+		if _, err := r.aead.Open(b.plain[off:off], b.raw[f.iv:f.iv+ivLen], b.raw[f.ct:f.ct+f.n+tagLen], aad); err != nil {
+			if f.content == contentSingle {
+				return fmt.Errorf("%w: the body", ErrAuthentication)
+			}
+			return fmt.Errorf("%w: frame %d", ErrAuthentication, f.seq)
+		}
+		off += f.n
+	}
+	return nil
+}
+
+// verify checks the signature, once every batch is hashed.
+func (r *decryptReader) verify() error {
+	if r.pub == nil {
 		return nil
 	}
-	return r.fillSlow(n, what)
+	if r.lastHash != nil {
+		<-r.lastHash
+	}
+	return verifySignature(r.pub, r.sig, r.footer)
 }
 
-func (r *decryptReader) fillSlow(n int, what string) error {
-	for r.end-r.pos < n {
-		if r.end == len(r.raw) {
-			grow := min(n-(r.end-r.pos), 1<<20)
-			nb := make([]byte, len(r.raw)+max(grow, len(r.raw)/2))
-			copy(nb, r.raw[:r.end])
-			r.raw = nb
+// fill makes sure b.raw[b.pos:b.end] holds at least n bytes, reading from
+// the source; it reads ahead up to ahead bytes past b.pos when the source
+// has them. raw grows only as bytes arrive (it at most doubles, from 64 KiB,
+// and never past what is needed), so a length a message claims costs memory
+// only once its bytes are really there.
+func (r *decryptReader) fill(b *batch, n, ahead int, what string) error {
+	limit := b.pos + max(n, ahead)
+	for b.end-b.pos < n {
+		if b.end == len(b.raw) {
+			size := min(limit, max(2*len(b.raw), 64<<10))
+			nb := make([]byte, size)
+			copy(nb, b.raw[:b.end])
+			b.raw = nb
 		}
-		m, err := r.src.Read(r.raw[r.end:])
-		r.end += m
-		if err != nil && r.end-r.pos < n {
+		m, err := r.src.Read(b.raw[b.end:min(len(b.raw), limit)])
+		b.end += m
+		if err != nil && b.end-b.pos < n {
 			if errors.Is(err, io.EOF) {
 				return fmt.Errorf("%w: the message is truncated in %s", ErrMalformed, what)
 			}
@@ -220,35 +346,44 @@ func (r *decryptReader) fillSlow(n int, what string) error {
 	return nil
 }
 
-// take consumes n buffered bytes, feeding the signature, and returns their
-// offset in raw.
-func (r *decryptReader) take(n int) int {
-	off := r.pos
-	if r.verify != nil {
-		r.verify.Write(r.raw[off : off+n])
+// tooLarge is the error for a frame or body of n bytes over maxBody.
+func (r *decryptReader) tooLarge(what string, n uint64) error {
+	if r.whole {
+		return fmt.Errorf("%w: the message is truncated: %s claims %d bytes, more than the whole message", ErrMalformed, what, n)
 	}
-	r.pos += n
-	return off
+	return fmt.Errorf("%w: %s claims %d bytes; this reader buffers at most %d (Options.MaxBodyLength)", ErrTooLarge, what, n, r.maxBody)
 }
 
-// nextBatch reads and opens up to a batch of frames.
-func (r *decryptReader) nextBatch() error {
-	// Nothing buffered is in use: move what is left to the front.
-	r.end = copy(r.raw, r.raw[r.pos:r.end])
-	r.pos = 0
-	want := batchFrames(r.frameLen, r.conc)
-	r.frames = r.frames[:0]
-	regular := 4 + ivLen + r.frameLen + tagLen
-	for len(r.frames) < want && !r.final {
-		const what = "a frame"
-		if err := r.fill(4, what); err != nil {
-			if r.end == r.pos {
+// parse reads the next batch of frames (or the non-framed body) into b and,
+// after the final frame, the footer.
+func (r *decryptReader) parse(b *batch) error {
+	if r.framed {
+		if err := r.parseFrames(b); err != nil {
+			return err
+		}
+	} else if err := r.parseNonFramed(b); err != nil {
+		return err
+	}
+	b.used = b.pos
+	if b.final {
+		r.parsed = true
+		return r.parseFooter(b)
+	}
+	return nil
+}
+
+func (r *decryptReader) parseFrames(b *batch) error {
+	regular := regularFrameSize(r.frameLen)
+	want := max(1, batchBytes/(regular+slotBytes))
+	for len(b.frames) < want && !b.final {
+		ahead := (want - len(b.frames)) * regular
+		if err := r.fill(b, 4, ahead, "a frame"); err != nil {
+			if b.end == b.pos && errors.Is(err, ErrMalformed) {
 				return fmt.Errorf("%w: the message is truncated: frame %d and the final frame are missing", ErrMalformed, r.seq)
 			}
 			return err
 		}
-		var slot frameSlot
-		seq := binary.BigEndian.Uint32(r.raw[r.pos:])
+		seq := binary.BigEndian.Uint32(b.raw[b.pos:])
 		if seq != finalMarker {
 			if seq != r.seq {
 				return fmt.Errorf("%w: frame %d arrived where frame %d belongs (reordered, repeated or dropped frames)", ErrAuthentication, seq, r.seq)
@@ -256,140 +391,97 @@ func (r *decryptReader) nextBatch() error {
 			if r.seq == finalMarker-1 {
 				return fmt.Errorf("%w: too many frames without a final frame", ErrMalformed)
 			}
-			if err := r.fill(regular, what); err != nil {
+			if int64(r.frameLen) > r.maxBody {
+				return r.tooLarge(fmt.Sprintf("frame %d", seq), uint64(r.frameLen))
+			}
+			if err := r.fill(b, regular, ahead, "a frame"); err != nil {
 				return err
 			}
-			slot = frameSlot{off: r.take(regular) + 4, n: r.frameLen, seq: seq}
-		} else {
-			if err := r.fill(8+ivLen+4, what); err != nil {
-				return err
-			}
-			seq = binary.BigEndian.Uint32(r.raw[r.pos+4:])
-			if seq != r.seq {
-				return fmt.Errorf("%w: frame %d arrived where frame %d belongs (reordered, repeated or dropped frames)", ErrAuthentication, seq, r.seq)
-			}
-			n := int(binary.BigEndian.Uint32(r.raw[r.pos+8+ivLen:]))
-			if n > r.frameLen {
-				return fmt.Errorf("%w: the final frame claims %d bytes; frames hold at most %d", ErrMalformed, n, r.frameLen)
-			}
-			if err := r.fill(8+ivLen+4+n+tagLen, what); err != nil {
-				return err
-			}
-			off := r.take(8+ivLen+4+n+tagLen) + 8
-			// Put the IV next to the ciphertext, as for regular frames.
-			copy(r.raw[off+4:off+4+ivLen], r.raw[off:off+ivLen])
-			slot = frameSlot{off: off + 4, n: n, seq: seq, isFinal: true}
-			r.final = true
+			b.frames = append(b.frames, frameSlot{iv: b.pos + 4, ct: b.pos + 4 + ivLen, n: r.frameLen, seq: seq, content: contentRegular})
+			b.pos += regular
+			r.seq++
+			continue
 		}
-		r.frames = append(r.frames, slot)
-		r.seq++
-	}
-	if err := r.openFrames(); err != nil {
-		return err
-	}
-	for _, f := range r.frames {
-		if f.n > 0 {
-			r.pending = append(r.pending, r.raw[f.off+ivLen:f.off+ivLen+f.n])
+		const head = 8 + ivLen + 4
+		if err := r.fill(b, head, ahead, "the final frame"); err != nil {
+			return err
 		}
+		seq = binary.BigEndian.Uint32(b.raw[b.pos+4:])
+		if seq != r.seq {
+			return fmt.Errorf("%w: frame %d arrived where frame %d belongs (reordered, repeated or dropped frames)", ErrAuthentication, seq, r.seq)
+		}
+		n := uint64(binary.BigEndian.Uint32(b.raw[b.pos+8+ivLen:]))
+		if n > uint64(r.frameLen) {
+			return fmt.Errorf("%w: the final frame claims %d bytes; frames hold at most %d", ErrMalformed, n, r.frameLen)
+		}
+		if int64(n) > r.maxBody {
+			return r.tooLarge("the final frame", n)
+		}
+		if err := r.fill(b, head+int(n)+tagLen, head+int(n)+tagLen, "the final frame"); err != nil {
+			return err
+		}
+		b.frames = append(b.frames, frameSlot{iv: b.pos + 8, ct: b.pos + head, n: int(n), seq: seq, content: contentFinal})
+		b.pos += head + int(n) + tagLen
+		b.final = true
 	}
 	return nil
 }
 
-// openFrames authenticates and decrypts the batch in place.
-func (r *decryptReader) openFrames() error {
-	workers := min(r.conc, len(r.frames))
-	if workers <= 1 {
-		return r.openRange(0, len(r.frames))
-	}
-	// Split the batch into contiguous ranges; the last runs here.
-	var wg sync.WaitGroup
-	errs := make([]error, workers)
-	per := (len(r.frames) + workers - 1) / workers
-	w, i := 0, 0
-	for ; i+per < len(r.frames); w, i = w+1, i+per {
-		wg.Add(1)
-		go func(w, i int) {
-			defer wg.Done()
-			errs[w] = r.openRange(i, i+per)
-		}(w, i)
-	}
-	errs[w] = r.openRange(i, len(r.frames))
-	wg.Wait()
-	return errors.Join(errs...)
-}
-
-func (r *decryptReader) openRange(from, to int) error {
-	aad := make([]byte, 0, len(r.messageID)+len(aadFinalFrame)+12)
-	for _, f := range r.frames[from:to] {
-		content := aadFrame
-		if f.isFinal {
-			content = aadFinalFrame
-		}
-		aad = bodyAAD(aad, r.messageID, content, f.seq, f.n)
-		iv := r.raw[f.off : f.off+ivLen]
-		ct := r.raw[f.off+ivLen : f.off+ivLen+f.n+tagLen]
-		if _, err := r.aead.Open(ct[:0], iv, ct, aad); err != nil {
-			return fmt.Errorf("%w: frame %d", ErrAuthentication, f.seq)
-		}
-	}
-	return nil
-}
-
-// nonFramedBody reads, authenticates and decrypts a legacy single-block body.
-func (r *decryptReader) nonFramedBody() error {
-	if err := r.fill(ivLen+8, "the body"); err != nil {
+// parseNonFramed reads a non-framed body: IV, a 64-bit length, the
+// ciphertext and the tag. The specification limits it to 2^36 - 32 bytes;
+// the reader to maxBody.
+func (r *decryptReader) parseNonFramed(b *batch) error {
+	const head = ivLen + 8
+	if err := r.fill(b, head, head, "the body"); err != nil {
 		return err
 	}
-	n := binary.BigEndian.Uint64(r.raw[r.pos+ivLen:])
+	n := binary.BigEndian.Uint64(b.raw[b.pos+ivLen:])
 	if n > maxNonFramed {
-		return fmt.Errorf("%w: the body claims %d bytes, over the format's limit", ErrMalformed, n)
+		return fmt.Errorf("%w: the non-framed body claims %d bytes, over the format's limit of 2^36-32", ErrMalformed, n)
 	}
-	if int64(n) > r.nonFramed {
-		return fmt.Errorf("kms: the non-framed body is %d bytes, over the %d this reader holds (Options.MaxNonFramedBody)", n, r.nonFramed)
+	if n > uint64(r.maxBody) {
+		return r.tooLarge("the non-framed body", n)
 	}
-	if err := r.fill(ivLen+8+int(n)+tagLen, "the body"); err != nil {
+	if err := r.fill(b, head+int(n)+tagLen, head+int(n)+tagLen, "the body"); err != nil {
 		return err
 	}
-	off := r.take(ivLen + 8 + int(n) + tagLen)
-	iv := r.raw[off : off+ivLen]
-	ct := r.raw[off+ivLen+8 : off+ivLen+8+int(n)+tagLen]
-	aad := bodyAAD(nil, r.messageID, aadSingle, 1, int(n))
-	pt, err := r.aead.Open(ct[:0], iv, ct, aad)
-	if err != nil {
-		return fmt.Errorf("%w: the body", ErrAuthentication)
-	}
-	r.final = true
-	if len(pt) > 0 {
-		r.pending = append(r.pending, pt)
-	}
+	b.frames = append(b.frames, frameSlot{iv: b.pos, ct: b.pos + head, n: int(n), seq: 1, content: contentSingle})
+	b.pos += head + int(n) + tagLen
+	b.final = true
 	return nil
 }
 
-// finish checks the signature of signed suites and that nothing follows the
-// message.
-func (r *decryptReader) finish() error {
+// parseFooter reads the signature of signed suites and checks that nothing
+// follows the message.
+func (r *decryptReader) parseFooter(b *batch) error {
 	if r.pub != nil {
-		if err := r.fill(2, "the signature"); err != nil {
-			return fmt.Errorf("%w: the message is truncated: the signature is missing", ErrMalformed)
-		}
-		l := int(binary.BigEndian.Uint16(r.raw[r.pos:]))
-		if err := r.fill(2+l, "the signature"); err != nil {
+		if err := r.fill(b, 2, 2, "the signature"); err != nil {
+			if errors.Is(err, ErrMalformed) {
+				return fmt.Errorf("%w: the message is truncated: the signature is missing", ErrMalformed)
+			}
 			return err
 		}
-		sig := r.raw[r.pos+2 : r.pos+2+l]
-		if err := verifySignature(r.pub, r.verify, sig); err != nil {
+		l := int(binary.BigEndian.Uint16(b.raw[b.pos:]))
+		if err := r.fill(b, 2+l, 2+l, "the signature"); err != nil {
 			return err
 		}
-		r.pos += 2 + l
+		r.footer = append([]byte(nil), b.raw[b.pos+2:b.pos+2+l]...)
+		b.pos += 2 + l
 	}
-	if r.end > r.pos {
+	if b.end > b.pos {
 		return fmt.Errorf("%w: bytes follow the end of the message", ErrMalformed)
 	}
-	if _, err := r.src.ReadByte(); err != io.EOF {
+	var one [1]byte
+	for {
+		n, err := r.src.Read(one[:])
+		if n > 0 {
+			return fmt.Errorf("%w: bytes follow the end of the message", ErrMalformed)
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("kms: reading the message: %w", err)
 		}
-		return fmt.Errorf("%w: bytes follow the end of the message", ErrMalformed)
 	}
-	return nil
 }

@@ -7,40 +7,44 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 )
 
-// batchBytes is about how much plaintext one round of sealing or opening
-// covers. On one goroutine a small batch stays in the CPU's caches; when
-// goroutines share a round it must be large enough that waking them costs
-// little beside the work.
-func batchBytes(concurrency int) int {
-	if concurrency <= 1 {
-		return 256 << 10
-	}
-	return concurrency * (2 << 20)
+// A message is written in batches of frames, as it is read: the caller's
+// goroutine copies plaintext into a batch; the batch is sealed on a
+// goroutine of its own when Concurrency > 1, while the caller fills the
+// next one; sealed batches are written to dst in order, by the caller's
+// goroutine, during Write and Close. For signed suites a chain of
+// goroutines hashes each sealed batch, in order, beside the write.
+
+// encBatch is a run of consecutive frames being sealed.
+type encBatch struct {
+	pt     []byte // plaintext: whole frames, but for the last batch
+	out    []byte // the sealed frames
+	seq    uint32 // the first frame's sequence number
+	last   bool   // its last frame is the final frame
+	sealed chan struct{}
+	hashed chan struct{}
 }
 
-// batchFrames returns how many frames one round covers.
-func batchFrames(frameLen, concurrency int) int {
-	n := max(1, batchBytes(concurrency)/frameLen)
-	return max(n, concurrency)
-}
-
-// encryptWriter writes one message. Plaintext collects in buf; a full batch
-// is sealed only when more plaintext arrives, so the last frame can always
-// be written as the final frame.
+// encryptWriter writes one message.
 type encryptWriter struct {
 	ctx       context.Context
 	dst       io.Writer
 	aead      cipher.AEAD
 	messageID []byte
 	frameLen  int
+	batchPT   int // plaintext bytes per batch: whole frames
 	conc      int
-	seq       uint32 // the next frame's sequence number
-	buf       []byte // pending plaintext, cap = one batch
-	out       []byte // sealed frames waiting to be written
+	depth     int    // batches sealing at once
+	seq       uint32 // the next batch's first sequence number
+	cur       *encBatch
+	queue     []*encBatch // sealing or sealed, in order, not yet written
+	retired   []*encBatch // written, maybe still being hashed, in order
+	free      []*encBatch
+	batches   int // allocated
+	maxBatch  int
 	sign      *signer
+	lastHash  chan struct{}
 	err       error
 	closed    bool
 }
@@ -50,14 +54,29 @@ func (c *Client) newEncryptWriter(ctx context.Context, dst io.Writer, ec map[str
 	if err != nil {
 		return nil, err
 	}
+	return c.writeMessage(ctx, dst, m, c.opts.FrameSize)
+}
+
+// writeMessage starts a message under the materials m, with a new message
+// ID (so the keys it derives are its own, even when the data key is not),
+// writes its header and returns the writer of its frames.
+func (c *Client) writeMessage(ctx context.Context, dst io.Writer, m *encMaterials, frameLen int) (*encryptWriter, error) {
+	info, ok := m.Suite.info()
+	if !ok {
+		return nil, fmt.Errorf("kms: unknown suite %v", m.Suite)
+	}
+	idLen := 16
+	if info.version == 2 {
+		idLen = 32
+	}
 	h := &Header{
-		Version:           2,
+		Version:           int(info.version),
 		Suite:             m.Suite,
-		MessageID:         make([]byte, 32),
+		MessageID:         make([]byte, idLen),
 		EncryptionContext: m.EncryptionContext,
 		EncryptedDataKeys: m.EncryptedDataKeys,
 		Framed:            true,
-		FrameLength:       c.opts.FrameSize,
+		FrameLength:       frameLen,
 	}
 	if _, err := io.ReadFull(c.opts.Rand, h.MessageID); err != nil {
 		return nil, fmt.Errorf("kms: generating a message ID: %w", err)
@@ -70,20 +89,30 @@ func (c *Client) newEncryptWriter(ctx context.Context, dst io.Writer, ec map[str
 	if err := sealHeader(h, aead); err != nil {
 		return nil, err
 	}
-	w := &encryptWriter{ctx: ctx, dst: dst, aead: aead, messageID: h.MessageID, frameLen: h.FrameLength, conc: c.opts.Concurrency, seq: 1}
-	if m.signKey != nil {
-		info, _ := h.Suite.info()
-		w.sign = &signer{h: info.sigHash(), priv: m.signKey, rand: c.opts.Rand}
+	w := &encryptWriter{ctx: ctx, dst: dst, aead: aead, messageID: h.MessageID, frameLen: frameLen, conc: c.opts.Concurrency, seq: 1}
+	frames := max(1, batchBytes/regularFrameSize(frameLen))
+	w.batchPT = frames * frameLen
+	w.depth = 1
+	if w.conc > 1 {
+		// Together no more than Concurrency+1 batches of batchBytes, but at
+		// least one batch, whatever the frame size.
+		w.depth = max(1, min(w.conc, (w.conc+1)*batchBytes/max(batchBytes, regularFrameSize(frameLen))))
 	}
-	w.buf = make([]byte, 0, batchFrames(w.frameLen, w.conc)*w.frameLen)
-	if err := w.emit(h.bytes()); err != nil {
-		return nil, err
+	w.maxBatch = w.depth + 3
+	if m.signKey != nil {
+		w.sign = &signer{h: info.sigHash(), priv: m.signKey, rand: c.opts.Rand}
+		w.sign.h.Write(h.bytes())
+	}
+	if _, err := dst.Write(h.bytes()); err != nil {
+		return nil, fmt.Errorf("kms: writing the message: %w", err)
 	}
 	return w, nil
 }
 
 // sealHeader serializes h's body and computes its authentication tag: AES-GCM
-// over nothing, with the body as AAD and an all-zero IV.
+// over nothing, with the body as AAD and an all-zero IV. The IV is fixed by
+// the format, so a derived key must never seal two different header bodies:
+// every header kumo writes has a new message ID, hence a key of its own.
 func sealHeader(h *Header, aead cipher.AEAD) error {
 	body, err := h.serializeBody()
 	if err != nil {
@@ -95,17 +124,6 @@ func sealHeader(h *Header, aead cipher.AEAD) error {
 		h.authIV = zero
 	}
 	h.authTag = aead.Seal(nil, zero, nil, body)
-	return nil
-}
-
-// emit writes finished bytes to dst, feeding the signature first.
-func (w *encryptWriter) emit(b []byte) error {
-	if w.sign != nil {
-		w.sign.h.Write(b)
-	}
-	if _, err := w.dst.Write(b); err != nil {
-		return fmt.Errorf("kms: writing the message: %w", err)
-	}
 	return nil
 }
 
@@ -122,35 +140,122 @@ func (w *encryptWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	n := len(p)
-	fl := w.frameLen
 	for len(p) > 0 {
-		switch {
-		case len(w.buf)%fl != 0:
-			// Finish the partial frame first.
-			c := min(len(p), fl-len(w.buf)%fl)
-			w.buf = append(w.buf, p[:c]...)
-			p = p[c:]
-		case len(w.buf) > 0 && (len(w.buf) == cap(w.buf) || len(p) > fl):
-			// Whole frames with more plaintext behind them: all regular.
-			if w.err = w.seal(w.buf, false); w.err != nil {
-				return n - len(p), w.err
-			}
-			w.buf = w.buf[:0]
-		case len(w.buf) == 0 && len(p) > fl:
-			// Large writes are sealed straight from p, sparing a copy; at
-			// least one byte stays behind for the final frame.
-			k := min((len(p)-1)/fl, cap(w.buf)/fl) * fl
-			if w.err = w.seal(p[:k], false); w.err != nil {
-				return n - len(p), w.err
-			}
-			p = p[k:]
-		default:
-			c := min(len(p), cap(w.buf)-len(w.buf))
-			w.buf = append(w.buf, p[:c]...)
-			p = p[c:]
+		if w.cur == nil {
+			w.cur = w.getBatch()
 		}
+		b := w.cur
+		if len(b.pt) == w.batchPT {
+			// A full batch with more plaintext behind it: all its frames
+			// are regular.
+			if w.err = w.submit(b, false); w.err != nil {
+				return n - len(p), w.err
+			}
+			w.cur = nil
+			continue
+		}
+		c := min(len(p), w.batchPT-len(b.pt))
+		b.pt = append(b.pt, p[:c]...)
+		p = p[c:]
 	}
 	return n, nil
+}
+
+func (w *encryptWriter) getBatch() *encBatch {
+	if len(w.free) == 0 && len(w.retired) > 0 && w.batches >= w.maxBatch {
+		// Reuse the oldest written batch once its hash is done.
+		b := w.retired[0]
+		w.retired = w.retired[1:]
+		<-b.hashed
+		w.recycle(b)
+	}
+	if n := len(w.free); n > 0 {
+		b := w.free[n-1]
+		w.free = w.free[:n-1]
+		return b
+	}
+	// The plaintext buffer grows as plaintext arrives, so a large frame
+	// size costs memory only for plaintext really written.
+	w.batches++
+	return &encBatch{pt: make([]byte, 0, min(w.batchPT, 64<<10))}
+}
+
+func (w *encryptWriter) recycle(b *encBatch) {
+	b.pt, b.out, b.sealed, b.hashed, b.last = b.pt[:0], b.out[:0], nil, nil, false
+	w.free = append(w.free, b)
+}
+
+// submit seals b (its last frame final when last) and writes every sealed
+// batch it can, waiting for the oldest when depth batches are in flight.
+func (w *encryptWriter) submit(b *encBatch, last bool) error {
+	nframes := (len(b.pt) + w.frameLen - 1) / w.frameLen
+	if last && nframes == 0 {
+		nframes = 1 // an empty message still has a final frame
+	}
+	if uint64(w.seq)+uint64(nframes) > finalMarker {
+		return fmt.Errorf("kms: a message holds at most %d frames; use a larger FrameSize", uint32(finalMarker-1))
+	}
+	b.seq, b.last = w.seq, last
+	w.seq += uint32(nframes)
+	if w.conc <= 1 {
+		w.seal(b)
+		if w.sign != nil {
+			w.sign.h.Write(b.out)
+		}
+		return w.flush(b)
+	}
+	sealed := make(chan struct{})
+	b.sealed = sealed
+	go func() {
+		w.seal(b)
+		close(sealed)
+	}()
+	if w.sign != nil {
+		// Hash as soon as the batch is sealed and every earlier one hashed.
+		prev, done := w.lastHash, make(chan struct{})
+		w.lastHash, b.hashed = done, done
+		go func() {
+			if prev != nil {
+				<-prev
+			}
+			<-sealed
+			w.sign.h.Write(b.out)
+			close(done)
+		}()
+	}
+	w.queue = append(w.queue, b)
+	for len(w.queue) > 0 {
+		head := w.queue[0]
+		if len(w.queue) <= w.depth {
+			select {
+			case <-head.sealed:
+			default:
+				return nil
+			}
+		} else {
+			<-head.sealed
+		}
+		w.queue = w.queue[1:]
+		if err := w.flush(head); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// flush writes a sealed batch to dst; its buffers are reused once it is
+// hashed.
+func (w *encryptWriter) flush(b *encBatch) error {
+	_, err := w.dst.Write(b.out)
+	if b.hashed != nil {
+		w.retired = append(w.retired, b)
+	} else {
+		w.recycle(b)
+	}
+	if err != nil {
+		return fmt.Errorf("kms: writing the message: %w", err)
+	}
+	return nil
 }
 
 // Close writes what remains as the last frames, the final one last, then the
@@ -161,13 +266,31 @@ func (w *encryptWriter) Close() error {
 	}
 	w.closed = true
 	if w.err != nil {
+		w.drain()
 		return w.err
 	}
-	if w.err = w.seal(w.buf, true); w.err != nil {
+	b := w.cur
+	if b == nil {
+		b = w.getBatch()
+	}
+	w.cur = nil
+	if w.err = w.submit(b, true); w.err != nil {
+		w.drain()
 		return w.err
 	}
-	w.buf = nil
+	for len(w.queue) > 0 {
+		head := w.queue[0]
+		w.queue = w.queue[1:]
+		<-head.sealed
+		if w.err = w.flush(head); w.err != nil {
+			w.drain()
+			return w.err
+		}
+	}
 	if w.sign != nil {
+		if w.lastHash != nil {
+			<-w.lastHash
+		}
 		f, err := w.sign.footer()
 		if err != nil {
 			w.err = err
@@ -178,63 +301,55 @@ func (w *encryptWriter) Close() error {
 			return w.err
 		}
 	}
+	w.free = nil
 	return nil
 }
 
-// seal encrypts pt as consecutive frames and writes them. pt holds whole
-// frames, except when last: then its final frame holds the remaining 0 to
-// frameLen bytes and is written as the final frame.
-func (w *encryptWriter) seal(pt []byte, last bool) error {
-	if len(pt) == 0 && !last {
-		return nil
+// abort gives up on the message after an error elsewhere: nothing more is
+// written.
+func (w *encryptWriter) abort() {
+	if !w.closed {
+		w.closed = true
+		w.drain()
 	}
+}
+
+// drain waits for batches still sealing after an error.
+func (w *encryptWriter) drain() {
+	for _, b := range w.queue {
+		<-b.sealed
+	}
+	w.queue = nil
+	if w.lastHash != nil {
+		<-w.lastHash
+	}
+}
+
+// seal encrypts b.pt into b.out as consecutive frames from b.seq; when
+// b.last, the last frame holds the remaining 0 to frameLen bytes and is the
+// final frame.
+func (w *encryptWriter) seal(b *encBatch) {
+	pt := b.pt
 	nframes := (len(pt) + w.frameLen - 1) / w.frameLen
-	if last && nframes == 0 {
-		nframes = 1 // an empty message still has a final frame
-	}
-	if uint64(w.seq)+uint64(nframes) > finalMarker {
-		return fmt.Errorf("kms: a message holds at most %d frames; use a larger FrameSize", uint32(finalMarker-1))
+	if b.last && nframes == 0 {
+		nframes = 1
 	}
 	regular := nframes
 	size := nframes * regularFrameSize(w.frameLen)
-	if last {
+	if b.last {
 		regular--
 		size = regular*regularFrameSize(w.frameLen) + finalFrameSize(len(pt)-regular*w.frameLen)
 	}
-	if cap(w.out) < size {
-		w.out = make([]byte, size)
+	if cap(b.out) < size {
+		b.out = make([]byte, size)
 	}
-	out := w.out[:size]
-	workers := min(w.conc, nframes)
-	if workers <= 1 {
-		w.sealRange(out, pt, 0, nframes, regular)
-	} else {
-		// Split the batch into contiguous ranges; the last runs here.
-		var wg sync.WaitGroup
-		per := (nframes + workers - 1) / workers
-		i := 0
-		for ; i+per < nframes; i += per {
-			wg.Add(1)
-			go func(i int) {
-				defer wg.Done()
-				w.sealRange(out, pt, i, i+per, regular)
-			}(i)
-		}
-		w.sealRange(out, pt, i, nframes, regular)
-		wg.Wait()
-	}
-	w.seq += uint32(nframes)
-	return w.emit(out)
-}
-
-// sealRange seals frames [from, to) of a batch into their places in out.
-// Frames at index regular and beyond are final.
-func (w *encryptWriter) sealRange(out, pt []byte, from, to, regular int) {
+	out := b.out[:size]
+	b.out = out
 	var nonce [ivLen]byte
-	aad := make([]byte, 0, len(w.messageID)+len(aadFinalFrame)+12)
+	var aadBuf [32 + len(aadFinalFrame) + 12]byte
 	fsz := regularFrameSize(w.frameLen)
-	for i := from; i < to; i++ {
-		seq := w.seq + uint32(i)
+	for i := range nframes {
+		seq := b.seq + uint32(i)
 		start := i * w.frameLen
 		chunk := pt[start:min(start+w.frameLen, len(pt))]
 		off := i * fsz
@@ -253,7 +368,7 @@ func (w *encryptWriter) sealRange(out, pt []byte, from, to, regular int) {
 			binary.BigEndian.PutUint32(out[off:], uint32(len(chunk)))
 			off += 4
 		}
-		aad = bodyAAD(aad, w.messageID, content, seq, len(chunk))
+		aad := bodyAAD(aadBuf[:0], w.messageID, content, seq, len(chunk))
 		w.aead.Seal(out[off:off], iv, chunk, aad)
 	}
 }

@@ -24,6 +24,10 @@ var (
 	// encrypted data keys than Options.MaxEncryptedDataKeys allows.
 	ErrTooManyEncryptedDataKeys = errors.New("kms: too many encrypted data keys")
 
+	// ErrTooLarge is returned for a message with a frame, or a non-framed
+	// body, larger than Options.MaxBodyLength allows a reader to buffer.
+	ErrTooLarge = errors.New("kms: message frame too large")
+
 	// ErrNoDataKey is returned when no keyring could decrypt any of the
 	// message's encrypted data keys. It wraps what each keyring said.
 	ErrNoDataKey = errors.New("kms: no keyring could decrypt a data key")

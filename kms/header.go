@@ -205,8 +205,8 @@ func readHeader(r io.Reader, maxEDKs int) (*Header, error) {
 	if n == 0 {
 		return nil, fmt.Errorf("%w: the header lists no encrypted data keys", ErrMalformed)
 	}
-	if maxEDKs > 0 && n > maxEDKs {
-		return nil, fmt.Errorf("%w: the message has %d, the limit is %d", ErrTooManyEncryptedDataKeys, n, maxEDKs)
+	if err := edkLimit("the message has", n, maxEDKs); err != nil {
+		return nil, err
 	}
 	h.EncryptedDataKeys = make([]EncryptedDataKey, 0, min(n, 64))
 	for range n {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 
@@ -113,55 +114,83 @@ func (k *KMSKeyring) OnEncrypt(ctx context.Context, m *EncryptionMaterials) erro
 	return nil
 }
 
-// keyARNs returns the configured keys as key ARNs.
-func (k *KMSKeyring) keyARNs(ctx context.Context) ([]string, error) {
-	var out []string
-	for _, id := range append([]string{k.generator}, k.keyIDs...) {
-		if id == "" {
-			continue
-		}
-		if isKeyARN(id) {
-			out = append(out, id)
-			continue
-		}
-		k.mu.Lock()
-		a, ok := k.arns[id]
-		k.mu.Unlock()
-		if !ok {
-			d, err := k.client.DescribeKey(ctx, &awskms.DescribeKeyInput{KeyId: aws.String(id), GrantTokens: k.grants})
-			if err != nil {
-				return nil, fmt.Errorf("kms: DescribeKey %s: %w", id, err)
-			}
-			if d.KeyMetadata == nil || !isKeyARN(aws.ToString(d.KeyMetadata.Arn)) {
-				return nil, fmt.Errorf("kms: DescribeKey %s returned no key ARN", id)
-			}
-			a = aws.ToString(d.KeyMetadata.Arn)
-			k.mu.Lock()
-			k.arns[id] = a
-			k.mu.Unlock()
-		}
-		out = append(out, a)
+// resolve returns the key ARN of a configured key ID: itself when it is
+// one, else what DescribeKey says, asked once.
+func (k *KMSKeyring) resolve(ctx context.Context, id string) (string, error) {
+	if isKeyARN(id) {
+		return id, nil
 	}
-	return out, nil
+	k.mu.Lock()
+	a, ok := k.arns[id]
+	k.mu.Unlock()
+	if ok {
+		return a, nil
+	}
+	d, err := k.client.DescribeKey(ctx, &awskms.DescribeKeyInput{KeyId: aws.String(id), GrantTokens: k.grants})
+	if err != nil {
+		return "", fmt.Errorf("DescribeKey: %w", err)
+	}
+	if d.KeyMetadata == nil || !isKeyARN(aws.ToString(d.KeyMetadata.Arn)) {
+		return "", errors.New("DescribeKey returned no key ARN")
+	}
+	a = aws.ToString(d.KeyMetadata.Arn)
+	k.mu.Lock()
+	k.arns[id] = a
+	k.mu.Unlock()
+	return a, nil
 }
 
-// OnDecrypt implements [Keyring].
+// OnDecrypt implements [Keyring]. Each configured key is tried in turn, as
+// the specification's multi-keyring of KMS keyrings does: a key that cannot
+// be resolved (an alias not found, no DescribeKey permission) is reported
+// but does not stop the others, and the error names each key and why it
+// did not decrypt.
 func (k *KMSKeyring) OnDecrypt(ctx context.Context, m *DecryptionMaterials, edks []EncryptedDataKey) error {
 	if m.PlaintextDataKey != nil {
 		return nil
 	}
-	allowed, err := k.keyARNs(ctx)
-	if err != nil {
+	f := newKeyFailures()
+	var ids []string
+	byARN := map[string]string{} // key ARN -> the ID it was configured as
+	for _, id := range append([]string{k.generator}, k.keyIDs...) {
+		if id == "" {
+			continue
+		}
+		ids = append(ids, id)
+		a, err := k.resolve(ctx, id)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			f.add(id, err)
+			continue
+		}
+		if _, dup := byARN[a]; !dup {
+			byARN[a] = id
+		}
+	}
+	allow := func(keyARN string) bool { _, ok := byARN[keyARN]; return ok }
+	name := func(keyARN string) string {
+		if id := byARN[keyARN]; id != keyARN {
+			return id + " (" + keyARN + ")"
+		}
+		return keyARN
+	}
+	if err := kmsDecrypt(ctx, k.client, k.grants, m, edks, allow, name, f); err != nil || m.PlaintextDataKey != nil {
 		return err
 	}
-	return kmsDecrypt(ctx, k.client, k.grants, m, edks, func(keyARN string) bool { return slices.Contains(allowed, keyARN) },
-		"KMS keyring: no encrypted data key is for its keys "+strings.Join(allowed, ", "))
+	for a, id := range byARN {
+		if !f.has(name(a)) {
+			f.note(id, name(a), errors.New("no encrypted data key is for it"))
+		}
+	}
+	f.sortBy(ids)
+	return f.err("KMS keyring")
 }
 
 // kmsDecrypt asks KMS to decrypt each aws-kms data key that allow accepts,
-// naming the key, until one works.
-func kmsDecrypt(ctx context.Context, client KMSAPI, grants []string, m *DecryptionMaterials, edks []EncryptedDataKey, allow func(string) bool, none string) error {
-	var errs []error
+// naming the key, until one works; it records each failure in f.
+func kmsDecrypt(ctx context.Context, client KMSAPI, grants []string, m *DecryptionMaterials, edks []EncryptedDataKey, allow func(string) bool, name func(string) string, f *keyFailures) error {
 	for _, e := range edks {
 		keyARN := string(e.ProviderInfo)
 		if e.ProviderID != kmsProviderID || !isKeyARN(keyARN) || !allow(keyARN) {
@@ -173,28 +202,22 @@ func kmsDecrypt(ctx context.Context, client KMSAPI, grants []string, m *Decrypti
 			EncryptionContext: m.EncryptionContext,
 			GrantTokens:       grants,
 		})
-		if err != nil {
+		switch {
+		case err != nil:
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			errs = append(errs, fmt.Errorf("kms: Decrypt with %s: %w", keyARN, err))
-			continue
+			f.add(name(keyARN), fmt.Errorf("Decrypt: %w", err))
+		case aws.ToString(out.KeyId) != keyARN:
+			f.add(name(keyARN), fmt.Errorf("Decrypt answered for key %s", aws.ToString(out.KeyId)))
+		case len(out.Plaintext) != m.Suite.KeyLength():
+			f.add(name(keyARN), fmt.Errorf("Decrypt returned a %d-byte key", len(out.Plaintext)))
+		default:
+			m.PlaintextDataKey = out.Plaintext
+			return nil
 		}
-		if aws.ToString(out.KeyId) != keyARN {
-			errs = append(errs, fmt.Errorf("kms: Decrypt with %s answered for key %s", keyARN, aws.ToString(out.KeyId)))
-			continue
-		}
-		if len(out.Plaintext) != m.Suite.KeyLength() {
-			errs = append(errs, fmt.Errorf("kms: Decrypt with %s returned a %d-byte key", keyARN, len(out.Plaintext)))
-			continue
-		}
-		m.PlaintextDataKey = out.Plaintext
-		return nil
 	}
-	if len(errs) == 0 {
-		return errors.New(none)
-	}
-	return errors.Join(errs...)
+	return nil
 }
 
 // isKeyARN reports whether s is the ARN of a KMS key (not an alias).
@@ -248,5 +271,112 @@ func (k *KMSDiscoveryKeyring) OnDecrypt(ctx context.Context, m *DecryptionMateri
 		a, _ := arn.Parse(keyARN)
 		return a.Partition == k.filter.Partition && slices.Contains(k.filter.AccountIDs, a.AccountID)
 	}
-	return kmsDecrypt(ctx, k.client, k.grants, m, edks, allow, "KMS discovery keyring: no encrypted data key passes the discovery filter")
+	f := newKeyFailures()
+	if err := kmsDecrypt(ctx, k.client, k.grants, m, edks, allow, func(a string) string { return a }, f); err != nil || m.PlaintextDataKey != nil {
+		return err
+	}
+	if f.empty() {
+		return errors.New("KMS discovery keyring: no encrypted data key passes the discovery filter")
+	}
+	return f.err("KMS discovery keyring")
+}
+
+// keyFailures collects why keys did not decrypt, bounded whatever a message
+// holds: the first error of each key and a count, for at most
+// maxListedKeys keys.
+type keyFailures struct {
+	keys  []*keyFailure
+	byKey map[string]*keyFailure
+	more  int // keys beyond those listed
+	total int // failures in all
+}
+
+type keyFailure struct {
+	id   string // the configured ID, for ordering; may be empty
+	name string
+	err  error
+	n    int
+}
+
+const maxListedKeys = 8
+
+func newKeyFailures() *keyFailures { return &keyFailures{byKey: map[string]*keyFailure{}} }
+
+func (f *keyFailures) add(name string, err error) { f.note(name, name, err) }
+
+func (f *keyFailures) note(id, name string, err error) {
+	f.total++
+	if kf, ok := f.byKey[name]; ok {
+		kf.n++
+		return
+	}
+	if len(f.keys) == maxListedKeys {
+		f.more++
+		return
+	}
+	kf := &keyFailure{id: id, name: name, err: err, n: 1}
+	f.keys = append(f.keys, kf)
+	f.byKey[name] = kf
+}
+
+func (f *keyFailures) has(name string) bool { _, ok := f.byKey[name]; return ok }
+func (f *keyFailures) empty() bool          { return f.total == 0 }
+
+// sortBy orders the keys as ids lists them.
+func (f *keyFailures) sortBy(ids []string) {
+	rank := func(kf *keyFailure) int {
+		for i, id := range ids {
+			if kf.id == id || strings.HasPrefix(kf.name, id) {
+				return i
+			}
+		}
+		return len(ids)
+	}
+	sort.SliceStable(f.keys, func(i, j int) bool { return rank(f.keys[i]) < rank(f.keys[j]) })
+}
+
+func (f *keyFailures) err(who string) error {
+	e := &keyringError{who: who, keys: f.keys, more: f.more, total: f.total}
+	return e
+}
+
+// keyringError says, for each key a keyring tried, why it did not decrypt.
+// It unwraps to each key's first error, so errors.As finds KMS's own.
+type keyringError struct {
+	who   string
+	keys  []*keyFailure
+	more  int
+	total int
+}
+
+func (e *keyringError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.who)
+	b.WriteString(": ")
+	for i, kf := range e.keys {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(kf.name)
+		b.WriteString(": ")
+		if kf.n > 1 {
+			fmt.Fprintf(&b, "%d encrypted data keys failed, the first: ", kf.n)
+		}
+		b.WriteString(kf.err.Error())
+	}
+	if e.more > 0 {
+		fmt.Fprintf(&b, "; and %d more keys", e.more)
+	}
+	if e.total > len(e.keys) {
+		fmt.Fprintf(&b, " (%d failures in all)", e.total)
+	}
+	return b.String()
+}
+
+func (e *keyringError) Unwrap() []error {
+	errs := make([]error, len(e.keys))
+	for i, kf := range e.keys {
+		errs[i] = kf.err
+	}
+	return errs
 }

@@ -253,7 +253,9 @@ func TestOptionsValidation(t *testing.T) {
 		{func(o *kms.Options) { o.Suite = kms.SuiteAES256GCMHKDFSHA256 }, "kms: kumo encrypts with SuiteCommitted (0x0478) or SuiteCommittedSigned (0x0578), not AES_256_GCM_IV12_TAG16_HKDF_SHA256 (0x0178)"},
 		{func(o *kms.Options) { o.FrameSize = -1 }, "kms: frame size -1 is outside 1 byte to 1 GiB"},
 		{func(o *kms.Options) { o.FrameSize = 1<<30 + 1 }, "kms: frame size 1073741825 is outside 1 byte to 1 GiB"},
-		{func(o *kms.Options) { o.MaxEncryptedDataKeys = 70000 }, "kms: MaxEncryptedDataKeys 70000 is outside 0 (no limit) to 65535"},
+		{func(o *kms.Options) { o.MaxEncryptedDataKeys = 70000 }, "kms: MaxEncryptedDataKeys 70000 is outside 1 to 65535 (0: the default, 10)"},
+		{func(o *kms.Options) { o.MaxEncryptedDataKeys = -1 }, "kms: MaxEncryptedDataKeys -1 is outside 1 to 65535 (0: the default, 10)"},
+		{func(o *kms.Options) { o.MaxBodyLength = -1 }, "kms: MaxBodyLength -1 is negative"},
 		{func(o *kms.Options) { o.CommitmentPolicy = 9 }, "kms: unknown commitment policy 9"},
 	} {
 		_, err := kms.New(k, tt.fn)
@@ -420,7 +422,7 @@ func TestMaxEncryptedDataKeysCheckedBeforeKMS(t *testing.T) {
 	fake.ResetCalls()
 	_, err = limited.Decrypt(ctx, msg, nil)
 	require.ErrorIs(t, err, kms.ErrTooManyEncryptedDataKeys)
-	assert.EqualError(t, err, "kms: too many encrypted data keys: the message has 3, the limit is 2")
+	assert.EqualError(t, err, "kms: too many encrypted data keys: the message has 3, the limit is 2 (Options.MaxEncryptedDataKeys)")
 	assert.Empty(t, fake.CallCounts(), "no KMS call before the limit is checked")
 	_, err = limited.Encrypt(ctx, []byte("x"), nil)
 	require.ErrorIs(t, err, kms.ErrTooManyEncryptedDataKeys)
