@@ -149,6 +149,9 @@ const (
 )
 
 func (p RSAPadding) String() string {
+	if p < OAEPSHA256 || p > PKCS1 {
+		return fmt.Sprintf("RSAPadding(%d)", int(p))
+	}
 	return [...]string{"OAEP-SHA256", "OAEP-SHA1", "OAEP-SHA384", "OAEP-SHA512", "PKCS1"}[p]
 }
 

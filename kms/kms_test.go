@@ -482,3 +482,48 @@ func TestWriterErrorsAreSticky(t *testing.T) {
 	require.ErrorContains(t, err, "disk full")
 	require.ErrorContains(t, w.Close(), "disk full")
 }
+
+func TestRSAPaddingString(t *testing.T) {
+	assert.Equal(t, "OAEP-SHA256", kms.OAEPSHA256.String())
+	assert.Equal(t, "PKCS1", kms.PKCS1.String())
+	assert.Equal(t, "RSAPadding(5)", kms.RSAPadding(5).String())
+	assert.Equal(t, "RSAPadding(-1)", kms.RSAPadding(-1).String())
+}
+
+// TestKMSKeyringUnresolvableKey: a key that cannot be resolved is reported
+// but does not stop the others; the error names each key and why.
+func TestKMSKeyringUnresolvableKey(t *testing.T) {
+	fake := kmstest.New()
+	keyB, keyC := fake.CreateKey(), fake.CreateKey()
+	require.NoError(t, fake.CreateAlias("alias/c", keyC))
+	enc, err := kms.NewKMSKeyring(fake, keyB)
+	require.NoError(t, err)
+	msg, err := newClient(t, enc).Encrypt(ctx, []byte("payload"), nil)
+	require.NoError(t, err)
+
+	kr, err := kms.NewKMSKeyring(fake, "alias/missing", keyB)
+	require.NoError(t, err)
+	got, err := newClient(t, kr).Decrypt(ctx, msg, nil)
+	require.NoError(t, err, "keyB's data key is in the message")
+	assert.Equal(t, "payload", string(got))
+
+	// Denied DescribeKey: the same.
+	fake.FailNext("DescribeKey", &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "no kms:DescribeKey"})
+	kr, err = kms.NewKMSKeyring(fake, "alias/c", keyB)
+	require.NoError(t, err)
+	got, err = newClient(t, kr).Decrypt(ctx, msg, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "payload", string(got))
+
+	// Nothing decrypts: every key, and why.
+	kr, err = kms.NewKMSKeyring(fake, "alias/missing", "alias/c")
+	require.NoError(t, err)
+	_, err = newClient(t, kr).Decrypt(ctx, msg, nil)
+	require.ErrorIs(t, err, kms.ErrNoDataKey)
+	var apiErr smithy.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, "NotFoundException", apiErr.ErrorCode())
+	assert.EqualError(t, err, "kms: no keyring could decrypt a data key: KMS keyring: "+
+		"alias/missing: DescribeKey: api error NotFoundException: alias arn:aws:kms:us-east-1:111122223333:alias/missing is not found.; "+
+		"alias/c ("+keyC+"): no encrypted data key is for it")
+}

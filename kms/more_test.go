@@ -3,6 +3,7 @@ package kms_test
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -202,41 +203,141 @@ func bodyOf(t *testing.T, msg []byte, signed bool) []byte {
 	return body
 }
 
-func TestDecryptOpenSSLAgainstOpenSSL(t *testing.T) {
+// TestDecryptOpenSSLNeverGuesses makes files with the openssl binary in
+// every way the recipe may have used (-md sha256, the default, -md md5,
+// -pbkdf2 with two -iter, each from the base64 or the raw data key): 120 by
+// default, 1,200 under KUMO_SOAK=1. Each must decrypt to its plaintext when
+// the options say how it was made; with no options each must decrypt to
+// its plaintext or fail with ErrOpenSSLPadding or ErrOpenSSLAmbiguous,
+// never return anything else. The old behaviour, taking the first
+// derivation whose padding is valid, is replayed beside it: it returns
+// wrong plaintext for about 1 file in 60.
+func TestDecryptOpenSSLNeverGuesses(t *testing.T) {
 	openssl, err := exec.LookPath("openssl")
 	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("openssl is not installed")
+		}
 		t.Skip("openssl is not installed")
+	}
+	files := 120
+	if os.Getenv("KUMO_SOAK") != "" {
+		files = 1200
 	}
 	fake := kmstest.New()
 	keyARN := fake.CreateKey()
-	dk, err := fake.GenerateDataKey(ctx, &awskms.GenerateDataKeyInput{KeyId: aws.String(keyARN), NumberOfBytes: aws.Int32(32)})
-	require.NoError(t, err)
+	var dk *awskms.GenerateDataKeyOutput
+	for dk == nil || bytes.ContainsAny(dk.Plaintext, "\n\x00") {
+		dk, err = fake.GenerateDataKey(ctx, &awskms.GenerateDataKeyInput{KeyId: aws.String(keyARN), NumberOfBytes: aws.Int32(32)})
+		require.NoError(t, err)
+	}
 	dir := t.TempDir()
-	plain := filepath.Join(dir, "plain")
-	content := bytes.Repeat([]byte("legacy record\n"), 300)
-	require.NoError(t, os.WriteFile(plain, content, 0o600))
 	b64 := filepath.Join(dir, "key.b64")
 	require.NoError(t, os.WriteFile(b64, []byte(base64.StdEncoding.EncodeToString(dk.Plaintext)+"\n"), 0o600))
 	raw := filepath.Join(dir, "key.raw")
 	require.NoError(t, os.WriteFile(raw, dk.Plaintext, 0o600))
 
-	for i, args := range [][]string{
-		{"-pass", "file:" + b64},
-		{"-pass", "file:" + b64, "-md", "md5"},
-		{"-pass", "file:" + b64, "-pbkdf2"},
-		{"-pass", "file:" + raw},
-		{"-pass", "file:" + raw, "-md", "md5"},
-		{"-pass", "file:" + raw, "-pbkdf2", "-iter", "10000"},
-	} {
-		enc := filepath.Join(dir, fmt.Sprintf("f%d.enc", i))
-		cmd := exec.Command(openssl, append([]string{"enc", "-aes-256-cbc", "-salt", "-in", plain, "-out", enc}, args...)...)
-		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, string(out))
-		data, err := os.ReadFile(enc)
-		require.NoError(t, err)
-		got, err := kms.DecryptOpenSSL(ctx, fake, dk.CiphertextBlob, data)
-		require.NoError(t, err, args)
-		assert.True(t, bytes.Equal(content, got), "openssl %v", args)
+	type way struct {
+		args []string
+		opts func(*kms.OpenSSLOptions)
+	}
+	ways := []way{
+		{[]string{"-pass", "file:" + b64}, func(o *kms.OpenSSLOptions) { o.Password = "base64" }},
+		{[]string{"-pass", "file:" + b64, "-md", "sha256"}, func(o *kms.OpenSSLOptions) { o.KDF = kms.OpenSSLSHA256 }},
+		{[]string{"-pass", "file:" + b64, "-md", "md5"}, func(o *kms.OpenSSLOptions) { o.KDF = kms.OpenSSLMD5 }},
+		{[]string{"-pass", "file:" + b64, "-pbkdf2"}, func(o *kms.OpenSSLOptions) { o.KDF = kms.OpenSSLPBKDF2 }},
+		{[]string{"-pass", "file:" + b64, "-pbkdf2", "-iter", "1000"}, func(o *kms.OpenSSLOptions) { o.KDF, o.Iterations = kms.OpenSSLPBKDF2, 1000 }},
+		{[]string{"-pass", "file:" + raw}, func(o *kms.OpenSSLOptions) { o.Password = "raw" }},
+		{[]string{"-pass", "file:" + raw, "-md", "md5"}, func(o *kms.OpenSSLOptions) { o.KDF, o.Password = kms.OpenSSLMD5, "raw" }},
+		{[]string{"-pass", "file:" + raw, "-pbkdf2"}, func(o *kms.OpenSSLOptions) { o.KDF, o.Password = kms.OpenSSLPBKDF2, "raw" }},
+	}
+	// What the old default tried, in its order.
+	legacy := []func(*kms.OpenSSLOptions){
+		func(o *kms.OpenSSLOptions) { o.KDF, o.Password = kms.OpenSSLSHA256, "base64" },
+		func(o *kms.OpenSSLOptions) { o.KDF, o.Password = kms.OpenSSLPBKDF2, "base64" },
+		func(o *kms.OpenSSLOptions) { o.KDF, o.Password = kms.OpenSSLMD5, "base64" },
+		func(o *kms.OpenSSLOptions) { o.KDF, o.Password = kms.OpenSSLSHA256, "raw" },
+		func(o *kms.OpenSSLOptions) { o.KDF, o.Password = kms.OpenSSLPBKDF2, "raw" },
+		func(o *kms.OpenSSLOptions) { o.KDF, o.Password = kms.OpenSSLMD5, "raw" },
+	}
+
+	type file struct {
+		way   int
+		plain []byte
+		enc   []byte
+	}
+	made := make([]file, files)
+	var wg sync.WaitGroup
+	errs := make(chan error, files)
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < files; i += 4 {
+				pt := randBytes(i % 97)
+				cmd := exec.Command(openssl, append([]string{"enc", "-aes-256-cbc", "-salt"}, ways[i%len(ways)].args...)...)
+				cmd.Stdin = bytes.NewReader(pt)
+				var out, stderr bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &out, &stderr
+				if err := cmd.Run(); err != nil {
+					errs <- fmt.Errorf("openssl %v: %v: %s", ways[i%len(ways)].args, err, stderr.String())
+					return
+				}
+				made[i] = file{way: i % len(ways), plain: pt, enc: out.Bytes()}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+
+	var refused, ambiguous, legacyWrong int
+	for i, f := range made {
+		got, err := kms.DecryptOpenSSL(ctx, fake, dk.CiphertextBlob, f.enc, ways[f.way].opts)
+		require.NoError(t, err, "file %d, openssl %v", i, ways[f.way].args)
+		require.True(t, bytes.Equal(f.plain, got), "file %d, openssl %v, options stated", i, ways[f.way].args)
+
+		got, err = kms.DecryptOpenSSL(ctx, fake, dk.CiphertextBlob, f.enc)
+		switch {
+		case errors.Is(err, kms.ErrOpenSSLPadding):
+			refused++
+		case errors.Is(err, kms.ErrOpenSSLAmbiguous):
+			ambiguous++
+		case err != nil:
+			t.Fatalf("file %d: %v", i, err)
+		case !bytes.Equal(f.plain, got):
+			t.Fatalf("file %d, openssl %v: the default options returned wrong plaintext", i, ways[f.way].args)
+		}
+
+		for _, opts := range legacy {
+			if got, err := kms.DecryptOpenSSL(ctx, fake, dk.CiphertextBlob, f.enc, opts); err == nil {
+				if !bytes.Equal(f.plain, got) {
+					legacyWrong++
+				}
+				break
+			}
+		}
+	}
+	t.Logf("%d files: with no options %d refused (made another way), %d ambiguous, the rest decrypted; first-valid-padding would have returned wrong plaintext for %d",
+		files, refused, ambiguous, legacyWrong)
+	if files >= 1000 {
+		assert.Positive(t, legacyWrong, "the old false positive, reproduced")
+	}
+
+	// The error names what to try.
+	md5File := made[2].enc
+	_, err = kms.DecryptOpenSSL(ctx, fake, dk.CiphertextBlob, md5File)
+	require.ErrorIs(t, err, kms.ErrOpenSSLPadding)
+	assert.Contains(t, err.Error(), "it does under EVP_BytesToKey with MD5 (OpenSSLMD5, -md md5, openssl's default before 1.1.0) from the base64 data key")
+	wrongKey := bytes.Clone(md5File)
+	wrongKey[8] ^= 1 // another salt: no derivation gives valid padding, mostly
+	_, err = kms.DecryptOpenSSL(ctx, fake, dk.CiphertextBlob, wrongKey, func(o *kms.OpenSSLOptions) { o.KDF = kms.OpenSSLMD5 })
+	if err != nil {
+		require.ErrorIs(t, err, kms.ErrOpenSSLPadding)
+		assert.Contains(t, err.Error(), "under EVP_BytesToKey with MD5 (OpenSSLMD5, -md md5, openssl's default before 1.1.0) from the base64 data key")
+		assert.Contains(t, err.Error(), "PBKDF2-HMAC-SHA256 (OpenSSLPBKDF2, -pbkdf2) from the raw data key")
 	}
 	_, err = kms.DecryptOpenSSL(ctx, fake, dk.CiphertextBlob, []byte("not salted at all"))
 	assert.EqualError(t, err, "kms: not an `openssl enc` file with a salt (it does not start with Salted__); files made with -nosalt are not supported")

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"strings"
 
 	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
 )
@@ -21,9 +22,9 @@ import (
 type OpenSSLKDF int
 
 const (
-	// OpenSSLAuto tries the others in turn: SHA-256 (the default since
-	// OpenSSL 1.1.0), PBKDF2, MD5 (older OpenSSL).
-	OpenSSLAuto OpenSSLKDF = iota
+	// OpenSSLDefault is openssl's current default, EVP_BytesToKey with
+	// SHA-256 (OpenSSL 1.1.0 and later, without -md or -pbkdf2).
+	OpenSSLDefault OpenSSLKDF = iota
 	// OpenSSLSHA256 is EVP_BytesToKey with SHA-256 (`-md sha256`).
 	OpenSSLSHA256
 	// OpenSSLMD5 is EVP_BytesToKey with MD5 (`-md md5`, OpenSSL before 1.1.0).
@@ -32,17 +33,50 @@ const (
 	OpenSSLPBKDF2
 )
 
-// OpenSSLOptions pin down how a file was made, where that is known.
+func (k OpenSSLKDF) String() string {
+	switch k {
+	case OpenSSLDefault, OpenSSLSHA256:
+		return "EVP_BytesToKey with SHA-256 (OpenSSLSHA256, -md sha256, openssl's default since 1.1.0)"
+	case OpenSSLMD5:
+		return "EVP_BytesToKey with MD5 (OpenSSLMD5, -md md5, openssl's default before 1.1.0)"
+	case OpenSSLPBKDF2:
+		return "PBKDF2-HMAC-SHA256 (OpenSSLPBKDF2, -pbkdf2)"
+	}
+	return fmt.Sprintf("OpenSSLKDF(%d)", int(k))
+}
+
+// OpenSSLOptions say how a file was made.
 type OpenSSLOptions struct {
-	// KDF is the key derivation; default OpenSSLAuto.
+	// KDF is the key derivation; default OpenSSLDefault.
 	KDF OpenSSLKDF
 	// Iterations for OpenSSLPBKDF2; default 10000, openssl's.
 	Iterations int
 	// Password says which form of the data key was the password: "base64"
-	// (a file written with --query Plaintext --output text), "raw" (the
-	// decoded key bytes, which openssl reads up to the first newline or NUL
-	// byte) or "" to try both, base64 first.
+	// (the default: a file written with --query Plaintext --output text)
+	// or "raw" (the decoded key bytes, which openssl reads up to the first
+	// newline or NUL byte).
 	Password string
+}
+
+var (
+	// ErrOpenSSLPadding is returned when a file does not decrypt with valid
+	// padding under the key derivation and password form it was said to
+	// use. The error lists the others to try.
+	ErrOpenSSLPadding = errors.New("kms: the openssl file does not decrypt with valid padding")
+	// ErrOpenSSLAmbiguous is returned, when the caller did not say how a
+	// file was made, if another derivation also gives valid padding: CBC
+	// cannot tell which plaintext is right, so the caller must say.
+	ErrOpenSSLAmbiguous = errors.New("kms: more than one openssl key derivation decrypts the file with valid padding")
+)
+
+// opensslWay is one way openssl may have made a key from the data key.
+type opensslWay struct {
+	kdf      OpenSSLKDF
+	password string // "base64" or "raw"
+}
+
+func (w opensslWay) String() string {
+	return fmt.Sprintf("%v from the %s data key", w.kdf, w.password)
 }
 
 // DecryptOpenSSL reads a file made by the hand-rolled envelope recipe
@@ -51,11 +85,21 @@ type OpenSSLOptions struct {
 //	openssl enc -aes-256-cbc -salt -in F -out F.enc -pass file:plain-data-key
 //
 // given the data key's KMS ciphertext (CiphertextBlob, decoded) and the
-// file. KMS decrypts the data key; the password forms and key derivations
-// openssl could have used are tried in turn, and the first whose padding is
-// valid wins. CBC has no integrity check, so a file that was altered may
-// decrypt to garbage: re-encrypt what this returns with [Client.Encrypt] and
-// delete the old files. It only reads that format; nothing in kumo writes it.
+// file. KMS decrypts the data key; the key and IV are derived the way the
+// options say, by default openssl's current default from the base64 data
+// key. Nothing is guessed: a file made another way fails with
+// ErrOpenSSLPadding, whose message lists the derivations to try (and which
+// of them give valid padding).
+//
+// CBC has no integrity check, and one wrong derivation in about 250 still
+// yields valid padding, so when the options say nothing (neither KDF nor
+// Password set) DecryptOpenSSL also checks the file's last block under
+// every other derivation it knows and returns ErrOpenSSLAmbiguous, rather
+// than plaintext it is not sure of, when another one is valid too; set the
+// options to say how the files were made. A file that was altered may
+// still decrypt to garbage: re-encrypt what this returns with
+// [Client.Encrypt] and delete the old files. It only reads that format;
+// nothing in kumo writes it.
 func DecryptOpenSSL(ctx context.Context, client KMSAPI, encryptedDataKey, data []byte, optFns ...func(*OpenSSLOptions)) ([]byte, error) {
 	o := OpenSSLOptions{Iterations: 10000}
 	for _, fn := range optFns {
@@ -63,6 +107,20 @@ func DecryptOpenSSL(ctx context.Context, client KMSAPI, encryptedDataKey, data [
 	}
 	if o.Iterations <= 0 {
 		return nil, errors.New("kms: OpenSSL PBKDF2 iterations must be positive")
+	}
+	stated := o.KDF != OpenSSLDefault || o.Password != ""
+	way := opensslWay{kdf: o.KDF, password: o.Password}
+	if way.kdf == OpenSSLDefault {
+		way.kdf = OpenSSLSHA256
+	}
+	if way.password == "" {
+		way.password = "base64"
+	}
+	if way.password != "base64" && way.password != "raw" {
+		return nil, fmt.Errorf("kms: OpenSSL password form %q; want base64 or raw", o.Password)
+	}
+	if way.kdf < OpenSSLSHA256 || way.kdf > OpenSSLPBKDF2 {
+		return nil, fmt.Errorf("kms: unknown OpenSSL key derivation %d", o.KDF)
 	}
 	if len(data) < 16 || !bytes.Equal(data[:8], []byte("Salted__")) {
 		return nil, errors.New("kms: not an `openssl enc` file with a salt (it does not start with Salted__); files made with -nosalt are not supported")
@@ -75,39 +133,76 @@ func DecryptOpenSSL(ctx context.Context, client KMSAPI, encryptedDataKey, data [
 	if err != nil {
 		return nil, fmt.Errorf("kms: Decrypt of the data key: %w", err)
 	}
-	var passwords [][]byte
-	if o.Password == "" || o.Password == "base64" {
-		passwords = append(passwords, []byte(base64.StdEncoding.EncodeToString(out.Plaintext)))
-	}
-	if o.Password == "" || o.Password == "raw" {
+	password := func(form string) []byte {
+		if form == "base64" {
+			return []byte(base64.StdEncoding.EncodeToString(out.Plaintext))
+		}
 		raw := out.Plaintext
 		if i := bytes.IndexAny(raw, "\n\x00"); i >= 0 {
 			raw = raw[:i]
 		}
-		passwords = append(passwords, raw)
+		return raw
 	}
-	if len(passwords) == 0 {
-		return nil, fmt.Errorf("kms: OpenSSL password form %q; want base64, raw or empty", o.Password)
+	keyOf := func(w opensslWay) []byte {
+		keyIV, _ := opensslKey(w.kdf, password(w.password), salt, o.Iterations)
+		return keyIV
 	}
-	kdfs := []OpenSSLKDF{OpenSSLSHA256, OpenSSLPBKDF2, OpenSSLMD5}
-	if o.KDF != OpenSSLAuto {
-		kdfs = []OpenSSLKDF{o.KDF}
-	}
-	for _, pw := range passwords {
-		for _, kdf := range kdfs {
-			keyIV, err := opensslKey(kdf, pw, salt, o.Iterations)
-			if err != nil {
-				return nil, err
-			}
-			block, _ := aes.NewCipher(keyIV[:32])
-			pt := make([]byte, len(ct))
-			cipher.NewCBCDecrypter(block, keyIV[32:48]).CryptBlocks(pt, ct)
-			if n, ok := unpad(pt); ok {
-				return pt[:n], nil
+
+	// The others: when the caller said nothing, each is checked on the last
+	// block alone (cheap, whatever the file's size), so that a file another
+	// one also opens is refused; when the caller said how, they are only
+	// named if that fails.
+	var others, valid []opensslWay
+	for _, kdf := range []OpenSSLKDF{OpenSSLSHA256, OpenSSLMD5, OpenSSLPBKDF2} {
+		for _, form := range []string{"base64", "raw"} {
+			if w := (opensslWay{kdf, form}); w != way {
+				others = append(others, w)
+				if !stated && lastBlockValid(keyOf(w), ct) {
+					valid = append(valid, w)
+				}
 			}
 		}
 	}
-	return nil, errors.New("kms: no password form and key derivation of openssl decrypts this file with valid padding (wrong data key, or not AES-256-CBC)")
+	keyIV := keyOf(way)
+	if !lastBlockValid(keyIV, ct) {
+		switch {
+		case len(valid) > 0:
+			return nil, fmt.Errorf("%w under %v; it does under %s: set OpenSSLOptions to say which", ErrOpenSSLPadding, way, joinWays(valid))
+		case stated:
+			return nil, fmt.Errorf("%w under %v: the data key is wrong, the file is not AES-256-CBC, or it was made another way; try %s", ErrOpenSSLPadding, way, joinWays(others))
+		}
+		return nil, fmt.Errorf("%w under %v, nor under any other derivation tried (%s): the data key is wrong, the file is not AES-256-CBC, or PBKDF2 used another -iter than %d", ErrOpenSSLPadding, way, joinWays(others), o.Iterations)
+	}
+	if !stated && len(valid) > 0 {
+		return nil, fmt.Errorf("%w: %v (the default) and %s; set OpenSSLOptions.KDF and Password to say how the files were made", ErrOpenSSLAmbiguous, way, joinWays(valid))
+	}
+	block, _ := aes.NewCipher(keyIV[:32])
+	pt := make([]byte, len(ct))
+	cipher.NewCBCDecrypter(block, keyIV[32:48]).CryptBlocks(pt, ct)
+	n, _ := unpad(pt)
+	return pt[:n], nil
+}
+
+func joinWays(ws []opensslWay) string {
+	s := make([]string, len(ws))
+	for i, w := range ws {
+		s[i] = w.String()
+	}
+	return strings.Join(s, "; ")
+}
+
+// lastBlockValid decrypts only the last block of ct and checks its padding.
+func lastBlockValid(keyIV, ct []byte) bool {
+	block, _ := aes.NewCipher(keyIV[:32])
+	prev := keyIV[32:48]
+	if len(ct) >= 2*aes.BlockSize {
+		prev = ct[len(ct)-2*aes.BlockSize : len(ct)-aes.BlockSize]
+	}
+	last := make([]byte, aes.BlockSize)
+	block.Decrypt(last, ct[len(ct)-aes.BlockSize:])
+	subtle.XORBytes(last, last, prev)
+	_, ok := unpad(last)
+	return ok
 }
 
 func opensslKey(kdf OpenSSLKDF, pw, salt []byte, iter int) ([]byte, error) {
