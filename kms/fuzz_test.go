@@ -3,21 +3,30 @@ package kms
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
 
-func fuzzClient(t testing.TB, suite Suite) *Client {
+// fuzzClient encrypts with the fuzz key and decrypts with it or the
+// independent writer's key.
+func fuzzClient(t testing.TB, suite Suite, fns ...func(*Options)) *Client {
 	k, err := NewRawAESKeyring("fuzz", "key", bytes.Repeat([]byte{5}, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := New(k, func(o *Options) {
+	tw, err := NewRawAESKeyring(twNamespace, twKeyName, twWrapKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(NewMultiKeyring(k, tw), append([]func(*Options){func(o *Options) {
 		o.Suite, o.FrameSize, o.CommitmentPolicy, o.Concurrency = suite, 16, AllowLegacyDecrypt, 1
-	})
+	}}, fns...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,6 +42,10 @@ func FuzzParseHeader(f *testing.F) {
 			f.Fatal(err)
 		}
 		f.Add(msg)
+	}
+	for _, s := range twSuites {
+		f.Add(twWrite(twMessage{suite: s.id, ec: map[string]string{"a": "b"}}, []byte("non-framed")))
+		f.Add(twWrite(twMessage{suite: s.id, frameLen: 1<<32 - 1}, []byte("huge frames")))
 	}
 	f.Add([]byte{1, 0x80, 0x00, 0x14})
 	f.Add([]byte{2, 0x04, 0x78})
@@ -54,9 +67,11 @@ func FuzzParseHeader(f *testing.F) {
 	})
 }
 
-// decryptSeeds are real messages of both suites, written once by
-// TestWriteDecryptSeeds (KUMO_WRITE_SEEDS=1) and read by every fuzz worker,
-// so all of them agree on which messages are genuine.
+// decryptSeeds are real messages, written once by TestWriteDecryptSeeds
+// (KUMO_WRITE_SEEDS=1) and read by every fuzz worker, so all of them agree
+// on which messages are genuine: kumo's own in both of its suites, and the
+// independent writer's non-framed messages in every suite, 1-byte frames
+// and a frame length of 2^32-1.
 const decryptSeeds = "testdata/decrypt-seeds"
 
 func TestWriteDecryptSeeds(t *testing.T) {
@@ -79,6 +94,17 @@ func TestWriteDecryptSeeds(t *testing.T) {
 			require(os.WriteFile(name+".txt", []byte(pt), 0o644))
 		}
 	}
+	write := func(name string, msg []byte, pt string) {
+		require(os.WriteFile(filepath.Join(decryptSeeds, name+".msg"), msg, 0o644))
+		require(os.WriteFile(filepath.Join(decryptSeeds, name+".txt"), []byte(pt), 0o644))
+	}
+	for _, s := range twSuites {
+		for i, pt := range []string{"", "non-framed body"} {
+			write(fmt.Sprintf("nonframed-%04x-%d", s.id, i), twWrite(twMessage{suite: s.id, ec: map[string]string{"k": "v"}}, []byte(pt)), pt)
+		}
+	}
+	write("frame1-0578", twWrite(twMessage{suite: 0x0578, frameLen: 1}, []byte("one byte a frame")), "one byte a frame")
+	write("frame4g-0478", twWrite(twMessage{suite: 0x0478, frameLen: 1<<32 - 1}, []byte("a huge frame length")), "a huge frame length")
 }
 
 // FuzzDecrypt: a message that is not one of the genuine seeds never
@@ -103,8 +129,18 @@ func FuzzDecrypt(f *testing.F) {
 		f.Add(msg)
 	}
 	c := fuzzClient(f, SuiteCommitted)
+	// The streaming reader, on two goroutines and with a small buffer
+	// limit, must agree with Decrypt but for ErrTooLarge.
+	stream := fuzzClient(f, SuiteCommitted, func(o *Options) { o.Concurrency, o.MaxBodyLength = 2, 64 })
 	f.Fuzz(func(t *testing.T, msg []byte) {
 		pt, err := c.Decrypt(context.Background(), msg, nil)
+		spt, serr := readAllStream(stream, msg)
+		if serr == nil && (err != nil || !bytes.Equal(pt, spt)) {
+			t.Fatalf("DecryptReader gave %q where Decrypt gave %q, %v", spt, pt, err)
+		}
+		if serr != nil && err == nil && !errors.Is(serr, ErrTooLarge) {
+			t.Fatalf("DecryptReader failed (%v) where Decrypt succeeded", serr)
+		}
 		if err != nil {
 			return
 		}
@@ -114,6 +150,43 @@ func FuzzDecrypt(f *testing.F) {
 		}
 		if !bytes.Equal(pt, want) {
 			t.Fatalf("decrypted to %q, want %q", pt, want)
+		}
+	})
+}
+
+func readAllStream(c *Client, msg []byte) ([]byte, error) {
+	r, err := c.DecryptReader(context.Background(), bytes.NewReader(msg), nil)
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(r)
+}
+
+// FuzzBodyBounds: after a genuine header with any frame length or content
+// type, any body bytes cost allocations in proportion to the bytes there
+// are, never to the lengths they claim, and never panic.
+func FuzzBodyBounds(f *testing.F) {
+	f.Add(uint32(0), []byte{})
+	f.Add(uint32(1), []byte{0, 0, 0, 1})
+	f.Add(uint32(1<<32-1), []byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1})
+	f.Add(uint32(0), bytes.Repeat([]byte{0xff}, 20))
+	f.Add(uint32(16), twWrite(twMessage{suite: 0x0478, frameLen: 16}, make([]byte, 40))[200:])
+	c := twClient(f, func(o *Options) { o.Concurrency, o.MaxBodyLength = 1, 1<<40 })
+	f.Fuzz(func(t *testing.T, frameLen uint32, body []byte) {
+		e := newTWEncoder(twMessage{suite: 0x0478, frameLen: frameLen})
+		msg := append(e.header(), body...)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		r, err := c.DecryptReader(context.Background(), bytes.NewReader(msg), nil)
+		if err == nil {
+			_, err = io.Copy(io.Discard, r)
+		}
+		runtime.ReadMemStats(&after)
+		if err == nil {
+			t.Fatal("random bytes decrypted")
+		}
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20+8*uint64(len(msg)) {
+			t.Fatalf("%d bytes allocated for a %d-byte message", alloc, len(msg))
 		}
 	})
 }
