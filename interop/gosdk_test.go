@@ -3,6 +3,7 @@ package interop
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"testing"
@@ -28,13 +29,17 @@ const (
 // keyring on the same key as kumoAES.
 func official(t testing.TB) (*esdk.Client, mpltypes.IKeyring) {
 	t.Helper()
+	return officialWithPolicy(t, mpltypes.ESDKCommitmentPolicyRequireEncryptRequireDecrypt)
+}
+
+func officialWithPolicy(t testing.TB, policy mpltypes.ESDKCommitmentPolicy) (*esdk.Client, mpltypes.IKeyring) {
+	t.Helper()
 	m, err := mpl.NewClient(mpltypes.MaterialProvidersConfig{})
 	require.NoError(t, err)
 	kr, err := m.CreateRawAesKeyring(context.Background(), mpltypes.CreateRawAesKeyringInput{
 		KeyName: rawName, KeyNamespace: rawNamespace, WrappingKey: wrappingKey, WrappingAlg: mpltypes.AesWrappingAlgAlgAes256GcmIv12Tag16,
 	})
 	require.NoError(t, err)
-	policy := mpltypes.ESDKCommitmentPolicyRequireEncryptRequireDecrypt
 	c, err := esdk.NewClient(esdktypes.AwsEncryptionSdkConfig{CommitmentPolicy: &policy})
 	require.NoError(t, err)
 	return c, kr
@@ -146,5 +151,56 @@ func BenchmarkVsOfficialGoSDK(b *testing.B) {
 			}
 			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 		})
+	}
+}
+
+// TestRewrapOpensInOfficialSDKs: a message re-wrapped by kumo, for the key
+// the official SDKs hold, opens in the official Go SDK and in the
+// JavaScript SDK: kumo's own messages and the official Go SDK's, in both
+// suites, empty and over many frames.
+func TestRewrapOpensInOfficialSDKs(t *testing.T) {
+	ctx := context.Background()
+	off, offKR := official(t)
+	oldKey := bytes.Repeat([]byte{0x24}, 32)
+	from, err := kms.NewRawAESKeyring("kumo-interop-old", "old-key", oldKey)
+	require.NoError(t, err)
+	offFrom, err := mpl.NewClient(mpltypes.MaterialProvidersConfig{})
+	require.NoError(t, err)
+	offOldKR, err := offFrom.CreateRawAesKeyring(ctx, mpltypes.CreateRawAesKeyringInput{
+		KeyName: "old-key", KeyNamespace: "kumo-interop-old", WrappingKey: oldKey, WrappingAlg: mpltypes.AesWrappingAlgAlgAes256GcmIv12Tag16,
+	})
+	require.NoError(t, err)
+	to, err := kms.NewRawAESKeyring(rawNamespace, rawName, wrappingKey)
+	require.NoError(t, err)
+	ec := map[string]string{"purpose": "rewrap", "lang": "go"}
+	for _, suite := range []kms.Suite{kms.SuiteCommitted, kms.SuiteCommittedSigned} {
+		for _, size := range []int{0, 5000, 1 << 20} {
+			pt := make([]byte, size)
+			for i := range pt {
+				pt[i] = byte(i * 13)
+			}
+			c, err := kms.New(from, func(o *kms.Options) { o.Suite, o.FrameSize = suite, 4096 })
+			require.NoError(t, err)
+			kumoMsg, err := c.Encrypt(ctx, pt, ec)
+			require.NoError(t, err)
+			id := mpltypes.ESDKAlgorithmSuiteIdAlgAes256GcmHkdfSha512CommitKey
+			if suite.Signed() {
+				id = mpltypes.ESDKAlgorithmSuiteIdAlgAes256GcmHkdfSha512CommitKeyEcdsaP384
+			}
+			frame := int64(1000)
+			offMsg, err := off.Encrypt(ctx, esdktypes.EncryptInput{Plaintext: pt, Keyring: offOldKR, EncryptionContext: ec, AlgorithmSuiteId: &id, FrameLength: &frame})
+			require.NoError(t, err)
+			for name, msg := range map[string][]byte{"kumo's": kumoMsg, "the official Go SDK's": offMsg.Ciphertext} {
+				t.Run(fmt.Sprintf("%04x/%d/%s", uint16(suite), size, name), func(t *testing.T) {
+					var out bytes.Buffer
+					require.NoError(t, c.Rewrap(ctx, &out, bytes.NewReader(msg), to))
+					res, err := off.Decrypt(ctx, esdktypes.DecryptInput{Ciphertext: out.Bytes(), Keyring: offKR, EncryptionContext: ec})
+					require.NoError(t, err, "the official Go SDK")
+					require.True(t, bytes.Equal(pt, res.Plaintext))
+					cfg := map[string]any{"op": "decrypt", "keyring": "aes", "aesKeyHex": hex.EncodeToString(wrappingKey), "namespace": rawNamespace, "name": rawName, "context": ec}
+					require.True(t, bytes.Equal(pt, nodeESDK(t, cfg, out.Bytes())), "the JavaScript SDK")
+				})
+			}
+		}
 	}
 }
