@@ -26,12 +26,32 @@
 // # Streams
 //
 // [Client.EncryptWriter] and [Client.DecryptReader] keep memory at a few
-// frames whatever the message size, and seal or open frames on several
-// goroutines (Options.Concurrency). A frame's plaintext is released only
-// after its tag verifies; truncated, reordered or repeated frames are
+// batches of frames whatever the message size, and seal or open batches on
+// several goroutines (Options.Concurrency). A frame's plaintext is released
+// only after its tag verifies; truncated, reordered or repeated frames are
 // errors, never a short read. With a signed suite the signature is checked
-// at the end: treat plaintext as unverified until the reader returns
-// io.EOF.
+// at the end, before the final frame is released: treat the plaintext read
+// before io.EOF as unverified by the signature.
+//
+// Memory follows what the caller allows, never what a message claims. A
+// batch holds at most 256 KiB of serialized frames and their bookkeeping
+// (or one frame, when frames are larger), and as much plaintext; buffers
+// grow only as bytes arrive. A DecryptReader's peak memory is at most
+//
+//	64 KiB + the header + 2 × (max((C+1) × 256 KiB, F) + F)
+//
+// where C is Options.Concurrency and F = max(256 KiB, frame length + 40
+// bytes), and a frame (or non-framed body) over Options.MaxBodyLength
+// (64 MiB by default) is refused before it is read. The header is refused
+// as soon as it lists more than Options.MaxEncryptedDataKeys (10 by
+// default) encrypted data keys, before any keyring is asked.
+//
+// Decrypt, DecryptReader, Rewrap and ParseHeader read every message the
+// format allows: both message formats, all eleven suites, framed and
+// non-framed bodies (content type 0x01, which the Java and Python SDKs
+// write when asked for frame length 0; up to 2^36-32 bytes). kumo itself
+// writes framed messages only, as the specification recommends: a
+// non-framed body must be held whole before its one tag verifies.
 //
 // # Caching, re-wrapping, migrating
 //

@@ -105,7 +105,8 @@ func ExampleNewCache() {
 	// Output: GenerateDataKey calls: 1
 }
 
-// Moving a message to a new key without re-encrypting its body.
+// Moving a message to a new key: one KMS unwrap, the same data key, the
+// frames sealed again under a new message ID.
 func ExampleClient_Rewrap() {
 	ctx := context.Background()
 	awsKMS := kmstest.New()

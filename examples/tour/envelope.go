@@ -128,7 +128,8 @@ func envelopeStop(ctx context.Context, g *guide) error {
 	}
 	g.say("With a Cache, 500 messages cost %d GenerateDataKey call(s).", counted.generated.Load()-before)
 
-	// Re-wrapping for another key, body untouched.
+	// Re-wrapping for another key: one KMS unwrap, the same data key, a new
+	// message ID (so new derived keys) and the frames sealed again.
 	to, err := kms.NewKMSKeyring(api, keyB)
 	if err != nil {
 		return err
@@ -145,7 +146,7 @@ func envelopeStop(ctx context.Context, g *guide) error {
 	if err != nil {
 		return err
 	}
-	g.say("Rewrap moved the message to key %s without re-encrypting its body: %q", keyB, plain)
+	g.say("Rewrap moved the message to key %s with one KMS unwrap, its frames sealed again under a new message ID: %q", keyB, plain)
 	return nil
 }
 
