@@ -19,9 +19,18 @@ const (
 	ExplicitDeny
 )
 
-// String names the decision: Allow, ImplicitDeny or ExplicitDeny.
+// String names the decision: Allow, ImplicitDeny or ExplicitDeny, and
+// Decision(n) for any other value.
 func (d Decision) String() string {
-	return [...]string{"ImplicitDeny", "Allow", "ExplicitDeny"}[d]
+	switch d {
+	case ImplicitDeny:
+		return "ImplicitDeny"
+	case Allow:
+		return "Allow"
+	case ExplicitDeny:
+		return "ExplicitDeny"
+	}
+	return "Decision(" + strconv.Itoa(int(d)) + ")"
 }
 
 // Request is one API request as policies see it.

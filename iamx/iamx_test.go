@@ -2,6 +2,7 @@ package iamx_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -204,4 +205,11 @@ func FuzzParsePolicy(f *testing.F) {
 		_ = p.Validate()
 		_ = iamx.Evaluate([]*iamx.Policy{p}, iamx.Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k", Context: map[string][]string{"aws:SourceIp": {"1.2.3.4"}}})
 	})
+}
+
+func TestDecisionStringAnyValue(t *testing.T) {
+	for d, want := range map[iamx.Decision]string{iamx.ImplicitDeny: "ImplicitDeny", iamx.Allow: "Allow", iamx.ExplicitDeny: "ExplicitDeny", 3: "Decision(3)", -1: "Decision(-1)"} {
+		assert.Equal(t, want, d.String())
+		assert.NotPanics(t, func() { _ = fmt.Sprintf("%v %d %s", d, d, d) })
+	}
 }
