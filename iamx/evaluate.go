@@ -532,8 +532,8 @@ func (e *evaluator) statement(kind PolicyKind, s *Statement, vars bool) (tri, gr
 		if s.Effect == "Deny" && e.hasBoundary {
 			// IAM User Guide, "Permissions boundaries for IAM entities": a
 			// Deny with NotPrincipal always denies a principal that has a
-			// permissions boundary.
-			r = yes
+			// permissions boundary: as if it were not listed.
+			r = no
 		}
 		add(r.not(), w)
 		g = grantAny
