@@ -87,7 +87,9 @@ func TestUserGuideConditionOperators(t *testing.T) {
 	const ops = "IAM JSON policy elements: Condition operators"
 	const cond = "IAM JSON policy elements: Condition"
 	id := func(ps ...*iamx.Policy) iamx.Policies { return iamx.Policies{Identity: ps} }
-	idAllow := func(p *iamx.Policy) iamx.Policies { return iamx.Policies{Identity: []*iamx.Policy{p, doc(t, allowAll)}} }
+	idAllow := func(p *iamx.Policy) iamx.Policies {
+		return iamx.Policies{Identity: []*iamx.Policy{p, doc(t, allowAll)}}
+	}
 	jobCategory := allowIf(t, `{"StringEquals":{"aws:PrincipalTag/job-category":"iamuser-admin"}}`)
 	maxKeys := allowIf(t, `{"NumericLessThanEquals":{"s3:max-keys":"10"}}`)
 	tokenIssued := allowIf(t, `{"DateGreaterThan":{"aws:TokenIssueTime":"2020-01-01T00:00:01Z"}}`)
@@ -215,7 +217,9 @@ func TestUserGuidePolicyVariables(t *testing.T) {
 		return iamx.Request{Principal: principal, Action: "s3:GetObject", Resource: "arn:aws:s3:::" + res, ResourceAccount: acct, Context: ctx(kv...)}
 	}
 	ids := func(ps ...*iamx.Policy) iamx.Policies { return iamx.Policies{Identity: ps} }
-	withAll := func(p *iamx.Policy) iamx.Policies { return iamx.Policies{Identity: []*iamx.Policy{p, doc(t, allowAll)}} }
+	withAll := func(p *iamx.Policy) iamx.Policies {
+		return iamx.Policies{Identity: []*iamx.Policy{p, doc(t, allowAll)}}
+	}
 	runGuide(t, []guideCase{
 		{"${aws:username} in Resource: her folder", page, ids(home), s3(alice, "mybucket/alice/notes.txt"), iamx.Allow, nil},
 		{"${aws:username} in Resource: another's folder", page, ids(home), s3(alice, "mybucket/bob/notes.txt"), iamx.ImplicitDeny, nil},
