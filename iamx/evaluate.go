@@ -178,6 +178,16 @@ func (m MatchedStatement) String() string {
 	return b.String()
 }
 
+// NotApplied is an Allow statement for the request's action that did not
+// apply, and why.
+type NotApplied struct {
+	MatchedStatement
+	Because string // such as "its condition IpAddress aws:SourceIp does not hold"
+}
+
+// String says where the statement is and why it did not apply.
+func (n NotApplied) String() string { return n.MatchedStatement.String() + ": " + n.Because }
+
 // Result is a decision and its explanation.
 type Result struct {
 	Decision Decision
@@ -190,6 +200,9 @@ type Result struct {
 	// Matched lists every statement that applied, Allow and Deny, by kind
 	// in the order of Policies' fields.
 	Matched []MatchedStatement
+	// NotApplied lists the Allow statements whose action matched but that
+	// did not apply, with the first reason.
+	NotApplied []NotApplied
 	// Notes list what could not be evaluated and how it was treated: a
 	// malformed value, an unknown operator, an ambiguous context key.
 	Notes []string
@@ -201,6 +214,9 @@ func (r Result) String() string {
 	fmt.Fprintf(&b, "%s (%s): %s", r.Decision, r.DecidedBy, r.Reason)
 	for _, m := range r.Matched {
 		b.WriteString("\n  matched " + m.String())
+	}
+	for _, n := range r.NotApplied {
+		b.WriteString("\n  not applied " + n.String())
 	}
 	for _, n := range r.Notes {
 		b.WriteString("\n  note: " + n)
@@ -259,7 +275,7 @@ func Evaluate(r Request, in Policies) Result {
 	for i, level := range in.RCPs {
 		rcpAllow[i] = e.run(RCP, i, level)
 	}
-	res := Result{Matched: e.matched, Notes: e.notes}
+	res := Result{Matched: e.matched, NotApplied: e.notApplied, Notes: e.notes}
 	decide := func(d Decision, k PolicyKind, format string, args ...any) Result {
 		res.Decision, res.DecidedBy, res.Reason = d, k, fmt.Sprintf(format, args...)
 		return res
@@ -283,7 +299,7 @@ func Evaluate(r Request, in Policies) Result {
 		if e.grant[ResourcePolicy] == grantDirect || e.grant[ResourcePolicy] == grantAny {
 			return decide(Allow, ResourcePolicy, "a resource-based policy allows %s to %s; callers that are not IAM principals need nothing else", describeCaller(r.Principal), what)
 		}
-		return decide(ImplicitDeny, ResourcePolicy, "%s is not an IAM principal, so only a resource-based policy naming it can allow %s, and none does", describeCaller(r.Principal), what)
+		return decide(ImplicitDeny, ResourcePolicy, "%s is not an IAM principal, so only a resource-based policy naming it can allow %s, and none applies", describeCaller(r.Principal), what)
 	}
 	for i, ok := range scpAllow {
 		if !ok {
@@ -292,7 +308,7 @@ func Evaluate(r Request, in Policies) Result {
 	}
 	rbp := e.grant[ResourcePolicy]
 	if requiresResourcePolicy(r.Action) && rbp == grantNone {
-		return decide(ImplicitDeny, ResourcePolicy, "%s needs the resource's own policy (a role's trust policy or a KMS key policy) to allow the principal, and none does", what)
+		return decide(ImplicitDeny, ResourcePolicy, "%s needs the resource's own policy (a role's trust policy or a KMS key policy) to allow the principal, and none applies", what)
 	}
 	same, known := e.sameAccount()
 	if !known {
@@ -333,10 +349,10 @@ func Evaluate(r Request, in Policies) Result {
 	// Cross-account: the principal's account and the resource's account
 	// must both allow.
 	if kind != principalRoot && !e.allowed[IdentityPolicy] {
-		return decide(ImplicitDeny, IdentityPolicy, "cross-account, the principal's identity-based policies must allow %s, and none does", what)
+		return decide(ImplicitDeny, IdentityPolicy, "cross-account, the principal's identity-based policies must allow %s, and none applies", what)
 	}
 	if rbp == grantNone {
-		return decide(ImplicitDeny, ResourcePolicy, "cross-account, a resource-based policy must allow the principal (or its account) %s, and none does", what)
+		return decide(ImplicitDeny, ResourcePolicy, "cross-account, a resource-based policy must allow the principal (or its account) %s, and none applies", what)
 	}
 	if kind == principalRoot {
 		return decide(Allow, ResourcePolicy, "the resource-based policy allows the other account, whose root user needs no identity-based policy")
@@ -418,11 +434,12 @@ type evaluator struct {
 	isARN       bool
 	hasBoundary bool
 
-	matched []MatchedStatement
-	notes   []string
-	allowed [RCP + 1]bool
-	ran     [RCP + 1]bool // a policy of this kind was given
-	grant   [RCP + 1]grant
+	matched    []MatchedStatement
+	notApplied []NotApplied
+	notes      []string
+	allowed    [RCP + 1]bool
+	ran        [RCP + 1]bool // a policy of this kind was given
+	grant      [RCP + 1]grant
 }
 
 func (e *evaluator) note(n string) {
@@ -443,8 +460,11 @@ func (e *evaluator) run(kind PolicyKind, level int, policies []*Policy) bool {
 		vars := p.Version == "2012-10-17"
 		for si := range p.Statements {
 			s := &p.Statements[si]
-			t, g, why := e.statement(kind, s, vars)
+			t, g, why, failed := e.statement(kind, s, vars)
 			if t == no {
+				if failed != "" && s.Effect == "Allow" {
+					e.notApplied = append(e.notApplied, NotApplied{MatchedStatement: MatchedStatement{Kind: kind, Level: level, Policy: pi, Statement: si, Sid: s.Sid, PolicyID: p.ID, Effect: "Allow"}, Because: failed})
+				}
 				continue
 			}
 			deny := s.Effect != "Allow"
@@ -478,9 +498,8 @@ func (e *evaluator) run(kind PolicyKind, level int, policies []*Policy) bool {
 
 // statement tests whether s applies to the request, and for
 // resource-based policies how its Principal matched.
-func (e *evaluator) statement(kind PolicyKind, s *Statement, vars bool) (tri, grant, []string) {
-	var why []string
-	t := yes
+func (e *evaluator) statement(kind PolicyKind, s *Statement, vars bool) (t tri, g grant, why []string, failed string) {
+	t = yes
 	add := func(r tri, w string) {
 		t = and(t, r)
 		if r == unknown && w != "" {
@@ -500,7 +519,7 @@ func (e *evaluator) statement(kind PolicyKind, s *Statement, vars bool) (tri, gr
 		add(unknown, "it has neither Action nor NotAction")
 	}
 	if t == no {
-		return no, grantNone, nil
+		return no, grantNone, nil, ""
 	}
 	// Resource.
 	switch {
@@ -515,10 +534,9 @@ func (e *evaluator) statement(kind PolicyKind, s *Statement, vars bool) (tri, gr
 		add(unknown, "it has neither Resource nor NotResource, which a "+kind.String()+" needs")
 	}
 	if t == no {
-		return no, grantNone, nil
+		return no, grantNone, nil, "its Resource does not match"
 	}
 	// Principal.
-	g := grantNone
 	switch {
 	case s.Principal != nil && s.NotPrincipal != nil:
 		add(unknown, "it has both Principal and NotPrincipal")
@@ -544,7 +562,7 @@ func (e *evaluator) statement(kind PolicyKind, s *Statement, vars bool) (tri, gr
 		add(unknown, "a "+kind.String()+" cannot have a Principal")
 	}
 	if t == no {
-		return no, grantNone, nil
+		return no, grantNone, nil, "its Principal does not name the caller"
 	}
 	// Condition: every operator, every key.
 	for _, op := range slices.Sorted(maps.Keys(s.Condition)) {
@@ -561,11 +579,11 @@ func (e *evaluator) statement(kind PolicyKind, s *Statement, vars bool) (tri, gr
 			}
 			add(r, w)
 			if t == no {
-				return no, grantNone, nil
+				return no, grantNone, nil, fmt.Sprintf("its condition %s %s does not hold", op, key)
 			}
 		}
 	}
-	return t, g, why
+	return t, g, why, ""
 }
 
 // actions tests the request's action against Action patterns: IAM

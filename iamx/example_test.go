@@ -40,9 +40,11 @@ func Example() {
 	// user policy restricted, from home:
 	// ImplicitDeny (identity-based policy): no identity-based policy allows sts:AssumeRole on arn:aws:iam::111122223333:role/ops; the resource-based policy names only the account, which delegates to identity-based policies
 	//   matched resource-based policy 1 statement 1: Allow
+	//   not applied identity-based policy 1 statement 1: Allow: its condition IpAddress aws:SourceIp does not hold
 	// trust policy restricted, from home:
-	// ImplicitDeny (resource-based policy): sts:AssumeRole on arn:aws:iam::111122223333:role/ops needs the resource's own policy (a role's trust policy or a KMS key policy) to allow the principal, and none does
+	// ImplicitDeny (resource-based policy): sts:AssumeRole on arn:aws:iam::111122223333:role/ops needs the resource's own policy (a role's trust policy or a KMS key policy) to allow the principal, and none applies
 	//   matched identity-based policy 1 statement 1: Allow
+	//   not applied resource-based policy 1 statement 1: Allow: its condition IpAddress aws:SourceIp does not hold
 	// both restricted, from the office:
 	// Allow (identity-based policy): an identity-based policy allows sts:AssumeRole on arn:aws:iam::111122223333:role/ops
 	//   matched identity-based policy 1 statement 1: Allow

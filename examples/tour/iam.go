@@ -93,7 +93,9 @@ func iamStop(ctx context.Context, g *guide) error {
 	req.Context["aws:SourceIp"] = []string{"198.51.100.9"}
 	outside := iamx.Evaluate(req, iamx.Policies{Resource: []*iamx.Policy{trust}})
 	g.say("Its trust policy, limited to the office network, evaluated offline: from 203.0.113.7 %s, from 198.51.100.9 %s:", inOffice.Decision, outside.Decision)
-	g.say("  %s", outside.Reason)
+	for _, line := range strings.Split(outside.String(), "\n") {
+		g.say("  %s", strings.TrimSpace(line))
+	}
 
 	user := fmt.Sprintf("kumo-tour-bot-%d", time.Now().UnixNano())
 	if _, err := iamClient.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(user)}); err != nil {
