@@ -34,9 +34,17 @@ func (p *Principal) UnmarshalJSON(b []byte) error {
 		*p = Principal{Wildcard: true}
 		return nil
 	}
-	var m map[string]Values
-	if err := json.Unmarshal(b, &m); err != nil {
+	fields, _, err := objectFields(b)
+	if err != nil {
 		return fmt.Errorf(`a Principal is "*" or a map such as {"AWS": "…"}: %w`, err)
+	}
+	m := make(map[string]Values, len(fields))
+	for k, raw := range fields {
+		var v Values
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return fmt.Errorf("principal %s: %w", k, err)
+		}
+		m[k] = v
 	}
 	*p = Principal{Values: m}
 	return nil

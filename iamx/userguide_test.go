@@ -389,10 +389,11 @@ func TestIssue12Faults(t *testing.T) {
 			assert.NoError(t, allowIf(t, c).Validate(), c)
 		}
 	})
-	t.Run("a condition operator or key written twice is refused", func(t *testing.T) {
+	t.Run("a condition operator, key or principal type written twice is refused", func(t *testing.T) {
 		for _, js := range []string{
 			`{"Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringEquals":{"a":"1"},"StringEquals":{"b":"2"}}}]}`,
 			`{"Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringEquals":{"a":"1","a":"2"}}}]}`,
+			`{"Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333","AWS":"444455556666"},"Action":"*"}]}`,
 		} {
 			_, err := iamx.ParsePolicy([]byte(js))
 			require.ErrorIs(t, err, iamx.ErrInvalidPolicy, js)
