@@ -213,15 +213,21 @@ func compareValue(op operator, w, h string, vars bool, c *reqContext) (tri, stri
 		case "eqi":
 			return boolTri(strings.EqualFold(p.literal(), h)), ""
 		}
-		return boolTri(globMatch(p.toks, h)), ""
+		if r := globMatch(p.toks, h, c); r != unknown {
+			return r, ""
+		}
+		return unknown, "the comparison is too large to evaluate within kumo's bound"
 	case kARN:
 		p := compile(w, vars, true, c)
 		if p.state != yes {
 			return p.state, p.why
 		}
-		r := arnMatch(p, h)
-		if r == unknown {
+		if _, ok := arnParts(p.toks); !ok {
 			return unknown, fmt.Sprintf("%s is not an ARN (six colon-separated parts)", quoteShort(w))
+		}
+		r := arnMatch(p, h, c)
+		if r == unknown {
+			return unknown, "the comparison is too large to evaluate within kumo's bound"
 		}
 		return r, ""
 	case kBool:

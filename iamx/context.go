@@ -21,6 +21,7 @@ const (
 type reqContext struct {
 	vals      map[string][]string
 	ambiguous map[string]bool
+	budget    int // wildcard-matching steps left; see matchBudget
 }
 
 // newContext folds r.Context and adds the keys Evaluate derives from r
@@ -28,7 +29,7 @@ type reqContext struct {
 // aws:PrincipalAccount from Principal's ARN, aws:username when Principal
 // is an IAM user.
 func newContext(r Request) *reqContext {
-	c := &reqContext{vals: make(map[string][]string, len(r.Context)+4), ambiguous: map[string]bool{}}
+	c := &reqContext{vals: make(map[string][]string, len(r.Context)+4), ambiguous: map[string]bool{}, budget: matchBudget}
 	for k, v := range r.Context {
 		lk := strings.ToLower(k)
 		if _, dup := c.vals[lk]; dup {

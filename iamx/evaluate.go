@@ -256,8 +256,10 @@ const (
 //
 // Evaluate never fails: what it cannot evaluate (see [Policy.Validate])
 // counts against the request: such a Deny applies, such an Allow does not,
-// and Result.Notes say so. Its cost grows with the number of statements
-// times the product of pattern and value lengths.
+// and Result.Notes say so. Wildcard matching (whose cost is up to the
+// product of a pattern's and a value's lengths) is bounded to 2^26 steps
+// per call, a fraction of a second; past that, comparisons count as
+// unevaluable. Memory is a small multiple of the policies and context.
 func Evaluate(r Request, in Policies) Result {
 	e := &evaluator{r: r, c: newContext(r), hasBoundary: in.PermissionsBoundary != nil}
 	e.caller, e.isARN = parseARN(r.Principal)
@@ -600,12 +602,18 @@ func (e *evaluator) actions(patterns []string) (tri, string) {
 			r = or(r, unknown)
 			continue
 		}
-		if globMatch(compile(strings.ToLower(p), false, true, nil).toks, act) {
+		switch globMatch(compile(strings.ToLower(p), false, true, nil).toks, act, e.c) {
+		case yes:
 			return yes, ""
+		case unknown:
+			r = unknown
 		}
 	}
 	if r == unknown {
-		return unknown, fmt.Sprintf("the request's Action %s is not service:Action", quoteShort(e.r.Action))
+		if !valid {
+			return unknown, fmt.Sprintf("the request's Action %s is not service:Action", quoteShort(e.r.Action))
+		}
+		return unknown, "the comparison is too large to evaluate within kumo's bound"
 	}
 	return no, ""
 }
@@ -643,9 +651,12 @@ func (e *evaluator) resource(p string, vars bool) (tri, string) {
 	if _, ok := parseARN(e.r.Resource); !ok {
 		return unknown, fmt.Sprintf("the request's Resource %s is not an ARN", quoteShort(e.r.Resource))
 	}
-	r := arnMatch(pat, e.r.Resource)
-	if r == unknown {
+	if _, ok := arnParts(pat.toks); !ok {
 		return unknown, fmt.Sprintf("resource %s is not * or an ARN", quoteShort(p))
+	}
+	r := arnMatch(pat, e.r.Resource, e.c)
+	if r == unknown {
+		return unknown, "the comparison is too large to evaluate within kumo's bound"
 	}
 	return r, ""
 }

@@ -126,14 +126,23 @@ func compile(s string, vars, wild bool, c *reqContext) pattern {
 	return p
 }
 
+// matchBudget bounds the work of all wildcard matching in one Evaluate:
+// a hostile pattern such as *a*a*a… against a long value costs the
+// product of their lengths. Real policies and ARNs stay far below it;
+// past it, comparisons are unknown and count against the request.
+const matchBudget = 1 << 26
+
 // globMatch matches s against the tokens character by character (a
-// character is a rune: ? matches é, not half of it). Its cost is at most
-// the product of the two lengths.
-func globMatch(toks []token, s string) bool {
+// character is a rune: ? matches é, not half of it). Each step is charged
+// to c's budget; unknown when the budget is spent.
+func globMatch(toks []token, s string, c *reqContext) tri {
 	rs := []rune(s)
 	p, i := 0, 0
 	star, mark := -1, 0
 	for i < len(rs) {
+		if c.budget--; c.budget < 0 {
+			return unknown
+		}
 		switch {
 		case p < len(toks) && (toks[p].kind == tOne || (toks[p].kind == tLit && toks[p].r == rs[i])):
 			p++
@@ -146,13 +155,13 @@ func globMatch(toks []token, s string) bool {
 			mark++
 			i = mark
 		default:
-			return false
+			return no
 		}
 	}
 	for p < len(toks) && toks[p].kind == tStar {
 		p++
 	}
-	return p == len(toks)
+	return boolTri(p == len(toks))
 }
 
 // arnParts splits tokens at their first five literal colons, as an ARN's
@@ -177,7 +186,7 @@ func arnParts(toks []token) ([6][]token, bool) {
 // arnMatch matches an ARN component by component, each with its own
 // wildcards, as ArnLike and the Resource element do: a * never spans a
 // colon before the resource part.
-func arnMatch(p pattern, arn string) tri {
+func arnMatch(p pattern, arn string, c *reqContext) tri {
 	parts, ok := arnParts(p.toks)
 	if !ok {
 		return unknown
@@ -186,12 +195,13 @@ func arnMatch(p pattern, arn string) tri {
 	if len(vs) != 6 {
 		return no
 	}
+	r := yes
 	for i := range parts {
-		if !globMatch(parts[i], vs[i]) {
+		if r = and(r, globMatch(parts[i], vs[i], c)); r == no {
 			return no
 		}
 	}
-	return yes
+	return r
 }
 
 func quoteShort(s string) string {

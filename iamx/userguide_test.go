@@ -2,6 +2,7 @@ package iamx_test
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -415,4 +416,35 @@ func TestResultExplains(t *testing.T) {
 	for _, k := range []iamx.PolicyKind{-1, 6} {
 		assert.Equal(t, fmt.Sprintf("PolicyKind(%d)", k), k.String())
 	}
+}
+
+// A pattern like *aaa…b against a long value costs the product of the
+// lengths with a backtracking matcher; Evaluate bounds the work and
+// counts what it could not finish against the request.
+func TestHostileWildcardsAreBounded(t *testing.T) {
+	pattern := "*" + strings.Repeat("a", 50_000) + "b" // backtracks at every position of value
+	value := strings.Repeat("a", 200_000)
+	cond := `{"StringLike":{"k":"` + pattern + `"}}`
+	req := iamx.Request{Principal: alice, Action: "s3:GetObject", Context: ctx("k", value)}
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	res := iamx.Evaluate(req, iamx.Policies{Identity: []*iamx.Policy{doc(t, allowAll), denyIf(t, cond)}})
+	runtime.ReadMemStats(&after)
+	assert.Equal(t, iamx.ExplicitDeny, res.Decision, res.String())
+	assert.Contains(t, strings.Join(res.Notes, "\n"), "too large to evaluate")
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(16<<20), "allocation stays a small multiple of the input")
+
+	res = iamx.Evaluate(req, iamx.Policies{Identity: []*iamx.Policy{allowIf(t, cond)}})
+	assert.Equal(t, iamx.ImplicitDeny, res.Decision, res.String())
+
+	// The same in Resource and Action patterns.
+	longARN := "arn:aws:s3:::" + value
+	res = iamx.Evaluate(iamx.Request{Principal: alice, Action: "s3:GetObject", Resource: longARN, ResourceAccount: acct},
+		iamx.Policies{Identity: []*iamx.Policy{doc(t, allowAll), doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"arn:aws:s3:::`+pattern+`"}]}`)}})
+	assert.Equal(t, iamx.ExplicitDeny, res.Decision)
+	res = iamx.Evaluate(iamx.Request{Principal: alice, Action: "s3:" + value},
+		iamx.Policies{Identity: []*iamx.Policy{doc(t, allowAll), doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:`+pattern+`","Resource":"*"}]}`)}})
+	assert.Equal(t, iamx.ExplicitDeny, res.Decision)
 }
