@@ -41,8 +41,15 @@ type RotateOptions struct {
 	Profile string
 	// Region is the Region of the profile handed to store; optional.
 	Region string
-	// NewSTS builds the client that checks the new key. The default is an
-	// STS client in us-east-1 using only the new key.
+	// NewSTS builds the client that checks the new key, signed with that
+	// key alone. When nil, it is derived from client, never guessed:
+	//   - for an *iam.Client, an STS client with the IAM client's Region,
+	//     BaseEndpoint, HTTPClient and AppID (so a client pointed at an
+	//     emulator checks the key there too);
+	//   - for a client with a ClientFor(aws.Credentials) CallerIdentityAPI
+	//     method, such as iamtest.Fake, that method;
+	//   - for any other client, RotateAccessKey returns an error before it
+	//     calls IAM at all.
 	NewSTS func(aws.Credentials) CallerIdentityAPI
 	// Wait bounds how long to wait for the new key to work while IAM
 	// propagates it; default 2 minutes. Poll is the pause between tries;
@@ -75,13 +82,22 @@ var ErrRotate = errors.New("iamx: access key rotation")
 // The old key is never touched before the new one is stored and working;
 // a failure after that leaves the new key in place and says what remains.
 func RotateAccessKey(ctx context.Context, client IAMAPI, user string, store func(credentials.Profile) error, optFns ...func(*RotateOptions)) (RotateResult, error) {
-	o := RotateOptions{Profile: user, Wait: 2 * time.Minute, Poll: 2 * time.Second, NewSTS: defaultSTS}
+	o := RotateOptions{Profile: user, Wait: 2 * time.Minute, Poll: 2 * time.Second}
 	for _, fn := range optFns {
 		fn(&o)
 	}
 	var res RotateResult
 	if user == "" || store == nil {
 		return res, fmt.Errorf("%w: needs a user name and a store function", ErrRotate)
+	}
+	if o.NewSTS == nil {
+		o.NewSTS = stsFor(client)
+		if o.NewSTS == nil {
+			return res, fmt.Errorf("%w: set RotateOptions.NewSTS: the new key cannot be checked against STS, because a %T is neither an *iam.Client nor has a ClientFor method to derive one from; nothing was changed", ErrRotate, client)
+		}
+	}
+	if o.Wait <= 0 || o.Poll <= 0 {
+		return res, fmt.Errorf("%w: Wait (%s) and Poll (%s) must be positive; nothing was changed", ErrRotate, o.Wait, o.Poll)
 	}
 	list, err := client.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String(user)})
 	if err != nil {
@@ -144,7 +160,7 @@ func RotateAccessKey(ctx context.Context, client IAMAPI, user string, store func
 	}
 
 	if err := waitWorks(ctx, o, p.Credentials()); err != nil {
-		return res, fmt.Errorf("%w: the new key %s is stored but did not work within %s: %w; the old key %s is still active", ErrRotate, res.NewKeyID, o.Wait, err, orNone(res.RetiredKeyID))
+		return res, fmt.Errorf("%w: the new key %s is stored, but %w; the old key %s is still active", ErrRotate, res.NewKeyID, err, orNone(res.RetiredKeyID))
 	}
 	if res.RetiredKeyID == "" {
 		return res, nil
@@ -165,32 +181,51 @@ func orNone(id string) string {
 	return id
 }
 
-func defaultSTS(c aws.Credentials) CallerIdentityAPI {
-	return sts.New(sts.Options{Region: "us-east-1", Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return c, nil })})
+// stsFor derives the key-checking client from the IAM client, or returns
+// nil when it cannot.
+func stsFor(client IAMAPI) func(aws.Credentials) CallerIdentityAPI {
+	switch c := client.(type) {
+	case *iam.Client:
+		io := c.Options()
+		return func(k aws.Credentials) CallerIdentityAPI {
+			return sts.New(sts.Options{Region: io.Region, BaseEndpoint: io.BaseEndpoint, HTTPClient: io.HTTPClient, AppID: io.AppID,
+				Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return k, nil })})
+		}
+	case interface {
+		ClientFor(aws.Credentials) CallerIdentityAPI
+	}:
+		return c.ClientFor
+	}
+	return nil
 }
 
 // waitWorks calls GetCallerIdentity with the new key until it answers,
-// retrying the errors IAM's propagation delay causes.
+// retrying the errors IAM's propagation delay causes. Its error says how
+// many calls were made over how long, and whether it gave up because the
+// error is not one propagation explains, because Wait ran out, or because
+// ctx ended.
 func waitWorks(ctx context.Context, o RotateOptions, c aws.Credentials) error {
 	client := o.NewSTS(c)
-	deadline := time.Now().Add(o.Wait)
-	for {
+	start := time.Now()
+	deadline := start.Add(o.Wait)
+	for attempt := 1; ; attempt++ {
 		_, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		if err == nil {
 			return nil
 		}
+		took := time.Since(start).Round(time.Millisecond)
 		var api smithy.APIError
 		if !errors.As(err, &api) || (api.ErrorCode() != "InvalidClientTokenId" && api.ErrorCode() != "SignatureDoesNotMatch" && api.ErrorCode() != "AccessDenied") {
-			return err
+			return fmt.Errorf("checking it with STS GetCallerIdentity failed on attempt %d after %s with an error IAM's propagation delay does not explain, so it was not retried: %w", attempt, took, err)
 		}
 		if !time.Now().Add(o.Poll).Before(deadline) {
-			return err
+			return fmt.Errorf("STS still refused it after %d attempts over %s (Wait is %s): %w", attempt, took, o.Wait, err)
 		}
 		t := time.NewTimer(o.Poll)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return ctx.Err()
+			return fmt.Errorf("the wait for STS to accept it was cancelled after %d attempts over %s: %w (last refusal: %v)", attempt, time.Since(start).Round(time.Millisecond), ctx.Err(), err)
 		case <-t.C:
 		}
 	}

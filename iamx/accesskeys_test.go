@@ -16,6 +16,7 @@ import (
 
 	"github.com/kumo-go/kumo/credentials"
 	"github.com/kumo-go/kumo/iamx"
+	"github.com/kumo-go/kumo/iamx/iamtest"
 	"github.com/kumo-go/kumo/internal/moto"
 )
 
@@ -149,7 +150,8 @@ func TestRotateAccessKeyFailuresLeaveAUsableState(t *testing.T) {
 				o.Wait = 100 * time.Millisecond
 			})
 		require.ErrorIs(t, err, iamx.ErrRotate)
-		assert.ErrorContains(t, err, "is stored but did not work within 100ms")
+		assert.ErrorContains(t, err, "is stored, but STS still refused it after")
+		assert.ErrorContains(t, err, "(Wait is 100ms)")
 		assert.ErrorContains(t, err, "the old key "+old+" is still active")
 		assert.Greater(t, never.calls, 1, "retried while IAM propagates")
 		assert.Equal(t, map[string]iamtypes.StatusType{old: iamtypes.StatusTypeActive, res.NewKeyID: iamtypes.StatusTypeActive}, keys(t, client, user))
@@ -180,6 +182,10 @@ func TestRotateAccessKeyFailuresLeaveAUsableState(t *testing.T) {
 		_, err := iamx.RotateAccessKey(context.Background(), client, user, func(credentials.Profile) error { return nil }, opts,
 			func(o *iamx.RotateOptions) { o.NewSTS = func(aws.Credentials) iamx.CallerIdentityAPI { return broken } })
 		require.ErrorIs(t, err, iamx.ErrRotate)
+		// A failure on the first call says so; it did not wait out Wait.
+		assert.ErrorContains(t, err, "failed on attempt 1 after")
+		assert.ErrorContains(t, err, "so it was not retried")
+		assert.NotContains(t, err.Error(), "within")
 		assert.Equal(t, 1, broken.calls)
 		assert.Equal(t, iamtypes.StatusTypeActive, keys(t, client, user)[old])
 	})
@@ -201,4 +207,42 @@ func (p *propagatingSTS) GetCallerIdentity(context.Context, *sts.GetCallerIdenti
 		return nil, &smithy.GenericAPIError{Code: code}
 	}
 	return &sts.GetCallerIdentityOutput{Arn: aws.String("arn:aws:iam::123456789012:user/u")}, nil
+}
+
+// countingIAM is an IAM client that is neither an *iam.Client nor offers
+// ClientFor, and counts the calls it gets.
+type countingIAM struct{ iamx.IAMAPI }
+
+func TestRotateAccessKeySTSSideIsStated(t *testing.T) {
+	t.Run("iamtest fake without NewSTS checks the key on the fake", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		fake := iamtest.New()
+		fake.AddUser("bot")
+		res, err := iamx.RotateAccessKey(ctx, fake, "bot", func(credentials.Profile) error { return nil })
+		require.NoError(t, err)
+		assert.NotEmpty(t, res.NewKeyID)
+		assert.Equal(t, 1, fake.Calls("GetCallerIdentity"), "the new key was checked on the fake, not sent to AWS")
+	})
+	t.Run("other clients without NewSTS: refused before any call", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		fake := iamtest.New()
+		fake.AddUser("bot")
+		_, err := iamx.RotateAccessKey(ctx, countingIAM{fake}, "bot", func(credentials.Profile) error { return nil })
+		require.ErrorIs(t, err, iamx.ErrRotate)
+		assert.ErrorContains(t, err, "set RotateOptions.NewSTS")
+		assert.ErrorContains(t, err, "nothing was changed")
+		assert.Zero(t, fake.Calls("ListAccessKeys")+fake.Calls("CreateAccessKey"))
+	})
+	t.Run("an *iam.Client's STS side follows its endpoint", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		cfg := moto.Config(t)
+		client := iam.NewFromConfig(cfg)
+		user, _ := moto.NewUser(t, client, "rot-")
+		res, err := iamx.RotateAccessKey(ctx, client, user, func(credentials.Profile) error { return nil }, func(o *iamx.RotateOptions) { o.Poll = 10 * time.Millisecond })
+		require.NoError(t, err, "moto's STS accepted the key: the check went to the IAM client's endpoint")
+		assert.Equal(t, map[string]iamtypes.StatusType{res.NewKeyID: iamtypes.StatusTypeActive}, keys(t, client, user))
+	})
 }

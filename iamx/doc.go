@@ -1,20 +1,103 @@
-// Package iamx helps with IAM chores that are easy to get wrong.
+// Package iamx helps with IAM chores that are easy to get wrong: policy
+// documents checked and evaluated offline, SAML sign-in, access-key
+// rotation and console sign-in URLs.
 //
-// It covers policy documents, SAML sign-in, access-key rotation and
-// console sign-in URLs.
+//	user, _ := iamx.ParsePolicy(userPolicyJSON)   // the user's identity policy
+//	trust, _ := iamx.ParsePolicy(trustPolicyJSON) // the role's trust policy
+//	if err := trust.Validate(); err != nil {
+//		log.Fatal(err) // names the statement, what is wrong and what is allowed
+//	}
+//	res := iamx.Evaluate(iamx.Request{
+//		Action:    "sts:AssumeRole",
+//		Resource:  "arn:aws:iam::111122223333:role/ops",
+//		Principal: "arn:aws:iam::111122223333:user/alice",
+//		Context:   map[string][]string{"aws:SourceIp": {"198.51.100.9"}},
+//	}, iamx.Policies{Identity: []*iamx.Policy{user}, Resource: []*iamx.Policy{trust}})
+//	fmt.Println(res.Decision, res.DecidedBy) // ImplicitDeny resource-based policy
+//	fmt.Println(res)                         // the reason, matched statements, notes
 //
 // Policy documents:
 //   - [Policy], [Statement], [Principal] and [Condition] read and write IAM
 //     JSON faithfully: a single-object or array Statement, string-or-list
-//     fields, "Principal": "*" or a map, Not-variants, condition operators
-//     with IfExists and ForAnyValue:/ForAllValues:, unknown fields kept, so
-//     a round trip loses nothing;
-//   - [Policy.Validate] catches the common mistakes with clear messages;
+//     fields, "Principal": "*" or a map, Not-variants, unknown fields kept,
+//     so a round trip loses nothing; a field, condition operator or
+//     condition key written twice in one object is refused;
+//   - [Policy.Validate] refuses what IAM would refuse, naming the
+//     statement and the allowed forms;
 //   - builders make the trust and IP-restriction policies people write by
 //     hand: [SAMLTrustPolicy], [CrossAccountTrustPolicy],
 //     [AllowAssumeRoleFrom], [RestrictTrustToSourceIP];
-//   - [Evaluate] decides a request offline with IAM's explicit-deny, allow,
-//     implicit-deny logic, wildcards and the common condition operators.
+//   - [Evaluate] decides a request offline and explains the decision.
+//
+// # What Evaluate models
+//
+// The decision logic of the IAM User Guide's "Policy evaluation logic" and
+// "Cross-account policy evaluation logic", for the policy kinds in
+// [Policies]: explicit deny across every kind; RCPs and SCPs, where every
+// organization level must allow; role trust policies (sts:AssumeRole*)
+// and KMS key policies (kms:), which must allow the principal themselves;
+// same-account resource-based grants by principal type (a user, role
+// session or federated user ARN allows on its own; a role ARN is still
+// limited by the permissions boundary and session policies; an account
+// delegates to identity-based policies); identity-based policies within
+// the permissions boundary and session policies (a federated user session
+// needs one); the cross-account rule (both accounts must allow); the
+// account root user's full access in its own account; callers that are
+// not IAM principals (services, identity providers, anonymous), which
+// only resource-based policies naming them can allow.
+//
+// Statements: Action and NotAction (case-insensitive, * and ?); Resource
+// and NotResource matched per ARN component, case-sensitive; Principal and
+// NotPrincipal (AWS account IDs and root ARNs, user, role and session
+// ARNs, a role ARN naming the role's sessions by account and role name,
+// Service, Federated and CanonicalUser by exact value, "*"; a Deny with
+// NotPrincipal applies to any principal with a permissions boundary).
+//
+// Conditions: every operator in the User Guide's condition-operator
+// reference (String, Numeric, Date, Bool, BinaryEquals, IpAddress and
+// NotIpAddress with IPv4, IPv6 and bare addresses as /32 and /128, Arn
+// operators per ARN component, ArnEquals as ArnLike, Null), IfExists,
+// ForAllValues: and ForAnyValue: with the documented results for a
+// missing key and an empty set (true and false), policy values ORed and
+// NORed for negated operators, operators and keys ANDed; key names
+// case-insensitive; * and ? match characters, not bytes; numbers compare
+// exactly as decimals; dates are the W3C ISO 8601 forms or epoch seconds.
+//
+// Policy variables, for Version 2012-10-17 only (literal text otherwise):
+// any request context key, ${aws:PrincipalTag/...} included, in the
+// resource part of Resource and NotResource and in String, Arn and Bool
+// condition values; ${*}, ${?} and ${$}; defaults such as
+// ${aws:username, 'guest'}. A variable with no value matches nothing, as
+// AWS documents (so a negated operator holds, and a NotResource with it
+// excludes nothing). A substituted value is always literal text, never a
+// wildcard. Evaluate derives aws:CurrentTime and aws:EpochTime from
+// Request.Now, aws:PrincipalAccount from the principal's ARN and
+// aws:username from an IAM user's ARN, when Context lacks them.
+//
+// Failing closed: whatever Evaluate cannot evaluate — an unknown operator
+// or set prefix, a malformed value, a malformed variable, a partial
+// wildcard in a principal, several context keys differing only in case,
+// several values for a key used without a set operator — makes a Deny
+// statement apply and an Allow statement not apply, and Result.Notes say
+// so. When it cannot tell whether the principal and the resource share an
+// account (S3 ARNs name none: set Request.ResourceAccount) it applies the
+// cross-account rule.
+//
+// # What Evaluate does not model
+//
+// It evaluates the request context you give it: it does not know which
+// keys a service puts in a request, nor which keys are single- or
+// multivalued. It does not resolve principals to unique IDs (a policy
+// naming a deleted and recreated user still matches), role paths in
+// session ARNs, or the IAM user behind a federated user session. It has no
+// service-specific rules: S3 ACLs, Block Public Access and object
+// ownership, KMS grants, VPC endpoint policies, access points, AWS RAM,
+// service-linked roles' exemption from SCPs, which services RCPs cover, or
+// whether an ARN is a valid resource for an action. A resource-based
+// policy's "Principal": "*" is treated like a role grant, limited by the
+// permissions boundary and session policies. Operator names are accepted
+// only as the User Guide spells them. Policy size and quota limits are not
+// checked.
 //
 // SAML sign-in: [ParseSAMLResponse] reads what the IdP posts (base64, a
 // form body, raw XML or the HTML page), refuses DTDs, failed and encrypted
@@ -30,6 +113,7 @@
 //
 // Access keys: [RotateAccessKey] replaces a user's key in the only safe
 // order (create, store, wait until it works, deactivate the old, delete
-// it), minds IAM's two-key limit, and on any failure leaves a key that
-// works and an error that says which keys exist.
+// it), minds IAM's two-key limit, checks the new key with an STS client
+// derived from the IAM client (never a silent default), and on any
+// failure leaves a key that works and an error that says which keys exist.
 package iamx

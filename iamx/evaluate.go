@@ -1,7 +1,9 @@
 package iamx
 
 import (
-	"net/netip"
+	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -11,268 +13,742 @@ import (
 type Decision int
 
 const (
-	// ImplicitDeny: no statement allows the request.
+	// ImplicitDeny: nothing that had to allow the request did.
 	ImplicitDeny Decision = iota
-	// Allow: a statement allows it and none denies it.
+	// Allow: every policy kind that had to allow the request did, and no
+	// statement denies it.
 	Allow
 	// ExplicitDeny: a statement denies it, whatever else allows it.
 	ExplicitDeny
 )
 
-// String names the decision: Allow, ImplicitDeny or ExplicitDeny.
+// String names the decision: Allow, ImplicitDeny or ExplicitDeny, and
+// Decision(n) for any other value.
 func (d Decision) String() string {
-	return [...]string{"ImplicitDeny", "Allow", "ExplicitDeny"}[d]
+	switch d {
+	case ImplicitDeny:
+		return "ImplicitDeny"
+	case Allow:
+		return "Allow"
+	case ExplicitDeny:
+		return "ExplicitDeny"
+	}
+	return "Decision(" + strconv.Itoa(int(d)) + ")"
+}
+
+// PolicyKind names the kind of a policy in [Policies].
+type PolicyKind int
+
+const (
+	// IdentityPolicy: attached to the user (or its groups) or the role.
+	IdentityPolicy PolicyKind = iota
+	// ResourcePolicy: attached to the resource: a bucket, key or queue
+	// policy, or a role's trust policy.
+	ResourcePolicy
+	// PermissionsBoundary: the boundary set on the user or role.
+	PermissionsBoundary
+	// SessionPolicy: passed when the session was created.
+	SessionPolicy
+	// SCP: an AWS Organizations service control policy.
+	SCP
+	// RCP: an AWS Organizations resource control policy.
+	RCP
+)
+
+// String names the kind as the IAM User Guide does.
+func (k PolicyKind) String() string {
+	switch k {
+	case IdentityPolicy:
+		return "identity-based policy"
+	case ResourcePolicy:
+		return "resource-based policy"
+	case PermissionsBoundary:
+		return "permissions boundary"
+	case SessionPolicy:
+		return "session policy"
+	case SCP:
+		return "SCP"
+	case RCP:
+		return "RCP"
+	}
+	return "PolicyKind(" + strconv.Itoa(int(k)) + ")"
 }
 
 // Request is one API request as policies see it.
 type Request struct {
 	// Action is service:Action, such as sts:AssumeRole.
 	Action string
-	// Resource is the ARN acted on; empty matches any Resource (as for
-	// trust policies, which have none).
+	// Resource is the ARN acted on: for sts:AssumeRole the role's ARN.
+	// Leave it empty for actions on no particular resource (such as
+	// s3:ListAllMyBuckets), which stay in the caller's account; statements
+	// whose Resource is not "*" cannot be evaluated against an empty
+	// Resource (an Allow does not apply, a Deny does).
 	Resource string
-	// Principal is the caller's ARN, checked against Principal elements.
+	// ResourceAccount is the 12-digit account that owns Resource. The
+	// default is the account in Resource's ARN; S3 bucket ARNs have none,
+	// so set it for them. When Evaluate cannot tell whether the principal
+	// and the resource share an account it applies the cross-account rule,
+	// which needs both sides to allow, and says so.
+	ResourceAccount string
+	// Principal is the caller's ARN: an IAM user
+	// (arn:aws:iam::111122223333:user/alice), a role session
+	// (arn:aws:sts::111122223333:assumed-role/ops/alice), a federated user
+	// session (arn:aws:sts::111122223333:federated-user/bob), the account's
+	// root user (arn:aws:iam::111122223333:root); or, for callers that are
+	// not IAM principals, a service principal (ec2.amazonaws.com), an
+	// identity provider ARN (for AssumeRoleWithSAML and
+	// AssumeRoleWithWebIdentity), or "" for an anonymous caller.
 	Principal string
-	// Context holds condition keys and their values, such as
-	// {"aws:SourceIp": {"203.0.113.7"}}. Keys match case-insensitively.
+	// Context holds the request's condition keys and their values, such
+	// as {"aws:SourceIp": {"203.0.113.7"}}. Key names match
+	// case-insensitively; two keys that differ only in case make every
+	// condition and variable on that key unevaluable (AWS documents such
+	// contexts as failing unpredictably). A key with an empty list, or
+	// with the single value "", is a null data set.
 	Context map[string][]string
-	// Now is the time for aws:CurrentTime when Context has none.
+	// Now is the time of the request. It sets aws:CurrentTime and
+	// aws:EpochTime when Context has neither.
 	Now time.Time
 }
 
-// Evaluate decides r against one set of policies with IAM's logic: an
-// explicit Deny wins, then any Allow, else an implicit deny. Where AWS asks
-// two sets (an identity policy and a role's trust policy for AssumeRole),
-// evaluate each: both must allow.
-func Evaluate(policies []*Policy, r Request) Decision {
-	d := ImplicitDeny
-	for _, p := range policies {
+// Policies are the policies that apply to a request, by kind. Fill it
+// from what you have: the output of aws iam get-account-authorization-details
+// for identity policies and boundaries, a bucket or key policy, a role's
+// AssumeRolePolicyDocument, the organization's SCPs and RCPs.
+type Policies struct {
+	// Identity are the principal's identity-based policies: for a user its
+	// inline and managed policies and its groups'; for a role session the
+	// role's.
+	Identity []*Policy
+	// Resource are the resource-based policies of the resource. For
+	// sts:AssumeRole* actions these are the role's trust policy and for
+	// kms: actions the key policy: those must allow the principal
+	// themselves, as AWS requires.
+	Resource []*Policy
+	// PermissionsBoundary is the user's or role's boundary; nil for none.
+	PermissionsBoundary *Policy
+	// Session are the session policies passed when the session was
+	// created; empty for none.
+	Session []*Policy
+	// SCPs are the service control policies that apply to the principal's
+	// account, one entry per level of the organization (root, each OU,
+	// the account): every level must allow. Empty when the account is not
+	// in an organization or is its management account. A level with no
+	// policies allows nothing.
+	SCPs [][]*Policy
+	// RCPs are the resource control policies that apply to the resource's
+	// account, by level, as SCPs.
+	RCPs [][]*Policy
+}
+
+// MatchedStatement is a statement that applied to the request.
+type MatchedStatement struct {
+	Kind      PolicyKind
+	Level     int // the organization level for SCPs and RCPs (0 = first)
+	Policy    int // index of the policy within its kind (or level)
+	Statement int // index of the statement within the policy
+	Sid       string
+	PolicyID  string // the policy's Id, if it has one
+	Effect    string // Allow or Deny, as evaluated
+	// Assumed is set when the statement applied only because part of it
+	// could not be evaluated: Evaluate counts such a Deny as applying.
+	Assumed bool
+}
+
+// String says where the statement is: "SCP level 2 policy 1 statement 3
+// (Sid) Deny".
+func (m MatchedStatement) String() string {
+	var b strings.Builder
+	b.WriteString(m.Kind.String())
+	if m.Kind == SCP || m.Kind == RCP {
+		fmt.Fprintf(&b, " level %d", m.Level+1)
+	}
+	fmt.Fprintf(&b, " %d", m.Policy+1)
+	if m.PolicyID != "" {
+		fmt.Fprintf(&b, " (%s)", m.PolicyID)
+	}
+	fmt.Fprintf(&b, " statement %d", m.Statement+1)
+	if m.Sid != "" {
+		fmt.Fprintf(&b, " (%s)", m.Sid)
+	}
+	b.WriteString(": " + m.Effect)
+	if m.Assumed {
+		b.WriteString(" (assumed: part of it could not be evaluated)")
+	}
+	return b.String()
+}
+
+// NotApplied is an Allow statement for the request's action that did not
+// apply, and why.
+type NotApplied struct {
+	MatchedStatement
+	Because string // such as "its condition IpAddress aws:SourceIp does not hold"
+}
+
+// String says where the statement is and why it did not apply.
+func (n NotApplied) String() string { return n.MatchedStatement.String() + ": " + n.Because }
+
+// Result is a decision and its explanation.
+type Result struct {
+	Decision Decision
+	// DecidedBy is the policy kind that decided: the kind of the first
+	// explicit deny, the kind that had to allow and did not, or the kind
+	// whose Allow was final.
+	DecidedBy PolicyKind
+	// Reason says why, in one sentence.
+	Reason string
+	// Matched lists every statement that applied, Allow and Deny, by kind
+	// in the order of Policies' fields.
+	Matched []MatchedStatement
+	// NotApplied lists the Allow statements whose action matched but that
+	// did not apply, with the first reason.
+	NotApplied []NotApplied
+	// Notes list what could not be evaluated and how it was treated: a
+	// malformed value, an unknown operator, an ambiguous context key.
+	Notes []string
+}
+
+// String is the decision and its explanation, one item per line.
+func (r Result) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s (%s): %s", r.Decision, r.DecidedBy, r.Reason)
+	for _, m := range r.Matched {
+		b.WriteString("\n  matched " + m.String())
+	}
+	for _, n := range r.NotApplied {
+		b.WriteString("\n  not applied " + n.String())
+	}
+	for _, n := range r.Notes {
+		b.WriteString("\n  note: " + n)
+	}
+	return b.String()
+}
+
+// grant is how a resource-based policy's Principal matched the caller.
+type grant uint8
+
+const (
+	grantNone    grant = iota
+	grantAccount       // the caller's account: delegated to its identity policies
+	grantRole          // the role of the caller's session: limited by boundary and session policies
+	grantAny           // "*": anyone (kumo limits it as a role grant)
+	grantDirect        // the caller's own ARN, service or identity provider
+)
+
+// Evaluate decides a request with the logic of the IAM User Guide's
+// "Policy evaluation logic" and "Cross-account policy evaluation logic":
+//
+//  1. an explicit Deny in any policy decides;
+//  2. RCPs (every level must allow), then SCPs (every level must allow)
+//     for IAM principals;
+//  3. role trust policies (sts:AssumeRole*) and KMS key policies (kms:)
+//     must allow the principal;
+//  4. same account: a resource-based Allow naming the caller (user, role
+//     session or federated user ARN) allows on its own; one naming the
+//     session's role (or "*") still needs the permissions boundary and
+//     session policies to allow; one naming the account delegates to the
+//     identity-based policies;
+//  5. otherwise an identity-based Allow, within the permissions boundary
+//     and the session policies, allows; cross-account, the resource-based
+//     policies must allow too;
+//  6. callers that are not IAM principals (services, identity providers,
+//     anonymous) are allowed only by resource-based policies naming them.
+//
+// Evaluate never fails: what it cannot evaluate (see [Policy.Validate])
+// counts against the request: such a Deny applies, such an Allow does not,
+// and Result.Notes say so. Wildcard matching (whose cost is up to the
+// product of a pattern's and a value's lengths) is bounded to 2^26 steps
+// per call, a fraction of a second; past that, comparisons count as
+// unevaluable. Memory is a small multiple of the policies and context.
+func Evaluate(r Request, in Policies) Result {
+	e := &evaluator{r: r, c: newContext(r), hasBoundary: in.PermissionsBoundary != nil}
+	e.caller, e.isARN = parseARN(r.Principal)
+	e.run(IdentityPolicy, 0, in.Identity)
+	e.run(ResourcePolicy, 0, in.Resource)
+	if in.PermissionsBoundary != nil {
+		e.run(PermissionsBoundary, 0, []*Policy{in.PermissionsBoundary})
+	}
+	e.run(SessionPolicy, 0, in.Session)
+	scpAllow := make([]bool, len(in.SCPs))
+	for i, level := range in.SCPs {
+		scpAllow[i] = e.run(SCP, i, level)
+	}
+	rcpAllow := make([]bool, len(in.RCPs))
+	for i, level := range in.RCPs {
+		rcpAllow[i] = e.run(RCP, i, level)
+	}
+	res := Result{Matched: e.matched, NotApplied: e.notApplied, Notes: e.notes}
+	decide := func(d Decision, k PolicyKind, format string, args ...any) Result {
+		res.Decision, res.DecidedBy, res.Reason = d, k, fmt.Sprintf(format, args...)
+		return res
+	}
+	what := fmt.Sprintf("%s on %s", orDash(r.Action), orDash(r.Resource))
+
+	// 1. Explicit deny.
+	for _, m := range e.matched {
+		if m.Effect == "Deny" {
+			return decide(ExplicitDeny, m.Kind, "%s denies %s", m, what)
+		}
+	}
+	// 2. RCPs apply to the resource, whoever asks.
+	for i, ok := range rcpAllow {
+		if !ok {
+			return decide(ImplicitDeny, RCP, "no RCP at level %d allows %s", i+1, what)
+		}
+	}
+	kind := e.principalKind()
+	if kind == principalOther {
+		if e.grant[ResourcePolicy] == grantDirect || e.grant[ResourcePolicy] == grantAny {
+			return decide(Allow, ResourcePolicy, "a resource-based policy allows %s to %s; callers that are not IAM principals need nothing else", describeCaller(r.Principal), what)
+		}
+		return decide(ImplicitDeny, ResourcePolicy, "%s is not an IAM principal, so only a resource-based policy naming it can allow %s, and none applies", describeCaller(r.Principal), what)
+	}
+	for i, ok := range scpAllow {
+		if !ok {
+			return decide(ImplicitDeny, SCP, "no SCP at level %d allows %s", i+1, what)
+		}
+	}
+	rbp := e.grant[ResourcePolicy]
+	if requiresResourcePolicy(r.Action) && rbp == grantNone {
+		return decide(ImplicitDeny, ResourcePolicy, "%s needs the resource's own policy (a role's trust policy or a KMS key policy) to allow the principal, and none applies", what)
+	}
+	same, known := e.sameAccount()
+	if !known {
+		e.note(fmt.Sprintf("could not tell whether %s and the resource are in one account (set Request.ResourceAccount); applied the cross-account rule, which needs both sides to allow", describeCaller(r.Principal)))
+		res.Notes = e.notes
+	}
+	limits := func(allowBy PolicyKind, reason string) Result {
+		if e.hasBoundary && !e.allowed[PermissionsBoundary] {
+			return decide(ImplicitDeny, PermissionsBoundary, "the permissions boundary does not allow %s", what)
+		}
+		if e.ran[SessionPolicy] && !e.allowed[SessionPolicy] {
+			return decide(ImplicitDeny, SessionPolicy, "no session policy allows %s", what)
+		}
+		if !e.ran[SessionPolicy] && kind == principalFederatedUser {
+			return decide(ImplicitDeny, SessionPolicy, "a federated user session without a session policy is allowed nothing")
+		}
+		return decide(Allow, allowBy, "%s", reason)
+	}
+	if same {
+		switch rbp {
+		case grantDirect:
+			return decide(Allow, ResourcePolicy, "a resource-based policy in the same account names %s directly, so implicit denies elsewhere do not limit it", describeCaller(r.Principal))
+		case grantRole, grantAny:
+			return limits(ResourcePolicy, "a resource-based policy in the same account allows "+what+", within the permissions boundary and session policies")
+		}
+		if kind == principalRoot {
+			return decide(Allow, IdentityPolicy, "the account's root user may do anything in its own account that no policy denies")
+		}
+		if !e.allowed[IdentityPolicy] {
+			why := "no identity-based policy allows " + what
+			if rbp == grantAccount {
+				why += "; the resource-based policy names only the account, which delegates to identity-based policies"
+			}
+			return decide(ImplicitDeny, IdentityPolicy, "%s", why)
+		}
+		return limits(IdentityPolicy, "an identity-based policy allows "+what)
+	}
+	// Cross-account: the principal's account and the resource's account
+	// must both allow.
+	if kind != principalRoot && !e.allowed[IdentityPolicy] {
+		return decide(ImplicitDeny, IdentityPolicy, "cross-account, the principal's identity-based policies must allow %s, and none applies", what)
+	}
+	if rbp == grantNone {
+		return decide(ImplicitDeny, ResourcePolicy, "cross-account, a resource-based policy must allow the principal (or its account) %s, and none applies", what)
+	}
+	if kind == principalRoot {
+		return decide(Allow, ResourcePolicy, "the resource-based policy allows the other account, whose root user needs no identity-based policy")
+	}
+	return limits(ResourcePolicy, "cross-account, an identity-based policy and a resource-based policy both allow "+what)
+}
+
+// requiresResourcePolicy: role trust policies and KMS key policies must
+// allow the principal themselves.
+func requiresResourcePolicy(action string) bool {
+	a := strings.ToLower(action)
+	return strings.HasPrefix(a, "sts:assumerole") || strings.HasPrefix(a, "kms:")
+}
+
+type principalKind uint8
+
+const (
+	principalOther         principalKind = iota // service, identity provider, anonymous
+	principalUser                               // IAM user
+	principalRoleSession                        // assumed-role session
+	principalFederatedUser                      // GetFederationToken session
+	principalRoot                               // the account's root user
+)
+
+func (e *evaluator) principalKind() principalKind {
+	if !e.isARN || e.caller.account == "" {
+		return principalOther
+	}
+	switch res := e.caller.resource; {
+	case e.caller.service == "iam" && res == "root":
+		return principalRoot
+	case e.caller.service == "iam" && strings.HasPrefix(res, "user/"):
+		return principalUser
+	case e.caller.service == "sts" && strings.HasPrefix(res, "assumed-role/"):
+		return principalRoleSession
+	case e.caller.service == "sts" && strings.HasPrefix(res, "federated-user/"):
+		return principalFederatedUser
+	}
+	return principalOther
+}
+
+// sameAccount reports whether the caller and the resource share an
+// account, and whether that is known at all.
+func (e *evaluator) sameAccount() (same, known bool) {
+	acct := e.r.ResourceAccount
+	if acct == "" && (e.r.Resource == "" || e.r.Resource == "*") {
+		// An action on no particular resource stays in the caller's account.
+		acct = e.caller.account
+	}
+	if acct == "" {
+		if a, ok := parseARN(e.r.Resource); ok {
+			acct = a.account
+		}
+	}
+	if acct == "" || e.caller.account == "" {
+		return false, false
+	}
+	return acct == e.caller.account, true
+}
+
+func describeCaller(p string) string {
+	if p == "" {
+		return "an anonymous caller"
+	}
+	return p
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return `""`
+	}
+	return s
+}
+
+type evaluator struct {
+	r           Request
+	c           *reqContext
+	caller      arn
+	isARN       bool
+	hasBoundary bool
+
+	matched    []MatchedStatement
+	notApplied []NotApplied
+	notes      []string
+	allowed    [RCP + 1]bool
+	ran        [RCP + 1]bool // a policy of this kind was given
+	grant      [RCP + 1]grant
+}
+
+func (e *evaluator) note(n string) {
+	if !slices.Contains(e.notes, n) {
+		e.notes = append(e.notes, n)
+	}
+}
+
+// run evaluates every statement of the policies of one kind (one level
+// for SCPs and RCPs) and reports whether any Allow applied.
+func (e *evaluator) run(kind PolicyKind, level int, policies []*Policy) bool {
+	allowed := false
+	for pi, p := range policies {
 		if p == nil {
 			continue
 		}
-		for i := range p.Statements {
-			s := &p.Statements[i]
-			if !s.applies(r) {
+		e.ran[kind] = true
+		vars := p.Version == "2012-10-17"
+		for si := range p.Statements {
+			s := &p.Statements[si]
+			t, g, why, failed := e.statement(kind, s, vars)
+			if t == no {
+				if failed != "" && s.Effect == "Allow" {
+					e.notApplied = append(e.notApplied, NotApplied{MatchedStatement: MatchedStatement{Kind: kind, Level: level, Policy: pi, Statement: si, Sid: s.Sid, PolicyID: p.ID, Effect: "Allow"}, Because: failed})
+				}
 				continue
 			}
-			if s.Effect == "Deny" {
-				return ExplicitDeny
+			deny := s.Effect != "Allow"
+			if deny && s.Effect != "Deny" {
+				why = append(why, fmt.Sprintf("Effect %s is neither Allow nor Deny, so it counts as Deny", quoteShort(s.Effect)))
 			}
-			if s.Effect == "Allow" {
-				d = Allow
+			if !deny && t == unknown {
+				for _, w := range why {
+					e.note(fmt.Sprintf("%s %d statement %d: %s; the Allow was not counted", kind, pi+1, si+1, w))
+				}
+				continue
 			}
+			m := MatchedStatement{Kind: kind, Level: level, Policy: pi, Statement: si, Sid: s.Sid, PolicyID: p.ID, Effect: "Allow", Assumed: t == unknown}
+			if deny {
+				m.Effect = "Deny"
+				for _, w := range why {
+					e.note(fmt.Sprintf("%s %d statement %d: %s; the Deny was counted", kind, pi+1, si+1, w))
+				}
+			} else {
+				allowed = true
+				e.allowed[kind] = true
+				if g > e.grant[kind] {
+					e.grant[kind] = g
+				}
+			}
+			e.matched = append(e.matched, m)
 		}
 	}
-	return d
+	return allowed
 }
 
-func (s *Statement) applies(r Request) bool {
+// statement tests whether s applies to the request, and for
+// resource-based policies how its Principal matched.
+func (e *evaluator) statement(kind PolicyKind, s *Statement, vars bool) (t tri, g grant, why []string, failed string) {
+	t = yes
+	add := func(r tri, w string) {
+		t = and(t, r)
+		if r == unknown && w != "" {
+			why = append(why, w)
+		}
+	}
+	// Action.
 	switch {
-	case !s.Action.IsZero() && !anyMatch(s.Action.Strings(), r.Action, true):
-		return false
-	case !s.NotAction.IsZero() && anyMatch(s.NotAction.Strings(), r.Action, true):
-		return false
-	case r.Resource != "" && !s.Resource.IsZero() && !anyMatch(s.Resource.Strings(), r.Resource, false):
-		return false
-	case r.Resource != "" && !s.NotResource.IsZero() && anyMatch(s.NotResource.Strings(), r.Resource, false):
-		return false
-	case s.Principal != nil && !principalMatches(s.Principal, r.Principal):
-		return false
-	case s.NotPrincipal != nil && principalMatches(s.NotPrincipal, r.Principal):
-		return false
+	case !s.Action.IsZero() && !s.NotAction.IsZero():
+		add(unknown, "it has both Action and NotAction")
+	case !s.Action.IsZero():
+		add(e.actions(s.Action.Strings()))
+	case !s.NotAction.IsZero():
+		r, w := e.actions(s.NotAction.Strings())
+		add(r.not(), w)
+	default:
+		add(unknown, "it has neither Action nor NotAction")
 	}
-	for op, keys := range s.Condition {
-		for key, vals := range keys {
-			if !conditionHolds(op, key, vals.Strings(), r) {
-				return false
+	if t == no {
+		return no, grantNone, nil, ""
+	}
+	// Resource.
+	switch {
+	case !s.Resource.IsZero() && !s.NotResource.IsZero():
+		add(unknown, "it has both Resource and NotResource")
+	case !s.Resource.IsZero():
+		add(e.resources(s.Resource.Strings(), vars))
+	case !s.NotResource.IsZero():
+		r, w := e.resources(s.NotResource.Strings(), vars)
+		add(r.not(), w)
+	case kind != ResourcePolicy:
+		add(unknown, "it has neither Resource nor NotResource, which a "+kind.String()+" needs")
+	}
+	if t == no {
+		return no, grantNone, nil, "its Resource does not match"
+	}
+	// Principal.
+	switch {
+	case s.Principal != nil && s.NotPrincipal != nil:
+		add(unknown, "it has both Principal and NotPrincipal")
+	case s.Principal != nil:
+		var r tri
+		var w string
+		r, g, w = e.principal(s.Principal)
+		add(r, w)
+	case s.NotPrincipal != nil:
+		r, _, w := e.principal(s.NotPrincipal)
+		if s.Effect == "Deny" && e.hasBoundary {
+			// IAM User Guide, "Permissions boundaries for IAM entities": a
+			// Deny with NotPrincipal always denies a principal that has a
+			// permissions boundary: as if it were not listed.
+			r = no
+		}
+		add(r.not(), w)
+		g = grantAny
+	case kind == ResourcePolicy:
+		add(unknown, "a resource-based policy statement needs a Principal or NotPrincipal")
+	}
+	if kind != ResourcePolicy && kind != RCP && (s.Principal != nil || s.NotPrincipal != nil) {
+		add(unknown, "a "+kind.String()+" cannot have a Principal")
+	}
+	if t == no {
+		return no, grantNone, nil, "its Principal does not name the caller"
+	}
+	// Condition: every operator, every key.
+	for _, op := range slices.Sorted(maps.Keys(s.Condition)) {
+		o, err := parseOperator(op)
+		if err != nil {
+			add(unknown, err.Error())
+			continue
+		}
+		keys := s.Condition[op]
+		for _, key := range slices.Sorted(maps.Keys(keys)) {
+			r, w := condition(o, key, keys[key].Strings(), vars, e.c)
+			if w != "" {
+				w = fmt.Sprintf("condition %s %s: %s", op, key, w)
+			}
+			add(r, w)
+			if t == no {
+				return no, grantNone, nil, fmt.Sprintf("its condition %s %s does not hold", op, key)
 			}
 		}
 	}
-	return true
+	return t, g, why, ""
 }
 
-func anyMatch(patterns []string, v string, fold bool) bool {
+// actions tests the request's action against Action patterns: IAM
+// compares actions case-insensitively, with * and ? wildcards.
+func (e *evaluator) actions(patterns []string) (tri, string) {
+	act := strings.ToLower(e.r.Action)
+	valid := strings.Contains(act, ":")
+	r := no
 	for _, p := range patterns {
-		if fold {
-			if glob(strings.ToLower(p), strings.ToLower(v)) {
-				return true
-			}
-		} else if glob(p, v) {
-			return true
+		if p == "*" {
+			return yes, ""
+		}
+		if !valid {
+			r = or(r, unknown)
+			continue
+		}
+		switch globMatch(compile(strings.ToLower(p), false, true, nil).toks, act, e.c) {
+		case yes:
+			return yes, ""
+		case unknown:
+			r = unknown
 		}
 	}
-	return false
+	if r == unknown {
+		if !valid {
+			return unknown, fmt.Sprintf("the request's Action %s is not service:Action", quoteShort(e.r.Action))
+		}
+		return unknown, "the comparison is too large to evaluate within kumo's bound"
+	}
+	return no, ""
 }
 
-func principalMatches(p *Principal, caller string) bool {
-	if p.Wildcard {
-		return true
-	}
-	for kind, vals := range p.Values {
-		for _, v := range vals.Strings() {
-			switch {
-			case v == "*" || v == caller:
-				return true
-			case kind == "AWS" && accountID.MatchString(v):
-				if strings.Split(caller+":::::", ":")[4] == v {
-					return true
-				}
-			case kind == "AWS" && strings.HasSuffix(v, ":root"):
-				if acct := strings.Split(v, ":"); len(acct) == 6 && strings.Split(caller+":::::", ":")[4] == acct[4] {
-					return true
-				}
-			}
+// resources tests the request's resource against Resource patterns:
+// component by component, case-sensitive, with variables (2012-10-17) in
+// the resource part. A pattern whose variable has no value matches
+// nothing.
+func (e *evaluator) resources(patterns []string, vars bool) (tri, string) {
+	r := no
+	why := ""
+	for _, p := range patterns {
+		if p == "*" {
+			return yes, ""
+		}
+		t, w := e.resource(p, vars)
+		if t == unknown && why == "" {
+			why = w
+		}
+		if r = or(r, t); r == yes {
+			return yes, ""
 		}
 	}
-	return false
+	return r, why
 }
 
-// conditionHolds evaluates one operator on one key.
-func conditionHolds(op, key string, want []string, r Request) bool {
-	set := ""
-	if rest, ok := strings.CutPrefix(op, "ForAnyValue:"); ok {
-		set, op = "any", rest
-	} else if rest, ok := strings.CutPrefix(op, "ForAllValues:"); ok {
-		set, op = "all", rest
+func (e *evaluator) resource(p string, vars bool) (tri, string) {
+	if vars && variableBeforeResourcePart(p) {
+		return unknown, fmt.Sprintf("resource %s has a policy variable before the resource part of the ARN, which IAM does not allow", quoteShort(p))
 	}
-	ifExists := false
-	if rest, ok := strings.CutSuffix(op, "IfExists"); ok {
-		ifExists, op = true, rest
+	pat := compile(p, vars, true, e.c)
+	if pat.state != yes {
+		return pat.state, pat.why
 	}
-	have, present := lookup(r, key)
-	if op == "Null" {
-		return len(want) > 0 && strings.EqualFold(want[0], "true") == !present
+	if _, ok := parseARN(e.r.Resource); !ok {
+		return unknown, fmt.Sprintf("the request's Resource %s is not an ARN", quoteShort(e.r.Resource))
 	}
-	negated := strings.Contains(op, "Not")
-	if !present {
-		return ifExists || set == "all" || negated
+	if _, ok := arnParts(pat.toks); !ok {
+		return unknown, fmt.Sprintf("resource %s is not * or an ARN", quoteShort(p))
 	}
-	match := func(h string) bool {
-		for _, w := range want {
-			if compare(strings.Replace(op, "Not", "", 1), w, h) {
-				return true
-			}
-		}
-		return false
+	r := arnMatch(pat, e.r.Resource, e.c)
+	if r == unknown {
+		return unknown, "the comparison is too large to evaluate within kumo's bound"
 	}
-	switch set {
-	case "any":
-		for _, h := range have {
-			if match(h) != negated {
-				return true
-			}
-		}
-		return false
-	case "all":
-		for _, h := range have {
-			if match(h) == negated {
-				return false
-			}
-		}
-		return true
-	}
-	for _, h := range have {
-		if match(h) {
-			return !negated
-		}
-	}
-	return negated
+	return r, ""
 }
 
-func lookup(r Request, key string) ([]string, bool) {
-	for k, v := range r.Context {
-		if strings.EqualFold(k, key) {
-			return v, len(v) > 0
-		}
-	}
-	if strings.EqualFold(key, "aws:CurrentTime") && !r.Now.IsZero() {
-		return []string{r.Now.UTC().Format(time.RFC3339)}, true
-	}
-	return nil, false
-}
-
-// compare applies a positive operator: does context value h satisfy the
-// policy value w?
-func compare(op, w, h string) bool {
-	switch op {
-	case "StringEquals", "ArnEquals":
-		return w == h
-	case "StringEqualsIgnoreCase":
-		return strings.EqualFold(w, h)
-	case "StringLike", "ArnLike":
-		return glob(w, h)
-	case "Bool":
-		return strings.EqualFold(w, h)
-	case "IpAddress":
-		pfx, err := parseCIDR(w)
-		a, err2 := netip.ParseAddr(h)
-		return err == nil && err2 == nil && pfx.Contains(a)
-	}
-	if rest, ok := strings.CutPrefix(op, "Numeric"); ok {
-		a, err := strconv.ParseFloat(h, 64)
-		b, err2 := strconv.ParseFloat(w, 64)
-		return err == nil && err2 == nil && order(rest, a-b)
-	}
-	if rest, ok := strings.CutPrefix(op, "Date"); ok {
-		a, ok1 := parseDate(h)
-		b, ok2 := parseDate(w)
-		return ok1 && ok2 && order(rest, float64(a.Sub(b)))
-	}
-	return false // an operator this evaluator does not know never matches
-}
-
-// order applies Equals, LessThan, LessThanEquals, GreaterThan or
-// GreaterThanEquals to the sign of a difference.
-func order(op string, diff float64) bool {
-	switch op {
-	case "Equals":
-		return diff == 0
-	case "LessThan":
-		return diff < 0
-	case "LessThanEquals":
-		return diff <= 0
-	case "GreaterThan":
-		return diff > 0
-	case "GreaterThanEquals":
-		return diff >= 0
-	}
-	return false
-}
-
-func parseDate(s string) (time.Time, bool) {
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return time.Unix(n, 0), true
-	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05Z0700", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
-}
-
-// glob matches * (any run) and ? (one character).
-func glob(pattern, s string) bool {
-	p, i := 0, 0
-	star, mark := -1, 0
-	for i < len(s) {
+// variableBeforeResourcePart reports whether a ${ appears before the
+// fifth colon (colons inside ${...} do not count).
+func variableBeforeResourcePart(s string) bool {
+	colons := 0
+	for i := 0; i < len(s) && colons < 5; i++ {
 		switch {
-		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
-			p++
-			i++
-		case p < len(pattern) && pattern[p] == '*':
-			star, mark = p, i
-			p++
-		case star >= 0:
-			p = star + 1
-			mark++
-			i = mark
-		default:
-			return false
+		case strings.HasPrefix(s[i:], "${"):
+			return true
+		case s[i] == ':':
+			colons++
 		}
 	}
-	for p < len(pattern) && pattern[p] == '*' {
-		p++
+	return false
+}
+
+// principal tests the caller against a Principal element, and says how
+// the strongest matching entry names it.
+func (e *evaluator) principal(p *Principal) (tri, grant, string) {
+	if p.Wildcard {
+		return yes, grantAny, ""
 	}
-	return p == len(pattern)
+	best, r, why := grantNone, no, ""
+	for _, kind := range slices.Sorted(maps.Keys(p.Values)) {
+		for _, v := range p.Values[kind].Strings() {
+			g, t, w := e.principalValue(kind, v)
+			if t == unknown && why == "" {
+				why = w
+			}
+			r = or(r, t)
+			if t == yes && g > best {
+				best = g
+			}
+		}
+	}
+	if best != grantNone {
+		return yes, best, ""
+	}
+	return r, grantNone, why
+}
+
+func (e *evaluator) principalValue(kind, v string) (grant, tri, string) {
+	caller := e.r.Principal
+	switch kind {
+	case "AWS":
+	case "Service", "Federated", "CanonicalUser":
+		if v == "*" {
+			return grantAny, yes, ""
+		}
+		if strings.ContainsAny(v, "*?") {
+			return grantNone, unknown, fmt.Sprintf("principal %s has a wildcard, which IAM does not allow in part of a principal", quoteShort(v))
+		}
+		if v == caller {
+			return grantDirect, yes, ""
+		}
+		return grantNone, no, ""
+	default:
+		return grantNone, unknown, fmt.Sprintf("principal type %s is not AWS, Service, Federated or CanonicalUser", quoteShort(kind))
+	}
+	if v == "*" {
+		return grantAny, yes, ""
+	}
+	if strings.ContainsAny(v, "*?") {
+		return grantNone, unknown, fmt.Sprintf("principal %s has a wildcard, which IAM does not allow in part of a principal", quoteShort(v))
+	}
+	if accountID.MatchString(v) {
+		return grantAccount, boolTri(e.isARN && e.caller.account == v), ""
+	}
+	a, ok := parseARN(v)
+	if !ok {
+		return grantNone, unknown, fmt.Sprintf("principal %s is neither an ARN nor a 12-digit account ID", quoteShort(v))
+	}
+	switch {
+	case v == caller:
+		if a.service == "iam" && a.resource == "root" {
+			return grantAccount, yes, ""
+		}
+		return grantDirect, yes, ""
+	case a.service == "iam" && a.resource == "root":
+		return grantAccount, boolTri(e.isARN && e.caller.account == a.account && e.caller.partition == a.partition), ""
+	case a.service == "iam" && strings.HasPrefix(a.resource, "role/") && e.principalKind() == principalRoleSession:
+		// A role ARN names the role's sessions. Role names are unique in an
+		// account, so the session ARN (which has no path) is matched by
+		// account and name.
+		session := strings.Split(e.caller.resource, "/") // assumed-role/name/session
+		name := a.resource[strings.LastIndexByte(a.resource, '/')+1:]
+		if len(session) >= 3 && e.caller.account == a.account && e.caller.partition == a.partition && session[1] == name {
+			return grantRole, yes, ""
+		}
+	}
+	return grantNone, no, ""
 }

@@ -7,24 +7,48 @@ import (
 	"github.com/kumo-go/kumo/iamx"
 )
 
-// A role that may be assumed only from the office network, checked offline
-// before anyone deploys it.
+// The seed scenario: alice may assume the ops role only from the office
+// network. The restriction can sit in her identity policy, in the role's
+// trust policy, or both; AssumeRole needs both to allow, and the result
+// says which side refused.
 func Example() {
-	trust := iamx.RestrictTrustToSourceIP(iamx.CrossAccountTrustPolicy("444455556666", "partner-42"), "203.0.113.0/24")
-	doc, _ := json.Marshal(trust)
-	fmt.Println(string(doc))
-	fmt.Println(trust.Validate())
+	role := "arn:aws:iam::111122223333:role/ops"
+	office := "203.0.113.0/24"
 
-	req := iamx.Request{Action: "sts:AssumeRole", Principal: "arn:aws:iam::444455556666:role/partner",
-		Context: map[string][]string{"sts:ExternalId": {"partner-42"}, "aws:SourceIp": {"198.51.100.9"}}}
-	fmt.Println(iamx.Evaluate([]*iamx.Policy{trust}, req))
-	req.Context["aws:SourceIp"] = []string{"203.0.113.50"}
-	fmt.Println(iamx.Evaluate([]*iamx.Policy{trust}, req))
+	userPolicy := iamx.AllowAssumeRoleFrom(role, office) // IP-restricted user policy
+	trust := &iamx.Policy{Version: "2012-10-17", Statements: []iamx.Statement{{
+		Effect:    "Allow",
+		Principal: &iamx.Principal{Values: map[string]iamx.Values{"AWS": iamx.NewValues("arn:aws:iam::111122223333:root")}},
+		Action:    iamx.NewValues("sts:AssumeRole"),
+	}}}
+	restrictedTrust := iamx.RestrictTrustToSourceIP(trust, office) // IP-restricted trust policy
+	doc, _ := json.Marshal(restrictedTrust)
+	fmt.Println(string(doc))
+
+	from := func(ip string) iamx.Request {
+		return iamx.Request{Action: "sts:AssumeRole", Resource: role, Principal: "arn:aws:iam::111122223333:user/alice",
+			Context: map[string][]string{"aws:SourceIp": {ip}}}
+	}
+	fmt.Println("user policy restricted, from home:")
+	fmt.Println(iamx.Evaluate(from("198.51.100.9"), iamx.Policies{Identity: []*iamx.Policy{userPolicy}, Resource: []*iamx.Policy{trust}}))
+	fmt.Println("trust policy restricted, from home:")
+	fmt.Println(iamx.Evaluate(from("198.51.100.9"), iamx.Policies{Identity: []*iamx.Policy{iamx.AllowAssumeRoleFrom(role)}, Resource: []*iamx.Policy{restrictedTrust}}))
+	fmt.Println("both restricted, from the office:")
+	fmt.Println(iamx.Evaluate(from("203.0.113.50"), iamx.Policies{Identity: []*iamx.Policy{userPolicy}, Resource: []*iamx.Policy{restrictedTrust}}))
 	// Output:
-	// {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole","Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"},"StringEquals":{"sts:ExternalId":"partner-42"}}}]}
-	// <nil>
-	// ImplicitDeny
-	// Allow
+	// {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole","Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}]}
+	// user policy restricted, from home:
+	// ImplicitDeny (identity-based policy): no identity-based policy allows sts:AssumeRole on arn:aws:iam::111122223333:role/ops; the resource-based policy names only the account, which delegates to identity-based policies
+	//   matched resource-based policy 1 statement 1: Allow
+	//   not applied identity-based policy 1 statement 1: Allow: its condition IpAddress aws:SourceIp does not hold
+	// trust policy restricted, from home:
+	// ImplicitDeny (resource-based policy): sts:AssumeRole on arn:aws:iam::111122223333:role/ops needs the resource's own policy (a role's trust policy or a KMS key policy) to allow the principal, and none applies
+	//   matched identity-based policy 1 statement 1: Allow
+	//   not applied resource-based policy 1 statement 1: Allow: its condition IpAddress aws:SourceIp does not hold
+	// both restricted, from the office:
+	// Allow (identity-based policy): an identity-based policy allows sts:AssumeRole on arn:aws:iam::111122223333:role/ops
+	//   matched identity-based policy 1 statement 1: Allow
+	//   matched resource-based policy 1 statement 1: Allow
 }
 
 // Reading the roles a SAML sign-in offers and picking one; the assertion

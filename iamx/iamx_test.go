@@ -2,6 +2,7 @@ package iamx_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -97,11 +98,12 @@ func TestBuilders(t *testing.T) {
 
 // The scenario that motivates Evaluate: an IP condition in the user's
 // policy and the same condition in the role's trust policy each block a
-// call from elsewhere.
+// call from elsewhere; AssumeRole needs both to allow.
 func TestEvaluateSourceIPInIdentityAndTrustPolicies(t *testing.T) {
 	role := "arn:aws:iam::111122223333:role/ops"
 	user := "arn:aws:iam::111122223333:user/alice"
 	office, home := "203.0.113.9", "198.51.100.20"
+	open := iamx.AllowAssumeRoleFrom(role)
 	identity := iamx.AllowAssumeRoleFrom(role, "203.0.113.0/24")
 	trust := &iamx.Policy{Version: "2012-10-17", Statements: []iamx.Statement{{Effect: "Allow",
 		Principal: &iamx.Principal{Values: map[string]iamx.Values{"AWS": iamx.NewValues("arn:aws:iam::111122223333:root")}},
@@ -110,12 +112,41 @@ func TestEvaluateSourceIPInIdentityAndTrustPolicies(t *testing.T) {
 	req := func(ip string) iamx.Request {
 		return iamx.Request{Action: "sts:AssumeRole", Resource: role, Principal: user, Context: map[string][]string{"aws:SourceIp": {ip}}}
 	}
-	assert.Equal(t, iamx.Allow, iamx.Evaluate([]*iamx.Policy{identity}, req(office)))
-	assert.Equal(t, iamx.ImplicitDeny, iamx.Evaluate([]*iamx.Policy{identity}, req(home)), "the user-side restriction")
-	assert.Equal(t, iamx.Allow, iamx.Evaluate([]*iamx.Policy{trust}, req(home)), "the unrestricted trust policy")
-	assert.Equal(t, iamx.ImplicitDeny, iamx.Evaluate([]*iamx.Policy{restricted}, req(home)), "the trust-side restriction")
-	assert.Equal(t, iamx.Allow, iamx.Evaluate([]*iamx.Policy{restricted}, req(office)))
+	for _, tt := range []struct {
+		name     string
+		identity *iamx.Policy
+		trust    *iamx.Policy
+		ip       string
+		want     iamx.Decision
+		by       iamx.PolicyKind
+	}{
+		{"both restricted, office", identity, restricted, office, iamx.Allow, iamx.IdentityPolicy},
+		{"user-side restriction", identity, trust, home, iamx.ImplicitDeny, iamx.IdentityPolicy},
+		{"trust-side restriction", open, restricted, home, iamx.ImplicitDeny, iamx.ResourcePolicy},
+		{"neither restricted", open, trust, home, iamx.Allow, iamx.IdentityPolicy},
+		{"no trust policy at all", open, nil, office, iamx.ImplicitDeny, iamx.ResourcePolicy},
+	} {
+		in := iamx.Policies{Identity: []*iamx.Policy{tt.identity}}
+		if tt.trust != nil {
+			in.Resource = []*iamx.Policy{tt.trust}
+		}
+		res := iamx.Evaluate(req(tt.ip), in)
+		assert.Equal(t, tt.want, res.Decision, "%s\n%s", tt.name, res)
+		assert.Equal(t, tt.by, res.DecidedBy, "%s\n%s", tt.name, res)
+	}
 	assert.Nil(t, trust.Statements[0].Condition, "RestrictTrustToSourceIP leaves the original alone")
+}
+
+// identityOnly evaluates the policies as the identity-based policies of
+// alice, an IAM user in 111122223333.
+func identityOnly(req iamx.Request, ps ...*iamx.Policy) iamx.Decision {
+	if req.Principal == "" {
+		req.Principal = "arn:aws:iam::111122223333:user/alice"
+	}
+	if req.ResourceAccount == "" {
+		req.ResourceAccount = "111122223333" // S3 ARNs name no account
+	}
+	return iamx.Evaluate(req, iamx.Policies{Identity: ps}).Decision
 }
 
 func TestEvaluateTable(t *testing.T) {
@@ -176,7 +207,7 @@ func TestEvaluateTable(t *testing.T) {
 		{"a missing key fails a positive operator", []*iamx.Policy{conds}, iamx.Request{Action: "x:Y", Context: with("aws:SecureTransport", ""), Now: now}, iamx.ImplicitDeny},
 		{"nothing applies", nil, iamx.Request{Action: "s3:GetObject"}, iamx.ImplicitDeny},
 	} {
-		assert.Equal(t, tt.want, iamx.Evaluate(tt.policies, tt.req), tt.name)
+		assert.Equal(t, tt.want, identityOnly(tt.req, tt.policies...), tt.name)
 	}
 }
 
@@ -202,6 +233,13 @@ func FuzzParsePolicy(f *testing.F) {
 			t.Fatalf("not stable:\n%s\n%s", out, again)
 		}
 		_ = p.Validate()
-		_ = iamx.Evaluate([]*iamx.Policy{p}, iamx.Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k", Context: map[string][]string{"aws:SourceIp": {"1.2.3.4"}}})
+		_ = iamx.Evaluate(iamx.Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k", Context: map[string][]string{"aws:SourceIp": {"1.2.3.4"}}}, iamx.Policies{Identity: []*iamx.Policy{p}})
 	})
+}
+
+func TestDecisionStringAnyValue(t *testing.T) {
+	for d, want := range map[iamx.Decision]string{iamx.ImplicitDeny: "ImplicitDeny", iamx.Allow: "Allow", iamx.ExplicitDeny: "ExplicitDeny", 3: "Decision(3)", -1: "Decision(-1)"} {
+		assert.Equal(t, want, d.String())
+		assert.NotPanics(t, func() { _ = fmt.Sprintf("%v %d %s", d, d, d) })
+	}
 }

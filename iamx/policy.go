@@ -34,9 +34,17 @@ func (p *Principal) UnmarshalJSON(b []byte) error {
 		*p = Principal{Wildcard: true}
 		return nil
 	}
-	var m map[string]Values
-	if err := json.Unmarshal(b, &m); err != nil {
+	fields, _, err := objectFields(b)
+	if err != nil {
 		return fmt.Errorf(`a Principal is "*" or a map such as {"AWS": "…"}: %w`, err)
+	}
+	m := make(map[string]Values, len(fields))
+	for k, raw := range fields {
+		var v Values
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return fmt.Errorf("principal %s: %w", k, err)
+		}
+		m[k] = v
 	}
 	*p = Principal{Values: m}
 	return nil
@@ -45,6 +53,38 @@ func (p *Principal) UnmarshalJSON(b []byte) error {
 // Condition maps operators (StringEquals, IpAddress, ForAnyValue:StringLike,
 // StringEqualsIfExists, ...) to context keys and their values.
 type Condition map[string]map[string]Values
+
+// UnmarshalJSON reads a Condition block, refusing an operator or a key
+// that appears twice in one object: encoding/json would keep only the
+// last, so a policy would be evaluated without a condition it states.
+func (c *Condition) UnmarshalJSON(b []byte) error {
+	if string(bytes.TrimSpace(b)) == "null" {
+		*c = nil
+		return nil
+	}
+	ops, _, err := objectFields(b)
+	if err != nil {
+		return fmt.Errorf("a Condition must be an object of operators: %w", err)
+	}
+	out := make(Condition, len(ops))
+	for op, raw := range ops {
+		keys, _, err := objectFields(raw)
+		if err != nil {
+			return fmt.Errorf("condition %s must be an object of keys: %w", op, err)
+		}
+		m := make(map[string]Values, len(keys))
+		for k, rv := range keys {
+			var v Values
+			if err := json.Unmarshal(rv, &v); err != nil {
+				return fmt.Errorf("condition %s %s: %w", op, k, err)
+			}
+			m[k] = v
+		}
+		out[op] = m
+	}
+	*c = out
+	return nil
+}
 
 // Statement is one statement of a policy. Unknown fields are kept.
 type Statement struct {

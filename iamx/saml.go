@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"math"
 	"net/url"
 	"regexp"
 	"sort"
@@ -200,11 +201,11 @@ func ParseSAMLResponse(input string) (*SAMLAssertion, error) {
 			}
 		case attrDuration:
 			if len(attr.Values) > 0 {
-				n, err := strconv.Atoi(strings.TrimSpace(attr.Values[0]))
-				if err != nil || n <= 0 {
-					return nil, fmt.Errorf("%w: SessionDuration %q is not a number of seconds", ErrInvalidSAML, attr.Values[0])
+				d, err := parseSessionDuration(strings.TrimSpace(attr.Values[0]))
+				if err != nil {
+					return nil, fmt.Errorf("%w: SessionDuration %q %s", ErrInvalidSAML, attr.Values[0], err)
 				}
-				out.SessionDuration = time.Duration(n) * time.Second
+				out.SessionDuration = d
 			}
 		}
 	}
@@ -340,4 +341,26 @@ func AssumeRoleWithSAML(ctx context.Context, client STSAPI, a *SAMLAssertion, ro
 	c := out.Credentials
 	return aws.Credentials{AccessKeyID: aws.ToString(c.AccessKeyId), SecretAccessKey: aws.ToString(c.SecretAccessKey), SessionToken: aws.ToString(c.SessionToken),
 		Source: "kumo/iamx:saml", CanExpire: c.Expiration != nil, Expires: aws.ToTime(c.Expiration)}, nil
+}
+
+// maxSessionSeconds bounds a SessionDuration so that it converts to a
+// time.Duration without wrapping; AWS's own limit (12 h) is checked where
+// the duration is used, so an override can still replace it.
+const maxSessionSeconds = math.MaxInt64 / int64(time.Second)
+
+// parseSessionDuration reads a positive decimal number of seconds; a value
+// that would wrap when converted to a time.Duration is refused, never
+// truncated into the allowed range.
+func parseSessionDuration(s string) (time.Duration, error) {
+	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, errors.New("is not a number of seconds")
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n > maxSessionSeconds {
+		return 0, fmt.Errorf("is out of range (AWS allows 900 to 43200 seconds)")
+	}
+	if n == 0 {
+		return 0, errors.New("is not a number of seconds")
+	}
+	return time.Duration(n) * time.Second, nil
 }

@@ -102,20 +102,25 @@ func TestParseSAMLResponseInputForms(t *testing.T) {
 
 func TestParseSAMLResponseRefuses(t *testing.T) {
 	for name, tc := range map[string]struct{ in, want string }{
-		"empty":          {" \n", "the input is empty"},
-		"not base64":     {"not!!base64", "neither XML"},
-		"bad XML":        {b64("<Response><Status>"), "does not parse"},
-		"DTD":            {b64(`<!DOCTYPE r [<!ENTITY x "y">]>` + samlXML(success, "", devRole+","+devIdP)), "DTD"},
-		"not success":    {b64(samlXML("urn:oasis:names:tc:SAML:2.0:status:Requester", "", devRole+","+devIdP)), `"urn:oasis:names:tc:SAML:2.0:status:Requester", not Success`},
-		"encrypted":      {b64(`<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"><samlp:Status><samlp:StatusCode Value="` + success + `"/></samlp:Status><EncryptedAssertion xmlns="urn:oasis:names:tc:SAML:2.0:assertion"/></samlp:Response>`), "encrypted for AWS"},
-		"no assertion":   {b64(`<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"><samlp:Status><samlp:StatusCode Value="` + success + `"/></samlp:Status></samlp:Response>`), "no assertion"},
-		"no role":        {b64(samlXML(success, samlAttrs)), "no https://aws.amazon.com/SAML/Attributes/Role attribute"},
-		"one-part role":  {b64(samlXML(success, "", devRole)), `Role value "` + devRole + `" is not roleArn,providerArn`},
-		"two roles":      {b64(samlXML(success, "", devRole+","+opsRole)), "is not a role ARN and a saml-provider ARN"},
-		"bad duration":   {b64(samlXML(success, `<saml2:Attribute Name="https://aws.amazon.com/SAML/Attributes/SessionDuration"><saml2:AttributeValue>1h</saml2:AttributeValue></saml2:Attribute>`, devRole+","+devIdP)), `SessionDuration "1h" is not a number of seconds`},
-		"bad time":       {b64(strings.ReplaceAll(samlXML(success, "", devRole+","+devIdP), notAfter, "tomorrow")), `NotOnOrAfter "tomorrow"`},
-		"input no value": {`<input name="SAMLResponse">`, "has no value"},
-		"too big":        {strings.Repeat("A", 4<<20+1), "over the"},
+		"empty":         {" \n", "the input is empty"},
+		"not base64":    {"not!!base64", "neither XML"},
+		"bad XML":       {b64("<Response><Status>"), "does not parse"},
+		"DTD":           {b64(`<!DOCTYPE r [<!ENTITY x "y">]>` + samlXML(success, "", devRole+","+devIdP)), "DTD"},
+		"not success":   {b64(samlXML("urn:oasis:names:tc:SAML:2.0:status:Requester", "", devRole+","+devIdP)), `"urn:oasis:names:tc:SAML:2.0:status:Requester", not Success`},
+		"encrypted":     {b64(`<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"><samlp:Status><samlp:StatusCode Value="` + success + `"/></samlp:Status><EncryptedAssertion xmlns="urn:oasis:names:tc:SAML:2.0:assertion"/></samlp:Response>`), "encrypted for AWS"},
+		"no assertion":  {b64(`<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"><samlp:Status><samlp:StatusCode Value="` + success + `"/></samlp:Status></samlp:Response>`), "no assertion"},
+		"no role":       {b64(samlXML(success, samlAttrs)), "no https://aws.amazon.com/SAML/Attributes/Role attribute"},
+		"one-part role": {b64(samlXML(success, "", devRole)), `Role value "` + devRole + `" is not roleArn,providerArn`},
+		"two roles":     {b64(samlXML(success, "", devRole+","+opsRole)), "is not a role ARN and a saml-provider ARN"},
+		"bad duration":  {b64(samlXML(success, `<saml2:Attribute Name="https://aws.amazon.com/SAML/Attributes/SessionDuration"><saml2:AttributeValue>1h</saml2:AttributeValue></saml2:Attribute>`, devRole+","+devIdP)), `SessionDuration "1h" is not a number of seconds`},
+		// 18446744974 s times 1e9 wraps int64 to about 15 minutes, which
+		// would pass the 15m–12h check; it must be refused as it is.
+		"overflowing duration": {b64(samlXML(success, `<saml2:Attribute Name="https://aws.amazon.com/SAML/Attributes/SessionDuration"><saml2:AttributeValue>18446744974</saml2:AttributeValue></saml2:Attribute>`, devRole+","+devIdP)), `SessionDuration "18446744974" is out of range`},
+		"huge duration":        {b64(samlXML(success, `<saml2:Attribute Name="https://aws.amazon.com/SAML/Attributes/SessionDuration"><saml2:AttributeValue>99999999999999999999</saml2:AttributeValue></saml2:Attribute>`, devRole+","+devIdP)), `SessionDuration "99999999999999999999" is out of range`},
+		"negative duration":    {b64(samlXML(success, `<saml2:Attribute Name="https://aws.amazon.com/SAML/Attributes/SessionDuration"><saml2:AttributeValue>-900</saml2:AttributeValue></saml2:Attribute>`, devRole+","+devIdP)), `SessionDuration "-900" is not a number of seconds`},
+		"bad time":             {b64(strings.ReplaceAll(samlXML(success, "", devRole+","+devIdP), notAfter, "tomorrow")), `NotOnOrAfter "tomorrow"`},
+		"input no value":       {`<input name="SAMLResponse">`, "has no value"},
+		"too big":              {strings.Repeat("A", 4<<20+1), "over the"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			a, err := iamx.ParseSAMLResponse(tc.in)

@@ -87,11 +87,15 @@ func iamStop(ctx context.Context, g *guide) error {
 	g.say("The same assertion an hour later fails before any call: %v", err)
 
 	trust := iamx.RestrictTrustToSourceIP(iamx.SAMLTrustPolicy("arn:aws:iam::"+account+":saml-provider/Corp"), "203.0.113.0/24")
-	req := iamx.Request{Action: "sts:AssumeRoleWithSAML", Principal: "arn:aws:iam::" + account + ":saml-provider/Corp",
+	req := iamx.Request{Action: "sts:AssumeRoleWithSAML", Resource: role.RoleARN, Principal: role.PrincipalARN,
 		Context: map[string][]string{"SAML:aud": {"https://signin.aws.amazon.com/saml"}, "aws:SourceIp": {"203.0.113.7"}}}
-	inOffice := iamx.Evaluate([]*iamx.Policy{trust}, req)
+	inOffice := iamx.Evaluate(req, iamx.Policies{Resource: []*iamx.Policy{trust}})
 	req.Context["aws:SourceIp"] = []string{"198.51.100.9"}
-	g.say("Its trust policy, limited to the office network, evaluated offline: from 203.0.113.7 %s, from 198.51.100.9 %s.", inOffice, iamx.Evaluate([]*iamx.Policy{trust}, req))
+	outside := iamx.Evaluate(req, iamx.Policies{Resource: []*iamx.Policy{trust}})
+	g.say("Its trust policy, limited to the office network, evaluated offline: from 203.0.113.7 %s, from 198.51.100.9 %s:", inOffice.Decision, outside.Decision)
+	for _, line := range strings.Split(outside.String(), "\n") {
+		g.say("  %s", strings.TrimSpace(line))
+	}
 
 	user := fmt.Sprintf("kumo-tour-bot-%d", time.Now().UnixNano())
 	if _, err := iamClient.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(user)}); err != nil {

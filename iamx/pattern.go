@@ -1,0 +1,212 @@
+package iamx
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// tri is the result of testing one part of a statement: it holds, it
+// does not, or it cannot be evaluated (a malformed value, an unknown
+// operator, an ambiguous context key). Evaluate resolves unknown to the
+// answer that denies: a Deny statement applies, an Allow statement does not.
+type tri uint8
+
+const (
+	no tri = iota
+	yes
+	unknown
+)
+
+func (t tri) not() tri {
+	switch t {
+	case yes:
+		return no
+	case no:
+		return yes
+	}
+	return unknown
+}
+
+func and(a, b tri) tri {
+	if a == no || b == no {
+		return no
+	}
+	if a == unknown || b == unknown {
+		return unknown
+	}
+	return yes
+}
+
+func or(a, b tri) tri {
+	if a == yes || b == yes {
+		return yes
+	}
+	if a == unknown || b == unknown {
+		return unknown
+	}
+	return no
+}
+
+type tokKind uint8
+
+const (
+	tLit  tokKind = iota // one literal character
+	tStar                // * : any run of characters, none included
+	tOne                 // ? : exactly one character
+)
+
+type token struct {
+	kind tokKind
+	r    rune
+}
+
+// pattern is a policy value after policy variables were substituted. Its
+// state is yes when it is usable, no when a variable had no value (AWS:
+// the value then matches nothing), and unknown when it cannot be
+// evaluated, with why saying so.
+type pattern struct {
+	toks  []token
+	state tri
+	why   string
+}
+
+// literal returns the pattern's characters, wildcards as written.
+func (p pattern) literal() string {
+	var b strings.Builder
+	for _, t := range p.toks {
+		switch t.kind {
+		case tStar:
+			b.WriteByte('*')
+		case tOne:
+			b.WriteByte('?')
+		default:
+			b.WriteRune(t.r)
+		}
+	}
+	return b.String()
+}
+
+// compile turns a policy value into a pattern. With vars, ${...} policy
+// variables are substituted from the request context (their values are
+// always literal text, never wildcards); with wild, * and ? written in the
+// policy are wildcards.
+func compile(s string, vars, wild bool, c *reqContext) pattern {
+	p := pattern{state: yes, toks: make([]token, 0, len(s))}
+	for i := 0; i < len(s); {
+		if vars && strings.HasPrefix(s[i:], "${") {
+			end := strings.IndexByte(s[i+2:], '}')
+			if end < 0 {
+				return pattern{state: unknown, why: fmt.Sprintf("%s has a ${ with no closing }", quoteShort(s))}
+			}
+			val, st, why := c.variable(s[i+2 : i+2+end])
+			i += 2 + end + 1
+			switch st {
+			case unknown:
+				return pattern{state: unknown, why: why}
+			case no:
+				p.state = no
+			}
+			for _, r := range val {
+				p.toks = append(p.toks, token{kind: tLit, r: r})
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case wild && r == '*':
+			p.toks = append(p.toks, token{kind: tStar})
+		case wild && r == '?':
+			p.toks = append(p.toks, token{kind: tOne})
+		default:
+			p.toks = append(p.toks, token{kind: tLit, r: r})
+		}
+	}
+	return p
+}
+
+// matchBudget bounds the work of all wildcard matching in one Evaluate:
+// a hostile pattern such as *a*a*a… against a long value costs the
+// product of their lengths. Real policies and ARNs stay far below it;
+// past it, comparisons are unknown and count against the request.
+const matchBudget = 1 << 26
+
+// globMatch matches s against the tokens character by character (a
+// character is a rune: ? matches é, not half of it). Each step is charged
+// to c's budget; unknown when the budget is spent.
+func globMatch(toks []token, s string, c *reqContext) tri {
+	rs := []rune(s)
+	p, i := 0, 0
+	star, mark := -1, 0
+	for i < len(rs) {
+		if c.budget--; c.budget < 0 {
+			return unknown
+		}
+		switch {
+		case p < len(toks) && (toks[p].kind == tOne || (toks[p].kind == tLit && toks[p].r == rs[i])):
+			p++
+			i++
+		case p < len(toks) && toks[p].kind == tStar:
+			star, mark = p, i
+			p++
+		case star >= 0:
+			p = star + 1
+			mark++
+			i = mark
+		default:
+			return no
+		}
+	}
+	for p < len(toks) && toks[p].kind == tStar {
+		p++
+	}
+	return boolTri(p == len(toks))
+}
+
+// arnParts splits tokens at their first five literal colons, as an ARN's
+// six components; ok is false when there are fewer than six.
+func arnParts(toks []token) ([6][]token, bool) {
+	var parts [6][]token
+	n, start := 0, 0
+	for i, t := range toks {
+		if n < 5 && t.kind == tLit && t.r == ':' {
+			parts[n] = toks[start:i]
+			n++
+			start = i + 1
+		}
+	}
+	if n < 5 {
+		return parts, false
+	}
+	parts[5] = toks[start:]
+	return parts, true
+}
+
+// arnMatch matches an ARN component by component, each with its own
+// wildcards, as ArnLike and the Resource element do: a * never spans a
+// colon before the resource part.
+func arnMatch(p pattern, arn string, c *reqContext) tri {
+	parts, ok := arnParts(p.toks)
+	if !ok {
+		return unknown
+	}
+	vs := strings.SplitN(arn, ":", 6)
+	if len(vs) != 6 {
+		return no
+	}
+	r := yes
+	for i := range parts {
+		if r = and(r, globMatch(parts[i], vs[i], c)); r == no {
+			return no
+		}
+	}
+	return r
+}
+
+func quoteShort(s string) string {
+	if len(s) > 60 {
+		s = s[:60] + "…"
+	}
+	return fmt.Sprintf("%q", s)
+}
