@@ -12,7 +12,11 @@
 // maxReceiveCount; long polls that return as soon as messages arrive; FIFO
 // receives retried with the same ReceiveRequestAttemptId answered with the
 // same messages; deletes of a deleted message that succeed; batch
-// validation with SQS's error codes; and error injection (calls that fail
+// validation with SQS's error codes; SendMessageBatch entries answered
+// each on its own, as SQS's API reference describes ("the result of
+// sending each message is reported individually"; accepted FIFO entries
+// are enqueued in the order sent), so a failed entry does not stop later
+// entries of its group in the same call; and error injection (calls that fail
 // before acting, calls that act and then lose their answer, failed batch
 // entries) and call counts.
 //
