@@ -15,24 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
 
-// SQSAPI is the part of the SQS client sqsx calls; *sqs.Client satisfies
-// it, and so does sqstest.Fake.
-type SQSAPI interface {
-	SendMessageBatch(ctx context.Context, params *sqs.SendMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
-	ReceiveMessage(ctx context.Context, params *sqs.ReceiveMessageInput, optFns ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
-	DeleteMessageBatch(ctx context.Context, params *sqs.DeleteMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error)
-	ChangeMessageVisibilityBatch(ctx context.Context, params *sqs.ChangeMessageVisibilityBatchInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error)
-	GetQueueAttributes(ctx context.Context, params *sqs.GetQueueAttributesInput, optFns ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
-}
-
-// SQS's limits.
-const (
-	maxBatchEntries = 10
-	maxMessageBytes = 1 << 20
-	maxAttributes   = 10
-	maxDelay        = 15 * time.Minute
-)
-
 var (
 	// ErrInvalidMessage is wrapped by the result of a message refused
 	// before sending; the message says what is wrong and what is allowed.
@@ -49,24 +31,6 @@ var (
 	// one. It happens only with SenderOptions.MaxGroupEntries above 1.
 	ErrOutOfOrder = errors.New("sqsx: sent out of order: an earlier message of its FIFO group was not sent")
 )
-
-// EntryError is SQS's answer for one failed batch entry.
-type EntryError struct {
-	Code        string
-	Message     string
-	SenderFault bool
-}
-
-// Error says SQS's code and message.
-func (e *EntryError) Error() string {
-	return fmt.Sprintf("sqsx: SQS refused the message: %s: %s", e.Code, e.Message)
-}
-
-// retryable reports whether SQS says the entry failed through no fault of
-// the sender, or was throttled.
-func (e *EntryError) retryable() bool {
-	return !e.SenderFault || strings.Contains(e.Code, "Throttl") // ThrottlingException, RequestThrottled, ...
-}
 
 // SendResult is the outcome of one message, at its index in Send's input.
 type SendResult struct {
@@ -573,15 +537,4 @@ func (s *Sender) sendBatch(ctx context.Context, b []*pending) batchOutcome {
 // capped at MaxDelay, jittered over its upper half.
 func (s *Sender) backoff(attempt int) time.Duration {
 	return backoffFor(attempt, s.opts.BaseDelay, s.opts.MaxDelay)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
