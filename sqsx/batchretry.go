@@ -2,7 +2,12 @@ package sqsx
 
 import (
 	"context"
+	"errors"
+	"strconv"
+
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	mrand "math/rand/v2"
 	"strings"
 	"time"
@@ -17,14 +22,84 @@ func backoffFor(attempt int, base, ceiling time.Duration) time.Duration {
 	return d/2 + mrand.N(d/2+1)
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
+// sleep waits d on clk, or until ctx ends.
+func sleep(ctx context.Context, clk Clock, d time.Duration) error {
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-t.C:
+	case <-clk.After(d):
 		return nil
+	}
+}
+
+// newEntryError is SQS's answer for a failed batch entry.
+func newEntryError(f types.BatchResultErrorEntry) *EntryError {
+	return &EntryError{Code: aws.ToString(f.Code), Message: aws.ToString(f.Message), SenderFault: f.SenderFault}
+}
+
+// errNoAnswer is the error of an entry SQS named neither successful nor
+// failed.
+var errNoAnswer = errors.New("sqsx: SQS reported neither success nor failure for the entry")
+
+// batchTries bounds the calls retryBatch makes for one entry.
+const batchTries = 5
+
+// batchAnswer is SQS's answer to one batch call: the entry IDs that
+// succeeded and the entries that failed.
+type batchAnswer struct {
+	ok     []string
+	failed []types.BatchResultErrorEntry
+}
+
+// retryBatch makes a batch call for up to 10 items, whose entry IDs are
+// their indexes ("0" to "9"), and calls again for the entries (or the whole
+// call) that may succeed later, up to batchTries calls with backoff on clk.
+// retry says whether an error may go away: an *EntryError for an entry,
+// anything else for a failed call. Every item ends in exactly one of ok or
+// fail; fail gets every item of a failed call at once.
+func retryBatch[T any](ctx context.Context, clk Clock, items []T,
+	call func(ctx context.Context, items []T) (batchAnswer, error),
+	retry func(err error) bool, ok func(T), fail func(items []T, err error)) {
+	pause := func(try int) { _ = sleep(ctx, clk, backoffFor(try, 50*time.Millisecond, 2*time.Second)) }
+	for try := 1; len(items) > 0; try++ {
+		ans, err := call(ctx, items)
+		if err != nil {
+			if try >= batchTries || ctx.Err() != nil || !retry(err) {
+				fail(items, err)
+				return
+			}
+			pause(try)
+			continue
+		}
+		answered := make([]bool, len(items))
+		for _, id := range ans.ok {
+			if i, err := strconv.Atoi(id); err == nil && i >= 0 && i < len(items) && !answered[i] {
+				answered[i] = true
+				ok(items[i])
+			}
+		}
+		var again []T
+		for _, f := range ans.failed {
+			i, err := strconv.Atoi(aws.ToString(f.Id))
+			if err != nil || i < 0 || i >= len(items) || answered[i] {
+				continue
+			}
+			answered[i] = true
+			if ee := newEntryError(f); try < batchTries && ctx.Err() == nil && retry(ee) {
+				again = append(again, items[i])
+			} else {
+				fail(items[i:i+1], ee)
+			}
+		}
+		for i, a := range answered {
+			if !a {
+				fail(items[i:i+1], errNoAnswer)
+			}
+		}
+		items = again
+		if len(items) > 0 {
+			pause(try)
+		}
 	}
 }
 

@@ -58,6 +58,19 @@ type ProcessorOptions struct {
 	DeadLetter      Handler
 	// ShutdownTimeout bounds the drain after Run's ctx ends; default 30 s.
 	ShutdownTimeout time.Duration
+	// FinishPollOnShutdown lets a long poll under way when Run's ctx ends
+	// run to its end (up to WaitTime, within ShutdownTimeout) instead of
+	// abandoning it; what it brings is released at once. By default the
+	// poll is abandoned, so Run returns within moments of the cancel plus
+	// the time running handlers need. The trade-off: SQS does not notice a
+	// client that hangs up, so a message arriving while the abandoned poll
+	// would still have waited can be taken for it and stay hidden for one
+	// visibility timeout (on a FIFO queue, holding its group that long).
+	// Nothing is lost either way.
+	FinishPollOnShutdown bool
+	// Clock is the time source of heartbeats, retry backoff and the
+	// 12-hour limit; default the system clock. See [Clock].
+	Clock Clock
 	// OnError hears of everything that did not go to plan: failed handlers
 	// and calls, and receipt handles that expired (ErrReceiptHandleExpired:
 	// the message will be handled again). Errors are *ProcessError. The
@@ -176,6 +189,9 @@ func newProcessor(client SQSAPI, url string, one Handler, batch BatchHandler, op
 		return nil, errors.New("sqsx: MaxReceiveCount needs a DeadLetter handler (and must not be negative)")
 	case o.ShutdownTimeout < 0:
 		return nil, fmt.Errorf("sqsx: ShutdownTimeout %s must not be negative", o.ShutdownTimeout)
+	}
+	if o.Clock == nil {
+		o.Clock = realClock{}
 	}
 	if o.OnError == nil {
 		o.OnError = func(err error) { slog.Default().Warn("sqsx processor", "err", err) }

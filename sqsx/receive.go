@@ -71,14 +71,17 @@ func (s *session) poll(work context.Context, deadline <-chan struct{}) error {
 			}
 			in.ReceiveRequestAttemptId = aws.String(attempt)
 		}
-		// A long poll under way when work stops is let finish (SQS may
-		// already have taken messages for it), bounded by the drain.
+		// A long poll under way when work stops is abandoned, or with
+		// FinishPollOnShutdown let finish, bounded by the drain (see
+		// ProcessorOptions).
 		rctx, cancel := context.WithCancel(s.apiCtx)
 		stopRecv := context.AfterFunc(work, func() {
-			select {
-			case <-deadline:
-			case <-rctx.Done():
-				return
+			if p.opts.FinishPollOnShutdown {
+				select {
+				case <-deadline:
+				case <-rctx.Done():
+					return
+				}
 			}
 			cancel()
 		})
@@ -100,7 +103,7 @@ func (s *session) poll(work context.Context, deadline <-chan struct{}) error {
 				attempt = ""
 			}
 			failures++
-			if sleep(work, backoffFor(failures, 100*time.Millisecond, 5*time.Second)) != nil {
+			if sleep(work, p.opts.Clock, backoffFor(failures, 100*time.Millisecond, 5*time.Second)) != nil {
 				return nil
 			}
 			continue

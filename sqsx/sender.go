@@ -391,7 +391,7 @@ func (s *Sender) Send(ctx context.Context, msgs ...Message) ([]SendResult, error
 			}
 		}
 		if retryAttempt > 0 {
-			if err := sleep(ctx, s.backoff(retryAttempt)); err != nil {
+			if err := sleep(ctx, realClock{}, s.backoff(retryAttempt)); err != nil {
 				continue // the next round reports ctx's error for everything left
 			}
 		}
@@ -521,13 +521,13 @@ func (s *Sender) sendBatch(ctx context.Context, b []*pending) batchOutcome {
 	}
 	for _, f := range resp.Failed {
 		if i, err := strconv.Atoi(aws.ToString(f.Id)); err == nil {
-			out.failed[i] = &EntryError{Code: aws.ToString(f.Code), Message: aws.ToString(f.Message), SenderFault: f.SenderFault}
+			out.failed[i] = newEntryError(f)
 		}
 	}
 	for _, p := range b {
 		_, ok := out.ok[p.index]
 		if _, failed := out.failed[p.index]; !ok && !failed {
-			out.failed[p.index] = errors.New("sqsx: SQS reported neither success nor failure for the message")
+			out.failed[p.index] = errNoAnswer
 		}
 	}
 	return out

@@ -1,6 +1,8 @@
 package sqsx
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -25,7 +27,7 @@ type received struct {
 }
 
 func newReceived(s *session, ms []types.Message) *received {
-	r := &received{s: s, at: time.Now(), held: map[*Message]bool{}, done: make(chan struct{})}
+	r := &received{s: s, at: s.p.opts.Clock.Now(), held: map[*Message]bool{}, done: make(chan struct{})}
 	for _, sm := range ms {
 		m := &Message{ID: aws.ToString(sm.MessageId), ReceiptHandle: aws.ToString(sm.ReceiptHandle), Body: aws.ToString(sm.Body)}
 		m.fromAttributes(sm.Attributes)
@@ -92,17 +94,16 @@ func (r *received) heartbeat() {
 	if every <= 0 {
 		return
 	}
-	t := time.NewTimer(every)
-	defer t.Stop()
+	clk := s.p.opts.Clock
 	for {
 		select {
 		case <-r.done:
 			return
 		case <-s.apiCtx.Done():
 			return
-		case <-t.C:
+		case <-clk.After(every):
 		}
-		left := maxVisibility - time.Since(r.at)
+		left := maxVisibility - clk.Now().Sub(r.at)
 		ext := min(s.vt, left).Truncate(time.Second)
 		if ext < time.Second {
 			return // SQS's limit: the messages go back when it is reached
@@ -112,7 +113,6 @@ func (r *received) heartbeat() {
 		ok := s.changeVisibility(ms, ext, "heartbeat", r.gone)
 		r.vis.Unlock()
 		s.p.stats.extended.Add(int64(len(ok)))
-		t.Reset(every)
 	}
 }
 
@@ -138,58 +138,48 @@ func (r *received) release(ms []*Message, vis time.Duration) {
 func (s *session) changeVisibility(ms []*Message, vis time.Duration, why string, gone func(*Message) bool) []*Message {
 	var changed []*Message
 	secs := int32(min(vis, maxVisibility) / time.Second)
-	for start := 0; start < len(ms); start += maxBatchEntries {
-		todo := ms[start:min(start+maxBatchEntries, len(ms))]
-		for try := 1; len(todo) > 0; try++ {
-			in := &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(s.p.url)}
-			for i, m := range todo {
-				in.Entries = append(in.Entries, types.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(m.ReceiptHandle), VisibilityTimeout: secs})
-			}
-			s.p.count("ChangeMessageVisibilityBatch")
-			out, err := s.p.client.ChangeMessageVisibilityBatch(s.apiCtx, in)
-			if err != nil {
-				if transport(err) && vis == 0 {
-					// SQS may have released them unheard, and someone may
-					// have received them since; the receipt handles could
-					// still reach them there. Unreleased, they come back
-					// after their visibility timeout.
-					s.p.report("ChangeMessageVisibilityBatch", "", fmt.Errorf("%s of %d messages, not retried: %w", why, len(todo), err))
-					break
-				}
-				if try >= 5 || s.apiCtx.Err() != nil {
-					s.p.report("ChangeMessageVisibilityBatch", "", fmt.Errorf("%s of %d messages: %w", why, len(todo), err))
-					break
-				}
-				_ = sleep(s.apiCtx, backoffFor(try, 50*time.Millisecond, 2*time.Second))
-				continue
-			}
-			var again []*Message
-			for _, e := range out.Successful {
-				if i, err := strconv.Atoi(aws.ToString(e.Id)); err == nil && i < len(todo) {
-					changed = append(changed, todo[i])
-				}
-			}
-			for _, f := range out.Failed {
-				i, err := strconv.Atoi(aws.ToString(f.Id))
-				if err != nil || i >= len(todo) {
-					continue
-				}
-				ee := &EntryError{Code: aws.ToString(f.Code), Message: aws.ToString(f.Message), SenderFault: f.SenderFault}
-				switch {
-				case expired(ee) && gone != nil && gone(todo[i]):
-				case expired(ee):
-					s.p.report("ChangeMessageVisibilityBatch", todo[i].ID, fmt.Errorf("%s: %w: %w", why, ErrReceiptHandleExpired, ee))
-				case ee.retryable() && try < 5:
-					again = append(again, todo[i])
-				default:
-					s.p.report("ChangeMessageVisibilityBatch", todo[i].ID, fmt.Errorf("%s: %w", why, ee))
-				}
-			}
-			todo = again
-			if len(todo) > 0 {
-				_ = sleep(s.apiCtx, backoffFor(try, 50*time.Millisecond, 2*time.Second))
-			}
+	call := func(ctx context.Context, todo []*Message) (batchAnswer, error) {
+		in := &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(s.p.url)}
+		for i, m := range todo {
+			in.Entries = append(in.Entries, types.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(m.ReceiptHandle), VisibilityTimeout: secs})
 		}
+		s.p.count("ChangeMessageVisibilityBatch")
+		out, err := s.p.client.ChangeMessageVisibilityBatch(ctx, in)
+		if err != nil {
+			return batchAnswer{}, err
+		}
+		ans := batchAnswer{failed: out.Failed}
+		for _, e := range out.Successful {
+			ans.ok = append(ans.ok, aws.ToString(e.Id))
+		}
+		return ans, nil
+	}
+	retry := func(err error) bool {
+		var ee *EntryError
+		if errors.As(err, &ee) {
+			return ee.retryable() && !expired(ee)
+		}
+		// After a lost release SQS may have released the messages unheard,
+		// and someone may have received them since; the receipt handles
+		// could still reach them there. Unreleased, they come back after
+		// their visibility timeout.
+		return !(transport(err) && vis == 0)
+	}
+	fail := func(todo []*Message, err error) {
+		var ee *EntryError
+		switch {
+		case !errors.As(err, &ee):
+			s.p.report("ChangeMessageVisibilityBatch", "", fmt.Errorf("%s of %d messages: %w", why, len(todo), err))
+		case expired(ee) && gone != nil && gone(todo[0]):
+		case expired(ee):
+			s.p.report("ChangeMessageVisibilityBatch", todo[0].ID, fmt.Errorf("%s: %w: %w", why, ErrReceiptHandleExpired, ee))
+		default:
+			s.p.report("ChangeMessageVisibilityBatch", todo[0].ID, fmt.Errorf("%s: %w", why, ee))
+		}
+	}
+	for start := 0; start < len(ms); start += maxBatchEntries {
+		retryBatch(s.apiCtx, s.p.opts.Clock, ms[start:min(start+maxBatchEntries, len(ms))], call, retry,
+			func(m *Message) { changed = append(changed, m) }, fail)
 	}
 	return changed
 }
