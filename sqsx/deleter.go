@@ -163,59 +163,47 @@ func (d *deleter) send(items []delItem) {
 				sp.r.letGo(sp.then...)
 			}
 		}()
-		for try := 1; len(items) > 0; try++ {
+		call := func(ctx context.Context, items []delItem) (batchAnswer, error) {
 			in := &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(p.url)}
 			for i, it := range items {
 				in.Entries = append(in.Entries, types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(it.m.ReceiptHandle)})
 			}
 			p.count("DeleteMessageBatch")
-			out, err := p.client.DeleteMessageBatch(s.apiCtx, in)
+			out, err := p.client.DeleteMessageBatch(ctx, in)
 			if err != nil {
-				if try >= 5 || s.apiCtx.Err() != nil {
-					for _, it := range items {
-						p.report("DeleteMessageBatch", it.m.ID, fmt.Errorf("not deleted, so it will be handled again: %w", err))
-						it.r.letGo(it.m)
-						if it.sp != nil {
-							it.sp.failed = true
-						}
-					}
-					return
-				}
-				_ = sleep(s.apiCtx, backoffFor(try, 50*time.Millisecond, 2*time.Second))
-				continue // a lost answer is safe to repeat: deleting twice succeeds
+				return batchAnswer{}, err
 			}
-			var again []delItem
+			ans := batchAnswer{failed: out.Failed}
 			for _, e := range out.Successful {
-				if i, err := strconv.Atoi(aws.ToString(e.Id)); err == nil && i < len(items) {
-					p.stats.deleted.Add(1)
-					items[i].r.letGo(items[i].m)
-				}
+				ans.ok = append(ans.ok, aws.ToString(e.Id))
 			}
-			for _, f := range out.Failed {
-				i, err := strconv.Atoi(aws.ToString(f.Id))
-				if err != nil || i >= len(items) {
-					continue
-				}
-				it := items[i]
-				ee := &EntryError{Code: aws.ToString(f.Code), Message: aws.ToString(f.Message), SenderFault: f.SenderFault}
-				switch {
-				case expired(ee):
+			return ans, nil
+		}
+		retry := func(err error) bool {
+			var ee *EntryError
+			if errors.As(err, &ee) {
+				return ee.retryable() && !expired(ee)
+			}
+			return true // a lost answer is safe to repeat: deleting twice succeeds
+		}
+		ok := func(it delItem) {
+			p.stats.deleted.Add(1)
+			it.r.letGo(it.m)
+		}
+		fail := func(items []delItem, err error) {
+			var ee *EntryError
+			for _, it := range items {
+				if errors.As(err, &ee) && expired(ee) {
 					p.report("DeleteMessageBatch", it.m.ID, fmt.Errorf("%w: %w", ErrReceiptHandleExpired, ee))
-				case ee.retryable() && try < 5:
-					again = append(again, it)
-					continue
-				default:
-					p.report("DeleteMessageBatch", it.m.ID, fmt.Errorf("not deleted, so it will be handled again: %w", ee))
+				} else {
+					p.report("DeleteMessageBatch", it.m.ID, fmt.Errorf("not deleted, so it will be handled again: %w", err))
 				}
 				it.r.letGo(it.m)
 				if it.sp != nil {
 					it.sp.failed = true
 				}
 			}
-			items = again
-			if len(items) > 0 {
-				_ = sleep(s.apiCtx, backoffFor(try, 50*time.Millisecond, 2*time.Second))
-			}
 		}
+		retryBatch(s.apiCtx, p.opts.Clock, items, call, retry, ok, fail)
 	}()
 }

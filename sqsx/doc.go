@@ -12,12 +12,17 @@
 //     because of a deploy.
 //   - [Sender] sends in batches of up to 10 messages and MaxBatchBytes,
 //     validating each message first as SQS would. On FIFO queues each
-//     group's messages go out in input order, never in two batches at
-//     once; entries SQS fails through no fault of the sender, or throttles,
-//     are retried with capped, jittered backoff when that cannot reorder
-//     the group; otherwise the failure is reported and the rest of the
-//     group is not sent ([ErrGroupHalted]). Results come in input order,
-//     failures summarised in a [*BatchError].
+//     group's messages go out in input order, one per batch by default
+//     (batches are filled from other groups), so a group's next message
+//     leaves only once SQS has accepted the one before; entries SQS fails
+//     through no fault of the sender, or throttles, are retried with
+//     capped, jittered backoff; a message that fails for good stops its
+//     group ([ErrGroupHalted]). A nil result means the message is in the
+//     queue behind every earlier message of its group. With
+//     MaxGroupEntries above 1, SQS can accept a later entry of a group
+//     whose earlier entry failed (it answers each entry on its own); Send
+//     then reports the later one with [ErrOutOfOrder]. Results come in
+//     input order, failures summarised in a [*BatchError].
 //   - [ProcessEvent] runs an SQS-triggered Lambda batch with
 //     ReportBatchItemFailures, FIFO-aware: after a failure in message group
 //     G, the later records of G are reported as failures without being

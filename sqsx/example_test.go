@@ -41,8 +41,9 @@ func ExampleProcessEvent() {
 	// failed: 3
 }
 
-// Sending a burst of FIFO messages: batches of ten, each customer's
-// messages in order, a bad message refused before anything is sent.
+// Sending a burst of FIFO messages: batches of ten, one message per
+// customer in each, so every customer's messages land in order; a bad
+// message is refused before anything is sent.
 func ExampleSender() {
 	ctx := context.Background()
 	q := sqstest.New()
@@ -51,7 +52,7 @@ func ExampleSender() {
 
 	var msgs []sqsx.Message
 	for i := 0; i < 24; i++ {
-		msgs = append(msgs, sqsx.Message{GroupID: fmt.Sprintf("customer-%d", i%3), Body: fmt.Sprintf("event %d", i)})
+		msgs = append(msgs, sqsx.Message{GroupID: fmt.Sprintf("customer-%d", i%12), Body: fmt.Sprintf("event %d", i)})
 	}
 	msgs = append(msgs, sqsx.Message{GroupID: "customer-9", Body: ""})
 	results, err := sender.Send(ctx, msgs...)
@@ -59,7 +60,7 @@ func ExampleSender() {
 	fmt.Println("sent:", q.Len(url), "calls:", q.Calls("SendMessageBatch"), "first sequence number set:", results[0].SequenceNumber != "")
 	// Output:
 	// sqsx: 1 of 25 messages not sent; first, message 24: sqsx: invalid message: the body is empty; SQS needs at least one character
-	// sent: 24 calls: 3 first sequence number set: true
+	// sent: 24 calls: 4 first sequence number set: true
 }
 
 // An ordered worker on a FIFO queue: each account's ledger entries are

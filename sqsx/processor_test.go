@@ -21,10 +21,10 @@ import (
 	"github.com/kumo-go/kumo/sqsx/sqstest"
 )
 
-// quick are options that keep tests fast: short polls, no logging.
+// quick are options for tests: no logging, a short drain bound. Polls
+// keep their default 20 s: a cancel abandons them.
 func quick(errs *errorLog) func(*sqsx.ProcessorOptions) {
 	return func(o *sqsx.ProcessorOptions) {
-		o.WaitTime = time.Second
 		o.ShutdownTimeout = 5 * time.Second
 		o.OnError = errs.add
 	}
@@ -90,34 +90,46 @@ func (h *handled) groups() map[string][]string {
 	return out
 }
 
-// runUntil runs p until done is closed (or a generous limit passes, which
+// runUntil runs p until done is closed (or the test's bound ends, which
 // fails the test), then cancels it and returns what Run returned.
 func runUntil(t *testing.T, p *sqsx.Processor, done <-chan struct{}) error {
+	t.Helper()
+	bound := testContext(t)
+	stop := start(t, p)
+	select {
+	case <-done:
+	case <-bound.Done():
+		t.Error("the processor did not finish the work within the test's bound")
+	}
+	return stop()
+}
+
+// start runs p; stop cancels it and returns what Run returned, failing the
+// test if Run outlives a bound of its own.
+func start(t *testing.T, p *sqsx.Processor) (stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	res := make(chan error, 1)
 	go func() { res <- p.Run(ctx) }()
-	select {
-	case <-done:
-	case err := <-res:
+	return func() error {
 		cancel()
-		return err
-	case <-time.After(60 * time.Second):
-		t.Error("the processor did not finish the work within 60 s")
-	}
-	cancel()
-	select {
-	case err := <-res:
-		return err
-	case <-time.After(30 * time.Second):
-		t.Fatal("Run did not return within 30 s of cancel")
-		return nil
+		bound, stopBound := context.WithTimeout(context.Background(), 30*time.Second)
+		defer stopBound()
+		select {
+		case err := <-res:
+			return err
+		case <-bound.Done():
+			t.Fatal("Run did not return within 30 s of cancel")
+			return nil
+		}
 	}
 }
 
+// sendAll sends msgs, up to 10 of a group per batch (nothing fails here),
+// so a group's messages arrive together as the tests expect.
 func sendAll(t *testing.T, c sqsx.SQSAPI, url string, msgs []sqsx.Message) {
 	t.Helper()
-	s, err := sqsx.NewSender(c, url)
+	s, err := sqsx.NewSender(c, url, func(o *sqsx.SenderOptions) { o.MaxGroupEntries = 10 })
 	require.NoError(t, err)
 	_, err = s.Send(context.Background(), msgs...)
 	require.NoError(t, err)
@@ -211,7 +223,9 @@ func TestProcessorStandardQueue(t *testing.T) {
 	sendAll(t, f, url, msgs)
 	h := newHandled(200)
 	var running, most atomic.Int64
-	p, err := sqsx.NewProcessor(f, url, func(_ context.Context, m *sqsx.Message) error {
+	two := make(chan struct{}) // closed once two handlers ran at once
+	var twoOnce sync.Once
+	p, err := sqsx.NewProcessor(f, url, func(ctx context.Context, m *sqsx.Message) error {
 		n := running.Add(1)
 		defer running.Add(-1)
 		for {
@@ -220,7 +234,14 @@ func TestProcessorStandardQueue(t *testing.T) {
 				break
 			}
 		}
-		time.Sleep(time.Millisecond)
+		if n >= 2 {
+			twoOnce.Do(func() { close(two) })
+		}
+		select { // the first handler waits for a second to start
+		case <-two:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 		h.ok(m)
 		return nil
 	}, quick(&errorLog{}), func(o *sqsx.ProcessorOptions) { o.Concurrency = 8 })
@@ -241,27 +262,45 @@ func bodiesOf(ms []sqsx.Message) []string {
 	return out
 }
 
+// TestProcessorHeartbeatOutlivesVisibilityTimeout holds a message for 2.5
+// visibility timeouts on a fake clock: the heartbeat keeps both messages
+// of the receive hidden, so nothing is handled twice.
 func TestProcessorHeartbeatOutlivesVisibilityTimeout(t *testing.T) {
-	f := sqstest.New()
+	ctx := testContext(t)
+	clk := sqstest.NewClock(time.Unix(1_700_000_000, 0))
+	f := sqstest.New(func(o *sqstest.Options) { o.Clock = clk.Now })
 	url := f.CreateQueue("slow.fifo", sqstest.QueueOptions{VisibilityTimeout: time.Second})
 	sendAll(t, f, url, []sqsx.Message{{GroupID: "g", Body: "g:1", DeduplicationID: "1"}, {GroupID: "g", Body: "g:2", DeduplicationID: "2"}})
 	h := newHandled(2)
 	var calls atomic.Int64
+	started, finish := make(chan struct{}), make(chan struct{})
 	errs := &errorLog{}
 	p, err := sqsx.NewProcessor(f, url, func(_ context.Context, m *sqsx.Message) error {
 		calls.Add(1)
 		if m.Body == "g:1" {
-			time.Sleep(2500 * time.Millisecond) // 2.5 visibility timeouts
+			close(started)
+			<-finish
 		}
 		h.ok(m)
 		return nil
-	}, quick(errs))
+	}, quick(errs), func(o *sqsx.ProcessorOptions) { o.Clock = clk })
 	require.NoError(t, err)
-	require.NoError(t, runUntil(t, p, h.finish))
+	stop := start(t, p)
+	<-started
+	for range 5 { // 5 heartbeats of half a timeout: 2.5 timeouts
+		require.NoError(t, clk.WaitForTimers(ctx, 1), "the heartbeat waits for the clock")
+		clk.Advance(500 * time.Millisecond)
+	}
+	require.NoError(t, clk.WaitForTimers(ctx, 1), "the fifth heartbeat is done")
+	out, err := f.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url)})
+	require.NoError(t, err)
+	assert.Empty(t, out.Messages, "another consumer gets nothing: the group is still held")
+	close(finish)
+	<-h.finish
+	require.NoError(t, stop())
 	assert.Equal(t, int64(2), calls.Load(), "nothing handled twice")
 	assert.Equal(t, map[string][]string{"g": {"g:1", "g:2"}}, h.groups())
-	st := p.Stats()
-	assert.GreaterOrEqual(t, st.Extended, int64(4), "both held messages extended at least twice")
+	assert.Equal(t, int64(10), p.Stats().Extended, "both held messages extended by each of 5 heartbeats")
 	assert.Empty(t, errs.all())
 	assert.Zero(t, f.Len(url))
 }
@@ -278,11 +317,12 @@ func TestProcessorGracefulShutdownReleasesUnstarted(t *testing.T) {
 	finish := make(chan struct{})
 	var handledBodies []string
 	var mu sync.Mutex
+	var ctxErr error
 	p, err := sqsx.NewProcessor(f, url, func(ctx context.Context, m *sqsx.Message) error {
 		if m.Body == "g0:1" {
 			close(started)
-			<-finish // a long job; the deploy waits for it
-			require.NoError(t, ctx.Err(), "the handler's context lasts through the drain")
+			<-finish           // a long job; the deploy waits for it
+			ctxErr = ctx.Err() // read after Run returns
 		}
 		mu.Lock()
 		handledBodies = append(handledBodies, m.Body)
@@ -295,18 +335,18 @@ func TestProcessorGracefulShutdownReleasesUnstarted(t *testing.T) {
 	res := make(chan error, 1)
 	go func() { res <- p.Run(ctx) }()
 	<-started
-	cancel()
-	time.Sleep(50 * time.Millisecond) // let the processor see the cancel (not a timing assertion)
+	cancel() // ends the Processor's work context before it returns
 	close(finish)
 	require.NoError(t, <-res, "a clean drain returns nil")
+	assert.NoError(t, ctxErr, "the handler's context lasts through the drain")
 
 	assert.Equal(t, []string{"g0:0", "g0:1"}, handledBodies)
 	// The rest is visible at once, in order, with no clock movement.
 	assert.Equal(t, []string{"g0:2", "g0:3", "g0:4", "g0:5"}, drain(t, f, url))
 	st := p.Stats()
 	assert.Equal(t, int64(2), st.Deleted)
-	// The long poll under way at the cancel was let finish, so it may have
-	// taken the released messages again, and released them again.
+	// A poll under way at the cancel may have taken released messages
+	// again (and released them again).
 	assert.Equal(t, st.Received-st.Deleted, st.Released, "every message not deleted was released")
 }
 
@@ -346,8 +386,8 @@ func TestProcessorReportsExpiredReceiptHandles(t *testing.T) {
 			// clock, and another consumer takes the message meanwhile.
 			clk.Advance(31 * time.Second)
 			out, err := f.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url)})
-			require.NoError(t, err)
-			require.Len(t, out.Messages, 1)
+			assert.NoError(t, err)
+			assert.Len(t, out.Messages, 1)
 			close(done)
 		})
 		return nil
@@ -503,8 +543,7 @@ func TestProcessorRetriesDeletes(t *testing.T) {
 		return nil
 	}, quick(errs))
 	require.NoError(t, err)
-	require.NoError(t, runUntil(t, p, h.finish))
-	time.Sleep(200 * time.Millisecond) // Run's drain has flushed; this only lets a stray report land
+	require.NoError(t, runUntil(t, p, h.finish)) // Run's drain has flushed every delete
 	assert.Zero(t, f.Len(url))
 	assert.Empty(t, errs.all())
 	assert.Equal(t, int64(2), p.Stats().Deleted)
@@ -579,7 +618,7 @@ func TestNewProcessorRefusesBadOptions(t *testing.T) {
 func TestProcessorRetryBackoffHidesTheFailedGroup(t *testing.T) {
 	clk := sqstest.NewClock(time.Unix(1_700_000_000, 0))
 	f := sqstest.New(func(o *sqstest.Options) { o.Clock = clk.Now })
-	url := f.CreateQueue("backoff.fifo", sqstest.QueueOptions{})
+	url := f.CreateQueue("backoff.fifo", sqstest.QueueOptions{VisibilityTimeout: 5 * time.Minute}) // h:1 stays held until its delete, which the 46 s below must not outrun
 	sendAll(t, f, url, []sqsx.Message{{GroupID: "g", Body: "g:1", DeduplicationID: "1"}, {GroupID: "g", Body: "g:2", DeduplicationID: "2"},
 		{GroupID: "h", Body: "h:1", DeduplicationID: "3"}})
 	var mu sync.Mutex
@@ -587,7 +626,9 @@ func TestProcessorRetryBackoffHidesTheFailedGroup(t *testing.T) {
 	failed, hDone := make(chan struct{}), make(chan struct{})
 	done := make(chan struct{})
 	var counts []int
-	p, err := sqsx.NewProcessor(f, url, func(_ context.Context, m *sqsx.Message) error {
+	released := make(chan struct{})
+	c := &onRelease{Fake: f, released: released}
+	p, err := sqsx.NewProcessor(c, url, func(_ context.Context, m *sqsx.Message) error {
 		mu.Lock()
 		defer mu.Unlock()
 		seen = append(seen, fmt.Sprintf("%s#%d", m.Body, m.ReceiveCount))
@@ -610,27 +651,29 @@ func TestProcessorRetryBackoffHidesTheFailedGroup(t *testing.T) {
 		}
 	})
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	res := make(chan error, 1)
-	go func() { res <- p.Run(ctx) }()
+	bound := testContext(t)
+	stop := start(t, p)
 	<-failed
 	<-hDone // h is not held up by g's failure
+	select {
+	case <-released: // g:1 and g:2 went back with 45 s of backoff
+	case <-bound.Done():
+		t.Fatal("g was not released")
+	}
 	// Until 45 s pass on the queue's clock, group g stays hidden.
-	time.Sleep(200 * time.Millisecond) // let polls run that must find nothing of g
-	mu.Lock()
-	assert.NotContains(t, seen, "g:1#2")
-	mu.Unlock()
+	out, err := f.ReceiveMessage(bound, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10})
+	require.NoError(t, err)
+	assert.Empty(t, out.Messages, "g is hidden by its backoff")
 	clk.Advance(46 * time.Second)
 	select {
 	case <-done:
-	case <-time.After(30 * time.Second):
+	case <-bound.Done():
 		t.Fatal("g did not come back after its backoff")
 	}
-	cancel()
-	require.NoError(t, <-res)
+	require.NoError(t, stop())
 	mu.Lock()
 	defer mu.Unlock()
-	assert.Equal(t, []int{1}, counts, "backoff asked with the failed message's receive count")
+	assert.Equal(t, []int{1}, counts, "backoff asked with the failed message's receive count; seen %v", seen)
 	var g []string
 	for _, s := range seen {
 		if strings.HasPrefix(s, "g:") {
@@ -650,4 +693,17 @@ func TestProcessorCleanDrainIgnoresTheCancelCause(t *testing.T) {
 	go func() { res <- p.Run(ctx) }()
 	cancel(errors.New("deploying v2"))
 	require.NoError(t, <-res, "a drain after cancel is clean, whatever the cause")
+}
+
+// onRelease closes released after the first ChangeMessageVisibilityBatch.
+type onRelease struct {
+	*sqstest.Fake
+	released chan struct{}
+	once     sync.Once
+}
+
+func (c *onRelease) ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.ChangeMessageVisibilityBatchInput, o ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error) {
+	out, err := c.Fake.ChangeMessageVisibilityBatch(ctx, in, o...)
+	c.once.Do(func() { close(c.released) })
+	return out, err
 }

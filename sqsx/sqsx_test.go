@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,18 @@ import (
 
 	"github.com/kumo-go/kumo/sqsx"
 )
+
+// testContext is a test's own bound: no test waits on Go's 10-minute
+// timeout.
+func testContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// soak reports whether the long soak and fault runs are wanted
+// (KUMO_SOAK=1, which .ci/run sets).
+func soak() bool { return os.Getenv("KUMO_SOAK") == "1" }
 
 func record(id, group, body string) events.SQSMessage {
 	attrs := map[string]string{"ApproximateReceiveCount": "2", "SentTimestamp": "1795352400000"}

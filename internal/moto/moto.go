@@ -12,6 +12,13 @@
 //		...
 //	}
 //
+// SerialEndpoint and SerialConfig do the same for a second server that
+// handles one request at a time: moto 5.2.1's threaded server races on SQS
+// FIFO receives (two concurrent receivers can get messages of one group,
+// out of order), so FIFO ordering tests use the serial one. It runs moto's
+// WSGI app under werkzeug with threaded=False, in the python3 that has moto
+// (MOTO_PYTHON overrides it).
+//
 // Where moto_server is missing the tests that need it skip, with a message
 // saying how to install it, except under CI=true, where they fail: CI must
 // not pass by skipping.
@@ -53,23 +60,52 @@ func binary() string {
 	return "moto_server"
 }
 
+// serialApp serves moto's app on one thread; the port is its argument.
+const serialApp = `import sys
+from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+run_simple("127.0.0.1", int(sys.argv[1]), DomainDispatcherApplication(create_backend_app), threaded=False)`
+
+// kind is how a server is started: the program and its arguments before the
+// port.
+type kind struct {
+	once    sync.Once
+	running *server
+	command func() (path string, args []string, err error)
+}
+
+var (
+	threaded = &kind{command: func() (string, []string, error) {
+		path, err := exec.LookPath(binary())
+		return path, []string{"-H", "127.0.0.1", "-p"}, err
+	}}
+	serial = &kind{command: func() (string, []string, error) {
+		if _, err := exec.LookPath(binary()); err != nil {
+			return "", nil, err // no moto: skip as Endpoint does
+		}
+		py := os.Getenv("MOTO_PYTHON")
+		if py == "" {
+			py = "python3"
+		}
+		path, err := exec.LookPath(py)
+		return path, []string{"-c", serialApp}, err
+	}}
+)
+
 type server struct {
 	url string
 	cmd *exec.Cmd
 	err error
 }
 
-var (
-	once    sync.Once
-	running *server
-)
-
-// Run runs the tests and then stops the server if one was started. Call it
+// Run runs the tests and then stops the servers that were started. Call it
 // from TestMain.
 func Run(m *testing.M) int {
 	code := m.Run()
-	if running != nil && running.cmd != nil {
-		stop(running.cmd)
+	for _, k := range []*kind{threaded, serial} {
+		if k.running != nil && k.running.cmd != nil {
+			stop(k.running.cmd)
+		}
 	}
 	return code
 }
@@ -79,29 +115,52 @@ func Run(m *testing.M) int {
 // it under CI=true.
 func Endpoint(t testing.TB) string {
 	t.Helper()
-	once.Do(func() { running = start() })
-	if running.err != nil {
-		if errors.Is(running.err, exec.ErrNotFound) && os.Getenv("CI") != "true" {
-			t.Skipf("moto_server not found (%v); install it with: pip install 'moto[server]'", running.err)
+	return threaded.endpoint(t)
+}
+
+// SerialEndpoint is Endpoint for the server that handles one request at a
+// time; use it for SQS FIFO ordering tests.
+func SerialEndpoint(t testing.TB) string {
+	t.Helper()
+	return serial.endpoint(t)
+}
+
+func (k *kind) endpoint(t testing.TB) string {
+	t.Helper()
+	k.once.Do(func() { k.running = k.start() })
+	if k.running.err != nil {
+		if errors.Is(k.running.err, exec.ErrNotFound) && os.Getenv("CI") != "true" {
+			t.Skipf("moto_server not found (%v); install it with: pip install 'moto[server]'", k.running.err)
 		}
-		t.Fatalf("moto: %v", running.err)
+		t.Fatalf("moto: %v", k.running.err)
 	}
-	return running.url
+	return k.running.url
 }
 
 // Config returns an aws.Config for the test binary's moto_server: its
 // endpoint, region us-east-1 and the static credentials test/test.
 func Config(t testing.TB) aws.Config {
 	t.Helper()
+	return config(Endpoint(t))
+}
+
+// SerialConfig is Config for the server that handles one request at a
+// time.
+func SerialConfig(t testing.TB) aws.Config {
+	t.Helper()
+	return config(SerialEndpoint(t))
+}
+
+func config(endpoint string) aws.Config {
 	return aws.Config{
 		Region:       Region,
-		BaseEndpoint: aws.String(Endpoint(t)),
+		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""),
 	}
 }
 
-func start() *server {
-	path, err := exec.LookPath(binary())
+func (k *kind) start() *server {
+	path, args, err := k.command()
 	if err != nil {
 		return &server{err: err}
 	}
@@ -111,7 +170,7 @@ func start() *server {
 		if err != nil {
 			return &server{err: err}
 		}
-		cmd := exec.Command(path, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+		cmd := exec.Command(path, append(args, strconv.Itoa(port))...)
 		cmd.Stdout, cmd.Stderr = nil, nil
 		setProcAttr(cmd)
 		if err := cmd.Start(); err != nil {

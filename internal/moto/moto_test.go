@@ -32,3 +32,23 @@ func TestEndpointAndConfig(t *testing.T) {
 		t.Fatalf("config %+v, credentials %v, %v", cfg, c.AccessKeyID, err)
 	}
 }
+
+// TestSerialEndpoint starts the one-request-at-a-time server beside the
+// threaded one: two servers, each answering.
+func TestSerialEndpoint(t *testing.T) {
+	e, s := Endpoint(t), SerialEndpoint(t)
+	if e == s || SerialEndpoint(t) != s {
+		t.Fatalf("threaded %q, serial %q: want two servers, each started once", e, s)
+	}
+	resp, err := http.Get(s + "/moto-api/data.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("serial moto answered %s", resp.Status)
+	}
+	if *SerialConfig(t).BaseEndpoint != s {
+		t.Fatal("SerialConfig does not point at the serial server")
+	}
+}

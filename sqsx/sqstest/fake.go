@@ -12,7 +12,11 @@
 // maxReceiveCount; long polls that return as soon as messages arrive; FIFO
 // receives retried with the same ReceiveRequestAttemptId answered with the
 // same messages; deletes of a deleted message that succeed; batch
-// validation with SQS's error codes; and error injection (calls that fail
+// validation with SQS's error codes; SendMessageBatch entries answered
+// each on its own, as SQS's API reference describes ("the result of
+// sending each message is reported individually"; accepted FIFO entries
+// are enqueued in the order sent), so a failed entry does not stop later
+// entries of its group in the same call; and error injection (calls that fail
 // before acting, calls that act and then lose their answer, failed batch
 // entries) and call counts.
 //
@@ -43,20 +47,80 @@ import (
 	"github.com/kumo-go/kumo/sqsx"
 )
 
-// Clock is a settable time source for Options.Clock.
+// Clock is a settable time source for Options.Clock, and a fake
+// sqsx.Clock for a Processor: its After channels fire when Advance moves
+// the clock past their deadline.
 type Clock struct {
-	mu  sync.Mutex
-	now time.Time
+	mu      sync.Mutex
+	now     time.Time
+	timers  []clockTimer
+	changed chan struct{} // closed and replaced when a timer is added
+}
+
+type clockTimer struct {
+	at time.Time
+	ch chan time.Time
 }
 
 // NewClock returns a clock at start.
-func NewClock(start time.Time) *Clock { return &Clock{now: start} }
+func NewClock(start time.Time) *Clock { return &Clock{now: start, changed: make(chan struct{})} }
 
 // Now returns the clock's time.
 func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 
-// Advance moves the clock forward.
-func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.now = c.now.Add(d) }
+// Advance moves the clock forward and fires the timers that are due.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	kept := c.timers[:0]
+	for _, t := range c.timers {
+		if t.at.After(c.now) {
+			kept = append(kept, t)
+			continue
+		}
+		t.ch <- c.now // buffered: never blocks
+	}
+	c.timers = kept
+}
+
+// After returns a channel that receives the clock's time once Advance has
+// moved it d past now; at once for d <= 0.
+func (c *Clock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if d <= 0 {
+		ch <- c.now
+		return ch
+	}
+	c.timers = append(c.timers, clockTimer{at: c.now.Add(d), ch: ch})
+	close(c.changed)
+	c.changed = make(chan struct{})
+	return ch
+}
+
+// Timers returns how many After channels wait for the clock.
+func (c *Clock) Timers() int { c.mu.Lock(); defer c.mu.Unlock(); return len(c.timers) }
+
+// WaitForTimers waits until at least n After channels wait for the clock,
+// so a test advances it only once the code under test is waiting on it. It
+// returns ctx's error if ctx ends first.
+func (c *Clock) WaitForTimers(ctx context.Context, n int) error {
+	for {
+		c.mu.Lock()
+		have, changed := len(c.timers), c.changed
+		c.mu.Unlock()
+		if have >= n {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
 
 // Options configure a [Fake].
 type Options struct {
@@ -345,3 +409,4 @@ func (f *Fake) SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts .
 
 // The fake stands in for *sqs.Client wherever sqsx asks for its interface.
 var _ sqsx.SQSAPI = (*Fake)(nil)
+var _ sqsx.Clock = (*Clock)(nil)

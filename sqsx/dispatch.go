@@ -1,0 +1,232 @@
+package sqsx
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// dispatch splits a receive into runs and starts each when a slot is free;
+// runs not started when work stops are released at once.
+func (s *session) dispatch(work context.Context, r *received) {
+	runs := s.split(r.msgs)
+	for i, run := range runs {
+		select {
+		case s.sem <- struct{}{}:
+		case <-work.Done():
+			var rest []*Message
+			for _, run := range runs[i:] {
+				rest = append(rest, run...)
+			}
+			r.release(rest, 0)
+			return
+		}
+		s.start(r, run)
+	}
+}
+
+// split makes the runs of a receive: on FIFO queues, each group's messages
+// in order; on standard queues, each message alone, or the whole receive
+// for a BatchHandler.
+func (s *session) split(ms []*Message) [][]*Message {
+	if !s.p.fifo {
+		if s.p.batch != nil {
+			return [][]*Message{ms}
+		}
+		runs := make([][]*Message, len(ms))
+		for i, m := range ms {
+			runs[i] = []*Message{m}
+		}
+		return runs
+	}
+	var runs [][]*Message
+	at := map[string]int{}
+	for _, m := range ms {
+		i, ok := at[m.GroupID]
+		if !ok {
+			i = len(runs)
+			at[m.GroupID] = i
+			runs = append(runs, nil)
+		}
+		runs[i] = append(runs[i], m)
+	}
+	return runs
+}
+
+// start runs one run in its own goroutine, after the group's previous run
+// (which SQS hands out only once that one is deleted, unless a visibility
+// timeout ran out).
+func (s *session) start(r *received, run []*Message) {
+	var prev <-chan struct{}
+	done := make(chan struct{})
+	if s.p.fifo {
+		g := run[0].GroupID
+		s.mu.Lock()
+		prev = s.groups[g]
+		s.groups[g] = done
+		s.mu.Unlock()
+	}
+	s.runs.Add(1)
+	go func() {
+		defer s.runs.Done()
+		defer func() { <-s.sem }()
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
+		s.handle(r, run)
+		if s.p.fifo {
+			g := run[0].GroupID
+			s.mu.Lock()
+			if s.groups[g] == done {
+				delete(s.groups, g)
+			}
+			s.mu.Unlock()
+		}
+	}()
+}
+
+// handle handles a run in order. A failure on a FIFO queue stops the run:
+// the failed message and the rest are released together. Once work stops,
+// no new message is started; the rest are released at once.
+//
+// The messages done are deleted when the run ends, in one call, or, when
+// they do not fit the call being filled, in order: the later part only
+// once the earlier part is gone. SQS would hand an earlier message of a
+// group back after a later one if the later one were deleted first.
+func (s *session) handle(r *received, run []*Message) {
+	p := s.p
+	var done []*Message
+	defer func() { s.del.add(r, done...) }()
+	for i := 0; i < len(run); {
+		select {
+		case <-s.stopping:
+			r.release(run[i:], 0)
+			return
+		default:
+		}
+		m := run[i]
+		if s.poisoned(run, i) {
+			if err := safeHandle(s.handlerCtx, p.opts.DeadLetter, m); err != nil {
+				p.report("DeadLetter", m.ID, err)
+				if s.failed(r, run, []int{i}) {
+					return
+				}
+			} else {
+				p.stats.deadLettered.Add(1)
+				done = append(done, m)
+			}
+			i++
+			continue
+		}
+		// The next stretch of messages within the receive count.
+		j := i + 1
+		if p.batch != nil {
+			for j < len(run) && !s.poisoned(run, j) {
+				j++
+			}
+		}
+		errs := s.call(run[i:j])
+		var bad []int
+		for k, err := range errs {
+			if err != nil {
+				p.report("Handler", run[i+k].ID, err)
+				bad = append(bad, i+k)
+			}
+		}
+		for k := i; k < j; k++ {
+			if len(bad) > 0 && p.fifo && k >= bad[0] {
+				break
+			}
+			if len(bad) == 0 || !contains(bad, k) {
+				p.stats.handled.Add(1)
+				done = append(done, run[k])
+			}
+		}
+		if len(bad) > 0 && s.failed(r, run, bad) {
+			return
+		}
+		i = j
+	}
+}
+
+// poisoned reports whether run[i] goes to DeadLetter: received more than
+// MaxReceiveCount times and, on a FIFO queue, first of its group in this
+// receive. The messages behind a failing FIFO message are received (and
+// counted) with it each time, so their counts say nothing about them.
+func (s *session) poisoned(run []*Message, i int) bool {
+	max := s.p.opts.MaxReceiveCount
+	return max > 0 && run[i].ReceiveCount > max && (!s.p.fifo || i == 0)
+}
+
+func contains(xs []int, x int) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// failed releases failed messages with their backoff. On a FIFO queue the
+// rest of the run from the first failure goes with it, and the run ends
+// (it returns true).
+func (s *session) failed(r *received, run []*Message, bad []int) bool {
+	p := s.p
+	p.stats.failed.Add(int64(len(bad)))
+	back := func(m *Message) time.Duration {
+		if p.opts.RetryBackoff == nil {
+			return 0
+		}
+		return min(max(p.opts.RetryBackoff(m.ReceiveCount), 0), maxVisibility)
+	}
+	if p.fifo {
+		r.release(run[bad[0]:], back(run[bad[0]]))
+		return true
+	}
+	byDelay := map[time.Duration][]*Message{} // one call per distinct backoff
+	var delays []time.Duration
+	for _, k := range bad {
+		d := back(run[k])
+		if _, ok := byDelay[d]; !ok {
+			delays = append(delays, d)
+		}
+		byDelay[d] = append(byDelay[d], run[k])
+	}
+	for _, d := range delays {
+		r.release(byDelay[d], d)
+	}
+	return false
+}
+
+// call runs the handler over ms and returns one error per message.
+func (s *session) call(ms []*Message) []error {
+	if s.p.one != nil {
+		return []error{safeHandle(s.handlerCtx, s.p.one, ms[0])}
+	}
+	errs := safeBatch(s.handlerCtx, s.p.batch, ms)
+	switch {
+	case errs == nil:
+		return make([]error, len(ms))
+	case len(errs) != len(ms):
+		err := fmt.Errorf("sqsx: BatchHandler returned %d errors for %d messages; want none or one per message", len(errs), len(ms))
+		errs = make([]error, len(ms))
+		for i := range errs {
+			errs[i] = err
+		}
+	}
+	return errs
+}
+
+func safeBatch(ctx context.Context, h BatchHandler, ms []*Message) (errs []error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err := fmt.Errorf("sqsx: batch handler panicked: %v", r)
+			errs = make([]error, len(ms))
+			for i := range errs {
+				errs[i] = err
+			}
+		}
+	}()
+	return h(ctx, ms)
+}

@@ -1,0 +1,118 @@
+package sqsx
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
+)
+
+// fatal reports whether a receive error will not go away by retrying.
+func fatal(err error) bool {
+	var api smithy.APIError
+	if !errors.As(err, &api) {
+		return false
+	}
+	switch api.ErrorCode() {
+	case "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist", "AccessDenied", "AccessDeniedException",
+		"InvalidAddress", "InvalidSecurity", "UnrecognizedClientException", "InvalidClientTokenId", "SignatureDoesNotMatch",
+		"InvalidParameterValue", "UnsupportedOperation", "KmsAccessDenied", "KmsDisabled", "KmsNotFound":
+		return true
+	}
+	return false
+}
+
+// transport reports whether err is a failure to reach SQS or to hear its
+// answer, as opposed to an answer.
+func transport(err error) bool {
+	var api smithy.APIError
+	return !errors.As(err, &api) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+func newAttemptID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// poll is one receive loop. It returns a fatal receive error, or nil when
+// work stops.
+func (s *session) poll(work context.Context, deadline <-chan struct{}) error {
+	p := s.p
+	// A FIFO receive's ReceiveRequestAttemptId. After a transport error SQS
+	// may have taken messages for it unheard: the retry reuses the ID, and
+	// SQS hands them over again. After throttling (SQS did not act) the
+	// next receive gets a new ID, unless an earlier try of this ID may have
+	// acted: a new ID would leave its messages hidden for a visibility
+	// timeout.
+	attempt, unsure := "", false
+	failures := 0
+	for work.Err() == nil {
+		in := &sqs.ReceiveMessageInput{
+			QueueUrl:                    aws.String(p.url),
+			MaxNumberOfMessages:         int32(p.opts.MaxMessages),
+			WaitTimeSeconds:             int32(p.opts.WaitTime / time.Second),
+			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
+			MessageAttributeNames:       []string{"All"},
+		}
+		if p.opts.VisibilityTimeout > 0 {
+			in.VisibilityTimeout = int32(p.opts.VisibilityTimeout / time.Second)
+		}
+		if p.fifo {
+			if attempt == "" {
+				attempt = newAttemptID()
+			}
+			in.ReceiveRequestAttemptId = aws.String(attempt)
+		}
+		// A long poll under way when work stops is abandoned, or with
+		// FinishPollOnShutdown let finish, bounded by the drain (see
+		// ProcessorOptions).
+		rctx, cancel := context.WithCancel(s.apiCtx)
+		stopRecv := context.AfterFunc(work, func() {
+			if p.opts.FinishPollOnShutdown {
+				select {
+				case <-deadline:
+				case <-rctx.Done():
+					return
+				}
+			}
+			cancel()
+		})
+		p.count("ReceiveMessage")
+		out, err := p.client.ReceiveMessage(rctx, in)
+		stopRecv()
+		cancel()
+		if err != nil {
+			if fatal(err) {
+				return fmt.Errorf("sqsx: ReceiveMessage: %w", err)
+			}
+			if work.Err() != nil {
+				return nil
+			}
+			p.report("ReceiveMessage", "", err)
+			if transport(err) {
+				unsure = true
+			} else if !unsure {
+				attempt = ""
+			}
+			failures++
+			if sleep(work, p.opts.Clock, backoffFor(failures, 100*time.Millisecond, 5*time.Second)) != nil {
+				return nil
+			}
+			continue
+		}
+		failures, attempt, unsure = 0, "", false
+		if len(out.Messages) == 0 {
+			continue
+		}
+		s.dispatch(work, newReceived(s, out.Messages))
+	}
+	return nil
+}

@@ -1,0 +1,185 @@
+package sqsx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+)
+
+// received is one receive's messages while the Processor holds any of
+// them: their heartbeat keeps them hidden.
+type received struct {
+	s    *session
+	msgs []*Message
+	at   time.Time
+
+	mu   sync.Mutex
+	held map[*Message]bool
+	done chan struct{} // closed once nothing is held
+	vis  sync.Mutex    // one visibility change of this receive at a time
+}
+
+func newReceived(s *session, ms []types.Message) *received {
+	r := &received{s: s, at: s.p.opts.Clock.Now(), held: map[*Message]bool{}, done: make(chan struct{})}
+	for _, sm := range ms {
+		m := &Message{ID: aws.ToString(sm.MessageId), ReceiptHandle: aws.ToString(sm.ReceiptHandle), Body: aws.ToString(sm.Body)}
+		m.fromAttributes(sm.Attributes)
+		if len(sm.MessageAttributes) > 0 {
+			m.MessageAttributes = map[string]string{}
+			for k, v := range sm.MessageAttributes {
+				if v.StringValue != nil {
+					m.MessageAttributes[k] = *v.StringValue
+				}
+			}
+		}
+		r.msgs = append(r.msgs, m)
+		r.held[m] = true
+	}
+	if len(r.held) == 0 {
+		close(r.done)
+	}
+	s.p.stats.received.Add(int64(len(r.msgs)))
+	go r.heartbeat()
+	return r
+}
+
+// let go marks messages as no longer held (deleted, released or given up).
+func (r *received) letGo(ms ...*Message) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, m := range ms {
+		delete(r.held, m)
+	}
+	if len(r.held) == 0 {
+		select {
+		case <-r.done:
+		default:
+			close(r.done)
+		}
+	}
+}
+
+// gone reports whether m is no longer held.
+func (r *received) gone(m *Message) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return !r.held[m]
+}
+
+func (r *received) holding() []*Message {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []*Message
+	for _, m := range r.msgs { // in receive order
+		if r.held[m] {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// heartbeat extends the visibility of the messages still held, each time
+// HeartbeatFraction of the timeout has passed, up to 12 hours from the
+// receive.
+func (r *received) heartbeat() {
+	s := r.s
+	every := time.Duration(float64(s.vt) * s.p.opts.HeartbeatFraction)
+	if every <= 0 {
+		return
+	}
+	clk := s.p.opts.Clock
+	for {
+		select {
+		case <-r.done:
+			return
+		case <-s.apiCtx.Done():
+			return
+		case <-clk.After(every):
+		}
+		left := maxVisibility - clk.Now().Sub(r.at)
+		ext := min(s.vt, left).Truncate(time.Second)
+		if ext < time.Second {
+			return // SQS's limit: the messages go back when it is reached
+		}
+		r.vis.Lock()
+		ms := r.holding()
+		ok := s.changeVisibility(ms, ext, "heartbeat", r.gone)
+		r.vis.Unlock()
+		s.p.stats.extended.Add(int64(len(ok)))
+	}
+}
+
+// release makes messages visible again after vis (0: at once).
+func (r *received) release(ms []*Message, vis time.Duration) {
+	if len(ms) == 0 {
+		return
+	}
+	r.vis.Lock()
+	defer r.vis.Unlock()
+	// Let go first: a heartbeat after this must not hide them again.
+	r.letGo(ms...)
+	ok := r.s.changeVisibility(ms, vis, "release", nil)
+	r.s.p.stats.released.Add(int64(len(ok)))
+}
+
+// changeVisibility sets the visibility of ms in batches of 10, retrying
+// entries that may succeed later. It returns the messages changed; the
+// others are reported.
+//
+// gone, if set, says whether a message was let go meanwhile (a heartbeat
+// racing a delete): a refused handle of such a message is no news.
+func (s *session) changeVisibility(ms []*Message, vis time.Duration, why string, gone func(*Message) bool) []*Message {
+	var changed []*Message
+	secs := int32(min(vis, maxVisibility) / time.Second)
+	call := func(ctx context.Context, todo []*Message) (batchAnswer, error) {
+		in := &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(s.p.url)}
+		for i, m := range todo {
+			in.Entries = append(in.Entries, types.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(m.ReceiptHandle), VisibilityTimeout: secs})
+		}
+		s.p.count("ChangeMessageVisibilityBatch")
+		out, err := s.p.client.ChangeMessageVisibilityBatch(ctx, in)
+		if err != nil {
+			return batchAnswer{}, err
+		}
+		ans := batchAnswer{failed: out.Failed}
+		for _, e := range out.Successful {
+			ans.ok = append(ans.ok, aws.ToString(e.Id))
+		}
+		return ans, nil
+	}
+	retry := func(err error) bool {
+		var ee *EntryError
+		if errors.As(err, &ee) {
+			return ee.retryable() && !expired(ee)
+		}
+		// After a lost release SQS may have released the messages unheard,
+		// and someone may have received them since; the receipt handles
+		// could still reach them there. Unreleased, they come back after
+		// their visibility timeout.
+		return !(transport(err) && vis == 0)
+	}
+	fail := func(todo []*Message, err error) {
+		var ee *EntryError
+		switch {
+		case !errors.As(err, &ee):
+			s.p.report("ChangeMessageVisibilityBatch", "", fmt.Errorf("%s of %d messages: %w", why, len(todo), err))
+		case expired(ee) && gone != nil && gone(todo[0]):
+		case expired(ee):
+			s.p.report("ChangeMessageVisibilityBatch", todo[0].ID, fmt.Errorf("%s: %w: %w", why, ErrReceiptHandleExpired, ee))
+		default:
+			s.p.report("ChangeMessageVisibilityBatch", todo[0].ID, fmt.Errorf("%s: %w", why, ee))
+		}
+	}
+	for start := 0; start < len(ms); start += maxBatchEntries {
+		retryBatch(s.apiCtx, s.p.opts.Clock, ms[start:min(start+maxBatchEntries, len(ms))], call, retry,
+			func(m *Message) { changed = append(changed, m) }, fail)
+	}
+	return changed
+}
