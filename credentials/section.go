@@ -40,13 +40,11 @@ func (d *iniDoc) setOrUnset(match func(string) bool, header, key, value string) 
 // readProfile reads a profile's settings from the matching sections; what
 // they do not set stays empty.
 func readProfile(d *iniDoc, match func(string) bool, name string) (Profile, error) {
-	p := Profile{Name: name}
-	p.AccessKeyID, _ = d.value(match, keyAccessKeyID)
-	p.SecretAccessKey, _ = d.value(match, keySecret)
-	p.SessionToken, _ = d.value(match, keySessionToken)
-	p.Region, _ = d.value(match, keyRegion)
-	if v, ok := d.value(match, keyExpires); ok && v != "" {
-		t, err := time.Parse(time.RFC3339, v)
+	v := d.values(match, keyAccessKeyID, keySecret, keySessionToken, keyRegion, keyExpires)
+	p := Profile{Name: name, AccessKeyID: v[keyAccessKeyID], SecretAccessKey: v[keySecret],
+		SessionToken: v[keySessionToken], Region: v[keyRegion]}
+	if exp := v[keyExpires]; exp != "" {
+		t, err := time.Parse(time.RFC3339, exp)
 		if err != nil {
 			return Profile{}, fmt.Errorf("%w: profile %q: %s is not an RFC 3339 time", ErrInvalidCredentials, name, keyExpires)
 		}

@@ -149,10 +149,10 @@ func (f *SharedFile) Profiles() []string {
 		if l.kind != lineSection {
 			continue
 		}
-		name := l.section
+		name := f.doc.section(l)
 		if f.kind == ConfigFile {
 			var ok bool
-			if name, ok = configProfile(l.section); !ok {
+			if name, ok = configProfile(name); !ok {
 				continue
 			}
 		}
