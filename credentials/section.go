@@ -14,6 +14,7 @@ const (
 	keySessionToken = "aws_session_token"
 	keyExpires      = "x_security_token_expires"
 	keyRegion       = "region"
+	keyAccountID    = "aws_account_id"
 )
 
 // setCredentials writes p's credentials into the matching sections.
@@ -26,6 +27,7 @@ func setCredentials(d *iniDoc, match func(string) bool, header string, p Profile
 		exp = p.Expires.UTC().Format(time.RFC3339)
 	}
 	d.setOrUnset(match, header, keyExpires, exp)
+	d.setOrUnset(match, header, keyAccountID, p.AccountID)
 }
 
 // setOrUnset sets key, or removes it when value is empty.
@@ -40,9 +42,9 @@ func (d *iniDoc) setOrUnset(match func(string) bool, header, key, value string) 
 // readProfile reads a profile's settings from the matching sections; what
 // they do not set stays empty.
 func readProfile(d *iniDoc, match func(string) bool, name string) (Profile, error) {
-	v := d.values(match, keyAccessKeyID, keySecret, keySessionToken, keyRegion, keyExpires)
+	v := d.values(match, keyAccessKeyID, keySecret, keySessionToken, keyRegion, keyExpires, keyAccountID)
 	p := Profile{Name: name, AccessKeyID: v[keyAccessKeyID], SecretAccessKey: v[keySecret],
-		SessionToken: v[keySessionToken], Region: v[keyRegion]}
+		SessionToken: v[keySessionToken], Region: v[keyRegion], AccountID: v[keyAccountID]}
 	if exp := v[keyExpires]; exp != "" {
 		t, err := time.Parse(time.RFC3339, exp)
 		if err != nil {
