@@ -92,11 +92,8 @@ func (d *Dir) Put(p Profile) error {
 	if err := mkdirPrivate(d.path); err != nil {
 		return err
 	}
-	target, err := resolve(path)
+	target, err := writeTarget(path)
 	if err != nil {
-		return err
-	}
-	if err := targetFolderExists(path, target); err != nil {
 		return err
 	}
 	return withLock(target, true, func() error {
@@ -204,7 +201,7 @@ func (d *Dir) Delete(name string) error {
 	if err != nil {
 		return err
 	}
-	if targetFolderExists(path, target) != nil || checkFolder(filepath.Dir(target), true) != nil {
+	if _, err := writeTarget(path); err != nil || checkFolder(filepath.Dir(target), true) != nil {
 		target = path // lock beside the link itself
 	}
 	return withLock(target, true, func() error {

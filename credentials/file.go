@@ -229,6 +229,25 @@ func mkdirPrivate(dir string) error {
 	return nil
 }
 
+// writeTarget returns where a write to path lands: path itself, or the
+// file its links end at. That must be a regular file or nothing yet, and a
+// link's target must be in an existing folder. Nothing is created or locked
+// before these checks pass.
+func writeTarget(path string) (string, error) {
+	target, err := resolve(path)
+	if err != nil {
+		return "", err
+	}
+	if err := targetFolderExists(path, target); err != nil {
+		return "", err
+	}
+	fi, err := os.Lstat(target)
+	if err == nil && !fi.Mode().IsRegular() {
+		return "", fmt.Errorf("credentials: %s is not a regular file (mode %s); credentials and config files must be", target, fi.Mode().Type())
+	}
+	return target, nil
+}
+
 // targetFolderExists refuses a write through a link whose target's folder
 // is missing: kumo creates folders only where the caller's own path says.
 func targetFolderExists(path, target string) error {

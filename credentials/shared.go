@@ -266,7 +266,7 @@ func (f *SharedFile) Save() error {
 	if bytes.Equal(data, f.orig) {
 		return nil
 	}
-	target, err := resolve(f.path)
+	target, err := writeTarget(f.path)
 	if err != nil {
 		return err
 	}
@@ -274,8 +274,6 @@ func (f *SharedFile) Save() error {
 		if err := mkdirPrivate(filepath.Dir(target)); err != nil {
 			return err
 		}
-	} else if err := targetFolderExists(f.path, target); err != nil {
-		return err
 	}
 	return withLock(target, false, func() error {
 		cur, err := readTarget(target, false)
