@@ -435,28 +435,27 @@ func (d *iniDoc) set(match func(string) bool, header, key, value string) {
 	d.lines[at] = line
 }
 
-// replaceValue returns line l with its value replaced.
+// replaceValue returns line l with its value replaced. The line keeps its
+// indentation, key, separator and spacing and its terminator; an inline
+// comment on it goes, since botocore and the AWS CLI (which know no inline
+// comments) would read it as part of the new value.
 func (d *iniDoc) replaceValue(l iniLine, value string) string {
 	c := d.line(l.raw)
 	term := l.raw[len(c):]
-	var vstart, vend int
-	if l.syn == synProp {
-		t := strings.TrimRight(trimPropertyComment(c), " \t\r")
-		vstart, vend = separator(t)+1, len(t)
-	} else {
-		vstart, vend = separator(c)+1, len(strings.TrimRight(c, " \t\r"))
+	if d.sep == '\n' && strings.HasSuffix(c, "\r") {
+		c, term = c[:len(c)-1], "\r"+term
 	}
-	for vstart < vend && isLineSpace(c[vstart]) {
+	vstart := separator(c) + 1
+	for vstart < len(c) && isLineSpace(c[vstart]) {
 		vstart++
 	}
-	if vstart > vend {
-		vend = vstart
-	}
 	prefix := c[:vstart]
-	if vstart == vend && !strings.HasSuffix(prefix, " ") && !strings.HasSuffix(prefix, "\t") && value != "" {
+	if value == "" {
+		prefix = strings.TrimRight(prefix, " \t")
+	} else if !strings.HasSuffix(prefix, " ") && !strings.HasSuffix(prefix, "\t") && vstart == len(c) {
 		prefix += " "
 	}
-	return prefix + value + c[vend:] + term
+	return prefix + value + term
 }
 
 // ensure adds an empty section named header when none matches.

@@ -33,7 +33,7 @@ func TestLineEndingsAreKept(t *testing.T) {
 			require.NoError(t, f.SetKey("b", "output", "json"))
 			require.NoError(t, f.SetKey("c", "region", "us-east-1"))
 			require.NoError(t, f.Save())
-			want := "# keys\n[a]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE # old\naws_secret_access_key = old\n\n[b]\nregion = eu-west-1\noutput = json\n\n[c]\nregion = us-east-1\n"
+			want := "# keys\n[a]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = old\n\n[b]\nregion = eu-west-1\noutput = json\n\n[c]\nregion = us-east-1\n"
 			assert.Equal(t, strings.ReplaceAll(want, "\n", tt.eol), readFile(t, path))
 
 			again, err := credentials.OpenSharedFile(path, credentials.CredentialsFile)
