@@ -24,28 +24,30 @@ type Dir struct {
 	path string
 }
 
-// OpenDir opens the folder at path, creating it (and its parents) with mode
-// 0700 when it does not exist. An existing folder that its group or others
-// can write is refused with [ErrInsecurePermissions].
+// OpenDir opens the folder at path. It does not create it: the first
+// [Dir.Put] does, with mode 0700 (and its missing parents), so reading
+// from a mistyped path never leaves folders behind. An empty path is
+// refused, as is an existing folder that belongs to another user or that
+// its group or others can write ([ErrInsecurePermissions]).
 func OpenDir(path string) (*Dir, error) {
+	if path == "" {
+		return nil, errors.New("credentials: empty folder path; give the folder that holds (or is to hold) the profile files")
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("credentials: %w", err)
 	}
-	if err := os.MkdirAll(abs, 0o700); err != nil {
-		return nil, fmt.Errorf("credentials: %w", err)
-	}
-	fi, err := os.Stat(abs)
-	if err != nil {
-		return nil, fmt.Errorf("credentials: %w", err)
-	}
-	if !fi.IsDir() {
-		return nil, fmt.Errorf("credentials: %s is not a folder", abs)
-	}
-	if err := checkPrivateDir(abs, fi); err != nil {
+	d := &Dir{path: abs}
+	if err := d.check(); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	return &Dir{path: abs}, nil
+	return d, nil
+}
+
+// check checks the folder as it is now: a folder, the caller's or root's,
+// writable by nobody else.
+func (d *Dir) check() error {
+	return checkFolder(d.path, true)
 }
 
 // Root returns the folder's absolute path.
@@ -64,9 +66,15 @@ func (d *Dir) Path(name string) (string, error) {
 
 // Put writes p to its file, replacing the profile's credentials and keeping
 // any other settings the file holds. An empty Region keeps the region the
-// file had; a profile without a session token or expiry loses any it had,
-// since those belong to the old credentials. The write is atomic, the file is
-// 0600, and a symbolic link is followed to the file it names.
+// file had; a profile without a session token, expiry or account ID loses
+// any it had, since those belong to the old credentials. The write is atomic and the file is 0600. The folder is
+// created (0700) when it does not exist yet.
+//
+// A symbolic link in the folder is followed to the file it names, but only
+// into an existing folder that passes the same checks as the Dir's own;
+// Put creates no folder at the far end of a link. Lock and temporary files
+// never follow links, and temporary files a crashed writer left behind are
+// removed under the lock.
 func (d *Dir) Put(p Profile) error {
 	path, err := d.Path(p.Name)
 	if err != nil {
@@ -78,14 +86,20 @@ func (d *Dir) Put(p Profile) error {
 	if err := checkRegion(p.Region); err != nil {
 		return err
 	}
-	target, err := resolve(path)
+	if err := checkAccountID(p.AccountID); err != nil {
+		return err
+	}
+	if err := mkdirPrivate(d.path); err != nil {
+		return err
+	}
+	target, err := writeTarget(path)
 	if err != nil {
 		return err
 	}
-	return withLock(target, func() error {
-		old, err := os.ReadFile(target)
+	return withLock(target, true, func() error {
+		old, err := readTarget(target, false) // Put mends a file with loose permissions
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("credentials: %w", err)
+			return err
 		}
 		doc := parseINI(old)
 		match := matchExact(p.Name)
@@ -105,7 +119,7 @@ func (d *Dir) Get(name string) (Profile, error) {
 	if err != nil {
 		return Profile{}, err
 	}
-	data, err := readSecret(path)
+	data, err := d.read(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Profile{}, fmt.Errorf("%w: %q (no file %s)", ErrProfileNotFound, name, path)
 	}
@@ -127,8 +141,33 @@ func (d *Dir) Get(name string) (Profile, error) {
 	return p, nil
 }
 
-// List returns the names of the profiles in the folder, sorted.
+// read reads a profile file: the folder it ends up in, through any link,
+// must pass the Dir's checks, and the file must be private.
+func (d *Dir) read(path string) ([]byte, error) {
+	if err := d.check(); err != nil {
+		return nil, err
+	}
+	target, err := resolve(path)
+	if err != nil {
+		return nil, err
+	}
+	if target != path {
+		if err := checkFolder(filepath.Dir(target), true); err != nil {
+			return nil, err
+		}
+	}
+	return readTarget(target, true)
+}
+
+// List returns the names of the profiles in the folder, sorted. A folder
+// that does not exist yet is an error that wraps fs.ErrNotExist.
 func (d *Dir) List() ([]string, error) {
+	if err := d.check(); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("credentials: folder %s does not exist (Put creates it): %w", d.path, fs.ErrNotExist)
+		}
+		return nil, err
+	}
 	entries, err := os.ReadDir(d.path)
 	if err != nil {
 		return nil, fmt.Errorf("credentials: %w", err)
@@ -152,11 +191,20 @@ func (d *Dir) Delete(name string) error {
 	if err != nil {
 		return err
 	}
+	if err := d.check(); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%w: %q (no folder %s)", ErrProfileNotFound, name, d.path)
+		}
+		return err
+	}
 	target, err := resolve(path)
 	if err != nil {
 		return err
 	}
-	return withLock(target, func() error {
+	if _, err := writeTarget(path); err != nil || checkFolder(filepath.Dir(target), true) != nil {
+		target = path // lock beside the link itself
+	}
+	return withLock(target, true, func() error {
 		err := os.Remove(path)
 		if errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("%w: %q (no file %s)", ErrProfileNotFound, name, path)
@@ -180,24 +228,50 @@ func (d *Dir) Env(name string) ([]string, error) {
 	return []string{"AWS_SHARED_CREDENTIALS_FILE=" + path, "AWS_PROFILE=" + name}, nil
 }
 
-// LoadConfig loads an aws.Config with config.LoadDefaultConfig from profile
-// name's file alone: the shared config file and credentials in the
-// environment are not consulted, so nothing else can mix in. The profile's
-// region is the default region. optFns go last and so can override any of
-// this.
+// LoadConfig loads an aws.Config with config.LoadDefaultConfig for profile
+// name, with its credentials and region taken from the profile's file alone,
+// exactly as [Dir.Get] reads them: credentials in the environment,
+// AWS_PROFILE, AWS_REGION, AWS_DEFAULT_REGION and the shared config file are
+// not consulted, and a profile without a region leaves cfg.Region empty
+// unless an optFn sets one. Every other setting (retries, endpoints, CA
+// bundle, ...) resolves as LoadDefaultConfig resolves it: optFns first, then
+// AWS_* environment variables, then the profile's file. optFns go last and
+// so can override any of this.
 func (d *Dir) LoadConfig(ctx context.Context, name string, optFns ...func(*config.LoadOptions) error) (aws.Config, error) {
 	p, err := d.Get(name)
 	if err != nil {
 		return aws.Config{}, err
 	}
 	path, _ := d.Path(name)
+	creds := p.Credentials()
 	opts := []func(*config.LoadOptions) error{
 		config.WithSharedCredentialsFiles([]string{path}),
 		config.WithSharedConfigFiles([]string{}),
 		config.WithSharedConfigProfile(name),
+		config.WithCredentialsProvider(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return creds, nil
+		})),
 	}
 	if p.Region != "" {
 		opts = append(opts, config.WithRegion(p.Region))
 	}
-	return config.LoadDefaultConfig(ctx, append(opts, optFns...)...)
+	cfg, err := config.LoadDefaultConfig(ctx, append(opts, optFns...)...)
+	if err != nil {
+		return aws.Config{}, err
+	}
+	if p.Region == "" && !setsRegion(optFns) {
+		cfg.Region = ""
+	}
+	return cfg, nil
+}
+
+// setsRegion reports whether the caller's options choose a region.
+func setsRegion(optFns []func(*config.LoadOptions) error) bool {
+	var o config.LoadOptions
+	for _, fn := range optFns {
+		if fn != nil && fn(&o) != nil {
+			return false
+		}
+	}
+	return o.Region != "" || o.DefaultRegion != ""
 }

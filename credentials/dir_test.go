@@ -25,12 +25,14 @@ func TestDirPutGet(t *testing.T) {
 	root := filepath.Join(t.TempDir(), "creds")
 	d, err := credentials.OpenDir(root)
 	require.NoError(t, err)
-	assertMode(t, root, 0o700)
+	_, err = os.Stat(root)
+	require.ErrorIs(t, err, fs.ErrNotExist, "OpenDir creates nothing")
 
 	exp := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	p := credentials.Profile{Name: "alice.smith@example.com", AccessKeyID: "ASIAIOSFODNN7EXAMPLE", SecretAccessKey: testSecret,
 		SessionToken: testToken, Expires: exp, Region: "eu-west-1"}
 	require.NoError(t, d.Put(p))
+	assertMode(t, root, 0o700)
 
 	path := filepath.Join(root, "alice.smith@example.com.ini")
 	got, err := d.Path(p.Name)
@@ -169,7 +171,7 @@ func TestDirInsecurePermissions(t *testing.T) {
 	require.NoError(t, os.Chmod(open, 0o777))
 	_, err = credentials.OpenDir(open)
 	require.ErrorIs(t, err, credentials.ErrInsecurePermissions)
-	assert.Contains(t, err.Error(), "fix it with: chmod 700 '"+open+"'")
+	assert.Contains(t, err.Error(), "fix it with: chmod go-w '"+open+"'")
 
 	notDir := filepath.Join(root, "file")
 	require.NoError(t, os.WriteFile(notDir, nil, 0o600))
@@ -179,6 +181,7 @@ func TestDirInsecurePermissions(t *testing.T) {
 
 func TestDirPutThroughSymlink(t *testing.T) {
 	root := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(root, "creds"), 0o700))
 	d, err := credentials.OpenDir(filepath.Join(root, "creds"))
 	require.NoError(t, err)
 	vault := filepath.Join(root, "vault")

@@ -20,6 +20,9 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv("KUMO_TEST_WRITER_DIR"); dir != "" {
 		os.Exit(writer(dir, os.Getenv("KUMO_TEST_WRITER_ID")))
 	}
+	if dir := os.Getenv("KUMO_TEST_CRASH_DIR"); dir != "" {
+		os.Exit(crashingWriter(dir))
+	}
 	os.Exit(moto.Run(m))
 }
 

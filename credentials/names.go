@@ -38,6 +38,14 @@ func checkSectionName(name string) error {
 	if i := strings.IndexFunc(name, func(r rune) bool { return r < ' ' || r == 0x7f || r == '[' || r == ']' }); i >= 0 {
 		return fmt.Errorf("%w: %q has a bracket or control character at byte %d", ErrInvalidProfileName, name, i)
 	}
+	// The SDK cuts a header at # or ; and joins the words of a header with
+	// one space: such names could never be read back.
+	if i := strings.IndexAny(name, "#;"); i >= 0 {
+		return fmt.Errorf("%w: %q has %q at byte %d, which starts a comment in a section header", ErrInvalidProfileName, name, name[i:i+1], i)
+	}
+	if strings.Contains(name, "  ") {
+		return fmt.Errorf("%w: %q has two spaces in a row, which the AWS tools read as one", ErrInvalidProfileName, name)
+	}
 	return nil
 }
 
@@ -60,5 +68,27 @@ func checkValue(key, value string) error {
 	if strings.TrimSpace(value) != value {
 		return fmt.Errorf("credentials: value of %s starts or ends with white space, which the AWS tools would drop", key)
 	}
+	if msg := sdkReadsDifferently(value); msg != "" {
+		return fmt.Errorf("credentials: value of %s %s", key, msg)
+	}
 	return nil
+}
+
+// sdkReadsDifferently says why the SDK would not read value back as it
+// is, or returns "". The message never quotes the value, which may be a
+// secret.
+func sdkReadsDifferently(value string) string {
+	if value == "" {
+		return ""
+	}
+	if value[0] == '#' || value[0] == ';' {
+		return "starts with # or ;, which the AWS SDKs read as a comment"
+	}
+	if i := commentStart(value); i < len(value) {
+		return fmt.Sprintf("has a blank and %q at byte %d, which the AWS SDKs read as the start of a comment", value[i+1:i+2], i)
+	}
+	if (value[0] == '"' || value[0] == '\'') && value[len(value)-1] == value[0] {
+		return "is wrapped in quotes, which the AWS SDKs remove"
+	}
+	return ""
 }

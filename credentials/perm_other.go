@@ -12,8 +12,10 @@ import (
 
 // On systems without Unix permission bits, files are protected by their
 // folder's access control lists, which this package does not inspect.
-func checkPrivate(string, fs.FileInfo) error    { return nil }
-func checkPrivateDir(string, fs.FileInfo) error { return nil }
+func checkPrivate(string, fs.FileInfo) error          { return nil }
+func checkOwner(string, fs.FileInfo) error            { return nil }
+func checkPrivateDir(string, fs.FileInfo, bool) error { return nil }
+func openNoFollow(path string) (*os.File, error)      { return os.Open(path) }
 
 // lockFile takes the lock by creating the lock file exclusively, waiting up
 // to a minute for another holder to finish.

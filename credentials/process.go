@@ -15,16 +15,19 @@ type processOutput struct {
 	SecretAccessKey string  `json:"SecretAccessKey"`
 	SessionToken    string  `json:"SessionToken,omitempty"`
 	Expiration      *string `json:"Expiration,omitempty"`
+	AccountID       string  `json:"AccountId,omitempty"`
 }
 
 // ProcessOutput renders c as a credential_process command must print it:
-// Version 1, the keys, and for expiring credentials the RFC 3339 Expiration.
+// Version 1, the keys, for expiring credentials the RFC 3339 Expiration, and
+// the AccountId when c has one (the SDKs read it). [Export] with
+// [FormatProcess] writes the same fields laid out as the AWS CLI does.
 func ProcessOutput(c aws.Credentials) ([]byte, error) {
 	p, err := FromAWS(c)
 	if err != nil {
 		return nil, err
 	}
-	out := processOutput{Version: 1, AccessKeyID: p.AccessKeyID, SecretAccessKey: p.SecretAccessKey, SessionToken: p.SessionToken}
+	out := processOutput{Version: 1, AccessKeyID: p.AccessKeyID, SecretAccessKey: p.SecretAccessKey, SessionToken: p.SessionToken, AccountID: p.AccountID}
 	if !p.Expires.IsZero() {
 		s := p.Expires.UTC().Format(time.RFC3339)
 		out.Expiration = &s
@@ -37,7 +40,7 @@ const maxProcessOutput = 64 << 10
 
 // ParseProcessOutput reads what a credential_process command printed. It
 // requires Version 1 and both keys; Expiration, when present, must be RFC
-// 3339. Errors never quote the secret.
+// 3339, and AccountId 12 digits. Errors never quote the secret.
 func ParseProcessOutput(data []byte) (aws.Credentials, error) {
 	if len(data) > maxProcessOutput {
 		return aws.Credentials{}, fmt.Errorf("%w: credential_process output is %d bytes, over the %d-byte limit", ErrInvalidCredentials, len(data), maxProcessOutput)
@@ -53,6 +56,7 @@ func ParseProcessOutput(data []byte) (aws.Credentials, error) {
 		AccessKeyID:     out.AccessKeyID,
 		SecretAccessKey: out.SecretAccessKey,
 		SessionToken:    out.SessionToken,
+		AccountID:       out.AccountID,
 		Source:          "kumo/credentials:process",
 	}
 	if out.Expiration != nil {

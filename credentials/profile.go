@@ -36,6 +36,11 @@ type Profile struct {
 
 	// Region is the profile's default region; empty means none.
 	Region string
+
+	// AccountID is the 12-digit AWS account the credentials belong to, kept
+	// as aws_account_id (the SDKs use it for account-based endpoints); empty
+	// means unknown.
+	AccountID string
 }
 
 // Credentials returns the profile's credentials as the SDK holds them.
@@ -47,6 +52,7 @@ func (p Profile) Credentials() aws.Credentials {
 		Source:          "kumo/credentials",
 		CanExpire:       !p.Expires.IsZero(),
 		Expires:         p.Expires,
+		AccountID:       p.AccountID,
 	}
 }
 
@@ -149,6 +155,9 @@ const maxAccessKeyJSON = 64 << 10
 // on malformed JSON, a missing field, an inactive key, or a key ID or secret
 // of the wrong shape; the error never quotes the secret.
 func FromAccessKeyJSON(r io.Reader) (Profile, error) {
+	if r == nil {
+		return Profile{}, fmt.Errorf("%w: access key JSON reader is nil", ErrInvalidCredentials)
+	}
 	data, err := io.ReadAll(io.LimitReader(r, maxAccessKeyJSON+1))
 	if err != nil {
 		return Profile{}, fmt.Errorf("credentials: reading access key JSON: %w", err)
@@ -255,9 +264,13 @@ func FromAWS(c aws.Credentials) (Profile, error) {
 		AccessKeyID:     c.AccessKeyID,
 		SecretAccessKey: c.SecretAccessKey,
 		SessionToken:    c.SessionToken,
+		AccountID:       c.AccountID,
 	}
 	if c.CanExpire {
 		p.Expires = c.Expires
+	}
+	if err := checkAccountID(p.AccountID); err != nil {
+		return Profile{}, err
 	}
 	if err := p.checkCredentials(); err != nil {
 		return Profile{}, err
@@ -303,6 +316,20 @@ func (p Profile) checkCredentials() error {
 		if i := strings.IndexFunc(f.v, func(r rune) bool { return r <= ' ' || r == 0x7f }); i >= 0 {
 			return fmt.Errorf("%w: %s has a space or control character at byte %d (only printable characters are allowed)", ErrInvalidCredentials, f.what, i)
 		}
+		if msg := sdkReadsDifferently(f.v); msg != "" {
+			return fmt.Errorf("%w: %s %s", ErrInvalidCredentials, f.what, msg)
+		}
+	}
+	return nil
+}
+
+// checkAccountID accepts an empty account ID or 12 digits.
+func checkAccountID(id string) error {
+	if id == "" {
+		return nil
+	}
+	if len(id) != 12 || strings.Trim(id, "0123456789") != "" {
+		return fmt.Errorf("%w: account ID must be 12 digits (got %d characters)", ErrInvalidCredentials, len(id))
 	}
 	return nil
 }

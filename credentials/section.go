@@ -14,6 +14,7 @@ const (
 	keySessionToken = "aws_session_token"
 	keyExpires      = "x_security_token_expires"
 	keyRegion       = "region"
+	keyAccountID    = "aws_account_id"
 )
 
 // setCredentials writes p's credentials into the matching sections.
@@ -26,6 +27,7 @@ func setCredentials(d *iniDoc, match func(string) bool, header string, p Profile
 		exp = p.Expires.UTC().Format(time.RFC3339)
 	}
 	d.setOrUnset(match, header, keyExpires, exp)
+	d.setOrUnset(match, header, keyAccountID, p.AccountID)
 }
 
 // setOrUnset sets key, or removes it when value is empty.
@@ -40,13 +42,11 @@ func (d *iniDoc) setOrUnset(match func(string) bool, header, key, value string) 
 // readProfile reads a profile's settings from the matching sections; what
 // they do not set stays empty.
 func readProfile(d *iniDoc, match func(string) bool, name string) (Profile, error) {
-	p := Profile{Name: name}
-	p.AccessKeyID, _ = d.value(match, keyAccessKeyID)
-	p.SecretAccessKey, _ = d.value(match, keySecret)
-	p.SessionToken, _ = d.value(match, keySessionToken)
-	p.Region, _ = d.value(match, keyRegion)
-	if v, ok := d.value(match, keyExpires); ok && v != "" {
-		t, err := time.Parse(time.RFC3339, v)
+	v := d.values(match, keyAccessKeyID, keySecret, keySessionToken, keyRegion, keyExpires, keyAccountID)
+	p := Profile{Name: name, AccessKeyID: v[keyAccessKeyID], SecretAccessKey: v[keySecret],
+		SessionToken: v[keySessionToken], Region: v[keyRegion], AccountID: v[keyAccountID]}
+	if exp := v[keyExpires]; exp != "" {
+		t, err := time.Parse(time.RFC3339, exp)
 		if err != nil {
 			return Profile{}, fmt.Errorf("%w: profile %q: %s is not an RFC 3339 time", ErrInvalidCredentials, name, keyExpires)
 		}

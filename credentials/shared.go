@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -149,10 +150,10 @@ func (f *SharedFile) Profiles() []string {
 		if l.kind != lineSection {
 			continue
 		}
-		name := l.section
+		name := f.doc.section(l)
 		if f.kind == ConfigFile {
 			var ok bool
-			if name, ok = configProfile(l.section); !ok {
+			if name, ok = configProfile(name); !ok {
 				continue
 			}
 		}
@@ -203,6 +204,9 @@ func (f *SharedFile) Set(p Profile) error {
 		if err := p.checkCredentials(); err != nil {
 			return err
 		}
+		if err := checkAccountID(p.AccountID); err != nil {
+			return err
+		}
 		setCredentials(f.doc, m, h, p)
 		return nil
 	}
@@ -250,29 +254,35 @@ func (f *SharedFile) Remove(name string) bool {
 }
 
 // Save writes the edits back: atomically, with mode 0600, following a
-// symbolic link to the file it names, and under the same lock as other
-// writers in this package. If the file changed on disk since it was read,
-// Save writes nothing and returns [ErrModifiedSinceRead]. With no edits it
-// writes nothing at all.
+// symbolic link to the file it names (into an existing folder only), and
+// under the same lock as other writers in this package. If the file changed
+// on disk since it was read, Save writes nothing and returns
+// [ErrModifiedSinceRead]. With no edits it writes nothing at all and creates
+// no file or folder. The file keeps its line endings (LF, CRLF or CR).
 func (f *SharedFile) Save() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	target, err := resolve(f.path)
+	data := f.doc.bytes()
+	if bytes.Equal(data, f.orig) {
+		return nil
+	}
+	target, err := writeTarget(f.path)
 	if err != nil {
 		return err
 	}
-	return withLock(target, func() error {
-		cur, err := os.ReadFile(target)
+	if target == f.path {
+		if err := mkdirPrivate(filepath.Dir(target)); err != nil {
+			return err
+		}
+	}
+	return withLock(target, false, func() error {
+		cur, err := readTarget(target, false)
 		exists := err == nil
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("credentials: %w", err)
+			return err
 		}
 		if exists != f.existed || !bytes.Equal(cur, f.orig) {
 			return fmt.Errorf("%w: %s; read it again and redo the change", ErrModifiedSinceRead, f.path)
-		}
-		data := f.doc.bytes()
-		if exists && bytes.Equal(data, f.orig) {
-			return nil
 		}
 		if err := writeAtomic(target, data); err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -154,4 +155,84 @@ func assertFile(t *testing.T, path, want string) {
 	got, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Equal(t, want, string(got), path)
+}
+
+// awsCLIv2 is the Debian awscli 2.x, which has export-credentials; the aws
+// first on PATH may be the 1.x line, which does not.
+const awsCLIv2 = "/usr/bin/aws"
+
+// credentials.Export is byte for byte what `aws configure
+// export-credentials --format F` prints, for long-term keys read from a
+// credentials file and for expiring ones from a credential_process (whose
+// expiry the CLI reprints). awscli 2.9.19 has every format but fish and
+// does not print AccountId, so those are checked in the unit tests.
+func TestExportMatchesAWSCLIv2(t *testing.T) {
+	if _, err := os.Stat(awsCLIv2); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is missing; .ci/run should have installed awscli", awsCLIv2)
+		}
+		t.Skipf("%s is not installed (apt-get install awscli)", awsCLIv2)
+	}
+	tmp := t.TempDir()
+	static := aws.Credentials{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", SessionToken: "IQoJb3JpZ2luX2VjEAk+/wEaCXVz=="}
+	expiring := aws.Credentials{AccessKeyID: "ASIAIOSFODNN7EXAMPLE", SecretAccessKey: "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY", SessionToken: "FwoGZXIvYXdzE+/=",
+		CanExpire: true, Expires: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
+	credsFile := filepath.Join(tmp, "credentials")
+	f, err := credentials.OpenSharedFile(credsFile, credentials.CredentialsFile)
+	require.NoError(t, err)
+	p, err := credentials.FromAWS(static)
+	require.NoError(t, err)
+	p.Name = "static"
+	require.NoError(t, f.Set(p))
+	require.NoError(t, f.Save())
+	procJSON := filepath.Join(tmp, "process.json")
+	out, err := credentials.ProcessOutput(expiring)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(procJSON, out, 0o600))
+	cfgFile := filepath.Join(tmp, "config")
+	require.NoError(t, os.WriteFile(cfgFile, []byte("[profile expiring]\ncredential_process = /bin/cat "+procJSON+"\n"), 0o600))
+	env := []string{"AWS_SHARED_CREDENTIALS_FILE=" + credsFile, "AWS_CONFIG_FILE=" + cfgFile}
+
+	for _, c := range []struct {
+		profile string
+		creds   aws.Credentials
+	}{{"static", static}, {"expiring", expiring}} {
+		for _, format := range []credentials.ExportFormat{credentials.FormatProcess, credentials.FormatEnv, credentials.FormatEnvNoExport, credentials.FormatPowerShell, credentials.FormatWindowsCmd} {
+			cli := runTool(t, env, "", awsCLIv2, "configure", "export-credentials", "--profile", c.profile, "--format", string(format))
+			ours, err := credentials.Export(c.creds, format)
+			require.NoError(t, err)
+			assert.Equal(t, cli, string(ours), "%s, --format %s", c.profile, format)
+		}
+	}
+}
+
+// A CR-only credentials file (as old Mac editors wrote them) keeps its line
+// endings through an edit, and botocore reads the edited file. (aws-sdk-go-v2
+// reads no profile from a CR-only file at all, edited or not: see the
+// credentials package's tests.)
+func TestCROnlyFileEditedStaysReadableByBotocore(t *testing.T) {
+	tmp := t.TempDir()
+	path := filepath.Join(tmp, "credentials")
+	before := "[dev]\raws_access_key_id = AKIAOLDKEY0000000000 ; old\raws_secret_access_key = old/secret\r"
+	require.NoError(t, os.WriteFile(path, []byte(before), 0o600))
+	env := []string{"AWS_SHARED_CREDENTIALS_FILE=" + path, "AWS_CONFIG_FILE=" + filepath.Join(tmp, "none")}
+	f, err := credentials.OpenSharedFile(path, credentials.CredentialsFile)
+	require.NoError(t, err)
+	require.NoError(t, f.SetKey("dev", "aws_access_key_id", "AKIAIOSFODNN7EXAMPLE"))
+	require.NoError(t, f.SetKey("dev", "region", "eu-west-1"))
+	require.NoError(t, f.Save())
+	assertFile(t, path, "[dev]\raws_access_key_id = AKIAIOSFODNN7EXAMPLE\raws_secret_access_key = old/secret\rregion = eu-west-1\r")
+	assert.Equal(t, botoView{Key: "AKIAIOSFODNN7EXAMPLE", Secret: "old/secret", Region: "eu-west-1"}, readWithBotocore(t, env, "dev"))
+
+	// botocore knows no inline comments (configparser's default) while
+	// aws-sdk-go-v2 does; an edited line drops its comment so that both
+	// read the new value.
+	before = "[dev]\naws_access_key_id = AKIAOLDKEY0000000000 ; old\naws_secret_access_key = old/secret\n"
+	require.NoError(t, os.WriteFile(path, []byte(before), 0o600))
+	assert.Equal(t, "AKIAOLDKEY0000000000 ; old", readWithBotocore(t, env, "dev").Key)
+	f, err = credentials.OpenSharedFile(path, credentials.CredentialsFile)
+	require.NoError(t, err)
+	require.NoError(t, f.SetKey("dev", "aws_access_key_id", "AKIAIOSFODNN7EXAMPLE"))
+	require.NoError(t, f.Save())
+	assert.Equal(t, "AKIAIOSFODNN7EXAMPLE", readWithBotocore(t, env, "dev").Key)
 }
