@@ -1,8 +1,12 @@
 package s3sign
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"strings"
+	"time"
 
 	"github.com/kumo-go/kumo/internal/redact"
 )
@@ -61,3 +65,103 @@ func (o Options) Format(f fmt.State, verb rune) { redact.Format(f, verb, o) }
 
 // LogValue logs String.
 func (o Options) LogValue() slog.Value { return redact.LogValue(o) }
+
+// sseKeyHeader is the one signed header that carries a secret: the SSE-C
+// key the uploader or reader must send.
+const sseKeyHeader = "X-Amz-Server-Side-Encryption-Customer-Key"
+
+// redactedHeader is h with the SSE-C key's value replaced by the mark.
+func redactedHeader(h http.Header) http.Header {
+	var c http.Header
+	for k := range h {
+		if strings.EqualFold(k, sseKeyHeader) {
+			if c == nil {
+				c = h.Clone()
+			}
+			c[k] = []string{redact.Mark}
+		}
+	}
+	if c == nil {
+		return h
+	}
+	return c
+}
+
+// String gives the method, URL, expiry and signed headers, with the value
+// of an SSE-C key header redacted.
+func (r Request) String() string {
+	return redact.Describe("Request", "Method", r.Method, "URL", r.URL, "Header", fmt.Sprint(map[string][]string(redactedHeader(r.Header))),
+		"Expires", r.Expires.UTC().Format(time.RFC3339))
+}
+
+// GoString is String qualified by the package, for %#v.
+func (r Request) GoString() string { return redact.GoString(r) }
+
+// Format prints String under every verb, so an SSE-C key is never printed.
+func (r Request) Format(f fmt.State, verb rune) { redact.Format(f, verb, r) }
+
+// LogValue logs String.
+func (r Request) LogValue() slog.Value { return redact.LogValue(r) }
+
+// MarshalJSON writes the request with an SSE-C key header redacted. To hand
+// the request to a client that must send the key, send Header's values
+// yourself: the key is yours, and this keeps it out of logs and JSON by
+// accident.
+func (r Request) MarshalJSON() ([]byte, error) {
+	type plain Request
+	p := plain(r)
+	p.Header = redactedHeader(r.Header)
+	return json.Marshal(p)
+}
+
+// String describes the options with SSECustomerKey redacted.
+func (o PutOptions) String() string {
+	return redact.Describe("PutOptions", "Expires", o.Expires, "ContentType", o.ContentType, "ContentLength", o.ContentLength,
+		"Checksum", string(o.Checksum), "ChecksumValue", o.ChecksumValue, "SSEKMSKeyID", o.SSEKMSKeyID,
+		"Metadata", fmt.Sprint(o.Metadata), "Tagging", o.Tagging, "StorageClass", string(o.StorageClass), "IfNoneMatch", o.IfNoneMatch,
+		"ACL", string(o.ACL), "SSECustomerKey", redact.Bytes(o.SSECustomerKey), "ExpectedBucketOwner", o.ExpectedBucketOwner,
+		"RequestPayer", o.RequestPayer)
+}
+
+// GoString is String qualified by the package, for %#v.
+func (o PutOptions) GoString() string { return redact.GoString(o) }
+
+// Format prints String under every verb, so the SSE-C key is never printed.
+func (o PutOptions) Format(f fmt.State, verb rune) { redact.Format(f, verb, o) }
+
+// LogValue logs String.
+func (o PutOptions) LogValue() slog.Value { return redact.LogValue(o) }
+
+// MarshalJSON writes the options with SSECustomerKey redacted.
+func (o PutOptions) MarshalJSON() ([]byte, error) {
+	type plain PutOptions
+	return json.Marshal(struct {
+		plain
+		SSECustomerKey string `json:",omitempty"`
+	}{plain(o), redact.Bytes(o.SSECustomerKey)})
+}
+
+// String describes the options with SSECustomerKey redacted.
+func (o GetOptions) String() string {
+	return redact.Describe("GetOptions", "Expires", o.Expires, "ResponseContentDisposition", o.ResponseContentDisposition,
+		"ResponseContentType", o.ResponseContentType, "ResponseCacheControl", o.ResponseCacheControl, "VersionID", o.VersionID,
+		"SSECustomerKey", redact.Bytes(o.SSECustomerKey), "ExpectedBucketOwner", o.ExpectedBucketOwner, "RequestPayer", o.RequestPayer)
+}
+
+// GoString is String qualified by the package, for %#v.
+func (o GetOptions) GoString() string { return redact.GoString(o) }
+
+// Format prints String under every verb, so the SSE-C key is never printed.
+func (o GetOptions) Format(f fmt.State, verb rune) { redact.Format(f, verb, o) }
+
+// LogValue logs String.
+func (o GetOptions) LogValue() slog.Value { return redact.LogValue(o) }
+
+// MarshalJSON writes the options with SSECustomerKey redacted.
+func (o GetOptions) MarshalJSON() ([]byte, error) {
+	type plain GetOptions
+	return json.Marshal(struct {
+		plain
+		SSECustomerKey string `json:",omitempty"`
+	}{plain(o), redact.Bytes(o.SSECustomerKey)})
+}

@@ -168,6 +168,12 @@ func secretCases(t *testing.T) []secretCase {
 	upload, err := uploadSigner.CreateUpload(ctx, "bucket", "key", 6<<20, 5<<20, 0)
 	require.NoError(t, err)
 
+	sseKey := []byte("SSECUSTOMERKEY-0123456789abcdef!")
+	putOpts := s3sign.PutOptions{ContentType: "text/plain", SSECustomerKey: sseKey}
+	sseReq, err := s3Signer.PutURL(ctx, "bucket", "key", func(o *s3sign.PutOptions) { *o = putOpts })
+	require.NoError(t, err)
+	getOpts := s3sign.GetOptions{SSECustomerKey: sseKey}
+
 	cfSigner, err := cfsign.NewSigner("K2JCJMDEHXQW5F", rsaKey())
 	require.NoError(t, err)
 
@@ -214,6 +220,12 @@ func secretCases(t *testing.T) []secretCase {
 		// each carries the session token (X-Amz-Security-Token), as every
 		// presigned URL does, so only the secret key is checked here.
 		{name: "s3sign.Upload", value: upload, secrets: b(sdkSecret)},
+		// A Request's URL is its product and carries the session token of
+		// temporary credentials, as every presigned URL does; the SSE-C key
+		// travels in a header and is what must not print.
+		{name: "s3sign.Request", value: sseReq, secrets: [][]byte{sseKey}},
+		{name: "s3sign.PutOptions", value: &putOpts, secrets: [][]byte{sseKey}},
+		{name: "s3sign.GetOptions", value: &getOpts, secrets: [][]byte{sseKey}},
 		{name: "cfsign.Signer", value: cfSigner, secrets: rsaSecrets(rsaKey())},
 		{name: "cognitoauth.Config", value: &cfg, secrets: b(clientSecret)},
 		{name: "cognitoauth.Client", value: cog, secrets: append(b(clientSecret), sdk...), pointerOnly: true},
