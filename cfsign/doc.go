@@ -15,7 +15,17 @@
 //	u, err := signer.SignURL("https://d111111abcdef8.cloudfront.net/report.pdf", time.Now().Add(time.Hour))
 //
 // For many files at once, sign a [Policy] with a wildcard resource, as a URL
-// ([Signer.SignURLWithPolicy]) or as cookies ([Signer.SignedCookies]).
+// ([Signer.SignURLWithPolicy]) or as cookies ([Signer.SignedCookies]). A
+// policy with only an expiry and no * is canned, as the CLI signs it, even
+// when its URL has a query string ([Policy.Canned]).
+//
+// [Verify] and [VerifyCookies] accept the signing parameters only in the
+// forms CloudFront writes: Expires as plain decimal seconds (no sign, no
+// leading zero), Policy and Signature in CloudFront's base64 alphabet
+// (A-Z a-z 0-9 - ~ _), parameter names as they are. Values are
+// percent-decoded first, as CloudFront reads a query.
+//
+// A Signer never prints its private key (every fmt verb, slog, JSON).
 //
 // ECDSA keys sign in tens of microseconds where RSA-2048 takes about a
 // millisecond (see BenchmarkSignURL): prefer them for high volume.

@@ -26,9 +26,13 @@ type Policy struct {
 }
 
 // Canned reports whether the policy can be sent as a canned policy: an
-// expiry only, and a resource without wildcards.
+// expiry only, and a resource without the wildcard *. A ? does not make a
+// policy custom: in a URL it starts the query string, and the AWS CLI (whose
+// output examples/cfsign reproduces byte for byte) signs such a URL with a
+// canned policy, which covers exactly that URL and query. To use ? as a
+// one-character wildcard, sign the policy with [Signer.SignURLWithPolicy].
 func (p Policy) Canned() bool {
-	return p.DateGreaterThan.IsZero() && p.SourceIP == "" && !strings.ContainsAny(p.Resource, "*?")
+	return p.DateGreaterThan.IsZero() && p.SourceIP == "" && !strings.Contains(p.Resource, "*")
 }
 
 // validate checks what CloudFront would refuse.

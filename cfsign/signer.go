@@ -209,8 +209,17 @@ func cfBase64(b []byte) string {
 	return strings.NewReplacer("+", "-", "=", "_", "/", "~").Replace(base64.StdEncoding.EncodeToString(b))
 }
 
+// cfUnbase64 reads only what cfBase64 writes: CloudFront's alphabet
+// (A-Z a-z 0-9 - ~, _ for padding), no line breaks, canonical padding bits.
+// Standard base64 (+ / =) is not a form CloudFront produces.
 func cfUnbase64(s string) ([]byte, error) {
-	return base64.StdEncoding.DecodeString(strings.NewReplacer("-", "+", "_", "=", "~", "/").Replace(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '~' || c == '_') {
+			return nil, errors.New("cfsign: not CloudFront base64")
+		}
+	}
+	return base64.StdEncoding.Strict().DecodeString(strings.NewReplacer("-", "+", "_", "=", "~", "/").Replace(s))
 }
 
 // CookieOptions shape the cookies [Signer.SignedCookies] returns.

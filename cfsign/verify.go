@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,20 +67,27 @@ func splitSigned(signedURL string) (string, map[string]string, error) {
 	var kept []string
 	for _, part := range strings.Split(query, "&") {
 		k, v, _ := strings.Cut(part, "=")
-		isSigning := false
-		for _, p := range signingParams {
-			if k == p {
-				isSigning = true
-			}
-		}
-		if !isSigning {
+		name, err := url.PathUnescape(k)
+		if err != nil || !slices.Contains(signingParams, name) {
 			kept = append(kept, part)
 			continue
 		}
-		if _, dup := params[k]; dup {
-			return "", nil, fmt.Errorf("%w: %s appears twice", ErrNotSigned, k)
+		// CloudFront writes the names as they are; an encoded one
+		// (Expir%65s) is not a form it produces.
+		if name != k {
+			return "", nil, fmt.Errorf("%w: the parameter name %s is percent-encoded", ErrNotSigned, name)
 		}
-		params[k] = v
+		// Values are percent-decoded, as CloudFront reads a query (some
+		// clients encode ~ as %7E); the decoded value must then be in
+		// the form CloudFront writes, checked in verify.
+		value, err := url.QueryUnescape(v)
+		if err != nil {
+			return "", nil, fmt.Errorf("%w: %s has malformed percent-encoding", ErrNotSigned, name)
+		}
+		if _, dup := params[name]; dup {
+			return "", nil, fmt.Errorf("%w: %s appears twice", ErrNotSigned, name)
+		}
+		params[name] = value
 	}
 	if len(kept) > 0 {
 		base += "?" + strings.Join(kept, "&")
@@ -116,9 +125,9 @@ func verify(resource string, params map[string]string, keys map[string]crypto.Pu
 	case hasExpires == hasPolicy:
 		return Policy{}, fmt.Errorf("%w: want exactly one of Expires and Policy", ErrNotSigned)
 	case hasExpires:
-		n, err := strconv.ParseInt(expires, 10, 64)
-		if err != nil {
-			return Policy{}, fmt.Errorf("%w: Expires %q is not a number", ErrNotSigned, expires)
+		n, ok := parseEpoch(expires)
+		if !ok {
+			return Policy{}, fmt.Errorf("%w: Expires is not Unix seconds as CloudFront writes them (decimal digits, no sign, no leading zero)", ErrNotSigned)
 		}
 		p = Policy{Resource: resource, DateLessThan: time.Unix(n, 0).UTC()}
 		doc = p.render()
@@ -168,4 +177,19 @@ func verify(resource string, params map[string]string, keys map[string]crypto.Pu
 		}
 	}
 	return p, nil
+}
+
+// parseEpoch reads Unix seconds in the one form CloudFront writes: decimal
+// digits without sign, spaces or leading zeros.
+func parseEpoch(s string) (int64, bool) {
+	if s == "" || len(s) > 19 || len(s) > 1 && s[0] == '0' {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil
 }

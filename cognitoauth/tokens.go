@@ -5,14 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/kumo-go/kumo/internal/redact"
 )
 
 // Tokens are a signed-in user's user-pool tokens. They redact themselves
-// when printed (fmt, slog).
+// when printed (fmt, slog) and in json.Marshal; [Tokens.MarshalSecretJSON]
+// writes them in clear for a cache you protect.
 type Tokens struct {
 	IDToken, AccessToken, RefreshToken string
 	// Expires is when the ID and access tokens expire.
@@ -41,7 +43,7 @@ func (t Tokens) String() string {
 func (t Tokens) GoString() string { return "cognitoauth." + t.String() }
 
 // Format prints the redacted form for every verb.
-func (t Tokens) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, t.String()) }
+func (t Tokens) Format(f fmt.State, verb rune) { redact.Format(f, verb, t) }
 
 // LogValue prints the redacted form in slog.
 func (t Tokens) LogValue() slog.Value {

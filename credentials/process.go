@@ -3,6 +3,8 @@ package credentials
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -62,7 +64,13 @@ func ParseProcessOutput(data []byte) (aws.Credentials, error) {
 	if out.Expiration != nil {
 		t, err := time.Parse(time.RFC3339, *out.Expiration)
 		if err != nil {
-			return aws.Credentials{}, fmt.Errorf("%w: credential_process Expiration %q is not an RFC 3339 time such as 2026-01-02T15:04:05Z", ErrInvalidCredentials, *out.Expiration)
+			// Quoted only when shaped like a time: a secret shifted into
+			// this field must not end up in the error.
+			what := fmt.Sprintf("(%d characters)", len(*out.Expiration))
+			if len(*out.Expiration) <= 40 && strings.Trim(*out.Expiration, "0123456789-:.+TZtz ") == "" {
+				what = strconv.Quote(*out.Expiration)
+			}
+			return aws.Credentials{}, fmt.Errorf("%w: credential_process Expiration %s is not an RFC 3339 time such as 2026-01-02T15:04:05Z", ErrInvalidCredentials, what)
 		}
 		c.CanExpire, c.Expires = true, t
 	}

@@ -36,7 +36,11 @@ func TestParseProcessOutputErrors(t *testing.T) {
 		{`{"Version":2,"AccessKeyId":"A","SecretAccessKey":"S"}`, "credentials: invalid credentials: credential_process output has Version 2; only 1 is defined"},
 		{`{"AccessKeyId":"A","SecretAccessKey":"S"}`, "credentials: invalid credentials: credential_process output has Version 0; only 1 is defined"},
 		{`{"Version":1,"AccessKeyId":"A"}`, "credentials: invalid credentials: no secret access key"},
-		{`{"Version":1,"AccessKeyId":"A","SecretAccessKey":"S","Expiration":"tomorrow"}`, `credentials: invalid credentials: credential_process Expiration "tomorrow" is not an RFC 3339 time such as 2026-01-02T15:04:05Z`},
+		// Quoted only when shaped like a time: a secret shifted into the
+		// field must not reach the error.
+		{`{"Version":1,"AccessKeyId":"A","SecretAccessKey":"S","Expiration":"tomorrow"}`, `credentials: invalid credentials: credential_process Expiration (8 characters) is not an RFC 3339 time such as 2026-01-02T15:04:05Z`},
+		{`{"Version":1,"AccessKeyId":"A","SecretAccessKey":"S","Expiration":"2026-13-01T00:00:00Z"}`, `credentials: invalid credentials: credential_process Expiration "2026-13-01T00:00:00Z" is not an RFC 3339 time such as 2026-01-02T15:04:05Z`},
+		{`{"Version":1,"AccessKeyId":"A","SecretAccessKey":"S","Expiration":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}`, `credentials: invalid credentials: credential_process Expiration (40 characters) is not an RFC 3339 time such as 2026-01-02T15:04:05Z`},
 		{`{"Version":"1"}`, `credentials: invalid credentials: credential_process output is malformed: field "Version" must be a JSON int, not string`},
 		{`not json`, "credentials: invalid credentials: credential_process output is malformed: syntax error at byte 2"},
 		{``, "credentials: invalid credentials: credential_process output is malformed: syntax error at byte 0"},

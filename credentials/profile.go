@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+
+	redaction "github.com/kumo-go/kumo/internal/redact"
 )
 
 // Profile is one named set of credentials and its region.
@@ -87,16 +89,7 @@ func (p Profile) GoString() string { return "credentials." + p.String() }
 
 // Format makes every fmt verb (%v, %+v, %#v, %s, %q, ...) print the redacted
 // form.
-func (p Profile) Format(f fmt.State, verb rune) {
-	switch {
-	case verb == 'v' && f.Flag('#'):
-		io.WriteString(f, p.GoString())
-	case verb == 'q':
-		fmt.Fprintf(f, "%q", p.String())
-	default:
-		io.WriteString(f, p.String())
-	}
-}
+func (p Profile) Format(f fmt.State, verb rune) { redaction.Format(f, verb, p) }
 
 // LogValue makes log/slog print the redacted form.
 func (p Profile) LogValue() slog.Value {
@@ -231,7 +224,16 @@ func FromAccessKey(k *iamtypes.AccessKey) (Profile, error) {
 		return Profile{}, fmt.Errorf("%w: access key has no %s", ErrInvalidCredentials, strings.Join(missing, ", "))
 	}
 	if k.Status != "" && k.Status != iamtypes.StatusTypeActive {
-		return Profile{}, fmt.Errorf("%w: access key %s is %s, not Active", ErrInvalidCredentials, *k.AccessKeyId, k.Status)
+		// Quote the ID and status only when they have their shapes: a
+		// secret shifted into either column must not end up in the error.
+		id := "(malformed ID)"
+		if checkIAMKeyShape(*k.AccessKeyId, strings.Repeat("A", 40)) == nil {
+			id = *k.AccessKeyId
+		}
+		if k.Status != iamtypes.StatusTypeInactive && k.Status != iamtypes.StatusTypeExpired {
+			return Profile{}, fmt.Errorf("%w: access key %s has a Status other than Active, Inactive or Expired", ErrInvalidCredentials, id)
+		}
+		return Profile{}, fmt.Errorf("%w: access key %s is %s, not Active", ErrInvalidCredentials, id, k.Status)
 	}
 	p := Profile{Name: *k.UserName, AccessKeyID: *k.AccessKeyId, SecretAccessKey: *k.SecretAccessKey}
 	if err := checkIAMKeyShape(p.AccessKeyID, p.SecretAccessKey); err != nil {

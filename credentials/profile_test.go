@@ -82,6 +82,10 @@ func TestFromAccessKeyJSON(t *testing.T) {
 		{name: "missing everything", in: `{"AccessKey":{"Status":"Active"}}`, errText: "has no UserName, AccessKeyId, SecretAccessKey (want"},
 		{name: "no status", in: `{"UserName":"a","AccessKeyId":"AKIAIOSFODNN7EXAMPLE","SecretAccessKey":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}`, errText: "access key JSON has no Status (want"},
 		{name: "inactive", in: strings.Replace(bare, "Active", "Inactive", 1), errText: "access key AKIAIOSFODNN7EXAMPLE is Inactive, not Active"},
+		// Columns shifted by a hand edit: the secret in Status or in the
+		// key ID must not be quoted.
+		{name: "secret in Status", in: `{"UserName":"a","AccessKeyId":"AKIAIOSFODNN7EXAMPLE","Status":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY","SecretAccessKey":"x"}`, errText: "access key AKIAIOSFODNN7EXAMPLE has a Status other than Active, Inactive or Expired"},
+		{name: "secret in key ID, inactive", in: `{"UserName":"a","AccessKeyId":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY","Status":"Inactive","SecretAccessKey":"x"}`, errText: "access key (malformed ID) is Inactive, not Active"},
 		{name: "short key ID", in: strings.Replace(bare, "AKIAIOSFODNN7EXAMPLE", "AKIA123", 1), errText: "access key ID must be 16 to 128 upper-case letters and digits (got 7 characters)"},
 		{name: "lower-case key ID", in: strings.Replace(bare, "AKIAIOSFODNN7EXAMPLE", "akiaiosfodnn7example", 1), errText: "access key ID must be"},
 		{name: "short secret", in: strings.Replace(bare, testSecret, "wJalrXUtnFEMI", 1), errText: "secret access key must be 40 characters of A-Z, a-z, 0-9, + and / (got 13 characters)"},

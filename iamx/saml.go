@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"log/slog"
 	"math"
 	"net/url"
 	"regexp"
@@ -19,6 +20,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/kumo-go/kumo/internal/redact"
 )
 
 // STSAPI is the part of the STS client AssumeRoleWithSAML calls.
@@ -66,9 +69,19 @@ type SAMLAssertion struct {
 type samlSecret struct{ b64 string }
 
 // String describes the assertion without the response.
-func (a *SAMLAssertion) String() string {
+func (a SAMLAssertion) String() string {
 	return fmt.Sprintf("SAMLAssertion{Subject:%q Issuer:%q Roles:%d NotOnOrAfter:%s}", a.Subject, a.Issuer, len(a.Roles), a.NotOnOrAfter.UTC().Format(time.RFC3339))
 }
+
+// GoString is String qualified by the package, for %#v.
+func (a SAMLAssertion) GoString() string { return redact.GoString(a) }
+
+// Format prints String under every verb, by value or pointer, so the
+// response is never printed (see internal/redact).
+func (a SAMLAssertion) Format(f fmt.State, verb rune) { redact.Format(f, verb, a) }
+
+// LogValue logs String.
+func (a SAMLAssertion) LogValue() slog.Value { return redact.LogValue(a) }
 
 type samlResponse struct {
 	Issuer string `xml:"Issuer"`

@@ -7,8 +7,20 @@
 //     X-Amz-Expires says: Options.OnCredentialExpiry makes that an error
 //     (ErrExpiresAfterCredentials, the default) or shortens the URL;
 //
-//   - expiries of zero, below zero or over SigV4's 7 days, empty or invalid
+//   - expiries of zero, below zero, over SigV4's 7 days or not a whole
+//     number of seconds (all X-Amz-Expires can say), empty or invalid
 //     bucket names and keys over 1024 bytes are refused with the reason;
+//     Request.Expires is exactly when the URL stops working;
+//
+//   - SSE-C (PutOptions.SSECustomerKey, GetOptions.SSECustomerKey: the
+//     algorithm, key and key-MD5 headers computed and signed; the key is
+//     redacted whenever an option or Request is printed), ExpectedBucketOwner,
+//     RequestPayer, canned ACLs, and the MD5, SHA-256, SHA-1, CRC32, CRC32C
+//     and CRC64NVME checksums;
+//
+//   - an S3 access point ARN works as the bucket
+//     (arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME): the URL goes to the
+//     access point's endpoint, signed for its region;
 //
 //   - every header that was signed, and so must be sent, is returned in
 //     Request.Header;

@@ -62,7 +62,7 @@ func (s *Signer) CreateUpload(ctx context.Context, bucket, key string, size, par
 	for i := int32(1); int64(i) <= n; i++ {
 		p, err := s.presign.PresignUploadPart(ctx, &s3.UploadPartInput{
 			Bucket: aws.String(bucket), Key: aws.String(key), UploadId: out.UploadId, PartNumber: aws.Int32(i),
-		}, s.presignOpts(d))
+		}, s.presignOpts(d, exp))
 		if err != nil {
 			_ = u.Abort(ctx)
 			return nil, fmt.Errorf("s3sign: presigning part %d: %w", i, err)

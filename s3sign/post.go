@@ -52,6 +52,9 @@ type PostForm struct {
 // PostForm signs a POST policy for bucket: every condition gets the form
 // field that satisfies it, and the policy JSON is escaped properly.
 func (s *Signer) PostForm(ctx context.Context, bucket string, p PostPolicy) (*PostForm, error) {
+	if strings.HasPrefix(bucket, "arn:") {
+		return nil, fmt.Errorf("%w: POST forms take a bucket name, not an access point ARN", ErrInvalidInput)
+	}
 	if err := checkBucket(bucket, s.opts.UsePathStyle); err != nil {
 		return nil, err
 	}

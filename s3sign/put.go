@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,8 +20,14 @@ type Checksum string
 const (
 	ContentMD5 Checksum = "Content-MD5"
 	SHA256     Checksum = "SHA256"
+	SHA1       Checksum = "SHA1"
 	CRC32      Checksum = "CRC32"
+	CRC32C     Checksum = "CRC32C"
+	CRC64NVME  Checksum = "CRC64NVME"
 )
+
+// checksumLen is each checksum's digest length in bytes.
+var checksumLen = map[Checksum]int{ContentMD5: 16, SHA256: 32, SHA1: 20, CRC32: 4, CRC32C: 4, CRC64NVME: 8}
 
 // PutOptions shape a PUT URL. Every field set becomes a signed header the
 // uploader must send as given.
@@ -38,6 +45,19 @@ type PutOptions struct {
 	StorageClass types.StorageClass
 	// IfNoneMatch refuses to overwrite an existing object (If-None-Match: *).
 	IfNoneMatch bool
+	// ACL is a canned ACL, such as types.ObjectCannedACLBucketOwnerFullControl.
+	ACL types.ObjectCannedACL
+	// SSECustomerKey encrypts the object with this 32-byte AES-256 key of
+	// yours (SSE-C): the algorithm, key and key-MD5 headers are computed and
+	// signed, and the uploader must send them as Request.Header has them.
+	// Reading the object back needs the same key ([GetOptions]). The key is
+	// a secret: PutOptions and Request redact it whenever printed.
+	SSECustomerKey []byte
+	// ExpectedBucketOwner makes S3 refuse the request unless the bucket
+	// belongs to this 12-digit account ID.
+	ExpectedBucketOwner string
+	// RequestPayer accepts the charges of a requester-pays bucket.
+	RequestPayer bool
 }
 
 // PutURL presigns a PUT of bucket/key.
@@ -61,9 +81,9 @@ func (s *Signer) PutURL(ctx context.Context, bucket, key string, optFns ...func(
 	}
 	if o.Checksum != "" || o.ChecksumValue != "" {
 		raw, err := base64.StdEncoding.DecodeString(o.ChecksumValue)
-		want := map[Checksum]int{ContentMD5: 16, SHA256: 32, CRC32: 4}[o.Checksum]
+		want := checksumLen[o.Checksum]
 		if want == 0 {
-			return nil, fmt.Errorf("%w: checksum %q; want Content-MD5, SHA256 or CRC32", ErrInvalidInput, o.Checksum)
+			return nil, fmt.Errorf("%w: checksum %q; want Content-MD5, SHA256, SHA1, CRC32, CRC32C or CRC64NVME", ErrInvalidInput, o.Checksum)
 		}
 		if err != nil || len(raw) != want {
 			return nil, fmt.Errorf("%w: the %s checksum must be the base64 of %d bytes", ErrInvalidInput, o.Checksum, want)
@@ -73,9 +93,30 @@ func (s *Signer) PutURL(ctx context.Context, bucket, key string, optFns ...func(
 			in.ContentMD5 = aws.String(o.ChecksumValue)
 		case SHA256:
 			in.ChecksumSHA256 = aws.String(o.ChecksumValue)
+		case SHA1:
+			in.ChecksumSHA1 = aws.String(o.ChecksumValue)
 		case CRC32:
 			in.ChecksumCRC32 = aws.String(o.ChecksumValue)
+		case CRC32C:
+			in.ChecksumCRC32C = aws.String(o.ChecksumValue)
+		case CRC64NVME:
+			in.ChecksumCRC64NVME = aws.String(o.ChecksumValue)
 		}
+	}
+	sse, owner, payer, err := requestExtras{o.SSECustomerKey, o.ExpectedBucketOwner, o.RequestPayer}.check()
+	if err != nil {
+		return nil, err
+	}
+	if o.SSECustomerKey != nil && o.SSEKMSKeyID != "" {
+		return nil, fmt.Errorf("%w: set SSECustomerKey or SSEKMSKeyID, not both", ErrInvalidInput)
+	}
+	in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = sse.algorithm, sse.key, sse.keyMD5
+	in.ExpectedBucketOwner, in.RequestPayer = owner, payer
+	if o.ACL != "" {
+		if !slices.Contains(o.ACL.Values(), o.ACL) {
+			return nil, fmt.Errorf("%w: ACL %q; want one of %v", ErrInvalidInput, o.ACL, o.ACL.Values())
+		}
+		in.ACL = o.ACL
 	}
 	if o.SSEKMSKeyID != "" {
 		in.ServerSideEncryption = types.ServerSideEncryptionAwsKms
@@ -97,7 +138,7 @@ func (s *Signer) PutURL(ctx context.Context, bucket, key string, optFns ...func(
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.presign.PresignPutObject(ctx, in, s.presignOpts(d))
+	p, err := s.presign.PresignPutObject(ctx, in, s.presignOpts(d, exp))
 	if err != nil {
 		return nil, fmt.Errorf("s3sign: %w", err)
 	}

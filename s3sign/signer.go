@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
@@ -136,6 +137,9 @@ func checkExpiry(d time.Duration) error {
 		return fmt.Errorf("%w: expiry %s must be positive", ErrInvalidInput, d)
 	case d > MaxExpiry:
 		return fmt.Errorf("%w: expiry %s exceeds the SigV4 maximum of 7d", ErrInvalidInput, d)
+	case d%time.Second != 0:
+		return fmt.Errorf("%w: expiry %s is not a whole number of seconds, which is all X-Amz-Expires can say; use %s or %s",
+			ErrInvalidInput, d, max(d.Truncate(time.Second), time.Second), d.Truncate(time.Second)+time.Second)
 	}
 	return nil
 }
@@ -160,6 +164,9 @@ func checkBucket(bucket string, pathStyle bool) error {
 	if bucket == "" {
 		return fmt.Errorf("%w: the bucket name is empty", ErrInvalidInput)
 	}
+	if strings.HasPrefix(bucket, "arn:") {
+		return checkAccessPoint(bucket, pathStyle)
+	}
 	if len(bucket) < 3 || len(bucket) > 63 {
 		return fmt.Errorf("%w: bucket %q must be 3 to 63 characters", ErrInvalidInput, bucket)
 	}
@@ -179,6 +186,36 @@ func checkBucket(bucket string, pathStyle bool) error {
 
 func isAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
 
+// checkAccessPoint validates an S3 access point ARN given as the bucket:
+// arn:PARTITION:s3:REGION:ACCOUNT:accesspoint/NAME (or accesspoint:NAME).
+// The URL goes to the access point's endpoint,
+// NAME-ACCOUNT.s3-accesspoint.REGION.amazonaws.com, signed for its region;
+// a client in another region needs the S3 client's UseARNRegion.
+func checkAccessPoint(s string, pathStyle bool) error {
+	a, err := arn.Parse(s)
+	if err != nil {
+		return fmt.Errorf("%w: bucket %q starts with arn: but is not an ARN", ErrInvalidInput, s)
+	}
+	name, ok := strings.CutPrefix(a.Resource, "accesspoint/")
+	if !ok {
+		name, ok = strings.CutPrefix(a.Resource, "accesspoint:")
+	}
+	switch {
+	case a.Service != "s3" || !ok:
+		return fmt.Errorf("%w: ARN %q is not an S3 access point (arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME); Object Lambda and Outposts access points are not supported", ErrInvalidInput, s)
+	case a.Region == "":
+		return fmt.Errorf("%w: ARN %q has no region: multi-Region access points need SigV4A signatures, which s3sign does not make", ErrInvalidInput, s)
+	case !isAccountID(a.AccountID):
+		return fmt.Errorf("%w: access point ARN %q: the account %q is not 12 digits", ErrInvalidInput, s, a.AccountID)
+	case len(name) < 3 || len(name) > 50 || name[0] == '-' || name[len(name)-1] == '-' ||
+		strings.IndexFunc(name, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') }) >= 0:
+		return fmt.Errorf("%w: access point name %q must be 3 to 50 lower-case letters, digits and '-', starting and ending with a letter or digit", ErrInvalidInput, name)
+	case pathStyle:
+		return fmt.Errorf("%w: access points are addressed virtual-hosted only; UsePathStyle must be off to use %q", ErrInvalidInput, s)
+	}
+	return nil
+}
+
 // lifetime settles a request's expiry against the default, the limits and
 // the credentials.
 func (s *Signer) lifetime(ctx context.Context, d time.Duration) (time.Duration, time.Time, error) {
@@ -188,7 +225,9 @@ func (s *Signer) lifetime(ctx context.Context, d time.Duration) (time.Duration, 
 	if err := checkExpiry(d); err != nil {
 		return 0, time.Time{}, err
 	}
-	now := s.opts.Clock()
+	// SigV4 dates have whole seconds: the URL lives from the signing time
+	// truncated to the second for d, and Request.Expires says exactly that.
+	now := s.opts.Clock().Truncate(time.Second)
 	c, err := s.creds.Retrieve(ctx)
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("s3sign: retrieving credentials: %w", err)
@@ -218,10 +257,14 @@ func (c clockPresigner) PresignHTTP(ctx context.Context, creds aws.Credentials, 
 	return c.inner.PresignHTTP(ctx, creds, r, payloadHash, service, region, c.clock(), optFns...)
 }
 
-func (s *Signer) presignOpts(d time.Duration) func(*s3.PresignOptions) {
+// presignOpts signs for d at exp-d: the time lifetime settled, so the
+// URL's X-Amz-Date plus X-Amz-Expires is exactly Request.Expires however
+// long signing takes.
+func (s *Signer) presignOpts(d time.Duration, exp time.Time) func(*s3.PresignOptions) {
+	at := exp.Add(-d)
 	return func(o *s3.PresignOptions) {
 		o.Expires = d
-		o.Presigner = s.signer
+		o.Presigner = clockPresigner{inner: s.signer.inner, clock: func() time.Time { return at }}
 	}
 }
 
@@ -238,6 +281,15 @@ type GetOptions struct {
 	ResponseContentType        string
 	ResponseCacheControl       string
 	VersionID                  string
+	// SSECustomerKey is the 32-byte key an SSE-C object was stored with;
+	// its headers are signed and must be sent as Request.Header has them.
+	// It is redacted whenever GetOptions or the Request is printed.
+	SSECustomerKey []byte
+	// ExpectedBucketOwner makes S3 refuse the request unless the bucket
+	// belongs to this 12-digit account ID.
+	ExpectedBucketOwner string
+	// RequestPayer accepts the charges of a requester-pays bucket.
+	RequestPayer bool
 }
 
 // GetURL presigns a GET of bucket/key.
@@ -266,7 +318,13 @@ func (s *Signer) GetURL(ctx context.Context, bucket, key string, optFns ...func(
 	if o.VersionID != "" {
 		in.VersionId = aws.String(o.VersionID)
 	}
-	p, err := s.presign.PresignGetObject(ctx, in, s.presignOpts(d))
+	sse, owner, payer, err := requestExtras{o.SSECustomerKey, o.ExpectedBucketOwner, o.RequestPayer}.check()
+	if err != nil {
+		return nil, err
+	}
+	in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = sse.algorithm, sse.key, sse.keyMD5
+	in.ExpectedBucketOwner, in.RequestPayer = owner, payer
+	p, err := s.presign.PresignGetObject(ctx, in, s.presignOpts(d, exp))
 	if err != nil {
 		return nil, fmt.Errorf("s3sign: %w", err)
 	}
@@ -282,7 +340,7 @@ func (s *Signer) HeadURL(ctx context.Context, bucket, key string, expires time.D
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.presign.PresignHeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}, s.presignOpts(d))
+	p, err := s.presign.PresignHeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}, s.presignOpts(d, exp))
 	if err != nil {
 		return nil, fmt.Errorf("s3sign: %w", err)
 	}
@@ -298,7 +356,7 @@ func (s *Signer) DeleteURL(ctx context.Context, bucket, key string, expires time
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.presign.PresignDeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}, s.presignOpts(d))
+	p, err := s.presign.PresignDeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}, s.presignOpts(d, exp))
 	if err != nil {
 		return nil, fmt.Errorf("s3sign: %w", err)
 	}

@@ -37,6 +37,15 @@ func TestSignAndCookies(t *testing.T) {
 	_, err = cfsign.Verify(signed, keys, now)
 	require.NoError(t, err)
 
+	// A URL with a query and only an expiry is canned, as the AWS CLI
+	// signs it (the ? is not a wildcard).
+	out.Reset()
+	require.NoError(t, run([]string{"-url", "https://d1.cloudfront.net/q.js?v=339&x=y", "-key-pair-id", "KEC", "-private-key", keyFile, "-date-less-than", "2026-12-01"}, &out, clock))
+	signed = strings.TrimSpace(out.String())
+	assert.True(t, strings.HasPrefix(signed, "https://d1.cloudfront.net/q.js?v=339&x=y&Expires=1796083200&Signature="), signed)
+	_, err = cfsign.Verify(signed, keys, now)
+	require.NoError(t, err)
+
 	out.Reset()
 	require.NoError(t, run([]string{"-url", "https://d1.cloudfront.net/v/*", "-key-pair-id", "KEC", "-private-key", keyFile,
 		"-date-less-than", "1796083200", "-date-greater-than", "2026-11-21T00:00:00Z", "-ip-address", "192.0.2.0/24", "-cookies"}, &out, clock))

@@ -1,0 +1,100 @@
+package cognitoauth
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/kumo-go/kumo/internal/redact"
+)
+
+// Config, Client, Provider and Tokens hold a client secret, tokens or a
+// client whose credentials may hold a secret key. Each prints a description
+// without them under every fmt verb, in log/slog and in JSON (see
+// internal/redact).
+
+// String describes the configuration with ClientSecret redacted.
+func (c Config) String() string {
+	return redact.Describe("Config", "Region", c.Region, "UserPoolID", c.UserPoolID, "ClientID", c.ClientID,
+		"ClientSecret", redact.String(c.ClientSecret), "IdentityPoolID", c.IdentityPoolID,
+		"AccountID", c.AccountID, "CustomRoleARN", c.CustomRoleARN)
+}
+
+// GoString is String qualified by the package, for %#v.
+func (c Config) GoString() string { return redact.GoString(c) }
+
+// Format prints String under every verb, so ClientSecret is never printed.
+func (c Config) Format(f fmt.State, verb rune) { redact.Format(f, verb, c) }
+
+// LogValue logs String.
+func (c Config) LogValue() slog.Value { return redact.LogValue(c) }
+
+// MarshalJSON writes the configuration with ClientSecret redacted.
+// json.Unmarshal still reads a Config with the secret in it.
+func (c Config) MarshalJSON() ([]byte, error) {
+	type plain Config
+	p := plain(c)
+	p.ClientSecret = redact.String(c.ClientSecret)
+	return json.Marshal(p)
+}
+
+// String describes the client by its configuration, ClientSecret redacted.
+func (c *Client) String() string {
+	return redact.Describe("Client", "config", c.cfg, "flow", c.opts.Flow)
+}
+
+// GoString is String qualified by the package, for %#v.
+func (c *Client) GoString() string { return redact.GoString(c) }
+
+// Format prints String under every verb: neither the client secret nor the
+// credentials of the clients it holds are printed.
+func (c *Client) Format(f fmt.State, verb rune) { redact.Format(f, verb, c) }
+
+// LogValue logs String.
+func (c *Client) LogValue() slog.Value { return redact.LogValue(c) }
+
+// String says whose credentials the provider makes, without the tokens.
+func (p *Provider) String() string {
+	p.mu.Lock()
+	var sub string
+	var exp time.Time
+	if p.tokens != nil {
+		sub, exp = p.tokens.Claims.Subject, p.tokens.Expires
+	}
+	p.mu.Unlock()
+	return redact.Describe("Provider", "sub", sub, "tokensExpire", exp.UTC().Format(time.RFC3339), "tokens", redact.Mark)
+}
+
+// GoString is String qualified by the package, for %#v.
+func (p *Provider) GoString() string { return redact.GoString(p) }
+
+// Format prints String under every verb, so no token is ever printed.
+func (p *Provider) Format(f fmt.State, verb rune) { redact.Format(f, verb, p) }
+
+// LogValue logs String.
+func (p *Provider) LogValue() slog.Value { return redact.LogValue(p) }
+
+// tokensJSON is the JSON form of Tokens, for MarshalJSON (redacted) and
+// MarshalSecretJSON (not). Its field names are those json.Unmarshal reads
+// into a Tokens.
+type tokensJSON struct {
+	IDToken, AccessToken, RefreshToken string
+	Expires                            time.Time
+	Claims                             Claims
+}
+
+// MarshalJSON writes the tokens' claims and expiry with the tokens
+// themselves redacted. To store tokens on purpose (a CLI's cache), use
+// [Tokens.MarshalSecretJSON].
+func (t Tokens) MarshalJSON() ([]byte, error) {
+	return json.Marshal(tokensJSON{redact.String(t.IDToken), redact.String(t.AccessToken), redact.String(t.RefreshToken), t.Expires, t.Claims})
+}
+
+// MarshalSecretJSON writes the tokens in clear, for a cache you protect as
+// you would a password (a file of mode 0600, a keychain). json.Unmarshal
+// into a Tokens reads it back. The refresh token in it signs the user in
+// until it expires or is revoked.
+func (t Tokens) MarshalSecretJSON() ([]byte, error) {
+	return json.Marshal(tokensJSON{t.IDToken, t.AccessToken, t.RefreshToken, t.Expires, t.Claims})
+}

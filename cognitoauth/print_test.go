@@ -1,0 +1,37 @@
+package cognitoauth_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/kumo-go/kumo/cognitoauth"
+)
+
+// json.Marshal redacts the tokens; MarshalSecretJSON is the deliberate way
+// to store them, and json.Unmarshal reads what it wrote back exactly.
+func TestTokensJSON(t *testing.T) {
+	tok := cognitoauth.Tokens{IDToken: "id.token.x", AccessToken: "access.token.x", RefreshToken: "refresh-x",
+		Expires: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Claims: cognitoauth.Claims{Subject: "sub-1", Username: "alice", Groups: []string{"g"}}}
+
+	redacted, err := json.Marshal(tok)
+	require.NoError(t, err)
+	require.JSONEq(t, `{"IDToken":"[redacted]","AccessToken":"[redacted]","RefreshToken":"[redacted]","Expires":"2026-01-02T03:04:05Z",
+		"Claims":{"Subject":"sub-1","Username":"alice","Email":"","Groups":["g"],"Issuer":""}}`, string(redacted))
+
+	secret, err := tok.MarshalSecretJSON()
+	require.NoError(t, err)
+	var back cognitoauth.Tokens
+	require.NoError(t, json.Unmarshal(secret, &back))
+	require.Equal(t, tok, back)
+
+	cfg := cognitoauth.Config{UserPoolID: "eu-west-1_A", ClientID: "c", ClientSecret: "s3cr3t"}
+	js, err := json.Marshal(cfg)
+	require.NoError(t, err)
+	require.NotContains(t, string(js), "s3cr3t")
+	var cfgBack cognitoauth.Config
+	require.NoError(t, json.Unmarshal([]byte(`{"UserPoolID":"eu-west-1_A","ClientID":"c","ClientSecret":"s3cr3t"}`), &cfgBack))
+	require.Equal(t, cfg, cfgBack)
+}

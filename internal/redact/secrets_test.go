@@ -1,0 +1,339 @@
+package redact_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sdkcreds "github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	sdkkms "github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kumo-go/kumo/cfsign"
+	"github.com/kumo-go/kumo/cognitoauth"
+	"github.com/kumo-go/kumo/credentials"
+	"github.com/kumo-go/kumo/iamx"
+	"github.com/kumo-go/kumo/kms"
+	"github.com/kumo-go/kumo/s3sign"
+	"github.com/kumo-go/kumo/sqsx"
+)
+
+// The secrets every value below is built with. Each is distinctive, so that
+// finding it (or its hex, base64, byte list or first key-schedule word) in
+// any rendering is a leak and nothing else.
+const (
+	profileSecret = "wJalrXUtnFEMIK7MDENGbPxRfiCYPROFILE00001"
+	sessionToken  = "FwoGZXIvYXdzEBYaDSESSIONTOKEN00002"
+	sdkSecret     = "SDKSECRETwJalrXUtnFEMIK7MDENGbPxR00003"
+	clientSecret  = "CLIENTSECRET1q2w3e4r5t6y7u8i9o0p00004"
+	idToken       = "eyJIDTOKENaaaaaaaaaaaaaaaaaa.bbbbb.c00005"
+	accessToken   = "eyJACCESSTOKENaaaaaaaaaaaaa.bbbbb.c00006"
+	refreshToken  = "eyJREFRESHTOKENaaaaaaaaaaaaaaaaaaaa00007"
+	aesKeyText    = "AESWRAPPINGKEY!!0123456789abcdef" // 32 bytes
+)
+
+// secretCase is one exported kumo type that holds a secret: a value of it
+// (always a pointer, so the value form can be derived), the secrets it
+// holds, and whether only the pointer form can print safely.
+type secretCase struct {
+	name    string // "pkg.Type", as the API scan finds it
+	value   any    // a pointer to a value holding secrets
+	secrets [][]byte
+	// pointerOnly: the type holds a sync.Mutex, so its methods have pointer
+	// receivers (a value receiver would copy the lock; go vet's copylocks
+	// check refuses that, and it refuses copying such a value to print it).
+	pointerOnly bool
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func staticCreds() aws.CredentialsProvider {
+	return sdkcreds.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", sdkSecret, sessionToken)
+}
+
+// recordingKeyring wraps a keyring and keeps the data keys it sees, so the
+// test knows what a Cache holds.
+type recordingKeyring struct {
+	kms.Keyring
+	mu   sync.Mutex
+	keys [][]byte
+}
+
+func (r *recordingKeyring) OnEncrypt(ctx context.Context, m *kms.EncryptionMaterials) error {
+	if err := r.Keyring.OnEncrypt(ctx, m); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.keys = append(r.keys, bytes.Clone(m.PlaintextDataKey))
+	r.mu.Unlock()
+	return nil
+}
+
+type fakeMultipart struct{ s3sign.MultipartAPI }
+
+func (fakeMultipart) CreateMultipartUpload(context.Context, *s3.CreateMultipartUploadInput, ...func(*s3.Options)) (*s3.CreateMultipartUploadOutput, error) {
+	return &s3.CreateMultipartUploadOutput{UploadId: aws.String("upload-1")}, nil
+}
+
+var rsaKey = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
+// rsaSecrets are the renderings of an RSA private key fmt could produce:
+// D and a prime in decimal and hex, and D's first machine word (what fmt
+// prints when it walks a big.Int's fields).
+func rsaSecrets(k *rsa.PrivateKey) [][]byte {
+	return [][]byte{[]byte(k.D.String()), []byte(k.D.Text(16)), []byte(k.Primes[0].String()),
+		[]byte(strconv.FormatUint(uint64(k.D.Bits()[0]), 10))}
+}
+
+func b(s ...string) [][]byte {
+	out := make([][]byte, len(s))
+	for i, x := range s {
+		out[i] = []byte(x)
+	}
+	return out
+}
+
+// samlResponse is a minimal SAML response with a Role attribute, built here
+// rather than by iamx.
+func samlResponse() string {
+	return base64.StdEncoding.EncodeToString([]byte(`<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">` +
+		`<saml:Issuer>https://idp.example</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>` +
+		`<saml:Assertion><saml:Issuer>https://idp.example</saml:Issuer><saml:Subject><saml:NameID>alice</saml:NameID></saml:Subject>` +
+		`<saml:Conditions NotOnOrAfter="2099-01-01T00:00:00Z"/><saml:AttributeStatement>` +
+		`<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role"><saml:AttributeValue>arn:aws:iam::111122223333:role/Dev,arn:aws:iam::111122223333:saml-provider/IdP</saml:AttributeValue></saml:Attribute>` +
+		`<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName"><saml:AttributeValue>alice</saml:AttributeValue></saml:Attribute>` +
+		`</saml:AttributeStatement></saml:Assertion></samlp:Response>`))
+}
+
+// secretCases builds one value of every secret-holding exported type.
+func secretCases(t *testing.T) []secretCase {
+	t.Helper()
+	ctx := t.Context()
+	aesKey := []byte(aesKeyText)
+	sdk := b(sdkSecret, sessionToken)
+
+	aesRing, err := kms.NewRawAESKeyring("ns", "aes", aesKey)
+	require.NoError(t, err)
+	rsaRing, err := kms.NewRawRSAKeyring("ns", "rsa", nil, rsaKey(), kms.OAEPSHA256)
+	require.NoError(t, err)
+	kmsClient := sdkkms.New(sdkkms.Options{Region: "us-east-1", Credentials: staticCreds()})
+	kmsRing, err := kms.NewKMSKeyring(kmsClient, "alias/app")
+	require.NoError(t, err)
+	discovery, err := kms.NewKMSDiscoveryKeyring(kmsClient, &kms.DiscoveryFilter{Partition: "aws", AccountIDs: []string{"111122223333"}})
+	require.NoError(t, err)
+	client, err := kms.New(aesRing)
+	require.NoError(t, err)
+
+	cache, err := kms.NewCache()
+	require.NoError(t, err)
+	rec := &recordingKeyring{Keyring: aesRing}
+	cached, err := kms.New(rec, func(o *kms.Options) { o.Cache = cache })
+	require.NoError(t, err)
+	_, err = cached.Encrypt(ctx, []byte("hello"), map[string]string{"purpose": "test"})
+	require.NoError(t, err)
+	require.Len(t, rec.keys, 1)
+	cacheSecrets := append([][]byte{aesKey}, rec.keys...)
+
+	s3Client := s3.New(s3.Options{Region: "us-east-1", Credentials: staticCreds()})
+	s3Signer, err := s3sign.New(s3Client)
+	require.NoError(t, err)
+	cachedSigner, err := s3sign.New(s3.New(s3.Options{Region: "us-east-1", Credentials: aws.NewCredentialsCache(staticCreds())}))
+	require.NoError(t, err)
+	uploadSigner, err := s3sign.New(s3Client, func(o *s3sign.Options) { o.Multipart = fakeMultipart{} })
+	require.NoError(t, err)
+	upload, err := uploadSigner.CreateUpload(ctx, "bucket", "key", 6<<20, 5<<20, 0)
+	require.NoError(t, err)
+
+	sseKey := []byte("SSECUSTOMERKEY-0123456789abcdef!")
+	putOpts := s3sign.PutOptions{ContentType: "text/plain", SSECustomerKey: sseKey}
+	sseReq, err := s3Signer.PutURL(ctx, "bucket", "key", func(o *s3sign.PutOptions) { *o = putOpts })
+	require.NoError(t, err)
+	getOpts := s3sign.GetOptions{SSECustomerKey: sseKey}
+
+	cfSigner, err := cfsign.NewSigner("K2JCJMDEHXQW5F", rsaKey())
+	require.NoError(t, err)
+
+	cfg := cognitoauth.Config{Region: "eu-west-1", UserPoolID: "eu-west-1_AbC123", ClientID: "client", ClientSecret: clientSecret}
+	idp := cognitoidentityprovider.New(cognitoidentityprovider.Options{Region: "eu-west-1", Credentials: staticCreds()})
+	cog, err := cognitoauth.New(idp, nil, cfg)
+	require.NoError(t, err)
+	tokens := cognitoauth.Tokens{IDToken: idToken, AccessToken: accessToken, RefreshToken: refreshToken,
+		Claims: cognitoauth.Claims{Subject: "sub-1", Username: "alice"}}
+	provider := cog.CredentialsProvider(&tokens)
+	tokenSecrets := b(idToken, accessToken, refreshToken)
+
+	saml := samlResponse()
+	assertion, err := iamx.ParseSAMLResponse(saml)
+	require.NoError(t, err)
+
+	path := filepath.Join(t.TempDir(), "credentials")
+	require.NoError(t, os.WriteFile(path, []byte("[p]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = "+profileSecret+"\naws_session_token = "+sessionToken+"\n"), 0o600))
+	shared, err := credentials.OpenSharedFile(path, credentials.CredentialsFile)
+	require.NoError(t, err)
+
+	sqsClient := sqs.New(sqs.Options{Region: "us-east-1", Credentials: staticCreds()})
+	sender, err := sqsx.NewSender(sqsClient, "https://sqs.us-east-1.amazonaws.com/111122223333/q")
+	require.NoError(t, err)
+	processor, err := sqsx.NewProcessor(sqsClient, "https://sqs.us-east-1.amazonaws.com/111122223333/q", func(context.Context, *sqsx.Message) error { return nil })
+	require.NoError(t, err)
+
+	return []secretCase{
+		{name: "credentials.Profile", value: &credentials.Profile{Name: "p", AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: profileSecret, SessionToken: sessionToken, Region: "eu-west-1"}, secrets: b(profileSecret, sessionToken)},
+		{name: "credentials.SharedFile", value: shared, secrets: b(profileSecret, sessionToken), pointerOnly: true},
+		{name: "kms.Client", value: client, secrets: [][]byte{aesKey}},
+		{name: "kms.RawAESKeyring", value: aesRing, secrets: [][]byte{aesKey}},
+		{name: "kms.RawRSAKeyring", value: rsaRing, secrets: rsaSecrets(rsaKey())},
+		{name: "kms.MultiKeyring", value: kms.NewMultiKeyring(aesRing, rsaRing, kmsRing), secrets: append(append([][]byte{aesKey}, rsaSecrets(rsaKey())...), sdk...)},
+		{name: "kms.KMSKeyring", value: kmsRing, secrets: sdk, pointerOnly: true},
+		{name: "kms.KMSDiscoveryKeyring", value: discovery, secrets: sdk},
+		{name: "kms.Cache", value: cache, secrets: cacheSecrets, pointerOnly: true},
+		{name: "kms.EncryptionMaterials", value: &kms.EncryptionMaterials{Suite: kms.SuiteCommitted, PlaintextDataKey: aesKey}, secrets: [][]byte{aesKey}},
+		{name: "kms.DecryptionMaterials", value: &kms.DecryptionMaterials{Suite: kms.SuiteCommitted, PlaintextDataKey: aesKey}, secrets: [][]byte{aesKey}},
+		{name: "s3sign.Signer", value: s3Signer, secrets: sdk},
+		{name: "s3sign.Options", value: &s3sign.Options{Region: "us-east-1", Multipart: s3Client}, secrets: sdk},
+		{name: "s3sign.Signer (credentials cache)", value: cachedSigner, secrets: sdk},
+		// The part URLs are the upload's product: with temporary credentials
+		// each carries the session token (X-Amz-Security-Token), as every
+		// presigned URL does, so only the secret key is checked here.
+		{name: "s3sign.Upload", value: upload, secrets: b(sdkSecret)},
+		// A Request's URL is its product and carries the session token of
+		// temporary credentials, as every presigned URL does; the SSE-C key
+		// travels in a header and is what must not print.
+		{name: "s3sign.Request", value: sseReq, secrets: [][]byte{sseKey}},
+		{name: "s3sign.PutOptions", value: &putOpts, secrets: [][]byte{sseKey}},
+		{name: "s3sign.GetOptions", value: &getOpts, secrets: [][]byte{sseKey}},
+		{name: "cfsign.Signer", value: cfSigner, secrets: rsaSecrets(rsaKey())},
+		{name: "cognitoauth.Config", value: &cfg, secrets: b(clientSecret)},
+		{name: "cognitoauth.Client", value: cog, secrets: append(b(clientSecret), sdk...), pointerOnly: true},
+		{name: "cognitoauth.Provider", value: provider, secrets: append(append(b(clientSecret), sdk...), tokenSecrets...), pointerOnly: true},
+		{name: "cognitoauth.Tokens", value: &tokens, secrets: tokenSecrets},
+		{name: "iamx.SAMLAssertion", value: assertion, secrets: b(saml[40:120])},
+		{name: "sqsx.Sender", value: sender, secrets: sdk, pointerOnly: true},
+		{name: "sqsx.Processor", value: processor, secrets: sdk, pointerOnly: true},
+	}
+}
+
+// leakForms are the ways a secret could show in printed text.
+func leakForms(secret []byte) map[string]string {
+	forms := map[string]string{
+		"raw":    string(secret),
+		"hex":    hex.EncodeToString(secret),
+		"HEX":    strings.ToUpper(hex.EncodeToString(secret)),
+		"base64": base64.StdEncoding.EncodeToString(secret),
+		"bytes":  strings.TrimSuffix(fmt.Sprint(secret[:min(len(secret), 6)]), "]"),
+	}
+	if len(secret) >= 16 {
+		// An AES key schedule's first word is the key's first four bytes,
+		// stored big- or little-endian depending on the implementation.
+		forms["uint32be"] = strconv.FormatUint(uint64(binary.BigEndian.Uint32(secret)), 10)
+		forms["uint32le"] = strconv.FormatUint(uint64(binary.LittleEndian.Uint32(secret)), 10)
+	}
+	return forms
+}
+
+// containers puts v where user code puts values: alone, in typed and
+// untyped slices and maps, and in exported struct fields.
+func containers(v any) map[string]any {
+	t := reflect.TypeOf(v)
+	rv := reflect.ValueOf(v)
+	slice := reflect.MakeSlice(reflect.SliceOf(t), 1, 1)
+	slice.Index(0).Set(rv)
+	m := reflect.MakeMap(reflect.MapOf(reflect.TypeFor[string](), t))
+	m.SetMapIndex(reflect.ValueOf("k"), rv)
+	st := reflect.New(reflect.StructOf([]reflect.StructField{{Name: "F", Type: t}})).Elem()
+	st.Field(0).Set(rv)
+	return map[string]any{
+		"bare":           v,
+		"[]T":            slice.Interface(),
+		"map[string]T":   m.Interface(),
+		"struct{F T}":    st.Interface(),
+		"*struct{F T}":   st.Addr().Interface(),
+		"[]any":          []any{v},
+		"map[string]any": map[string]any{"k": v},
+		"struct{F any}":  struct{ F any }{v},
+		"error":          fmt.Errorf("wrapped: %v", v),
+	}
+}
+
+// verbs are every verb the issue lists, the bad-verb path (%d, %t, %e on a
+// struct) and flags, width and precision.
+var verbs = []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%t", "%e", "% x", "%#q", "%-30v", "%.500s", "%+q", "%08d"}
+
+// renderings prints x in every way the issue lists.
+func renderings(x any) map[string]string {
+	out := map[string]string{}
+	for _, v := range verbs {
+		out[v] = fmt.Sprintf(v, x)
+	}
+	out["Sprint"] = fmt.Sprint(x)
+	out["Sprintln"] = fmt.Sprintln(x)
+	var text, js bytes.Buffer
+	slog.New(slog.NewTextHandler(&text, nil)).Info("m", "v", x, slog.Group("g", "v", x))
+	slog.New(slog.NewJSONHandler(&js, nil)).Info("m", "v", x, slog.Group("g", "v", x))
+	out["slog text"] = text.String()
+	out["slog json"] = js.String()
+	j, err := json.Marshal(x)
+	if err != nil {
+		out["json.Marshal"] = err.Error()
+	} else {
+		out["json.Marshal"] = string(j)
+	}
+	return out
+}
+
+// TestSecretsNeverPrint is the one secrets table: every exported kumo type
+// that holds a secret, in every container, under every fmt verb, slog
+// handler and json.Marshal. TestEveryExportedTypeIsClassified keeps the
+// table complete.
+func TestSecretsNeverPrint(t *testing.T) {
+	for _, c := range secretCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			values := map[string]any{"pointer": c.value}
+			if !c.pointerOnly {
+				values["value"] = reflect.ValueOf(c.value).Elem().Interface()
+			}
+			checked := 0
+			for vname, v := range values {
+				for cname, x := range containers(v) {
+					for rname, out := range renderings(x) {
+						checked++
+						for _, s := range c.secrets {
+							for fname, form := range leakForms(s) {
+								if strings.Contains(out, form) {
+									t.Errorf("%s in %s under %s leaks a secret (%s form):\n%.300s", vname, cname, rname, fname, out)
+								}
+							}
+						}
+					}
+				}
+			}
+			require.NotZero(t, checked)
+			// The redacted form still says what the value is.
+			require.Contains(t, fmt.Sprintf("%v", c.value), strings.Fields(strings.Split(c.name, ".")[1])[0])
+		})
+	}
+}
