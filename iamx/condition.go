@@ -90,7 +90,7 @@ func parseOperator(op string) (operator, error) {
 		case "ForAnyValue:":
 			set = setAny
 		default:
-			return operator{}, fmt.Errorf("condition operator %q: unknown set operator %q; use ForAllValues: or ForAnyValue:", op, name[:i+1])
+			return operator{}, fmt.Errorf("condition operator %q: unknown set operator %q; use ForAllValues: or ForAnyValue: (with the colon)", op, name[:i+1])
 		}
 		name = name[i+1:]
 	}
