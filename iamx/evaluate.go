@@ -598,7 +598,7 @@ func (e *evaluator) actions(patterns []string) (tri, string) {
 		if p == "*" {
 			return yes, ""
 		}
-		if !valid {
+		if !valid || !strings.Contains(p, ":") {
 			r = or(r, unknown)
 			continue
 		}
@@ -612,6 +612,11 @@ func (e *evaluator) actions(patterns []string) (tri, string) {
 	if r == unknown {
 		if !valid {
 			return unknown, fmt.Sprintf("the request's Action %s is not service:Action", quoteShort(e.r.Action))
+		}
+		for _, p := range patterns {
+			if !strings.Contains(p, ":") {
+				return unknown, fmt.Sprintf("action %s is not * or service:Action", quoteShort(p))
+			}
 		}
 		return unknown, "the comparison is too large to evaluate within kumo's bound"
 	}

@@ -350,6 +350,18 @@ func TestIssue12Faults(t *testing.T) {
 			assert.Contains(t, err.Error(), "statement 1: ", op)
 		}
 	})
+	t.Run("an action pattern without a service fails closed", func(t *testing.T) {
+		// "s3*" is not service:Action; IAM refuses it, and read as a glob it
+		// would allow every s3 action.
+		p := doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3*","Resource":"*"}]}`)
+		res := iamx.Evaluate(iamx.Request{Principal: alice, Action: "s3:GetObject"}, iamx.Policies{Identity: []*iamx.Policy{p}})
+		assert.Equal(t, iamx.ImplicitDeny, res.Decision, res.String())
+		assert.Contains(t, strings.Join(res.Notes, "\n"), `action "s3*" is not * or service:Action`)
+		require.ErrorIs(t, p.Validate(), iamx.ErrInvalidPolicy)
+		d := doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3*","Resource":"*"}]}`)
+		res = iamx.Evaluate(iamx.Request{Principal: alice, Action: "ec2:RunInstances"}, iamx.Policies{Identity: []*iamx.Policy{doc(t, allowAll), d}})
+		assert.Equal(t, iamx.ExplicitDeny, res.Decision, res.String())
+	})
 	t.Run("malformed values fail closed", func(t *testing.T) {
 		for _, c := range []string{
 			`{"NumericLessThan":{"s3:max-keys":"ten"}}`, `{"DateLessThan":{"aws:CurrentTime":"tomorrow"}}`,
