@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Decision is the outcome of evaluating policies for a request.
@@ -155,21 +156,20 @@ type MatchedStatement struct {
 	Assumed bool
 }
 
-// String says where the statement is: "SCP level 2 policy 1 statement 3
-// (Sid) Deny".
+// String says where the statement is: "SCP 1 (Id) at level 2 statement 3
+// (Sid): Deny".
 func (m MatchedStatement) String() string {
 	var b strings.Builder
-	b.WriteString(m.Kind.String())
-	if m.Kind == SCP || m.Kind == RCP {
-		fmt.Fprintf(&b, " level %d", m.Level+1)
-	}
-	fmt.Fprintf(&b, " %d", m.Policy+1)
+	fmt.Fprintf(&b, "%s %d", m.Kind, m.Policy+1)
 	if m.PolicyID != "" {
-		fmt.Fprintf(&b, " (%s)", m.PolicyID)
+		fmt.Fprintf(&b, " (%s)", printable(m.PolicyID))
+	}
+	if m.Kind == SCP || m.Kind == RCP {
+		fmt.Fprintf(&b, " at level %d", m.Level+1)
 	}
 	fmt.Fprintf(&b, " statement %d", m.Statement+1)
 	if m.Sid != "" {
-		fmt.Fprintf(&b, " (%s)", m.Sid)
+		fmt.Fprintf(&b, " (%s)", printable(m.Sid))
 	}
 	b.WriteString(": " + m.Effect)
 	if m.Assumed {
@@ -282,7 +282,7 @@ func Evaluate(r Request, in Policies) Result {
 		res.Decision, res.DecidedBy, res.Reason = d, k, fmt.Sprintf(format, args...)
 		return res
 	}
-	what := fmt.Sprintf("%s on %s", orDash(r.Action), orDash(r.Resource))
+	what := fmt.Sprintf("%s on %s", printable(orDash(r.Action)), printable(orDash(r.Resource)))
 
 	// 1. Explicit deny.
 	for _, m := range e.matched {
@@ -419,7 +419,19 @@ func describeCaller(p string) string {
 	if p == "" {
 		return "an anonymous caller"
 	}
-	return p
+	return printable(p)
+}
+
+// printable quotes a string from the request or a policy when it holds
+// anything but printable characters, so that it cannot forge lines of
+// an explanation.
+func printable(s string) string {
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 func orDash(s string) string {
