@@ -53,7 +53,8 @@ type RotateOptions struct {
 	NewSTS func(aws.Credentials) CallerIdentityAPI
 	// Wait bounds how long to wait for the new key to work while IAM
 	// propagates it; default 2 minutes. Poll is the pause between tries;
-	// default 2 seconds.
+	// default 2 seconds. Both must be positive. An error from the wait
+	// says how many calls were made over how long, and why it stopped.
 	Wait, Poll time.Duration
 }
 
