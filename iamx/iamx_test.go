@@ -272,3 +272,16 @@ func TestRestrictTrustToSourceIPOnlyNarrows(t *testing.T) {
 	}
 	assert.Nil(t, iamx.RestrictTrustToSourceIP(nil, "10.0.0.0/8"))
 }
+
+// The IAM API returns policy documents URL-encoded (RFC 3986); the SDK
+// hands them on as they are.
+func TestParsePolicyURLEncoded(t *testing.T) {
+	encoded := "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22Service%22%3A%22ec2.amazonaws.com%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%2C%22Condition%22%3A%7B%22StringLike%22%3A%7B%22aws%3APrincipalTag%2Fteam%22%3A%22a+b%20c%22%7D%7D%7D%5D%7D"
+	p, err := iamx.ParsePolicy([]byte(encoded))
+	require.NoError(t, err)
+	require.NoError(t, p.Validate())
+	assert.Equal(t, "2012-10-17", p.Version)
+	assert.Equal(t, []string{"a+b c"}, p.Statements[0].Condition["StringLike"]["aws:PrincipalTag/team"].Strings(), "+ stays +, %20 is a space")
+	_, err = iamx.ParsePolicy([]byte("%7B%zz"))
+	require.ErrorIs(t, err, iamx.ErrInvalidPolicy)
+}
