@@ -282,7 +282,10 @@ func Evaluate(r Request, in Policies) Result {
 		res.Decision, res.DecidedBy, res.Reason = d, k, fmt.Sprintf(format, args...)
 		return res
 	}
-	what := fmt.Sprintf("%s on %s", printable(orDash(r.Action)), printable(orDash(r.Resource)))
+	what := printable(orDash(r.Action))
+	if r.Resource != "" {
+		what += " on " + printable(r.Resource)
+	}
 
 	// 1. Explicit deny.
 	for _, m := range e.matched {

@@ -103,7 +103,7 @@ func ExamplePolicy_Validate() {
 	fmt.Println(res)
 	// Output:
 	// iamx: invalid policy: statement 1 (NoOldTLS): condition NumericLessThan s3:TlsVersion: "one point two" is not a number (digits with an optional leading - and decimal point)
-	// ExplicitDeny (identity-based policy): identity-based policy 1 statement 1 (NoOldTLS): Deny (assumed: part of it could not be evaluated) denies s3:GetObject on ""
+	// ExplicitDeny (identity-based policy): identity-based policy 1 statement 1 (NoOldTLS): Deny (assumed: part of it could not be evaluated) denies s3:GetObject
 	//   matched identity-based policy 1 statement 1 (NoOldTLS): Deny (assumed: part of it could not be evaluated)
 	//   note: identity-based policy 1 statement 1: condition NumericLessThan s3:TlsVersion: a Numeric operator compares numbers, not "1.3" with "one point two"; the Deny was counted
 }
