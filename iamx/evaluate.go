@@ -633,7 +633,7 @@ func (e *evaluator) actions(patterns []string) (tri, string) {
 				return unknown, fmt.Sprintf("action %s is not * or service:Action", quoteShort(p))
 			}
 		}
-		return unknown, "the comparison is too large to evaluate within kumo's bound"
+		return unknown, tooLarge
 	}
 	return no, ""
 }
@@ -676,7 +676,7 @@ func (e *evaluator) resource(p string, vars bool) (tri, string) {
 	}
 	r := arnMatch(pat, e.r.Resource, e.c)
 	if r == unknown {
-		return unknown, "the comparison is too large to evaluate within kumo's bound"
+		return unknown, tooLarge
 	}
 	return r, ""
 }

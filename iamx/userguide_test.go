@@ -467,3 +467,23 @@ func TestHostileWildcardsAreBounded(t *testing.T) {
 		iamx.Policies{Identity: []*iamx.Policy{doc(t, allowAll), doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:`+pattern+`","Resource":"*"}]}`)}})
 	assert.Equal(t, iamx.ExplicitDeny, res.Decision)
 }
+
+// Many policy values against many context values: every comparison is
+// charged to the same bound.
+func TestHostileSetSizesAreBounded(t *testing.T) {
+	var want []string
+	for i := range 5000 {
+		want = append(want, fmt.Sprintf(`"v%d"`, i))
+	}
+	have := make([]string, 100_000)
+	for i := range have {
+		have[i] = fmt.Sprintf("w%d", i)
+	}
+	cond := `{"ForAllValues:StringNotEquals":{"aws:TagKeys":[` + strings.Join(want, ",") + `]}}`
+	req := iamx.Request{Principal: alice, Action: "s3:GetObject", Context: map[string][]string{"aws:TagKeys": have}}
+	res := iamx.Evaluate(req, iamx.Policies{Identity: []*iamx.Policy{allowIf(t, cond)}})
+	assert.Equal(t, iamx.ImplicitDeny, res.Decision, res.String())
+	assert.Contains(t, strings.Join(res.Notes, "\n"), "too large to evaluate")
+	res = iamx.Evaluate(req, iamx.Policies{Identity: []*iamx.Policy{doc(t, allowAll), denyIf(t, cond)}})
+	assert.Equal(t, iamx.ExplicitDeny, res.Decision)
+}
