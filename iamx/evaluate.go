@@ -256,10 +256,11 @@ const (
 //
 // Evaluate never fails: what it cannot evaluate (see [Policy.Validate])
 // counts against the request: such a Deny applies, such an Allow does not,
-// and Result.Notes say so. Wildcard matching (whose cost is up to the
-// product of a pattern's and a value's lengths) is bounded to 2^26 steps
-// per call, a fraction of a second; past that, comparisons count as
-// unevaluable. Memory is a small multiple of the policies and context.
+// and Result.Notes say so. Work is bounded: every wildcard step (a
+// pattern against a value can cost the product of their lengths) and
+// every condition comparison is charged to 2^26 units per call, a
+// fraction of a second; past that, comparisons count as unevaluable.
+// Memory is a small multiple of the policies and the context.
 func Evaluate(r Request, in Policies) Result {
 	e := &evaluator{r: r, c: newContext(r), hasBoundary: in.PermissionsBoundary != nil}
 	e.caller, e.isARN = parseARN(r.Principal)
