@@ -53,7 +53,8 @@ type RotateOptions struct {
 	NewSTS func(aws.Credentials) CallerIdentityAPI
 	// Wait bounds how long to wait for the new key to work while IAM
 	// propagates it; default 2 minutes. Poll is the pause between tries;
-	// default 2 seconds.
+	// default 2 seconds. Both must be positive. An error from the wait
+	// says how many calls were made over how long, and why it stopped.
 	Wait, Poll time.Duration
 }
 
@@ -121,7 +122,7 @@ func RotateAccessKey(ctx context.Context, client IAMAPI, user string, store func
 			return res, fmt.Errorf("%w: %s has %d keys, IAM's limit: %s; %s", ErrRotate, user, len(keys), strings.Join(ids, ", "), hint)
 		}
 		victim := aws.ToString(inactive[0].AccessKeyId)
-		if _, err := client.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String(user), AccessKeyId: aws.String(victim)}); err != nil {
+		if err := deleteKey(ctx, client, user, victim); err != nil {
 			return res, fmt.Errorf("%w: delete inactive key %s of %s: %w", ErrRotate, victim, user, err)
 		}
 		res.DeletedKeyID = victim
@@ -151,7 +152,7 @@ func RotateAccessKey(ctx context.Context, client IAMAPI, user string, store func
 		err = store(p)
 	}
 	if err != nil {
-		_, derr := client.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String(user), AccessKeyId: aws.String(res.NewKeyID)})
+		derr := deleteKey(ctx, client, user, res.NewKeyID)
 		if derr != nil {
 			return res, fmt.Errorf("%w: storing the new key %s failed (%w) and deleting it again failed too (%v); delete it by hand; the old key %s is untouched", ErrRotate, res.NewKeyID, err, derr, orNone(res.RetiredKeyID))
 		}
@@ -168,10 +169,31 @@ func RotateAccessKey(ctx context.Context, client IAMAPI, user string, store func
 	if _, err := client.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: aws.String(user), AccessKeyId: aws.String(res.RetiredKeyID), Status: iamtypes.StatusTypeInactive}); err != nil {
 		return res, fmt.Errorf("%w: the new key %s works, but deactivating the old key %s failed: %w; it is still active", ErrRotate, res.NewKeyID, res.RetiredKeyID, err)
 	}
-	if _, err := client.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String(user), AccessKeyId: aws.String(res.RetiredKeyID)}); err != nil {
+	if err := deleteKey(ctx, client, user, res.RetiredKeyID); err != nil {
 		return res, fmt.Errorf("%w: the new key %s works and the old key %s is inactive, but deleting it failed: %w", ErrRotate, res.NewKeyID, res.RetiredKeyID, err)
 	}
 	return res, nil
+}
+
+// deleteKey deletes a key. A NoSuchEntity answer, which a retried delete
+// gets when its first attempt succeeded, counts as deleted only once the
+// key is confirmed absent from the user's list.
+func deleteKey(ctx context.Context, client IAMAPI, user, id string) error {
+	_, err := client.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String(user), AccessKeyId: aws.String(id)})
+	var api smithy.APIError
+	if err == nil || !errors.As(err, &api) || api.ErrorCode() != "NoSuchEntity" {
+		return err
+	}
+	list, lerr := client.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String(user)})
+	if lerr != nil {
+		return err
+	}
+	for _, k := range list.AccessKeyMetadata {
+		if aws.ToString(k.AccessKeyId) == id {
+			return err
+		}
+	}
+	return nil
 }
 
 func orNone(id string) string {

@@ -246,3 +246,53 @@ func TestRotateAccessKeySTSSideIsStated(t *testing.T) {
 		assert.Equal(t, map[string]iamtypes.StatusType{res.NewKeyID: iamtypes.StatusTypeActive}, keys(t, client, user))
 	})
 }
+
+func TestRotateAccessKeyRefusesNonPositiveWait(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	fake := iamtest.New()
+	fake.AddUser("bot")
+	for _, opt := range []func(*iamx.RotateOptions){
+		func(o *iamx.RotateOptions) { o.Wait = 0 },
+		func(o *iamx.RotateOptions) { o.Poll = -time.Second },
+	} {
+		_, err := iamx.RotateAccessKey(ctx, fake, "bot", func(credentials.Profile) error { return nil }, opt)
+		require.ErrorIs(t, err, iamx.ErrRotate)
+		assert.ErrorContains(t, err, "must be positive; nothing was changed")
+	}
+	assert.Zero(t, fake.Calls("CreateAccessKey"))
+}
+
+// retriedDelete deletes the key and then answers NoSuchEntity, as a
+// delete retried after a lost response does.
+type retriedDelete struct{ *iamtest.Fake }
+
+func (r retriedDelete) DeleteAccessKey(ctx context.Context, in *iam.DeleteAccessKeyInput, optFns ...func(*iam.Options)) (*iam.DeleteAccessKeyOutput, error) {
+	if _, err := r.Fake.DeleteAccessKey(ctx, in, optFns...); err != nil {
+		return nil, err
+	}
+	return r.Fake.DeleteAccessKey(ctx, in, optFns...)
+}
+
+func TestRotateAccessKeyRetriedDelete(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	fake := iamtest.New()
+	fake.AddUser("bot")
+	old, err := fake.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("bot")})
+	require.NoError(t, err)
+	res, err := iamx.RotateAccessKey(ctx, retriedDelete{fake}, "bot", func(credentials.Profile) error { return nil },
+		func(o *iamx.RotateOptions) { o.NewSTS = fake.ClientFor })
+	require.NoError(t, err, "the old key is gone, so the rotation succeeded")
+	assert.Equal(t, aws.ToString(old.AccessKey.AccessKeyId), res.RetiredKeyID)
+
+	// NoSuchEntity for a key that is still there is an error.
+	fake2 := iamtest.New()
+	fake2.AddUser("bot")
+	_, err = fake2.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("bot")})
+	require.NoError(t, err)
+	fake2.FailNext("DeleteAccessKey", &smithy.GenericAPIError{Code: "NoSuchEntity"})
+	_, err = iamx.RotateAccessKey(ctx, fake2, "bot", func(credentials.Profile) error { return nil })
+	require.ErrorIs(t, err, iamx.ErrRotate)
+	assert.ErrorContains(t, err, "deleting it failed")
+}

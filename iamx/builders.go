@@ -41,8 +41,14 @@ func AllowAssumeRoleFrom(roleARN string, cidrs ...string) *Policy {
 }
 
 // RestrictTrustToSourceIP returns a copy of a trust policy whose Allow
-// statements for sts:AssumeRole* also require a source address in cidrs.
+// statements for sts:AssumeRole* also require a source address in cidrs
+// (nil for a nil policy). It only narrows: where a statement already
+// limits aws:SourceIp with IpAddress, the result allows the addresses in
+// both the old and the new ranges, and none when they do not overlap.
 func RestrictTrustToSourceIP(trust *Policy, cidrs ...string) *Policy {
+	if trust == nil {
+		return nil
+	}
 	out := *trust
 	out.Statements = make([]Statement, len(trust.Statements))
 	for i, s := range trust.Statements {
@@ -57,12 +63,48 @@ func RestrictTrustToSourceIP(trust *Policy, cidrs ...string) *Policy {
 			if c["IpAddress"] == nil {
 				c["IpAddress"] = map[string]Values{}
 			}
-			c["IpAddress"]["aws:SourceIp"] = NewValues(cidrs...)
+			ranges := NewValues(cidrs...)
+			if old, ok := c["IpAddress"]["aws:SourceIp"]; ok {
+				ranges = NewValues(intersectRanges(old.Strings(), cidrs)...)
+			}
+			c["IpAddress"]["aws:SourceIp"] = ranges
 			s.Condition = c
 		}
 		out.Statements[i] = s
 	}
 	return &out
+}
+
+// intersectRanges returns the addresses in both lists of ranges: for each
+// pair, the smaller range when one holds the other. A value that does not
+// parse is kept only where it appears in both lists, so nothing widens.
+func intersectRanges(a, b []string) []string {
+	out := []string{}
+	seen := map[string]bool{}
+	add := func(s string) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	for _, x := range a {
+		px, errx := parseCIDR(x)
+		for _, y := range b {
+			py, erry := parseCIDR(y)
+			switch {
+			case errx != nil || erry != nil:
+				if x == y {
+					add(x)
+				}
+			case px.Addr().Is4() != py.Addr().Is4():
+			case px.Bits() >= py.Bits() && py.Contains(px.Addr()):
+				add(x)
+			case py.Bits() >= px.Bits() && px.Contains(py.Addr()):
+				add(y)
+			}
+		}
+	}
+	return out
 }
 
 func anyHasPrefix(vs []string, prefix string) bool {

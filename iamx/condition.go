@@ -11,6 +11,8 @@ import (
 	"time"
 )
 
+const tooLarge = "the comparison is too large to evaluate within kumo's bound"
+
 type opKind uint8
 
 const (
@@ -90,7 +92,7 @@ func parseOperator(op string) (operator, error) {
 		case "ForAnyValue:":
 			set = setAny
 		default:
-			return operator{}, fmt.Errorf("condition operator %q: unknown set operator %q; use ForAllValues: or ForAnyValue:", op, name[:i+1])
+			return operator{}, fmt.Errorf("condition operator %q: unknown set operator %q; use ForAllValues: or ForAnyValue: (with the colon)", op, name[:i+1])
 		}
 		name = name[i+1:]
 	}
@@ -148,7 +150,7 @@ func condition(op operator, key string, want []string, vars bool, c *reqContext)
 			if t == unknown && why == "" {
 				why = wwhy
 			}
-			if r = or(r, t); r == yes {
+			if r = or(r, t); r == yes || c.budget < 0 {
 				break
 			}
 		}
@@ -164,7 +166,7 @@ func condition(op operator, key string, want []string, vars bool, c *reqContext)
 		}
 		r := yes
 		for _, h := range have {
-			if r = and(r, one(h)); r == no {
+			if r = and(r, one(h)); r == no || c.budget < 0 {
 				break
 			}
 		}
@@ -175,7 +177,7 @@ func condition(op operator, key string, want []string, vars bool, c *reqContext)
 		}
 		r := no
 		for _, h := range have {
-			if r = or(r, one(h)); r == yes {
+			if r = or(r, one(h)); r == yes || c.budget < 0 {
 				break
 			}
 		}
@@ -201,6 +203,11 @@ func boolTri(b bool) tri {
 // compareValue applies an operator's positive comparison to one policy
 // value w and one context value h.
 func compareValue(op operator, w, h string, vars bool, c *reqContext) (tri, string) {
+	// Every comparison is charged to the call's budget, so that many
+	// policy values times many context values stay bounded too.
+	if c.budget -= 64 + len(w) + len(h); c.budget < 0 { // about one glob step per unit
+		return unknown, tooLarge
+	}
 	switch op.kind {
 	case kString:
 		p := compile(w, vars, op.cmp == "like", c)
@@ -216,7 +223,7 @@ func compareValue(op operator, w, h string, vars bool, c *reqContext) (tri, stri
 		if r := globMatch(p.toks, h, c); r != unknown {
 			return r, ""
 		}
-		return unknown, "the comparison is too large to evaluate within kumo's bound"
+		return unknown, tooLarge
 	case kARN:
 		p := compile(w, vars, true, c)
 		if p.state != yes {
@@ -227,7 +234,7 @@ func compareValue(op operator, w, h string, vars bool, c *reqContext) (tri, stri
 		}
 		r := arnMatch(p, h, c)
 		if r == unknown {
-			return unknown, "the comparison is too large to evaluate within kumo's bound"
+			return unknown, tooLarge
 		}
 		return r, ""
 	case kBool:

@@ -48,8 +48,8 @@ func newContext(r Request) *reqContext {
 	}
 	if a, ok := parseARN(r.Principal); ok && a.account != "" {
 		derive("aws:principalaccount", a.account)
-		if a.service == "iam" && strings.HasPrefix(a.resource, "user/") {
-			derive("aws:username", a.resource[strings.LastIndexByte(a.resource, '/')+1:])
+		if name := a.resource[strings.LastIndexByte(a.resource, '/')+1:]; a.service == "iam" && strings.HasPrefix(a.resource, "user/") && name != "" {
+			derive("aws:username", name)
 		}
 	}
 	return c

@@ -95,9 +95,10 @@
 // service-linked roles' exemption from SCPs, which services RCPs cover, or
 // whether an ARN is a valid resource for an action. A resource-based
 // policy's "Principal": "*" is treated like a role grant, limited by the
-// permissions boundary and session policies. Operator names are accepted
-// only as the User Guide spells them. Policy size and quota limits are not
-// checked.
+// permissions boundary and session policies. A Resource with fewer than
+// six ARN parts (which AWS expands with * for some policy kinds) and
+// operator names spelt other than as in the User Guide are unevaluable,
+// so they fail closed. Policy size and quota limits are not checked.
 //
 // SAML sign-in: [ParseSAMLResponse] reads what the IdP posts (base64, a
 // form body, raw XML or the HTML page), refuses DTDs, failed and encrypted

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Decision is the outcome of evaluating policies for a request.
@@ -155,21 +156,20 @@ type MatchedStatement struct {
 	Assumed bool
 }
 
-// String says where the statement is: "SCP level 2 policy 1 statement 3
-// (Sid) Deny".
+// String says where the statement is: "SCP 1 (Id) at level 2 statement 3
+// (Sid): Deny".
 func (m MatchedStatement) String() string {
 	var b strings.Builder
-	b.WriteString(m.Kind.String())
-	if m.Kind == SCP || m.Kind == RCP {
-		fmt.Fprintf(&b, " level %d", m.Level+1)
-	}
-	fmt.Fprintf(&b, " %d", m.Policy+1)
+	fmt.Fprintf(&b, "%s %d", m.Kind, m.Policy+1)
 	if m.PolicyID != "" {
-		fmt.Fprintf(&b, " (%s)", m.PolicyID)
+		fmt.Fprintf(&b, " (%s)", printable(m.PolicyID))
+	}
+	if m.Kind == SCP || m.Kind == RCP {
+		fmt.Fprintf(&b, " at level %d", m.Level+1)
 	}
 	fmt.Fprintf(&b, " statement %d", m.Statement+1)
 	if m.Sid != "" {
-		fmt.Fprintf(&b, " (%s)", m.Sid)
+		fmt.Fprintf(&b, " (%s)", printable(m.Sid))
 	}
 	b.WriteString(": " + m.Effect)
 	if m.Assumed {
@@ -256,10 +256,11 @@ const (
 //
 // Evaluate never fails: what it cannot evaluate (see [Policy.Validate])
 // counts against the request: such a Deny applies, such an Allow does not,
-// and Result.Notes say so. Wildcard matching (whose cost is up to the
-// product of a pattern's and a value's lengths) is bounded to 2^26 steps
-// per call, a fraction of a second; past that, comparisons count as
-// unevaluable. Memory is a small multiple of the policies and context.
+// and Result.Notes say so. Work is bounded: every wildcard step (a
+// pattern against a value can cost the product of their lengths) and
+// every condition comparison is charged to 2^26 units per call, a
+// fraction of a second; past that, comparisons count as unevaluable.
+// Memory is a small multiple of the policies and the context.
 func Evaluate(r Request, in Policies) Result {
 	e := &evaluator{r: r, c: newContext(r), hasBoundary: in.PermissionsBoundary != nil}
 	e.caller, e.isARN = parseARN(r.Principal)
@@ -282,7 +283,10 @@ func Evaluate(r Request, in Policies) Result {
 		res.Decision, res.DecidedBy, res.Reason = d, k, fmt.Sprintf(format, args...)
 		return res
 	}
-	what := fmt.Sprintf("%s on %s", orDash(r.Action), orDash(r.Resource))
+	what := printable(orDash(r.Action))
+	if r.Resource != "" {
+		what += " on " + printable(r.Resource)
+	}
 
 	// 1. Explicit deny.
 	for _, m := range e.matched {
@@ -419,7 +423,19 @@ func describeCaller(p string) string {
 	if p == "" {
 		return "an anonymous caller"
 	}
-	return p
+	return printable(p)
+}
+
+// printable quotes a string from the request or a policy when it holds
+// anything but printable characters, so that it cannot forge lines of
+// an explanation.
+func printable(s string) string {
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 func orDash(s string) string {
@@ -598,7 +614,7 @@ func (e *evaluator) actions(patterns []string) (tri, string) {
 		if p == "*" {
 			return yes, ""
 		}
-		if !valid {
+		if !valid || !strings.Contains(p, ":") {
 			r = or(r, unknown)
 			continue
 		}
@@ -613,7 +629,12 @@ func (e *evaluator) actions(patterns []string) (tri, string) {
 		if !valid {
 			return unknown, fmt.Sprintf("the request's Action %s is not service:Action", quoteShort(e.r.Action))
 		}
-		return unknown, "the comparison is too large to evaluate within kumo's bound"
+		for _, p := range patterns {
+			if !strings.Contains(p, ":") {
+				return unknown, fmt.Sprintf("action %s is not * or service:Action", quoteShort(p))
+			}
+		}
+		return unknown, tooLarge
 	}
 	return no, ""
 }
@@ -656,7 +677,7 @@ func (e *evaluator) resource(p string, vars bool) (tri, string) {
 	}
 	r := arnMatch(pat, e.r.Resource, e.c)
 	if r == unknown {
-		return unknown, "the comparison is too large to evaluate within kumo's bound"
+		return unknown, tooLarge
 	}
 	return r, ""
 }

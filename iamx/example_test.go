@@ -90,3 +90,20 @@ func ExampleParseSAMLResponse() {
 	// arn:aws:iam::111122223333:role/ReadOnly arn:aws:iam::111122223333:saml-provider/Corp <nil>
 	// iamx: no role matches "Admin"; choose one of 111122223333:Dev, 111122223333:ReadOnly
 }
+
+// Validate refuses what IAM would refuse, naming the statement and what
+// is allowed; Evaluate, given the same policy unvalidated, counts the
+// condition it cannot evaluate against the request.
+func ExamplePolicy_Validate() {
+	p, _ := iamx.ParsePolicy([]byte(`{"Version":"2012-10-17","Statement":[
+		{"Sid":"NoOldTLS","Effect":"Deny","Action":"*","Resource":"*","Condition":{"NumericLessThan":{"s3:TlsVersion":"one point two"}}}]}`))
+	fmt.Println(p.Validate())
+	res := iamx.Evaluate(iamx.Request{Action: "s3:GetObject", Principal: "arn:aws:iam::111122223333:user/alice",
+		Context: map[string][]string{"s3:TlsVersion": {"1.3"}}}, iamx.Policies{Identity: []*iamx.Policy{p}})
+	fmt.Println(res)
+	// Output:
+	// iamx: invalid policy: statement 1 (NoOldTLS): condition NumericLessThan s3:TlsVersion: "one point two" is not a number (digits with an optional leading - and decimal point)
+	// ExplicitDeny (identity-based policy): identity-based policy 1 statement 1 (NoOldTLS): Deny (assumed: part of it could not be evaluated) denies s3:GetObject
+	//   matched identity-based policy 1 statement 1 (NoOldTLS): Deny (assumed: part of it could not be evaluated)
+	//   note: identity-based policy 1 statement 1: condition NumericLessThan s3:TlsVersion: a Numeric operator compares numbers, not "1.3" with "one point two"; the Deny was counted
+}

@@ -243,3 +243,45 @@ func TestDecisionStringAnyValue(t *testing.T) {
 		assert.NotPanics(t, func() { _ = fmt.Sprintf("%v %d %s", d, d, d) })
 	}
 }
+
+// RestrictTrustToSourceIP must only narrow: a trust policy already limited
+// to 10.0.0.0/8 stays limited to it when restricted again, whatever the
+// new ranges are.
+func TestRestrictTrustToSourceIPOnlyNarrows(t *testing.T) {
+	role := "arn:aws:iam::111122223333:role/ops"
+	trust, err := iamx.ParsePolicy([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"sts:AssumeRole",
+		"Condition":{"IpAddress":{"aws:SourceIp":["10.0.0.0/8","192.0.2.0/24"]}}}]}`))
+	require.NoError(t, err)
+	from := func(p *iamx.Policy, ip string) iamx.Decision {
+		return iamx.Evaluate(iamx.Request{Action: "sts:AssumeRole", Resource: role, Principal: "arn:aws:iam::111122223333:user/alice",
+			Context: map[string][]string{"aws:SourceIp": {ip}}}, iamx.Policies{Resource: []*iamx.Policy{p}}).Decision
+	}
+	for _, tt := range []struct {
+		cidrs []string
+		ip    string
+		want  iamx.Decision
+	}{
+		{[]string{"0.0.0.0/0"}, "198.51.100.1", iamx.ImplicitDeny}, // was Allow: the old range was replaced
+		{[]string{"0.0.0.0/0"}, "10.1.2.3", iamx.Allow},
+		{[]string{"10.1.0.0/16"}, "10.1.2.3", iamx.Allow},
+		{[]string{"10.1.0.0/16"}, "10.2.0.1", iamx.ImplicitDeny},
+		{[]string{"10.1.0.0/16"}, "192.0.2.9", iamx.ImplicitDeny},
+		{[]string{"198.51.100.0/24"}, "198.51.100.1", iamx.ImplicitDeny}, // no overlap: nobody
+	} {
+		assert.Equal(t, tt.want, from(iamx.RestrictTrustToSourceIP(trust, tt.cidrs...), tt.ip), "%v from %s", tt.cidrs, tt.ip)
+	}
+	assert.Nil(t, iamx.RestrictTrustToSourceIP(nil, "10.0.0.0/8"))
+}
+
+// The IAM API returns policy documents URL-encoded (RFC 3986); the SDK
+// hands them on as they are.
+func TestParsePolicyURLEncoded(t *testing.T) {
+	encoded := "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22Service%22%3A%22ec2.amazonaws.com%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%2C%22Condition%22%3A%7B%22StringLike%22%3A%7B%22aws%3APrincipalTag%2Fteam%22%3A%22a+b%20c%22%7D%7D%7D%5D%7D"
+	p, err := iamx.ParsePolicy([]byte(encoded))
+	require.NoError(t, err)
+	require.NoError(t, p.Validate())
+	assert.Equal(t, "2012-10-17", p.Version)
+	assert.Equal(t, []string{"a+b c"}, p.Statements[0].Condition["StringLike"]["aws:PrincipalTag/team"].Strings(), "+ stays +, %20 is a space")
+	_, err = iamx.ParsePolicy([]byte("%7B%zz"))
+	require.ErrorIs(t, err, iamx.ErrInvalidPolicy)
+}

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
+	"strings"
 )
 
 // Principal is a statement's Principal: "*" (anyone) or a map of kinds
@@ -191,10 +193,21 @@ const maxPolicy = 1 << 20
 // Validate.
 var ErrInvalidPolicy = errors.New("iamx: invalid policy")
 
-// ParsePolicy reads an IAM policy document.
+// ParsePolicy reads an IAM policy document: JSON, or JSON URL-encoded as
+// the IAM API returns it (GetPolicyVersion, GetRolePolicy,
+// GetAccountAuthorizationDetails and the role's AssumeRolePolicyDocument
+// in the SDK's output start with %7B), so those strings can be passed as
+// they come.
 func ParsePolicy(data []byte) (*Policy, error) {
 	if len(data) > maxPolicy {
 		return nil, fmt.Errorf("%w: %d bytes, over %d", ErrInvalidPolicy, len(data), maxPolicy)
+	}
+	if t := bytes.TrimSpace(data); len(t) >= 3 && t[0] == '%' && strings.EqualFold(string(t[:3]), "%7B") {
+		dec, err := url.PathUnescape(string(t))
+		if err != nil {
+			return nil, fmt.Errorf("%w: a URL-encoded document that does not decode: %v", ErrInvalidPolicy, err)
+		}
+		data = []byte(dec)
 	}
 	var p Policy
 	if err := json.Unmarshal(data, &p); err != nil {

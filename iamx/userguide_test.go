@@ -350,6 +350,18 @@ func TestIssue12Faults(t *testing.T) {
 			assert.Contains(t, err.Error(), "statement 1: ", op)
 		}
 	})
+	t.Run("an action pattern without a service fails closed", func(t *testing.T) {
+		// "s3*" is not service:Action; IAM refuses it, and read as a glob it
+		// would allow every s3 action.
+		p := doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3*","Resource":"*"}]}`)
+		res := iamx.Evaluate(iamx.Request{Principal: alice, Action: "s3:GetObject"}, iamx.Policies{Identity: []*iamx.Policy{p}})
+		assert.Equal(t, iamx.ImplicitDeny, res.Decision, res.String())
+		assert.Contains(t, strings.Join(res.Notes, "\n"), `action "s3*" is not * or service:Action`)
+		require.ErrorIs(t, p.Validate(), iamx.ErrInvalidPolicy)
+		d := doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3*","Resource":"*"}]}`)
+		res = iamx.Evaluate(iamx.Request{Principal: alice, Action: "ec2:RunInstances"}, iamx.Policies{Identity: []*iamx.Policy{doc(t, allowAll), d}})
+		assert.Equal(t, iamx.ExplicitDeny, res.Decision, res.String())
+	})
 	t.Run("malformed values fail closed", func(t *testing.T) {
 		for _, c := range []string{
 			`{"NumericLessThan":{"s3:max-keys":"ten"}}`, `{"DateLessThan":{"aws:CurrentTime":"tomorrow"}}`,
@@ -409,10 +421,14 @@ func TestResultExplains(t *testing.T) {
 		iamx.Policies{Identity: []*iamx.Policy{doc(t, allowAll)}, SCPs: [][]*iamx.Policy{{doc(t, allowAll), deny}}})
 	assert.Equal(t, iamx.ExplicitDeny, res.Decision)
 	assert.Equal(t, iamx.SCP, res.DecidedBy)
-	assert.Equal(t, "ExplicitDeny (SCP): SCP level 1 2 (guard) statement 1 (NoLogs): Deny denies s3:GetObject on arn:aws:s3:::logs/k\n"+
+	assert.Equal(t, "ExplicitDeny (SCP): SCP 2 (guard) at level 1 statement 1 (NoLogs): Deny denies s3:GetObject on arn:aws:s3:::logs/k\n"+
 		"  matched identity-based policy 1 statement 1: Allow\n"+
-		"  matched SCP level 1 1 statement 1: Allow\n"+
-		"  matched SCP level 1 2 (guard) statement 1 (NoLogs): Deny", res.String())
+		"  matched SCP 1 at level 1 statement 1: Allow\n"+
+		"  matched SCP 2 (guard) at level 1 statement 1 (NoLogs): Deny", res.String())
+	// Request fields cannot forge lines of the explanation.
+	res = iamx.Evaluate(iamx.Request{Principal: alice, Action: "s3:GetObject\nAllow (forged)"}, iamx.Policies{})
+	assert.NotContains(t, res.String(), "\nAllow (forged)")
+	assert.Contains(t, res.String(), `"s3:GetObject\nAllow (forged)"`)
 	for _, k := range []iamx.PolicyKind{-1, 6} {
 		assert.Equal(t, fmt.Sprintf("PolicyKind(%d)", k), k.String())
 	}
@@ -434,7 +450,10 @@ func TestHostileWildcardsAreBounded(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	assert.Equal(t, iamx.ExplicitDeny, res.Decision, res.String())
 	assert.Contains(t, strings.Join(res.Notes, "\n"), "too large to evaluate")
-	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(16<<20), "allocation stays a small multiple of the input")
+	t.Logf("allocated %d bytes", after.TotalAlloc-before.TotalAlloc)
+	// A small multiple of the 250 kB input; the process-wide counter also
+	// sees other goroutines (moto helpers), hence the margin.
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(64<<20), "allocation stays a small multiple of the input")
 
 	res = iamx.Evaluate(req, iamx.Policies{Identity: []*iamx.Policy{allowIf(t, cond)}})
 	assert.Equal(t, iamx.ImplicitDeny, res.Decision, res.String())
@@ -446,5 +465,25 @@ func TestHostileWildcardsAreBounded(t *testing.T) {
 	assert.Equal(t, iamx.ExplicitDeny, res.Decision)
 	res = iamx.Evaluate(iamx.Request{Principal: alice, Action: "s3:" + value},
 		iamx.Policies{Identity: []*iamx.Policy{doc(t, allowAll), doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:`+pattern+`","Resource":"*"}]}`)}})
+	assert.Equal(t, iamx.ExplicitDeny, res.Decision)
+}
+
+// Many policy values against many context values: every comparison is
+// charged to the same bound.
+func TestHostileSetSizesAreBounded(t *testing.T) {
+	var want []string
+	for i := range 5000 {
+		want = append(want, fmt.Sprintf(`"v%d"`, i))
+	}
+	have := make([]string, 100_000)
+	for i := range have {
+		have[i] = fmt.Sprintf("w%d", i)
+	}
+	cond := `{"ForAllValues:StringNotEquals":{"aws:TagKeys":[` + strings.Join(want, ",") + `]}}`
+	req := iamx.Request{Principal: alice, Action: "s3:GetObject", Context: map[string][]string{"aws:TagKeys": have}}
+	res := iamx.Evaluate(req, iamx.Policies{Identity: []*iamx.Policy{allowIf(t, cond)}})
+	assert.Equal(t, iamx.ImplicitDeny, res.Decision, res.String())
+	assert.Contains(t, strings.Join(res.Notes, "\n"), "too large to evaluate")
+	res = iamx.Evaluate(req, iamx.Policies{Identity: []*iamx.Policy{doc(t, allowAll), denyIf(t, cond)}})
 	assert.Equal(t, iamx.ExplicitDeny, res.Decision)
 }

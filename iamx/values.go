@@ -30,6 +30,12 @@ func NewValues(vs ...string) Values {
 func (v Values) Strings() []string {
 	out := make([]string, 0, len(v.raw))
 	for _, r := range v.raw {
+		// A JSON string without escapes is its bytes between the quotes
+		// (the decoder that read it refused control characters).
+		if n := len(r); n >= 2 && r[0] == '"' && r[n-1] == '"' && bytes.IndexByte(r, '\\') < 0 {
+			out = append(out, string(r[1:n-1]))
+			continue
+		}
 		var s string
 		if json.Unmarshal(r, &s) == nil {
 			out = append(out, s)

@@ -12,7 +12,9 @@
 //     much time has passed on [Options.Clock];
 //   - GetCallerIdentity for the credentials in the call's sts.Options, so
 //     [Fake.ClientFor] gives a client that is "signed in" as one key, and a
-//     wrong secret is SignatureDoesNotMatch;
+//     wrong secret is SignatureDoesNotMatch; iamx.RotateAccessKey given the
+//     fake as its IAM client checks the new key through ClientFor, so a
+//     rotation test never reaches AWS;
 //   - AssumeRole and AssumeRoleWithSAML issuing temporary credentials that
 //     GetCallerIdentity then knows; AssumeRoleWithSAML reads the assertion
 //     with iamx.ParseSAMLResponse and refuses a role the assertion does not
