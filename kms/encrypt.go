@@ -161,6 +161,57 @@ func (w *encryptWriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
+// ReadFrom implements io.ReaderFrom: plaintext is read straight into the
+// batch buffers, in reads of up to a batch. Errors reading r are returned
+// as they are and leave the writer usable; errors writing are sticky.
+func (w *encryptWriter) ReadFrom(r io.Reader) (int64, error) {
+	var total int64
+	for {
+		switch {
+		case w.err != nil:
+			return total, w.err
+		case w.closed:
+			return total, errors.New("kms: write to a closed EncryptWriter")
+		}
+		if err := w.ctx.Err(); err != nil {
+			w.err = err
+			return total, err
+		}
+		if w.cur == nil {
+			w.cur = w.getBatch()
+		}
+		b := w.cur
+		full := len(b.pt) == w.batchPT
+		if full {
+			// A full batch is sealed only once more plaintext arrives, so
+			// the last frame can be the final frame: read into the next.
+			b = w.getBatch()
+		}
+		if len(b.pt) == cap(b.pt) {
+			b.pt = append(b.pt[:cap(b.pt)], make([]byte, min(max(cap(b.pt), 64<<10), w.batchPT-cap(b.pt)))...)[:len(b.pt)]
+		}
+		n, err := r.Read(b.pt[len(b.pt):min(cap(b.pt), w.batchPT)])
+		b.pt = b.pt[:len(b.pt)+n]
+		total += int64(n)
+		if full {
+			if n > 0 {
+				if w.err = w.submit(w.cur, false); w.err != nil {
+					return total, w.err
+				}
+				w.cur = b
+			} else {
+				w.recycle(b)
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
 func (w *encryptWriter) getBatch() *encBatch {
 	if len(w.free) == 0 && len(w.retired) > 0 && w.batches >= w.maxBatch {
 		// Reuse the oldest written batch once its hash is done.
