@@ -145,6 +145,22 @@ func (w *encryptWriter) Write(p []byte) (int, error) {
 			w.cur = w.getBatch()
 		}
 		b := w.cur
+		if w.conc <= 1 && len(b.pt) == 0 && len(p) > w.batchPT {
+			// On one goroutine a large write is sealed straight from p,
+			// sparing a copy; at least one byte stays behind for the final
+			// frame.
+			k := min((len(p)-1)/w.frameLen, w.batchPT/w.frameLen) * w.frameLen
+			saved := b.pt
+			b.pt = p[:k]
+			w.err = w.submit(b, false)
+			b.pt = saved[:0]
+			if w.err != nil {
+				return n - len(p), w.err
+			}
+			w.cur = nil
+			p = p[k:]
+			continue
+		}
 		if len(b.pt) == w.batchPT {
 			// A full batch with more plaintext behind it: all its frames
 			// are regular.
