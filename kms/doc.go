@@ -50,16 +50,20 @@
 // format allows: both message formats, all eleven suites, framed and
 // non-framed bodies (content type 0x01, which the Java and Python SDKs
 // write when asked for frame length 0; up to 2^36-32 bytes). kumo itself
-// writes framed messages only, as the specification recommends: a
-// non-framed body must be held whole before its one tag verifies.
+// writes framed messages only (Options.FrameSize is at least 1): a
+// non-framed body has one tag, at its end, so every reader must hold it
+// whole before releasing any of it.
 //
 // # Caching, re-wrapping, migrating
 //
 // A [Cache] reuses data keys across messages within limits of age, messages
-// and bytes, with one KMS call for many concurrent encrypts. [Client.Rewrap]
-// moves a message to new keys without touching its body. [DecryptOpenSSL]
-// reads files made with `openssl enc -aes-256-cbc -pass file:<data key>` so
-// they can be moved into this format.
+// and bytes, with one KMS call for many concurrent encrypts.
+// [Client.Rewrap] moves a message to new keys with one KMS unwrap, keeping
+// its data key but under a new message ID, its frames sealed again in the
+// same streaming pass, so that no derived key ever authenticates two
+// headers. [DecryptOpenSSL] reads files made with `openssl enc -aes-256-cbc
+// -pass file:<data key>`, with the key derivation the caller states (or
+// openssl's default), so they can be moved into this format.
 //
 // The sub-package kmstest is an in-memory KMS for tests.
 package kms

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 )
 
 const (
@@ -269,12 +268,4 @@ func readHeader(r io.Reader, maxEDKs int) (*Header, error) {
 		k.Ciphertext = append([]byte(nil), k.Ciphertext...)
 	}
 	return h, nil
-}
-
-// clone returns a deep copy of the parts a caller may change.
-func (h *Header) clone() *Header {
-	c := *h
-	c.EncryptionContext = maps.Clone(h.EncryptionContext)
-	c.EncryptedDataKeys = append([]EncryptedDataKey(nil), h.EncryptedDataKeys...)
-	return &c
 }

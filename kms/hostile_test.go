@@ -189,7 +189,10 @@ func TestNonFramedLimits(t *testing.T) {
 // 2 × (Concurrency+2) × 256 KiB of batches plus the 64 KiB read buffer, with
 // 4 MiB for the garbage collector's slack.
 func TestOneByteFrames(t *testing.T) {
-	const frames = 1 << 19
+	frames := uint32(1 << 19)
+	if RaceEnabled {
+		frames = 1 << 15
+	}
 	for _, conc := range []int{1, 2, 8} {
 		t.Run(fmt.Sprintf("concurrency=%d", conc), func(t *testing.T) {
 			c := twClient(t, func(o *Options) { o.Concurrency = conc })
@@ -202,7 +205,7 @@ func TestOneByteFrames(t *testing.T) {
 					n, err = io.Copy(io.Discard, r)
 				}
 			})
-			if err != nil || n != frames {
+			if err != nil || n != int64(frames) {
 				t.Fatalf("read %d bytes: %v", n, err)
 			}
 			t.Logf("DecryptReader: peak heap %.2f MiB (ceiling %.2f MiB)", float64(peak)/(1<<20), float64(ceiling)/(1<<20))

@@ -10,6 +10,7 @@ import (
 	"io"
 	mrand "math/rand/v2"
 	"testing"
+	"testing/iotest"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/smithy-go"
@@ -526,4 +527,39 @@ func TestKMSKeyringUnresolvableKey(t *testing.T) {
 	assert.EqualError(t, err, "kms: no keyring could decrypt a data key: KMS keyring: "+
 		"alias/missing: DescribeKey: api error NotFoundException: alias arn:aws:kms:us-east-1:111122223333:alias/missing is not found.; "+
 		"alias/c ("+keyC+"): no encrypted data key is for it")
+}
+
+// TestEncryptWriterReadFrom: io.Copy reads straight into the writer's
+// batches, whatever sizes the source reads in.
+func TestEncryptWriterReadFrom(t *testing.T) {
+	for _, conc := range []int{1, 2} {
+		for _, size := range []int{0, 1, 4096, 300_000, 1 << 20} {
+			c := newClient(t, aesKeyring(t), func(o *kms.Options) { o.FrameSize, o.Concurrency = 4096, conc })
+			pt := randBytes(size)
+			for name, src := range map[string]io.Reader{
+				"whole":    struct{ io.Reader }{bytes.NewReader(pt)},
+				"halves":   iotest.HalfReader(bytes.NewReader(pt)),
+				"data+EOF": iotest.DataErrReader(bytes.NewReader(pt)),
+			} {
+				var out bytes.Buffer
+				w, err := c.EncryptWriter(ctx, &out, nil)
+				require.NoError(t, err)
+				n, err := io.Copy(w, src)
+				require.NoError(t, err)
+				require.Equal(t, int64(size), n)
+				require.NoError(t, w.Close())
+				got, err := c.Decrypt(ctx, out.Bytes(), nil)
+				require.NoError(t, err, "%s, %d bytes, concurrency %d", name, size, conc)
+				require.True(t, bytes.Equal(pt, got), "%s, %d bytes, concurrency %d", name, size, conc)
+			}
+		}
+	}
+	// A failing source is its own error, and the writer stays usable.
+	c := newClient(t, aesKeyring(t))
+	var out bytes.Buffer
+	w, err := c.EncryptWriter(ctx, &out, nil)
+	require.NoError(t, err)
+	_, err = io.Copy(w, iotest.TimeoutReader(bytes.NewReader(make([]byte, 100_000))))
+	require.ErrorIs(t, err, iotest.ErrTimeout)
+	require.NoError(t, w.Close())
 }

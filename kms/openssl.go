@@ -96,8 +96,11 @@ func (w opensslWay) String() string {
 // Password set) DecryptOpenSSL also checks the file's last block under
 // every other derivation it knows and returns ErrOpenSSLAmbiguous, rather
 // than plaintext it is not sure of, when another one is valid too; set the
-// options to say how the files were made. A file that was altered may
-// still decrypt to garbage: re-encrypt what this returns with
+// options to say how the files were made. Only openssl's default
+// parameters are checked so: a file made with another PBKDF2 -iter must be
+// described by the options, or it is read as openssl's default and, about
+// 1 time in 250, its padding looks valid by chance. A file that was altered
+// may still decrypt to garbage: re-encrypt what this returns with
 // [Client.Encrypt] and delete the old files. It only reads that format;
 // nothing in kumo writes it.
 func DecryptOpenSSL(ctx context.Context, client KMSAPI, encryptedDataKey, data []byte, optFns ...func(*OpenSSLOptions)) ([]byte, error) {

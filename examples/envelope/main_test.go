@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kumo-go/kumo/internal/moto"
+	"github.com/kumo-go/kumo/kms"
 )
 
 func TestMain(m *testing.M) { os.Exit(moto.Run(m)) }
@@ -117,4 +119,70 @@ func TestKMSAgainstMoto(t *testing.T) {
 	out, err := envelope(t, nil, "decrypt", "-in", plain+".new", "-out", "-", "-discovery", "-endpoint", endpoint, "-context", "app=test")
 	require.NoError(t, err)
 	assert.Equal(t, "kms wrapped", out)
+}
+
+// BenchmarkCommandVsLibrary moves 256 MiB through the command people copy,
+// `envelope encrypt -in - -out -` (and decrypt), with standard input a
+// file in the page cache and standard output /dev/null, beside the library
+// on one goroutine (Concurrency 1) over the same file and sink.
+func BenchmarkCommandVsLibrary(b *testing.B) {
+	const size = 256 << 20
+	dir := b.TempDir()
+	key := filepath.Join(dir, "key")
+	require.NoError(b, os.WriteFile(key, bytes.Repeat([]byte{3}, 32), 0o600))
+	raw := []string{"-raw-aes-key-file", key, "-raw-key-namespace", "team", "-raw-key-name", "k1"}
+	plain := filepath.Join(dir, "plain")
+	pattern := bytes.Repeat([]byte("envelope bench "), size/15+1)[:size]
+	require.NoError(b, os.WriteFile(plain, pattern, 0o600))
+	enc := filepath.Join(dir, "plain.enc")
+	require.NoError(b, run(context.Background(), append([]string{"encrypt", "-in", plain, "-out", enc}, raw...), nil, io.Discard, io.Discard))
+	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	require.NoError(b, err)
+	defer devnull.Close()
+	kr, err := kms.NewRawAESKeyring("team", "k1", bytes.Repeat([]byte{3}, 32))
+	require.NoError(b, err)
+	lib, err := kms.New(kr, func(o *kms.Options) { o.Concurrency = 1 })
+	require.NoError(b, err)
+
+	withFile := func(b *testing.B, path string, fn func(f *os.File) error) {
+		b.SetBytes(size)
+		for range b.N {
+			f, err := os.Open(path)
+			require.NoError(b, err)
+			require.NoError(b, fn(f))
+			f.Close()
+		}
+	}
+	b.Run("encrypt/command", func(b *testing.B) {
+		withFile(b, plain, func(f *os.File) error {
+			return run(context.Background(), append([]string{"encrypt", "-in", "-", "-out", "-"}, raw...), f, devnull, io.Discard)
+		})
+	})
+	b.Run("encrypt/library-1-goroutine", func(b *testing.B) {
+		withFile(b, plain, func(f *os.File) error {
+			w, err := lib.EncryptWriter(context.Background(), devnull, nil)
+			if err != nil {
+				return err
+			}
+			if _, err := io.Copy(w, f); err != nil {
+				return err
+			}
+			return w.Close()
+		})
+	})
+	b.Run("decrypt/command", func(b *testing.B) {
+		withFile(b, enc, func(f *os.File) error {
+			return run(context.Background(), append([]string{"decrypt", "-in", "-", "-out", "-"}, raw...), f, devnull, io.Discard)
+		})
+	})
+	b.Run("decrypt/library-1-goroutine", func(b *testing.B) {
+		withFile(b, enc, func(f *os.File) error {
+			r, err := lib.DecryptReader(context.Background(), f, nil)
+			if err != nil {
+				return err
+			}
+			_, err = io.Copy(devnull, r)
+			return err
+		})
+	})
 }
