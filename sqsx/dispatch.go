@@ -230,3 +230,12 @@ func safeBatch(ctx context.Context, h BatchHandler, ms []*Message) (errs []error
 	}()
 	return h(ctx, ms)
 }
+
+func safeHandle(ctx context.Context, h Handler, m *Message) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("sqsx: handler panicked: %v", r)
+		}
+	}()
+	return h(ctx, m)
+}

@@ -23,10 +23,9 @@
 //     whose earlier entry failed (it answers each entry on its own); Send
 //     then reports the later one with [ErrOutOfOrder]. Results come in
 //     input order, failures summarised in a [*BatchError].
-//   - [ProcessEvent] runs an SQS-triggered Lambda batch with
-//     ReportBatchItemFailures, FIFO-aware: after a failure in message group
-//     G, the later records of G are reported as failures without being
-//     handled, so they come back in order, and other groups go on.
+//   - The sub-package sqslambda runs an SQS-triggered Lambda batch with the
+//     same handlers and ReportBatchItemFailures, FIFO-aware, groups
+//     optionally in parallel; only its users compile aws-lambda-go.
 //   - [ParseS3Event] reads S3 event notifications from a message body,
 //     direct or wrapped by SNS, decoding object keys as S3 encodes them, and
 //     returns the s3:TestEvent as a distinct value.
@@ -64,11 +63,19 @@
 //
 // # Shutdown
 //
-// When Run's context ends, the Processor stops receiving. A long poll
-// under way is let finish (within ShutdownTimeout): SQS does not notice a
-// client that hangs up, so it could still take messages for the abandoned
-// poll and hide them for a visibility timeout. What that poll brings, and
-// every message received but not started, is released at once; running
-// handlers finish their current message with a context that lasts until
-// ShutdownTimeout; handled messages are deleted. Then Run returns nil.
+// When Run's context ends, the Processor stops receiving and abandons a
+// long poll under way, so Run returns within moments of the cancel plus
+// the time running handlers need, with default options (on sqstest: a few
+// milliseconds on an empty queue, where it used to wait out the 20 s
+// poll). Every message received but not started is released at once;
+// running handlers finish their current message with a context that lasts
+// until ShutdownTimeout; handled messages are deleted. Then Run returns
+// nil.
+//
+// The trade-off: SQS does not notice a client that hangs up, so a message
+// that arrives while the abandoned poll would still have waited can be
+// taken for it, and then stays hidden for one visibility timeout before it
+// is delivered again (on a FIFO queue it holds its group that long).
+// Nothing is lost. ProcessorOptions.FinishPollOnShutdown lets the poll run
+// to its end instead (up to WaitTime) and releases what it brings.
 package sqsx

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -324,7 +325,7 @@ func TestProcessorFaults(t *testing.T) {
 	t.Logf("replays after kills: %d; calls %v", replays, f.CallCounts())
 }
 
-// TestProcessorFaultsMoto is the fault test with 1,000 messages on moto,
+// TestProcessorFaultsMoto is the fault test with 500 messages on moto,
 // whose visibility timeouts run in real time (5 s here).
 //
 // moto 5.2 gets one thing wrong that real SQS does not: when several
@@ -346,12 +347,15 @@ func TestProcessorFaultsMoto(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	client := sqs.NewFromConfig(moto.SerialConfig(t))
+	cfg := moto.SerialConfig(t)
+	// A stalled call fails the test instead of hanging it.
+	cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	client := sqs.NewFromConfig(cfg)
 	q, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(moto.UniqueName("fault-") + ".fifo"),
 		Attributes: map[string]string{"FifoQueue": "true", "VisibilityTimeout": "5"}})
 	require.NoError(t, err)
 	url := aws.ToString(q.QueueUrl)
-	msgs, want := faultMessages(1000, 50)
+	msgs, want := faultMessages(500, 25) // the serial moto takes about 0.1 s a call
 
 	count := func() int {
 		out, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url), AttributeNames: []types.QueueAttributeName{
@@ -408,7 +412,7 @@ func TestProcessorFaultsMoto(t *testing.T) {
 			require.NoError(t, err)
 		}
 	}
-	order := faultRun(t, client, url, len(msgs), 300, 7, sweep, remaining, nil, true)
+	order := faultRun(t, client, url, len(msgs), 150, 7, sweep, remaining, nil, true)
 	<-feeding
 	replays := checkOrder(t, order, want)
 	assert.Zero(t, remaining())

@@ -707,3 +707,49 @@ func (c *onRelease) ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.Ch
 	c.once.Do(func() { close(c.released) })
 	return out, err
 }
+
+// endlessPoll is a queue whose every receive waits until its context ends
+// (a long poll that never brings anything) or until release is closed.
+type endlessPoll struct {
+	*sqstest.Fake
+	polling   chan struct{} // closed when the first receive is under way
+	release   chan struct{}
+	once      sync.Once
+	cancelled atomic.Bool // a receive ended by its context
+}
+
+func (e *endlessPoll) ReceiveMessage(ctx context.Context, _ *sqs.ReceiveMessageInput, _ ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	e.once.Do(func() { close(e.polling) })
+	select {
+	case <-ctx.Done():
+		e.cancelled.Store(true)
+		return nil, ctx.Err()
+	case <-e.release:
+		return &sqs.ReceiveMessageOutput{}, nil
+	}
+}
+
+// TestProcessorShutdownAbandonsThePoll: with default options (20 s long
+// polls) Run returns after a cancel without waiting for the poll under
+// way; with FinishPollOnShutdown the poll ends on its own.
+func TestProcessorShutdownAbandonsThePoll(t *testing.T) {
+	for _, finish := range []bool{false, true} {
+		t.Run(fmt.Sprint("FinishPollOnShutdown=", finish), func(t *testing.T) {
+			f := sqstest.New()
+			url := f.CreateQueue("idle.fifo", sqstest.QueueOptions{})
+			e := &endlessPoll{Fake: f, polling: make(chan struct{}), release: make(chan struct{})}
+			p, err := sqsx.NewProcessor(e, url, func(context.Context, *sqsx.Message) error { return nil },
+				func(o *sqsx.ProcessorOptions) { o.FinishPollOnShutdown, o.ShutdownTimeout = finish, time.Hour })
+			require.NoError(t, err)
+			stop := start(t, p)
+			<-e.polling
+			if finish {
+				close(e.release) // the poll's own end
+			}
+			began := time.Now()
+			require.NoError(t, stop(), "a clean drain")
+			t.Logf("Run returned %v after the cancel", time.Since(began)) // measured, not asserted
+			assert.Equal(t, !finish, e.cancelled.Load(), "the poll was abandoned")
+		})
+	}
+}

@@ -71,7 +71,6 @@ func sqsStop(ctx context.Context, g *guide) error {
 		}
 		return nil
 	}, func(o *sqsx.ProcessorOptions) {
-		o.WaitTime = time.Second
 		o.OnError = func(err error) {
 			var pe *sqsx.ProcessError
 			if errors.As(err, &pe) && pe.Op == "Handler" {
