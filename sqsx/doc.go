@@ -1,5 +1,21 @@
 // Package sqsx holds SQS helpers that keep order and lose nothing.
 //
+//	client := sqs.NewFromConfig(cfg)
+//	sender, err := sqsx.NewSender(client, queueURL)
+//	if err != nil {
+//		return err
+//	}
+//	results, err := sender.Send(ctx, sqsx.Message{GroupID: "order-7", Body: "paid"},
+//		sqsx.Message{GroupID: "order-7", Body: "shipped"}) // a *BatchError names each failure
+//
+//	p, err := sqsx.NewProcessor(client, queueURL, func(ctx context.Context, m *sqsx.Message) error {
+//		return apply(ctx, m.GroupID, m.Body) // nil: deleted; an error: back to the queue, in order
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	err = p.Run(ctx) // until ctx ends; then it drains and returns nil
+//
 //   - [Processor] receives with long polls and hands messages to a
 //     [Handler] or [BatchHandler]: on FIFO queues each message group
 //     strictly in order, groups in parallel up to Concurrency; on standard
@@ -40,9 +56,13 @@
 // handled again. Order holds through that: a run's handled messages are
 // deleted in one call, or in order across two, so SQS never hands an
 // earlier message of a group back after a later one was deleted. One
-// narrow case remains: SQS deletes a later entry of a call and fails an
-// earlier one, and the retry of the earlier one cannot be made (the worker
-// dies in between, or its handle expired). OnError reports such failures.
+// narrow case remains, and only this one: SQS deletes a later entry of a
+// DeleteMessageBatch call and fails an earlier entry of the same group,
+// and the retry of the earlier one does not succeed (five tries fail, the
+// worker dies in between, or its handle expired). The earlier message then
+// comes back alone after its visibility timeout and is handled again after
+// the later one; OnError reports the failed delete. The test
+// TestProcessorRehandlingAfterALaterMessage shows exactly this.
 //
 // # Dead letters and FIFO order
 //

@@ -110,11 +110,29 @@ var (
 	ErrShutdownTimeout = errors.New("sqsx: handlers or releases still under way at the end of ShutdownTimeout")
 )
 
-// Stats counts what a Processor did. API calls are counted by operation,
-// failed calls included.
+// Stats counts what a Processor did since it was made, over every Run.
 type Stats struct {
-	Received, Handled, Failed, Deleted, Released, DeadLettered, Extended int64
-	Calls                                                                map[string]int64
+	// Received counts messages ReceiveMessage returned (a replay of a
+	// FIFO receive after a lost answer counts once).
+	Received int64
+	// Handled counts messages whose handler returned nil.
+	Handled int64
+	// Failed counts handler (and DeadLetter) failures, panics included.
+	Failed int64
+	// Deleted counts messages SQS confirmed deleted.
+	Deleted int64
+	// Released counts messages made visible again by the Processor: after
+	// a failure (with the rest of their FIFO run), or unstarted at
+	// shutdown.
+	Released int64
+	// DeadLettered counts messages DeadLetter took (returned nil for).
+	DeadLettered int64
+	// Extended counts visibility extensions by heartbeats, one per
+	// message per heartbeat.
+	Extended int64
+	// Calls counts API calls by operation name ("ReceiveMessage",
+	// "DeleteMessageBatch", ...), failed calls included.
+	Calls map[string]int64
 }
 
 // APICalls is the number of calls of every operation together.
