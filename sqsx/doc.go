@@ -1,50 +1,52 @@
 // Package sqsx holds SQS helpers that keep order and lose nothing.
 //
-//		client := sqs.NewFromConfig(cfg)
-//		sender, err := sqsx.NewSender(client, queueURL)
-//		if err != nil {
-//			return err
-//		}
-//		results, err := sender.Send(ctx, sqsx.Message{GroupID: "order-7", Body: "paid"},
-//			sqsx.Message{GroupID: "order-7", Body: "shipped"}) // a *BatchError names each failure
+//	client := sqs.NewFromConfig(cfg)
+//	sender, err := sqsx.NewSender(client, queueURL)
+//	if err != nil {
+//		return err
+//	}
+//	results, err := sender.Send(ctx, sqsx.Message{GroupID: "order-7", Body: "paid"},
+//		sqsx.Message{GroupID: "order-7", Body: "shipped"}) // a *BatchError names each failure
 //
-//		p, err := sqsx.NewProcessor(client, queueURL, func(ctx context.Context, m *sqsx.Message) error {
-//			return apply(ctx, m.GroupID, m.Body) // nil: deleted; an error: back to the queue, in order
-//		})
-//		if err != nil {
-//			return err
-//		}
-//		err = p.Run(ctx) // until ctx ends; then it drains and returns nil
+//	p, err := sqsx.NewProcessor(client, queueURL, func(ctx context.Context, m *sqsx.Message) error {
+//		return apply(ctx, m.GroupID, m.Body) // nil: deleted; an error: back to the queue, in order
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	err = p.Run(ctx) // until ctx ends; then it drains and returns nil
 //
-//	  - [Processor] receives with long polls and hands messages to a
-//	    [Handler] or [BatchHandler]: on FIFO queues each message group
-//	    strictly in order, groups in parallel up to Concurrency; on standard
-//	    queues messages in parallel. Handled messages are deleted in batches;
-//	    a failure stops its group, and the failed message goes back with the
-//	    rest of its group's run in one ChangeMessageVisibilityBatch, so they
-//	    come back in order while other groups go on. A heartbeat keeps held
-//	    messages hidden while handlers run long (up to SQS's 12 hours), and
-//	    cancelling Run drains: no message waits out a visibility timeout
-//	    because of a deploy.
-//	  - [Sender] sends in batches of up to 10 messages and MaxBatchBytes,
-//	    validating each message first as SQS would. On FIFO queues each
-//	    group's messages go out in input order, one per batch by default
-//	    (batches are filled from other groups), so a group's next message
-//	    leaves only once SQS has accepted the one before; entries SQS fails
-//	    through no fault of the sender, or throttles, are retried with
-//	    capped, jittered backoff; a message that fails for good stops its
-//	    group ([ErrGroupHalted]). A nil result means the message is in the
-//	    queue behind every earlier message of its group. With
-//	    MaxGroupEntries above 1, SQS can accept a later entry of a group
-//	    whose earlier entry failed (it answers each entry on its own); Send
-//	    then reports the later one with [ErrOutOfOrder]. Results come in
-//	    input order, failures summarised in a [*BatchError].
-//	  - The sub-package sqslambda runs an SQS-triggered Lambda batch with the
-//	    same handlers and ReportBatchItemFailures, FIFO-aware, groups
-//	    optionally in parallel; only its users compile aws-lambda-go.
-//	  - [ParseS3Event] reads S3 event notifications from a message body,
-//	    direct or wrapped by SNS, decoding object keys as S3 encodes them, and
-//	    returns the s3:TestEvent as a distinct value.
+// It offers:
+//
+//   - [Processor] receives with long polls and hands messages to a
+//     [Handler] or [BatchHandler]: on FIFO queues each message group
+//     strictly in order, groups in parallel up to Concurrency; on standard
+//     queues messages in parallel. Handled messages are deleted in batches;
+//     a failure stops its group, and the failed message goes back with the
+//     rest of its group's run in one ChangeMessageVisibilityBatch, so they
+//     come back in order while other groups go on. A heartbeat keeps held
+//     messages hidden while handlers run long (up to SQS's 12 hours), and
+//     cancelling Run drains: no message waits out a visibility timeout
+//     because of a deploy.
+//   - [Sender] sends in batches of up to 10 messages and MaxBatchBytes,
+//     validating each message first as SQS would. On FIFO queues each
+//     group's messages go out in input order, one per batch by default
+//     (batches are filled from other groups), so a group's next message
+//     leaves only once SQS has accepted the one before; entries SQS fails
+//     through no fault of the sender, or throttles, are retried with
+//     capped, jittered backoff; a message that fails for good stops its
+//     group ([ErrGroupHalted]). A nil result means the message is in the
+//     queue behind every earlier message of its group. With
+//     MaxGroupEntries above 1, SQS can accept a later entry of a group
+//     whose earlier entry failed (it answers each entry on its own); Send
+//     then reports the later one with [ErrOutOfOrder]. Results come in
+//     input order, failures summarised in a [*BatchError].
+//   - The sub-package sqslambda runs an SQS-triggered Lambda batch with the
+//     same handlers and ReportBatchItemFailures, FIFO-aware, groups
+//     optionally in parallel; only its users compile aws-lambda-go.
+//   - [ParseS3Event] reads S3 event notifications from a message body,
+//     direct or wrapped by SNS, decoding object keys as S3 encodes them, and
+//     returns the s3:TestEvent as a distinct value.
 //
 // The sub-package sqstest is an in-memory SQS with standard and FIFO queues
 // for tests.
