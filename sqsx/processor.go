@@ -252,6 +252,7 @@ type session struct {
 	handlerCtx, apiCtx context.Context
 	stopping           <-chan struct{} // closed when no new work may start
 	runs               sync.WaitGroup
+	active             atomic.Int64 // runs received and not yet handed to the deleter
 	del                *deleter
 
 	mu     sync.Mutex
