@@ -260,8 +260,9 @@ type session struct {
 }
 
 // Run receives and handles messages until ctx ends, then drains: it stops
-// receiving (a long poll under way is let finish, within ShutdownTimeout,
-// and what it brings is released at once), lets running handlers finish
+// receiving (abandoning a long poll under way, or with
+// FinishPollOnShutdown letting it finish and releasing what it brings at
+// once; see the package doc's Shutdown section), lets running handlers finish
 // their current message, deletes what was handled and releases, with
 // visibility 0, every message received but not started. It returns nil
 // after a clean drain; ErrShutdownTimeout if handlers outlived
