@@ -5,7 +5,8 @@ import "time"
 // Clock is the time a Processor keeps for its heartbeats, its retry
 // backoff and SQS's 12-hour visibility limit; tests pass a fake one
 // (*sqstest.Clock is one) to run those on fake time. ShutdownTimeout and
-// the brief wait that gathers deletes into one call run on real time.
+// the brief wait that gathers deletes into one call run on real time. A
+// fake clock must be advanced for retries of failed calls to go on.
 type Clock interface {
 	Now() time.Time
 	// After sends the time on the returned channel once d has passed.

@@ -48,8 +48,14 @@ func newDeleter(s *session) *deleter {
 	return &deleter{s: s, slots: make(chan struct{}, 4)}
 }
 
-// add queues ms, the handled messages of one run, for deletion.
-func (d *deleter) add(r *received, ms ...*Message) { d.enqueue(r, ms, false) }
+// add queues ms, the handled messages of one run, for deletion; idle
+// sends what is queued at once instead of waiting for more.
+func (d *deleter) add(r *received, idle bool, ms ...*Message) {
+	d.enqueue(r, ms, false)
+	if idle {
+		d.flush()
+	}
+}
 
 func (d *deleter) enqueue(r *received, ms []*Message, rest bool) {
 	if len(ms) == 0 {

@@ -10,6 +10,7 @@ import (
 // runs not started when work stops are released at once.
 func (s *session) dispatch(work context.Context, r *received) {
 	runs := s.split(r.msgs)
+	s.active.Add(int64(len(runs)))
 	for i, run := range runs {
 		select {
 		case s.sem <- struct{}{}:
@@ -19,6 +20,9 @@ func (s *session) dispatch(work context.Context, r *received) {
 				rest = append(rest, run...)
 			}
 			r.release(rest, 0)
+			if s.active.Add(-int64(len(runs)-i)) == 0 {
+				s.del.flush()
+			}
 			return
 		}
 		s.start(r, run)
@@ -97,7 +101,10 @@ func (s *session) start(r *received, run []*Message) {
 func (s *session) handle(r *received, run []*Message) {
 	p := s.p
 	var done []*Message
-	defer func() { s.del.add(r, done...) }()
+	// The last run to finish sends the deletes gathered so far at once:
+	// no other run is there to fill the call, and FIFO groups stay held
+	// until their messages are deleted.
+	defer func() { s.del.add(r, s.active.Add(-1) == 0, done...) }()
 	for i := 0; i < len(run); {
 		select {
 		case <-s.stopping:
@@ -229,4 +236,13 @@ func safeBatch(ctx context.Context, h BatchHandler, ms []*Message) (errs []error
 		}
 	}()
 	return h(ctx, ms)
+}
+
+func safeHandle(ctx context.Context, h Handler, m *Message) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("sqsx: handler panicked: %v", r)
+		}
+	}()
+	return h(ctx, m)
 }

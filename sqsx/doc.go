@@ -1,5 +1,23 @@
 // Package sqsx holds SQS helpers that keep order and lose nothing.
 //
+//	client := sqs.NewFromConfig(cfg)
+//	sender, err := sqsx.NewSender(client, queueURL)
+//	if err != nil {
+//		return err
+//	}
+//	results, err := sender.Send(ctx, sqsx.Message{GroupID: "order-7", Body: "paid"},
+//		sqsx.Message{GroupID: "order-7", Body: "shipped"}) // a *BatchError names each failure
+//
+//	p, err := sqsx.NewProcessor(client, queueURL, func(ctx context.Context, m *sqsx.Message) error {
+//		return apply(ctx, m.GroupID, m.Body) // nil: deleted; an error: back to the queue, in order
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	err = p.Run(ctx) // until ctx ends; then it drains and returns nil
+//
+// It offers:
+//
 //   - [Processor] receives with long polls and hands messages to a
 //     [Handler] or [BatchHandler]: on FIFO queues each message group
 //     strictly in order, groups in parallel up to Concurrency; on standard
@@ -23,10 +41,9 @@
 //     whose earlier entry failed (it answers each entry on its own); Send
 //     then reports the later one with [ErrOutOfOrder]. Results come in
 //     input order, failures summarised in a [*BatchError].
-//   - [ProcessEvent] runs an SQS-triggered Lambda batch with
-//     ReportBatchItemFailures, FIFO-aware: after a failure in message group
-//     G, the later records of G are reported as failures without being
-//     handled, so they come back in order, and other groups go on.
+//   - The sub-package sqslambda runs an SQS-triggered Lambda batch with the
+//     same handlers and ReportBatchItemFailures, FIFO-aware, groups
+//     optionally in parallel; only its users compile aws-lambda-go.
 //   - [ParseS3Event] reads S3 event notifications from a message body,
 //     direct or wrapped by SNS, decoding object keys as S3 encodes them, and
 //     returns the s3:TestEvent as a distinct value.
@@ -41,9 +58,13 @@
 // handled again. Order holds through that: a run's handled messages are
 // deleted in one call, or in order across two, so SQS never hands an
 // earlier message of a group back after a later one was deleted. One
-// narrow case remains: SQS deletes a later entry of a call and fails an
-// earlier one, and the retry of the earlier one cannot be made (the worker
-// dies in between, or its handle expired). OnError reports such failures.
+// narrow case remains, and only this one: SQS deletes a later entry of a
+// DeleteMessageBatch call and fails an earlier entry of the same group,
+// and the retry of the earlier one does not succeed (five tries fail, the
+// worker dies in between, or its handle expired). The earlier message then
+// comes back alone after its visibility timeout and is handled again after
+// the later one; OnError reports the failed delete. The test
+// TestProcessorRehandlingAfterALaterMessage shows exactly this.
 //
 // # Dead letters and FIFO order
 //
@@ -64,11 +85,19 @@
 //
 // # Shutdown
 //
-// When Run's context ends, the Processor stops receiving. A long poll
-// under way is let finish (within ShutdownTimeout): SQS does not notice a
-// client that hangs up, so it could still take messages for the abandoned
-// poll and hide them for a visibility timeout. What that poll brings, and
-// every message received but not started, is released at once; running
-// handlers finish their current message with a context that lasts until
-// ShutdownTimeout; handled messages are deleted. Then Run returns nil.
+// When Run's context ends, the Processor stops receiving and abandons a
+// long poll under way, so Run returns within moments of the cancel plus
+// the time running handlers need, with default options (on sqstest: a few
+// milliseconds on an empty queue, where it used to wait out the 20 s
+// poll). Every message received but not started is released at once;
+// running handlers finish their current message with a context that lasts
+// until ShutdownTimeout; handled messages are deleted. Then Run returns
+// nil.
+//
+// The trade-off: SQS does not notice a client that hangs up, so a message
+// that arrives while the abandoned poll would still have waited can be
+// taken for it, and then stays hidden for one visibility timeout before it
+// is delivered again (on a FIFO queue it holds its group that long).
+// Nothing is lost. ProcessorOptions.FinishPollOnShutdown lets the poll run
+// to its end instead (up to WaitTime) and releases what it brings.
 package sqsx

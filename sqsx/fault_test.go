@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -192,7 +193,8 @@ func faultRun(t *testing.T, client sqsx.SQSAPI, url string, n, stint int, seed u
 		res := make(chan error, 1)
 		go func() { res <- p.Run(ctx) }()
 		target := successes.Load() + int64(stint)
-		bound := testContext(t)
+		bound, endBound := context.WithTimeout(context.Background(), 5*time.Minute) // a round's own bound
+		defer endBound()
 		for successes.Load() < target && distinct.Load() < int64(n) {
 			select {
 			case <-progress:
@@ -324,7 +326,7 @@ func TestProcessorFaults(t *testing.T) {
 	t.Logf("replays after kills: %d; calls %v", replays, f.CallCounts())
 }
 
-// TestProcessorFaultsMoto is the fault test with 1,000 messages on moto,
+// TestProcessorFaultsMoto is the fault test with 500 messages on moto,
 // whose visibility timeouts run in real time (5 s here).
 //
 // moto 5.2 gets one thing wrong that real SQS does not: when several
@@ -346,12 +348,15 @@ func TestProcessorFaultsMoto(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	client := sqs.NewFromConfig(moto.SerialConfig(t))
+	cfg := moto.SerialConfig(t)
+	// A stalled call fails the test instead of hanging it.
+	cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	client := sqs.NewFromConfig(cfg)
 	q, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(moto.UniqueName("fault-") + ".fifo"),
 		Attributes: map[string]string{"FifoQueue": "true", "VisibilityTimeout": "5"}})
 	require.NoError(t, err)
 	url := aws.ToString(q.QueueUrl)
-	msgs, want := faultMessages(1000, 50)
+	msgs, want := faultMessages(500, 25) // the serial moto takes about 0.1 s a call
 
 	count := func() int {
 		out, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url), AttributeNames: []types.QueueAttributeName{
@@ -408,9 +413,97 @@ func TestProcessorFaultsMoto(t *testing.T) {
 			require.NoError(t, err)
 		}
 	}
-	order := faultRun(t, client, url, len(msgs), 300, 7, sweep, remaining, nil, true)
+	order := faultRun(t, client, url, len(msgs), 150, 7, sweep, remaining, nil, true)
 	<-feeding
 	replays := checkOrder(t, order, want)
 	assert.Zero(t, remaining())
 	t.Logf("replays after kills: %d", replays)
+}
+
+// TestProcessorsShareQueueMoto: three Processors, each with its own
+// client as three processes would have, share one FIFO queue on the
+// serial moto; one is stopped mid-run and replaced. Every message is
+// handled, every group in send order across the processes (a message
+// handled again starts its group over from it; none is skipped).
+func TestProcessorsShareQueueMoto(t *testing.T) {
+	if !soak() {
+		t.Skip("a soak run: set KUMO_SOAK=1")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	newClient := func() *sqs.Client {
+		cfg := moto.SerialConfig(t)
+		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+		return sqs.NewFromConfig(cfg)
+	}
+	client := newClient()
+	q, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(moto.UniqueName("shared-") + ".fifo"),
+		Attributes: map[string]string{"FifoQueue": "true", "VisibilityTimeout": "10"}})
+	require.NoError(t, err)
+	url := aws.ToString(q.QueueUrl)
+	msgs, want := faultMessages(200, 10)
+	sender, err := sqsx.NewSender(client, url)
+	require.NoError(t, err)
+	_, err = sender.Send(ctx, msgs...)
+	require.NoError(t, err)
+
+	var mu sync.Mutex
+	order := map[string][]int{}
+	seen := map[int]bool{}
+	third, all := make(chan struct{}), make(chan struct{})
+	handler := func(_ context.Context, m *sqsx.Message) error {
+		g, seq, _ := strings.Cut(m.Body, ":")
+		i, err := strconv.Atoi(seq)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		order[g] = append(order[g], i)
+		seen[i] = true
+		switch len(seen) {
+		case len(msgs) / 3:
+			close(third)
+		case len(msgs):
+			close(all)
+		}
+		return nil
+	}
+	run := func(name string) (stop func() error) {
+		p, err := sqsx.NewProcessor(newClient(), url, handler, func(o *sqsx.ProcessorOptions) {
+			o.WaitTime = time.Second // the serial moto serves nobody else while a poll waits
+			o.Concurrency = 4
+			o.OnError = func(err error) { t.Logf("%s: %v", name, err) }
+		})
+		require.NoError(t, err)
+		pctx, pcancel := context.WithCancel(ctx)
+		res := make(chan error, 1)
+		go func() { res <- p.Run(pctx) }()
+		return func() error { pcancel(); return <-res }
+	}
+	stops := []func() error{run("p1"), run("p2"), run("p3")}
+	select {
+	case <-third:
+	case <-ctx.Done():
+		t.Fatal("no progress")
+	}
+	require.NoError(t, stops[1](), "p2 stops gracefully mid-run")
+	stops[1] = run("p2 replaced")
+	select {
+	case <-all:
+	case <-ctx.Done():
+		t.Fatalf("not every message handled: %d of %d", len(seen), len(msgs))
+	}
+	for _, stop := range stops {
+		require.NoError(t, stop())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	replays := checkOrder(t, order, want)
+	out, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url), AttributeNames: []types.QueueAttributeName{
+		types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+	require.NoError(t, err)
+	assert.Equal(t, "0", out.Attributes["ApproximateNumberOfMessages"])
+	assert.Equal(t, "0", out.Attributes["ApproximateNumberOfMessagesNotVisible"])
+	t.Logf("%d messages handled by three processes, one replaced; %d handled again", len(msgs), replays)
 }

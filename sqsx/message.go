@@ -32,8 +32,11 @@ type Message struct {
 // deleted.
 type Handler func(ctx context.Context, m *Message) error
 
-// fromAttributes fills the fields SQS reports as system attributes.
-func (m *Message) fromAttributes(attrs map[string]string) {
+// SetAttributes sets Attributes to SQS's system attributes of the
+// message (as ReceiveMessage or a Lambda event reports them) and fills the
+// fields they carry: GroupID, DeduplicationID, SequenceNumber,
+// ReceiveCount and SentAt.
+func (m *Message) SetAttributes(attrs map[string]string) {
 	m.Attributes = attrs
 	m.GroupID = attrs["MessageGroupId"]
 	m.DeduplicationID = attrs["MessageDeduplicationId"]

@@ -110,11 +110,29 @@ var (
 	ErrShutdownTimeout = errors.New("sqsx: handlers or releases still under way at the end of ShutdownTimeout")
 )
 
-// Stats counts what a Processor did. API calls are counted by operation,
-// failed calls included.
+// Stats counts what a Processor did since it was made, over every Run.
 type Stats struct {
-	Received, Handled, Failed, Deleted, Released, DeadLettered, Extended int64
-	Calls                                                                map[string]int64
+	// Received counts messages ReceiveMessage returned (a replay of a
+	// FIFO receive after a lost answer counts once).
+	Received int64
+	// Handled counts messages whose handler returned nil.
+	Handled int64
+	// Failed counts handler (and DeadLetter) failures, panics included.
+	Failed int64
+	// Deleted counts messages SQS confirmed deleted.
+	Deleted int64
+	// Released counts messages made visible again by the Processor: after
+	// a failure (with the rest of their FIFO run), or unstarted at
+	// shutdown.
+	Released int64
+	// DeadLettered counts messages DeadLetter took (returned nil for).
+	DeadLettered int64
+	// Extended counts visibility extensions by heartbeats, one per
+	// message per heartbeat.
+	Extended int64
+	// Calls counts API calls by operation name ("ReceiveMessage",
+	// "DeleteMessageBatch", ...), failed calls included.
+	Calls map[string]int64
 }
 
 // APICalls is the number of calls of every operation together.
@@ -234,6 +252,7 @@ type session struct {
 	handlerCtx, apiCtx context.Context
 	stopping           <-chan struct{} // closed when no new work may start
 	runs               sync.WaitGroup
+	active             atomic.Int64 // runs received and not yet handed to the deleter
 	del                *deleter
 
 	mu     sync.Mutex
@@ -241,8 +260,9 @@ type session struct {
 }
 
 // Run receives and handles messages until ctx ends, then drains: it stops
-// receiving (a long poll under way is let finish, within ShutdownTimeout,
-// and what it brings is released at once), lets running handlers finish
+// receiving (abandoning a long poll under way, or with
+// FinishPollOnShutdown letting it finish and releasing what it brings at
+// once; see the package doc's Shutdown section), lets running handlers finish
 // their current message, deletes what was handled and releases, with
 // visibility 0, every message received but not started. It returns nil
 // after a clean drain; ErrShutdownTimeout if handlers outlived

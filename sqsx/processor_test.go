@@ -707,3 +707,119 @@ func (c *onRelease) ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.Ch
 	c.once.Do(func() { close(c.released) })
 	return out, err
 }
+
+// endlessPoll is a queue whose every receive waits until its context ends
+// (a long poll that never brings anything) or until release is closed.
+type endlessPoll struct {
+	*sqstest.Fake
+	polling   chan struct{} // closed when the first receive is under way
+	release   chan struct{}
+	once      sync.Once
+	cancelled atomic.Bool // a receive ended by its context
+}
+
+func (e *endlessPoll) ReceiveMessage(ctx context.Context, _ *sqs.ReceiveMessageInput, _ ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	e.once.Do(func() { close(e.polling) })
+	select {
+	case <-ctx.Done():
+		e.cancelled.Store(true)
+		return nil, ctx.Err()
+	case <-e.release:
+		return &sqs.ReceiveMessageOutput{}, nil
+	}
+}
+
+// TestProcessorShutdownAbandonsThePoll: with default options (20 s long
+// polls) Run returns after a cancel without waiting for the poll under
+// way; with FinishPollOnShutdown the poll ends on its own.
+func TestProcessorShutdownAbandonsThePoll(t *testing.T) {
+	for _, finish := range []bool{false, true} {
+		t.Run(fmt.Sprint("FinishPollOnShutdown=", finish), func(t *testing.T) {
+			f := sqstest.New()
+			url := f.CreateQueue("idle.fifo", sqstest.QueueOptions{})
+			e := &endlessPoll{Fake: f, polling: make(chan struct{}), release: make(chan struct{})}
+			p, err := sqsx.NewProcessor(e, url, func(context.Context, *sqsx.Message) error { return nil },
+				func(o *sqsx.ProcessorOptions) { o.FinishPollOnShutdown, o.ShutdownTimeout = finish, time.Hour })
+			require.NoError(t, err)
+			stop := start(t, p)
+			<-e.polling
+			if finish {
+				close(e.release) // the poll's own end
+			}
+			began := time.Now()
+			require.NoError(t, stop(), "a clean drain")
+			t.Logf("Run returned %v after the cancel", time.Since(began)) // measured, not asserted
+			assert.Equal(t, !finish, e.cancelled.Load(), "the poll was abandoned")
+		})
+	}
+}
+
+// TestProcessorRehandlingAfterALaterMessage isolates the one way a FIFO
+// message is handled again after a later message of its group: SQS deletes
+// the later entry of a DeleteMessageBatch call and keeps failing the
+// earlier one (here: every try, until the Processor gives up; in the
+// fault test: a kill between the call and its retry). The earlier message
+// then comes back after its visibility timeout, alone, and is handled
+// again after the later one. OnError reports the failed delete. The
+// package doc names this case.
+func TestProcessorRehandlingAfterALaterMessage(t *testing.T) {
+	clk := sqstest.NewClock(time.Unix(1_700_000_000, 0))
+	var failDeletes atomic.Bool
+	failDeletes.Store(true)
+	f := sqstest.New(func(o *sqstest.Options) {
+		o.Clock = clk.Now
+		o.EntryFault = func(op, id string) *types.BatchResultErrorEntry {
+			if op == "DeleteMessageBatch" && id == "0" && failDeletes.Load() {
+				return &types.BatchResultErrorEntry{Id: aws.String(id), Code: aws.String("InternalError"), Message: aws.String("injected")}
+			}
+			return nil
+		}
+	})
+	url := f.CreateQueue("rehandle.fifo", sqstest.QueueOptions{VisibilityTimeout: 30 * time.Second})
+	sendAll(t, f, url, []sqsx.Message{{GroupID: "g", Body: "g:1", DeduplicationID: "1"}, {GroupID: "g", Body: "g:2", DeduplicationID: "2"}})
+	var mu sync.Mutex
+	var order []string
+	firstRound, again := make(chan struct{}), make(chan struct{})
+	errs := &errorLog{}
+	p, err := sqsx.NewProcessor(f, url, func(_ context.Context, m *sqsx.Message) error {
+		mu.Lock()
+		defer mu.Unlock()
+		order = append(order, m.Body)
+		if len(order) == 3 {
+			close(again)
+		}
+		return nil
+	}, quick(errs), func(o *sqsx.ProcessorOptions) {
+		o.OnError = func(err error) {
+			errs.add(err)
+			if len(errs.all()) == 1 {
+				close(firstRound) // the Processor gave up on g:1's delete
+			}
+		}
+	})
+	require.NoError(t, err)
+	bound := testContext(t)
+	stop := start(t, p)
+	select {
+	case <-firstRound:
+	case <-bound.Done():
+		t.Fatal("the delete of g:1 was not given up")
+	}
+	failDeletes.Store(false)
+	assert.Equal(t, 1, f.Len(url), "g:2 deleted, g:1 not")
+	clk.Advance(31 * time.Second) // g:1's visibility timeout
+	select {
+	case <-again:
+	case <-bound.Done():
+		t.Fatal("g:1 did not come back")
+	}
+	require.NoError(t, stop())
+	assert.Equal(t, []string{"g:1", "g:2", "g:1"}, order, "g:1 handled again after g:2")
+	var pe *sqsx.ProcessError
+	require.ErrorAs(t, errs.all()[0], &pe)
+	assert.Equal(t, "DeleteMessageBatch", pe.Op)
+	var ee *sqsx.EntryError
+	require.ErrorAs(t, errs.all()[0], &ee)
+	assert.Equal(t, "InternalError", ee.Code)
+	assert.Zero(t, f.Len(url))
+}

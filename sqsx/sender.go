@@ -311,6 +311,7 @@ func (s *Sender) Send(ctx context.Context, msgs ...Message) ([]SendResult, error
 		groups[g] = append(groups[g], &pending{index: i, msg: m, size: messageSize(m)})
 	}
 
+	next := 0 // the group the next round starts with
 	for {
 		if err := ctx.Err(); err != nil {
 			for _, g := range order {
@@ -321,7 +322,8 @@ func (s *Sender) Send(ctx context.Context, msgs ...Message) ([]SendResult, error
 			}
 			break
 		}
-		batches := s.pack(groups, order)
+		var batches [][]*pending
+		batches, next = s.pack(groups, order, next)
 		if len(batches) == 0 {
 			break
 		}
@@ -447,7 +449,11 @@ func (s *Sender) markOutOfOrder(msgs []Message, results []SendResult) {
 // pack builds the next round's batches: up to MaxInFlight batches of up to
 // 10 entries and MaxBatchBytes; a FIFO group is in one batch at most, its
 // messages consecutive and in order.
-func (s *Sender) pack(groups map[string][]*pending, order []string) [][]*pending {
+//
+// Groups are taken round-robin from order[from]: a round that runs out of
+// room returns where the next one starts, so every group gets its turn
+// and, with one message of a group per batch, rounds stay full.
+func (s *Sender) pack(groups map[string][]*pending, order []string, from int) ([][]*pending, int) {
 	var batches [][]*pending
 	var cur []*pending
 	bytes := 0
@@ -458,7 +464,9 @@ func (s *Sender) pack(groups map[string][]*pending, order []string) [][]*pending
 		}
 		return len(batches) < s.opts.MaxInFlight
 	}
-	for _, g := range order {
+	for i := range order {
+		at := (from + i) % len(order)
+		g := order[at]
 		q := groups[g]
 		taken := 0
 		for taken < len(q) && !(s.fifo && taken == s.opts.MaxGroupEntries) {
@@ -469,7 +477,7 @@ func (s *Sender) pack(groups map[string][]*pending, order []string) [][]*pending
 				}
 				if !flush() {
 					groups[g] = q[taken:]
-					return batches
+					return batches, at
 				}
 			}
 			cur = append(cur, p)
@@ -479,7 +487,7 @@ func (s *Sender) pack(groups map[string][]*pending, order []string) [][]*pending
 		groups[g] = q[taken:]
 	}
 	flush()
-	return batches
+	return batches, from
 }
 
 type batchOutcome struct {

@@ -2,14 +2,11 @@ package sqsx_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -27,67 +24,6 @@ func testContext(t *testing.T) context.Context {
 // soak reports whether the long soak and fault runs are wanted
 // (KUMO_SOAK=1, which .ci/run sets).
 func soak() bool { return os.Getenv("KUMO_SOAK") == "1" }
-
-func record(id, group, body string) events.SQSMessage {
-	attrs := map[string]string{"ApproximateReceiveCount": "2", "SentTimestamp": "1795352400000"}
-	if group != "" {
-		attrs["MessageGroupId"] = group
-		attrs["SequenceNumber"] = "1000" + id
-	}
-	s := "v-" + id
-	return events.SQSMessage{MessageId: id, Body: body, Attributes: attrs,
-		MessageAttributes: map[string]events.SQSMessageAttribute{"trace": {StringValue: &s, DataType: "String"}}}
-}
-
-func failures(r events.SQSEventResponse) []string {
-	var ids []string
-	for _, f := range r.BatchItemFailures {
-		ids = append(ids, f.ItemIdentifier)
-	}
-	return ids
-}
-
-func TestProcessEventFIFO(t *testing.T) {
-	ev := events.SQSEvent{Records: []events.SQSMessage{
-		record("1", "A", "a1"), record("2", "B", "b1"), record("3", "A", "a2-fails"),
-		record("4", "A", "a3"), record("5", "B", "b2"), record("6", "A", "a4"),
-	}}
-	var handled []string
-	resp := sqsx.ProcessEvent(context.Background(), ev, func(_ context.Context, m *sqsx.Message) error {
-		handled = append(handled, m.Body)
-		assert.Equal(t, 2, m.ReceiveCount)
-		assert.Equal(t, time.UnixMilli(1795352400000).UTC(), m.SentAt)
-		assert.Equal(t, "v-"+m.ID, m.MessageAttributes["trace"])
-		if strings.HasSuffix(m.Body, "fails") {
-			return errors.New("boom")
-		}
-		return nil
-	})
-	assert.Equal(t, []string{"a1", "b1", "a2-fails", "b2"}, handled, "A stops at its failure; B goes on")
-	assert.Equal(t, []string{"3", "4", "6"}, failures(resp))
-}
-
-func TestProcessEventStandard(t *testing.T) {
-	ev := events.SQSEvent{Records: []events.SQSMessage{record("1", "", "ok"), record("2", "", "fails"), record("3", "", "panics"), record("4", "", "ok")}}
-	var handled int
-	resp := sqsx.ProcessEvent(context.Background(), ev, func(_ context.Context, m *sqsx.Message) error {
-		handled++
-		switch m.Body {
-		case "fails":
-			return errors.New("no")
-		case "panics":
-			panic("handler bug")
-		}
-		return nil
-	})
-	assert.Equal(t, 4, handled, "standard queues do not halt")
-	assert.Equal(t, []string{"2", "3"}, failures(resp))
-
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	resp = sqsx.ProcessEvent(ctx, ev, func(context.Context, *sqsx.Message) error { t.Fatal("called after cancel"); return nil })
-	assert.Equal(t, []string{"1", "2", "3", "4"}, failures(resp))
-}
 
 const s3Body = `{"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"eu-west-1","eventTime":"2026-11-22T12:00:00.123Z",
 "eventName":"ObjectCreated:Put","s3":{"s3SchemaVersion":"1.0","bucket":{"name":"uploads","arn":"arn:aws:s3:::uploads"},

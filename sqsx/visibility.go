@@ -30,7 +30,7 @@ func newReceived(s *session, ms []types.Message) *received {
 	r := &received{s: s, at: s.p.opts.Clock.Now(), held: map[*Message]bool{}, done: make(chan struct{})}
 	for _, sm := range ms {
 		m := &Message{ID: aws.ToString(sm.MessageId), ReceiptHandle: aws.ToString(sm.ReceiptHandle), Body: aws.ToString(sm.Body)}
-		m.fromAttributes(sm.Attributes)
+		m.SetAttributes(sm.Attributes)
 		if len(sm.MessageAttributes) > 0 {
 			m.MessageAttributes = map[string]string{}
 			for k, v := range sm.MessageAttributes {

@@ -231,7 +231,6 @@ func consume(ctx context.Context, out io.Writer, c *counting, url string, o opti
 		return t.record(m)
 	}, func(po *sqsx.ProcessorOptions) {
 		po.Concurrency = o.concurrency
-		po.WaitTime = time.Second
 		po.OnError = func(err error) {
 			var pe *sqsx.ProcessError
 			if errors.As(err, &pe) && pe.Op == "Handler" {

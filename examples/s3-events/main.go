@@ -230,7 +230,6 @@ func work(ctx context.Context, out io.Writer, s3c *s3.Client, sqc *sqs.Client, o
 		}
 		return nil
 	}, func(po *sqsx.ProcessorOptions) {
-		po.WaitTime = 2 * time.Second
 		po.OnError = func(err error) { fmt.Fprintln(out, "  note:", err) }
 	})
 	if err != nil {

@@ -100,7 +100,8 @@ func (c *Clock) After(d time.Duration) <-chan time.Time {
 	return ch
 }
 
-// Timers returns how many After channels wait for the clock.
+// Timers returns how many After channels have not fired yet, those whose
+// receiver stopped waiting included.
 func (c *Clock) Timers() int { c.mu.Lock(); defer c.mu.Unlock(); return len(c.timers) }
 
 // WaitForTimers waits until at least n After channels wait for the clock,
@@ -171,6 +172,7 @@ type queue struct {
 	byReceipt map[string]*message // the current handle of each message in flight
 	deleted   map[string]bool     // handles of deleted messages: deleting again succeeds
 	attempts  map[string]*attempt // FIFO ReceiveRequestAttemptIds
+	attemptQ  []string            // their IDs in the order stored, for expiry
 }
 
 // attempt is what one FIFO receive returned, for a retry with the same

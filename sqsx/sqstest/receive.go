@@ -79,10 +79,16 @@ func (f *Fake) retried(q *queue, in *sqs.ReceiveMessageInput) ([]types.Message, 
 		return nil, false
 	}
 	now := f.opts.Clock()
-	for k, a := range q.attempts {
-		if now.Sub(a.at) >= 5*time.Minute {
+	// Expire from the oldest: a scan of every attempt on every receive
+	// made the fake slower the longer it ran.
+	for len(q.attemptQ) > 0 {
+		k := q.attemptQ[0]
+		if a, ok := q.attempts[k]; ok && now.Sub(a.at) < 5*time.Minute {
+			break
+		} else if ok {
 			delete(q.attempts, k)
 		}
+		q.attemptQ = q.attemptQ[1:]
 	}
 	a, ok := q.attempts[id]
 	if !ok {
@@ -170,6 +176,7 @@ func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []types.Messag
 	if id := aws.ToString(in.ReceiveRequestAttemptId); q.fifo && id != "" && len(out) > 0 {
 		a.at = now
 		q.attempts[id] = &a
+		q.attemptQ = append(q.attemptQ, id)
 	}
 	return out
 }

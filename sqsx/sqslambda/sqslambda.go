@@ -1,0 +1,127 @@
+// Package sqslambda runs SQS-triggered Lambda batches with sqsx handlers,
+// reporting failures per record (ReportBatchItemFailures) and keeping FIFO
+// groups in order. It is its own package so that only Lambda users compile
+// aws-lambda-go.
+//
+//	func handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+//		return sqslambda.ProcessEvent(ctx, ev, func(ctx context.Context, m *sqsx.Message) error {
+//			return apply(ctx, m.GroupID, m.Body)
+//		}, func(o *sqslambda.Options) { o.Concurrency = 8 }), nil
+//	}
+//
+//	func main() { lambda.Start(handle) }
+//
+// Enable ReportBatchItemFailures on the event source mapping, or a single
+// failure fails (and brings back) the whole batch.
+package sqslambda
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/kumo-go/kumo/sqsx"
+)
+
+// Options adjust ProcessEvent.
+type Options struct {
+	// Concurrency is how many FIFO message groups (or, on a standard
+	// queue, records) are handled at once; default 1: every record in
+	// event order. Within a group, records are always handled one at a
+	// time, in order.
+	Concurrency int
+}
+
+// ProcessEvent handles an SQS-triggered Lambda batch and returns the
+// response for ReportBatchItemFailures, failures in event order.
+//
+// On a FIFO queue, once a record of message group G fails, the later
+// records of G are reported as failures without being handled: SQS then
+// returns them in order, after the failed one. Other groups go on. A
+// handler that panics counts as a failure of its record. Once ctx ends,
+// the records not yet handled are reported as failures. A Concurrency
+// below 1 counts as 1.
+func ProcessEvent(ctx context.Context, ev events.SQSEvent, h sqsx.Handler, optFns ...func(*Options)) events.SQSEventResponse {
+	o := Options{Concurrency: 1}
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	o.Concurrency = max(o.Concurrency, 1)
+
+	msgs := make([]*sqsx.Message, len(ev.Records))
+	var lanes [][]int // record indexes, one lane per FIFO group or standard record
+	lane := map[string]int{}
+	for i, r := range ev.Records {
+		m := &sqsx.Message{ID: r.MessageId, ReceiptHandle: r.ReceiptHandle, Body: r.Body}
+		m.SetAttributes(r.Attributes)
+		if len(r.MessageAttributes) > 0 {
+			m.MessageAttributes = map[string]string{}
+			for k, v := range r.MessageAttributes {
+				if v.StringValue != nil {
+					m.MessageAttributes[k] = *v.StringValue
+				}
+			}
+		}
+		msgs[i] = m
+		switch k, ok := lane[m.GroupID]; {
+		case o.Concurrency == 1: // one lane, in event order
+			if len(lanes) == 0 {
+				lanes = append(lanes, nil)
+			}
+			lanes[0] = append(lanes[0], i)
+		case m.GroupID == "":
+			lanes = append(lanes, []int{i})
+		case ok:
+			lanes[k] = append(lanes[k], i)
+		default:
+			lane[m.GroupID] = len(lanes)
+			lanes = append(lanes, []int{i})
+		}
+	}
+
+	failed := make([]bool, len(msgs))
+	work := make(chan []int)
+	var wg sync.WaitGroup
+	for range min(o.Concurrency, len(lanes)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for l := range work {
+				halted := map[string]bool{} // FIFO groups with a failure in this lane
+				for _, i := range l {
+					m := msgs[i]
+					if (m.GroupID != "" && halted[m.GroupID]) || ctx.Err() != nil || safeHandle(ctx, h, m) != nil {
+						failed[i] = true
+						if m.GroupID != "" {
+							halted[m.GroupID] = true
+						}
+					}
+				}
+			}
+		}()
+	}
+	for _, l := range lanes {
+		work <- l
+	}
+	close(work)
+	wg.Wait()
+
+	var resp events.SQSEventResponse
+	for i, f := range failed {
+		if f {
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: ev.Records[i].MessageId})
+		}
+	}
+	return resp
+}
+
+func safeHandle(ctx context.Context, h sqsx.Handler, m *sqsx.Message) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("sqslambda: handler panicked: %v", r)
+		}
+	}()
+	return h(ctx, m)
+}
