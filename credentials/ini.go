@@ -336,7 +336,7 @@ func (d *iniDoc) valueAt(i int) (string, bool) {
 	if v == "" {
 		return "", true
 	}
-	for j := i + 1; j < d.subEnd(i); j++ {
+	for j, end := i+1, d.subEnd(i); j < end; j++ {
 		if d.lines[j].kind == lineSub && d.lines[j].syn == synCont {
 			v += "\n" + strings.TrimLeft(d.line(d.lines[j].raw), " \t")
 		}
