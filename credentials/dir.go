@@ -120,6 +120,9 @@ func (d *Dir) Get(name string) (Profile, error) {
 		return Profile{}, err
 	}
 	data, err := d.read(path)
+	if _, serr := os.Stat(d.path); errors.Is(err, fs.ErrNotExist) && errors.Is(serr, fs.ErrNotExist) {
+		return Profile{}, fmt.Errorf("%w: %q (no folder %s)", ErrProfileNotFound, name, d.path)
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return Profile{}, fmt.Errorf("%w: %q (no file %s)", ErrProfileNotFound, name, path)
 	}
@@ -164,7 +167,7 @@ func (d *Dir) read(path string) ([]byte, error) {
 func (d *Dir) List() ([]string, error) {
 	if err := d.check(); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("credentials: folder %s does not exist (Put creates it): %w", d.path, fs.ErrNotExist)
+			return nil, fmt.Errorf("credentials: folder %s: %w (Put creates it)", d.path, fs.ErrNotExist)
 		}
 		return nil, err
 	}
