@@ -131,7 +131,7 @@ func (d *Dir) Get(name string) (Profile, error) {
 	}
 	doc := parseINI(data)
 	match := matchExact(name)
-	if len(doc.sections(match)) == 0 {
+	if doc.lastSection(match) < 0 {
 		return Profile{}, fmt.Errorf("%w: %q (%s has no [%s] section)", ErrProfileNotFound, name, path, name)
 	}
 	p, err := readProfile(doc, match, name)
@@ -258,23 +258,18 @@ func (d *Dir) LoadConfig(ctx context.Context, name string, optFns ...func(*confi
 	if p.Region != "" {
 		opts = append(opts, config.WithRegion(p.Region))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, append(opts, optFns...)...)
+	// The last option sees what the caller's options chose.
+	callerRegion := false
+	opts = append(append(opts, optFns...), func(o *config.LoadOptions) error {
+		callerRegion = o.Region != "" || o.DefaultRegion != ""
+		return nil
+	})
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return aws.Config{}, err
 	}
-	if p.Region == "" && !setsRegion(optFns) {
+	if p.Region == "" && !callerRegion {
 		cfg.Region = ""
 	}
 	return cfg, nil
-}
-
-// setsRegion reports whether the caller's options choose a region.
-func setsRegion(optFns []func(*config.LoadOptions) error) bool {
-	var o config.LoadOptions
-	for _, fn := range optFns {
-		if fn != nil && fn(&o) != nil {
-			return false
-		}
-	}
-	return o.Region != "" || o.DefaultRegion != ""
 }

@@ -52,14 +52,17 @@ type iniLine struct {
 	raw   string
 	syn   syntax
 	kind  lineKind
-	empty bool // a setting line whose own value is empty
+	empty bool // a setting line whose own value is empty, or a header with an empty name
 }
 
 // newLine classifies one line on its own.
 func (d *iniDoc) newLine(raw string) iniLine {
 	l := iniLine{raw: raw, syn: d.syntaxOf(raw)}
-	if l.syn == synProp || l.syn == synSub {
+	switch l.syn {
+	case synProp, synSub:
 		l.empty = d.ownValue(l) == ""
+	case synSection:
+		l.empty = d.section(l) == ""
 	}
 	return l
 }
@@ -267,7 +270,7 @@ func (d *iniDoc) resolve() {
 			l.kind = lineTrivia
 		case synSection:
 			l.kind = lineSection
-			inSection = d.section(*l) != ""
+			inSection = !l.empty
 			haveKey = false
 		case synProp, synSub:
 			switch {
@@ -307,15 +310,14 @@ func (d *iniDoc) section(l iniLine) string {
 	return name
 }
 
-// sections lists the header lines whose name matches.
-func (d *iniDoc) sections(match func(string) bool) []int {
-	var out []int
-	for i, l := range d.lines {
-		if l.kind == lineSection && match(d.section(l)) {
-			out = append(out, i)
+// lastSection returns the last header line whose name matches, or -1.
+func (d *iniDoc) lastSection(match func(string) bool) int {
+	for i := len(d.lines) - 1; i >= 0; i-- {
+		if l := d.lines[i]; l.kind == lineSection && match(d.section(l)) {
+			return i
 		}
 	}
-	return out
+	return -1
 }
 
 // body returns the index just past a section's last line that is not
@@ -445,13 +447,13 @@ func (d *iniDoc) set(match func(string) bool, header, key, value string) {
 	if value == "" {
 		line = d.newLine(key + " =" + d.eol)
 	}
-	headers := d.sections(match)
-	if len(headers) == 0 {
+	last := d.lastSection(match)
+	if last < 0 {
 		d.appendSection(header)
 		d.lines = append(d.lines, line)
 		return
 	}
-	at := d.body(headers[len(headers)-1])
+	at := d.body(last)
 	if at == len(d.lines) {
 		d.terminateLast()
 	}
@@ -485,7 +487,7 @@ func (d *iniDoc) replaceValue(l iniLine, value string) string {
 
 // ensure adds an empty section named header when none matches.
 func (d *iniDoc) ensure(match func(string) bool, header string) {
-	if len(d.sections(match)) > 0 {
+	if d.lastSection(match) >= 0 {
 		return
 	}
 	d.appendSection(header)

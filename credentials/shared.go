@@ -2,11 +2,13 @@ package credentials
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -144,8 +146,13 @@ func configProfile(section string) (string, bool) {
 func (f *SharedFile) Profiles() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var names []string
-	seen := map[string]bool{}
+	n := 0
+	for _, l := range f.doc.lines {
+		if l.kind == lineSection {
+			n++
+		}
+	}
+	names := make([]string, 0, n)
 	for _, l := range f.doc.lines {
 		if l.kind != lineSection {
 			continue
@@ -157,12 +164,31 @@ func (f *SharedFile) Profiles() []string {
 				continue
 			}
 		}
-		if !seen[name] {
-			seen[name] = true
-			names = append(names, name)
+		names = append(names, name)
+	}
+	// Keep each name's first appearance: sorting indices costs less memory
+	// than a map when a hostile file holds millions of sections.
+	idx := make([]int32, len(names))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(a, b int32) int {
+		if c := strings.Compare(names[a], names[b]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	first := make([]bool, len(names))
+	for k, i := range idx {
+		first[i] = k == 0 || names[idx[k-1]] != names[i]
+	}
+	out := names[:0]
+	for i, name := range names {
+		if first[i] {
+			out = append(out, name)
 		}
 	}
-	return names
+	return out
 }
 
 // Get returns what the file says of profile name: credentials, expiry and
@@ -172,7 +198,7 @@ func (f *SharedFile) Get(name string) (Profile, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	m := f.match(name)
-	if len(f.doc.sections(m)) == 0 {
+	if f.doc.lastSection(m) < 0 {
 		return Profile{}, fmt.Errorf("%w: %q is not in %s", ErrProfileNotFound, name, f.path)
 	}
 	return readProfile(f.doc, m, name)
