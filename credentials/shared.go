@@ -113,11 +113,15 @@ func (f *SharedFile) header(name string) string {
 }
 
 // match finds profile name's sections. In a config file [default] and
-// [profile default] are both the default profile, and the words of a
-// header may be separated by any white space.
+// [profile default] are both the default profile, except that, as in the
+// SDK, any [profile default] section hides every [default] one; the words
+// of a header may be separated by any white space.
 func (f *SharedFile) match(name string) func(string) bool {
 	if f.kind == CredentialsFile {
 		return matchExact(name)
+	}
+	if name == "default" && f.doc.lastSection(matchExact("profile default")) >= 0 {
+		return matchExact("profile default")
 	}
 	return func(s string) bool { n, ok := configProfile(s); return ok && n == name }
 }
