@@ -49,12 +49,6 @@ func resolve(path string) (string, error) {
 	return "", fmt.Errorf("credentials: %s: too many levels of symbolic links", path)
 }
 
-// readSecret reads a credentials file, refusing one that its group or others
-// can read. A missing file reads as fs.ErrNotExist.
-func readSecret(path string) ([]byte, error) {
-	return readFile(path, true)
-}
-
 // readFile reads a shared or profile file, following the caller's links,
 // bounded in size; private files must not be readable by group or others.
 // Errors carry the package prefix, and a missing file is still
