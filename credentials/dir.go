@@ -112,8 +112,9 @@ func (d *Dir) Put(p Profile) error {
 }
 
 // Get reads profile name. It fails with [ErrProfileNotFound] when there is
-// no such file or section, [ErrInsecurePermissions] when the file can be read
-// by group or others, and [ErrInvalidCredentials] when it lacks a key.
+// no such folder, file or section, [ErrInsecurePermissions] when the file
+// can be read by group or others or it or its folder belongs to another
+// user, and [ErrInvalidCredentials] when it lacks a key.
 func (d *Dir) Get(name string) (Profile, error) {
 	path, err := d.Path(name)
 	if err != nil {

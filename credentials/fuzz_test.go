@@ -119,7 +119,7 @@ func FuzzExport(f *testing.F) {
 		if account != "" {
 			want["AWS_ACCOUNT_ID"] = account
 		}
-		for _, format := range ExportFormats {
+		for _, format := range ExportFormats() {
 			out, err := Export(c, format)
 			if format == FormatWindowsCmd && err != nil {
 				continue // refused: a value cmd.exe would interpret
