@@ -34,6 +34,17 @@ func big16MiB() []byte {
 	return b.Bytes()
 }
 
+// shortLines16MiB is the worst case per byte: one section of 3-byte settings.
+func shortLines16MiB() []byte {
+	var b bytes.Buffer
+	b.WriteString("[big]\nsetting_1 = v\n")
+	for b.Len() < 16<<20-4096 {
+		b.WriteString("k=\n")
+	}
+	b.WriteString("[target]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n")
+	return b.Bytes()
+}
+
 // benchEdit opens the file, reads a profile of it, edits a setting in the
 // big section and one in the last profile, and renders the result.
 func benchEdit(b *testing.B, data []byte, section string) {
@@ -88,7 +99,9 @@ func benchScan(b *testing.B, data []byte) {
 	}
 }
 
-func BenchmarkEdit40kLineSection(b *testing.B)         { benchEdit(b, bigSection(40000), "big") }
-func BenchmarkBaselineScan40kLineSection(b *testing.B) { benchScan(b, bigSection(40000)) }
-func BenchmarkEdit16MiB(b *testing.B)                  { benchEdit(b, big16MiB(), "p1") }
-func BenchmarkBaselineScan16MiB(b *testing.B)          { benchScan(b, big16MiB()) }
+func BenchmarkEdit40kLineSection(b *testing.B)          { benchEdit(b, bigSection(40000), "big") }
+func BenchmarkBaselineScan40kLineSection(b *testing.B)  { benchScan(b, bigSection(40000)) }
+func BenchmarkEdit16MiB(b *testing.B)                   { benchEdit(b, big16MiB(), "p1") }
+func BenchmarkBaselineScan16MiB(b *testing.B)           { benchScan(b, big16MiB()) }
+func BenchmarkEditShortLines16MiB(b *testing.B)         { benchEdit(b, shortLines16MiB(), "big") }
+func BenchmarkBaselineScanShortLines16MiB(b *testing.B) { benchScan(b, shortLines16MiB()) }

@@ -112,14 +112,18 @@ func (d *Dir) Put(p Profile) error {
 }
 
 // Get reads profile name. It fails with [ErrProfileNotFound] when there is
-// no such file or section, [ErrInsecurePermissions] when the file can be read
-// by group or others, and [ErrInvalidCredentials] when it lacks a key.
+// no such folder, file or section, [ErrInsecurePermissions] when the file
+// can be read by group or others or it or its folder belongs to another
+// user, and [ErrInvalidCredentials] when it lacks a key.
 func (d *Dir) Get(name string) (Profile, error) {
 	path, err := d.Path(name)
 	if err != nil {
 		return Profile{}, err
 	}
 	data, err := d.read(path)
+	if _, serr := os.Stat(d.path); errors.Is(err, fs.ErrNotExist) && errors.Is(serr, fs.ErrNotExist) {
+		return Profile{}, fmt.Errorf("%w: %q (no folder %s)", ErrProfileNotFound, name, d.path)
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return Profile{}, fmt.Errorf("%w: %q (no file %s)", ErrProfileNotFound, name, path)
 	}
@@ -128,7 +132,7 @@ func (d *Dir) Get(name string) (Profile, error) {
 	}
 	doc := parseINI(data)
 	match := matchExact(name)
-	if len(doc.sections(match)) == 0 {
+	if doc.lastSection(match) < 0 {
 		return Profile{}, fmt.Errorf("%w: %q (%s has no [%s] section)", ErrProfileNotFound, name, path, name)
 	}
 	p, err := readProfile(doc, match, name)
@@ -164,7 +168,7 @@ func (d *Dir) read(path string) ([]byte, error) {
 func (d *Dir) List() ([]string, error) {
 	if err := d.check(); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("credentials: folder %s does not exist (Put creates it): %w", d.path, fs.ErrNotExist)
+			return nil, fmt.Errorf("credentials: folder %s: %w (Put creates it)", d.path, fs.ErrNotExist)
 		}
 		return nil, err
 	}
@@ -255,23 +259,18 @@ func (d *Dir) LoadConfig(ctx context.Context, name string, optFns ...func(*confi
 	if p.Region != "" {
 		opts = append(opts, config.WithRegion(p.Region))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, append(opts, optFns...)...)
+	// The last option sees what the caller's options chose.
+	callerRegion := false
+	opts = append(append(opts, optFns...), func(o *config.LoadOptions) error {
+		callerRegion = o.Region != "" || o.DefaultRegion != ""
+		return nil
+	})
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return aws.Config{}, err
 	}
-	if p.Region == "" && !setsRegion(optFns) {
+	if p.Region == "" && !callerRegion {
 		cfg.Region = ""
 	}
 	return cfg, nil
-}
-
-// setsRegion reports whether the caller's options choose a region.
-func setsRegion(optFns []func(*config.LoadOptions) error) bool {
-	var o config.LoadOptions
-	for _, fn := range optFns {
-		if fn != nil && fn(&o) != nil {
-			return false
-		}
-	}
-	return o.Region != "" || o.DefaultRegion != ""
 }

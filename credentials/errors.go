@@ -13,8 +13,11 @@ var (
 	ErrProfileNotFound = errors.New("credentials: profile not found")
 
 	// ErrInsecurePermissions is returned when a credentials file can be read
-	// by its group or by others, or a folder for them can be written by its
-	// group or by others. The message names the chmod that fixes it.
+	// by its group or by others, a folder for them can be written by others
+	// (by its group too, for a [Dir]), a file or folder belongs to another
+	// user, or a lock file is a link or not a regular file. The message says
+	// what is safe to do about it: a chmod only where that is safe, never on
+	// a folder shared by design such as /tmp.
 	ErrInsecurePermissions = errors.New("credentials: insecure permissions")
 
 	// ErrModifiedSinceRead is returned by [SharedFile.Save] when the file on

@@ -30,14 +30,18 @@ const (
 )
 
 // ExportFormats lists every format, in the AWS CLI's order.
-var ExportFormats = []ExportFormat{FormatProcess, FormatEnv, FormatEnvNoExport, FormatPowerShell, FormatWindowsCmd, FormatFish}
+func ExportFormats() []ExportFormat {
+	return []ExportFormat{FormatProcess, FormatEnv, FormatEnvNoExport, FormatPowerShell, FormatWindowsCmd, FormatFish}
+}
 
 // Export renders c as `aws configure export-credentials --format f` prints
 // it: the access key ID, the secret, then the session token, the expiry
 // (AWS_CREDENTIAL_EXPIRATION, ISO 8601 in UTC as Python writes it) and the
 // account ID (AWS_ACCOUNT_ID / AccountId) when c has them. For the
 // credentials AWS issues (letters, digits, + / =) the output is byte for
-// byte the AWS CLI's. Unlike the CLI, a value a shell would interpret is
+// byte what awscli 2.9.19 prints, in every format and field it has (it has
+// no fish format, which follows the CLI's later source, and prints no
+// account ID, which comes last here). Unlike the CLI, a value a shell would interpret is
 // quoted for that shell (single quotes in sh and fish, literal quotes in
 // PowerShell), and one cmd.exe cannot hold literally is refused, so
 // evaluating the output can never run a command. The output holds the

@@ -1,6 +1,7 @@
 package credentials
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -48,12 +49,6 @@ func resolve(path string) (string, error) {
 	return "", fmt.Errorf("credentials: %s: too many levels of symbolic links", path)
 }
 
-// readSecret reads a credentials file, refusing one that its group or others
-// can read. A missing file reads as fs.ErrNotExist.
-func readSecret(path string) ([]byte, error) {
-	return readFile(path, true)
-}
-
 // readFile reads a shared or profile file, following the caller's links,
 // bounded in size; private files must not be readable by group or others.
 // Errors carry the package prefix, and a missing file is still
@@ -91,14 +86,18 @@ func readTarget(target string, private bool) ([]byte, error) {
 			return nil, err
 		}
 	}
-	return readAllLimited(f, target)
+	return readAllLimited(f, target, fi.Size())
 }
 
 // maxFileSize bounds what is read of a shared file; real ones are a few KiB.
 const maxFileSize = 16 << 20
 
-func readAllLimited(f *os.File, path string) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+// readAllLimited reads at most maxFileSize+1 bytes, into a buffer sized from
+// the file's size when that is known.
+func readAllLimited(f *os.File, path string, size int64) ([]byte, error) {
+	buf := bytes.NewBuffer(make([]byte, 0, min(max(size, 0), maxFileSize)+bytes.MinRead))
+	_, err := buf.ReadFrom(io.LimitReader(f, maxFileSize+1))
+	data := buf.Bytes()
 	if err != nil {
 		return nil, fmt.Errorf("credentials: %w", err)
 	}

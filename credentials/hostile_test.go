@@ -1,3 +1,5 @@
+//go:build unix
+
 package credentials_test
 
 import (
@@ -225,22 +227,6 @@ func TestSaveWithoutEditsCreatesNothing(t *testing.T) {
 	require.NoError(t, f.Save())
 	_, err = os.Lstat(filepath.Dir(missing))
 	require.ErrorIs(t, err, fs.ErrNotExist)
-}
-
-// crashingWriter is run in a child process by TestStaleTempFilesAreRemoved:
-// it stops a Put after the temporary file is written, says so, and waits to
-// be killed.
-func crashingWriter(dir string) int {
-	credentials.SetBeforeRenameHook(func(tmp string) {
-		fmt.Println("written", tmp)
-		select {}
-	})
-	d, err := credentials.OpenDir(dir)
-	if err == nil {
-		err = d.Put(testProfile("alice"))
-	}
-	fmt.Fprintln(os.Stderr, "Put returned:", err)
-	return 1
 }
 
 func TestStaleTempFilesAreRemoved(t *testing.T) {

@@ -49,9 +49,22 @@ const (
 // iniLine is one line, or a run of trivia lines, terminators included.
 // It is kept small: a 16 MiB file of short lines makes millions of them.
 type iniLine struct {
-	raw  string
-	syn  syntax
-	kind lineKind
+	raw   string
+	syn   syntax
+	kind  lineKind
+	empty bool // a setting line whose own value is empty, or a header with an empty name
+}
+
+// newLine classifies one line on its own.
+func (d *iniDoc) newLine(raw string) iniLine {
+	l := iniLine{raw: raw, syn: d.syntaxOf(raw)}
+	switch l.syn {
+	case synProp, synSub:
+		l.empty = d.ownValue(l) == ""
+	case synSection:
+		l.empty = d.section(l) == ""
+	}
+	return l
 }
 
 type iniDoc struct {
@@ -72,21 +85,23 @@ func parseINI(data []byte) *iniDoc {
 	} else if i := bytes.IndexByte(data, '\n'); i > 0 && data[i-1] == '\r' {
 		d.eol = "\r\n"
 	}
+	// One entry per line at most, and room for a few added ones: growing
+	// the slice by appending would allocate several times its final size.
+	d.lines = make([]iniLine, 0, bytes.Count(data, []byte{d.sep})+16)
 	s := string(data)
 	for pos := 0; pos < len(s); {
 		n := strings.IndexByte(s[pos:], d.sep) + 1
 		if n == 0 {
 			n = len(s) - pos
 		}
-		raw := s[pos : pos+n]
-		syn := d.syntaxOf(raw)
-		if k := len(d.lines) - 1; syn == synTrivia && k >= 0 && d.lines[k].syn == synTrivia {
+		l := d.newLine(s[pos : pos+n])
+		if k := len(d.lines) - 1; l.syn == synTrivia && k >= 0 && d.lines[k].syn == synTrivia {
 			// Runs of trivia share one entry, a slice of the same string:
 			// they are never edited one by one, and this bounds memory for
 			// files of blank lines.
 			d.lines[k].raw = s[pos-len(d.lines[k].raw) : pos+n]
 		} else {
-			d.lines = append(d.lines, iniLine{raw: raw, syn: syn})
+			d.lines = append(d.lines, l)
 		}
 		pos += n
 	}
@@ -218,6 +233,19 @@ func (d *iniDoc) key(l iniLine) string {
 	return strings.ToLower(strings.TrimSpace(c[:separator(c)]))
 }
 
+// keyIs reports whether setting line l sets key (lower case), rejecting
+// most lines without computing their key.
+func (d *iniDoc) keyIs(l iniLine, key string) bool {
+	c := l.raw
+	if l.syn == synSub {
+		c = strings.TrimLeft(c, " \t")
+	}
+	if len(c) < len(key) || !strings.EqualFold(c[:len(key)], key) {
+		return false
+	}
+	return d.key(l) == key
+}
+
 // ownValue returns the value a setting line gives, without continuations.
 func (d *iniDoc) ownValue(l iniLine) string {
 	c := d.line(l.raw)
@@ -242,7 +270,7 @@ func (d *iniDoc) resolve() {
 			l.kind = lineTrivia
 		case synSection:
 			l.kind = lineSection
-			inSection = d.section(*l) != ""
+			inSection = !l.empty
 			haveKey = false
 		case synProp, synSub:
 			switch {
@@ -252,7 +280,7 @@ func (d *iniDoc) resolve() {
 				l.kind = lineSub // a nested block under an empty setting
 			default:
 				l.kind = lineKey
-				haveKey, keyEmpty = true, d.ownValue(*l) == ""
+				haveKey, keyEmpty = true, l.empty
 			}
 		case synCont:
 			if haveKey {
@@ -282,15 +310,14 @@ func (d *iniDoc) section(l iniLine) string {
 	return name
 }
 
-// sections lists the header lines whose name matches.
-func (d *iniDoc) sections(match func(string) bool) []int {
-	var out []int
-	for i, l := range d.lines {
-		if l.kind == lineSection && match(d.section(l)) {
-			out = append(out, i)
+// lastSection returns the last header line whose name matches, or -1.
+func (d *iniDoc) lastSection(match func(string) bool) int {
+	for i := len(d.lines) - 1; i >= 0; i-- {
+		if l := d.lines[i]; l.kind == lineSection && match(d.section(l)) {
+			return i
 		}
 	}
-	return out
+	return -1
 }
 
 // body returns the index just past a section's last line that is not
@@ -314,7 +341,7 @@ func (d *iniDoc) find(match func(string) bool, key string) int {
 		case lineSection:
 			in = match(d.section(l))
 		case lineKey:
-			if in && d.key(l) == key {
+			if in && d.keyIs(l, key) {
 				found = i
 			}
 		}
@@ -336,7 +363,7 @@ func (d *iniDoc) valueAt(i int) (string, bool) {
 	if v == "" {
 		return "", true
 	}
-	for j := i + 1; j < d.subEnd(i); j++ {
+	for j, end := i+1, d.subEnd(i); j < end; j++ {
 		if d.lines[j].kind == lineSub && d.lines[j].syn == synCont {
 			v += "\n" + strings.TrimLeft(d.line(d.lines[j].raw), " \t")
 		}
@@ -409,24 +436,24 @@ func (d *iniDoc) set(match func(string) bool, header, key, value string) {
 		// An empty value would pull the indented settings that follow it
 		// into a nested block: such a line moves to the end of the section.
 		if n := d.nextMeaningful(end); value != "" || n < 0 || !isLineSpace(d.line(d.lines[n].raw)[0]) {
-			d.lines[i] = iniLine{raw: d.replaceValue(d.lines[i], value), syn: d.lines[i].syn}
+			d.lines[i] = d.newLine(d.replaceValue(d.lines[i], value))
 			d.cut(i+1, end) // a nested block under the old value goes with it
 			return
 		}
 		d.cut(i, end)
 		d.resolve()
 	}
-	line := iniLine{raw: key + " = " + value + d.eol, syn: synProp}
+	line := d.newLine(key + " = " + value + d.eol)
 	if value == "" {
-		line.raw = key + " =" + d.eol
+		line = d.newLine(key + " =" + d.eol)
 	}
-	headers := d.sections(match)
-	if len(headers) == 0 {
+	last := d.lastSection(match)
+	if last < 0 {
 		d.appendSection(header)
 		d.lines = append(d.lines, line)
 		return
 	}
-	at := d.body(headers[len(headers)-1])
+	at := d.body(last)
 	if at == len(d.lines) {
 		d.terminateLast()
 	}
@@ -460,7 +487,7 @@ func (d *iniDoc) replaceValue(l iniLine, value string) string {
 
 // ensure adds an empty section named header when none matches.
 func (d *iniDoc) ensure(match func(string) bool, header string) {
-	if len(d.sections(match)) > 0 {
+	if d.lastSection(match) >= 0 {
 		return
 	}
 	d.appendSection(header)
@@ -470,9 +497,9 @@ func (d *iniDoc) ensure(match func(string) bool, header string) {
 func (d *iniDoc) appendSection(header string) {
 	d.terminateLast()
 	if n := len(d.lines); n > 0 && !d.endsBlank(d.lines[n-1]) {
-		d.lines = append(d.lines, iniLine{raw: d.eol, syn: synTrivia})
+		d.lines = append(d.lines, d.newLine(d.eol))
 	}
-	d.lines = append(d.lines, iniLine{raw: "[" + header + "]" + d.eol, syn: synSection})
+	d.lines = append(d.lines, d.newLine("["+header+"]"+d.eol))
 }
 
 // endsBlank and startsBlank say whether a trivia entry's last or first
@@ -516,7 +543,7 @@ func (d *iniDoc) unset(match func(string) bool, key string) bool {
 		if l.kind == lineSection {
 			in = match(d.section(l))
 		}
-		if l.kind == lineKey && in && d.key(l) == key {
+		if l.kind == lineKey && in && d.keyIs(l, key) {
 			removed = true
 			i = d.subEnd(i)
 			continue

@@ -55,6 +55,22 @@ func writer(dir, id string) int {
 	}
 }
 
+// crashingWriter is run in a child process by TestStaleTempFilesAreRemoved:
+// it stops a Put after the temporary file is written, says so, and waits to
+// be killed.
+func crashingWriter(dir string) int {
+	credentials.SetBeforeRenameHook(func(tmp string) {
+		fmt.Println("written", tmp)
+		select {}
+	})
+	d, err := credentials.OpenDir(dir)
+	if err == nil {
+		err = d.Put(testProfile("alice"))
+	}
+	fmt.Fprintln(os.Stderr, "Put returned:", err)
+	return 1
+}
+
 func TestConcurrentProcesses(t *testing.T) {
 	dir := t.TempDir()
 	const procs = 6

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
@@ -317,6 +318,9 @@ func (p Profile) checkCredentials() error {
 	} {
 		if i := strings.IndexFunc(f.v, func(r rune) bool { return r <= ' ' || r == 0x7f }); i >= 0 {
 			return fmt.Errorf("%w: %s has a space or control character at byte %d (only printable characters are allowed)", ErrInvalidCredentials, f.what, i)
+		}
+		if !utf8.ValidString(f.v) {
+			return fmt.Errorf("%w: %s is not valid UTF-8", ErrInvalidCredentials, f.what)
 		}
 		if msg := sdkReadsDifferently(f.v); msg != "" {
 			return fmt.Errorf("%w: %s %s", ErrInvalidCredentials, f.what, msg)

@@ -52,7 +52,7 @@ func (g *iniGen) line() string {
 	sp := func() string { return g.pick("", " ", "  ", "\t") }
 	switch g.r.IntN(12) {
 	case 0:
-		return sp() + "[" + sp() + g.pick("a", "b", "a b", "a  b", "profile a", "a#x", "a;y") + sp() + "]" + g.pick("", " # c", ";c", " x")
+		return sp() + "[" + sp() + g.pick("a", "b", "a b", "a  b", "profile a", "profile\tb", "profile  a b", "default", "profile default", "sso-session a", "a#x", "a;y") + sp() + "]" + g.pick("", " # c", ";c", " x")
 	case 1:
 		return g.pick("# comment", "; comment", "  # indented comment", "")
 	case 2:
@@ -127,4 +127,43 @@ func TestSharedFileReadsAsTheSDK(t *testing.T) {
 		}
 	}
 	t.Logf("%d profiles compared, %d with keys", checked, withKeys)
+}
+
+// The same for config files, where profiles are [profile name] and
+// [default]: kumo and the SDK agree on the region they give a profile.
+func TestSharedConfigReadsAsTheSDK(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir := t.TempDir()
+	checked := 0
+	for i := range 3000 {
+		g := &iniGen{r: rand.New(rand.NewPCG(uint64(i), 11)), eol: "\n"}
+		content := g.file()
+		path := filepath.Join(dir, fmt.Sprintf("config-%d", i))
+		require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
+		f, err := credentials.OpenSharedFile(path, credentials.ConfigFile)
+		require.NoError(t, err)
+		for _, name := range []string{"a", "b", "a b", "default"} {
+			got, kerr := f.Get(name)
+			sdk, serr := config.LoadSharedConfigProfile(ctx, name, func(o *config.LoadSharedConfigOptions) {
+				o.CredentialsFiles = []string{}
+				o.ConfigFiles = []string{path}
+			})
+			var notExist config.SharedConfigProfileNotExistError
+			if errors.As(serr, &notExist) {
+				require.ErrorIs(t, kerr, credentials.ErrProfileNotFound, "profile %q of %q", name, content)
+				continue
+			}
+			if serr != nil {
+				continue
+			}
+			require.NoError(t, kerr, "profile %q of %q", name, content)
+			checked++
+			assert.Equal(t, sdk.Region, got.Region, "region of profile %q of %q", name, content)
+			if t.Failed() {
+				return
+			}
+		}
+	}
+	t.Logf("%d profiles compared", checked)
 }

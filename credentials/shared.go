@@ -2,11 +2,13 @@ package credentials
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -111,11 +113,15 @@ func (f *SharedFile) header(name string) string {
 }
 
 // match finds profile name's sections. In a config file [default] and
-// [profile default] are both the default profile, and the words of a
-// header may be separated by any white space.
+// [profile default] are both the default profile, except that, as in the
+// SDK, any [profile default] section hides every [default] one; the words
+// of a header may be separated by any white space.
 func (f *SharedFile) match(name string) func(string) bool {
 	if f.kind == CredentialsFile {
 		return matchExact(name)
+	}
+	if name == "default" && f.doc.lastSection(matchExact("profile default")) >= 0 {
+		return matchExact("profile default")
 	}
 	return func(s string) bool { n, ok := configProfile(s); return ok && n == name }
 }
@@ -144,8 +150,13 @@ func configProfile(section string) (string, bool) {
 func (f *SharedFile) Profiles() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var names []string
-	seen := map[string]bool{}
+	n := 0
+	for _, l := range f.doc.lines {
+		if l.kind == lineSection {
+			n++
+		}
+	}
+	names := make([]string, 0, n)
 	for _, l := range f.doc.lines {
 		if l.kind != lineSection {
 			continue
@@ -157,12 +168,31 @@ func (f *SharedFile) Profiles() []string {
 				continue
 			}
 		}
-		if !seen[name] {
-			seen[name] = true
-			names = append(names, name)
+		names = append(names, name)
+	}
+	// Keep each name's first appearance: sorting indices costs less memory
+	// than a map when a hostile file holds millions of sections.
+	idx := make([]int32, len(names))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(a, b int32) int {
+		if c := strings.Compare(names[a], names[b]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	first := make([]bool, len(names))
+	for k, i := range idx {
+		first[i] = k == 0 || names[idx[k-1]] != names[i]
+	}
+	out := names[:0]
+	for i, name := range names {
+		if first[i] {
+			out = append(out, name)
 		}
 	}
-	return names
+	return out
 }
 
 // Get returns what the file says of profile name: credentials, expiry and
@@ -172,7 +202,7 @@ func (f *SharedFile) Get(name string) (Profile, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	m := f.match(name)
-	if len(f.doc.sections(m)) == 0 {
+	if f.doc.lastSection(m) < 0 {
 		return Profile{}, fmt.Errorf("%w: %q is not in %s", ErrProfileNotFound, name, f.path)
 	}
 	return readProfile(f.doc, m, name)

@@ -3,14 +3,23 @@
 //	go run ./examples/profiles import -dir DIR [-profile NAME] [-region R] [-file F]
 //	go run ./examples/profiles list   -dir DIR
 //	go run ./examples/profiles env    -dir DIR -profile NAME
+//	go run ./examples/profiles export -dir DIR -profile NAME [-format F]
 //	go run ./examples/profiles whoami -dir DIR -profile NAME [-endpoint URL]
 //	go run ./examples/profiles remove -dir DIR -profile NAME
 //
 // import reads the JSON of `aws iam create-access-key` from F or standard
-// input and prints the file it wrote; env prints export lines for a shell:
+// input and prints the file it wrote (creating DIR, mode 0700, if needed);
+// env prints lines that point a shell at the profile's file; export prints
+// the credentials themselves as `aws configure export-credentials --format F`
+// does (process, env, env-no-export, powershell, windows-cmd, fish; default
+// env):
 //
 //	aws iam create-access-key --user-name alice | go run ./examples/profiles import -dir ~/.aws/users
 //	eval "$(go run ./examples/profiles env -dir ~/.aws/users -profile alice)"
+//	go run ./examples/profiles export -dir ~/.aws/users -profile alice -format fish | source
+//
+// Only import creates anything: list, env, export, whoami and remove on a
+// folder that does not exist say so and leave the file system as it was.
 //
 // Any error exits with status 1 and one line on standard error.
 package main
@@ -31,12 +40,13 @@ import (
 	"github.com/kumo-go/kumo/credentials"
 )
 
-const commands = "import list env whoami remove"
+const commands = "import list env export whoami remove"
 
 const usage = `usage:
   profiles import -dir DIR [-profile NAME] [-region R] [-file F]
   profiles list   -dir DIR
   profiles env    -dir DIR -profile NAME
+  profiles export -dir DIR -profile NAME [-format process|env|env-no-export|powershell|windows-cmd|fish]
   profiles whoami -dir DIR -profile NAME [-endpoint URL]
   profiles remove -dir DIR -profile NAME`
 
@@ -66,6 +76,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	region := fs.String("region", "", "default region for the profile (import)")
 	file := fs.String("file", "-", "create-access-key JSON, - for standard input (import)")
 	endpoint := fs.String("endpoint", "", "STS endpoint URL, such as a local emulator (whoami)")
+	format := fs.String("format", "env", "output format (export)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return fmt.Errorf("%s: %v (run profiles -h for usage)", cmd, err)
 	}
@@ -132,6 +143,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 			k, v, _ := strings.Cut(kv, "=")
 			fmt.Fprintf(stdout, "export %s=%s\n", k, shellQuote(v))
 		}
+	case "export":
+		if err := needProfile(); err != nil {
+			return err
+		}
+		p, err := dir.Get(*profile)
+		if err != nil {
+			return err
+		}
+		out, err := credentials.Export(p.Credentials(), credentials.ExportFormat(*format))
+		if err != nil {
+			return err
+		}
+		_, err = stdout.Write(out)
+		return err
 	case "whoami":
 		if err := needProfile(); err != nil {
 			return err

@@ -49,6 +49,13 @@ func TestCommands(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, fmt.Sprintf("export AWS_SHARED_CREDENTIALS_FILE='%s'\nexport AWS_PROFILE='alice'\n", filepath.Join(dir, "alice.ini")), out)
 
+	out, err = runCmd(t, "", "export", "-dir", dir, "-profile", "alice")
+	require.NoError(t, err)
+	assert.Equal(t, "export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\nexport AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n", out)
+	out, err = runCmd(t, "", "export", "-dir", dir, "-profile", "alice", "-format", "powershell")
+	require.NoError(t, err)
+	assert.Equal(t, "$Env:AWS_ACCESS_KEY_ID=\"AKIAIOSFODNN7EXAMPLE\"\n$Env:AWS_SECRET_ACCESS_KEY=\"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\"\n", out)
+
 	require.NoError(t, func() error { _, err := runCmd(t, "", "remove", "-dir", dir, "-profile", "bob"); return err }())
 	out, err = runCmd(t, "", "list", "-dir", dir)
 	require.NoError(t, err)
@@ -58,13 +65,14 @@ func TestCommands(t *testing.T) {
 		args []string
 		err  string
 	}{
-		{nil, "missing command: want one of import list env whoami remove"},
-		{[]string{"frob"}, `unknown command "frob": want one of import list env whoami remove`},
+		{nil, "missing command: want one of import list env export whoami remove"},
+		{[]string{"frob"}, `unknown command "frob": want one of import list env export whoami remove`},
 		{[]string{"list"}, "list: -dir is required"},
 		{[]string{"env", "-dir", dir}, "env: -profile is required"},
 		{[]string{"env", "-dir", dir, "-profile", "bob"}, `profile not found: "bob"`},
 		{[]string{"list", "-dir", dir, "-bogus"}, "list: flag provided but not defined: -bogus"},
 		{[]string{"import", "-dir", dir, "-file", filepath.Join(dir, "missing.json")}, "no such file"},
+		{[]string{"export", "-dir", dir, "-profile", "alice", "-format", "yaml"}, `unknown export format "yaml"`},
 	} {
 		_, err := runCmd(t, "", tt.args...)
 		require.Error(t, err, tt.args)
@@ -73,6 +81,26 @@ func TestCommands(t *testing.T) {
 	}
 	_, err = runCmd(t, `{"AccessKey":{}}`, "import", "-dir", dir)
 	assert.ErrorContains(t, err, "access key JSON has no UserName, AccessKeyId, Status, SecretAccessKey")
+}
+
+// Commands that only read never create the folder they are pointed at.
+func TestReadOnlyCommandsCreateNothing(t *testing.T) {
+	typo := filepath.Join(t.TempDir(), "typo", "users")
+	for _, args := range [][]string{
+		{"list", "-dir", typo},
+		{"env", "-dir", typo, "-profile", "alice"},
+		{"export", "-dir", typo, "-profile", "alice"},
+		{"whoami", "-dir", typo, "-profile", "alice"},
+		{"remove", "-dir", typo, "-profile", "alice"},
+	} {
+		_, err := runCmd(t, "", args...)
+		require.Error(t, err, args)
+		assert.Regexp(t, "does not exist|no folder", err.Error(), args)
+	}
+	_, err := os.Stat(filepath.Dir(typo))
+	require.ErrorIs(t, err, os.ErrNotExist)
+	_, err = runCmd(t, "", "list", "-dir", "")
+	require.ErrorContains(t, err, "-dir is required")
 }
 
 func TestWhoamiAgainstMoto(t *testing.T) {

@@ -63,7 +63,7 @@ func credentialsStop(ctx context.Context, g *guide) error {
 	if err != nil {
 		return err
 	}
-	g.say("Dir.Put wrote %s (mode %04o, in a 0700 folder), atomically and under a lock.", filepath.Base(path), fi.Mode().Perm())
+	g.say("Dir.Put wrote %s (mode %04o, in a 0700 folder it created: OpenDir itself creates nothing), atomically and under a lock.", filepath.Base(path), fi.Mode().Perm())
 	env, _ := dir.Env(p.Name)
 	g.say("A shell or child process points at it with:")
 	for _, kv := range env {
@@ -82,7 +82,7 @@ func credentialsStop(ctx context.Context, g *guide) error {
 	if err != nil {
 		return err
 	}
-	g.say("Dir.LoadConfig loaded an aws.Config from that file alone: region %s, key %s.", cfg.Region, c.AccessKeyID)
+	g.say("Dir.LoadConfig loaded an aws.Config from that file alone (AWS_REGION and keys in the environment do not mix in): region %s, key %s.", cfg.Region, c.AccessKeyID)
 	if g.endpoint != "" {
 		id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		if err != nil {
@@ -137,6 +137,30 @@ func credentialsStop(ctx context.Context, g *guide) error {
 	}
 	g.say("ProcessOutput renders credentials for a credential_process command:")
 	g.show(string(out))
+
+	// The formats of `aws configure export-credentials`, quoted for each
+	// shell so a hostile value can never run a command.
+	exp, err := credentials.Export(aws.Credentials{AccessKeyID: "ASIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+		SessionToken: "EXAMPLETOKEN", AccountID: "111122223333"}, credentials.FormatFish)
+	if err != nil {
+		return err
+	}
+	g.say("Export writes what `aws configure export-credentials --format fish` writes (also process, env, env-no-export, powershell, windows-cmd):")
+	g.show(string(exp))
+	hostile, err := credentials.Export(aws.Credentials{AccessKeyID: "AKIA$(reboot)", SecretAccessKey: "x"}, credentials.FormatEnv)
+	if err != nil {
+		return err
+	}
+	g.say("A value a shell would interpret is quoted, never run: %s", strings.SplitN(string(hostile), "\n", 2)[0])
+
+	// A mistyped folder: reading it leaves nothing behind.
+	typo, err := credentials.OpenDir(filepath.Join(g.work, "usres"))
+	if err != nil {
+		return err
+	}
+	_, err = typo.List()
+	_, statErr := os.Stat(filepath.Join(g.work, "usres"))
+	g.say("Listing a mistyped folder fails and creates nothing (%v): %v", os.IsNotExist(statErr), err)
 	return nil
 }
 
