@@ -138,7 +138,7 @@ func (s *Signer) PutURL(ctx context.Context, bucket, key string, optFns ...func(
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.presign.PresignPutObject(ctx, in, s.presignOpts(d, exp))
+	p, err := s.presign.Value().PresignPutObject(ctx, in, s.presignOpts(d, exp))
 	if err != nil {
 		return nil, fmt.Errorf("s3sign: %w", err)
 	}

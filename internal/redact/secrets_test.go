@@ -61,7 +61,17 @@ type secretCase struct {
 	// receivers (a value receiver would copy the lock; go vet's copylocks
 	// check refuses that, and it refuses copying such a value to print it).
 	pointerOnly bool
+	// opaque: the type keeps its secrets in redact.Hidden fields, so even
+	// fmt walking it by reflection, without calling its methods (an
+	// unexported field of a caller's struct under a verb like %s), finds
+	// none.
+	opaque bool
 }
+
+// holder keeps a value in an unexported field: fmt cannot call the
+// value's methods there, and under a verb the field does not support it
+// prints the value by reflection.
+type holder struct{ v any }
 
 func ptr[T any](v T) *T { return &v }
 
@@ -213,20 +223,20 @@ func secretCases(t *testing.T) []secretCase {
 		{name: "kms.Cache", value: cache, secrets: cacheSecrets, pointerOnly: true},
 		{name: "kms.EncryptionMaterials", value: &kms.EncryptionMaterials{Suite: kms.SuiteCommitted, PlaintextDataKey: aesKey}, secrets: [][]byte{aesKey}},
 		{name: "kms.DecryptionMaterials", value: &kms.DecryptionMaterials{Suite: kms.SuiteCommitted, PlaintextDataKey: aesKey}, secrets: [][]byte{aesKey}},
-		{name: "s3sign.Signer", value: s3Signer, secrets: sdk},
+		{name: "s3sign.Signer", value: s3Signer, secrets: sdk, opaque: true},
 		{name: "s3sign.Options", value: &s3sign.Options{Region: "us-east-1", Multipart: s3Client}, secrets: sdk},
-		{name: "s3sign.Signer (credentials cache)", value: cachedSigner, secrets: sdk},
+		{name: "s3sign.Signer (credentials cache)", value: cachedSigner, secrets: sdk, opaque: true},
 		// The part URLs are the upload's product: with temporary credentials
 		// each carries the session token (X-Amz-Security-Token), as every
 		// presigned URL does, so only the secret key is checked here.
-		{name: "s3sign.Upload", value: upload, secrets: b(sdkSecret)},
+		{name: "s3sign.Upload", value: upload, secrets: b(sdkSecret), opaque: true},
 		// A Request's URL is its product and carries the session token of
 		// temporary credentials, as every presigned URL does; the SSE-C key
 		// travels in a header and is what must not print.
 		{name: "s3sign.Request", value: sseReq, secrets: [][]byte{sseKey}},
 		{name: "s3sign.PutOptions", value: &putOpts, secrets: [][]byte{sseKey}},
 		{name: "s3sign.GetOptions", value: &getOpts, secrets: [][]byte{sseKey}},
-		{name: "cfsign.Signer", value: cfSigner, secrets: rsaSecrets(rsaKey())},
+		{name: "cfsign.Signer", value: cfSigner, secrets: rsaSecrets(rsaKey()), opaque: true},
 		{name: "cognitoauth.Config", value: &cfg, secrets: b(clientSecret)},
 		{name: "cognitoauth.Client", value: cog, secrets: append(b(clientSecret), sdk...), pointerOnly: true},
 		{name: "cognitoauth.Provider", value: provider, secrets: append(append(b(clientSecret), sdk...), tokenSecrets...), pointerOnly: true},
@@ -326,6 +336,18 @@ func TestSecretsNeverPrint(t *testing.T) {
 								if strings.Contains(out, form) {
 									t.Errorf("%s in %s under %s leaks a secret (%s form):\n%.300s", vname, cname, rname, fname, out)
 								}
+							}
+						}
+					}
+				}
+			}
+			if c.opaque {
+				for _, v := range verbs {
+					out := fmt.Sprintf(v, holder{c.value})
+					for _, sec := range c.secrets {
+						for fname, form := range leakForms(sec) {
+							if strings.Contains(out, form) {
+								t.Errorf("an unexported field under %s leaks a secret (%s form):\n%.300s", v, fname, out)
 							}
 						}
 					}
