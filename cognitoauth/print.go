@@ -41,7 +41,9 @@ func (c Config) MarshalJSON() ([]byte, error) {
 
 // String describes the client by its configuration, ClientSecret redacted.
 func (c *Client) String() string {
-	return redact.Describe("Client", "config", c.cfg, "flow", c.opts.Flow)
+	cfg := c.cfg
+	cfg.ClientSecret = c.secret.Value()
+	return redact.Describe("Client", "config", cfg, "flow", c.opts.Flow)
 }
 
 // GoString is String qualified by the package, for %#v.
@@ -91,5 +93,5 @@ func (t Tokens) MarshalJSON() ([]byte, error) {
 // into a Tokens reads it back. The refresh token in it signs the user in
 // until it expires or is revoked.
 func (t Tokens) MarshalSecretJSON() ([]byte, error) {
-	return json.Marshal(tokensJSON{t.IDToken, t.AccessToken, t.RefreshToken, t.Expires, t.Claims})
+	return json.Marshal(tokensJSON(t))
 }

@@ -22,6 +22,15 @@
 // Types whose exported fields hold a secret also implement MarshalJSON with
 // those fields replaced by [Mark]; types with only unexported fields marshal
 // to {} already.
+//
+// Two paths of fmt call no method at all and print by reflection: %w with
+// anything but an error in Errorf (go vet's printf check reports it), and a
+// value in an unexported field of a caller's struct under a verb the field
+// does not support. There only where a secret sits decides: behind a
+// pointer fmt does not follow there, or in a [Hidden] closure it never
+// calls. Types whose unexported fields hold secrets keep them so; a secret
+// in an exported field (Profile.SecretAccessKey, Tokens.RefreshToken) is
+// printed on those two paths, and no method can prevent it.
 package redact
 
 import (
