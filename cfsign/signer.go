@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kumo-go/kumo/internal/redact"
 )
 
 // Hash is the hash a signature is made over.
@@ -45,7 +47,7 @@ type Options struct {
 // is safe for concurrent use.
 type Signer struct {
 	keyPairID string
-	key       crypto.Signer
+	key       redact.Hidden[crypto.Signer] // out of fmt's reach, whatever prints the Signer
 	hash      Hash
 	clock     func() time.Time
 	rand      io.Reader
@@ -76,7 +78,7 @@ func NewSigner(keyPairID string, key crypto.Signer, optFns ...func(*Options)) (*
 	if o.Hash != SHA1 && o.Hash != SHA256 {
 		return nil, fmt.Errorf("cfsign: unknown hash %d; use SHA1 or SHA256", o.Hash)
 	}
-	return &Signer{keyPairID: keyPairID, key: key, hash: o.Hash, clock: o.Clock, rand: o.Rand}, nil
+	return &Signer{keyPairID: keyPairID, key: redact.Hide(key), hash: o.Hash, clock: o.Clock, rand: o.Rand}, nil
 }
 
 // signingParams are the query parameters CloudFront reads, which a URL to
@@ -182,11 +184,12 @@ func (s *Signer) sign(doc []byte) (string, error) {
 	digest, h := digestOf(s.hash, doc)
 	var sig []byte
 	var err error
-	switch k := s.key.(type) {
+	key := s.key.Value()
+	switch k := key.(type) {
 	case *ecdsa.PrivateKey:
 		sig, err = ecdsa.SignASN1(s.rand, k, digest)
 	default:
-		sig, err = s.key.Sign(s.rand, digest, h)
+		sig, err = key.Sign(s.rand, digest, h)
 	}
 	if err != nil {
 		return "", fmt.Errorf("cfsign: signing: %w", err)

@@ -36,6 +36,12 @@ type VerifyOptions struct {
 // ID, the signature over the (canned or custom) policy, the time window,
 // the resource (wildcards included) and, when a client IP is given, the
 // source range. keys maps key pair IDs to RSA or ECDSA public keys.
+//
+// The signing parameters are percent-decoded, as CloudFront reads a query,
+// and then accepted only in the forms CloudFront writes: Expires in plain
+// decimal (no sign, no leading zero), Policy and Signature in CloudFront's
+// base64 (A-Z a-z 0-9 - ~, _ for padding), names not percent-encoded, none
+// twice. Anything else is ErrNotSigned or ErrBadSignature.
 func Verify(signedURL string, keys map[string]crypto.PublicKey, now time.Time, optFns ...func(*VerifyOptions)) (Policy, error) {
 	base, params, err := splitSigned(signedURL)
 	if err != nil {

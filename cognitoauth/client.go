@@ -18,6 +18,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/kumo-go/kumo/cognitoauth/internal/srp"
+	"github.com/kumo-go/kumo/internal/redact"
 )
 
 // IdentityProviderAPI is the part of the Cognito user-pools client
@@ -108,10 +109,11 @@ type Options struct {
 // Client signs users in and exchanges their tokens for credentials. It is
 // safe for concurrent use.
 type Client struct {
-	idp  IdentityProviderAPI
-	ids  IdentityAPI
-	cfg  Config
-	opts Options
+	idp    IdentityProviderAPI
+	ids    IdentityAPI
+	cfg    Config // ClientSecret is in secret
+	secret redact.Hidden[string]
+	opts   Options
 
 	mu         sync.Mutex
 	identities map[string]string // sub (or "" for guests) -> identity ID
@@ -135,7 +137,10 @@ func New(idp IdentityProviderAPI, ids IdentityAPI, cfg Config, optFns ...func(*O
 	if o.Flow < FlowSRP || o.Flow > FlowAdminNoSRP {
 		return nil, fmt.Errorf("cognitoauth: unknown flow %d", o.Flow)
 	}
-	return &Client{idp: idp, ids: ids, cfg: cfg, opts: o, identities: map[string]string{}}, nil
+	// The client secret is kept out of fmt's reach (see internal/redact).
+	secret := redact.Hide(cfg.ClientSecret)
+	cfg.ClientSecret = ""
+	return &Client{idp: idp, ids: ids, cfg: cfg, secret: secret, opts: o, identities: map[string]string{}}, nil
 }
 
 // SecretHash is Cognito's SECRET_HASH: base64 HMAC-SHA256 of username and
@@ -147,8 +152,8 @@ func SecretHash(clientSecret, username, clientID string) string {
 }
 
 func (c *Client) withSecret(params map[string]string, username string) map[string]string {
-	if c.cfg.ClientSecret != "" {
-		params["SECRET_HASH"] = SecretHash(c.cfg.ClientSecret, username, c.cfg.ClientID)
+	if secret := c.secret.Value(); secret != "" {
+		params["SECRET_HASH"] = SecretHash(secret, username, c.cfg.ClientID)
 	}
 	return params
 }

@@ -41,7 +41,9 @@ func (c Config) MarshalJSON() ([]byte, error) {
 
 // String describes the client by its configuration, ClientSecret redacted.
 func (c *Client) String() string {
-	return redact.Describe("Client", "config", c.cfg, "flow", c.opts.Flow)
+	cfg := c.cfg
+	cfg.ClientSecret = c.secret.Value()
+	return redact.Describe("Client", "config", cfg, "flow", c.opts.Flow)
 }
 
 // GoString is String qualified by the package, for %#v.
@@ -54,16 +56,11 @@ func (c *Client) Format(f fmt.State, verb rune) { redact.Format(f, verb, c) }
 // LogValue logs String.
 func (c *Client) LogValue() slog.Value { return redact.LogValue(c) }
 
-// String says whose credentials the provider makes, without the tokens.
+// String describes the provider by its client, without the tokens. It
+// takes no lock, so it never waits for a refresh under way (Retrieve holds
+// the provider's lock across its calls to Cognito).
 func (p *Provider) String() string {
-	p.mu.Lock()
-	var sub string
-	var exp time.Time
-	if p.tokens != nil {
-		sub, exp = p.tokens.Claims.Subject, p.tokens.Expires
-	}
-	p.mu.Unlock()
-	return redact.Describe("Provider", "sub", sub, "tokensExpire", exp.UTC().Format(time.RFC3339), "tokens", redact.Mark)
+	return redact.Describe("Provider", "client", p.c, "tokens", redact.Mark)
 }
 
 // GoString is String qualified by the package, for %#v.
@@ -96,5 +93,5 @@ func (t Tokens) MarshalJSON() ([]byte, error) {
 // into a Tokens reads it back. The refresh token in it signs the user in
 // until it expires or is revoked.
 func (t Tokens) MarshalSecretJSON() ([]byte, error) {
-	return json.Marshal(tokensJSON{t.IDToken, t.AccessToken, t.RefreshToken, t.Expires, t.Claims})
+	return json.Marshal(tokensJSON(t))
 }

@@ -2,6 +2,7 @@ package cognitoauth_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -34,4 +35,20 @@ func TestTokensJSON(t *testing.T) {
 	var cfgBack cognitoauth.Config
 	require.NoError(t, json.Unmarshal([]byte(`{"UserPoolID":"eu-west-1_A","ClientID":"c","ClientSecret":"s3cr3t"}`), &cfgBack))
 	require.Equal(t, cfg, cfgBack)
+}
+
+// A CLI keeps a user signed in across runs by caching the tokens in a file
+// only the user can read; json.Marshal would write them redacted.
+func ExampleTokens_MarshalSecretJSON() {
+	tok := cognitoauth.Tokens{IDToken: "eyJ.id.sig", AccessToken: "eyJ.access.sig", RefreshToken: "opaque-refresh",
+		Expires: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Claims: cognitoauth.Claims{Subject: "sub-1"}}
+	cache, _ := tok.MarshalSecretJSON() // write with os.WriteFile(path, cache, 0o600)
+	var back cognitoauth.Tokens
+	_ = json.Unmarshal(cache, &back)
+	redacted, _ := json.Marshal(back)
+	fmt.Println(back.RefreshToken)
+	fmt.Println(string(redacted)[:60])
+	// Output:
+	// opaque-refresh
+	// {"IDToken":"[redacted]","AccessToken":"[redacted]","RefreshT
 }

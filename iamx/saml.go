@@ -60,13 +60,11 @@ type SAMLAssertion struct {
 	Audiences       []string
 	NotOnOrAfter    time.Time
 
-	// encoded is the base64 response, exactly as signed, behind a pointer
-	// so that printing the struct with %+v or %#v shows an address, not
-	// the bearer credential.
-	encoded *samlSecret
+	// encoded is the base64 response, exactly as signed, in a closure that
+	// fmt never calls, so no way of printing the struct shows the bearer
+	// credential.
+	encoded redact.Hidden[string]
 }
-
-type samlSecret struct{ b64 string }
 
 // String describes the assertion without the response.
 func (a SAMLAssertion) String() string {
@@ -178,7 +176,7 @@ func ParseSAMLResponse(input string) (*SAMLAssertion, error) {
 		return nil, fmt.Errorf("%w: no assertion", ErrInvalidSAML)
 	}
 	a := resp.Assertions[0]
-	out := &SAMLAssertion{Subject: strings.TrimSpace(a.Subject.NameID), Issuer: strings.TrimSpace(a.Issuer), encoded: &samlSecret{s}}
+	out := &SAMLAssertion{Subject: strings.TrimSpace(a.Subject.NameID), Issuer: strings.TrimSpace(a.Issuer), encoded: redact.Hide(s)}
 	if out.Issuer == "" {
 		out.Issuer = strings.TrimSpace(resp.Issuer)
 	}
@@ -321,7 +319,7 @@ func AssumeRoleWithSAML(ctx context.Context, client STSAPI, a *SAMLAssertion, ro
 	for _, fn := range optFns {
 		fn(&o)
 	}
-	if a == nil || a.encoded == nil {
+	if a == nil || a.encoded.Value() == "" {
 		return aws.Credentials{}, errors.New("iamx: AssumeRoleWithSAML needs an assertion from ParseSAMLResponse")
 	}
 	if n := a.RoleSessionName; !validSessionName(n) {
@@ -337,7 +335,7 @@ func AssumeRoleWithSAML(ctx context.Context, client STSAPI, a *SAMLAssertion, ro
 	if d == 0 {
 		d = a.SessionDuration
 	}
-	in := &sts.AssumeRoleWithSAMLInput{RoleArn: aws.String(role.RoleARN), PrincipalArn: aws.String(role.PrincipalARN), SAMLAssertion: aws.String(a.encoded.b64)}
+	in := &sts.AssumeRoleWithSAMLInput{RoleArn: aws.String(role.RoleARN), PrincipalArn: aws.String(role.PrincipalARN), SAMLAssertion: aws.String(a.encoded.Value())}
 	if d != 0 {
 		if d < 15*time.Minute || d > 12*time.Hour {
 			return aws.Credentials{}, fmt.Errorf("iamx: session duration %s is outside 15m to 12h", d)

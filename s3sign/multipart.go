@@ -33,7 +33,7 @@ type Upload struct {
 // bytes (the last one shorter). Parts must be at least 5 MiB, except the
 // last, and there may be at most 10,000.
 func (s *Signer) CreateUpload(ctx context.Context, bucket, key string, size, partSize int64, expires time.Duration) (*Upload, error) {
-	if s.opts.Multipart == nil {
+	if s.multipart.Value() == nil {
 		return nil, errors.New("s3sign: multipart uploads need Options.Multipart (New sets it from the client)")
 	}
 	if err := s.checkBucketKey(bucket, key); err != nil {
@@ -54,13 +54,13 @@ func (s *Signer) CreateUpload(ctx context.Context, bucket, key string, size, par
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.opts.Multipart.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	out, err := s.multipart.Value().CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if err != nil {
 		return nil, fmt.Errorf("s3sign: CreateMultipartUpload: %w", err)
 	}
 	u := &Upload{Bucket: bucket, Key: key, UploadID: aws.ToString(out.UploadId), PartSize: partSize, signer: s}
 	for i := int32(1); int64(i) <= n; i++ {
-		p, err := s.presign.PresignUploadPart(ctx, &s3.UploadPartInput{
+		p, err := s.presign.Value().PresignUploadPart(ctx, &s3.UploadPartInput{
 			Bucket: aws.String(bucket), Key: aws.String(key), UploadId: out.UploadId, PartNumber: aws.Int32(i),
 		}, s.presignOpts(d, exp))
 		if err != nil {
@@ -84,7 +84,7 @@ func (u *Upload) Complete(ctx context.Context, etags []string) error {
 		}
 		parts[i] = types.CompletedPart{ETag: aws.String(e), PartNumber: aws.Int32(int32(i + 1))}
 	}
-	_, err := u.signer.opts.Multipart.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+	_, err := u.signer.multipart.Value().CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
 		Bucket: aws.String(u.Bucket), Key: aws.String(u.Key), UploadId: aws.String(u.UploadID),
 		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
 	})
@@ -96,7 +96,7 @@ func (u *Upload) Complete(ctx context.Context, etags []string) error {
 
 // Abort cancels the upload and frees the parts S3 holds.
 func (u *Upload) Abort(ctx context.Context) error {
-	_, err := u.signer.opts.Multipart.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{
+	_, err := u.signer.multipart.Value().AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{
 		Bucket: aws.String(u.Bucket), Key: aws.String(u.Key), UploadId: aws.String(u.UploadID),
 	})
 	if err != nil {

@@ -115,6 +115,13 @@ func TestSSECOwnerPayerACLChecksums(t *testing.T) {
 		"owner not an account": func(o *s3sign.PutOptions) { o.ExpectedBucketOwner = "1111-2222-3333" },
 		"unknown ACL":          func(o *s3sign.PutOptions) { o.ACL = "world-writable" },
 		"unknown checksum":     func(o *s3sign.PutOptions) { o.Checksum, o.ChecksumValue = "MD4", "AAAA" },
+		// Values signed into headers no client could send.
+		"checksum with a line break": func(o *s3sign.PutOptions) { o.Checksum, o.ChecksumValue = s3sign.CRC32, "AA\nAAA==" },
+		"Content-Type with CRLF":     func(o *s3sign.PutOptions) { o.ContentType = "text/plain\r\nX-Evil: 1" },
+		"metadata with CRLF":         func(o *s3sign.PutOptions) { o.Metadata = map[string]string{"a": "x\r\nX-Evil: 1"} },
+		"metadata name with a space": func(o *s3sign.PutOptions) { o.Metadata = map[string]string{"a b": "x"} },
+		"tagging with LF":            func(o *s3sign.PutOptions) { o.Tagging = "a=b\nc=d" },
+		"KMS key with NUL":           func(o *s3sign.PutOptions) { o.SSEKMSKeyID = "alias/x\x00" },
 	} {
 		_, err := s.PutURL(ctx, "bucket", "k", fn)
 		require.ErrorIs(t, err, s3sign.ErrInvalidInput, name)

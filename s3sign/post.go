@@ -80,7 +80,7 @@ func (s *Signer) PostForm(ctx context.Context, bucket string, p PostPolicy) (*Po
 	if err != nil {
 		return nil, err
 	}
-	creds, err := s.creds.Retrieve(ctx)
+	creds, err := s.creds.Value().Retrieve(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("s3sign: retrieving credentials: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -69,6 +70,9 @@ func (s *Signer) PutURL(ctx context.Context, bucket, key string, optFns ...func(
 	if err := s.checkBucketKey(bucket, key); err != nil {
 		return nil, err
 	}
+	if err := checkHeaderValues(o); err != nil {
+		return nil, err
+	}
 	in := &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}
 	if o.ContentType != "" {
 		in.ContentType = aws.String(o.ContentType)
@@ -85,7 +89,9 @@ func (s *Signer) PutURL(ctx context.Context, bucket, key string, optFns ...func(
 		if want == 0 {
 			return nil, fmt.Errorf("%w: checksum %q; want Content-MD5, SHA256, SHA1, CRC32, CRC32C or CRC64NVME", ErrInvalidInput, o.Checksum)
 		}
-		if err != nil || len(raw) != want {
+		// Canonical base64 only: the decoder skips line breaks, which would
+		// then be signed into a header no client can send.
+		if err != nil || len(raw) != want || base64.StdEncoding.EncodeToString(raw) != o.ChecksumValue {
 			return nil, fmt.Errorf("%w: the %s checksum must be the base64 of %d bytes", ErrInvalidInput, o.Checksum, want)
 		}
 		switch o.Checksum {
@@ -138,9 +144,46 @@ func (s *Signer) PutURL(ctx context.Context, bucket, key string, optFns ...func(
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.presign.PresignPutObject(ctx, in, s.presignOpts(d, exp))
+	p, err := s.presign.Value().PresignPutObject(ctx, in, s.presignOpts(d, exp))
 	if err != nil {
 		return nil, fmt.Errorf("s3sign: %w", err)
 	}
 	return toRequest(p, exp), nil
+}
+
+// checkHeaderValues refuses what would be signed into a header no HTTP
+// client can send: control characters (CR and LF above all) in values, and
+// metadata names that are not HTTP tokens. Values are not quoted back.
+func checkHeaderValues(o PutOptions) error {
+	for _, f := range []struct{ name, v string }{
+		{"ContentType", o.ContentType}, {"Tagging", o.Tagging}, {"SSEKMSKeyID", o.SSEKMSKeyID}, {"StorageClass", string(o.StorageClass)},
+	} {
+		if i := controlAt(f.v); i >= 0 {
+			return fmt.Errorf("%w: %s has a control character at byte %d; header values cannot hold one", ErrInvalidInput, f.name, i)
+		}
+	}
+	for k, v := range o.Metadata {
+		if k == "" || strings.IndexFunc(k, func(r rune) bool { return r > 0x7e || !isTokenChar(byte(r)) }) >= 0 {
+			return fmt.Errorf("%w: metadata name %q is not an HTTP header token (letters, digits and !#$%%&'*+-.^_`|~)", ErrInvalidInput, k)
+		}
+		if i := controlAt(v); i >= 0 {
+			return fmt.Errorf("%w: metadata %q has a control character at byte %d; header values cannot hold one", ErrInvalidInput, k, i)
+		}
+	}
+	return nil
+}
+
+// controlAt returns the index of the first control character (other than
+// a tab) in s, or -1.
+func controlAt(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\t' || c == 0x7f {
+			return i
+		}
+	}
+	return -1
+}
+
+func isTokenChar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }

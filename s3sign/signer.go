@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/kumo-go/kumo/internal/redact"
 )
 
 // PresignAPI is the part of s3.PresignClient this package calls.
@@ -73,10 +75,13 @@ type Options struct {
 
 // Signer presigns S3 requests. It is safe for concurrent use.
 type Signer struct {
-	presign PresignAPI
-	creds   aws.CredentialsProvider
-	opts    Options
-	signer  clockPresigner
+	// The clients and credentials are out of fmt's reach (redact.Hidden),
+	// whatever prints the Signer; opts.Multipart is kept in multipart.
+	presign   redact.Hidden[PresignAPI]
+	creds     redact.Hidden[aws.CredentialsProvider]
+	multipart redact.Hidden[MultipartAPI]
+	opts      Options
+	signer    clockPresigner
 }
 
 // New returns a signer on client: its presign client (with request
@@ -119,7 +124,10 @@ func NewFromPresigner(p PresignAPI, creds aws.CredentialsProvider, optFns ...fun
 	}
 	// S3 signs paths as they are, without escaping them a second time.
 	v4s := v4.NewSigner(func(so *v4.SignerOptions) { so.DisableURIPathEscaping = true })
-	return &Signer{presign: p, creds: creds, opts: o, signer: clockPresigner{inner: v4s, clock: o.Clock}}, nil
+	s := &Signer{presign: redact.Hide(p), creds: redact.Hide(creds), multipart: redact.Hide(o.Multipart), signer: clockPresigner{inner: v4s, clock: o.Clock}}
+	o.Multipart = nil
+	s.opts = o
+	return s, nil
 }
 
 // Request is a presigned request: send Method to URL with every header in
@@ -228,7 +236,7 @@ func (s *Signer) lifetime(ctx context.Context, d time.Duration) (time.Duration, 
 	// SigV4 dates have whole seconds: the URL lives from the signing time
 	// truncated to the second for d, and Request.Expires says exactly that.
 	now := s.opts.Clock().Truncate(time.Second)
-	c, err := s.creds.Retrieve(ctx)
+	c, err := s.creds.Value().Retrieve(ctx)
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("s3sign: retrieving credentials: %w", err)
 	}
@@ -324,7 +332,7 @@ func (s *Signer) GetURL(ctx context.Context, bucket, key string, optFns ...func(
 	}
 	in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = sse.algorithm, sse.key, sse.keyMD5
 	in.ExpectedBucketOwner, in.RequestPayer = owner, payer
-	p, err := s.presign.PresignGetObject(ctx, in, s.presignOpts(d, exp))
+	p, err := s.presign.Value().PresignGetObject(ctx, in, s.presignOpts(d, exp))
 	if err != nil {
 		return nil, fmt.Errorf("s3sign: %w", err)
 	}
@@ -340,7 +348,7 @@ func (s *Signer) HeadURL(ctx context.Context, bucket, key string, expires time.D
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.presign.PresignHeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}, s.presignOpts(d, exp))
+	p, err := s.presign.Value().PresignHeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}, s.presignOpts(d, exp))
 	if err != nil {
 		return nil, fmt.Errorf("s3sign: %w", err)
 	}
@@ -356,7 +364,7 @@ func (s *Signer) DeleteURL(ctx context.Context, bucket, key string, expires time
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.presign.PresignDeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}, s.presignOpts(d, exp))
+	p, err := s.presign.Value().PresignDeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}, s.presignOpts(d, exp))
 	if err != nil {
 		return nil, fmt.Errorf("s3sign: %w", err)
 	}

@@ -34,7 +34,8 @@ func (e requestExtras) check() (sseHeaders, *string, types.RequestPayer, error) 
 	var owner *string
 	if e.expectedOwner != "" {
 		if !isAccountID(e.expectedOwner) {
-			return h, nil, "", fmt.Errorf("%w: ExpectedBucketOwner %q is not a 12-digit account ID", ErrInvalidInput, e.expectedOwner)
+			// Not quoted: only values of the expected shape are.
+			return h, nil, "", fmt.Errorf("%w: ExpectedBucketOwner is not a 12-digit account ID (got %d characters)", ErrInvalidInput, len(e.expectedOwner))
 		}
 		owner = aws.String(e.expectedOwner)
 	}

@@ -1,11 +1,16 @@
 // Command presign makes S3 presigned URLs and POST forms.
 //
 //	presign get|put|head|delete -bucket B -key K [-expires 15m] [-content-type T] [-endpoint URL] [-path-style] [-region R]
+//	    get, put: [-sse-c-key-file F] [-expected-bucket-owner ACCOUNT] [-request-payer]; put: [-acl ACL]
 //	presign post -bucket B -key-prefix P -max-size N [-content-type-prefix T] [-expires 15m] [-endpoint URL] [-path-style] [-region R]
 //	presign inspect -url URL
 //
-// get, put, head and delete print the URL on the first line; for put and
-// head, each header the client must send follows as "Name: value". post
+// B may be an access point ARN (arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME).
+// -sse-c-key-file names a file of 32 raw bytes, the SSE-C key.
+//
+// get, put, head and delete print the URL on the first line; each header
+// the client must send follows as "Name: value" (the SSE-C key included:
+// printing it is what this command is for). post
 // prints {"url":…,"fields":{…}}. Without configured credentials it signs with
 // AWS's documented example keys and says so on standard error.
 package main
@@ -26,6 +31,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/kumo-go/kumo/s3sign"
 )
@@ -60,6 +66,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	maxSize := fs.Int64("max-size", 0, "largest upload in bytes (post)")
 	typePrefix := fs.String("content-type-prefix", "", "Content-Type prefix (post)")
 	rawURL := fs.String("url", "", "presigned URL (inspect)")
+	sseKeyFile := fs.String("sse-c-key-file", "", "file of the 32-byte SSE-C key (get, put)")
+	owner := fs.String("expected-bucket-owner", "", "12-digit account ID the bucket must belong to (get, put)")
+	payer := fs.Bool("request-payer", false, "accept requester-pays charges (get, put)")
+	acl := fs.String("acl", "", "canned ACL such as bucket-owner-full-control (put)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return fmt.Errorf("%s: %v", cmd, err)
 	}
@@ -99,12 +109,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		enc.SetEscapeHTML(false)
 		return enc.Encode(f)
 	}
+	var sseKey []byte
+	if *sseKeyFile != "" {
+		if sseKey, err = os.ReadFile(*sseKeyFile); err != nil {
+			return err
+		}
+	}
 	var req *s3sign.Request
 	switch cmd {
 	case "get":
-		req, err = signer.GetURL(ctx, *bucket, *key, func(o *s3sign.GetOptions) { o.Expires = *expires })
+		req, err = signer.GetURL(ctx, *bucket, *key, func(o *s3sign.GetOptions) {
+			o.Expires, o.SSECustomerKey, o.ExpectedBucketOwner, o.RequestPayer = *expires, sseKey, *owner, *payer
+		})
 	case "put":
-		req, err = signer.PutURL(ctx, *bucket, *key, func(o *s3sign.PutOptions) { o.Expires, o.ContentType = *expires, *contentType })
+		req, err = signer.PutURL(ctx, *bucket, *key, func(o *s3sign.PutOptions) {
+			o.Expires, o.ContentType = *expires, *contentType
+			o.SSECustomerKey, o.ExpectedBucketOwner, o.RequestPayer, o.ACL = sseKey, *owner, *payer, types.ObjectCannedACL(*acl)
+		})
 	case "head":
 		req, err = signer.HeadURL(ctx, *bucket, *key, *expires)
 	case "delete":
@@ -114,7 +135,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(stdout, req.URL)
-	if cmd == "put" || cmd == "head" {
+	{
 		names := make([]string, 0, len(req.Header))
 		for k := range req.Header {
 			names = append(names, k)

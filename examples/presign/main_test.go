@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -51,10 +53,24 @@ func TestCommands(t *testing.T) {
 	assert.Equal(t, "https://uploads.s3.eu-west-1.amazonaws.com/", form.URL)
 	assert.Equal(t, "u/1/${filename}", form.Fields["key"])
 
+	keyFile := filepath.Join(t.TempDir(), "sse.key")
+	require.NoError(t, os.WriteFile(keyFile, []byte("0123456789abcdef0123456789abcdef"), 0o600))
+	out, _, err = presign(t, "put", "-bucket", "arn:aws:s3:eu-west-1:111122223333:accesspoint/my-ap", "-key", "k", "-region", "eu-west-1",
+		"-sse-c-key-file", keyFile, "-acl", "private", "-expected-bucket-owner", "111122223333", "-request-payer")
+	require.NoError(t, err)
+	lines = strings.Split(strings.TrimSpace(out), "\n")
+	assert.True(t, strings.HasPrefix(lines[0], "https://my-ap-111122223333.s3-accesspoint.eu-west-1.amazonaws.com/k?"), lines[0])
+	assert.Contains(t, lines[0], "x-amz-expected-bucket-owner=111122223333")
+	assert.Equal(t, []string{"X-Amz-Acl: private", "X-Amz-Server-Side-Encryption-Customer-Algorithm: AES256",
+		"X-Amz-Server-Side-Encryption-Customer-Key: MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+		"X-Amz-Server-Side-Encryption-Customer-Key-Md5: hRasmdxgYDKV3nvbahU1MA=="}, lines[1:])
+
 	for _, tt := range []struct {
 		args []string
 		err  string
 	}{
+		{[]string{"get", "-bucket", "b-1", "-key", "k", "-expires", "1500ms"}, "not a whole number of seconds"},
+		{[]string{"put", "-bucket", "b-1", "-key", "k", "-acl", "public"}, `ACL "public"`},
 		{nil, "missing command"},
 		{[]string{"copy"}, `unknown command "copy"`},
 		{[]string{"get", "-bucket", "b-1", "-key", "k", "-expires", "200h"}, "exceeds the SigV4 maximum of 7d"},

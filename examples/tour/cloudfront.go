@@ -38,6 +38,10 @@ func cloudfrontStop(_ context.Context, g *guide) error {
 	g.say("Verify, doing what the edge does, accepts it; a changed path is refused: %v",
 		errOf(cfsign.Verify(strings.Replace(u, "q3", "q4", 1), keys, now)))
 	g.say("  and after the hour: %v", errOf(cfsign.Verify(u, keys, now.Add(2*time.Hour))))
+	g.say("  and so is Expires written another way (%s): %v", "Expires=0…",
+		errOf(cfsign.Verify(strings.Replace(u, "Expires=", "Expires=0", 1), keys, now)))
+	q := cfsign.Policy{Resource: "https://d111111abcdef8.cloudfront.net/app.js?v=339", DateLessThan: now.Add(time.Hour)}
+	g.say("A URL with a query and only an expiry is canned, as the AWS CLI signs it: Canned() = %v", q.Canned())
 
 	p := cfsign.Policy{Resource: "https://d111111abcdef8.cloudfront.net/videos/*", DateLessThan: now.Add(24 * time.Hour), SourceIP: "192.0.2.0/24"}
 	cookies, err := signer.SignedCookies(p, func(o *cfsign.CookieOptions) { o.Domain = "d111111abcdef8.cloudfront.net" })

@@ -25,6 +25,9 @@ func TestTourOffline(t *testing.T) {
 	}
 	assert.Contains(t, s, "Every stop done.")
 	assert.Contains(t, s, `SecretAccessKey:"[redacted]"`)
+	assert.Contains(t, s, "So is a fraction of a second: s3sign: invalid input: expiry 1.5s is not a whole number of seconds")
+	assert.Contains(t, s, `the signer keeps its secret key to itself: Signer{region:"us-east-1" endpoint:"" pathStyle:false expires:15m0s credentials:[redacted]}`)
+	assert.Contains(t, s, "Canned() = true")
 	assert.Contains(t, s, "file modified since it was read")
 	assert.Contains(t, s, `set -gx AWS_SESSION_TOKEN "EXAMPLETOKEN"`)
 	assert.Contains(t, s, "A value a shell would interpret is quoted, never run: export AWS_ACCESS_KEY_ID='AKIA$(reboot)'")

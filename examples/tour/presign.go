@@ -51,6 +51,9 @@ func presignStop(ctx context.Context, g *guide) error {
 
 	_, err = signer.GetURL(ctx, bucket, "a.pdf", func(o *s3sign.GetOptions) { o.Expires = 8 * 24 * time.Hour })
 	g.say("Eight days is refused before anyone clicks: %v", err)
+	_, err = signer.GetURL(ctx, bucket, "a.pdf", func(o *s3sign.GetOptions) { o.Expires = 1500 * time.Millisecond })
+	g.say("So is a fraction of a second: %v", err)
+	g.say("Printed or logged, the signer keeps its secret key to itself: %v", signer)
 	temp, err := s3sign.NewFromPresigner(s3.NewPresignClient(client), tempCreds{})
 	if err != nil {
 		return err

@@ -22,6 +22,15 @@
 // Types whose exported fields hold a secret also implement MarshalJSON with
 // those fields replaced by [Mark]; types with only unexported fields marshal
 // to {} already.
+//
+// Two paths of fmt call no method at all and print by reflection: %w with
+// anything but an error in Errorf (go vet's printf check reports it), and a
+// value in an unexported field of a caller's struct under a verb the field
+// does not support. There only where a secret sits decides: behind a
+// pointer fmt does not follow there, or in a [Hidden] closure it never
+// calls. Types whose unexported fields hold secrets keep them so; a secret
+// in an exported field (Profile.SecretAccessKey, Tokens.RefreshToken) is
+// printed on those two paths, and no method can prevent it.
 package redact
 
 import (
@@ -74,7 +83,11 @@ func Describe(name string, kv ...any) string {
 				b.WriteString(strconv.Quote(v))
 			}
 		case fmt.Stringer:
-			b.WriteString(v.String())
+			if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
+				b.WriteString("<nil>")
+			} else {
+				b.WriteString(v.String())
+			}
 		default:
 			fmt.Fprintf(&b, "%v", v)
 		}
@@ -123,3 +136,27 @@ func Format(f fmt.State, verb rune, v fmt.Stringer) {
 func LogValue(v fmt.Stringer) slog.Value {
 	return slog.StringValue(v.String())
 }
+
+// Hidden holds a secret, or a value holding one such as an AWS client, where
+// fmt cannot reach it: fmt prints a func as its address under every verb and
+// never calls it, even when it walks a struct's fields by reflection without
+// calling their methods (an unexported field of a caller's struct printed
+// with %s, %d or another verb the struct does not support). json.Marshal
+// skips it. A secret-holding type keeps its secrets in Hidden fields so that
+// it stays safe even where its own Format method is not called.
+type Hidden[T any] struct{ get func() T }
+
+// Hide wraps v.
+func Hide[T any](v T) Hidden[T] { return Hidden[T]{get: func() T { return v }} }
+
+// Value returns what Hide wrapped, or T's zero value for a zero Hidden.
+func (h Hidden[T]) Value() T {
+	if h.get == nil {
+		var zero T
+		return zero
+	}
+	return h.get()
+}
+
+// Format prints Mark, when fmt does call it.
+func (h Hidden[T]) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, Mark) }
