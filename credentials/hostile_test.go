@@ -176,6 +176,23 @@ func TestForeignOwnerIsRefused(t *testing.T) {
 	_, err = credentials.OpenSharedFile(own, credentials.ConfigFile)
 	require.ErrorIs(t, err, credentials.ErrInsecurePermissions)
 	assert.Contains(t, err.Error(), "file "+own+" belongs to user id 54321")
+
+	// A link another user planted (say in /tmp) pointing at one of our own
+	// files is not followed, for reading or writing.
+	mineFile := filepath.Join(root, "my-credentials")
+	require.NoError(t, os.WriteFile(mineFile, []byte("[a]\naws_access_key_id = A\naws_secret_access_key = B\n"), 0o600))
+	planted := filepath.Join(root, "config-link")
+	require.NoError(t, os.Symlink(mineFile, planted))
+	require.NoError(t, os.Lchown(planted, other, other))
+	_, err = credentials.OpenSharedFile(planted, credentials.ConfigFile)
+	require.ErrorIs(t, err, credentials.ErrInsecurePermissions)
+	assert.Contains(t, err.Error(), "link "+planted+" belongs to user id 54321")
+	link, _ := d.Path("bob")
+	require.NoError(t, os.Chown(mine, 0, 0))
+	require.NoError(t, os.Symlink(mineFile, link))
+	require.NoError(t, os.Lchown(link, other, other))
+	require.ErrorIs(t, d.Put(testProfile("bob")), credentials.ErrInsecurePermissions)
+	assert.Equal(t, "[a]\naws_access_key_id = A\naws_secret_access_key = B\n", readFile(t, mineFile), "the file the link names is untouched")
 }
 
 // The advice in a permission error must be safe to follow: a shared sticky

@@ -28,8 +28,11 @@ func checkOwner(path string, fi fs.FileInfo) error {
 	}
 	if me := os.Geteuid(); int(st.Uid) != me && st.Uid != 0 {
 		what := "file"
-		if fi.IsDir() {
+		switch {
+		case fi.IsDir():
 			what = "folder"
+		case fi.Mode()&fs.ModeSymlink != 0:
+			what = "link"
 		}
 		return fmt.Errorf("%w: %s %s belongs to user id %d, not to you (user id %d); use a %s of your own",
 			ErrInsecurePermissions, what, path, st.Uid, me, what)
