@@ -218,8 +218,8 @@ func (f *SharedFile) Value(name, key string) (string, bool) {
 // Set writes the parts of p that belong in this kind of file, adding the
 // profile when it is new. In a credentials file these are the access key
 // ID, secret, session token, expiry and account ID (a profile without a
-// token, expiry or account ID loses any it had); in a config file, the region, when p has one. Nothing
-// is written to disk until Save.
+// token, expiry or account ID loses any it had); in a config file, the
+// region, when p has one. Nothing is written to disk until Save.
 func (f *SharedFile) Set(p Profile) error {
 	if err := checkSectionName(p.Name); err != nil {
 		return err
