@@ -617,3 +617,25 @@ func (d *iniDoc) remove(match func(string) bool) bool {
 	d.resolve()
 	return found
 }
+
+// sdkCrashLine returns the 1-based number of the first line whose value is
+// a lone quote, which makes aws-sdk-go-v2's loader (config v1.33) panic
+// while it tokenizes, whatever section the line is in; 0 when there is none.
+func sdkCrashLine(d *iniDoc) int {
+	n := 1
+	for _, l := range d.lines {
+		if l.syn == synProp || l.syn == synSub {
+			c := d.line(l.raw)
+			if l.syn == synProp {
+				c = trimRightBlank(trimPropertyComment(c))
+			} else {
+				c = trimLeftBlank(c)
+			}
+			if v := strings.TrimSpace(c[separator(c)+1:]); v == `"` || v == "'" {
+				return n
+			}
+		}
+		n += strings.Count(l.raw, d.seps)
+	}
+	return 0
+}
