@@ -80,13 +80,10 @@ func (d *Dir) Put(p Profile) error {
 	if err != nil {
 		return err
 	}
-	if err := p.checkCredentials(); err != nil {
+	if err := p.checkForFile(); err != nil {
 		return err
 	}
 	if err := checkRegion(p.Region); err != nil {
-		return err
-	}
-	if err := checkAccountID(p.AccountID); err != nil {
 		return err
 	}
 	if err := mkdirPrivate(d.path); err != nil {

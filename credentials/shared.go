@@ -231,10 +231,7 @@ func (f *SharedFile) Set(p Profile) error {
 	defer f.mu.Unlock()
 	m, h := f.match(p.Name), f.header(p.Name)
 	if f.kind == CredentialsFile {
-		if err := p.checkCredentials(); err != nil {
-			return err
-		}
-		if err := checkAccountID(p.AccountID); err != nil {
+		if err := p.checkForFile(); err != nil {
 			return err
 		}
 		setCredentials(f.doc, m, h, p)
