@@ -214,6 +214,30 @@ func TestInsecureFolderAdviceIsSafe(t *testing.T) {
 	assert.Contains(t, err.Error(), "writable by its group (mode 0770); if no one else needs to write there, fix it with: chmod go-w "+group)
 }
 
+// A shared file may live in a sticky folder such as /tmp, where no one else
+// can replace it, but not in a folder anyone can write.
+func TestSharedFileFolders(t *testing.T) {
+	for _, tt := range []struct {
+		mode fs.FileMode
+		ok   bool
+	}{{0o777 | fs.ModeSticky, true}, {0o777, false}, {0o775, true}} {
+		dir := filepath.Join(t.TempDir(), "d")
+		require.NoError(t, os.Mkdir(dir, 0o700))
+		require.NoError(t, os.Chmod(dir, tt.mode))
+		path := filepath.Join(dir, "config")
+		require.NoError(t, os.WriteFile(path, []byte("[default]\n"), 0o600))
+		f, err := credentials.OpenSharedFile(path, credentials.ConfigFile)
+		if !tt.ok {
+			require.ErrorIs(t, err, credentials.ErrInsecurePermissions, "%v", tt.mode)
+			assert.Contains(t, err.Error(), "chmod go-w")
+			continue
+		}
+		require.NoError(t, err, "%v", tt.mode)
+		require.NoError(t, f.SetKey("default", "region", "us-east-1"))
+		require.NoError(t, f.Save(), "%v", tt.mode)
+	}
+}
+
 func TestOpenDirCreatesNothingAndRefusesEmpty(t *testing.T) {
 	_, err := credentials.OpenDir("")
 	require.EqualError(t, err, "credentials: empty folder path; give the folder that holds (or is to hold) the profile files")
