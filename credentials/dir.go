@@ -80,13 +80,10 @@ func (d *Dir) Put(p Profile) error {
 	if err != nil {
 		return err
 	}
-	if err := p.checkCredentials(); err != nil {
+	if err := p.checkForFile(); err != nil {
 		return err
 	}
 	if err := checkRegion(p.Region); err != nil {
-		return err
-	}
-	if err := checkAccountID(p.AccountID); err != nil {
 		return err
 	}
 	if err := mkdirPrivate(d.path); err != nil {
@@ -116,33 +113,39 @@ func (d *Dir) Put(p Profile) error {
 // can be read by group or others or it or its folder belongs to another
 // user, and [ErrInvalidCredentials] when it lacks a key.
 func (d *Dir) Get(name string) (Profile, error) {
+	p, _, err := d.load(name)
+	return p, err
+}
+
+// load reads profile name and returns the parsed file too.
+func (d *Dir) load(name string) (_ Profile, doc *iniDoc, _ error) {
 	path, err := d.Path(name)
 	if err != nil {
-		return Profile{}, err
+		return Profile{}, nil, err
 	}
 	data, err := d.read(path)
 	if _, serr := os.Stat(d.path); errors.Is(err, fs.ErrNotExist) && errors.Is(serr, fs.ErrNotExist) {
-		return Profile{}, fmt.Errorf("%w: %q (no folder %s)", ErrProfileNotFound, name, d.path)
+		return Profile{}, nil, fmt.Errorf("%w: %q (no folder %s)", ErrProfileNotFound, name, d.path)
 	}
 	if errors.Is(err, fs.ErrNotExist) {
-		return Profile{}, fmt.Errorf("%w: %q (no file %s)", ErrProfileNotFound, name, path)
+		return Profile{}, nil, fmt.Errorf("%w: %q (no file %s)", ErrProfileNotFound, name, path)
 	}
 	if err != nil {
-		return Profile{}, err
+		return Profile{}, nil, err
 	}
-	doc := parseINI(data)
+	doc = parseINI(data)
 	match := matchExact(name)
 	if doc.lastSection(match) < 0 {
-		return Profile{}, fmt.Errorf("%w: %q (%s has no [%s] section)", ErrProfileNotFound, name, path, name)
+		return Profile{}, nil, fmt.Errorf("%w: %q (%s has no [%s] section)", ErrProfileNotFound, name, path, name)
 	}
 	p, err := readProfile(doc, match, name)
 	if err != nil {
-		return Profile{}, err
+		return Profile{}, nil, err
 	}
 	if err := p.checkCredentials(); err != nil {
-		return Profile{}, fmt.Errorf("%s, profile %q: %w", path, name, err)
+		return Profile{}, nil, fmt.Errorf("%s, profile %q: %w", path, name, err)
 	}
-	return p, nil
+	return p, doc, nil
 }
 
 // read reads a profile file: the folder it ends up in, through any link,
@@ -239,14 +242,18 @@ func (d *Dir) Env(name string) ([]string, error) {
 // not consulted, and a profile without a region leaves cfg.Region empty
 // unless an optFn sets one. Every other setting (retries, endpoints, CA
 // bundle, ...) resolves as LoadDefaultConfig resolves it: optFns first, then
-// AWS_* environment variables, then the profile's file. optFns go last and
-// so can override any of this.
+// AWS_* environment variables, then the profile's file. A file the SDK's own
+// loader would crash on (a value that is a lone quote) is refused first.
+// optFns go last and so can override any of this.
 func (d *Dir) LoadConfig(ctx context.Context, name string, optFns ...func(*config.LoadOptions) error) (aws.Config, error) {
-	p, err := d.Get(name)
+	p, doc, err := d.load(name)
 	if err != nil {
 		return aws.Config{}, err
 	}
 	path, _ := d.Path(name)
+	if line := sdkCrashLine(doc); line > 0 {
+		return aws.Config{}, fmt.Errorf("credentials: %s line %d has a value that is a lone quote, on which aws-sdk-go-v2's loader crashes; remove or fix that line", path, line)
+	}
 	creds := p.Credentials()
 	opts := []func(*config.LoadOptions) error{
 		config.WithSharedCredentialsFiles([]string{path}),

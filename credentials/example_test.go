@@ -6,6 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/kumo-go/kumo/credentials"
 )
@@ -87,4 +90,21 @@ func ExampleProcessOutput() {
 	fmt.Println(string(out))
 	// Output:
 	// {"Version":1,"AccessKeyId":"AKIAIOSFODNN7EXAMPLE","SecretAccessKey":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
+}
+
+// Printing credentials for a shell, as `aws configure export-credentials
+// --format env` does; a value a shell would interpret comes out quoted.
+func ExampleExport() {
+	creds := aws.Credentials{AccessKeyID: "ASIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+		SessionToken: "IQoJb3JpZ2luX2VjEXAMPLE==", CanExpire: true, Expires: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}
+	out, err := credentials.Export(creds, credentials.FormatEnv)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(string(out))
+	// Output:
+	// export AWS_ACCESS_KEY_ID=ASIAIOSFODNN7EXAMPLE
+	// export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+	// export AWS_SESSION_TOKEN=IQoJb3JpZ2luX2VjEXAMPLE==
+	// export AWS_CREDENTIAL_EXPIRATION=2026-11-22T12:00:00+00:00
 }

@@ -24,7 +24,7 @@ import (
 
 // resolve follows symbolic links to the file they name, even when that file
 // does not exist yet, so a write through a link replaces its target and
-// leaves the link in place.
+// leaves the link in place. Links that belong to another user are refused.
 func resolve(path string) (string, error) {
 	for range 40 {
 		fi, err := os.Lstat(path)
@@ -36,6 +36,11 @@ func resolve(path string) (string, error) {
 		}
 		if fi.Mode()&fs.ModeSymlink == 0 {
 			return path, nil
+		}
+		// A link someone else made (in /tmp, say) could point a write at
+		// any file of ours: only the caller's and root's links are followed.
+		if err := checkOwner(path, fi); err != nil {
+			return "", err
 		}
 		target, err := os.Readlink(path)
 		if err != nil {

@@ -176,6 +176,23 @@ func TestForeignOwnerIsRefused(t *testing.T) {
 	_, err = credentials.OpenSharedFile(own, credentials.ConfigFile)
 	require.ErrorIs(t, err, credentials.ErrInsecurePermissions)
 	assert.Contains(t, err.Error(), "file "+own+" belongs to user id 54321")
+
+	// A link another user planted (say in /tmp) pointing at one of our own
+	// files is not followed, for reading or writing.
+	mineFile := filepath.Join(root, "my-credentials")
+	require.NoError(t, os.WriteFile(mineFile, []byte("[a]\naws_access_key_id = A\naws_secret_access_key = B\n"), 0o600))
+	planted := filepath.Join(root, "config-link")
+	require.NoError(t, os.Symlink(mineFile, planted))
+	require.NoError(t, os.Lchown(planted, other, other))
+	_, err = credentials.OpenSharedFile(planted, credentials.ConfigFile)
+	require.ErrorIs(t, err, credentials.ErrInsecurePermissions)
+	assert.Contains(t, err.Error(), "link "+planted+" belongs to user id 54321")
+	link, _ := d.Path("bob")
+	require.NoError(t, os.Chown(mine, 0, 0))
+	require.NoError(t, os.Symlink(mineFile, link))
+	require.NoError(t, os.Lchown(link, other, other))
+	require.ErrorIs(t, d.Put(testProfile("bob")), credentials.ErrInsecurePermissions)
+	assert.Equal(t, "[a]\naws_access_key_id = A\naws_secret_access_key = B\n", readFile(t, mineFile), "the file the link names is untouched")
 }
 
 // The advice in a permission error must be safe to follow: a shared sticky
@@ -195,6 +212,30 @@ func TestInsecureFolderAdviceIsSafe(t *testing.T) {
 	_, err = credentials.OpenDir(group)
 	require.ErrorIs(t, err, credentials.ErrInsecurePermissions)
 	assert.Contains(t, err.Error(), "writable by its group (mode 0770); if no one else needs to write there, fix it with: chmod go-w "+group)
+}
+
+// A shared file may live in a sticky folder such as /tmp, where no one else
+// can replace it, but not in a folder anyone can write.
+func TestSharedFileFolders(t *testing.T) {
+	for _, tt := range []struct {
+		mode fs.FileMode
+		ok   bool
+	}{{0o777 | fs.ModeSticky, true}, {0o777, false}, {0o775, true}} {
+		dir := filepath.Join(t.TempDir(), "d")
+		require.NoError(t, os.Mkdir(dir, 0o700))
+		require.NoError(t, os.Chmod(dir, tt.mode))
+		path := filepath.Join(dir, "config")
+		require.NoError(t, os.WriteFile(path, []byte("[default]\n"), 0o600))
+		f, err := credentials.OpenSharedFile(path, credentials.ConfigFile)
+		if !tt.ok {
+			require.ErrorIs(t, err, credentials.ErrInsecurePermissions, "%v", tt.mode)
+			assert.Contains(t, err.Error(), "chmod go-w")
+			continue
+		}
+		require.NoError(t, err, "%v", tt.mode)
+		require.NoError(t, f.SetKey("default", "region", "us-east-1"))
+		require.NoError(t, f.Save(), "%v", tt.mode)
+	}
 }
 
 func TestOpenDirCreatesNothingAndRefusesEmpty(t *testing.T) {

@@ -2,6 +2,7 @@ package credentials_test
 
 import (
 	"context"
+	"os"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -42,6 +43,15 @@ func TestLoadConfigTakesOnlyTheFile(t *testing.T) {
 	cfg, err = d.LoadConfig(ctx, "alice")
 	require.NoError(t, err)
 	assert.Equal(t, "eu-west-1", cfg.Region)
+
+	// A hand-edited file with a value that is a lone quote makes the SDK's
+	// own loader panic (in any section); kumo refuses it first.
+	path, _ := d.Path("alice")
+	for _, bad := range []struct{ text, line string }{{"output = \"  # c\n", "4"}, {"[other]\n  x = '\n", "5"}} {
+		require.NoError(t, os.WriteFile(path, []byte("[alice]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = "+testSecret+"\n"+bad.text), 0o600))
+		_, err = d.LoadConfig(ctx, "alice")
+		require.ErrorContains(t, err, path+" line "+bad.line+" has a value that is a lone quote", bad.text)
+	}
 }
 
 func TestAccountID(t *testing.T) {

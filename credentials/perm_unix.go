@@ -28,8 +28,11 @@ func checkOwner(path string, fi fs.FileInfo) error {
 	}
 	if me := os.Geteuid(); int(st.Uid) != me && st.Uid != 0 {
 		what := "file"
-		if fi.IsDir() {
+		switch {
+		case fi.IsDir():
 			what = "folder"
+		case fi.Mode()&fs.ModeSymlink != 0:
+			what = "link"
 		}
 		return fmt.Errorf("%w: %s %s belongs to user id %d, not to you (user id %d); use a %s of your own",
 			ErrInsecurePermissions, what, path, st.Uid, me, what)
@@ -38,8 +41,8 @@ func checkOwner(path string, fi fs.FileInfo) error {
 }
 
 // checkPrivateDir refuses a folder that others can write, since they could
-// replace the files in it; a private folder (a Dir) must not be writable by
-// its group either. The advice it gives is safe to follow: a folder shared
+// replace the files in it, unless it is sticky; a private folder (a Dir)
+// must not be writable by its group either, sticky or not. The advice it gives is safe to follow: a folder shared
 // by design (sticky, such as /tmp) is never to be chmod-ed.
 func checkPrivateDir(path string, fi fs.FileInfo, private bool) error {
 	mask := fs.FileMode(0o002)
@@ -48,6 +51,12 @@ func checkPrivateDir(path string, fi fs.FileInfo, private bool) error {
 	}
 	m := fi.Mode()
 	if m.Perm()&mask == 0 {
+		return nil
+	}
+	if !private && m&fs.ModeSticky != 0 {
+		// In a sticky folder (/tmp) only a file's owner can replace it, and
+		// the file and any link to it are checked to be the caller's: a
+		// shared file may live there. A Dir may not.
 		return nil
 	}
 	who := "others"

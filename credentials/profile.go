@@ -323,11 +323,26 @@ func (p Profile) checkCredentials() error {
 		if !utf8.ValidString(f.v) {
 			return fmt.Errorf("%w: %s is not valid UTF-8", ErrInvalidCredentials, f.what)
 		}
+	}
+	return nil
+}
+
+// checkForFile checks what writing p into a credentials file needs beyond
+// checkCredentials: values the AWS SDKs read back unchanged.
+func (p Profile) checkForFile() error {
+	if err := p.checkCredentials(); err != nil {
+		return err
+	}
+	for _, f := range []struct{ what, v string }{
+		{"access key ID", p.AccessKeyID},
+		{"secret access key", p.SecretAccessKey},
+		{"session token", p.SessionToken},
+	} {
 		if msg := sdkReadsDifferently(f.v); msg != "" {
 			return fmt.Errorf("%w: %s %s", ErrInvalidCredentials, f.what, msg)
 		}
 	}
-	return nil
+	return checkAccountID(p.AccountID)
 }
 
 // checkAccountID accepts an empty account ID or 12 digits.

@@ -217,9 +217,9 @@ func (f *SharedFile) Value(name, key string) (string, bool) {
 
 // Set writes the parts of p that belong in this kind of file, adding the
 // profile when it is new. In a credentials file these are the access key
-// ID, secret, session token and expiry (a profile without a token or expiry
-// loses any it had); in a config file, the region, when p has one. Nothing
-// is written to disk until Save.
+// ID, secret, session token, expiry and account ID (a profile without a
+// token, expiry or account ID loses any it had); in a config file, the
+// region, when p has one. Nothing is written to disk until Save.
 func (f *SharedFile) Set(p Profile) error {
 	if err := checkSectionName(p.Name); err != nil {
 		return err
@@ -231,10 +231,7 @@ func (f *SharedFile) Set(p Profile) error {
 	defer f.mu.Unlock()
 	m, h := f.match(p.Name), f.header(p.Name)
 	if f.kind == CredentialsFile {
-		if err := p.checkCredentials(); err != nil {
-			return err
-		}
-		if err := checkAccountID(p.AccountID); err != nil {
+		if err := p.checkForFile(); err != nil {
 			return err
 		}
 		setCredentials(f.doc, m, h, p)

@@ -3,6 +3,9 @@ package interop
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -235,4 +238,85 @@ func TestCROnlyFileEditedStaysReadableByBotocore(t *testing.T) {
 	require.NoError(t, f.SetKey("dev", "aws_access_key_id", "AKIAIOSFODNN7EXAMPLE"))
 	require.NoError(t, f.Save())
 	assert.Equal(t, "AKIAIOSFODNN7EXAMPLE", readWithBotocore(t, env, "dev").Key)
+}
+
+// botocoreReadMany prints, for each file given, what botocore's own INI
+// reader makes of profile "a": its access key, secret, token and region.
+const botocoreReadMany = `
+import json, sys
+from botocore.configloader import raw_config_parse
+out = []
+for path in json.load(sys.stdin):
+    try:
+        s = raw_config_parse(path).get("a")
+    except Exception as e:
+        out.append({"error": type(e).__name__})
+        continue
+    if s is None:
+        out.append({"missing": True})
+        continue
+    out.append({k: s.get(k, "") for k in ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "region")})
+print(json.dumps(out))
+`
+
+// Files in the grammar botocore and aws-sdk-go-v2 agree on (no inline
+// comments, no quotes, no blanks inside brackets, no duplicate sections or
+// keys, which configparser refuses), with LF, CRLF and CR line endings, are read by kumo as botocore
+// reads them. (Where the two differ, kumo reads as aws-sdk-go-v2, and an
+// edited line drops its inline comment so both agree afterwards.)
+func TestSharedFileReadsAsBotocore(t *testing.T) {
+	dir := t.TempDir()
+	r := rand.New(rand.NewPCG(1, 2))
+	pick := func(xs ...string) string { return xs[r.IntN(len(xs))] }
+	var paths []string
+	var want []map[string]string
+	for i := range 300 {
+		eol := pick("\n", "\r\n", "\r")
+		var b strings.Builder
+		keys := map[string]string{}
+		for _, section := range []string{"b", "a", "c"}[:1+r.IntN(3)] {
+			b.WriteString(pick("", "# note"+eol, "; note"+eol, eol))
+			b.WriteString("[" + section + "]" + eol) // configparser keeps blanks inside brackets; the SDK trims them
+			for _, k := range []string{"aws_access_key_id", "region", "aws_secret_access_key", "output", "aws_session_token"} {
+				if r.IntN(4) == 0 {
+					continue
+				}
+				v := pick("AKIAIOSFODNN7EXAMPLE", "wJalr/K7MDENG+bPxRfi==", "us-east-1", "json", "a#b", "x=y")
+				b.WriteString(k + pick(" = ", "=", " =", ": ") + v + pick("", " ", "\t") + eol)
+				if r.IntN(5) == 0 {
+					b.WriteString(pick("# between", "   ; indented comment", "") + eol)
+				}
+				if section == "a" {
+					keys[k] = v
+				}
+			}
+		}
+		path := filepath.Join(dir, fmt.Sprintf("credentials-%d", i))
+		require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o600))
+		paths = append(paths, path)
+		f, err := credentials.OpenSharedFile(path, credentials.CredentialsFile)
+		require.NoError(t, err)
+		got := map[string]string{}
+		if _, err := f.Get("a"); errors.Is(err, credentials.ErrProfileNotFound) {
+			got["missing"] = "true"
+		} else {
+			for _, k := range []string{"aws_access_key_id", "aws_secret_access_key", "aws_session_token", "region"} {
+				got[k], _ = f.Value("a", k)
+			}
+		}
+		want = append(want, got)
+	}
+	in, err := json.Marshal(paths)
+	require.NoError(t, err)
+	var boto []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(runTool(t, nil, string(in), "python3", "-c", botocoreReadMany)), &boto))
+	require.Len(t, boto, len(paths))
+	for i := range paths {
+		b := map[string]string{}
+		for k, v := range boto[i] {
+			b[k] = fmt.Sprint(v)
+		}
+		content, _ := os.ReadFile(paths[i])
+		assert.Equal(t, b, want[i], "%q", content)
+	}
 }
