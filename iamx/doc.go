@@ -46,7 +46,8 @@
 // not IAM principals (services, identity providers, anonymous), which
 // only resource-based policies naming them can allow.
 //
-// Statements: Action and NotAction (case-insensitive, * and ?); Resource
+// Statements: Action and NotAction (ASCII case-insensitive, * and ?; an
+// action with another character is unevaluable); Resource
 // and NotResource matched per ARN component, case-sensitive; Principal and
 // NotPrincipal (AWS account IDs and root ARNs, user, role and session
 // ARNs, a role ARN naming the role's sessions by account and role name,
@@ -75,7 +76,9 @@
 // aws:username from an IAM user's ARN, when Context lacks them.
 //
 // Failing closed: whatever Evaluate cannot evaluate — an unknown operator
-// or set prefix, a malformed value, a malformed variable, a partial
+// or set prefix, a malformed value, a malformed variable, an empty Action,
+// NotAction, Resource or NotResource list, a value over 65,536 characters
+// once its variables are substituted, a partial
 // wildcard in a principal, several context keys differing only in case,
 // several values for a key used without a set operator — makes a Deny
 // statement apply and an Allow statement not apply, and Result.Notes say

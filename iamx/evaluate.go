@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Decision is the outcome of evaluating policies for a request.
@@ -260,7 +261,9 @@ const (
 // pattern against a value can cost the product of their lengths) and
 // every condition comparison is charged to 2^26 units per call, a
 // fraction of a second; past that, comparisons count as unevaluable.
-// Memory is a small multiple of the policies and the context.
+// Policy variables are substituted within the same bound, and a value is
+// at most 65,536 characters once substituted, so memory is a small
+// multiple of the policies and the context.
 func Evaluate(r Request, in Policies) Result {
 	e := &evaluator{r: r, c: newContext(r), hasBoundary: in.PermissionsBoundary != nil}
 	e.caller, e.isARN = parseARN(r.Principal)
@@ -528,6 +531,10 @@ func (e *evaluator) statement(kind PolicyKind, s *Statement, vars bool) (t tri, 
 	switch {
 	case !s.Action.IsZero() && !s.NotAction.IsZero():
 		add(unknown, "it has both Action and NotAction")
+	case s.Action.Len() == 0 && !s.Action.IsZero(), s.NotAction.Len() == 0 && !s.NotAction.IsZero():
+		// An empty NotAction would exclude nothing and so match every
+		// action: IAM refuses an empty list, so it is unevaluable.
+		add(unknown, "its Action or NotAction is an empty list")
 	case !s.Action.IsZero():
 		add(e.actions(s.Action.Strings()))
 	case !s.NotAction.IsZero():
@@ -543,6 +550,8 @@ func (e *evaluator) statement(kind PolicyKind, s *Statement, vars bool) (t tri, 
 	switch {
 	case !s.Resource.IsZero() && !s.NotResource.IsZero():
 		add(unknown, "it has both Resource and NotResource")
+	case s.Resource.Len() == 0 && !s.Resource.IsZero(), s.NotResource.Len() == 0 && !s.NotResource.IsZero():
+		add(unknown, "its Resource or NotResource is an empty list")
 	case !s.Resource.IsZero():
 		add(e.resources(s.Resource.Strings(), vars))
 	case !s.NotResource.IsZero():
@@ -606,19 +615,23 @@ func (e *evaluator) statement(kind PolicyKind, s *Statement, vars bool) (t tri, 
 
 // actions tests the request's action against Action patterns: IAM
 // compares actions case-insensitively, with * and ? wildcards.
+//
+// Action names are ASCII, and so is the case folding: Unicode folding
+// would make the Kelvin sign (U+212A) match k, so an action with a
+// non-ASCII character is unevaluable.
 func (e *evaluator) actions(patterns []string) (tri, string) {
-	act := strings.ToLower(e.r.Action)
-	valid := strings.Contains(act, ":")
+	act := asciiLower(e.r.Action)
+	valid := strings.Contains(act, ":") && isASCII(act)
 	r := no
 	for _, p := range patterns {
 		if p == "*" {
 			return yes, ""
 		}
-		if !valid || !strings.Contains(p, ":") {
+		if !valid || !strings.Contains(p, ":") || !isASCII(p) {
 			r = or(r, unknown)
 			continue
 		}
-		switch globMatch(compile(strings.ToLower(p), false, true, nil).toks, act, e.c) {
+		switch globMatch(compile(asciiLower(p), false, true, nil).toks, act, e.c) {
 		case yes:
 			return yes, ""
 		case unknown:
@@ -630,7 +643,7 @@ func (e *evaluator) actions(patterns []string) (tri, string) {
 			return unknown, fmt.Sprintf("the request's Action %s is not service:Action", quoteShort(e.r.Action))
 		}
 		for _, p := range patterns {
-			if !strings.Contains(p, ":") {
+			if p != "*" && (!strings.Contains(p, ":") || !isASCII(p)) {
 				return unknown, fmt.Sprintf("action %s is not * or service:Action", quoteShort(p))
 			}
 		}
@@ -772,4 +785,23 @@ func (e *evaluator) principalValue(kind, v string) (grant, tri, string) {
 		}
 	}
 	return grantNone, no, ""
+}
+
+// asciiLower folds A-Z only, as IAM compares action names.
+func asciiLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }

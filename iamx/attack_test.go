@@ -1,0 +1,92 @@
+package iamx_test
+
+import (
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kumo-go/kumo/iamx"
+)
+
+func ids(p *iamx.Policy) iamx.Policies { return iamx.Policies{Identity: []*iamx.Policy{p}} }
+
+// withAll adds an Allow for everything, so only a Deny can refuse.
+func withAll(t *testing.T, p *iamx.Policy) iamx.Policies {
+	return iamx.Policies{Identity: []*iamx.Policy{doc(t, allowAll), p}}
+}
+
+// Findings of an outside attack on Evaluate written from its package doc
+// alone: each case is a request that Evaluate allowed where AWS would not.
+func TestOutsideAttackNoWrongAllow(t *testing.T) {
+	const obj = "arn:aws:s3:::bkt/home/alice/x"
+	keyPolicy := doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"kms:*","Resource":"*"}]}`)
+	runGuide(t, []guideCase{
+		// IAM User Guide, "IAM JSON policy elements: Action": action names
+		// are ASCII service prefixes and names compared case-insensitively;
+		// Unicode case folding made the Kelvin sign K (U+212A) match k.
+		{"an Action with the Kelvin sign is not kms:", "IAM JSON policy elements: Action",
+			iamx.Policies{Identity: []*iamx.Policy{doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"\u212Ams:Decrypt","Resource":"*"}]}`)}, Resource: []*iamx.Policy{keyPolicy}},
+			iamx.Request{Action: "kms:Decrypt", Resource: "arn:aws:kms:us-east-1:111122223333:key/1"}, iamx.ImplicitDeny, nil},
+		{"a request action with the Kelvin sign is not kms:", "IAM JSON policy elements: Action",
+			iamx.Policies{Identity: []*iamx.Policy{doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}`)}, Resource: []*iamx.Policy{keyPolicy}},
+			iamx.Request{Action: "\u212Ams:Decrypt", Resource: "arn:aws:kms:us-east-1:111122223333:key/1"}, iamx.ImplicitDeny, nil},
+		// IAM User Guide, "Grammar of the IAM JSON policy language": an
+		// action or resource list names at least one; an empty NotAction or
+		// NotResource excluded nothing and so allowed everything.
+		{"an Allow with an empty NotAction list does not apply", "Grammar of the IAM JSON policy language",
+			ids(doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":[],"Resource":"*"}]}`)),
+			iamx.Request{Resource: obj, ResourceAccount: acct}, iamx.ImplicitDeny, nil},
+		{"an Allow with an empty NotResource list does not apply", "Grammar of the IAM JSON policy language",
+			ids(doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","NotResource":[]}]}`)),
+			iamx.Request{Resource: obj, ResourceAccount: acct}, iamx.ImplicitDeny, nil},
+		{"a Deny with an empty Action list counts (fail closed)", "Grammar of the IAM JSON policy language",
+			withAll(t, doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":[],"Resource":"*"}]}`)),
+			iamx.Request{Resource: obj, ResourceAccount: acct}, iamx.ExplicitDeny, nil},
+	})
+}
+
+func TestValidateRefusesWhatEvaluateCannotMatch(t *testing.T) {
+	for _, js := range []string{
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":[],"Resource":"*"}]}`,
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","NotResource":[]}]}`,
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"\u212Ams:Decrypt","Resource":"*"}]}`,
+	} {
+		assert.ErrorIs(t, doc(t, js).Validate(), iamx.ErrInvalidPolicy, js)
+	}
+}
+
+// A policy variable repeated in a value multiplies the context value's
+// length: 10,000 variables of a 100,000-character user name made a
+// 10^9-character pattern and exhausted memory. The substituted pattern is
+// bounded; past the bound the value is unevaluable.
+func TestHostileVariableSubstitutionIsBounded(t *testing.T) {
+	long := strings.Repeat("a", 100_000)
+	vars := strings.Repeat("${aws:username}", 10_000)
+	cases := []struct {
+		name string
+		in   iamx.Policies
+		req  iamx.Request
+		want iamx.Decision
+	}{
+		{"in Resource", ids(doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::bkt/`+vars+`"}]}`)),
+			iamx.Request{Resource: "arn:aws:s3:::bkt/x", ResourceAccount: acct, Context: ctx("aws:username", long)}, iamx.ImplicitDeny},
+		{"in a Deny's condition", withAll(t, denyIf(t, `{"StringNotLike":{"aws:PrincipalTag/t":"`+vars+`"}}`)),
+			iamx.Request{Resource: "arn:aws:s3:::bkt/x", ResourceAccount: acct, Context: ctx("aws:username", long, "aws:PrincipalTag/t", "b")}, iamx.ExplicitDeny},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := tc.req
+			req.Principal, req.Action = alice, "s3:GetObject"
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			res := iamx.Evaluate(req, tc.in)
+			runtime.ReadMemStats(&after)
+			require.Equal(t, tc.want, res.Decision, "%s", res)
+			assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(64<<20), "bytes allocated by one Evaluate")
+		})
+	}
+}
