@@ -90,3 +90,30 @@ func TestHostileVariableSubstitutionIsBounded(t *testing.T) {
 		})
 	}
 }
+
+// Disagreements with @cloud-copilot/iam-simulate (interop
+// TestIAMSimulateAgrees) where Evaluate allowed and the simulator did not.
+// IAM User Guide, "IAM policy elements: Variables and tags": a Resource or
+// NotResource whose policy variable has no value "will not match any
+// resource", and "if AWS can't resolve a variable this might cause the
+// entire statement to be invalid". An Allow now takes the reading that
+// denies; a Deny keeps applying where its NotResource covers the resource.
+func TestUnresolvedVariableAllowsNothing(t *testing.T) {
+	const page = "IAM policy elements: Variables and tags"
+	session := "arn:aws:sts::111122223333:assumed-role/ops/alice"
+	obj := iamx.Request{Principal: session, Resource: "arn:aws:s3:::bkt/home/dev/file.txt", ResourceAccount: acct}
+	runGuide(t, []guideCase{
+		{"an Allow whose NotResource has a variable with no value does not apply", page,
+			ids(doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","NotResource":"arn:aws:s3:::bkt/home/${aws:username}/*"}]}`)),
+			obj, iamx.ImplicitDeny, nil},
+		{"an Allow with such a Resource next to a matching one does not apply", page,
+			ids(doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":["arn:aws:s3:::b?t/*","arn:aws:s3:::bkt/home/${aws:PrincipalTag/team}/*"]}]}`)),
+			obj, iamx.ImplicitDeny, nil},
+		{"a Deny whose NotResource has a variable with no value still denies", page,
+			withAll(t, doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:GetObject","NotResource":"arn:aws:s3:::bkt/home/${aws:username}/*"}]}`)),
+			obj, iamx.ExplicitDeny, nil},
+		{"an Allow whose variable has a value still applies", page,
+			ids(doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":["arn:aws:s3:::bkt/home/${aws:PrincipalTag/team}/*"]}]}`)),
+			iamx.Request{Principal: session, Resource: "arn:aws:s3:::bkt/home/dev/file.txt", ResourceAccount: acct, Context: ctx("aws:PrincipalTag/team", "dev")}, iamx.Allow, nil},
+	})
+}

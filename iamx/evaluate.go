@@ -553,8 +553,10 @@ func (e *evaluator) statement(kind PolicyKind, s *Statement, vars bool) (t tri, 
 	case s.Resource.Len() == 0 && !s.Resource.IsZero(), s.NotResource.Len() == 0 && !s.NotResource.IsZero():
 		add(unknown, "its Resource or NotResource is an empty list")
 	case !s.Resource.IsZero():
+		e.allowWithoutValue(s, s.Resource.Strings(), vars, add)
 		add(e.resources(s.Resource.Strings(), vars))
 	case !s.NotResource.IsZero():
+		e.allowWithoutValue(s, s.NotResource.Strings(), vars, add)
 		r, w := e.resources(s.NotResource.Strings(), vars)
 		add(r.not(), w)
 	case kind != ResourcePolicy:
@@ -785,6 +787,26 @@ func (e *evaluator) principalValue(kind, v string) (grant, tri, string) {
 		}
 	}
 	return grantNone, no, ""
+}
+
+// allowWithoutValue makes an Allow statement unevaluable when one of its
+// Resource or NotResource patterns has a policy variable with no value.
+// IAM User Guide, "IAM policy elements: Variables and tags": such a
+// pattern "will not match any resource", but "if AWS can't resolve a
+// variable this might cause the entire statement to be invalid". Read the
+// first way, a NotResource with it would allow every resource; so an
+// Allow does not apply (the reading that denies), and a Deny is left to
+// the pattern (a NotResource with it still denies every resource).
+func (e *evaluator) allowWithoutValue(s *Statement, patterns []string, vars bool, add func(tri, string)) {
+	if !vars || s.Effect != "Allow" {
+		return
+	}
+	for _, p := range patterns {
+		if strings.Contains(p, "${") && compile(p, true, true, e.c).state == no {
+			add(unknown, fmt.Sprintf("resource %s has a policy variable with no value, which may make AWS treat the statement as invalid", quoteShort(p)))
+			return
+		}
+	}
 }
 
 // asciiLower folds A-Z only, as IAM compares action names.
