@@ -96,8 +96,8 @@ func TestHostileVariableSubstitutionIsBounded(t *testing.T) {
 // IAM User Guide, "IAM policy elements: Variables and tags": a Resource or
 // NotResource whose policy variable has no value "will not match any
 // resource", and "if AWS can't resolve a variable this might cause the
-// entire statement to be invalid". An Allow now takes the reading that
-// denies; a Deny keeps applying where its NotResource covers the resource.
+// entire statement to be invalid". An Allow with such a NotResource now
+// takes the reading that denies; a Deny with it still denies.
 func TestUnresolvedVariableAllowsNothing(t *testing.T) {
 	const page = "IAM policy elements: Variables and tags"
 	session := "arn:aws:sts::111122223333:assumed-role/ops/alice"
@@ -106,9 +106,9 @@ func TestUnresolvedVariableAllowsNothing(t *testing.T) {
 		{"an Allow whose NotResource has a variable with no value does not apply", page,
 			ids(doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","NotResource":"arn:aws:s3:::bkt/home/${aws:username}/*"}]}`)),
 			obj, iamx.ImplicitDeny, nil},
-		{"an Allow with such a Resource next to a matching one does not apply", page,
+		{"in a Resource list the other patterns still match", page,
 			ids(doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":["arn:aws:s3:::b?t/*","arn:aws:s3:::bkt/home/${aws:PrincipalTag/team}/*"]}]}`)),
-			obj, iamx.ImplicitDeny, nil},
+			obj, iamx.Allow, nil},
 		{"a Deny whose NotResource has a variable with no value still denies", page,
 			withAll(t, doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:GetObject","NotResource":"arn:aws:s3:::bkt/home/${aws:username}/*"}]}`)),
 			obj, iamx.ExplicitDeny, nil},

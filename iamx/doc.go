@@ -71,8 +71,8 @@
 // ${aws:username, 'guest'}. A variable with no value matches nothing, as
 // AWS documents (so a negated operator holds, and a Deny's NotResource
 // with it excludes nothing); since AWS also says such a variable may make
-// the whole statement invalid, an Allow statement with one in Resource or
-// NotResource does not apply. A substituted value is always literal text, never a
+// the whole statement invalid, an Allow statement with one in NotResource
+// does not apply. A substituted value is always literal text, never a
 // wildcard. Evaluate derives aws:CurrentTime and aws:EpochTime from
 // Request.Now, aws:PrincipalAccount from the principal's ARN and
 // aws:username from an IAM user's ARN, when Context lacks them.

@@ -553,7 +553,6 @@ func (e *evaluator) statement(kind PolicyKind, s *Statement, vars bool) (t tri, 
 	case s.Resource.Len() == 0 && !s.Resource.IsZero(), s.NotResource.Len() == 0 && !s.NotResource.IsZero():
 		add(unknown, "its Resource or NotResource is an empty list")
 	case !s.Resource.IsZero():
-		e.allowWithoutValue(s, s.Resource.Strings(), vars, add)
 		add(e.resources(s.Resource.Strings(), vars))
 	case !s.NotResource.IsZero():
 		e.allowWithoutValue(s, s.NotResource.Strings(), vars, add)
@@ -790,13 +789,13 @@ func (e *evaluator) principalValue(kind, v string) (grant, tri, string) {
 }
 
 // allowWithoutValue makes an Allow statement unevaluable when one of its
-// Resource or NotResource patterns has a policy variable with no value.
-// IAM User Guide, "IAM policy elements: Variables and tags": such a
-// pattern "will not match any resource", but "if AWS can't resolve a
-// variable this might cause the entire statement to be invalid". Read the
-// first way, a NotResource with it would allow every resource; so an
-// Allow does not apply (the reading that denies), and a Deny is left to
-// the pattern (a NotResource with it still denies every resource).
+// NotResource patterns has a policy variable with no value. IAM User
+// Guide, "IAM policy elements: Variables and tags": such a pattern "will
+// not match any resource" (in a Resource list the other patterns still
+// match), but "if AWS can't resolve a variable this might cause the entire
+// statement to be invalid". Read the first way, a NotResource with it
+// would allow every resource; so an Allow does not apply (the reading
+// that denies), and a Deny with it still denies every resource.
 func (e *evaluator) allowWithoutValue(s *Statement, patterns []string, vars bool, add func(tri, string)) {
 	if !vars || s.Effect != "Allow" {
 		return
