@@ -39,8 +39,6 @@ type simCase struct {
 
 type simGen struct {
 	r *rand.Rand
-	// keys used in conditions of this case, so the context can offer them.
-	now time.Time
 }
 
 func (g *simGen) pick(xs ...string) string { return xs[g.r.Intn(len(xs))] }
