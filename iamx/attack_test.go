@@ -117,3 +117,49 @@ func TestUnresolvedVariableAllowsNothing(t *testing.T) {
 			iamx.Request{Principal: session, Resource: "arn:aws:s3:::bkt/home/dev/file.txt", ResourceAccount: acct, Context: ctx("aws:PrincipalTag/team", "dev")}, iamx.Allow, nil},
 	})
 }
+
+// IAM User Guide, "AWS JSON policy elements: NotPrincipal": with Deny,
+// "you must also specify the account ARN of the not-denied principal.
+// Otherwise, the policy might deny access to the entire account"; AWS may
+// check the account, then the role, then the assumed-role session, and a
+// session is excepted only by its own ARN ("Principals must always name a
+// specific session"). Evaluate excepted the caller when any one of them
+// was listed, so a Deny the page says may apply did not.
+func TestNotPrincipalDenyNeedsTheWholeChain(t *testing.T) {
+	const page = "AWS JSON policy elements: NotPrincipal"
+	user := "arn:aws:iam::444455556666:user/Bob"
+	session := "arn:aws:sts::444455556666:assumed-role/ro/app"
+	const (
+		userARN    = `"arn:aws:iam::444455556666:user/Bob"`
+		root       = `"arn:aws:iam::444455556666:root"`
+		roleARN    = `"arn:aws:iam::444455556666:role/ro"`
+		sessionARN = `"arn:aws:sts::444455556666:assumed-role/ro/app"`
+	)
+	bucket := func(effect, listed string) iamx.Policies {
+		return iamx.Policies{
+			Identity: []*iamx.Policy{doc(t, allowAll)},
+			Resource: []*iamx.Policy{doc(t, `{"Version":"2012-10-17","Statement":[
+				{"Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"s3:*","Resource":"*"},
+				{"Effect":"`+effect+`","NotPrincipal":{"AWS":[`+listed+`]},"Action":"s3:*","Resource":"*"}]}`)},
+		}
+	}
+	req := func(p string) iamx.Request {
+		return iamx.Request{Principal: p, Resource: "arn:aws:s3:::b/k", ResourceAccount: acct}
+	}
+	runGuide(t, []guideCase{
+		{"user and account listed: not denied", page, bucket("Deny", userARN+","+root), req(user), iamx.Allow, nil},
+		{"user listed without the account: denied", page, bucket("Deny", userARN), req(user), iamx.ExplicitDeny, nil},
+		{"account listed without the user: denied", page, bucket("Deny", root), req(user), iamx.ExplicitDeny, nil},
+		{"account ID listed without the user: denied", page, bucket("Deny", `"444455556666"`), req(user), iamx.ExplicitDeny, nil},
+		{"session, role and account listed: not denied", page, bucket("Deny", sessionARN+","+roleARN+","+root), req(session), iamx.Allow, nil},
+		{"role and account without the session: denied", page, bucket("Deny", roleARN+","+root), req(session), iamx.ExplicitDeny, nil},
+		{"session alone: denied", page, bucket("Deny", sessionARN), req(session), iamx.ExplicitDeny, nil},
+		{"session and role without the account: denied", page, bucket("Deny", sessionARN+","+roleARN), req(session), iamx.ExplicitDeny, nil},
+		{"an Allow with NotPrincipal naming the account leaves out its users", page,
+			iamx.Policies{Identity: []*iamx.Policy{doc(t, allowAll)}, Resource: []*iamx.Policy{doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotPrincipal":{"AWS":`+root+`},"Action":"s3:*","Resource":"*"}]}`)}},
+			req(user), iamx.ImplicitDeny, nil},
+		{"an Allow with NotPrincipal naming someone else allows", page,
+			iamx.Policies{Identity: []*iamx.Policy{doc(t, allowAll)}, Resource: []*iamx.Policy{doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"s3:*","Resource":"*"}]}`)}},
+			req(user), iamx.Allow, nil},
+	})
+}

@@ -52,6 +52,10 @@
 // NotPrincipal (AWS account IDs and root ARNs, user, role and session
 // ARNs, a role ARN naming the role's sessions by account and role name,
 // Service, Federated and CanonicalUser by exact value, "*"; a Deny with
+// NotPrincipal excepts a user only when it lists the user and its account,
+// a role session only when it lists the session, its role and its account,
+// as the NotPrincipal page advises, since AWS may check each; an Allow with
+// NotPrincipal leaves the caller out when it lists any of them; a Deny with
 // NotPrincipal applies to any principal with a permissions boundary).
 //
 // Conditions: every operator in the User Guide's condition-operator

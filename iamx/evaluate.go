@@ -574,7 +574,13 @@ func (e *evaluator) statement(kind PolicyKind, s *Statement, vars bool) (t tri, 
 		r, g, w = e.principal(s.Principal)
 		add(r, w)
 	case s.NotPrincipal != nil:
-		r, _, w := e.principal(s.NotPrincipal)
+		all, anyListed, w := e.notPrincipal(s.NotPrincipal)
+		// A Deny excepts the caller only when it lists every principal AWS
+		// may check; an Allow leaves the caller out when it lists any.
+		r := anyListed
+		if s.Effect == "Deny" {
+			r = all
+		}
 		if s.Effect == "Deny" && e.hasBoundary {
 			// IAM User Guide, "Permissions boundaries for IAM entities": a
 			// Deny with NotPrincipal always denies a principal that has a
@@ -734,6 +740,59 @@ func (e *evaluator) principal(p *Principal) (tri, grant, string) {
 		return yes, best, ""
 	}
 	return r, grantNone, why
+}
+
+// notPrincipal tests the caller against a NotPrincipal element: whether
+// it lists every principal AWS may check for the caller (all) and whether
+// it lists any of them. IAM User Guide, "AWS JSON policy elements:
+// NotPrincipal": AWS may check the account first, then the user, or the
+// account, the role and the assumed-role session, which only its own ARN
+// names; so a user is listed by its ARN and its account, a role session by
+// its ARN, its role's and its account. Other callers are listed by their
+// own name.
+func (e *evaluator) notPrincipal(p *Principal) (all, anyListed tri, why string) {
+	need := []grant{grantDirect}
+	switch e.principalKind() {
+	case principalUser, principalFederatedUser:
+		need = []grant{grantDirect, grantAccount}
+	case principalRoleSession:
+		need = []grant{grantDirect, grantRole, grantAccount}
+	case principalRoot:
+		need = []grant{grantAccount}
+	}
+	if p.Wildcard {
+		return yes, yes, ""
+	}
+	found := map[grant]bool{}
+	unsure := false
+	for _, kind := range slices.Sorted(maps.Keys(p.Values)) {
+		for _, v := range p.Values[kind].Strings() {
+			g, t, w := e.principalValue(kind, v)
+			switch {
+			case t == unknown:
+				unsure = true
+				if why == "" {
+					why = w
+				}
+			case t == yes && g == grantAny:
+				return yes, yes, ""
+			case t == yes:
+				found[g] = true
+			}
+		}
+	}
+	all, anyListed = yes, no
+	for _, g := range need {
+		if !found[g] {
+			all = no
+		} else {
+			anyListed = yes
+		}
+	}
+	if unsure {
+		all, anyListed = or(all, unknown), or(anyListed, unknown)
+	}
+	return all, anyListed, why
 }
 
 func (e *evaluator) principalValue(kind, v string) (grant, tri, string) {
