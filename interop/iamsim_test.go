@@ -245,11 +245,19 @@ func (g *simGen) gen(t *testing.T) simCase {
 		ctx["aws:CalledVia"] = vs
 	}
 
+	// Every principal AWS may check for the caller: what a NotPrincipal in
+	// a Deny must list to except it.
+	chain := []string{principal, "arn:aws:iam::" + callerAcct + ":root"}
+	if role {
+		chain = append(chain, principalArn)
+	}
 	identity := g.policy(1+g.r.Intn(2), g.r.Intn(2), nil)
 	var resourcePolicy map[string]any
 	if callerAcct != acctA || g.chance(0.4) {
 		resourcePolicy = g.policy(1+g.r.Intn(2), g.r.Intn(2), func() any {
-			switch g.r.Intn(6) {
+			switch g.r.Intn(7) {
+			case 6:
+				return map[string]any{"AWS": chain}
 			case 0:
 				return "*"
 			case 1:
@@ -308,7 +316,7 @@ func (g *simGen) gen(t *testing.T) simCase {
 	}
 	now, _ := time.Parse(time.RFC3339, ctx["aws:CurrentTime"][0])
 	return simCase{
-		why: excluded(ctx, callerAcct == acctA && boundary != nil && resourcePolicy != nil, identity, resourcePolicy, boundary, scp),
+		why: excluded(ctx, chain, callerAcct == acctA && boundary != nil && resourcePolicy != nil, identity, resourcePolicy, boundary, scp),
 		Sim: sim,
 		Request: iamx.Request{Action: action, Resource: resource, ResourceAccount: acctA,
 			Principal: principal, Context: ctx, Now: now},
@@ -320,7 +328,29 @@ func (g *simGen) gen(t *testing.T) simCase {
 // it. Each reason is a documented case where the two evaluators differ on
 // purpose or the simulator is wrong; every disagreement that is not one of
 // these fails the test.
-func excluded(ctx map[string][]string, sameAccountBoundary bool, docs ...map[string]any) string {
+func excluded(ctx map[string][]string, chain []string, sameAccountBoundary bool, docs ...map[string]any) string {
+	// A Deny whose NotPrincipal lists some but not all of the principals
+	// AWS may check for the caller: the simulator excepts the caller,
+	// Evaluate denies. IAM User Guide, "AWS JSON policy elements:
+	// NotPrincipal": "you must also specify the account ARN of the
+	// not-denied principal. Otherwise, the policy might deny access to the
+	// entire account", and a session is named only by its own ARN. Evaluate
+	// fails closed (iamx package doc, "Statements").
+	if docs[1] != nil {
+		for _, st := range docs[1]["Statement"].([]any) {
+			st := st.(map[string]any)
+			np, ok := st["NotPrincipal"].(map[string]any)
+			if !ok || st["Effect"] != "Deny" {
+				continue
+			}
+			b, _ := json.Marshal(np)
+			for _, c := range chain {
+				if !strings.Contains(string(b), `"`+c+`"`) {
+					return "a Deny's NotPrincipal without the whole chain: Evaluate fails closed"
+				}
+			}
+		}
+	}
 	// In the same account the simulator lets a resource-based Allow for
 	// "Principal": "*" pass a permissions boundary that does not allow.
 	// IAM User Guide, "Permissions boundaries for IAM entities", says so
