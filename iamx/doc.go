@@ -46,11 +46,16 @@
 // not IAM principals (services, identity providers, anonymous), which
 // only resource-based policies naming them can allow.
 //
-// Statements: Action and NotAction (case-insensitive, * and ?); Resource
+// Statements: Action and NotAction (ASCII case-insensitive, * and ?; an
+// action with another character is unevaluable); Resource
 // and NotResource matched per ARN component, case-sensitive; Principal and
 // NotPrincipal (AWS account IDs and root ARNs, user, role and session
 // ARNs, a role ARN naming the role's sessions by account and role name,
 // Service, Federated and CanonicalUser by exact value, "*"; a Deny with
+// NotPrincipal excepts a user only when it lists the user and its account,
+// a role session only when it lists the session, its role and its account,
+// as the NotPrincipal page advises, since AWS may check each; an Allow with
+// NotPrincipal leaves the caller out when it lists any of them; a Deny with
 // NotPrincipal applies to any principal with a permissions boundary).
 //
 // Conditions: every operator in the User Guide's condition-operator
@@ -68,14 +73,18 @@
 // resource part of Resource and NotResource and in String, Arn and Bool
 // condition values; ${*}, ${?} and ${$}; defaults such as
 // ${aws:username, 'guest'}. A variable with no value matches nothing, as
-// AWS documents (so a negated operator holds, and a NotResource with it
-// excludes nothing). A substituted value is always literal text, never a
+// AWS documents (so a negated operator holds, and a Deny's NotResource
+// with it excludes nothing); since AWS also says such a variable may make
+// the whole statement invalid, an Allow statement with one in NotResource
+// does not apply. A substituted value is always literal text, never a
 // wildcard. Evaluate derives aws:CurrentTime and aws:EpochTime from
 // Request.Now, aws:PrincipalAccount from the principal's ARN and
 // aws:username from an IAM user's ARN, when Context lacks them.
 //
 // Failing closed: whatever Evaluate cannot evaluate — an unknown operator
-// or set prefix, a malformed value, a malformed variable, a partial
+// or set prefix, a malformed value, a malformed variable, an empty Action,
+// NotAction, Resource or NotResource list, a value over 65,536 characters
+// once its variables are substituted, a partial
 // wildcard in a principal, several context keys differing only in case,
 // several values for a key used without a set operator — makes a Deny
 // statement apply and an Allow statement not apply, and Result.Notes say

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Decision is the outcome of evaluating policies for a request.
@@ -260,7 +261,9 @@ const (
 // pattern against a value can cost the product of their lengths) and
 // every condition comparison is charged to 2^26 units per call, a
 // fraction of a second; past that, comparisons count as unevaluable.
-// Memory is a small multiple of the policies and the context.
+// Policy variables are substituted within the same bound, and a value is
+// at most 65,536 characters once substituted, so memory is a small
+// multiple of the policies and the context.
 func Evaluate(r Request, in Policies) Result {
 	e := &evaluator{r: r, c: newContext(r), hasBoundary: in.PermissionsBoundary != nil}
 	e.caller, e.isARN = parseARN(r.Principal)
@@ -528,6 +531,10 @@ func (e *evaluator) statement(kind PolicyKind, s *Statement, vars bool) (t tri, 
 	switch {
 	case !s.Action.IsZero() && !s.NotAction.IsZero():
 		add(unknown, "it has both Action and NotAction")
+	case s.Action.Len() == 0 && !s.Action.IsZero(), s.NotAction.Len() == 0 && !s.NotAction.IsZero():
+		// An empty NotAction would exclude nothing and so match every
+		// action: IAM refuses an empty list, so it is unevaluable.
+		add(unknown, "its Action or NotAction is an empty list")
 	case !s.Action.IsZero():
 		add(e.actions(s.Action.Strings()))
 	case !s.NotAction.IsZero():
@@ -543,9 +550,12 @@ func (e *evaluator) statement(kind PolicyKind, s *Statement, vars bool) (t tri, 
 	switch {
 	case !s.Resource.IsZero() && !s.NotResource.IsZero():
 		add(unknown, "it has both Resource and NotResource")
+	case s.Resource.Len() == 0 && !s.Resource.IsZero(), s.NotResource.Len() == 0 && !s.NotResource.IsZero():
+		add(unknown, "its Resource or NotResource is an empty list")
 	case !s.Resource.IsZero():
 		add(e.resources(s.Resource.Strings(), vars))
 	case !s.NotResource.IsZero():
+		e.allowWithoutValue(s, s.NotResource.Strings(), vars, add)
 		r, w := e.resources(s.NotResource.Strings(), vars)
 		add(r.not(), w)
 	case kind != ResourcePolicy:
@@ -564,7 +574,13 @@ func (e *evaluator) statement(kind PolicyKind, s *Statement, vars bool) (t tri, 
 		r, g, w = e.principal(s.Principal)
 		add(r, w)
 	case s.NotPrincipal != nil:
-		r, _, w := e.principal(s.NotPrincipal)
+		all, anyListed, w := e.notPrincipal(s.NotPrincipal)
+		// A Deny excepts the caller only when it lists every principal AWS
+		// may check; an Allow leaves the caller out when it lists any.
+		r := anyListed
+		if s.Effect == "Deny" {
+			r = all
+		}
 		if s.Effect == "Deny" && e.hasBoundary {
 			// IAM User Guide, "Permissions boundaries for IAM entities": a
 			// Deny with NotPrincipal always denies a principal that has a
@@ -606,19 +622,23 @@ func (e *evaluator) statement(kind PolicyKind, s *Statement, vars bool) (t tri, 
 
 // actions tests the request's action against Action patterns: IAM
 // compares actions case-insensitively, with * and ? wildcards.
+//
+// Action names are ASCII, and so is the case folding: Unicode folding
+// would make the Kelvin sign (U+212A) match k, so an action with a
+// non-ASCII character is unevaluable.
 func (e *evaluator) actions(patterns []string) (tri, string) {
-	act := strings.ToLower(e.r.Action)
-	valid := strings.Contains(act, ":")
+	act := asciiLower(e.r.Action)
+	valid := strings.Contains(act, ":") && isASCII(act)
 	r := no
 	for _, p := range patterns {
 		if p == "*" {
 			return yes, ""
 		}
-		if !valid || !strings.Contains(p, ":") {
+		if !valid || !strings.Contains(p, ":") || !isASCII(p) {
 			r = or(r, unknown)
 			continue
 		}
-		switch globMatch(compile(strings.ToLower(p), false, true, nil).toks, act, e.c) {
+		switch globMatch(compile(asciiLower(p), false, true, nil).toks, act, e.c) {
 		case yes:
 			return yes, ""
 		case unknown:
@@ -630,7 +650,7 @@ func (e *evaluator) actions(patterns []string) (tri, string) {
 			return unknown, fmt.Sprintf("the request's Action %s is not service:Action", quoteShort(e.r.Action))
 		}
 		for _, p := range patterns {
-			if !strings.Contains(p, ":") {
+			if p != "*" && (!strings.Contains(p, ":") || !isASCII(p)) {
 				return unknown, fmt.Sprintf("action %s is not * or service:Action", quoteShort(p))
 			}
 		}
@@ -722,6 +742,59 @@ func (e *evaluator) principal(p *Principal) (tri, grant, string) {
 	return r, grantNone, why
 }
 
+// notPrincipal tests the caller against a NotPrincipal element: whether
+// it lists every principal AWS may check for the caller (all) and whether
+// it lists any of them. IAM User Guide, "AWS JSON policy elements:
+// NotPrincipal": AWS may check the account first, then the user, or the
+// account, the role and the assumed-role session, which only its own ARN
+// names; so a user is listed by its ARN and its account, a role session by
+// its ARN, its role's and its account. Other callers are listed by their
+// own name.
+func (e *evaluator) notPrincipal(p *Principal) (all, anyListed tri, why string) {
+	need := []grant{grantDirect}
+	switch e.principalKind() {
+	case principalUser, principalFederatedUser:
+		need = []grant{grantDirect, grantAccount}
+	case principalRoleSession:
+		need = []grant{grantDirect, grantRole, grantAccount}
+	case principalRoot:
+		need = []grant{grantAccount}
+	}
+	if p.Wildcard {
+		return yes, yes, ""
+	}
+	found := map[grant]bool{}
+	unsure := false
+	for _, kind := range slices.Sorted(maps.Keys(p.Values)) {
+		for _, v := range p.Values[kind].Strings() {
+			g, t, w := e.principalValue(kind, v)
+			switch {
+			case t == unknown:
+				unsure = true
+				if why == "" {
+					why = w
+				}
+			case t == yes && g == grantAny:
+				return yes, yes, ""
+			case t == yes:
+				found[g] = true
+			}
+		}
+	}
+	all, anyListed = yes, no
+	for _, g := range need {
+		if !found[g] {
+			all = no
+		} else {
+			anyListed = yes
+		}
+	}
+	if unsure {
+		all, anyListed = or(all, unknown), or(anyListed, unknown)
+	}
+	return all, anyListed, why
+}
+
 func (e *evaluator) principalValue(kind, v string) (grant, tri, string) {
 	caller := e.r.Principal
 	switch kind {
@@ -772,4 +845,43 @@ func (e *evaluator) principalValue(kind, v string) (grant, tri, string) {
 		}
 	}
 	return grantNone, no, ""
+}
+
+// allowWithoutValue makes an Allow statement unevaluable when one of its
+// NotResource patterns has a policy variable with no value. IAM User
+// Guide, "IAM policy elements: Variables and tags": such a pattern "will
+// not match any resource" (in a Resource list the other patterns still
+// match), but "if AWS can't resolve a variable this might cause the entire
+// statement to be invalid". Read the first way, a NotResource with it
+// would allow every resource; so an Allow does not apply (the reading
+// that denies), and a Deny with it still denies every resource.
+func (e *evaluator) allowWithoutValue(s *Statement, patterns []string, vars bool, add func(tri, string)) {
+	if !vars || s.Effect != "Allow" {
+		return
+	}
+	for _, p := range patterns {
+		if strings.Contains(p, "${") && compile(p, true, true, e.c).state == no {
+			add(unknown, fmt.Sprintf("resource %s has a policy variable with no value, which may make AWS treat the statement as invalid", quoteShort(p)))
+			return
+		}
+	}
+}
+
+// asciiLower folds A-Z only, as IAM compares action names.
+func asciiLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }

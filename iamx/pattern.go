@@ -107,6 +107,12 @@ func compile(s string, vars, wild bool, c *reqContext) pattern {
 			case no:
 				p.state = no
 			}
+			// Each substitution copies a context value: charge it, and
+			// bound the result, or a value repeating one variable would
+			// grow with the product of the policy's and the context's size.
+			if c.budget -= len(val); c.budget < 0 || len(p.toks)+len(val) > maxSubstituted {
+				return pattern{state: unknown, why: fmt.Sprintf("%s is over %d characters once its policy variables are substituted", quoteShort(s), maxSubstituted)}
+			}
 			for _, r := range val {
 				p.toks = append(p.toks, token{kind: tLit, r: r})
 			}
@@ -125,6 +131,11 @@ func compile(s string, vars, wild bool, c *reqContext) pattern {
 	}
 	return p
 }
+
+// maxSubstituted bounds a policy value after its policy variables are
+// substituted: far above any ARN (2,048 characters) or condition value a
+// policy can hold, far below what exhausts memory.
+const maxSubstituted = 1 << 16
 
 // matchBudget bounds the work of all wildcard matching in one Evaluate:
 // a hostile pattern such as *a*a*a… against a long value costs the

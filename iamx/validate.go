@@ -97,8 +97,16 @@ func (p *Policy) Validate() error {
 			}
 		}
 		for _, a := range append(s.Action.Strings(), s.NotAction.Strings()...) {
-			if svc, name, ok := strings.Cut(a, ":"); a != "*" && (!ok || svc == "" || name == "" || strings.Contains(a, "${")) {
-				bad("action %s is not * or service:Action (wildcards allowed, variables not)", quoteShort(a))
+			if svc, name, ok := strings.Cut(a, ":"); a != "*" && (!ok || svc == "" || name == "" || strings.Contains(a, "${") || !isASCII(a)) {
+				bad("action %s is not * or service:Action (ASCII, wildcards allowed, variables not)", quoteShort(a))
+			}
+		}
+		for _, f := range []struct {
+			name string
+			v    Values
+		}{{"Action", s.Action}, {"NotAction", s.NotAction}, {"Resource", s.Resource}, {"NotResource", s.NotResource}} {
+			if !f.v.IsZero() && f.v.Len() == 0 {
+				bad("%s is an empty list; name at least one (or \"*\")", f.name)
 			}
 		}
 		if s.Principal != nil && s.NotPrincipal != nil {

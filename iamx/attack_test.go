@@ -1,0 +1,165 @@
+package iamx_test
+
+import (
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kumo-go/kumo/iamx"
+)
+
+func ids(p *iamx.Policy) iamx.Policies { return iamx.Policies{Identity: []*iamx.Policy{p}} }
+
+// withAll adds an Allow for everything, so only a Deny can refuse.
+func withAll(t *testing.T, p *iamx.Policy) iamx.Policies {
+	return iamx.Policies{Identity: []*iamx.Policy{doc(t, allowAll), p}}
+}
+
+// Findings of an outside attack on Evaluate written from its package doc
+// alone: each case is a request that Evaluate allowed where AWS would not.
+func TestOutsideAttackNoWrongAllow(t *testing.T) {
+	const obj = "arn:aws:s3:::bkt/home/alice/x"
+	keyPolicy := doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"kms:*","Resource":"*"}]}`)
+	runGuide(t, []guideCase{
+		// IAM User Guide, "IAM JSON policy elements: Action": action names
+		// are ASCII service prefixes and names compared case-insensitively;
+		// Unicode case folding made the Kelvin sign K (U+212A) match k.
+		{"an Action with the Kelvin sign is not kms:", "IAM JSON policy elements: Action",
+			iamx.Policies{Identity: []*iamx.Policy{doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"\u212Ams:Decrypt","Resource":"*"}]}`)}, Resource: []*iamx.Policy{keyPolicy}},
+			iamx.Request{Action: "kms:Decrypt", Resource: "arn:aws:kms:us-east-1:111122223333:key/1"}, iamx.ImplicitDeny, nil},
+		{"a request action with the Kelvin sign is not kms:", "IAM JSON policy elements: Action",
+			iamx.Policies{Identity: []*iamx.Policy{doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}`)}, Resource: []*iamx.Policy{keyPolicy}},
+			iamx.Request{Action: "\u212Ams:Decrypt", Resource: "arn:aws:kms:us-east-1:111122223333:key/1"}, iamx.ImplicitDeny, nil},
+		// IAM User Guide, "Grammar of the IAM JSON policy language": an
+		// action or resource list names at least one; an empty NotAction or
+		// NotResource excluded nothing and so allowed everything.
+		{"an Allow with an empty NotAction list does not apply", "Grammar of the IAM JSON policy language",
+			ids(doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":[],"Resource":"*"}]}`)),
+			iamx.Request{Resource: obj, ResourceAccount: acct}, iamx.ImplicitDeny, nil},
+		{"an Allow with an empty NotResource list does not apply", "Grammar of the IAM JSON policy language",
+			ids(doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","NotResource":[]}]}`)),
+			iamx.Request{Resource: obj, ResourceAccount: acct}, iamx.ImplicitDeny, nil},
+		{"a Deny with an empty Action list counts (fail closed)", "Grammar of the IAM JSON policy language",
+			withAll(t, doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":[],"Resource":"*"}]}`)),
+			iamx.Request{Resource: obj, ResourceAccount: acct}, iamx.ExplicitDeny, nil},
+	})
+}
+
+func TestValidateRefusesWhatEvaluateCannotMatch(t *testing.T) {
+	for _, js := range []string{
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":[],"Resource":"*"}]}`,
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","NotResource":[]}]}`,
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"\u212Ams:Decrypt","Resource":"*"}]}`,
+	} {
+		assert.ErrorIs(t, doc(t, js).Validate(), iamx.ErrInvalidPolicy, js)
+	}
+}
+
+// A policy variable repeated in a value multiplies the context value's
+// length: 10,000 variables of a 100,000-character user name made a
+// 10^9-character pattern and exhausted memory. The substituted pattern is
+// bounded; past the bound the value is unevaluable.
+func TestHostileVariableSubstitutionIsBounded(t *testing.T) {
+	long := strings.Repeat("a", 100_000)
+	vars := strings.Repeat("${aws:username}", 10_000)
+	cases := []struct {
+		name string
+		in   iamx.Policies
+		req  iamx.Request
+		want iamx.Decision
+	}{
+		{"in Resource", ids(doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::bkt/`+vars+`"}]}`)),
+			iamx.Request{Resource: "arn:aws:s3:::bkt/x", ResourceAccount: acct, Context: ctx("aws:username", long)}, iamx.ImplicitDeny},
+		{"in a Deny's condition", withAll(t, denyIf(t, `{"StringNotLike":{"aws:PrincipalTag/t":"`+vars+`"}}`)),
+			iamx.Request{Resource: "arn:aws:s3:::bkt/x", ResourceAccount: acct, Context: ctx("aws:username", long, "aws:PrincipalTag/t", "b")}, iamx.ExplicitDeny},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := tc.req
+			req.Principal, req.Action = alice, "s3:GetObject"
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			res := iamx.Evaluate(req, tc.in)
+			runtime.ReadMemStats(&after)
+			require.Equal(t, tc.want, res.Decision, "%s", res)
+			assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(64<<20), "bytes allocated by one Evaluate")
+		})
+	}
+}
+
+// Disagreements with @cloud-copilot/iam-simulate (interop
+// TestIAMSimulateAgrees) where Evaluate allowed and the simulator did not.
+// IAM User Guide, "IAM policy elements: Variables and tags": a Resource or
+// NotResource whose policy variable has no value "will not match any
+// resource", and "if AWS can't resolve a variable this might cause the
+// entire statement to be invalid". An Allow with such a NotResource now
+// takes the reading that denies; a Deny with it still denies.
+func TestUnresolvedVariableAllowsNothing(t *testing.T) {
+	const page = "IAM policy elements: Variables and tags"
+	session := "arn:aws:sts::111122223333:assumed-role/ops/alice"
+	obj := iamx.Request{Principal: session, Resource: "arn:aws:s3:::bkt/home/dev/file.txt", ResourceAccount: acct}
+	runGuide(t, []guideCase{
+		{"an Allow whose NotResource has a variable with no value does not apply", page,
+			ids(doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","NotResource":"arn:aws:s3:::bkt/home/${aws:username}/*"}]}`)),
+			obj, iamx.ImplicitDeny, nil},
+		{"in a Resource list the other patterns still match", page,
+			ids(doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":["arn:aws:s3:::b?t/*","arn:aws:s3:::bkt/home/${aws:PrincipalTag/team}/*"]}]}`)),
+			obj, iamx.Allow, nil},
+		{"a Deny whose NotResource has a variable with no value still denies", page,
+			withAll(t, doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:GetObject","NotResource":"arn:aws:s3:::bkt/home/${aws:username}/*"}]}`)),
+			obj, iamx.ExplicitDeny, nil},
+		{"an Allow whose variable has a value still applies", page,
+			ids(doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":["arn:aws:s3:::bkt/home/${aws:PrincipalTag/team}/*"]}]}`)),
+			iamx.Request{Principal: session, Resource: "arn:aws:s3:::bkt/home/dev/file.txt", ResourceAccount: acct, Context: ctx("aws:PrincipalTag/team", "dev")}, iamx.Allow, nil},
+	})
+}
+
+// IAM User Guide, "AWS JSON policy elements: NotPrincipal": with Deny,
+// "you must also specify the account ARN of the not-denied principal.
+// Otherwise, the policy might deny access to the entire account"; AWS may
+// check the account, then the role, then the assumed-role session, and a
+// session is excepted only by its own ARN ("Principals must always name a
+// specific session"). Evaluate excepted the caller when any one of them
+// was listed, so a Deny the page says may apply did not.
+func TestNotPrincipalDenyNeedsTheWholeChain(t *testing.T) {
+	const page = "AWS JSON policy elements: NotPrincipal"
+	user := "arn:aws:iam::444455556666:user/Bob"
+	session := "arn:aws:sts::444455556666:assumed-role/ro/app"
+	const (
+		userARN    = `"arn:aws:iam::444455556666:user/Bob"`
+		root       = `"arn:aws:iam::444455556666:root"`
+		roleARN    = `"arn:aws:iam::444455556666:role/ro"`
+		sessionARN = `"arn:aws:sts::444455556666:assumed-role/ro/app"`
+	)
+	bucket := func(effect, listed string) iamx.Policies {
+		return iamx.Policies{
+			Identity: []*iamx.Policy{doc(t, allowAll)},
+			Resource: []*iamx.Policy{doc(t, `{"Version":"2012-10-17","Statement":[
+				{"Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"s3:*","Resource":"*"},
+				{"Effect":"`+effect+`","NotPrincipal":{"AWS":[`+listed+`]},"Action":"s3:*","Resource":"*"}]}`)},
+		}
+	}
+	req := func(p string) iamx.Request {
+		return iamx.Request{Principal: p, Resource: "arn:aws:s3:::b/k", ResourceAccount: acct}
+	}
+	runGuide(t, []guideCase{
+		{"user and account listed: not denied", page, bucket("Deny", userARN+","+root), req(user), iamx.Allow, nil},
+		{"user listed without the account: denied", page, bucket("Deny", userARN), req(user), iamx.ExplicitDeny, nil},
+		{"account listed without the user: denied", page, bucket("Deny", root), req(user), iamx.ExplicitDeny, nil},
+		{"account ID listed without the user: denied", page, bucket("Deny", `"444455556666"`), req(user), iamx.ExplicitDeny, nil},
+		{"session, role and account listed: not denied", page, bucket("Deny", sessionARN+","+roleARN+","+root), req(session), iamx.Allow, nil},
+		{"role and account without the session: denied", page, bucket("Deny", roleARN+","+root), req(session), iamx.ExplicitDeny, nil},
+		{"session alone: denied", page, bucket("Deny", sessionARN), req(session), iamx.ExplicitDeny, nil},
+		{"session and role without the account: denied", page, bucket("Deny", sessionARN+","+roleARN), req(session), iamx.ExplicitDeny, nil},
+		{"an Allow with NotPrincipal naming the account leaves out its users", page,
+			iamx.Policies{Identity: []*iamx.Policy{doc(t, allowAll)}, Resource: []*iamx.Policy{doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotPrincipal":{"AWS":`+root+`},"Action":"s3:*","Resource":"*"}]}`)}},
+			req(user), iamx.ImplicitDeny, nil},
+		{"an Allow with NotPrincipal naming someone else allows", page,
+			iamx.Policies{Identity: []*iamx.Policy{doc(t, allowAll)}, Resource: []*iamx.Policy{doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"s3:*","Resource":"*"}]}`)}},
+			req(user), iamx.Allow, nil},
+	})
+}
