@@ -256,10 +256,13 @@ func (r *decryptReader) recycle(b *batch) {
 	r.free = append(r.free, b)
 }
 
-// start hashes and opens a parsed batch: on the caller's goroutine when
-// Concurrency is 1, else on goroutines of their own.
+// start hashes and opens a parsed batch: on goroutines of their own when
+// Concurrency allows, else on the caller's.
 func (r *decryptReader) start(b *batch) {
-	if r.conc <= 1 {
+	if r.conc <= 1 || (b.final && len(r.queue) == 0) {
+		// One goroutine, or nothing else in flight for the last batch (a
+		// small message): no goroutine is worth its start. Every earlier
+		// batch has been hashed, since each is recycled only once hashed.
 		if r.sig != nil {
 			r.sig.Write(b.raw[:b.used])
 		}
