@@ -244,7 +244,7 @@ func (w *encryptWriter) getBatch() *encBatch {
 	// The plaintext buffer grows as plaintext arrives, so a large frame
 	// size costs memory only for plaintext really written.
 	w.batches++
-	return &encBatch{pt: make([]byte, 0, min(w.batchPT, 64<<10))}
+	return &encBatch{pt: make([]byte, 0, min(w.batchPT, 4<<10))}
 }
 
 func (w *encryptWriter) recycle(b *encBatch) {
