@@ -9,6 +9,7 @@ import (
 	"io"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kumo-go/kumo/internal/benchmem"
 	"github.com/kumo-go/kumo/kms"
@@ -303,6 +304,105 @@ func BenchmarkOneByteFrames(b *testing.B) {
 				}))
 			}
 			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+		})
+	}
+}
+
+// BenchmarkGoals runs each speed goal's candidate and its baseline in
+// alternation, one operation each per iteration, so that both meet the
+// same machine (a shared one may be busy), and reports both rates and
+// their ratio beside the goal.
+func BenchmarkGoals(b *testing.B) {
+	rawOpen := func(frame int) func() {
+		aead := newGCM(b)
+		nonce := make([]byte, 12)
+		pt := plaintext()
+		sealed := make([]byte, 0, streamSize/frame*(frame+16))
+		for i := 0; i < streamSize; i += frame {
+			sealed = aead.Seal(sealed, nonce, pt[i:i+frame], nil)
+		}
+		work := make([]byte, frame+16)
+		out := make([]byte, 256<<10)
+		return func() {
+			for i := 0; i < len(sealed); i += frame + 16 {
+				copy(work, sealed[i:i+frame+16])
+				p, err := aead.Open(work[:0], nonce, work, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				copy(out, p)
+			}
+		}
+	}
+	sha := func() func() {
+		buf := make([]byte, 1<<20)
+		return func() {
+			h := sha512.New384()
+			for range streamSize / len(buf) {
+				h.Write(buf)
+			}
+			h.Sum(nil)
+		}
+	}
+	decrypt := func(suite kms.Suite, frame, conc int) func() {
+		msg, err := benchClient(b, suite, frame, 2).Encrypt(ctx, plaintext(), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		c := benchClient(b, suite, frame, conc)
+		buf := make([]byte, 256<<10)
+		return func() {
+			r, err := c.DecryptReader(ctx, bytes.NewReader(msg), nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := io.CopyBuffer(io.Discard, r, buf); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	encrypt := func(suite kms.Suite, frame, conc int) func() {
+		c := benchClient(b, suite, frame, conc)
+		buf := make([]byte, 256<<10)
+		return func() {
+			w, err := c.EncryptWriter(ctx, io.Discard, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := io.CopyBuffer(w, bytes.NewReader(plaintext()), buf); err != nil {
+				b.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	for _, g := range []struct {
+		name       string
+		base, cand func() func()
+		goal       float64
+	}{
+		{"decrypt-conc2-vs-raw-open/frame=4096", func() func() { return rawOpen(4096) }, func() func() { return decrypt(kms.SuiteCommitted, 4096, 2) }, 1.5},
+		{"decrypt-conc2-vs-raw-open/frame=65536", func() func() { return rawOpen(65536) }, func() func() { return decrypt(kms.SuiteCommitted, 65536, 2) }, 1.5},
+		{"encrypt-0578-conc2-vs-sha384", sha, func() func() { return encrypt(kms.SuiteCommittedSigned, 4096, 2) }, 0.95},
+		{"decrypt-0578-conc2-vs-sha384", sha, func() func() { return decrypt(kms.SuiteCommittedSigned, 4096, 2) }, 0.95},
+	} {
+		b.Run(g.name, func(b *testing.B) {
+			base, cand := g.base(), g.cand()
+			var tb, tc time.Duration
+			b.ResetTimer()
+			for range b.N {
+				t0 := time.Now()
+				base()
+				t1 := time.Now()
+				cand()
+				tb, tc = tb+t1.Sub(t0), tc+time.Since(t1)
+			}
+			mb := float64(streamSize) * float64(b.N) / 1e6
+			b.ReportMetric(mb/tb.Seconds(), "MB/s-baseline")
+			b.ReportMetric(mb/tc.Seconds(), "MB/s-kumo")
+			b.ReportMetric(tb.Seconds()/tc.Seconds(), "ratio")
+			b.ReportMetric(g.goal, "goal")
 		})
 	}
 }

@@ -79,6 +79,7 @@ type decryptReader struct {
 	depth     int   // batches parsed ahead of the one being served
 	maxBody   int64 // the largest frame or non-framed body it buffers
 	whole     bool  // src is the whole message, already in memory (Decrypt)
+	size      int64 // then its length
 	pub       *ecdsa.PublicKey
 	sig       hash.Hash
 	lastHash  chan struct{} // closed once every batch parsed so far is hashed
@@ -123,7 +124,7 @@ func (c *Client) bodyReader(ctx context.Context, src io.Reader, o *openedHeader,
 		frameLen: o.h.FrameLength, conc: c.opts.Concurrency, maxBody: c.opts.MaxBodyLength, pub: o.pub, sig: o.sig, seq: 1}
 	if size >= 0 {
 		// The message is in memory already: no frame can be larger than it.
-		r.maxBody, r.whole = size, true
+		r.maxBody, r.whole, r.size = size, true, size
 	}
 	// Batches in flight: enough to keep Concurrency goroutines busy, but
 	// together no larger than Concurrency+1 batches of batchBytes, whatever
@@ -256,10 +257,13 @@ func (r *decryptReader) recycle(b *batch) {
 	r.free = append(r.free, b)
 }
 
-// start hashes and opens a parsed batch: on the caller's goroutine when
-// Concurrency is 1, else on goroutines of their own.
+// start hashes and opens a parsed batch: on goroutines of their own when
+// Concurrency allows, else on the caller's.
 func (r *decryptReader) start(b *batch) {
-	if r.conc <= 1 {
+	if r.conc <= 1 || (b.final && len(r.queue) == 0) {
+		// One goroutine, or nothing else in flight for the last batch (a
+		// small message): no goroutine is worth its start. Every earlier
+		// batch has been hashed, since each is recycled only once hashed.
 		if r.sig != nil {
 			r.sig.Write(b.raw[:b.used])
 		}
@@ -326,10 +330,13 @@ func (r *decryptReader) verify() error {
 // and never past what is needed), so a length a message claims costs memory
 // only once its bytes are really there.
 func (r *decryptReader) fill(b *batch, n, ahead int, what string) error {
+	if r.whole {
+		ahead = int(min(int64(ahead), r.size)) // no need to read ahead past the message
+	}
 	limit := b.pos + max(n, ahead)
 	for b.end-b.pos < n {
 		if b.end == len(b.raw) {
-			size := min(limit, max(2*len(b.raw), 64<<10))
+			size := min(limit, max(2*len(b.raw), 4<<10))
 			nb := make([]byte, size)
 			copy(nb, b.raw[:b.end])
 			b.raw = nb

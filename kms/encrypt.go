@@ -244,7 +244,7 @@ func (w *encryptWriter) getBatch() *encBatch {
 	// The plaintext buffer grows as plaintext arrives, so a large frame
 	// size costs memory only for plaintext really written.
 	w.batches++
-	return &encBatch{pt: make([]byte, 0, min(w.batchPT, 64<<10))}
+	return &encBatch{pt: make([]byte, 0, min(w.batchPT, 4<<10))}
 }
 
 func (w *encryptWriter) recycle(b *encBatch) {
@@ -264,7 +264,12 @@ func (w *encryptWriter) submit(b *encBatch, last bool) error {
 	}
 	b.seq, b.last = w.seq, last
 	w.seq += uint32(nframes)
-	if w.conc <= 1 {
+	if w.conc <= 1 || (last && len(w.queue) == 0) {
+		// One goroutine, or nothing else in flight for the last batch (a
+		// small message): no goroutine is worth its start.
+		if w.lastHash != nil {
+			<-w.lastHash
+		}
 		w.seal(b)
 		if w.sign != nil {
 			w.sign.h.Write(b.out)

@@ -34,7 +34,8 @@ import (
 // Messages in the legacy suites without key derivation (0x0014, 0x0046,
 // 0x0078) encrypt with the data key itself, whatever the message ID, so
 // they cannot keep their data key: Rewrap refuses them; decrypt them and
-// encrypt again.
+// encrypt again. So are messages whose header authenticates context pairs
+// it does not store (a required encryption context): Rewrap takes none.
 //
 // On error, what was written to dst is not a valid message: write to a
 // temporary file and rename it on success.
