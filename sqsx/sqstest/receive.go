@@ -126,10 +126,12 @@ func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []types.Messag
 				held[m.group] = true
 			}
 		}
+		// SQS "tries to return as many messages with the same message
+		// group ID as possible": each deliverable group's messages in
+		// order, groups by their oldest message.
+		var order []string
+		byGroup := map[string][]*message{}
 		for _, m := range q.msgs {
-			if len(picked) == n {
-				break
-			}
 			if held[m.group] {
 				continue
 			}
@@ -137,7 +139,16 @@ func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []types.Messag
 				held[m.group] = true // keep the group in order
 				continue
 			}
-			picked = append(picked, m)
+			if _, ok := byGroup[m.group]; !ok {
+				order = append(order, m.group)
+			}
+			byGroup[m.group] = append(byGroup[m.group], m)
+		}
+		for _, g := range order {
+			picked = append(picked, byGroup[g][:min(n-len(picked), len(byGroup[g]))]...)
+			if len(picked) == n {
+				break
+			}
 		}
 	} else {
 		var ready []*message
