@@ -129,8 +129,13 @@ func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []types.Messag
 		// SQS "tries to return as many messages with the same message
 		// group ID as possible": each deliverable group's messages in
 		// order, groups by their oldest message.
-		var order []string
-		byGroup := map[string][]*message{}
+		// At most n groups of at most n messages are ever wanted.
+		type run struct {
+			group string
+			msgs  []*message
+		}
+		var runs []run
+	scan:
 		for _, m := range q.msgs {
 			if held[m.group] {
 				continue
@@ -139,13 +144,25 @@ func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []types.Messag
 				held[m.group] = true // keep the group in order
 				continue
 			}
-			if _, ok := byGroup[m.group]; !ok {
-				order = append(order, m.group)
+			i := 0
+			for i < len(runs) && runs[i].group != m.group {
+				i++
 			}
-			byGroup[m.group] = append(byGroup[m.group], m)
+			switch {
+			case i == len(runs) && len(runs) == n:
+				continue
+			case i == len(runs):
+				runs = append(runs, run{group: m.group})
+			}
+			if len(runs[i].msgs) < n {
+				runs[i].msgs = append(runs[i].msgs, m)
+			}
+			if len(runs[0].msgs) == n {
+				break scan // the first group fills the receive
+			}
 		}
-		for _, g := range order {
-			picked = append(picked, byGroup[g][:min(n-len(picked), len(byGroup[g]))]...)
+		for _, r := range runs {
+			picked = append(picked, r.msgs[:min(n-len(picked), len(r.msgs))]...)
 			if len(picked) == n {
 				break
 			}
