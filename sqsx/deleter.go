@@ -14,8 +14,11 @@ import (
 )
 
 // deleteWait is how long a handled message waits for others to share its
-// DeleteMessageBatch call; ten waiting go at once.
-const deleteWait = 20 * time.Millisecond
+// DeleteMessageBatch call; ten waiting go at once. A FIFO group stays held
+// until its messages are deleted, so the wait is short: at 20 ms, runs of
+// uneven length left calls part-filled and groups held, and the Processor
+// with no-op handlers at Concurrency 4 fell to ~2,000 msgs/s on sqstest.
+const deleteWait = 2 * time.Millisecond
 
 // deleter batches the deletes of handled messages.
 type deleter struct {

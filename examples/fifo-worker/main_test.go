@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -64,6 +65,6 @@ func TestAgainstMoto(t *testing.T) {
 	require.NoError(t, run(context.Background(), &out, options{send: 200, groups: 5, queueURL: url, endpoint: endpoint}))
 	assert.Contains(t, out.String(), "sent 200 messages in 5 groups")
 	out.Reset()
-	require.NoError(t, run(context.Background(), &out, options{groups: 5, consume: true, concurrency: 5, failRate: 0.1, seed: 2, queueURL: url, endpoint: endpoint}))
+	require.NoError(t, run(context.Background(), &out, options{groups: 5, consume: true, concurrency: 5, failRate: 0.1, seed: 2, queueURL: url, endpoint: endpoint, wait: time.Second}))
 	assert.Contains(t, lastLine(out.String()), "processed=200 groups=5 in_order=true lost=0 duplicates=0 api_calls=")
 }

@@ -5,20 +5,20 @@
 //
 // It does what code under test relies on: visibility timeouts; receipt
 // handles that go stale once a message is received again; FIFO group
-// blocking (a group is held while any of its messages is in flight) with
-// several messages of one group per receive; a 5-minute deduplication
-// window (content-based with SHA-256, or by deduplication ID);
-// ApproximateReceiveCount; redrive to a dead-letter queue after
+// blocking (a group is held while any of its messages is in flight) with as
+// many messages of one group per receive as it can, as SQS does; a 5-minute
+// deduplication window (content-based with SHA-256, or by deduplication
+// ID); ApproximateReceiveCount; redrive to a dead-letter queue after
 // maxReceiveCount; long polls that return as soon as messages arrive; FIFO
 // receives retried with the same ReceiveRequestAttemptId answered with the
 // same messages; deletes of a deleted message that succeed; batch
-// validation with SQS's error codes; SendMessageBatch entries answered
-// each on its own, as SQS's API reference describes ("the result of
-// sending each message is reported individually"; accepted FIFO entries
-// are enqueued in the order sent), so a failed entry does not stop later
-// entries of its group in the same call; and error injection (calls that fail
-// before acting, calls that act and then lose their answer, failed batch
-// entries) and call counts.
+// validation with SQS's error codes; SendMessageBatch entries answered each
+// on its own, as SQS's API reference describes ("the result of sending each
+// message is reported individually"; accepted FIFO entries are enqueued in
+// the order sent), so a failed entry does not stop later entries of its
+// group in the same call; and error injection (calls that fail before
+// acting, calls that act and then lose their answer, failed batch entries)
+// and call counts.
 //
 //	clk := sqstest.NewClock(time.Now())
 //	q := sqstest.New(func(o *sqstest.Options) { o.Clock = clk.Now })

@@ -307,3 +307,15 @@ func TestLoseNextAndRepeatedDelete(t *testing.T) {
 	assert.Empty(t, out.Failed)
 	assert.Equal(t, 2, f.Calls("DeleteMessageBatch"))
 }
+
+// TestFIFOReceivePrefersOneGroup: SQS "tries to return as many messages
+// with the same message group ID as possible"; so does the fake, taking
+// groups by their oldest message. (moto 5.2.1 returns queue order: a1 b1
+// a2 c1.)
+func TestFIFOReceivePrefersOneGroup(t *testing.T) {
+	f := sqstest.New()
+	url := f.CreateQueue("pref.fifo", sqstest.QueueOptions{ContentBasedDeduplication: true})
+	send(t, f, url, entry("0", "a", "a1"), entry("1", "b", "b1"), entry("2", "a", "a2"), entry("3", "c", "c1"), entry("4", "b", "b2"), entry("5", "a", "a3"))
+	assert.Equal(t, []string{"a1", "a2", "a3", "b1"}, bodies(receive(t, f, url, 4)))
+	assert.Equal(t, []string{"c1"}, bodies(receive(t, f, url, 4)), "a and b are in flight")
+}

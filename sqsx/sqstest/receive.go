@@ -126,10 +126,17 @@ func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []types.Messag
 				held[m.group] = true
 			}
 		}
+		// SQS "tries to return as many messages with the same message
+		// group ID as possible": each deliverable group's messages in
+		// order, groups by their oldest message.
+		// At most n groups of at most n messages are ever wanted.
+		type run struct {
+			group string
+			msgs  []*message
+		}
+		var runs []run
+	scan:
 		for _, m := range q.msgs {
-			if len(picked) == n {
-				break
-			}
 			if held[m.group] {
 				continue
 			}
@@ -137,7 +144,28 @@ func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []types.Messag
 				held[m.group] = true // keep the group in order
 				continue
 			}
-			picked = append(picked, m)
+			i := 0
+			for i < len(runs) && runs[i].group != m.group {
+				i++
+			}
+			switch {
+			case i == len(runs) && len(runs) == n:
+				continue
+			case i == len(runs):
+				runs = append(runs, run{group: m.group})
+			}
+			if len(runs[i].msgs) < n {
+				runs[i].msgs = append(runs[i].msgs, m)
+			}
+			if len(runs[0].msgs) == n {
+				break scan // the first group fills the receive
+			}
+		}
+		for _, r := range runs {
+			picked = append(picked, r.msgs[:min(n-len(picked), len(r.msgs))]...)
+			if len(picked) == n {
+				break
+			}
 		}
 	} else {
 		var ready []*message
