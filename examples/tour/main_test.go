@@ -42,7 +42,7 @@ func TestTourOffline(t *testing.T) {
 	assert.Contains(t, s, "The identity pool traded them for credentials ASIA")
 	assert.Contains(t, s, `Asking for one it does not offer lists the choices: iamx: no role matches "Admin"; choose one of 111122223333:Developer, 111122223333:ReadOnly`)
 	assert.Contains(t, s, "The same assertion an hour later fails before any call: iamx: unusable SAML response: the assertion expired")
-	assert.Contains(t, s, "from 203.0.113.7 Allow, from 198.51.100.9 ImplicitDeny.")
+	assert.Contains(t, s, "from 203.0.113.7 Allow, from 198.51.100.9 ImplicitDeny:")
 	assert.Contains(t, s, "(the old key: true)")
 	assert.Contains(t, s, "a FIFO queue needs a GroupID")
 	assert.Contains(t, s, "bob   handled in order: 0 1 2 3 4 5 6 7 8 9")

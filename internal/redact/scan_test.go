@@ -29,6 +29,7 @@ import (
 	"github.com/kumo-go/kumo/kms"
 	"github.com/kumo-go/kumo/s3sign"
 	"github.com/kumo-go/kumo/sqsx"
+	"github.com/kumo-go/kumo/sqsx/sqslambda"
 )
 
 const module = "github.com/kumo-go/kumo/"
@@ -55,6 +56,10 @@ var noSecret = []reflect.Type{
 	reflect.TypeFor[iamx.Request](), reflect.TypeFor[iamx.RotateOptions](), reflect.TypeFor[iamx.RotateResult](),
 	reflect.TypeFor[iamx.SAMLOptions](), reflect.TypeFor[iamx.SAMLRole](), reflect.TypeFor[iamx.STSAPI](),
 	reflect.TypeFor[iamx.Statement](), reflect.TypeFor[iamx.Values](),
+	reflect.TypeFor[iamx.Policies](), reflect.TypeFor[iamx.PolicyKind](), reflect.TypeFor[iamx.Result](),
+	reflect.TypeFor[iamx.MatchedStatement](), reflect.TypeFor[iamx.NotApplied](),
+	reflect.TypeFor[credentials.ExportFormat](),
+	reflect.TypeFor[sqsx.Clock](), reflect.TypeFor[sqslambda.Options](),
 	reflect.TypeFor[credentials.Dir](), reflect.TypeFor[credentials.FileKind](),
 	reflect.TypeFor[sqsx.BatchError](), reflect.TypeFor[sqsx.BatchHandler](), reflect.TypeFor[sqsx.EntryError](),
 	reflect.TypeFor[sqsx.Handler](), reflect.TypeFor[sqsx.Message](), reflect.TypeFor[sqsx.ProcessError](),
