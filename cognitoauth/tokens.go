@@ -24,13 +24,26 @@ type Tokens struct {
 	Claims Claims
 }
 
-// Claims are the ID token's claims kumo reads.
+// Claims are a token's claims. ParseClaims reads them from an ID token
+// without checking anything; [Verifier.Verify] returns them only for a
+// token it verified.
 type Claims struct {
 	Subject  string   // sub
-	Username string   // cognito:username
-	Email    string   // email
+	Username string   // cognito:username (ID tokens) or username (access tokens)
+	Email    string   // email (ID tokens)
 	Groups   []string // cognito:groups
 	Issuer   string   // iss
+
+	TokenUse string   `json:",omitempty"` // token_use: "id" or "access"
+	ClientID string   `json:",omitempty"` // the app client: aud of an ID token, client_id of an access token
+	Scopes   []string `json:",omitempty"` // scope of an access token, split at spaces
+	ID       string   `json:",omitempty"` // jti
+	// IssuedAt, AuthTime and Expires are iat, auth_time and exp; zero when
+	// the token has none.
+	IssuedAt, AuthTime, Expires time.Time `json:",omitzero"`
+	// Raw is the token's payload, the claims as JSON, for claims not named
+	// above (custom:tenant, ...). It is not marshaled with the rest.
+	Raw json.RawMessage `json:"-"`
 }
 
 // String describes the tokens without them.
@@ -53,9 +66,9 @@ func (t Tokens) LogValue() slog.Value {
 // maxToken bounds what parseClaims reads.
 const maxToken = 16 << 10
 
-// ErrMalformedToken is returned for an ID token that is not a JWT with JSON
-// claims.
-var ErrMalformedToken = errors.New("cognitoauth: malformed ID token")
+// ErrMalformedToken is returned for a token that is not a JWT with JSON
+// claims of the types Cognito writes, or is larger than 16 KiB.
+var ErrMalformedToken = errors.New("cognitoauth: malformed token")
 
 // ParseClaims reads the claims of an ID token (a JWT) without checking its
 // signature.
@@ -71,23 +84,13 @@ func ParseClaims(idToken string) (Claims, time.Time, error) {
 	if err != nil {
 		return Claims{}, time.Time{}, fmt.Errorf("%w: the payload is not base64url", ErrMalformedToken)
 	}
-	var raw struct {
-		Sub      string   `json:"sub"`
-		Username string   `json:"cognito:username"`
-		Email    string   `json:"email"`
-		Groups   []string `json:"cognito:groups"`
-		Iss      string   `json:"iss"`
-		Exp      *int64   `json:"exp"`
-	}
+	var raw rawClaims
 	if err := json.Unmarshal(payload, &raw); err != nil {
 		return Claims{}, time.Time{}, fmt.Errorf("%w: the payload is not the expected JSON", ErrMalformedToken)
 	}
 	if raw.Sub == "" {
 		return Claims{}, time.Time{}, fmt.Errorf("%w: no sub claim", ErrMalformedToken)
 	}
-	var exp time.Time
-	if raw.Exp != nil {
-		exp = time.Unix(*raw.Exp, 0).UTC()
-	}
-	return Claims{Subject: raw.Sub, Username: raw.Username, Email: raw.Email, Groups: raw.Groups, Issuer: raw.Iss}, exp, nil
+	c := raw.claims()
+	return c, c.Expires, nil
 }

@@ -21,7 +21,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"maps"
 	"math/big"
 	"strings"
@@ -51,6 +50,9 @@ type Options struct {
 	Clock func() time.Time
 	// AllowGuests lets GetId work without logins.
 	AllowGuests bool
+	// JWKSCacheControl is the Cache-Control header of JWKSHandler's
+	// answers; default none.
+	JWKSCacheControl string
 }
 
 // User describes a user added to the pool.
@@ -78,6 +80,7 @@ type Fake struct {
 	sessions   map[string]*session
 	refresh    map[string]string // refresh token -> username
 	identities map[string]string // login key -> identity ID
+	keys       []signingKey      // published; the last one signs
 }
 
 type user struct {
@@ -101,7 +104,7 @@ func New(optFns ...func(*Options)) *Fake {
 		fn(&o)
 	}
 	return &Fake{opts: o, users: map[string]*user{}, sessions: map[string]*session{}, refresh: map[string]string{},
-		identities: map[string]string{}}
+		identities: map[string]string{}, keys: []signingKey{initialKey()}}
 }
 
 // Config returns the cognitoauth.Config that matches the fake.
@@ -118,10 +121,9 @@ func randHex(n int) string {
 
 // AddUser adds a user; the sub is a random UUID-shaped ID.
 func (f *Fake) AddUser(username, password string, u User) {
-	h := randHex(16)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.users[username] = &user{name: username, sub: h[:8] + "-" + h[8:12] + "-4" + h[13:16] + "-8" + h[17:20] + "-" + h[20:32],
+	f.users[username] = &user{name: username, sub: uuid(),
 		password: password, salt: randHex(16), User: u}
 }
 
@@ -219,20 +221,12 @@ func (f *Fake) afterPassword(u *user) authOut {
 	return authOut{result: f.issue(u, true)}
 }
 
-// issue makes tokens: an unsigned JWT-shaped ID token with the claims
-// cognitoauth reads.
+// issue makes tokens: ID and access tokens with Cognito's claims, signed
+// with the pool's current key.
 func (f *Fake) issue(u *user, withRefresh bool) *ciptypes.AuthenticationResultType {
 	now := f.opts.Clock()
-	claims := map[string]any{"sub": u.sub, "cognito:username": u.name, "email": u.Email, "token_use": "id",
-		"iss": "https://cognito-idp." + f.opts.Region + ".amazonaws.com/" + f.opts.UserPoolID, "aud": f.opts.ClientID,
-		"iat": now.Unix(), "exp": now.Add(f.opts.TokenTTL).Unix()}
-	if len(u.Groups) > 0 {
-		claims["cognito:groups"] = u.Groups
-	}
-	payload, _ := json.Marshal(claims)
-	enc := base64.RawURLEncoding
-	id := enc.EncodeToString([]byte(`{"alg":"none","kid":"kumotest"}`)) + "." + enc.EncodeToString(payload) + "." + enc.EncodeToString([]byte("unsigned"))
-	r := &ciptypes.AuthenticationResultType{IdToken: aws.String(id), AccessToken: aws.String("access-" + randHex(16)),
+	id, access := f.sign(f.tokenClaims(u, "id", now)), f.sign(f.tokenClaims(u, "access", now))
+	r := &ciptypes.AuthenticationResultType{IdToken: aws.String(id), AccessToken: aws.String(access),
 		ExpiresIn: int32(f.opts.TokenTTL / time.Second), TokenType: aws.String("Bearer")}
 	if withRefresh {
 		tok := "refresh-" + randHex(24)
