@@ -29,17 +29,7 @@ type rawClaims struct {
 	Iat             *numericDate `json:"iat"`
 	Nbf             *numericDate `json:"nbf"`
 	AuthTime        *numericDate `json:"auth_time"`
-	raw             []byte
-}
-
-// UnmarshalJSON decodes the claims and keeps the payload for Claims.Raw.
-func (c *rawClaims) UnmarshalJSON(data []byte) error {
-	type plain rawClaims
-	if err := json.Unmarshal(data, (*plain)(c)); err != nil {
-		return err
-	}
-	c.raw = append([]byte(nil), data...)
-	return nil
+	raw             []byte       // the payload, for Claims.Raw
 }
 
 // The jwt.Claims methods. Verifier does not let the library check claims

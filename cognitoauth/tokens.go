@@ -91,6 +91,7 @@ func ParseClaims(idToken string) (Claims, time.Time, error) {
 	if raw.Sub == "" {
 		return Claims{}, time.Time{}, fmt.Errorf("%w: no sub claim", ErrMalformedToken)
 	}
+	raw.raw = payload
 	c := raw.claims()
 	return c, c.Expires, nil
 }

@@ -2,6 +2,7 @@ package cognitoauth
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -210,6 +211,11 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Claims, error) {
 	if err := v.check(&rc); err != nil {
 		return Claims{}, err
 	}
+	// The library decoded the payload already; decoding it again for Raw
+	// costs less than capturing it inside json.Unmarshal (a second scan).
+	_, rest, _ := strings.Cut(token, ".")
+	payload, _, _ := strings.Cut(rest, ".")
+	rc.raw, _ = base64.RawURLEncoding.Strict().DecodeString(payload)
 	return rc.claims(), nil
 }
 

@@ -217,7 +217,10 @@ func TestVerifyValidTokens(t *testing.T) {
 	require.NoError(t, json.Unmarshal(raw, &custom))
 	assert.Equal(t, "t1", custom.Tenant)
 
-	v = newVerifier(t, srv.URL, clk, func(o *cognitoauth.VerifierOptions) { o.Scopes = []string{"orders/read"}; o.AnyGroup = []string{"x", "readers"} })
+	v = newVerifier(t, srv.URL, clk, func(o *cognitoauth.VerifierOptions) {
+		o.Scopes = []string{"orders/read"}
+		o.AnyGroup = []string{"x", "readers"}
+	})
 	c, err = v.Verify(testCtx(t), mint(t, hdr, accessClaims(testNow), rs256(k)))
 	require.NoError(t, err)
 	c.Raw = nil
@@ -301,7 +304,9 @@ func TestVerifyClaims(t *testing.T) {
 		{"in no required group", "", access, func(o *cognitoauth.VerifierOptions) { o.AnyGroup = []string{"admins"} }, cognitoauth.ErrMissingGroup},
 		{"no groups at all", "", with(access, "cognito:groups", nil), func(o *cognitoauth.VerifierOptions) { o.AnyGroup = []string{"admins"} }, cognitoauth.ErrMissingGroup},
 		{"group named by prefix only", "", access, func(o *cognitoauth.VerifierOptions) { o.AnyGroup = []string{"reader"} }, cognitoauth.ErrMissingGroup},
-		{"all scopes", "", access, func(o *cognitoauth.VerifierOptions) { o.Scopes = []string{"orders/read", "aws.cognito.signin.user.admin"} }, nil},
+		{"all scopes", "", access, func(o *cognitoauth.VerifierOptions) {
+			o.Scopes = []string{"orders/read", "aws.cognito.signin.user.admin"}
+		}, nil},
 		{"a scope missing", "", access, func(o *cognitoauth.VerifierOptions) { o.Scopes = []string{"orders/read", "orders/write"} }, cognitoauth.ErrMissingScope},
 		{"scope as a substring", "", with(access, "scope", "orders/readwrite"), func(o *cognitoauth.VerifierOptions) { o.Scopes = []string{"orders/read"} }, cognitoauth.ErrMissingScope},
 		{"ID tokens have no scopes", cognitoauth.TokenUseID, id, func(o *cognitoauth.VerifierOptions) { o.Scopes = []string{"openid"} }, cognitoauth.ErrMissingScope},
