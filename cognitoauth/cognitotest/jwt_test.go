@@ -41,7 +41,10 @@ func TestTokensVerify(t *testing.T) {
 		func(o *cognitoauth.VerifierOptions) { o.TokenUse = cognitoauth.TokenUseID })
 	require.NoError(t, err)
 	accessV, err := cognitoauth.NewVerifier(cfg.Region, cfg.UserPoolID, pool.VerifierOptions(srv.URL),
-		func(o *cognitoauth.VerifierOptions) { o.AnyGroup = []string{"readers"}; o.Scopes = []string{"aws.cognito.signin.user.admin"} })
+		func(o *cognitoauth.VerifierOptions) {
+			o.AnyGroup = []string{"readers"}
+			o.Scopes = []string{"aws.cognito.signin.user.admin"}
+		})
 	require.NoError(t, err)
 
 	tokens, err := client.SignIn(ctx, "alice", "Correct-Horse-1")
