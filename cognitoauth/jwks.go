@@ -219,9 +219,11 @@ func cacheAge(h http.Header, now time.Time) time.Duration {
 	return defaultJWKSAge
 }
 
-// parseJWKS reads a JWKS: RSA keys that state alg RS256 (and use sig, if
-// they state a use) become usable keys; other keys are remembered by kid
-// so that a token naming one is refused as ErrUnsupportedAlgorithm.
+// parseJWKS reads a JWKS: RSA keys of 2048 to 8192 bits with an odd
+// exponent that state alg RS256 (and use sig, if they state a use) become
+// usable keys. Other keys, and a kid that appears twice, are remembered as
+// unusable, so that a token naming one is refused as
+// ErrUnsupportedAlgorithm while the other keys keep working.
 func parseJWKS(body []byte) (map[string]jwksKey, error) {
 	var doc struct {
 		Keys []json.RawMessage `json:"keys"`
@@ -242,15 +244,12 @@ func parseJWKS(body []byte) (map[string]jwksKey, error) {
 			continue // no token can name it
 		}
 		if _, dup := keys[k.Kid]; dup {
-			return nil, fmt.Errorf("key ID %q appears twice", k.Kid)
+			keys[k.Kid] = jwksKey{alg: "ambiguous"}
+			continue
 		}
 		entry := jwksKey{alg: k.Alg}
 		if k.Kty == "RSA" && k.Alg == "RS256" && (k.Use == "" || k.Use == "sig") {
-			pub, err := rsaKey(k.N, k.E)
-			if err != nil {
-				return nil, fmt.Errorf("key %q: %w", k.Kid, err)
-			}
-			entry.key = pub
+			entry.key, _ = rsaKey(k.N, k.E) // nil when unusable
 		}
 		keys[k.Kid] = entry
 	}

@@ -18,7 +18,9 @@ import (
 // token that is not a JWT of the shape Cognito issues.
 var (
 	// ErrUnsupportedAlgorithm: the token's alg is not RS256 (none, HS256,
-	// ...), or the JWKS key its kid names does not state RS256.
+	// ...), or the JWKS key its kid names is not a usable RS256 key: it
+	// does not state alg RS256, is not RSA of 2048 to 8192 bits with an odd
+	// exponent, or its kid appears twice in the JWKS.
 	ErrUnsupportedAlgorithm = errors.New("cognitoauth: unsupported token algorithm: only RS256 with a JWKS key that states RS256 is accepted")
 	// ErrUnknownKey: the token's kid is not in the pool's JWKS, even after
 	// fetching it again (or a fetch was not allowed yet; see

@@ -570,9 +570,6 @@ func TestVerifyJWKSFailures(t *testing.T) {
 			s.body = []byte(`{"keys":[],"pad":"` + strings.Repeat("a", 64<<10) + `"}`)
 		}},
 		{"over 100 keys", func(s *jwksServer) { s.body = []byte(`{"keys":[` + strings.Repeat(`{},`, 100) + `{}]}`) }},
-		{"a 1024-bit key", func(s *jwksServer) { s.keys = []map[string]any{jwkOf("k1", small)} }},
-		{"an even exponent", func(s *jwksServer) { s.keys = []map[string]any{evenE} }},
-		{"a kid twice", func(s *jwksServer) { s.keys = []map[string]any{jwkOf("k1", k), jwkOf("k1", testKeys()[1])} }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -586,6 +583,26 @@ func TestVerifyJWKSFailures(t *testing.T) {
 			_, err = v.Verify(testCtx(t), tok)
 			require.ErrorIs(t, err, cognitoauth.ErrJWKSUnavailable)
 			require.Equal(t, int32(1), srv.fetches.Load())
+		})
+	}
+
+	// Keys that are unusable are refused one by one; the rest keep working.
+	unusable := []struct {
+		name string
+		keys []map[string]any
+	}{
+		{"a 1024-bit key", []map[string]any{jwkOf("k1", small)}},
+		{"an even exponent", []map[string]any{evenE}},
+		{"a kid twice", []map[string]any{jwkOf("k1", k), jwkOf("k1", testKeys()[1])}},
+	}
+	for _, tc := range unusable {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newJWKSServer(t, append(tc.keys, jwkOf("k2", testKeys()[1]))...)
+			v := newVerifier(t, srv.URL, &clock{now: testNow})
+			_, err := v.Verify(testCtx(t), tok)
+			require.ErrorIs(t, err, cognitoauth.ErrUnsupportedAlgorithm)
+			_, err = v.Verify(testCtx(t), mint(t, map[string]any{"kid": "k2", "alg": "RS256"}, accessClaims(testNow), rs256(testKeys()[1])))
+			require.NoError(t, err)
 		})
 	}
 
