@@ -73,7 +73,9 @@ func (j *jwks) key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
 		j.mu.Lock()
 		k, known := j.keys[kid]
 		now := j.clock()
-		mayFetch := j.lastAttempt.IsZero() || !now.Before(j.lastAttempt.Add(j.minInterval))
+		// A clock set back (NTP, a test) must not hold fetches off for as
+		// long as it jumped.
+		mayFetch := j.lastAttempt.IsZero() || now.Before(j.lastAttempt) || !now.Before(j.lastAttempt.Add(j.minInterval))
 		if known && (now.Before(j.stale) || !mayFetch) {
 			j.mu.Unlock()
 			return k.usable()

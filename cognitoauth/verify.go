@@ -103,6 +103,8 @@ type VerifierOptions struct {
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 }
 
+var errNoVerifier = errors.New("cognitoauth: Verifier not made by NewVerifier")
+
 // maxSkew bounds VerifierOptions.Skew.
 const maxSkew = 5 * time.Minute
 
@@ -153,6 +155,9 @@ func NewVerifier(region, userPoolID string, optFns ...func(*VerifierOptions)) (*
 	if o.MinRefetchInterval <= 0 {
 		return nil, fmt.Errorf("cognitoauth: MinRefetchInterval %s: must be positive", o.MinRefetchInterval)
 	}
+	// The Verifier keeps its own copies: a caller changing its slices
+	// later must not change what is accepted, or race with Verify.
+	o.ClientIDs, o.AnyGroup, o.Scopes = slices.Clone(o.ClientIDs), slices.Clone(o.AnyGroup), slices.Clone(o.Scopes)
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
@@ -177,6 +182,9 @@ func (v *Verifier) Issuer() string { return v.issuer }
 // than MinRefetchInterval; ctx bounds the fetch. A stale copy is used when
 // a fetch fails.
 func (v *Verifier) Verify(ctx context.Context, token string) (Claims, error) {
+	if v == nil || v.keys == nil {
+		return Claims{}, errNoVerifier
+	}
 	if len(token) > maxToken {
 		return Claims{}, fmt.Errorf("%w: %d bytes, over %d", ErrMalformedToken, len(token), maxToken)
 	}

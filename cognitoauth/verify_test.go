@@ -682,6 +682,77 @@ func TestVerifyConcurrentFetchOnce(t *testing.T) {
 	require.Equal(t, int32(1), srv.fetches.Load())
 }
 
+// TestVerifyAttack holds what a pass over the package docs alone, looking
+// for ways around the Verifier, turned up.
+func TestVerifyAttack(t *testing.T) {
+	k := testKeys()[0]
+	hdr := map[string]any{"kid": "k1", "alg": "RS256"}
+
+	t.Run("options changed after NewVerifier change nothing", func(t *testing.T) {
+		srv := newJWKSServer(t, jwkOf("k1", k))
+		clients := []string{"other-client"}
+		groups := []string{"admins"}
+		v, err := cognitoauth.NewVerifier(testRegion, testPool, func(o *cognitoauth.VerifierOptions) {
+			o.ClientIDs, o.AnyGroup, o.JWKSURL, o.Clock = clients, groups, srv.URL, (&clock{now: testNow}).Now
+		})
+		require.NoError(t, err)
+		clients[0], groups[0] = testClient, "readers"
+		_, err = v.Verify(testCtx(t), mint(t, hdr, accessClaims(testNow), rs256(k)))
+		require.ErrorIs(t, err, cognitoauth.ErrWrongAudience)
+	})
+
+	t.Run("a clock set back does not hold fetches off", func(t *testing.T) {
+		srv := newJWKSServer(t, jwkOf("k1", k))
+		clk := &clock{now: testNow}
+		v := newVerifier(t, srv.URL, clk)
+		_, err := v.Verify(testCtx(t), mint(t, hdr, accessClaims(testNow), rs256(k)))
+		require.NoError(t, err)
+		srv.set(func(s *jwksServer) { s.keys = append(s.keys, jwkOf("k2", testKeys()[1])) })
+		clk.Advance(-time.Hour)
+		_, err = v.Verify(testCtx(t), mint(t, map[string]any{"kid": "k2", "alg": "RS256"}, accessClaims(clk.Now()), rs256(testKeys()[1])))
+		require.NoError(t, err)
+		require.Equal(t, int32(2), srv.fetches.Load())
+	})
+
+	t.Run("a zero Verifier refuses instead of panicking", func(t *testing.T) {
+		var v cognitoauth.Verifier
+		_, err := v.Verify(testCtx(t), mint(t, hdr, accessClaims(testNow), rs256(k)))
+		require.Error(t, err)
+	})
+
+	t.Run("a kid of 10 KiB is one unknown key, one fetch", func(t *testing.T) {
+		srv := newJWKSServer(t, jwkOf("k1", k))
+		v := newVerifier(t, srv.URL, &clock{now: testNow})
+		for i := range 3 {
+			_, err := v.Verify(testCtx(t), mint(t, map[string]any{"kid": strings.Repeat("k", 10<<10) + fmt.Sprint(i), "alg": "RS256"}, map[string]any{}, rs256(k)))
+			require.ErrorIs(t, err, cognitoauth.ErrUnknownKey)
+		}
+		require.Equal(t, int32(1), srv.fetches.Load())
+	})
+
+	t.Run("claims decoded before the signature check cannot pass it", func(t *testing.T) {
+		srv := newJWKSServer(t, jwkOf("k1", k))
+		v := newVerifier(t, srv.URL, &clock{now: testNow})
+		deep := strings.Repeat("[", 5000) + strings.Repeat("]", 5000)
+		tok := b64([]byte(`{"kid":"k1","alg":"RS256"}`)) + "." + b64([]byte(`{"x":`+deep+`}`)) + "." + b64(make([]byte, 256))
+		_, err := v.Verify(testCtx(t), tok)
+		require.ErrorIs(t, err, cognitoauth.ErrInvalidSignature)
+	})
+
+	t.Run("the middleware refuses a token with surrounding junk", func(t *testing.T) {
+		srv := newJWKSServer(t, jwkOf("k1", k))
+		v := newVerifier(t, srv.URL, &clock{now: testNow})
+		good := mint(t, hdr, accessClaims(testNow), rs256(k))
+		for _, auth := range []string{"Bearer " + good + " ", "Bearer\t" + good, "Bearer " + good + ",x", "Token " + good} {
+			r := httptest.NewRequestWithContext(testCtx(t), http.MethodGet, "/", nil)
+			r.Header.Set("Authorization", auth)
+			w := httptest.NewRecorder()
+			v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(200) })).ServeHTTP(w, r)
+			assert.Equal(t, http.StatusUnauthorized, w.Code, auth)
+		}
+	})
+}
+
 func TestNewVerifierOptions(t *testing.T) {
 	cases := []struct {
 		name         string
