@@ -59,3 +59,50 @@ func BenchmarkRSAVerifyPKCS1v15(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkVerifyVsRSA alternates one Verify and one bare signature check
+// (SHA-256 + rsa.VerifyPKCS1v15 of the same token) and reports each one's
+// mean and the ratio rsa/verify, so that load on a shared machine weighs
+// on both alike. The goal is a ratio of at least 0.9.
+func BenchmarkVerifyVsRSA(b *testing.B) {
+	k := testKeys()[0]
+	srv := newJWKSServer(&testing.T{}, jwkOf("k1", k))
+	defer srv.Close()
+	v, err := cognitoauth.NewVerifier(testRegion, testPool, func(o *cognitoauth.VerifierOptions) {
+		o.ClientIDs, o.JWKSURL, o.Clock = []string{testClient}, srv.URL, func() time.Time { return testNow }
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok := mint(b, map[string]any{"kid": "k1", "alg": "RS256"}, accessClaims(testNow), rs256(k))
+	ctx := context.Background()
+	if _, err := v.Verify(ctx, tok); err != nil {
+		b.Fatal(err)
+	}
+	i := strings.LastIndexByte(tok, '.')
+	input := []byte(tok[:i])
+	sig, _ := base64.RawURLEncoding.DecodeString(tok[i+1:])
+	var tv, tr time.Duration
+	b.ResetTimer()
+	for n := range b.N {
+		// Alternate which goes first, so neither always runs on a warm cache.
+		for j := range 2 {
+			start := time.Now()
+			if (n+j)%2 == 0 {
+				if _, err := v.Verify(ctx, tok); err != nil {
+					b.Fatal(err)
+				}
+				tv += time.Since(start)
+			} else {
+				sum := sha256.Sum256(input)
+				if err := rsa.VerifyPKCS1v15(&k.PublicKey, crypto.SHA256, sum[:], sig); err != nil {
+					b.Fatal(err)
+				}
+				tr += time.Since(start)
+			}
+		}
+	}
+	b.ReportMetric(float64(tv.Nanoseconds())/float64(b.N), "verify-ns/op")
+	b.ReportMetric(float64(tr.Nanoseconds())/float64(b.N), "rsa-ns/op")
+	b.ReportMetric(float64(tr)/float64(tv), "rsa/verify")
+}
