@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -104,6 +105,12 @@ type Options struct {
 	RefreshBefore time.Duration
 	// Clock is the time source; default time.Now.
 	Clock func() time.Time
+	// RefreshRotation says the app client has refresh-token rotation on:
+	// Refresh calls GetTokensFromRefreshToken (the user-pools client must
+	// implement RefreshTokenAPI) and keeps the new refresh token. Without
+	// it, Refresh detects rotation from the service's answers (see
+	// [Client.Refresh]).
+	RefreshRotation bool
 }
 
 // Client signs users in and exchanges their tokens for credentials. It is
@@ -117,6 +124,7 @@ type Client struct {
 
 	mu         sync.Mutex
 	identities map[string]string // sub (or "" for guests) -> identity ID
+	rotates    atomic.Bool       // the app client was seen to rotate refresh tokens
 }
 
 // New returns a client. ids may be nil when only SignIn and Refresh are used.
@@ -133,6 +141,9 @@ func New(idp IdentityProviderAPI, ids IdentityAPI, cfg Config, optFns ...func(*O
 	o := Options{RefreshBefore: 5 * time.Minute, Clock: time.Now}
 	for _, fn := range optFns {
 		fn(&o)
+	}
+	if _, ok := idp.(RefreshTokenAPI); o.RefreshRotation && !ok {
+		return nil, fmt.Errorf("cognitoauth: Options.RefreshRotation needs a user-pools client with GetTokensFromRefreshToken (RefreshTokenAPI); %T has none", idp)
 	}
 	if o.Flow < FlowSRP || o.Flow > FlowAdminNoSRP {
 		return nil, fmt.Errorf("cognitoauth: unknown flow %d", o.Flow)
@@ -283,6 +294,8 @@ func mapError(err error, refreshing bool) error {
 		if refreshing {
 			sentinel = ErrSessionExpired
 		}
+	case "RefreshTokenReuseException": // a refresh token rotated out
+		sentinel = ErrSessionExpired
 	case "UserNotFoundException":
 		sentinel = ErrUserNotFound
 	case "UserNotConfirmedException":
@@ -309,26 +322,6 @@ func tokensFrom(r *ciptypes.AuthenticationResultType, refresh string, now time.T
 		t.RefreshToken = refresh
 	}
 	return t, nil
-}
-
-// Refresh gets new ID and access tokens with REFRESH_TOKEN_AUTH. A refresh
-// token that was revoked or has expired gives ErrSessionExpired.
-func (c *Client) Refresh(ctx context.Context, t *Tokens) (*Tokens, error) {
-	if t == nil || t.RefreshToken == "" {
-		return nil, fmt.Errorf("%w: no refresh token", ErrSessionExpired)
-	}
-	user := t.Claims.Username
-	if user == "" {
-		user = t.Claims.Subject
-	}
-	st, err := c.initiate(ctx, ciptypes.AuthFlowTypeRefreshTokenAuth, c.withSecret(map[string]string{"REFRESH_TOKEN": t.RefreshToken}, user))
-	if err != nil {
-		return nil, mapError(err, true)
-	}
-	if st.result == nil {
-		return nil, fmt.Errorf("cognitoauth: refreshing answered with the %s challenge", st.challenge)
-	}
-	return tokensFrom(st.result, t.RefreshToken, c.opts.Clock())
 }
 
 func (c *Client) providerName() string {

@@ -18,7 +18,10 @@
 // SELECT_MFA_TYPE, MFA_SETUP) go to Options.ChallengeHandler; without one,
 // SignIn returns a *ChallengeError naming the challenge. A revoked or
 // expired refresh token surfaces as ErrSessionExpired, so the app can ask
-// the user to sign in again.
+// the user to sign in again. On app clients with refresh-token rotation
+// (Options.RefreshRotation, or detected when REFRESH_TOKEN_AUTH is refused
+// and GetTokensFromRefreshToken works), Refresh and the provider keep the
+// new refresh token each refresh returns.
 //
 // # Verifying tokens
 //

@@ -53,6 +53,12 @@ type Options struct {
 	// JWKSCacheControl is the Cache-Control header of JWKSHandler's
 	// answers; default none.
 	JWKSCacheControl string
+	// RefreshRotation turns refresh-token rotation on for the app client:
+	// GetTokensFromRefreshToken returns a new refresh token and the old one
+	// then fails with RefreshTokenReuseException (no grace period), and
+	// REFRESH_TOKEN_AUTH is refused with NotAuthorizedException (Cognito
+	// refuses it on such clients; its exact error is not documented).
+	RefreshRotation bool
 }
 
 // User describes a user added to the pool.
@@ -79,6 +85,7 @@ type Fake struct {
 	users      map[string]*user // by username
 	sessions   map[string]*session
 	refresh    map[string]string // refresh token -> username
+	rotatedOut map[string]bool   // refresh tokens replaced by rotation
 	identities map[string]string // login key -> identity ID
 	keys       []signingKey      // published; the last one signs
 }
@@ -103,7 +110,7 @@ func New(optFns ...func(*Options)) *Fake {
 	for _, fn := range optFns {
 		fn(&o)
 	}
-	return &Fake{opts: o, users: map[string]*user{}, sessions: map[string]*session{}, refresh: map[string]string{},
+	return &Fake{opts: o, users: map[string]*user{}, sessions: map[string]*session{}, refresh: map[string]string{}, rotatedOut: map[string]bool{},
 		identities: map[string]string{}, keys: []signingKey{initialKey()}}
 }
 
@@ -276,6 +283,9 @@ func (f *Fake) initiate(clientID string, flow ciptypes.AuthFlowType, params map[
 		}
 		return f.afterPassword(u), nil
 	case ciptypes.AuthFlowTypeRefreshTokenAuth, ciptypes.AuthFlowTypeRefreshToken:
+		if f.opts.RefreshRotation {
+			return authOut{}, apiError("NotAuthorizedException", "REFRESH_TOKEN_AUTH is not allowed for app clients with refresh token rotation; use GetTokensFromRefreshToken")
+		}
 		name, ok := f.refresh[params["REFRESH_TOKEN"]]
 		if !ok {
 			return authOut{}, apiError("NotAuthorizedException", "Invalid Refresh Token")
@@ -480,4 +490,34 @@ func (f *Fake) GetOpenIdToken(_ context.Context, in *cognitoidentity.GetOpenIdTo
 		return nil, err
 	}
 	return &cognitoidentity.GetOpenIdTokenOutput{IdentityId: in.IdentityId, Token: aws.String("openid-" + randHex(16))}, nil
+}
+
+// GetTokensFromRefreshToken implements cognitoauth.RefreshTokenAPI: new ID
+// and access tokens, and with Options.RefreshRotation a new refresh token
+// that replaces the old one.
+func (f *Fake) GetTokensFromRefreshToken(_ context.Context, in *cip.GetTokensFromRefreshTokenInput, _ ...func(*cip.Options)) (*cip.GetTokensFromRefreshTokenOutput, error) {
+	if err := f.begin("GetTokensFromRefreshToken"); err != nil {
+		return nil, err
+	}
+	defer f.mu.Unlock()
+	if aws.ToString(in.ClientId) != f.opts.ClientID {
+		return nil, apiError("ResourceNotFoundException", "User pool client "+aws.ToString(in.ClientId)+" does not exist.")
+	}
+	if f.opts.ClientSecret != "" && !hmac.Equal([]byte(aws.ToString(in.ClientSecret)), []byte(f.opts.ClientSecret)) {
+		return nil, apiError("NotAuthorizedException", "Client "+f.opts.ClientID+" is configured with secret but the secret was not received or is wrong")
+	}
+	old := aws.ToString(in.RefreshToken)
+	if f.rotatedOut[old] {
+		return nil, apiError("RefreshTokenReuseException", "Refresh token has been rotated and cannot be reused")
+	}
+	name, ok := f.refresh[old]
+	if !ok {
+		return nil, apiError("NotAuthorizedException", "Invalid Refresh Token")
+	}
+	r := f.issue(f.users[name], f.opts.RefreshRotation)
+	if f.opts.RefreshRotation {
+		delete(f.refresh, old)
+		f.rotatedOut[old] = true
+	}
+	return &cip.GetTokensFromRefreshTokenOutput{AuthenticationResult: r}, nil
 }

@@ -50,7 +50,7 @@ var noSecret = []reflect.Type{
 	reflect.TypeFor[cognitoauth.Challenge](), reflect.TypeFor[cognitoauth.ChallengeError](),
 	reflect.TypeFor[cognitoauth.ChallengeHandler](), reflect.TypeFor[cognitoauth.Claims](), reflect.TypeFor[cognitoauth.Flow](),
 	reflect.TypeFor[cognitoauth.IdentityAPI](), reflect.TypeFor[cognitoauth.IdentityProviderAPI](), reflect.TypeFor[cognitoauth.Options](),
-	reflect.TypeFor[cognitoauth.TokenUse](), reflect.TypeFor[cognitoauth.Verifier](), reflect.TypeFor[cognitoauth.VerifierOptions](),
+	reflect.TypeFor[cognitoauth.RefreshTokenAPI](), reflect.TypeFor[cognitoauth.TokenUse](), reflect.TypeFor[cognitoauth.Verifier](), reflect.TypeFor[cognitoauth.VerifierOptions](),
 	reflect.TypeFor[iamx.CallerIdentityAPI](), reflect.TypeFor[iamx.Condition](), reflect.TypeFor[iamx.ConsoleOptions](),
 	reflect.TypeFor[iamx.Decision](), reflect.TypeFor[iamx.IAMAPI](), reflect.TypeFor[iamx.Policy](), reflect.TypeFor[iamx.Principal](),
 	reflect.TypeFor[iamx.Request](), reflect.TypeFor[iamx.RotateOptions](), reflect.TypeFor[iamx.RotateResult](),
