@@ -105,7 +105,9 @@ func TestRefreshWithoutRotation(t *testing.T) {
 
 // onlyIDP hides the fake's GetTokensFromRefreshToken, as an older
 // implementation of IdentityProviderAPI would.
-type onlyIDP struct{ cognitoauth.IdentityProviderAPI }
+type onlyIDP struct {
+	cognitoauth.IdentityProviderAPI
+}
 
 func TestRefreshRotationNeedsTheCall(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
