@@ -76,7 +76,10 @@ func (j *jwks) key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
 		// A clock set back (NTP, a test) must not hold fetches off for as
 		// long as it jumped.
 		mayFetch := j.lastAttempt.IsZero() || now.Before(j.lastAttempt) || !now.Before(j.lastAttempt.Add(j.minInterval))
-		if known && (now.Before(j.stale) || !mayFetch) {
+		// A known key serves while the cache is fresh, while fetches are
+		// rate-limited, and while another caller's fetch is under way (no
+		// caller with a known key waits on a slow endpoint).
+		if known && (now.Before(j.stale) || !mayFetch || j.fetching != nil) {
 			j.mu.Unlock()
 			return k.usable()
 		}

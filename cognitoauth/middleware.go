@@ -29,7 +29,9 @@ var errNoBearer = errors.New("cognitoauth: no bearer token: want one Authorizati
 // Middleware verifies the request's bearer token (one Authorization:
 // Bearer header) with the request's context and calls next with the
 // claims in the context (see [ClaimsFromContext]). A request without a
-// valid token goes to VerifierOptions.ErrorHandler instead.
+// valid token goes to VerifierOptions.ErrorHandler instead. Every request
+// needs a token, CORS preflights (OPTIONS without Authorization) too:
+// answer those before this middleware.
 //
 //	mux.Handle("/api/", v.Middleware(api))
 func (v *Verifier) Middleware(next http.Handler) http.Handler {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -105,6 +106,13 @@ type VerifierOptions struct {
 
 var errNoVerifier = errors.New("cognitoauth: Verifier not made by NewVerifier")
 
+// The shapes of a region and of the part of a pool ID after it; both end
+// up in the issuer and the JWKS URL.
+var (
+	regionRE     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	poolSuffixRE = regexp.MustCompile(`^[0-9A-Za-z]{1,55}$`)
+)
+
 // maxSkew bounds VerifierOptions.Skew.
 const maxSkew = 5 * time.Minute
 
@@ -130,8 +138,8 @@ func NewVerifier(region, userPoolID string, optFns ...func(*VerifierOptions)) (*
 	for _, fn := range optFns {
 		fn(&o)
 	}
-	if region == "" || !strings.HasPrefix(userPoolID, region+"_") || len(userPoolID) == len(region)+1 || strings.ContainsAny(userPoolID, "/?#") {
-		return nil, fmt.Errorf("cognitoauth: user pool ID %q does not look like <region>_<id> in region %q", userPoolID, region)
+	if !regionRE.MatchString(region) || !strings.HasPrefix(userPoolID, region+"_") || !poolSuffixRE.MatchString(userPoolID[len(region)+1:]) {
+		return nil, fmt.Errorf("cognitoauth: user pool ID %q in region %q: want <region>_<letters and digits>, such as eu-west-1_AbC123", userPoolID, region)
 	}
 	switch o.TokenUse {
 	case "":

@@ -645,6 +645,26 @@ func TestVerifyJWKSFailures(t *testing.T) {
 		require.NoError(t, err, "a fetch ended by the caller's context does not count against MinRefetchInterval")
 	})
 
+	t.Run("a known key does not wait for a slow refetch", func(t *testing.T) {
+		srv := newJWKSServer(t, jwkOf("k1", k))
+		clk := &clock{now: testNow}
+		v := newVerifier(t, srv.URL, clk)
+		_, err := v.Verify(testCtx(t), tok)
+		require.NoError(t, err)
+		srv.set(func(s *jwksServer) { s.block = true })
+		clk.Advance(time.Hour) // stale: the next caller refetches
+		slow, cancelSlow := context.WithCancel(testCtx(t))
+		defer cancelSlow()
+		done := make(chan error, 1)
+		fresh := mint(t, map[string]any{"kid": "k1", "alg": "RS256"}, accessClaims(clk.Now()), rs256(k))
+		go func() { _, err := v.Verify(slow, fresh); done <- err }()
+		<-srv.arrived
+		_, err = v.Verify(testCtx(t), fresh)
+		require.NoError(t, err, "served from the stale cache while the fetch hangs")
+		cancelSlow()
+		require.NoError(t, <-done, "the fetching caller also falls back to the cached key")
+	})
+
 	t.Run("waiters on a slow fetch give up with their own context", func(t *testing.T) {
 		srv := newJWKSServer(t, jwkOf("k1", k))
 		srv.block = true
@@ -763,6 +783,10 @@ func TestNewVerifierOptions(t *testing.T) {
 		{"no region", "", testPool, nil},
 		{"pool without id", testRegion, testRegion + "_", nil},
 		{"pool with a slash", testRegion, testPool + "/x", nil},
+		{"region with a host in it", "x.evil.example", "x.evil.example_abc", nil},
+		{"region with userinfo", "a@evil.example:443", "a@evil.example:443_abc", nil},
+		{"pool with a dot", testRegion, testPool + ".x", nil},
+		{"region in capitals", "EU-WEST-1", "EU-WEST-1_AbC123", nil},
 		{"no clients", testRegion, testPool, func(o *cognitoauth.VerifierOptions) { o.ClientIDs = nil }},
 		{"an empty client", testRegion, testPool, func(o *cognitoauth.VerifierOptions) { o.ClientIDs = []string{""} }},
 		{"clients and AnyClient", testRegion, testPool, func(o *cognitoauth.VerifierOptions) { o.AnyClient = true }},
