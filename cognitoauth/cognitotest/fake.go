@@ -5,14 +5,23 @@
 // It has users with passwords; the USER_SRP_AUTH flow with the password
 // claim verified for real (which moto does not do), USER_PASSWORD_AUTH and
 // the admin flows; SECRET_HASH checks; NEW_PASSWORD_REQUIRED and
-// SOFTWARE_TOKEN_MFA challenges; refresh tokens that can be revoked;
+// SOFTWARE_TOKEN_MFA challenges; refresh tokens that can be revoked, and
+// rotated by GetTokensFromRefreshToken when Options.RefreshRotation is set;
 // identity IDs; credentials whose lifetime you set; a clock you control;
 // error injection and call counts. Errors are *smithy.GenericAPIError with
 // Cognito's codes.
 //
+// Its ID and access tokens carry Cognito's claims and are signed with
+// RS256 by a key the pool publishes as a JWKS ([Fake.JWKSHandler],
+// [Fake.StartJWKS]), so a service's cognitoauth.Verifier can check them end
+// to end; [Fake.RotateKey] rotates the key and [Fake.SignToken] signs
+// claims of a test's choosing.
+//
 //	pool := cognitotest.New()
 //	pool.AddUser("alice", "Passw0rd!", cognitotest.User{Email: "alice@example.com"})
 //	c, _ := cognitoauth.New(pool, pool, pool.Config())
+//	jwks := pool.StartJWKS() // defer jwks.Close()
+//	v, _ := cognitoauth.NewVerifier(pool.Config().Region, pool.Config().UserPoolID, pool.VerifierOptions(jwks.URL))
 package cognitotest
 
 import (
