@@ -32,6 +32,10 @@ type RefreshTokenAPI interface {
 // client implements RefreshTokenAPI, Refresh tries GetTokensFromRefreshToken
 // once, and if that succeeds, uses it from then on. (A revoked token
 // therefore costs two calls on such clients.)
+//
+// With rotation a refresh token works once: refresh one session from one
+// place at a time (the [Provider] does), or the second caller gets
+// ErrSessionExpired; and store the returned Tokens, not the ones passed in.
 func (c *Client) Refresh(ctx context.Context, t *Tokens) (*Tokens, error) {
 	if t == nil || t.RefreshToken == "" {
 		return nil, fmt.Errorf("%w: no refresh token", ErrSessionExpired)
