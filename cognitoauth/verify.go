@@ -134,7 +134,7 @@ type Verifier struct {
 // The signature and header are read by github.com/golang-jwt/jwt/v5,
 // limited to RS256 with strict base64url; the claims are checked here.
 func NewVerifier(region, userPoolID string, optFns ...func(*VerifierOptions)) (*Verifier, error) {
-	o := VerifierOptions{TokenUse: TokenUseAccess, Clock: time.Now, MinRefetchInterval: 10 * time.Second}
+	o := VerifierOptions{TokenUse: TokenUseAccess, Clock: time.Now}
 	for _, fn := range optFns {
 		fn(&o)
 	}
@@ -160,8 +160,11 @@ func NewVerifier(region, userPoolID string, optFns ...func(*VerifierOptions)) (*
 	if o.Skew < 0 || o.Skew > maxSkew {
 		return nil, fmt.Errorf("cognitoauth: skew %s: allowed 0 to %s", o.Skew, maxSkew)
 	}
-	if o.MinRefetchInterval <= 0 {
-		return nil, fmt.Errorf("cognitoauth: MinRefetchInterval %s: must be positive", o.MinRefetchInterval)
+	switch {
+	case o.MinRefetchInterval == 0:
+		o.MinRefetchInterval = 10 * time.Second
+	case o.MinRefetchInterval < 0:
+		return nil, fmt.Errorf("cognitoauth: MinRefetchInterval %s: must be positive (0 means the default, 10s)", o.MinRefetchInterval)
 	}
 	// The Verifier keeps its own copies: a caller changing its slices
 	// later must not change what is accepted, or race with Verify.

@@ -793,7 +793,7 @@ func TestNewVerifierOptions(t *testing.T) {
 		{"negative skew", testRegion, testPool, func(o *cognitoauth.VerifierOptions) { o.Skew = -time.Second }},
 		{"skew over 5 minutes", testRegion, testPool, func(o *cognitoauth.VerifierOptions) { o.Skew = 5*time.Minute + time.Second }},
 		{"unknown token use", testRegion, testPool, func(o *cognitoauth.VerifierOptions) { o.TokenUse = "refresh" }},
-		{"zero MinRefetchInterval", testRegion, testPool, func(o *cognitoauth.VerifierOptions) { o.MinRefetchInterval = -1 }},
+		{"negative MinRefetchInterval", testRegion, testPool, func(o *cognitoauth.VerifierOptions) { o.MinRefetchInterval = -1 }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -810,6 +810,11 @@ func TestNewVerifierOptions(t *testing.T) {
 	v, err := cognitoauth.NewVerifier(testRegion, testPool, func(o *cognitoauth.VerifierOptions) { o.ClientIDs = []string{testClient} })
 	require.NoError(t, err)
 	assert.Equal(t, testIss, v.Issuer())
+	// Zero values are the documented defaults, even when set explicitly.
+	_, err = cognitoauth.NewVerifier(testRegion, testPool, func(o *cognitoauth.VerifierOptions) {
+		o.ClientIDs, o.MinRefetchInterval, o.TokenUse, o.Clock, o.Skew = []string{testClient}, 0, "", nil, 0
+	})
+	require.NoError(t, err)
 }
 
 func TestMiddleware(t *testing.T) {
