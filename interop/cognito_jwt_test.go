@@ -29,6 +29,7 @@ type nodeJWTResult struct {
 		Payload map[string]any `json:"payload"`
 		Error   string         `json:"error"`
 	} `json:"verified"`
+	Others map[string]string `json:"others"`
 }
 
 // nodeJWT runs node/jwt.mjs (the npm jose package) with cfg.
@@ -78,7 +79,8 @@ func TestCognitoTokensJose(t *testing.T) {
 	}
 	var poolJWKS any
 	require.NoError(t, json.Unmarshal(pool.JWKS(), &poolJWKS))
-	res := nodeJWT(t, ctx, map[string]any{"sign": []any{id, access},
+	otherAlgs := []string{"RS384", "RS512", "PS256", "ES256", "EdDSA"}
+	res := nodeJWT(t, ctx, map[string]any{"sign": []any{id, access}, "otherAlgs": otherAlgs,
 		"verify": map[string]any{"jwks": poolJWKS, "issuer": pool.Issuer(), "nowMillis": now.UnixMilli(), "tokens": []string{
 			tokens.IDToken, tokens.AccessToken, tamper(tokens.AccessToken, `"username":"alice"`, `"username":"admin"`)}}})
 	require.Len(t, res.Signed, 2)
@@ -126,6 +128,13 @@ func TestCognitoTokensJose(t *testing.T) {
 	for _, tc := range tampered {
 		_, err := accessV.Verify(ctx, tc.token)
 		require.ErrorIs(t, err, tc.want, tc.name)
+	}
+	// Other algorithms, each key stating its own alg in the JWKS, are
+	// refused: RS256 only.
+	require.Len(t, res.Others, len(otherAlgs))
+	for alg, tok := range res.Others {
+		_, err := idV.Verify(ctx, tok)
+		require.ErrorIs(t, err, cognitoauth.ErrUnsupportedAlgorithm, alg)
 	}
 	// The ID token is refused where access tokens are asked for.
 	_, err = accessV.Verify(ctx, res.Signed[0])

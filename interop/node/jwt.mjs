@@ -1,10 +1,13 @@
 // Signs and verifies JWTs with the npm jose package, an implementation
 // independent of kumo, for kumo's Cognito Verifier tests. The one argument
-// is JSON: {sign: [claims...], verify: {jwks, issuer, tokens: [...]}}.
+// is JSON: {sign: [claims...], otherAlgs: [alg...], verify: {jwks, issuer,
+// tokens: [...]}}.
 // It makes a fresh RS256 key, signs each claim set with it (header
 // {alg: RS256, kid: "node-1"}), verifies each token of verify.tokens
 // against verify.jwks with algorithms [RS256] and the issuer, and prints
-// {jwks, signed: [...], verified: [{ok, payload} | {ok: false, error}]}.
+// {jwks, signed: [...], verified: [{ok, payload} | {ok: false, error}],
+// others: {alg: token}}, others signed with a key of each alg in otherAlgs
+// (its JWK in jwks, stating that alg) over the first claim set.
 import * as jose from 'jose'
 
 const cfg = JSON.parse(process.argv[2])
@@ -14,6 +17,15 @@ const jwks = { keys: [{ ...pub, kid: 'node-1', alg: 'RS256', use: 'sig' }] }
 const signed = []
 for (const claims of cfg.sign || []) {
   signed.push(await new jose.SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'node-1' }).sign(privateKey))
+}
+// Tokens under other algorithms, each with its key in the JWKS stating
+// that algorithm: a verifier limited to RS256 must refuse them all.
+const others = {}
+for (const alg of cfg.otherAlgs || []) {
+  const pair = await jose.generateKeyPair(alg, { modulusLength: 2048, extractable: true })
+  const kid = 'node-' + alg
+  jwks.keys.push({ ...(await jose.exportJWK(pair.publicKey)), kid, alg, use: 'sig' })
+  others[alg] = await new jose.SignJWT(cfg.sign[0]).setProtectedHeader({ alg, kid }).sign(pair.privateKey)
 }
 const verified = []
 if (cfg.verify) {
@@ -27,4 +39,4 @@ if (cfg.verify) {
     }
   }
 }
-process.stdout.write(JSON.stringify({ jwks, signed, verified }))
+process.stdout.write(JSON.stringify({ jwks, signed, verified, others }))
