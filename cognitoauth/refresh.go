@@ -11,14 +11,6 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// RefreshTokenAPI is the call an app client with refresh-token rotation
-// needs (cognitoidentityprovider.Client has it). It is separate from
-// IdentityProviderAPI so that implementations written before it keep
-// working; New checks for it with a type assertion.
-type RefreshTokenAPI interface {
-	GetTokensFromRefreshToken(ctx context.Context, params *cip.GetTokensFromRefreshTokenInput, optFns ...func(*cip.Options)) (*cip.GetTokensFromRefreshTokenOutput, error)
-}
-
 // Refresh gets new ID and access tokens for t's refresh token. A refresh
 // token that was revoked, has expired or was already rotated out gives
 // ErrSessionExpired.

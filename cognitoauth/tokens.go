@@ -9,6 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
 	"github.com/kumo-go/kumo/internal/redact"
 )
 
@@ -94,4 +97,20 @@ func ParseClaims(idToken string) (Claims, time.Time, error) {
 	raw.raw = payload
 	c := raw.claims()
 	return c, c.Expires, nil
+}
+
+func tokensFrom(r *ciptypes.AuthenticationResultType, refresh string, now time.Time) (*Tokens, error) {
+	if r == nil || aws.ToString(r.IdToken) == "" {
+		return nil, errors.New("cognitoauth: Cognito returned no ID token")
+	}
+	claims, _, err := ParseClaims(aws.ToString(r.IdToken))
+	if err != nil {
+		return nil, err
+	}
+	t := &Tokens{IDToken: aws.ToString(r.IdToken), AccessToken: aws.ToString(r.AccessToken), RefreshToken: aws.ToString(r.RefreshToken),
+		Expires: now.Add(time.Duration(r.ExpiresIn) * time.Second), Claims: claims}
+	if t.RefreshToken == "" {
+		t.RefreshToken = refresh
+	}
+	return t, nil
 }
