@@ -13,6 +13,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"time"
 
 	"github.com/kumo-go/kumo/cognitoauth"
@@ -26,9 +27,11 @@ type signingKey struct {
 
 // firstKey is the key every Fake starts with, fixed so that a test binary
 // does not spend a key generation per Fake. It is a test key: it signs
-// nothing but cognitotest's tokens.
+// nothing but cognitotest's tokens. Its PEM type says TESTING KEY (read as
+// PRIVATE KEY) so that secret scanners do not take it for a leaked key,
+// as net/http/internal/testcert does.
 const firstKey = `
------BEGIN PRIVATE KEY-----
+-----BEGIN TESTING KEY-----
 MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQCtktIYsvrLOUGI
 4qen6Ve1kl27rvwCeKU55Fq82tMI7snThm3TfHwR9jS630T5BNfU1Ms4vJ/HUjk4
 GYkGNZkGFXDBFI147W9+5btuQ4OXa+/gb+tkrX1Me6UISoetYWVX6Ta8Quyc5xHV
@@ -55,11 +58,11 @@ YOi8EaAKQviQHMJFeBep2B0JqzMWDxoS36pHLY99AoGBANe+VX5Gx7yCdthLMMVC
 jWHp647a1Oyzyr1iWXEAr4UXyjEv9nM7AL11S6xEn9MG9ATMDP1tlA6xeDq5hSWl
 oZtdJtOVlRXlwjKl9OlfgHsP8fXKTd8YFgAE94WEyMki4PL83mYnOdx0dmekEocX
 Gwpx4qV3pr00Xon2b8IpiDus
------END PRIVATE KEY-----
+-----END TESTING KEY-----
 `
 
 func initialKey() signingKey {
-	block, _ := pem.Decode([]byte(firstKey))
+	block, _ := pem.Decode([]byte(strings.ReplaceAll(firstKey, "TESTING KEY", "PRIVATE KEY")))
 	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 	if err != nil {
 		panic("cognitotest: the built-in key does not parse: " + err.Error())
