@@ -202,6 +202,7 @@ func TestParseClaims(t *testing.T) {
 	}
 	c, exp, err := cognitoauth.ParseClaims("h.eyJzdWIiOiJhYmMiLCJjb2duaXRvOnVzZXJuYW1lIjoiYWxpY2UiLCJleHAiOjE3OTUzNTI0MDB9.s")
 	require.NoError(t, err)
-	assert.Equal(t, cognitoauth.Claims{Subject: "abc", Username: "alice"}, c)
+	assert.Equal(t, cognitoauth.Claims{Subject: "abc", Username: "alice", Expires: time.Unix(1795352400, 0).UTC(),
+		Raw: []byte(`{"sub":"abc","cognito:username":"alice","exp":1795352400}`)}, c)
 	assert.Equal(t, int64(1795352400), exp.Unix())
 }

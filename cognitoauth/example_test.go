@@ -45,3 +45,34 @@ func Example() {
 	// kumo/cognitoauth true
 	// true
 }
+
+// A service verifies the access tokens its callers send. Here the user
+// pool is cognitotest's, whose JWKS is served by an httptest server; for a
+// real pool leave JWKSURL unset.
+func ExampleVerifier() {
+	ctx := context.Background()
+	pool := cognitotest.New()
+	pool.AddUser("alice", "Correct-Horse-1", cognitotest.User{Groups: []string{"readers"}})
+	jwks := pool.StartJWKS()
+	defer jwks.Close()
+	client, _ := cognitoauth.New(pool, pool, pool.Config())
+	tokens, _ := client.SignIn(ctx, "alice", "Correct-Horse-1")
+
+	cfg := pool.Config()
+	v, err := cognitoauth.NewVerifier(cfg.Region, cfg.UserPoolID, func(o *cognitoauth.VerifierOptions) {
+		o.ClientIDs = []string{cfg.ClientID}
+		o.AnyGroup = []string{"readers"}
+		o.JWKSURL = jwks.URL
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	claims, err := v.Verify(ctx, tokens.AccessToken)
+	fmt.Println(claims.Username, claims.TokenUse, claims.Groups, err)
+
+	_, err = v.Verify(ctx, tokens.IDToken) // an access token is asked for
+	fmt.Println(errors.Is(err, cognitoauth.ErrWrongTokenUse))
+	// Output:
+	// alice access [readers] <nil>
+	// true
+}

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
 	"github.com/kumo-go/kumo/internal/redact"
 )
 
@@ -24,13 +27,26 @@ type Tokens struct {
 	Claims Claims
 }
 
-// Claims are the ID token's claims kumo reads.
+// Claims are a token's claims. ParseClaims reads them from an ID token
+// without checking anything; [Verifier.Verify] returns them only for a
+// token it verified.
 type Claims struct {
 	Subject  string   // sub
-	Username string   // cognito:username
-	Email    string   // email
+	Username string   // cognito:username (ID tokens) or username (access tokens)
+	Email    string   // email (ID tokens)
 	Groups   []string // cognito:groups
 	Issuer   string   // iss
+
+	TokenUse string   `json:",omitempty"` // token_use: "id" or "access"
+	ClientID string   `json:",omitempty"` // the app client: aud of an ID token, client_id of an access token
+	Scopes   []string `json:",omitempty"` // scope of an access token, split at spaces
+	ID       string   `json:",omitempty"` // jti
+	// IssuedAt, AuthTime and Expires are iat, auth_time and exp; zero when
+	// the token has none.
+	IssuedAt, AuthTime, Expires time.Time `json:",omitzero"`
+	// Raw is the token's payload, the claims as JSON, for claims not named
+	// above (custom:tenant, ...). It is not marshaled with the rest.
+	Raw json.RawMessage `json:"-"`
 }
 
 // String describes the tokens without them.
@@ -53,9 +69,9 @@ func (t Tokens) LogValue() slog.Value {
 // maxToken bounds what parseClaims reads.
 const maxToken = 16 << 10
 
-// ErrMalformedToken is returned for an ID token that is not a JWT with JSON
-// claims.
-var ErrMalformedToken = errors.New("cognitoauth: malformed ID token")
+// ErrMalformedToken is returned for a token that is not a JWT with JSON
+// claims of the types Cognito writes, or is larger than 16 KiB.
+var ErrMalformedToken = errors.New("cognitoauth: malformed token")
 
 // ParseClaims reads the claims of an ID token (a JWT) without checking its
 // signature.
@@ -71,23 +87,30 @@ func ParseClaims(idToken string) (Claims, time.Time, error) {
 	if err != nil {
 		return Claims{}, time.Time{}, fmt.Errorf("%w: the payload is not base64url", ErrMalformedToken)
 	}
-	var raw struct {
-		Sub      string   `json:"sub"`
-		Username string   `json:"cognito:username"`
-		Email    string   `json:"email"`
-		Groups   []string `json:"cognito:groups"`
-		Iss      string   `json:"iss"`
-		Exp      *int64   `json:"exp"`
-	}
+	var raw rawClaims
 	if err := json.Unmarshal(payload, &raw); err != nil {
 		return Claims{}, time.Time{}, fmt.Errorf("%w: the payload is not the expected JSON", ErrMalformedToken)
 	}
 	if raw.Sub == "" {
 		return Claims{}, time.Time{}, fmt.Errorf("%w: no sub claim", ErrMalformedToken)
 	}
-	var exp time.Time
-	if raw.Exp != nil {
-		exp = time.Unix(*raw.Exp, 0).UTC()
+	raw.raw = payload
+	c := raw.claims()
+	return c, c.Expires, nil
+}
+
+func tokensFrom(r *ciptypes.AuthenticationResultType, refresh string, now time.Time) (*Tokens, error) {
+	if r == nil || aws.ToString(r.IdToken) == "" {
+		return nil, errors.New("cognitoauth: Cognito returned no ID token")
 	}
-	return Claims{Subject: raw.Sub, Username: raw.Username, Email: raw.Email, Groups: raw.Groups, Issuer: raw.Iss}, exp, nil
+	claims, _, err := ParseClaims(aws.ToString(r.IdToken))
+	if err != nil {
+		return nil, err
+	}
+	t := &Tokens{IDToken: aws.ToString(r.IdToken), AccessToken: aws.ToString(r.AccessToken), RefreshToken: aws.ToString(r.RefreshToken),
+		Expires: now.Add(time.Duration(r.ExpiresIn) * time.Second), Claims: claims}
+	if t.RefreshToken == "" {
+		t.RefreshToken = refresh
+	}
+	return t, nil
 }

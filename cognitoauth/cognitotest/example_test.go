@@ -26,3 +26,29 @@ func Example() {
 	// true
 	// InitiateAuth calls: 2
 }
+
+// An end-to-end test of a service: sign in on the fake, then verify the
+// access token as the service would, with keys from the fake's JWKS
+// endpoint.
+func Example_verify() {
+	ctx := context.Background()
+	pool := cognitotest.New()
+	pool.AddUser("alice", "Correct-Horse-1", cognitotest.User{Groups: []string{"readers"}})
+	srv := pool.StartJWKS()
+	defer srv.Close()
+
+	client, _ := cognitoauth.New(pool, pool, pool.Config())
+	tokens, _ := client.SignIn(ctx, "alice", "Correct-Horse-1")
+
+	cfg := pool.Config()
+	v, _ := cognitoauth.NewVerifier(cfg.Region, cfg.UserPoolID, pool.VerifierOptions(srv.URL))
+	claims, err := v.Verify(ctx, tokens.AccessToken)
+	fmt.Println(claims.Username, claims.Groups, err)
+
+	pool.RotateKey(false) // the old key is gone from the JWKS
+	_, err = v.Verify(ctx, pool.SignToken(map[string]any{"sub": "x", "iss": pool.Issuer(), "token_use": "id"}))
+	fmt.Println(errors.Is(err, cognitoauth.ErrUnknownKey))
+	// Output:
+	// alice [readers] <nil>
+	// true
+}

@@ -5,14 +5,23 @@
 // It has users with passwords; the USER_SRP_AUTH flow with the password
 // claim verified for real (which moto does not do), USER_PASSWORD_AUTH and
 // the admin flows; SECRET_HASH checks; NEW_PASSWORD_REQUIRED and
-// SOFTWARE_TOKEN_MFA challenges; refresh tokens that can be revoked;
+// SOFTWARE_TOKEN_MFA challenges; refresh tokens that can be revoked, and
+// rotated by GetTokensFromRefreshToken when Options.RefreshRotation is set;
 // identity IDs; credentials whose lifetime you set; a clock you control;
 // error injection and call counts. Errors are *smithy.GenericAPIError with
 // Cognito's codes.
 //
+// Its ID and access tokens carry Cognito's claims and are signed with
+// RS256 by a key the pool publishes as a JWKS ([Fake.JWKSHandler],
+// [Fake.StartJWKS]), so a service's cognitoauth.Verifier can check them end
+// to end; [Fake.RotateKey] rotates the key and [Fake.SignToken] signs
+// claims of a test's choosing.
+//
 //	pool := cognitotest.New()
 //	pool.AddUser("alice", "Passw0rd!", cognitotest.User{Email: "alice@example.com"})
 //	c, _ := cognitoauth.New(pool, pool, pool.Config())
+//	jwks := pool.StartJWKS() // defer jwks.Close()
+//	v, _ := cognitoauth.NewVerifier(pool.Config().Region, pool.Config().UserPoolID, pool.VerifierOptions(jwks.URL))
 package cognitotest
 
 import (
@@ -21,7 +30,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"maps"
 	"math/big"
 	"strings"
@@ -51,6 +59,15 @@ type Options struct {
 	Clock func() time.Time
 	// AllowGuests lets GetId work without logins.
 	AllowGuests bool
+	// JWKSCacheControl is the Cache-Control header of JWKSHandler's
+	// answers; default none.
+	JWKSCacheControl string
+	// RefreshRotation turns refresh-token rotation on for the app client:
+	// GetTokensFromRefreshToken returns a new refresh token and the old one
+	// then fails with RefreshTokenReuseException (no grace period), and
+	// REFRESH_TOKEN_AUTH is refused with NotAuthorizedException (Cognito
+	// refuses it on such clients; its exact error is not documented).
+	RefreshRotation bool
 }
 
 // User describes a user added to the pool.
@@ -77,7 +94,9 @@ type Fake struct {
 	users      map[string]*user // by username
 	sessions   map[string]*session
 	refresh    map[string]string // refresh token -> username
+	rotatedOut map[string]bool   // refresh tokens replaced by rotation
 	identities map[string]string // login key -> identity ID
+	keys       []signingKey      // published; the last one signs
 }
 
 type user struct {
@@ -100,8 +119,8 @@ func New(optFns ...func(*Options)) *Fake {
 	for _, fn := range optFns {
 		fn(&o)
 	}
-	return &Fake{opts: o, users: map[string]*user{}, sessions: map[string]*session{}, refresh: map[string]string{},
-		identities: map[string]string{}}
+	return &Fake{opts: o, users: map[string]*user{}, sessions: map[string]*session{}, refresh: map[string]string{}, rotatedOut: map[string]bool{},
+		identities: map[string]string{}, keys: []signingKey{initialKey()}}
 }
 
 // Config returns the cognitoauth.Config that matches the fake.
@@ -118,10 +137,9 @@ func randHex(n int) string {
 
 // AddUser adds a user; the sub is a random UUID-shaped ID.
 func (f *Fake) AddUser(username, password string, u User) {
-	h := randHex(16)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.users[username] = &user{name: username, sub: h[:8] + "-" + h[8:12] + "-4" + h[13:16] + "-8" + h[17:20] + "-" + h[20:32],
+	f.users[username] = &user{name: username, sub: uuid(),
 		password: password, salt: randHex(16), User: u}
 }
 
@@ -219,20 +237,12 @@ func (f *Fake) afterPassword(u *user) authOut {
 	return authOut{result: f.issue(u, true)}
 }
 
-// issue makes tokens: an unsigned JWT-shaped ID token with the claims
-// cognitoauth reads.
+// issue makes tokens: ID and access tokens with Cognito's claims, signed
+// with the pool's current key.
 func (f *Fake) issue(u *user, withRefresh bool) *ciptypes.AuthenticationResultType {
 	now := f.opts.Clock()
-	claims := map[string]any{"sub": u.sub, "cognito:username": u.name, "email": u.Email, "token_use": "id",
-		"iss": "https://cognito-idp." + f.opts.Region + ".amazonaws.com/" + f.opts.UserPoolID, "aud": f.opts.ClientID,
-		"iat": now.Unix(), "exp": now.Add(f.opts.TokenTTL).Unix()}
-	if len(u.Groups) > 0 {
-		claims["cognito:groups"] = u.Groups
-	}
-	payload, _ := json.Marshal(claims)
-	enc := base64.RawURLEncoding
-	id := enc.EncodeToString([]byte(`{"alg":"none","kid":"kumotest"}`)) + "." + enc.EncodeToString(payload) + "." + enc.EncodeToString([]byte("unsigned"))
-	r := &ciptypes.AuthenticationResultType{IdToken: aws.String(id), AccessToken: aws.String("access-" + randHex(16)),
+	id, access := f.sign(f.tokenClaims(u, "id", now)), f.sign(f.tokenClaims(u, "access", now))
+	r := &ciptypes.AuthenticationResultType{IdToken: aws.String(id), AccessToken: aws.String(access),
 		ExpiresIn: int32(f.opts.TokenTTL / time.Second), TokenType: aws.String("Bearer")}
 	if withRefresh {
 		tok := "refresh-" + randHex(24)
@@ -282,6 +292,9 @@ func (f *Fake) initiate(clientID string, flow ciptypes.AuthFlowType, params map[
 		}
 		return f.afterPassword(u), nil
 	case ciptypes.AuthFlowTypeRefreshTokenAuth, ciptypes.AuthFlowTypeRefreshToken:
+		if f.opts.RefreshRotation {
+			return authOut{}, apiError("NotAuthorizedException", "REFRESH_TOKEN_AUTH is not allowed for app clients with refresh token rotation; use GetTokensFromRefreshToken")
+		}
 		name, ok := f.refresh[params["REFRESH_TOKEN"]]
 		if !ok {
 			return authOut{}, apiError("NotAuthorizedException", "Invalid Refresh Token")
@@ -486,4 +499,34 @@ func (f *Fake) GetOpenIdToken(_ context.Context, in *cognitoidentity.GetOpenIdTo
 		return nil, err
 	}
 	return &cognitoidentity.GetOpenIdTokenOutput{IdentityId: in.IdentityId, Token: aws.String("openid-" + randHex(16))}, nil
+}
+
+// GetTokensFromRefreshToken implements cognitoauth.RefreshTokenAPI: new ID
+// and access tokens, and with Options.RefreshRotation a new refresh token
+// that replaces the old one.
+func (f *Fake) GetTokensFromRefreshToken(_ context.Context, in *cip.GetTokensFromRefreshTokenInput, _ ...func(*cip.Options)) (*cip.GetTokensFromRefreshTokenOutput, error) {
+	if err := f.begin("GetTokensFromRefreshToken"); err != nil {
+		return nil, err
+	}
+	defer f.mu.Unlock()
+	if aws.ToString(in.ClientId) != f.opts.ClientID {
+		return nil, apiError("ResourceNotFoundException", "User pool client "+aws.ToString(in.ClientId)+" does not exist.")
+	}
+	if f.opts.ClientSecret != "" && !hmac.Equal([]byte(aws.ToString(in.ClientSecret)), []byte(f.opts.ClientSecret)) {
+		return nil, apiError("NotAuthorizedException", "Client "+f.opts.ClientID+" is configured with secret but the secret was not received or is wrong")
+	}
+	old := aws.ToString(in.RefreshToken)
+	if f.rotatedOut[old] {
+		return nil, apiError("RefreshTokenReuseException", "Refresh token has been rotated and cannot be reused")
+	}
+	name, ok := f.refresh[old]
+	if !ok {
+		return nil, apiError("NotAuthorizedException", "Invalid Refresh Token")
+	}
+	r := f.issue(f.users[name], f.opts.RefreshRotation)
+	if f.opts.RefreshRotation {
+		delete(f.refresh, old)
+		f.rotatedOut[old] = true
+	}
+	return &cip.GetTokensFromRefreshTokenOutput{AuthenticationResult: r}, nil
 }

@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -75,5 +79,74 @@ func cognitoStop(ctx context.Context, g *guide) error {
 	}
 	g.say("The identity pool traded them for credentials %s…, expiring %s; the provider refreshes both.",
 		creds.AccessKeyID[:4], creds.Expires.UTC().Format(time.RFC3339))
+	return nil
+}
+
+// cognitoVerifyStop is the other side: a Go service that takes the user's
+// access token as a bearer token and verifies it. The pool is always
+// cognitotest's, which signs its tokens with a key it publishes as a JWKS,
+// as Cognito does.
+func cognitoVerifyStop(ctx context.Context, g *guide) error {
+	pool := cognitotest.New()
+	pool.AddUser("alice", "Correct-Horse-1", cognitotest.User{Groups: []string{"readers"}})
+	jwks := pool.StartJWKS()
+	defer jwks.Close()
+	g.say("An in-process user pool that publishes its signing keys at %s.", jwks.URL)
+
+	cfg := pool.Config()
+	v, err := cognitoauth.NewVerifier(cfg.Region, cfg.UserPoolID, func(o *cognitoauth.VerifierOptions) {
+		o.ClientIDs, o.JWKSURL, o.AnyGroup = []string{cfg.ClientID}, jwks.URL, []string{"readers"}
+	})
+	if err != nil {
+		return err
+	}
+	api := httptest.NewServer(v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		claims, _ := cognitoauth.ClaimsFromContext(r.Context())
+		fmt.Fprintf(w, "hello %s, in %v", claims.Username, claims.Groups)
+	})))
+	defer api.Close()
+	g.say("A service whose handler sits behind Verifier.Middleware, accepting access tokens of app client %s in group readers.", cfg.ClientID)
+
+	client, err := cognitoauth.New(pool, pool, cfg)
+	if err != nil {
+		return err
+	}
+	tokens, err := client.SignIn(ctx, "alice", "Correct-Horse-1")
+	if err != nil {
+		return err
+	}
+	call := func(token string) (string, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, api.URL, nil)
+		if err != nil {
+			return "", err
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := api.Client().Do(req)
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
+		return fmt.Sprintf("%d %s", resp.StatusCode, strings.TrimSpace(string(body))), err
+	}
+	for _, c := range []struct{ what, token string }{
+		{"With alice's access token", tokens.AccessToken},
+		{"With her ID token instead", tokens.IDToken},
+		{"With no token", ""},
+	} {
+		answer, err := call(c.token)
+		if err != nil {
+			return err
+		}
+		g.say("%s the service answers: %s", c.what, answer)
+	}
+	_, err = v.Verify(ctx, tokens.IDToken)
+	g.say("Why the ID token was refused: %v", err)
+	parts := strings.SplitN(tokens.AccessToken, ".", 3)
+	noneHeader := "eyJhbGciOiJub25lIiwia2lkIjoia3Vtb3Rlc3Qta2V5LTEifQ" // {"alg":"none","kid":"kumotest-key-1"}
+	_, err = v.Verify(ctx, noneHeader+"."+parts[1]+".")
+	g.say("Her claims re-sent unsigned with alg none: %v", err)
 	return nil
 }

@@ -53,6 +53,7 @@ var stops = []stop{
 	{"cfsign: CloudFront signed URLs and cookies", cloudfrontStop},
 	{"s3sign: presigned URLs and POST forms that fail early", presignStop},
 	{"cognitoauth: user-pool sign-in traded for self-refreshing AWS credentials", cognitoStop},
+	{"cognitoauth: a Go service verifies the user's Cognito token", cognitoVerifyStop},
 	{"iamx: SAML sign-in, a trust policy checked offline, and a safe key rotation", iamStop},
 	{"sqsx: batched sends and ordered FIFO processing that survives a failure", sqsStop},
 }

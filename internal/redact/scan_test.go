@@ -51,6 +51,7 @@ var noSecret = []reflect.Type{
 	reflect.TypeFor[cognitoauth.Challenge](), reflect.TypeFor[cognitoauth.ChallengeError](),
 	reflect.TypeFor[cognitoauth.ChallengeHandler](), reflect.TypeFor[cognitoauth.Claims](), reflect.TypeFor[cognitoauth.Flow](),
 	reflect.TypeFor[cognitoauth.IdentityAPI](), reflect.TypeFor[cognitoauth.IdentityProviderAPI](), reflect.TypeFor[cognitoauth.Options](),
+	reflect.TypeFor[cognitoauth.RefreshTokenAPI](), reflect.TypeFor[cognitoauth.TokenUse](), reflect.TypeFor[cognitoauth.Verifier](), reflect.TypeFor[cognitoauth.VerifierOptions](),
 	reflect.TypeFor[iamx.CallerIdentityAPI](), reflect.TypeFor[iamx.Condition](), reflect.TypeFor[iamx.ConsoleOptions](),
 	reflect.TypeFor[iamx.Decision](), reflect.TypeFor[iamx.IAMAPI](), reflect.TypeFor[iamx.Policy](), reflect.TypeFor[iamx.Principal](),
 	reflect.TypeFor[iamx.Request](), reflect.TypeFor[iamx.RotateOptions](), reflect.TypeFor[iamx.RotateResult](),
@@ -79,9 +80,12 @@ var secretName = regexp.MustCompile(`(?i)secret|token|passw|passphrase|private|p
 // notSecret lists fields whose names match secretName but hold no secret,
 // each with the reason.
 var notSecret = map[string]string{
-	"s3sign.PostPolicy.Key":       "an S3 object key",
-	"sqsx.S3Record.Key":           "an S3 object key",
-	"kms.OpenSSLOptions.Password": `says which form of the data key was the password ("base64" or "raw"), not the password`,
+	"s3sign.PostPolicy.Key":                "an S3 object key",
+	"sqsx.S3Record.Key":                    "an S3 object key",
+	"cognitoauth.Claims.TokenUse":          `which token it is ("id" or "access"), not a token`,
+	"cognitoauth.VerifierOptions.TokenUse": `which token is accepted ("id", "access" or "any"), not a token`,
+	"cognitoauth.jwksKey.key":              "an RSA public key from the user pool's published JWKS",
+	"kms.OpenSSLOptions.Password":          `says which form of the data key was the password ("base64" or "raw"), not the password`,
 }
 
 // carriers are types that hold secrets themselves: private keys, ciphers

@@ -1,0 +1,302 @@
+package cognitoauth
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Errors of [Verifier.Verify]. Each names what failed and never includes
+// the token; test them with errors.Is. ErrMalformedToken is returned for a
+// token that is not a JWT of the shape Cognito issues.
+var (
+	// ErrUnsupportedAlgorithm: the token's alg is not RS256 (none, HS256,
+	// ...), or the JWKS key its kid names is not a usable RS256 key: it
+	// does not state alg RS256, is not RSA of 2048 to 8192 bits with an odd
+	// exponent, or its kid appears twice in the JWKS.
+	ErrUnsupportedAlgorithm = errors.New("cognitoauth: unsupported token algorithm: only RS256 with a JWKS key that states RS256 is accepted")
+	// ErrUnknownKey: the token's kid is not in the pool's JWKS, even after
+	// fetching it again (or a fetch was not allowed yet; see
+	// VerifierOptions.MinRefetchInterval).
+	ErrUnknownKey = errors.New("cognitoauth: the token's key ID is not in the user pool's JWKS")
+	// ErrInvalidSignature: the RS256 signature does not verify with the key.
+	ErrInvalidSignature = errors.New("cognitoauth: invalid token signature")
+	// ErrJWKSUnavailable: the JWKS could not be fetched or read; it wraps
+	// the cause (a context error included).
+	ErrJWKSUnavailable = errors.New("cognitoauth: the user pool's JWKS is unavailable")
+	// ErrWrongIssuer: iss is not the user pool's issuer.
+	ErrWrongIssuer = errors.New("cognitoauth: the token was not issued by this user pool")
+	// ErrWrongTokenUse: token_use is not the one asked for.
+	ErrWrongTokenUse = errors.New("cognitoauth: wrong token use")
+	// ErrWrongAudience: aud (ID token) or client_id (access token) is not
+	// among VerifierOptions.ClientIDs.
+	ErrWrongAudience = errors.New("cognitoauth: the token is for another app client")
+	// ErrTokenExpired: the clock is at or past exp + Skew.
+	ErrTokenExpired = errors.New("cognitoauth: token expired")
+	// ErrTokenNotYetValid: the clock is before nbf - Skew, or iat is after
+	// the clock + Skew.
+	ErrTokenNotYetValid = errors.New("cognitoauth: token not yet valid")
+	// ErrMissingGroup: the token is in none of VerifierOptions.AnyGroup.
+	ErrMissingGroup = errors.New("cognitoauth: the token's user is in none of the required groups")
+	// ErrMissingScope: the token lacks a scope of VerifierOptions.Scopes.
+	ErrMissingScope = errors.New("cognitoauth: the token lacks a required scope")
+)
+
+// TokenUse says which Cognito token a [Verifier] accepts.
+type TokenUse string
+
+// The token uses.
+const (
+	// TokenUseAccess accepts access tokens (token_use "access") only; the
+	// default, as an API should authorize with access tokens.
+	TokenUseAccess TokenUse = "access"
+	// TokenUseID accepts ID tokens (token_use "id") only.
+	TokenUseID TokenUse = "id"
+	// TokenUseAny accepts both, each checked for its own client claim.
+	TokenUseAny TokenUse = "any"
+)
+
+// VerifierOptions configure a [Verifier].
+type VerifierOptions struct {
+	// ClientIDs are the app clients whose tokens are accepted: aud of an
+	// ID token, client_id of an access token must be one of them.
+	// Required unless AnyClient is set.
+	ClientIDs []string
+	// AnyClient accepts tokens of every app client of the pool. Set it
+	// only when any client of the pool may call you.
+	AnyClient bool
+	// TokenUse is the token accepted; default TokenUseAccess.
+	TokenUse TokenUse
+	// AnyGroup, when set, requires the user to be in at least one of these
+	// groups (cognito:groups).
+	AnyGroup []string
+	// Scopes, when set, must all be in the token's scope claim. ID tokens
+	// have no scopes, so they fail this check.
+	Scopes []string
+	// Skew is the clock skew allowed on exp, nbf and iat; default 0, at
+	// most 5 minutes.
+	Skew time.Duration
+	// Clock is the time source; default time.Now.
+	Clock func() time.Time
+	// JWKSURL is where the keys are fetched; default
+	// https://cognito-idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json.
+	JWKSURL string
+	// HTTPClient fetches the JWKS; default a client with a 10-second
+	// timeout. Verify's context bounds each fetch too.
+	HTTPClient *http.Client
+	// MinRefetchInterval is the least time between two fetches of the
+	// JWKS, so that tokens with made-up key IDs cannot make the Verifier
+	// flood the endpoint; default 10 seconds. Within it, an unknown kid is
+	// ErrUnknownKey (or ErrJWKSUnavailable after a failed fetch).
+	MinRefetchInterval time.Duration
+	// ErrorHandler answers a request the [Verifier.Middleware] refused;
+	// default: 401 with WWW-Authenticate: Bearer error="invalid_token",
+	// 403 for ErrMissingGroup and ErrMissingScope, 503 for
+	// ErrJWKSUnavailable, the body the status text only.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+}
+
+var errNoVerifier = errors.New("cognitoauth: Verifier not made by NewVerifier")
+
+// The shapes of a region and of the part of a pool ID after it; both end
+// up in the issuer and the JWKS URL.
+var (
+	regionRE     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	poolSuffixRE = regexp.MustCompile(`^[0-9A-Za-z]{1,55}$`)
+)
+
+// maxSkew bounds VerifierOptions.Skew.
+const maxSkew = 5 * time.Minute
+
+// Verifier verifies Cognito user-pool tokens (JWTs): the RS256 signature
+// with the pool's published keys (JWKS), then iss, token_use, the app
+// client, exp/nbf/iat and, when asked, groups and scopes. It is safe for
+// concurrent use and should be shared: it caches the JWKS.
+type Verifier struct {
+	issuer string
+	opts   VerifierOptions
+	parser *jwt.Parser
+	keys   *jwks
+}
+
+// NewVerifier returns a Verifier for the user pool userPoolID in region,
+// whose ID starts with the region ("eu-west-1_AbC123"). Options are
+// checked here; no request is made until the first Verify.
+//
+// The signature and header are read by github.com/golang-jwt/jwt/v5,
+// limited to RS256 with strict base64url; the claims are checked here.
+func NewVerifier(region, userPoolID string, optFns ...func(*VerifierOptions)) (*Verifier, error) {
+	o := VerifierOptions{TokenUse: TokenUseAccess, Clock: time.Now}
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	if !regionRE.MatchString(region) || !strings.HasPrefix(userPoolID, region+"_") || !poolSuffixRE.MatchString(userPoolID[len(region)+1:]) {
+		return nil, fmt.Errorf("cognitoauth: user pool ID %q in region %q: want <region>_<letters and digits>, such as eu-west-1_AbC123", userPoolID, region)
+	}
+	switch o.TokenUse {
+	case "":
+		o.TokenUse = TokenUseAccess
+	case TokenUseAccess, TokenUseID, TokenUseAny:
+	default:
+		return nil, fmt.Errorf("cognitoauth: token use %q: want %q, %q or %q", o.TokenUse, TokenUseAccess, TokenUseID, TokenUseAny)
+	}
+	if len(o.ClientIDs) == 0 && !o.AnyClient {
+		return nil, errors.New("cognitoauth: no ClientIDs: name the app clients whose tokens are accepted, or set AnyClient")
+	}
+	if len(o.ClientIDs) > 0 && o.AnyClient {
+		return nil, errors.New("cognitoauth: ClientIDs and AnyClient are both set: choose one")
+	}
+	if slices.Contains(o.ClientIDs, "") {
+		return nil, errors.New("cognitoauth: an empty client ID in ClientIDs")
+	}
+	if o.Skew < 0 || o.Skew > maxSkew {
+		return nil, fmt.Errorf("cognitoauth: skew %s: allowed 0 to %s", o.Skew, maxSkew)
+	}
+	switch {
+	case o.MinRefetchInterval == 0:
+		o.MinRefetchInterval = 10 * time.Second
+	case o.MinRefetchInterval < 0:
+		return nil, fmt.Errorf("cognitoauth: MinRefetchInterval %s: must be positive (0 means the default, 10s)", o.MinRefetchInterval)
+	}
+	// The Verifier keeps its own copies: a caller changing its slices
+	// later must not change what is accepted, or race with Verify.
+	o.ClientIDs, o.AnyGroup, o.Scopes = slices.Clone(o.ClientIDs), slices.Clone(o.AnyGroup), slices.Clone(o.Scopes)
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	issuer := "https://cognito-idp." + region + ".amazonaws.com/" + userPoolID
+	if o.JWKSURL == "" {
+		o.JWKSURL = issuer + "/.well-known/jwks.json"
+	}
+	return &Verifier{issuer: issuer, opts: o, keys: newJWKS(o.JWKSURL, o.HTTPClient, o.Clock, o.MinRefetchInterval),
+		parser: jwt.NewParser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithoutClaimsValidation(), jwt.WithStrictDecoding())}, nil
+}
+
+// Issuer is the iss the Verifier requires: https://cognito-idp.<region>.amazonaws.com/<pool>.
+func (v *Verifier) Issuer() string { return v.issuer }
+
+// Verify verifies token and returns its claims. Tokens over 16 KiB are
+// refused unread. The JWKS is fetched on first use and again when a token
+// names a key ID not in it or the cached copy is stale (Cache-Control
+// max-age or Expires, default 1 hour, at most 1 day), never more often
+// than MinRefetchInterval; ctx bounds the fetch. A stale copy is used when
+// a fetch fails.
+func (v *Verifier) Verify(ctx context.Context, token string) (Claims, error) {
+	if v == nil || v.keys == nil {
+		return Claims{}, errNoVerifier
+	}
+	if len(token) > maxToken {
+		return Claims{}, fmt.Errorf("%w: %d bytes, over %d", ErrMalformedToken, len(token), maxToken)
+	}
+	var rc rawClaims
+	var keyErr error
+	tok, err := v.parser.ParseWithClaims(token, &rc, func(t *jwt.Token) (any, error) {
+		if _, crit := t.Header["crit"]; crit {
+			keyErr = fmt.Errorf("%w: the header has crit, which Cognito never sets", ErrMalformedToken)
+			return nil, keyErr
+		}
+		kid, _ := t.Header["kid"].(string)
+		if kid == "" {
+			keyErr = fmt.Errorf("%w: no kid in the header", ErrMalformedToken)
+			return nil, keyErr
+		}
+		k, err := v.keys.key(ctx, kid)
+		if err != nil {
+			keyErr = err
+			return nil, err
+		}
+		return k, nil
+	})
+	switch {
+	case keyErr != nil:
+		return Claims{}, keyErr
+	case err == nil:
+	case tok != nil && tok.Header != nil && tok.Header["alg"] != "RS256":
+		return Claims{}, ErrUnsupportedAlgorithm
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
+		return Claims{}, ErrInvalidSignature
+	default:
+		return Claims{}, fmt.Errorf("%w: not a JWT of three base64url parts with a JSON header and Cognito's claims", ErrMalformedToken)
+	}
+	if err := v.check(&rc); err != nil {
+		return Claims{}, err
+	}
+	// The library decoded the payload already; decoding it again for Raw
+	// costs less than capturing it inside json.Unmarshal (a second scan).
+	_, rest, _ := strings.Cut(token, ".")
+	payload, _, _ := strings.Cut(rest, ".")
+	rc.raw, _ = base64.RawURLEncoding.Strict().DecodeString(payload)
+	return rc.claims(), nil
+}
+
+// check checks the claims of a token whose signature verified.
+func (v *Verifier) check(c *rawClaims) error {
+	if c.Iss != v.issuer {
+		return fmt.Errorf("%w: want %s", ErrWrongIssuer, v.issuer)
+	}
+	use := TokenUse(c.TokenUse)
+	if (use != TokenUseID && use != TokenUseAccess) || (v.opts.TokenUse != TokenUseAny && use != v.opts.TokenUse) {
+		want := string(v.opts.TokenUse)
+		if v.opts.TokenUse == TokenUseAny {
+			want = "id or access"
+		}
+		return fmt.Errorf("%w: want %s", ErrWrongTokenUse, want)
+	}
+	if c.Sub == "" {
+		return fmt.Errorf("%w: no sub claim", ErrMalformedToken)
+	}
+	if !v.opts.AnyClient {
+		ok := false
+		if use == TokenUseID {
+			ok = len(c.Aud) > 0 && slices.ContainsFunc(c.Aud, func(a string) bool { return slices.Contains(v.opts.ClientIDs, a) })
+		} else {
+			ok = c.ClientID != "" && slices.Contains(v.opts.ClientIDs, c.ClientID)
+		}
+		if !ok {
+			claim := "client_id"
+			if use == TokenUseID {
+				claim = "aud"
+			}
+			return fmt.Errorf("%w: %s is not among the %d allowed clients", ErrWrongAudience, claim, len(v.opts.ClientIDs))
+		}
+	}
+	now, skew := v.opts.Clock(), v.opts.Skew
+	if c.Exp == nil {
+		return fmt.Errorf("%w: no exp claim", ErrMalformedToken)
+	}
+	if !now.Before(c.Exp.t.Add(skew)) {
+		return fmt.Errorf("%w: at %s (skew %s)", ErrTokenExpired, c.Exp.t.Format(time.RFC3339), skew)
+	}
+	if c.Nbf != nil && now.Before(c.Nbf.t.Add(-skew)) {
+		return fmt.Errorf("%w: nbf %s (skew %s)", ErrTokenNotYetValid, c.Nbf.t.Format(time.RFC3339), skew)
+	}
+	if c.Iat == nil {
+		return fmt.Errorf("%w: no iat claim", ErrMalformedToken)
+	}
+	if now.Add(skew).Before(c.Iat.t) {
+		return fmt.Errorf("%w: issued in the future, at %s (skew %s)", ErrTokenNotYetValid, c.Iat.t.Format(time.RFC3339), skew)
+	}
+	if len(v.opts.AnyGroup) > 0 && !slices.ContainsFunc(c.Groups, func(g string) bool { return slices.Contains(v.opts.AnyGroup, g) }) {
+		return ErrMissingGroup
+	}
+	if len(v.opts.Scopes) > 0 {
+		have := strings.Fields(c.Scope)
+		for _, s := range v.opts.Scopes {
+			if !slices.Contains(have, s) {
+				return ErrMissingScope
+			}
+		}
+	}
+	return nil
+}

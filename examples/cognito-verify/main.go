@@ -1,0 +1,117 @@
+// Command cognito-verify verifies one Cognito user-pool token (a JWT) as a
+// service behind Cognito would: the RS256 signature against the pool's
+// JWKS, the issuer, the token use, the app client and the expiry.
+//
+//	go run ./examples/cognito-verify -user-pool-id ID -region R [-client-id C]... [-token-use id|access] [-jwks-url URL] TOKEN
+//
+// TOKEN - reads the token from stdin. On success it prints the token's
+// claims as one JSON object on stdout and exits 0; on any failure it
+// prints one line naming the reason on stderr and exits 1.
+//
+// -client-id may be given several times; without it, tokens of every app
+// client of the pool are accepted. Without -token-use, ID and access
+// tokens are both accepted. -jwks-url replaces
+// https://cognito-idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json
+// (for an emulator, or cognitotest in tests).
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/kumo-go/kumo/cognitoauth"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, time.Now)
+	stop()
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, usage)
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "cognito-verify: "+strings.ReplaceAll(err.Error(), "\n", " "))
+		os.Exit(1)
+	}
+}
+
+const usage = "usage: cognito-verify -user-pool-id ID -region R [-client-id C]... [-token-use id|access] [-jwks-url URL] TOKEN|-"
+
+// maxStdin bounds what is read for "-": Verify refuses tokens over 16 KiB.
+const maxStdin = 64 << 10
+
+type clientIDs []string
+
+func (c *clientIDs) String() string     { return strings.Join(*c, ",") }
+func (c *clientIDs) Set(s string) error { *c = append(*c, s); return nil }
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, clock func() time.Time) error {
+	fs := flag.NewFlagSet("cognito-verify", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	pool := fs.String("user-pool-id", "", "user pool ID, <region>_<id>")
+	region := fs.String("region", "", "the pool's region")
+	var clients clientIDs
+	fs.Var(&clients, "client-id", "app client whose tokens are accepted (repeatable; default: any client of the pool)")
+	use := fs.String("token-use", "", "id or access (default: either)")
+	jwksURL := fs.String("jwks-url", "", "JWKS URL (default: the pool's)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w (%s)", err, usage)
+	}
+	if *pool == "" || *region == "" {
+		return errors.New("-user-pool-id and -region are required (" + usage + ")")
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("want one TOKEN argument (or - for stdin), got %d", fs.NArg())
+	}
+	tokenUse := cognitoauth.TokenUseAny
+	switch *use {
+	case "":
+	case "id", "access":
+		tokenUse = cognitoauth.TokenUse(*use)
+	default:
+		return fmt.Errorf("-token-use %q: want id or access", *use)
+	}
+	token := fs.Arg(0)
+	if token == "-" {
+		b, err := io.ReadAll(io.LimitReader(stdin, maxStdin+1))
+		if err != nil {
+			return fmt.Errorf("reading the token from stdin: %w", err)
+		}
+		if len(b) > maxStdin {
+			return fmt.Errorf("stdin holds over %d bytes: not a token", maxStdin)
+		}
+		token = strings.TrimSpace(string(b))
+	}
+	v, err := cognitoauth.NewVerifier(*region, *pool, func(o *cognitoauth.VerifierOptions) {
+		o.ClientIDs, o.AnyClient, o.TokenUse, o.JWKSURL, o.Clock = clients, len(clients) == 0, tokenUse, *jwksURL, clock
+	})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	claims, err := v.Verify(ctx, token)
+	if err != nil {
+		return err
+	}
+	var out bytes.Buffer
+	if err := json.Compact(&out, claims.Raw); err != nil {
+		return fmt.Errorf("the verified claims do not print: %w", err)
+	}
+	out.WriteByte('\n')
+	_, err = stdout.Write(out.Bytes())
+	return err
+}

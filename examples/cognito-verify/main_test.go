@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kumo-go/kumo/cognitoauth"
+	"github.com/kumo-go/kumo/cognitoauth/cognitotest"
+)
+
+func TestVerifyCommand(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	pool := cognitotest.New(func(o *cognitotest.Options) { o.Clock = clock })
+	pool.AddUser("alice", "Correct-Horse-1", cognitotest.User{Email: "alice@example.com"})
+	srv := pool.StartJWKS()
+	defer srv.Close()
+	client, err := cognitoauth.New(pool, pool, pool.Config())
+	require.NoError(t, err)
+	tokens, err := client.SignIn(ctx, "alice", "Correct-Horse-1")
+	require.NoError(t, err)
+	cfg := pool.Config()
+	base := []string{"-user-pool-id", cfg.UserPoolID, "-region", cfg.Region, "-jwks-url", srv.URL}
+
+	cases := []struct {
+		name  string
+		args  []string
+		stdin string
+		sub   string // the sub printed on success
+		err   string // the failure's text
+	}{
+		{"ID token, any client", append(base, tokens.IDToken), "", tokens.Claims.Subject, ""},
+		{"access token, its client", append(base, "-client-id", "x", "-client-id", cfg.ClientID, "-token-use", "access", tokens.AccessToken), "", tokens.Claims.Subject, ""},
+		{"stdin", append(base, "-token-use", "id", "-"), tokens.IDToken + "\n", tokens.Claims.Subject, ""},
+		{"wrong token use", append(base, "-token-use", "id", tokens.AccessToken), "", "", "cognitoauth: wrong token use: want id"},
+		{"wrong client", append(base, "-client-id", "other", tokens.IDToken), "", "", "cognitoauth: the token is for another app client: aud is not among the 1 allowed clients"},
+		{"tampered", append(base, tokens.IDToken[:len(tokens.IDToken)-3]+"AAA"), "", "", "cognitoauth: invalid token signature"},
+		{"no token", base, "", "", "want one TOKEN argument (or - for stdin), got 0"},
+		{"no pool", []string{"-region", "us-east-1", "x"}, "", "", "-user-pool-id and -region are required"},
+		{"bad token use", append(base, "-token-use", "refresh", "x"), "", "", `-token-use "refresh": want id or access`},
+		{"unknown flag", []string{"-bogus"}, "", "", "flag provided but not defined: -bogus"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			err := run(ctx, tc.args, strings.NewReader(tc.stdin), &out, clock)
+			if tc.err != "" {
+				require.Error(t, err)
+				assert.True(t, strings.HasPrefix(err.Error(), tc.err), err.Error())
+				assert.Empty(t, out.String())
+				return
+			}
+			require.NoError(t, err)
+			lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+			require.Len(t, lines, 1)
+			var claims map[string]any
+			require.NoError(t, json.Unmarshal([]byte(lines[0]), &claims))
+			assert.Equal(t, tc.sub, claims["sub"])
+			assert.Equal(t, pool.Issuer(), claims["iss"])
+		})
+	}
+}
+
+// TestExitCodes runs the built command: exit 0 with one JSON line on
+// stdout, exit 1 with one line on stderr.
+func TestExitCodes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the command")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	bin := filepath.Join(t.TempDir(), "cognito-verify")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+
+	pool := cognitotest.New()
+	srv := pool.StartJWKS()
+	defer srv.Close()
+	cfg := pool.Config()
+	now := time.Now()
+	tok := pool.SignToken(map[string]any{"sub": "s-1", "iss": pool.Issuer(), "token_use": "id", "aud": cfg.ClientID,
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix()})
+	expired := pool.SignToken(map[string]any{"sub": "s-1", "iss": pool.Issuer(), "token_use": "id", "aud": cfg.ClientID,
+		"iat": now.Add(-2 * time.Hour).Unix(), "exp": now.Add(-time.Hour).Unix()})
+	for _, tc := range []struct {
+		token, stdout, stderr string
+		code                  int
+	}{
+		{tok, `"sub":"s-1"`, "", 0},
+		{expired, "", "cognito-verify: cognitoauth: token expired", 1},
+	} {
+		cmd := exec.CommandContext(ctx, bin, "-user-pool-id", cfg.UserPoolID, "-region", cfg.Region, "-jwks-url", srv.URL, tc.token)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else {
+			require.NoError(t, err)
+		}
+		assert.Equal(t, tc.code, code)
+		assert.Contains(t, stdout.String(), tc.stdout)
+		assert.Contains(t, stderr.String(), tc.stderr)
+		assert.LessOrEqual(t, strings.Count(stdout.String()+stderr.String(), "\n"), 1, "one line")
+	}
+}
