@@ -1,9 +1,11 @@
 package iamx_test
 
 import (
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -162,4 +164,44 @@ func TestNotPrincipalDenyNeedsTheWholeChain(t *testing.T) {
 			iamx.Policies{Identity: []*iamx.Policy{doc(t, allowAll)}, Resource: []*iamx.Policy{doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"s3:*","Resource":"*"}]}`)}},
 			req(user), iamx.Allow, nil},
 	})
+}
+
+// Many short patterns against one huge request value: each match converted
+// the whole value to characters before taking its first (charged) step, so
+// a 1 MiB policy of 40,000 Resource or Action patterns against a 10 MiB
+// ARN ran for more than ten minutes. Reading the value is charged now.
+func TestHostileRequestValueAgainstManyPatternsIsBounded(t *testing.T) {
+	var resources, actions []string
+	for i := range 5000 {
+		resources = append(resources, fmt.Sprintf(`"arn:aws:s3:::x%d*"`, i))
+		actions = append(actions, fmt.Sprintf(`"s3:x%d*"`, i))
+	}
+	huge := strings.Repeat("é", 1<<20)
+	cases := []struct {
+		name string
+		in   iamx.Policies
+		req  iamx.Request
+		want iamx.Decision
+	}{
+		{"Resource", ids(doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":[`+strings.Join(resources, ",")+`]}]}`)),
+			iamx.Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::bkt/" + huge}, iamx.ImplicitDeny},
+		{"Action, in a Deny", withAll(t, doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":[`+strings.Join(actions, ",")+`],"Resource":"*"}]}`)),
+			iamx.Request{Action: "s3:" + strings.Repeat("a", 2<<20), Resource: "arn:aws:s3:::bkt/k"}, iamx.ExplicitDeny},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := tc.req
+			req.Principal, req.ResourceAccount = alice, acct
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			start := time.Now()
+			res := iamx.Evaluate(req, tc.in)
+			took := time.Since(start)
+			runtime.ReadMemStats(&after)
+			require.Equal(t, tc.want, res.Decision, "%s", res)
+			assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(256<<20), "bytes allocated by one Evaluate")
+			assert.Less(t, took, 5*time.Second)
+		})
+	}
 }

@@ -258,8 +258,9 @@ const (
 // Evaluate never fails: what it cannot evaluate (see [Policy.Validate])
 // counts against the request: such a Deny applies, such an Allow does not,
 // and Result.Notes say so. Work is bounded: every wildcard step (a
-// pattern against a value can cost the product of their lengths) and
-// every condition comparison is charged to 2^26 units per call, a
+// pattern against a value can cost the product of their lengths), every
+// byte of a value a pattern is matched against, and every condition
+// comparison is charged to 2^26 units per call, a
 // fraction of a second; past that, comparisons count as unevaluable.
 // Policy variables are substituted within the same bound, and a value is
 // at most 65,536 characters once substituted, so memory is a small

@@ -147,6 +147,11 @@ const matchBudget = 1 << 26
 // character is a rune: ? matches é, not half of it). Each step is charged
 // to c's budget; unknown when the budget is spent.
 func globMatch(toks []token, s string, c *reqContext) tri {
+	// Reading s costs its length even when the first step fails: charge
+	// it, or many short patterns against one huge value are unbounded.
+	if c.budget -= len(s); c.budget < 0 {
+		return unknown
+	}
 	rs := []rune(s)
 	p, i := 0, 0
 	star, mark := -1, 0
