@@ -635,6 +635,10 @@ func (e *evaluator) actions(patterns []string) (tri, string) {
 		if p == "*" {
 			return yes, ""
 		}
+		if e.c.budget < 0 {
+			// The bound is spent: no pattern can be matched any more.
+			return unknown, tooLarge
+		}
 		if !valid || !strings.Contains(p, ":") || !isASCII(p) {
 			r = or(r, unknown)
 			continue
@@ -670,6 +674,9 @@ func (e *evaluator) resources(patterns []string, vars bool) (tri, string) {
 	for _, p := range patterns {
 		if p == "*" {
 			return yes, ""
+		}
+		if e.c.budget < 0 {
+			return unknown, tooLarge
 		}
 		t, w := e.resource(p, vars)
 		if t == unknown && why == "" {
