@@ -251,3 +251,25 @@ func TestHostileManyPatternsAfterTheBound(t *testing.T) {
 		})
 	}
 }
+
+// The package doc's own example ignores ParsePolicy's error
+// (user, _ := iamx.ParsePolicy(...)), so a policy that did not parse
+// reaches Evaluate as nil. Evaluate skipped it: a refused Deny, session
+// policy or SCP simply vanished and the request was allowed. What it
+// cannot read counts against the request.
+func TestNilPolicyCountsAgainstTheRequest(t *testing.T) {
+	refused, err := iamx.ParsePolicy([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:username":"a","aws:username":"b"}}}]}`))
+	require.ErrorIs(t, err, iamx.ErrInvalidPolicy)
+	all := doc(t, allowAll)
+	req := iamx.Request{Principal: alice, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k", ResourceAccount: acct}
+	for name, in := range map[string]iamx.Policies{
+		"identity": {Identity: []*iamx.Policy{all, refused}},
+		"resource": {Identity: []*iamx.Policy{all}, Resource: []*iamx.Policy{refused}},
+		"session":  {Identity: []*iamx.Policy{all}, Session: []*iamx.Policy{refused}},
+		"SCP":      {Identity: []*iamx.Policy{all}, SCPs: [][]*iamx.Policy{{all, refused}}},
+	} {
+		res := iamx.Evaluate(req, in)
+		assert.Equal(t, iamx.ExplicitDeny, res.Decision, "%s: %s", name, res)
+		assert.Contains(t, strings.Join(res.Notes, "\n"), "nil", name)
+	}
+}

@@ -257,7 +257,8 @@ const (
 //
 // Evaluate never fails: what it cannot evaluate (see [Policy.Validate])
 // counts against the request: such a Deny applies, such an Allow does not,
-// and Result.Notes say so. Work is bounded: every wildcard step (a
+// and Result.Notes say so. A nil *Policy in a list (a ParsePolicy error
+// ignored) counts as a Deny. Work is bounded: every wildcard step (a
 // pattern against a value can cost the product of their lengths), every
 // byte of a value a pattern is matched against, and every condition
 // comparison is charged to 2^26 units per call, a
@@ -475,10 +476,14 @@ func (e *evaluator) note(n string) {
 func (e *evaluator) run(kind PolicyKind, level int, policies []*Policy) bool {
 	allowed := false
 	for pi, p := range policies {
+		e.ran[kind] = true
 		if p == nil {
+			// Most likely a policy whose ParsePolicy error was ignored: it
+			// may have been a Deny, so it counts as one.
+			e.matched = append(e.matched, MatchedStatement{Kind: kind, Level: level, Policy: pi, Effect: "Deny", Assumed: true})
+			e.note(fmt.Sprintf("%s %d is nil (a policy that did not parse?); it counts as a Deny", kind, pi+1))
 			continue
 		}
-		e.ran[kind] = true
 		vars := p.Version == "2012-10-17"
 		for si := range p.Statements {
 			s := &p.Statements[si]
