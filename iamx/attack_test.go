@@ -247,7 +247,9 @@ func TestHostileManyPatternsAfterTheBound(t *testing.T) {
 			runtime.ReadMemStats(&after)
 			require.Equal(t, iamx.ImplicitDeny, res.Decision, "%s", res)
 			assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(512<<20), "bytes allocated by one Evaluate")
-			assert.Less(t, took, 1500*time.Millisecond)
+			// The allocation bound is the check; time only guards against a
+			// hang (-race makes it several times slower).
+			assert.Less(t, took, 10*time.Second)
 		})
 	}
 }
