@@ -1,9 +1,11 @@
 package iamx_test
 
 import (
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -162,4 +164,114 @@ func TestNotPrincipalDenyNeedsTheWholeChain(t *testing.T) {
 			iamx.Policies{Identity: []*iamx.Policy{doc(t, allowAll)}, Resource: []*iamx.Policy{doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"s3:*","Resource":"*"}]}`)}},
 			req(user), iamx.Allow, nil},
 	})
+}
+
+// Many short patterns against one huge request value: each match converted
+// the whole value to characters before taking its first (charged) step, so
+// a 1 MiB policy of 40,000 Resource or Action patterns against a 10 MiB
+// ARN ran for more than ten minutes. Reading the value is charged now.
+func TestHostileRequestValueAgainstManyPatternsIsBounded(t *testing.T) {
+	var resources, actions []string
+	for i := range 5000 {
+		resources = append(resources, fmt.Sprintf(`"arn:aws:s3:::x%d*"`, i))
+		actions = append(actions, fmt.Sprintf(`"s3:x%d*"`, i))
+	}
+	huge := strings.Repeat("é", 1<<20)
+	cases := []struct {
+		name string
+		in   iamx.Policies
+		req  iamx.Request
+		want iamx.Decision
+	}{
+		{"Resource", ids(doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":[`+strings.Join(resources, ",")+`]}]}`)),
+			iamx.Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::bkt/" + huge}, iamx.ImplicitDeny},
+		{"Action, in a Deny", withAll(t, doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":[`+strings.Join(actions, ",")+`],"Resource":"*"}]}`)),
+			iamx.Request{Action: "s3:" + strings.Repeat("a", 2<<20), Resource: "arn:aws:s3:::bkt/k"}, iamx.ExplicitDeny},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := tc.req
+			req.Principal, req.ResourceAccount = alice, acct
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			start := time.Now()
+			res := iamx.Evaluate(req, tc.in)
+			took := time.Since(start)
+			runtime.ReadMemStats(&after)
+			require.Equal(t, tc.want, res.Decision, "%s", res)
+			assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(256<<20), "bytes allocated by one Evaluate")
+			assert.Less(t, took, 5*time.Second)
+		})
+	}
+}
+
+// Substituted values just under the per-value bound, in many statements:
+// 1,000 Resource patterns each growing to 60,000 characters allocated
+// 2.4 GB over 2.7 s; and 200 policies of 44,000 Action patterns went on
+// compiling every pattern after the bound was spent (7 s). Substitution is
+// charged per token built, and a spent bound ends the matching at once.
+func TestHostileManyPatternsAfterTheBound(t *testing.T) {
+	var stmts []string
+	for range 1000 {
+		stmts = append(stmts, `{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::bkt/${aws:username}${aws:username}${aws:username}"}`)
+	}
+	subst := doc(t, `{"Version":"2012-10-17","Statement":[`+strings.Join(stmts, ",")+`]}`)
+	var acts []string
+	for i := 0; len(acts) < 44000; i++ {
+		acts = append(acts, fmt.Sprintf(`"s3:x%d*"`, i))
+	}
+	many := doc(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":[`+strings.Join(acts, ",")+`],"Resource":"*"}]}`)
+	copies := make([]*iamx.Policy, 200)
+	for i := range copies {
+		copies[i] = many
+	}
+	cases := []struct {
+		name string
+		in   iamx.Policies
+		req  iamx.Request
+	}{
+		{"substitution", ids(subst), iamx.Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::bkt/x", Context: ctx("aws:username", strings.Repeat("a", 20000))}},
+		{"patterns after the bound", iamx.Policies{Identity: copies}, iamx.Request{Action: "s3:" + strings.Repeat("a", 1000), Resource: "arn:aws:s3:::bkt/x"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := tc.req
+			req.Principal, req.ResourceAccount = alice, acct
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			start := time.Now()
+			res := iamx.Evaluate(req, tc.in)
+			took := time.Since(start)
+			runtime.ReadMemStats(&after)
+			require.Equal(t, iamx.ImplicitDeny, res.Decision, "%s", res)
+			assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(512<<20), "bytes allocated by one Evaluate")
+			// The allocation bound is the check; time only guards against a
+			// hang (-race makes it several times slower).
+			assert.Less(t, took, 10*time.Second)
+		})
+	}
+}
+
+// The package doc's own example ignores ParsePolicy's error
+// (user, _ := iamx.ParsePolicy(...)), so a policy that did not parse
+// reaches Evaluate as nil. Evaluate skipped it: a refused Deny, session
+// policy or SCP simply vanished and the request was allowed. What it
+// cannot read counts against the request.
+func TestNilPolicyCountsAgainstTheRequest(t *testing.T) {
+	refused, err := iamx.ParsePolicy([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:username":"a","aws:username":"b"}}}]}`))
+	require.ErrorIs(t, err, iamx.ErrInvalidPolicy)
+	all := doc(t, allowAll)
+	req := iamx.Request{Principal: alice, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k", ResourceAccount: acct}
+	for name, in := range map[string]iamx.Policies{
+		"identity": {Identity: []*iamx.Policy{all, refused}},
+		"resource": {Identity: []*iamx.Policy{all}, Resource: []*iamx.Policy{refused}},
+		"session":  {Identity: []*iamx.Policy{all}, Session: []*iamx.Policy{refused}},
+		"SCP":      {Identity: []*iamx.Policy{all}, SCPs: [][]*iamx.Policy{{all, refused}}},
+	} {
+		res := iamx.Evaluate(req, in)
+		assert.Equal(t, iamx.ExplicitDeny, res.Decision, "%s: %s", name, res)
+		assert.Contains(t, strings.Join(res.Notes, "\n"), "nil", name)
+	}
 }

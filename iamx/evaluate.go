@@ -257,9 +257,11 @@ const (
 //
 // Evaluate never fails: what it cannot evaluate (see [Policy.Validate])
 // counts against the request: such a Deny applies, such an Allow does not,
-// and Result.Notes say so. Work is bounded: every wildcard step (a
-// pattern against a value can cost the product of their lengths) and
-// every condition comparison is charged to 2^26 units per call, a
+// and Result.Notes say so. A nil *Policy in a list (a ParsePolicy error
+// ignored) counts as a Deny. Work is bounded: every wildcard step (a
+// pattern against a value can cost the product of their lengths), every
+// byte of a value a pattern is matched against, and every condition
+// comparison is charged to 2^26 units per call, a
 // fraction of a second; past that, comparisons count as unevaluable.
 // Policy variables are substituted within the same bound, and a value is
 // at most 65,536 characters once substituted, so memory is a small
@@ -474,10 +476,14 @@ func (e *evaluator) note(n string) {
 func (e *evaluator) run(kind PolicyKind, level int, policies []*Policy) bool {
 	allowed := false
 	for pi, p := range policies {
+		e.ran[kind] = true
 		if p == nil {
+			// Most likely a policy whose ParsePolicy error was ignored: it
+			// may have been a Deny, so it counts as one.
+			e.matched = append(e.matched, MatchedStatement{Kind: kind, Level: level, Policy: pi, Effect: "Deny", Assumed: true})
+			e.note(fmt.Sprintf("%s %d is nil (a policy that did not parse?); it counts as a Deny", kind, pi+1))
 			continue
 		}
-		e.ran[kind] = true
 		vars := p.Version == "2012-10-17"
 		for si := range p.Statements {
 			s := &p.Statements[si]
@@ -634,6 +640,10 @@ func (e *evaluator) actions(patterns []string) (tri, string) {
 		if p == "*" {
 			return yes, ""
 		}
+		if e.c.budget < 0 {
+			// The bound is spent: no pattern can be matched any more.
+			return unknown, tooLarge
+		}
 		if !valid || !strings.Contains(p, ":") || !isASCII(p) {
 			r = or(r, unknown)
 			continue
@@ -669,6 +679,9 @@ func (e *evaluator) resources(patterns []string, vars bool) (tri, string) {
 	for _, p := range patterns {
 		if p == "*" {
 			return yes, ""
+		}
+		if e.c.budget < 0 {
+			return unknown, tooLarge
 		}
 		t, w := e.resource(p, vars)
 		if t == unknown && why == "" {

@@ -110,7 +110,7 @@ func compile(s string, vars, wild bool, c *reqContext) pattern {
 			// Each substitution copies a context value: charge it, and
 			// bound the result, or a value repeating one variable would
 			// grow with the product of the policy's and the context's size.
-			if c.budget -= len(val); c.budget < 0 || len(p.toks)+len(val) > maxSubstituted {
+			if c.budget -= substituteCost * len(val); c.budget < 0 || len(p.toks)+len(val) > maxSubstituted {
 				return pattern{state: unknown, why: fmt.Sprintf("%s is over %d characters once its policy variables are substituted", quoteShort(s), maxSubstituted)}
 			}
 			for _, r := range val {
@@ -137,6 +137,10 @@ func compile(s string, vars, wild bool, c *reqContext) pattern {
 // policy can hold, far below what exhausts memory.
 const maxSubstituted = 1 << 16
 
+// substituteCost is what one substituted byte is charged: it becomes a
+// token of 8 bytes that every later match of the pattern steps over.
+const substituteCost = 8
+
 // matchBudget bounds the work of all wildcard matching in one Evaluate:
 // a hostile pattern such as *a*a*a… against a long value costs the
 // product of their lengths. Real policies and ARNs stay far below it;
@@ -147,23 +151,31 @@ const matchBudget = 1 << 26
 // character is a rune: ? matches é, not half of it). Each step is charged
 // to c's budget; unknown when the budget is spent.
 func globMatch(toks []token, s string, c *reqContext) tri {
-	rs := []rune(s)
+	// Reading s costs its length even when the first step fails: charge
+	// it, or many short patterns against one huge value are unbounded.
+	if c.budget -= len(s); c.budget < 0 {
+		return unknown
+	}
+	// Characters are decoded in place (an invalid byte is one U+FFFD, as
+	// a conversion to []rune would make it), so matching allocates nothing.
 	p, i := 0, 0
 	star, mark := -1, 0
-	for i < len(rs) {
+	for i < len(s) {
 		if c.budget--; c.budget < 0 {
 			return unknown
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
-		case p < len(toks) && (toks[p].kind == tOne || (toks[p].kind == tLit && toks[p].r == rs[i])):
+		case p < len(toks) && (toks[p].kind == tOne || (toks[p].kind == tLit && toks[p].r == r)):
 			p++
-			i++
+			i += size
 		case p < len(toks) && toks[p].kind == tStar:
 			star, mark = p, i
 			p++
 		case star >= 0:
 			p = star + 1
-			mark++
+			_, n := utf8.DecodeRuneInString(s[mark:])
+			mark += n
 			i = mark
 		default:
 			return no
@@ -217,7 +229,11 @@ func arnMatch(p pattern, arn string, c *reqContext) tri {
 
 func quoteShort(s string) string {
 	if len(s) > 60 {
-		s = s[:60] + "…"
+		cut := 60
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut-- // never split a character
+		}
+		s = s[:cut] + "…"
 	}
 	return fmt.Sprintf("%q", s)
 }
