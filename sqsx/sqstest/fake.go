@@ -33,6 +33,7 @@ import (
 	"fmt"
 	mrand "math/rand/v2"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -167,7 +168,8 @@ type queue struct {
 	url, name string
 	fifo      bool
 	opts      QueueOptions
-	msgs      []*message // in send order
+	msgs      []*message // in send order; deleted ones stay until compact
+	dead      int        // deleted messages still in msgs
 	dedup     map[string]dedupEntry
 	byReceipt map[string]*message // the current handle of each message in flight
 	deleted   map[string]bool     // handles of deleted messages: deleting again succeeds
@@ -196,6 +198,24 @@ type message struct {
 	receives                               int
 	firstReceive                           time.Time
 	inflight                               bool
+	gone                                   bool // deleted, or moved to the dead-letter queue
+}
+
+// remove marks m as gone from q. Gone messages leave msgs from the front at
+// once and from elsewhere once they are half of it, so a receive or delete
+// costs the same however long the queue is. f.mu is held.
+func (q *queue) remove(m *message) {
+	m.gone = true
+	q.dead++
+	for len(q.msgs) > 0 && q.msgs[0].gone {
+		q.msgs[0] = nil
+		q.msgs = q.msgs[1:]
+		q.dead--
+	}
+	if q.dead > 32 && 2*q.dead > len(q.msgs) {
+		q.msgs = slices.DeleteFunc(q.msgs, func(x *message) bool { return x.gone })
+		q.dead = 0
+	}
 }
 
 // New returns a service with no queues.
@@ -227,7 +247,7 @@ func (f *Fake) Len(queueURL string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if q, ok := f.queues[queueURL]; ok {
-		return len(q.msgs)
+		return len(q.msgs) - q.dead
 	}
 	return 0
 }

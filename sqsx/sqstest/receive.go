@@ -113,19 +113,19 @@ func (f *Fake) retried(q *queue, in *sqs.ReceiveMessageInput) ([]types.Message, 
 func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []types.Message {
 	now := f.opts.Clock()
 	vt := visibility(q, in)
-	for _, m := range q.msgs {
+	// Every message in flight has its current handle in byReceipt, so the
+	// scans of what is in flight cost what is in flight, not the queue.
+	held := map[string]bool{}
+	for _, m := range q.byReceipt {
 		if m.inflight && !now.Before(m.visibleAt) {
 			m.inflight = false
+		}
+		if m.inflight && q.fifo {
+			held[m.group] = true
 		}
 	}
 	var picked []*message
 	if q.fifo {
-		held := map[string]bool{}
-		for _, m := range q.msgs {
-			if m.inflight {
-				held[m.group] = true
-			}
-		}
 		// SQS "tries to return as many messages with the same message
 		// group ID as possible": each deliverable group's messages in
 		// order, groups by their oldest message.
@@ -137,7 +137,7 @@ func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []types.Messag
 		var runs []run
 	scan:
 		for _, m := range q.msgs {
-			if held[m.group] {
+			if m.gone || held[m.group] {
 				continue
 			}
 			if m.visibleAt.After(now) {
@@ -170,7 +170,7 @@ func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []types.Messag
 	} else {
 		var ready []*message
 		for _, m := range q.msgs {
-			if !m.inflight && !m.visibleAt.After(now) {
+			if !m.gone && !m.inflight && !m.visibleAt.After(now) {
 				ready = append(ready, m)
 			}
 		}
@@ -182,10 +182,11 @@ func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []types.Messag
 	for _, m := range picked {
 		if q.opts.MaxReceiveCount > 0 && m.receives >= q.opts.MaxReceiveCount {
 			if dlq, ok := f.queues[q.opts.DeadLetterQueueURL]; ok {
-				q.msgs = slices.DeleteFunc(q.msgs, func(x *message) bool { return x == m })
 				delete(q.byReceipt, m.receipt)
 				m.inflight, m.receipt, m.visibleAt = false, "", now
-				dlq.msgs = append(dlq.msgs, m)
+				moved := *m
+				q.remove(m)
+				dlq.msgs = append(dlq.msgs, &moved)
 				continue
 			}
 		}
@@ -273,7 +274,6 @@ func (f *Fake) DeleteMessageBatch(_ context.Context, in *sqs.DeleteMessageBatchI
 		return nil, err
 	}
 	out := &sqs.DeleteMessageBatchOutput{}
-	gone := map[*message]bool{}
 	for _, e := range in.Entries {
 		id, receipt := aws.ToString(e.Id), aws.ToString(e.ReceiptHandle)
 		if f.opts.EntryFault != nil {
@@ -285,7 +285,7 @@ func (f *Fake) DeleteMessageBatch(_ context.Context, in *sqs.DeleteMessageBatchI
 		m, ok := q.find(receipt)
 		switch {
 		case ok:
-			gone[m] = true
+			q.remove(m)
 			delete(q.byReceipt, receipt)
 			q.deleted[receipt] = true
 		case !q.deleted[receipt]:
@@ -293,9 +293,6 @@ func (f *Fake) DeleteMessageBatch(_ context.Context, in *sqs.DeleteMessageBatchI
 			continue
 		}
 		out.Successful = append(out.Successful, types.DeleteMessageBatchResultEntry{Id: aws.String(id)})
-	}
-	if len(gone) > 0 {
-		q.msgs = slices.DeleteFunc(q.msgs, func(x *message) bool { return gone[x] })
 	}
 	f.signal() // a deleted FIFO message may free its group
 	if err := f.rec.Lost("DeleteMessageBatch"); err != nil {
@@ -374,6 +371,9 @@ func (f *Fake) GetQueueAttributes(_ context.Context, in *sqs.GetQueueAttributesI
 	now := f.opts.Clock()
 	visible, inflight := 0, 0
 	for _, m := range q.msgs {
+		if m.gone {
+			continue
+		}
 		if m.inflight && now.Before(m.visibleAt) {
 			inflight++
 		} else if !m.visibleAt.After(now) {
