@@ -162,6 +162,7 @@ type Fake struct {
 	arrived chan struct{} // closed and replaced whenever messages arrive
 	rand    *mrand.Rand
 	seq     uint64
+	stamp   uint64 // numbers receives, for group's marks
 }
 
 type queue struct {
@@ -175,6 +176,27 @@ type queue struct {
 	deleted   map[string]bool     // handles of deleted messages: deleting again succeeds
 	attempts  map[string]*attempt // FIFO ReceiveRequestAttemptIds
 	attemptQ  []string            // their IDs in the order stored, for expiry
+	groups    map[string]*group   // FIFO groups by ID
+}
+
+// group is a FIFO group's scratch state for one receive: a receive marks
+// the groups it finds held, and the run it gathers for each, with its own
+// stamp, so it needs no map of its own.
+type group struct {
+	id       string
+	heldAt   uint64 // the stamp of the last receive that found it held
+	runAt    uint64 // the stamp of the last receive that gathered a run of it
+	runIndex int    // which run, for that receive
+}
+
+// group returns the state of FIFO group id. f.mu is held.
+func (q *queue) group(id string) *group {
+	g, ok := q.groups[id]
+	if !ok {
+		g = &group{id: id}
+		q.groups[id] = g
+	}
+	return g
 }
 
 // attempt is what one FIFO receive returned, for a retry with the same
@@ -198,7 +220,8 @@ type message struct {
 	receives                               int
 	firstReceive                           time.Time
 	inflight                               bool
-	gone                                   bool // deleted, or moved to the dead-letter queue
+	gone                                   bool   // deleted, or moved to the dead-letter queue
+	g                                      *group // FIFO
 }
 
 // remove marks m as gone from q. Gone messages leave msgs from the front at
@@ -238,7 +261,7 @@ func (f *Fake) CreateQueue(name string, o QueueOptions) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.queues[url] = &queue{url: url, name: name, fifo: strings.HasSuffix(name, ".fifo"), opts: o,
-		dedup: map[string]dedupEntry{}, byReceipt: map[string]*message{}, deleted: map[string]bool{}, attempts: map[string]*attempt{}}
+		dedup: map[string]dedupEntry{}, byReceipt: map[string]*message{}, deleted: map[string]bool{}, attempts: map[string]*attempt{}, groups: map[string]*group{}}
 	return url
 }
 
@@ -394,6 +417,7 @@ func (f *Fake) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput
 				out.Successful = append(out.Successful, types.SendMessageBatchResultEntry{Id: aws.String(id), MessageId: aws.String(d.messageID), SequenceNumber: aws.String(d.seq)})
 				continue
 			}
+			m.g = q.group(m.group)
 			f.seq++
 			m.seq = fmt.Sprintf("%020d", f.seq)
 			q.dedup[m.dedupID] = dedupEntry{at: now, messageID: m.id, seq: m.seq}

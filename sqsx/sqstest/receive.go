@@ -115,13 +115,14 @@ func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []types.Messag
 	vt := visibility(q, in)
 	// Every message in flight has its current handle in byReceipt, so the
 	// scans of what is in flight cost what is in flight, not the queue.
-	held := map[string]bool{}
+	f.stamp++
+	stamp := f.stamp
 	for _, m := range q.byReceipt {
 		if m.inflight && !now.Before(m.visibleAt) {
 			m.inflight = false
 		}
 		if m.inflight && q.fifo {
-			held[m.group] = true
+			m.g.heldAt = stamp
 		}
 	}
 	var picked []*message
@@ -131,28 +132,28 @@ func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []types.Messag
 		// order, groups by their oldest message.
 		// At most n groups of at most n messages are ever wanted.
 		type run struct {
-			group string
-			msgs  []*message
+			msgs []*message
 		}
 		var runs []run
 	scan:
 		for _, m := range q.msgs {
-			if m.gone || held[m.group] {
+			if m.gone || m.g.heldAt == stamp {
 				continue
 			}
 			if m.visibleAt.After(now) {
-				held[m.group] = true // keep the group in order
+				m.g.heldAt = stamp // keep the group in order
 				continue
 			}
-			i := 0
-			for i < len(runs) && runs[i].group != m.group {
-				i++
+			i := len(runs)
+			if m.g.runAt == stamp {
+				i = m.g.runIndex
 			}
 			switch {
 			case i == len(runs) && len(runs) == n:
 				continue
 			case i == len(runs):
-				runs = append(runs, run{group: m.group})
+				runs = append(runs, run{})
+				m.g.runAt, m.g.runIndex = stamp, i
 			}
 			if len(runs[i].msgs) < n {
 				runs[i].msgs = append(runs[i].msgs, m)
@@ -185,6 +186,9 @@ func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []types.Messag
 				delete(q.byReceipt, m.receipt)
 				m.inflight, m.receipt, m.visibleAt = false, "", now
 				moved := *m
+				if dlq.fifo {
+					moved.g = dlq.group(moved.group)
+				}
 				q.remove(m)
 				dlq.msgs = append(dlq.msgs, &moved)
 				continue
