@@ -157,12 +157,13 @@ type Fake struct {
 
 	opts Options
 
-	mu      sync.Mutex
-	queues  map[string]*queue
-	arrived chan struct{} // closed and replaced whenever messages arrive
-	rand    *mrand.Rand
-	seq     uint64
-	stamp   uint64 // numbers receives, for group's marks
+	mu       sync.Mutex
+	queues   map[string]*queue
+	arrived  chan struct{} // closed and replaced whenever messages arrive
+	rand     *mrand.Rand
+	seq      uint64
+	stamp    uint64 // numbers receives, for group's marks
+	arrivals uint64 // numbers messages as they arrive in a queue
 }
 
 type queue struct {
@@ -177,26 +178,52 @@ type queue struct {
 	attempts  map[string]*attempt // FIFO ReceiveRequestAttemptIds
 	attemptQ  []string            // their IDs in the order stored, for expiry
 	groups    map[string]*group   // FIFO groups by ID
+	groupList []*group            // the same, in the order made; empty ones leave at receives
 }
 
-// group is a FIFO group's scratch state for one receive: a receive marks
-// the groups it finds held, and the run it gathers for each, with its own
-// stamp, so it needs no map of its own.
+// group is a FIFO group: its messages in send order, and a mark a receive
+// sets, with its own stamp, when it finds the group held. A receive looks
+// at each group's first message instead of scanning the queue, so its cost
+// does not depend on how many messages wait behind the groups in flight.
 type group struct {
-	id       string
-	heldAt   uint64 // the stamp of the last receive that found it held
-	runAt    uint64 // the stamp of the last receive that gathered a run of it
-	runIndex int    // which run, for that receive
+	id     string
+	msgs   []*message // in send order; deleted ones stay until compact
+	dead   int        // deleted messages still in msgs
+	heldAt uint64     // the stamp of the last receive that found it held
 }
 
-// group returns the state of FIFO group id. f.mu is held.
+// group returns FIFO group id, made if new. f.mu is held.
 func (q *queue) group(id string) *group {
 	g, ok := q.groups[id]
 	if !ok {
 		g = &group{id: id}
 		q.groups[id] = g
+		q.groupList = append(q.groupList, g)
 	}
 	return g
+}
+
+// head returns the group's first message not deleted, or nil.
+func (g *group) head() *message {
+	for len(g.msgs) > 0 && g.msgs[0].gone {
+		g.msgs[0] = nil
+		g.msgs = g.msgs[1:]
+		g.dead--
+	}
+	if len(g.msgs) == 0 {
+		return nil
+	}
+	return g.msgs[0]
+}
+
+// removed notes that one of the group's messages is gone.
+func (g *group) removed() {
+	g.dead++
+	g.head()
+	if g.dead > 32 && 2*g.dead > len(g.msgs) {
+		g.msgs = slices.DeleteFunc(g.msgs, func(x *message) bool { return x.gone })
+		g.dead = 0
+	}
 }
 
 // attempt is what one FIFO receive returned, for a retry with the same
@@ -222,6 +249,7 @@ type message struct {
 	inflight                               bool
 	gone                                   bool   // deleted, or moved to the dead-letter queue
 	g                                      *group // FIFO
+	order                                  uint64 // when it arrived in its queue, across the service
 }
 
 // remove marks m as gone from q. Gone messages leave msgs from the front at
@@ -230,6 +258,9 @@ type message struct {
 func (q *queue) remove(m *message) {
 	m.gone = true
 	q.dead++
+	if m.g != nil && q.fifo {
+		m.g.removed()
+	}
 	for len(q.msgs) > 0 && q.msgs[0].gone {
 		q.msgs[0] = nil
 		q.msgs = q.msgs[1:]
@@ -417,12 +448,17 @@ func (f *Fake) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput
 				out.Successful = append(out.Successful, types.SendMessageBatchResultEntry{Id: aws.String(id), MessageId: aws.String(d.messageID), SequenceNumber: aws.String(d.seq)})
 				continue
 			}
-			m.g = q.group(m.group)
 			f.seq++
+			m.g = q.group(m.group)
 			m.seq = fmt.Sprintf("%020d", f.seq)
 			q.dedup[m.dedupID] = dedupEntry{at: now, messageID: m.id, seq: m.seq}
 		}
 		q.msgs = append(q.msgs, m)
+		f.arrivals++
+		m.order = f.arrivals
+		if m.g != nil {
+			m.g.msgs = append(m.g.msgs, m)
+		}
 		sent = true
 		r := types.SendMessageBatchResultEntry{Id: aws.String(id), MessageId: aws.String(m.id)}
 		if m.seq != "" {

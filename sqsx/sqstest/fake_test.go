@@ -368,3 +368,20 @@ func TestDeletesInTheMiddleKeepOrder(t *testing.T) {
 		require.Equal(t, fmt.Sprint(2*i+3), body)
 	}
 }
+
+// A FIFO receive takes groups by their oldest message, skips held ones and
+// fills up with the next group's messages, each group in order.
+func TestFIFOReceiveTakesGroupsByTheirOldestMessage(t *testing.T) {
+	f := sqstest.New()
+	url := f.CreateQueue("order.fifo", sqstest.QueueOptions{ContentBasedDeduplication: true})
+	// c:0 a:1 b:2 c:3 a:4 b:5 c:6 a:7 b:8
+	var es []types.SendMessageBatchRequestEntry
+	for k := range 9 {
+		g := []string{"c", "a", "b"}[k%3]
+		es = append(es, entry(fmt.Sprint(k), g, fmt.Sprint(g, ":", k)))
+	}
+	send(t, f, url, es...)
+	require.Equal(t, []string{"c:0"}, bodies(receive(t, f, url, 1)), "c is held from here on")
+	assert.Equal(t, []string{"a:1", "a:4", "a:7", "b:2", "b:5"}, bodies(receive(t, f, url, 5)))
+	assert.Empty(t, receive(t, f, url, 10), "every group is held")
+}

@@ -129,41 +129,44 @@ func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []types.Messag
 	if q.fifo {
 		// SQS "tries to return as many messages with the same message
 		// group ID as possible": each deliverable group's messages in
-		// order, groups by their oldest message.
-		// At most n groups of at most n messages are ever wanted.
-		type run struct {
-			msgs []*message
-		}
-		var runs []run
-	scan:
-		for _, m := range q.msgs {
-			if m.gone || m.g.heldAt == stamp {
+		// order, groups by their oldest message. At most n groups of at
+		// most n messages are ever wanted: the n groups whose first
+		// message is oldest, among those not held and visible.
+		var first []*message // their first messages, oldest first
+		kept := q.groupList[:0]
+		for _, g := range q.groupList {
+			m := g.head()
+			if m == nil {
+				delete(q.groups, g.id) // a new message of the group makes it anew
 				continue
 			}
-			if m.visibleAt.After(now) {
-				m.g.heldAt = stamp // keep the group in order
+			kept = append(kept, g)
+			if g.heldAt == stamp || m.visibleAt.After(now) {
 				continue
 			}
-			i := len(runs)
-			if m.g.runAt == stamp {
-				i = m.g.runIndex
-			}
-			switch {
-			case i == len(runs) && len(runs) == n:
+			if len(first) == n && m.order > first[n-1].order {
 				continue
-			case i == len(runs):
-				runs = append(runs, run{})
-				m.g.runAt, m.g.runIndex = stamp, i
 			}
-			if len(runs[i].msgs) < n {
-				runs[i].msgs = append(runs[i].msgs, m)
+			i := len(first)
+			for i > 0 && first[i-1].order > m.order {
+				i--
 			}
-			if len(runs[0].msgs) == n {
-				break scan // the first group fills the receive
+			first = slices.Insert(first, i, m)
+			if len(first) > n {
+				first = first[:n]
 			}
 		}
-		for _, r := range runs {
-			picked = append(picked, r.msgs[:min(n-len(picked), len(r.msgs))]...)
+		clear(q.groupList[len(kept):])
+		q.groupList = kept
+		for _, h := range first {
+			for _, m := range h.g.msgs {
+				if len(picked) == n || m.visibleAt.After(now) { // keep the group in order
+					break
+				}
+				if !m.gone {
+					picked = append(picked, m)
+				}
+			}
 			if len(picked) == n {
 				break
 			}
@@ -186,11 +189,14 @@ func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []types.Messag
 				delete(q.byReceipt, m.receipt)
 				m.inflight, m.receipt, m.visibleAt = false, "", now
 				moved := *m
-				if dlq.fifo {
-					moved.g = dlq.group(moved.group)
-				}
 				q.remove(m)
 				dlq.msgs = append(dlq.msgs, &moved)
+				f.arrivals++
+				moved.order = f.arrivals
+				if dlq.fifo {
+					moved.g = dlq.group(moved.group)
+					moved.g.msgs = append(moved.g.msgs, &moved)
+				}
 				continue
 			}
 		}
