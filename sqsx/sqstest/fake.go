@@ -393,11 +393,8 @@ func (f *Fake) signal() {
 
 // SendMessageBatch implements the SDK method.
 func (f *Fake) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
-	q, err := f.begin("SendMessageBatch", aws.ToString(in.QueueUrl))
-	if err != nil {
-		return nil, err
-	}
-	defer f.mu.Unlock()
+	// What needs no queue is done before the lock is taken, and answered
+	// after the call is counted, as before.
 	total := 0
 	for _, e := range in.Entries {
 		total += len(aws.ToString(e.MessageBody))
@@ -405,8 +402,21 @@ func (f *Fake) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput
 			total += len(k) + len(aws.ToString(v.DataType)) + len(aws.ToString(v.StringValue)) + len(v.BinaryValue)
 		}
 	}
-	if err := checkEntries(in.Entries, func(e types.SendMessageBatchRequestEntry) *string { return e.Id }); err != nil {
+	invalid := checkEntries(in.Entries, func(e types.SendMessageBatchRequestEntry) *string { return e.Id })
+	var ids []string
+	if invalid == nil {
+		ids = make([]string, len(in.Entries))
+		for i := range ids {
+			ids[i] = randID()
+		}
+	}
+	q, err := f.begin("SendMessageBatch", aws.ToString(in.QueueUrl))
+	if err != nil {
 		return nil, err
+	}
+	defer f.mu.Unlock()
+	if invalid != nil {
+		return nil, invalid
 	}
 	if total > 1<<20 {
 		return nil, apiError("AWS.SimpleQueueService.BatchRequestTooLong", fmt.Sprintf("Batch requests cannot be longer than 1048576 bytes. You have sent %d bytes.", total))
@@ -414,7 +424,7 @@ func (f *Fake) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput
 	now := f.opts.Clock()
 	out := &sqs.SendMessageBatchOutput{}
 	sent := false
-	for _, e := range in.Entries {
+	for i, e := range in.Entries {
 		id := aws.ToString(e.Id)
 		if f.opts.EntryFault != nil {
 			if fe := f.opts.EntryFault("SendMessageBatch", id); fe != nil {
@@ -427,7 +437,7 @@ func (f *Fake) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput
 			out.Failed = append(out.Failed, errEntry(id, "MissingParameter", "The request must contain the parameter MessageBody.", true))
 			continue
 		}
-		m := &message{id: randID(), body: body, attrs: e.MessageAttributes, sent: now, visibleAt: now.Add(time.Duration(e.DelaySeconds) * time.Second)}
+		m := &message{id: ids[i], body: body, attrs: e.MessageAttributes, sent: now, visibleAt: now.Add(time.Duration(e.DelaySeconds) * time.Second)}
 		if q.fifo {
 			m.group, m.dedupID = aws.ToString(e.MessageGroupId), aws.ToString(e.MessageDeduplicationId)
 			switch {

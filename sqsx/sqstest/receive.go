@@ -34,7 +34,7 @@ func (f *Fake) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, 
 		if err := f.rec.Lost("ReceiveMessage"); err != nil {
 			return nil, err
 		}
-		return &sqs.ReceiveMessageOutput{Messages: msgs}, nil
+		return &sqs.ReceiveMessageOutput{Messages: renderAll(msgs, in)}, nil
 	}
 	deadline := time.Now().Add(time.Duration(in.WaitTimeSeconds) * time.Second)
 	for {
@@ -44,7 +44,7 @@ func (f *Fake) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, 
 			if err := f.rec.Lost("ReceiveMessage"); err != nil {
 				return nil, err
 			}
-			return &sqs.ReceiveMessageOutput{Messages: msgs}, nil
+			return &sqs.ReceiveMessageOutput{Messages: renderAll(msgs, in)}, nil
 		}
 		wake := f.arrived
 		f.mu.Unlock()
@@ -73,7 +73,7 @@ func visibility(q *queue, in *sqs.ReceiveMessageInput) time.Duration {
 // the last 5 minutes: while its messages are still in flight under the
 // same handles, SQS returns them again and restarts their visibility
 // timeout. f.mu is held.
-func (f *Fake) retried(q *queue, in *sqs.ReceiveMessageInput) ([]types.Message, bool) {
+func (f *Fake) retried(q *queue, in *sqs.ReceiveMessageInput) ([]view, bool) {
 	id := aws.ToString(in.ReceiveRequestAttemptId)
 	if !q.fifo || id == "" {
 		return nil, false
@@ -100,17 +100,17 @@ func (f *Fake) retried(q *queue, in *sqs.ReceiveMessageInput) ([]types.Message, 
 			return nil, false
 		}
 	}
-	out := make([]types.Message, len(a.msgs))
+	out := make([]view, len(a.msgs))
 	for i, m := range a.msgs {
 		m.visibleAt = now.Add(visibility(q, in))
-		out[i] = f.render(m, in)
+		out[i] = snapshot(m)
 	}
 	return out, true
 }
 
 // take picks up to n deliverable messages and puts them in flight. f.mu is
 // held.
-func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []types.Message {
+func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []view {
 	now := f.opts.Clock()
 	vt := visibility(q, in)
 	// Every message in flight has its current handle in byReceipt, so the
@@ -181,7 +181,7 @@ func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []types.Messag
 		f.rand.Shuffle(len(ready), func(i, j int) { ready[i], ready[j] = ready[j], ready[i] })
 		picked = ready[:min(n, len(ready))]
 	}
-	var out []types.Message
+	var out []view
 	var a attempt
 	for _, m := range picked {
 		if q.opts.MaxReceiveCount > 0 && m.receives >= q.opts.MaxReceiveCount {
@@ -209,7 +209,7 @@ func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []types.Messag
 		q.byReceipt[m.receipt] = m
 		m.inflight = true
 		m.visibleAt = now.Add(vt)
-		out = append(out, f.render(m, in))
+		out = append(out, snapshot(m))
 		a.msgs, a.receipts = append(a.msgs, m), append(a.receipts, m.receipt)
 	}
 	if id := aws.ToString(in.ReceiveRequestAttemptId); q.fifo && id != "" && len(out) > 0 {
@@ -224,7 +224,32 @@ func wants(list []string, name string) bool {
 	return slices.Contains(list, "All") || slices.Contains(list, ".*") || slices.Contains(list, name)
 }
 
-func (f *Fake) render(m *message, in *sqs.ReceiveMessageInput) types.Message {
+// view is what a receive returns of a message, copied under f.mu so the
+// answer is built after the lock is let go.
+type view struct {
+	id, body, receipt, group, dedupID, seq string
+	attrs                                  map[string]types.MessageAttributeValue // never changed after the send
+	sent, firstReceive                     time.Time
+	receives                               int
+}
+
+func snapshot(m *message) view {
+	return view{id: m.id, body: m.body, receipt: m.receipt, group: m.group, dedupID: m.dedupID, seq: m.seq,
+		attrs: m.attrs, sent: m.sent, firstReceive: m.firstReceive, receives: m.receives}
+}
+
+func renderAll(vs []view, in *sqs.ReceiveMessageInput) []types.Message {
+	if len(vs) == 0 {
+		return nil
+	}
+	out := make([]types.Message, len(vs))
+	for i, m := range vs {
+		out[i] = m.render(in)
+	}
+	return out
+}
+
+func (m view) render(in *sqs.ReceiveMessageInput) types.Message {
 	//lint:ignore SA1019 callers may still set the older field; the fake honours both.
 	names := make([]string, 0, len(in.AttributeNames)+len(in.MessageSystemAttributeNames))
 	//lint:ignore SA1019 as above.
@@ -275,13 +300,14 @@ func (q *queue) find(receipt string) (*message, bool) {
 // current (the message was received again) fails its entry with
 // ReceiptHandleIsInvalid.
 func (f *Fake) DeleteMessageBatch(_ context.Context, in *sqs.DeleteMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error) {
+	invalid := checkEntries(in.Entries, func(e types.DeleteMessageBatchRequestEntry) *string { return e.Id }) // before the lock
 	q, err := f.begin("DeleteMessageBatch", aws.ToString(in.QueueUrl))
 	if err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	if err := checkEntries(in.Entries, func(e types.DeleteMessageBatchRequestEntry) *string { return e.Id }); err != nil {
-		return nil, err
+	if invalid != nil {
+		return nil, invalid
 	}
 	out := &sqs.DeleteMessageBatchOutput{}
 	for _, e := range in.Entries {
