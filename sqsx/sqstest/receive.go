@@ -13,6 +13,12 @@ import (
 
 // ReceiveMessage implements the SDK method, long polls included.
 func (f *Fake) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, _ ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	// The random part of each receipt handle the receive may hand out,
+	// made before the lock is taken.
+	handles := make([]string, min(max(in.MaxNumberOfMessages, 1), 10))
+	for i := range handles {
+		handles[i] = randID()
+	}
 	q, err := f.begin("ReceiveMessage", aws.ToString(in.QueueUrl))
 	if err != nil {
 		return nil, err
@@ -38,7 +44,7 @@ func (f *Fake) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, 
 	}
 	deadline := time.Now().Add(time.Duration(in.WaitTimeSeconds) * time.Second)
 	for {
-		msgs := f.take(q, in, n)
+		msgs := f.take(q, in, n, handles)
 		if len(msgs) > 0 || !time.Now().Before(deadline) {
 			f.mu.Unlock()
 			if err := f.rec.Lost("ReceiveMessage"); err != nil {
@@ -110,7 +116,7 @@ func (f *Fake) retried(q *queue, in *sqs.ReceiveMessageInput) ([]view, bool) {
 
 // take picks up to n deliverable messages and puts them in flight. f.mu is
 // held.
-func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []view {
+func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int, handles []string) []view {
 	now := f.opts.Clock()
 	vt := visibility(q, in)
 	// Every message in flight has its current handle in byReceipt, so the
@@ -205,7 +211,7 @@ func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []view {
 			m.firstReceive = now
 		}
 		delete(q.byReceipt, m.receipt)
-		m.receipt = randID() + "#" + m.id
+		m.receipt = handles[len(out)] + "#" + m.id
 		q.byReceipt[m.receipt] = m
 		m.inflight = true
 		m.visibleAt = now.Add(vt)
