@@ -173,9 +173,11 @@ func (d *deleter) send(items []delItem) {
 			}
 		}()
 		call := func(ctx context.Context, items []delItem) (batchAnswer, error) {
-			in := &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(p.url)}
+			in := &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(p.url), Entries: make([]types.DeleteMessageBatchRequestEntry, len(items))}
+			strs := make([]string, 2*len(items)) // the entries' IDs and handles, in one allocation
 			for i, it := range items {
-				in.Entries = append(in.Entries, types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(it.m.ReceiptHandle)})
+				strs[2*i], strs[2*i+1] = strconv.Itoa(i), it.m.ReceiptHandle
+				in.Entries[i] = types.DeleteMessageBatchRequestEntry{Id: &strs[2*i], ReceiptHandle: &strs[2*i+1]}
 			}
 			p.count("DeleteMessageBatch")
 			out, err := p.client.DeleteMessageBatch(ctx, in)

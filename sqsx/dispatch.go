@@ -43,13 +43,13 @@ func (s *session) split(ms []*Message) [][]*Message {
 		}
 		return runs
 	}
-	var runs [][]*Message
-	at := map[string]int{}
+	var runs [][]*Message // a receive has at most 10 messages: no map
 	for _, m := range ms {
-		i, ok := at[m.GroupID]
-		if !ok {
-			i = len(runs)
-			at[m.GroupID] = i
+		i := 0
+		for i < len(runs) && runs[i][0].GroupID != m.GroupID {
+			i++
+		}
+		if i == len(runs) {
 			runs = append(runs, nil)
 		}
 		runs[i] = append(runs[i], m)

@@ -305,6 +305,61 @@ func TestProcessorHeartbeatOutlivesVisibilityTimeout(t *testing.T) {
 	assert.Zero(t, f.Len(url))
 }
 
+// beatCounter is the fake with a signal once n visibility changes are done.
+type beatCounter struct {
+	*sqstest.Fake
+	n     atomic.Int64
+	after int64
+	ready chan struct{}
+}
+
+func (b *beatCounter) ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.ChangeMessageVisibilityBatchInput, opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error) {
+	out, err := b.Fake.ChangeMessageVisibilityBatch(ctx, in, opts...)
+	if b.n.Add(1) == b.after {
+		close(b.ready)
+	}
+	return out, err
+}
+
+// TestProcessorHeartbeatOnTheSystemClock is the heartbeat on the default
+// clock, where each beat is a timer and no goroutine waits for it: a
+// message held for three beats (of a tenth of a 1 s timeout) stays hidden
+// and is handled once, with the other message of its receive.
+func TestProcessorHeartbeatOnTheSystemClock(t *testing.T) {
+	ctx := testContext(t)
+	f := sqstest.New()
+	url := f.CreateQueue("beats.fifo", sqstest.QueueOptions{VisibilityTimeout: time.Second})
+	sendAll(t, f, url, []sqsx.Message{{GroupID: "g", Body: "g:1", DeduplicationID: "1"}, {GroupID: "g", Body: "g:2", DeduplicationID: "2"}})
+	c := &beatCounter{Fake: f, after: 3, ready: make(chan struct{})}
+	h := newHandled(2)
+	var calls atomic.Int64
+	errs := &errorLog{}
+	p, err := sqsx.NewProcessor(c, url, func(ctx context.Context, m *sqsx.Message) error {
+		calls.Add(1)
+		if m.Body == "g:1" {
+			select {
+			case <-c.ready:
+			case <-ctx.Done():
+			}
+		}
+		h.ok(m)
+		return nil
+	}, quick(errs), func(o *sqsx.ProcessorOptions) { o.HeartbeatFraction = 0.1 })
+	require.NoError(t, err)
+	stop := start(t, p)
+	select {
+	case <-h.finish:
+	case <-ctx.Done():
+		t.Fatal("not handled: ", ctx.Err())
+	}
+	require.NoError(t, stop())
+	assert.Equal(t, int64(2), calls.Load(), "nothing handled twice")
+	assert.Equal(t, map[string][]string{"g": {"g:1", "g:2"}}, h.groups())
+	assert.GreaterOrEqual(t, p.Stats().Extended, int64(6), "both held messages extended by each of 3 heartbeats")
+	assert.Empty(t, errs.all())
+	assert.Zero(t, f.Len(url))
+}
+
 // blockingHandler blocks on the first message until released, and records
 // what it started.
 func TestProcessorGracefulShutdownReleasesUnstarted(t *testing.T) {

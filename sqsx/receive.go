@@ -54,6 +54,22 @@ func (s *session) poll(work context.Context, deadline <-chan struct{}) error {
 	// timeout.
 	attempt, unsure := "", false
 	failures := 0
+	// A long poll under way when work stops is abandoned, or with
+	// FinishPollOnShutdown let finish, bounded by the drain (see
+	// ProcessorOptions). One context serves every receive of the loop.
+	rctx, cancel := context.WithCancel(s.apiCtx)
+	defer cancel()
+	stopRecv := context.AfterFunc(work, func() {
+		if p.opts.FinishPollOnShutdown {
+			select {
+			case <-deadline:
+			case <-rctx.Done():
+				return
+			}
+		}
+		cancel()
+	})
+	defer stopRecv()
 	for work.Err() == nil {
 		in := &sqs.ReceiveMessageInput{
 			QueueUrl:                    aws.String(p.url),
@@ -71,24 +87,8 @@ func (s *session) poll(work context.Context, deadline <-chan struct{}) error {
 			}
 			in.ReceiveRequestAttemptId = aws.String(attempt)
 		}
-		// A long poll under way when work stops is abandoned, or with
-		// FinishPollOnShutdown let finish, bounded by the drain (see
-		// ProcessorOptions).
-		rctx, cancel := context.WithCancel(s.apiCtx)
-		stopRecv := context.AfterFunc(work, func() {
-			if p.opts.FinishPollOnShutdown {
-				select {
-				case <-deadline:
-				case <-rctx.Done():
-					return
-				}
-			}
-			cancel()
-		})
 		p.count("ReceiveMessage")
 		out, err := p.client.ReceiveMessage(rctx, in)
-		stopRecv()
-		cancel()
 		if err != nil {
 			if fatal(err) {
 				return fmt.Errorf("sqsx: ReceiveMessage: %w", err)

@@ -17,19 +17,25 @@ import (
 // them: their heartbeat keeps them hidden.
 type received struct {
 	s    *session
-	msgs []*Message
+	msgs []*Message // at most 10
 	at   time.Time
 
-	mu   sync.Mutex
-	held map[*Message]bool
-	done chan struct{} // closed once nothing is held
-	vis  sync.Mutex    // one visibility change of this receive at a time
+	mu    sync.Mutex
+	held  []bool // held[i]: msgs[i] is still held
+	left  int    // how many are held
+	done  chan struct{}
+	timer func() bool // stops the heartbeat's next beat, on a funcClock
+	vis   sync.Mutex  // one visibility change of this receive at a time
 }
 
 func newReceived(s *session, ms []types.Message) *received {
-	r := &received{s: s, at: s.p.opts.Clock.Now(), held: map[*Message]bool{}, done: make(chan struct{})}
-	for _, sm := range ms {
-		m := &Message{ID: aws.ToString(sm.MessageId), ReceiptHandle: aws.ToString(sm.ReceiptHandle), Body: aws.ToString(sm.Body)}
+	r := &received{s: s, at: s.p.opts.Clock.Now(), done: make(chan struct{})}
+	// One allocation for the receive's messages and one for their list.
+	all := make([]Message, len(ms))
+	r.msgs = make([]*Message, len(ms))
+	for i, sm := range ms {
+		m := &all[i]
+		m.ID, m.ReceiptHandle, m.Body = aws.ToString(sm.MessageId), aws.ToString(sm.ReceiptHandle), aws.ToString(sm.Body)
 		m.SetAttributes(sm.Attributes)
 		if len(sm.MessageAttributes) > 0 {
 			m.MessageAttributes = map[string]string{}
@@ -39,15 +45,29 @@ func newReceived(s *session, ms []types.Message) *received {
 				}
 			}
 		}
-		r.msgs = append(r.msgs, m)
-		r.held[m] = true
+		r.msgs[i] = m
 	}
-	if len(r.held) == 0 {
+	r.held = make([]bool, len(ms))
+	for i := range r.held {
+		r.held[i] = true
+	}
+	r.left = len(ms)
+	if r.left == 0 {
 		close(r.done)
 	}
 	s.p.stats.received.Add(int64(len(r.msgs)))
-	go r.heartbeat()
+	r.startHeartbeat()
 	return r
+}
+
+// index returns m's place in the receive, or -1.
+func (r *received) index(m *Message) int {
+	for i, x := range r.msgs {
+		if x == m {
+			return i
+		}
+	}
+	return -1
 }
 
 // let go marks messages as no longer held (deleted, released or given up).
@@ -55,13 +75,19 @@ func (r *received) letGo(ms ...*Message) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, m := range ms {
-		delete(r.held, m)
+		if i := r.index(m); i >= 0 && r.held[i] {
+			r.held[i] = false
+			r.left--
+		}
 	}
-	if len(r.held) == 0 {
+	if r.left == 0 {
 		select {
 		case <-r.done:
 		default:
 			close(r.done)
+			if r.timer != nil {
+				r.timer()
+			}
 		}
 	}
 }
@@ -70,19 +96,69 @@ func (r *received) letGo(ms ...*Message) {
 func (r *received) gone(m *Message) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return !r.held[m]
+	i := r.index(m)
+	return i < 0 || !r.held[i]
 }
 
 func (r *received) holding() []*Message {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out []*Message
-	for _, m := range r.msgs { // in receive order
-		if r.held[m] {
+	for i, m := range r.msgs { // in receive order
+		if r.held[i] {
 			out = append(out, m)
 		}
 	}
 	return out
+}
+
+// funcClock is a Clock that calls f once d has passed, from a goroutine of
+// its own, and returns a func that stops it: the system clock is one. On
+// it a heartbeat waits without a goroutine of its own, which saves a
+// goroutine and a channel timer per receive, the common case being a
+// receive deleted long before its first beat.
+type funcClock interface {
+	AfterFunc(d time.Duration, f func()) (stop func() bool)
+}
+
+// every is the time between heartbeats.
+func (s *session) every() time.Duration {
+	return time.Duration(float64(s.vt) * s.p.opts.HeartbeatFraction)
+}
+
+// startHeartbeat starts the receive's heartbeat: a goroutine that waits on
+// the Clock, or on a funcClock a timer per beat.
+func (r *received) startHeartbeat() {
+	every := r.s.every()
+	if every <= 0 || r.left == 0 {
+		return
+	}
+	fc, ok := r.s.p.opts.Clock.(funcClock)
+	if !ok {
+		go r.heartbeat()
+		return
+	}
+	var beat func()
+	beat = func() {
+		select {
+		case <-r.done:
+			return
+		case <-r.s.apiCtx.Done():
+			return
+		default:
+		}
+		if !r.beat() {
+			return
+		}
+		r.mu.Lock()
+		if r.left > 0 {
+			r.timer = fc.AfterFunc(every, beat)
+		}
+		r.mu.Unlock()
+	}
+	r.mu.Lock()
+	r.timer = fc.AfterFunc(every, beat)
+	r.mu.Unlock()
 }
 
 // heartbeat extends the visibility of the messages still held, each time
@@ -90,10 +166,7 @@ func (r *received) holding() []*Message {
 // receive.
 func (r *received) heartbeat() {
 	s := r.s
-	every := time.Duration(float64(s.vt) * s.p.opts.HeartbeatFraction)
-	if every <= 0 {
-		return
-	}
+	every := s.every()
 	clk := s.p.opts.Clock
 	for {
 		select {
@@ -103,17 +176,26 @@ func (r *received) heartbeat() {
 			return
 		case <-clk.After(every):
 		}
-		left := maxVisibility - clk.Now().Sub(r.at)
-		ext := min(s.vt, left).Truncate(time.Second)
-		if ext < time.Second {
-			return // SQS's limit: the messages go back when it is reached
+		if !r.beat() {
+			return
 		}
-		r.vis.Lock()
-		ms := r.holding()
-		ok := s.changeVisibility(ms, ext, "heartbeat", r.gone)
-		r.vis.Unlock()
-		s.p.stats.extended.Add(int64(len(ok)))
 	}
+}
+
+// beat is one heartbeat; false once SQS's 12-hour limit is reached.
+func (r *received) beat() bool {
+	s := r.s
+	left := maxVisibility - s.p.opts.Clock.Now().Sub(r.at)
+	ext := min(s.vt, left).Truncate(time.Second)
+	if ext < time.Second {
+		return false // SQS's limit: the messages go back when it is reached
+	}
+	r.vis.Lock()
+	ms := r.holding()
+	ok := s.changeVisibility(ms, ext, "heartbeat", r.gone)
+	r.vis.Unlock()
+	s.p.stats.extended.Add(int64(len(ok)))
+	return true
 }
 
 // release makes messages visible again after vis (0: at once).

@@ -33,6 +33,7 @@ import (
 	"fmt"
 	mrand "math/rand/v2"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -156,23 +157,73 @@ type Fake struct {
 
 	opts Options
 
-	mu      sync.Mutex
-	queues  map[string]*queue
-	arrived chan struct{} // closed and replaced whenever messages arrive
-	rand    *mrand.Rand
-	seq     uint64
+	mu       sync.Mutex
+	queues   map[string]*queue
+	arrived  chan struct{} // closed and replaced whenever messages arrive
+	rand     *mrand.Rand
+	seq      uint64
+	stamp    uint64 // numbers receives, for group's marks
+	arrivals uint64 // numbers messages as they arrive in a queue
 }
 
 type queue struct {
 	url, name string
 	fifo      bool
 	opts      QueueOptions
-	msgs      []*message // in send order
+	msgs      []*message // in send order; deleted ones stay until compact
+	dead      int        // deleted messages still in msgs
 	dedup     map[string]dedupEntry
 	byReceipt map[string]*message // the current handle of each message in flight
 	deleted   map[string]bool     // handles of deleted messages: deleting again succeeds
 	attempts  map[string]*attempt // FIFO ReceiveRequestAttemptIds
 	attemptQ  []string            // their IDs in the order stored, for expiry
+	groups    map[string]*group   // FIFO groups by ID
+	groupList []*group            // the same, in the order made; empty ones leave at receives
+}
+
+// group is a FIFO group: its messages in send order, and a mark a receive
+// sets, with its own stamp, when it finds the group held. A receive looks
+// at each group's first message instead of scanning the queue, so its cost
+// does not depend on how many messages wait behind the groups in flight.
+type group struct {
+	id     string
+	msgs   []*message // in send order; deleted ones stay until compact
+	dead   int        // deleted messages still in msgs
+	heldAt uint64     // the stamp of the last receive that found it held
+}
+
+// group returns FIFO group id, made if new. f.mu is held.
+func (q *queue) group(id string) *group {
+	g, ok := q.groups[id]
+	if !ok {
+		g = &group{id: id}
+		q.groups[id] = g
+		q.groupList = append(q.groupList, g)
+	}
+	return g
+}
+
+// head returns the group's first message not deleted, or nil.
+func (g *group) head() *message {
+	for len(g.msgs) > 0 && g.msgs[0].gone {
+		g.msgs[0] = nil
+		g.msgs = g.msgs[1:]
+		g.dead--
+	}
+	if len(g.msgs) == 0 {
+		return nil
+	}
+	return g.msgs[0]
+}
+
+// removed notes that one of the group's messages is gone.
+func (g *group) removed() {
+	g.dead++
+	g.head()
+	if g.dead > 32 && 2*g.dead > len(g.msgs) {
+		g.msgs = slices.DeleteFunc(g.msgs, func(x *message) bool { return x.gone })
+		g.dead = 0
+	}
 }
 
 // attempt is what one FIFO receive returned, for a retry with the same
@@ -196,6 +247,29 @@ type message struct {
 	receives                               int
 	firstReceive                           time.Time
 	inflight                               bool
+	gone                                   bool   // deleted, or moved to the dead-letter queue
+	g                                      *group // FIFO
+	order                                  uint64 // when it arrived in its queue, across the service
+}
+
+// remove marks m as gone from q. Gone messages leave msgs from the front at
+// once and from elsewhere once they are half of it, so a receive or delete
+// costs the same however long the queue is. f.mu is held.
+func (q *queue) remove(m *message) {
+	m.gone = true
+	q.dead++
+	if m.g != nil && q.fifo {
+		m.g.removed()
+	}
+	for len(q.msgs) > 0 && q.msgs[0].gone {
+		q.msgs[0] = nil
+		q.msgs = q.msgs[1:]
+		q.dead--
+	}
+	if q.dead > 32 && 2*q.dead > len(q.msgs) {
+		q.msgs = slices.DeleteFunc(q.msgs, func(x *message) bool { return x.gone })
+		q.dead = 0
+	}
 }
 
 // New returns a service with no queues.
@@ -218,7 +292,7 @@ func (f *Fake) CreateQueue(name string, o QueueOptions) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.queues[url] = &queue{url: url, name: name, fifo: strings.HasSuffix(name, ".fifo"), opts: o,
-		dedup: map[string]dedupEntry{}, byReceipt: map[string]*message{}, deleted: map[string]bool{}, attempts: map[string]*attempt{}}
+		dedup: map[string]dedupEntry{}, byReceipt: map[string]*message{}, deleted: map[string]bool{}, attempts: map[string]*attempt{}, groups: map[string]*group{}}
 	return url
 }
 
@@ -227,7 +301,7 @@ func (f *Fake) Len(queueURL string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if q, ok := f.queues[queueURL]; ok {
-		return len(q.msgs)
+		return len(q.msgs) - q.dead
 	}
 	return 0
 }
@@ -319,11 +393,8 @@ func (f *Fake) signal() {
 
 // SendMessageBatch implements the SDK method.
 func (f *Fake) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
-	q, err := f.begin("SendMessageBatch", aws.ToString(in.QueueUrl))
-	if err != nil {
-		return nil, err
-	}
-	defer f.mu.Unlock()
+	// What needs no queue is done before the lock is taken, and answered
+	// after the call is counted, as before.
 	total := 0
 	for _, e := range in.Entries {
 		total += len(aws.ToString(e.MessageBody))
@@ -331,8 +402,21 @@ func (f *Fake) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput
 			total += len(k) + len(aws.ToString(v.DataType)) + len(aws.ToString(v.StringValue)) + len(v.BinaryValue)
 		}
 	}
-	if err := checkEntries(in.Entries, func(e types.SendMessageBatchRequestEntry) *string { return e.Id }); err != nil {
+	invalid := checkEntries(in.Entries, func(e types.SendMessageBatchRequestEntry) *string { return e.Id })
+	var ids []string
+	if invalid == nil {
+		ids = make([]string, len(in.Entries))
+		for i := range ids {
+			ids[i] = randID()
+		}
+	}
+	q, err := f.begin("SendMessageBatch", aws.ToString(in.QueueUrl))
+	if err != nil {
 		return nil, err
+	}
+	defer f.mu.Unlock()
+	if invalid != nil {
+		return nil, invalid
 	}
 	if total > 1<<20 {
 		return nil, apiError("AWS.SimpleQueueService.BatchRequestTooLong", fmt.Sprintf("Batch requests cannot be longer than 1048576 bytes. You have sent %d bytes.", total))
@@ -340,7 +424,7 @@ func (f *Fake) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput
 	now := f.opts.Clock()
 	out := &sqs.SendMessageBatchOutput{}
 	sent := false
-	for _, e := range in.Entries {
+	for i, e := range in.Entries {
 		id := aws.ToString(e.Id)
 		if f.opts.EntryFault != nil {
 			if fe := f.opts.EntryFault("SendMessageBatch", id); fe != nil {
@@ -353,7 +437,7 @@ func (f *Fake) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput
 			out.Failed = append(out.Failed, errEntry(id, "MissingParameter", "The request must contain the parameter MessageBody.", true))
 			continue
 		}
-		m := &message{id: randID(), body: body, attrs: e.MessageAttributes, sent: now, visibleAt: now.Add(time.Duration(e.DelaySeconds) * time.Second)}
+		m := &message{id: ids[i], body: body, attrs: e.MessageAttributes, sent: now, visibleAt: now.Add(time.Duration(e.DelaySeconds) * time.Second)}
 		if q.fifo {
 			m.group, m.dedupID = aws.ToString(e.MessageGroupId), aws.ToString(e.MessageDeduplicationId)
 			switch {
@@ -375,10 +459,16 @@ func (f *Fake) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput
 				continue
 			}
 			f.seq++
+			m.g = q.group(m.group)
 			m.seq = fmt.Sprintf("%020d", f.seq)
 			q.dedup[m.dedupID] = dedupEntry{at: now, messageID: m.id, seq: m.seq}
 		}
 		q.msgs = append(q.msgs, m)
+		f.arrivals++
+		m.order = f.arrivals
+		if m.g != nil {
+			m.g.msgs = append(m.g.msgs, m)
+		}
 		sent = true
 		r := types.SendMessageBatchResultEntry{Id: aws.String(id), MessageId: aws.String(m.id)}
 		if m.seq != "" {

@@ -318,3 +318,70 @@ func TestFIFOReceivePrefersOneGroup(t *testing.T) {
 	assert.Equal(t, []string{"a1", "a2", "a3", "b1"}, bodies(receive(t, f, url, 4)))
 	assert.Equal(t, []string{"c1"}, bodies(receive(t, f, url, 4)), "a and b are in flight")
 }
+
+// Deleted messages leave the queue's list lazily (from the front at once,
+// elsewhere in bulk); Len and FIFO order must not notice.
+func TestDeletesInTheMiddleKeepOrder(t *testing.T) {
+	f := sqstest.New()
+	url := f.CreateQueue("lazy.fifo", sqstest.QueueOptions{ContentBasedDeduplication: true})
+	for i := 0; i < 200; i += 10 {
+		var es []types.SendMessageBatchRequestEntry
+		for k := i; k < i+10; k++ {
+			es = append(es, entry(fmt.Sprint(k), []string{"a", "b"}[k%2], fmt.Sprint(k)))
+		}
+		send(t, f, url, es...)
+	}
+	del := func(ms ...types.Message) {
+		var es []types.DeleteMessageBatchRequestEntry
+		for i, m := range ms {
+			es = append(es, types.DeleteMessageBatchRequestEntry{Id: aws.String(fmt.Sprint(i)), ReceiptHandle: m.ReceiptHandle})
+		}
+		_, err := f.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(url), Entries: es})
+		require.NoError(t, err)
+	}
+	first := receive(t, f, url, 1)
+	require.Equal(t, []string{"0"}, bodies(first))
+	del(first...)
+	held := receive(t, f, url, 1) // b's first, held in flight: the rest of a goes
+	require.Equal(t, []string{"1"}, bodies(held))
+	var got []string
+	for len(got) < 99 { // a's, every other place of the list, behind b's first
+		ms := receive(t, f, url, 10)
+		require.NotEmpty(t, ms)
+		got = append(got, bodies(ms)...)
+		del(ms...)
+		require.Equal(t, 199-len(got), f.Len(url))
+	}
+	for i, body := range got {
+		require.Equal(t, fmt.Sprint(2*i+2), body)
+	}
+	del(held...)
+	got = nil
+	for len(got) < 99 {
+		ms := receive(t, f, url, 10)
+		require.NotEmpty(t, ms)
+		got = append(got, bodies(ms)...)
+		del(ms...)
+		require.Equal(t, 99-len(got), f.Len(url))
+	}
+	for i, body := range got {
+		require.Equal(t, fmt.Sprint(2*i+3), body)
+	}
+}
+
+// A FIFO receive takes groups by their oldest message, skips held ones and
+// fills up with the next group's messages, each group in order.
+func TestFIFOReceiveTakesGroupsByTheirOldestMessage(t *testing.T) {
+	f := sqstest.New()
+	url := f.CreateQueue("order.fifo", sqstest.QueueOptions{ContentBasedDeduplication: true})
+	// c:0 a:1 b:2 c:3 a:4 b:5 c:6 a:7 b:8
+	var es []types.SendMessageBatchRequestEntry
+	for k := range 9 {
+		g := []string{"c", "a", "b"}[k%3]
+		es = append(es, entry(fmt.Sprint(k), g, fmt.Sprint(g, ":", k)))
+	}
+	send(t, f, url, es...)
+	require.Equal(t, []string{"c:0"}, bodies(receive(t, f, url, 1)), "c is held from here on")
+	assert.Equal(t, []string{"a:1", "a:4", "a:7", "b:2", "b:5"}, bodies(receive(t, f, url, 5)))
+	assert.Empty(t, receive(t, f, url, 10), "every group is held")
+}

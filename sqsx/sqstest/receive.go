@@ -13,6 +13,12 @@ import (
 
 // ReceiveMessage implements the SDK method, long polls included.
 func (f *Fake) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, _ ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	// The random part of each receipt handle the receive may hand out,
+	// made before the lock is taken.
+	handles := make([]string, min(max(in.MaxNumberOfMessages, 1), 10))
+	for i := range handles {
+		handles[i] = randID()
+	}
 	q, err := f.begin("ReceiveMessage", aws.ToString(in.QueueUrl))
 	if err != nil {
 		return nil, err
@@ -34,17 +40,17 @@ func (f *Fake) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, 
 		if err := f.rec.Lost("ReceiveMessage"); err != nil {
 			return nil, err
 		}
-		return &sqs.ReceiveMessageOutput{Messages: msgs}, nil
+		return &sqs.ReceiveMessageOutput{Messages: renderAll(msgs, in)}, nil
 	}
 	deadline := time.Now().Add(time.Duration(in.WaitTimeSeconds) * time.Second)
 	for {
-		msgs := f.take(q, in, n)
+		msgs := f.take(q, in, n, handles)
 		if len(msgs) > 0 || !time.Now().Before(deadline) {
 			f.mu.Unlock()
 			if err := f.rec.Lost("ReceiveMessage"); err != nil {
 				return nil, err
 			}
-			return &sqs.ReceiveMessageOutput{Messages: msgs}, nil
+			return &sqs.ReceiveMessageOutput{Messages: renderAll(msgs, in)}, nil
 		}
 		wake := f.arrived
 		f.mu.Unlock()
@@ -73,7 +79,7 @@ func visibility(q *queue, in *sqs.ReceiveMessageInput) time.Duration {
 // the last 5 minutes: while its messages are still in flight under the
 // same handles, SQS returns them again and restarts their visibility
 // timeout. f.mu is held.
-func (f *Fake) retried(q *queue, in *sqs.ReceiveMessageInput) ([]types.Message, bool) {
+func (f *Fake) retried(q *queue, in *sqs.ReceiveMessageInput) ([]view, bool) {
 	id := aws.ToString(in.ReceiveRequestAttemptId)
 	if !q.fifo || id == "" {
 		return nil, false
@@ -100,69 +106,73 @@ func (f *Fake) retried(q *queue, in *sqs.ReceiveMessageInput) ([]types.Message, 
 			return nil, false
 		}
 	}
-	out := make([]types.Message, len(a.msgs))
+	out := make([]view, len(a.msgs))
 	for i, m := range a.msgs {
 		m.visibleAt = now.Add(visibility(q, in))
-		out[i] = f.render(m, in)
+		out[i] = snapshot(m)
 	}
 	return out, true
 }
 
 // take picks up to n deliverable messages and puts them in flight. f.mu is
 // held.
-func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []types.Message {
+func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int, handles []string) []view {
 	now := f.opts.Clock()
 	vt := visibility(q, in)
-	for _, m := range q.msgs {
+	// Every message in flight has its current handle in byReceipt, so the
+	// scans of what is in flight cost what is in flight, not the queue.
+	f.stamp++
+	stamp := f.stamp
+	for _, m := range q.byReceipt {
 		if m.inflight && !now.Before(m.visibleAt) {
 			m.inflight = false
+		}
+		if m.inflight && q.fifo {
+			m.g.heldAt = stamp
 		}
 	}
 	var picked []*message
 	if q.fifo {
-		held := map[string]bool{}
-		for _, m := range q.msgs {
-			if m.inflight {
-				held[m.group] = true
-			}
-		}
 		// SQS "tries to return as many messages with the same message
 		// group ID as possible": each deliverable group's messages in
-		// order, groups by their oldest message.
-		// At most n groups of at most n messages are ever wanted.
-		type run struct {
-			group string
-			msgs  []*message
-		}
-		var runs []run
-	scan:
-		for _, m := range q.msgs {
-			if held[m.group] {
+		// order, groups by their oldest message. At most n groups of at
+		// most n messages are ever wanted: the n groups whose first
+		// message is oldest, among those not held and visible.
+		var first []*message // their first messages, oldest first
+		kept := q.groupList[:0]
+		for _, g := range q.groupList {
+			m := g.head()
+			if m == nil {
+				delete(q.groups, g.id) // a new message of the group makes it anew
 				continue
 			}
-			if m.visibleAt.After(now) {
-				held[m.group] = true // keep the group in order
+			kept = append(kept, g)
+			if g.heldAt == stamp || m.visibleAt.After(now) {
 				continue
 			}
-			i := 0
-			for i < len(runs) && runs[i].group != m.group {
-				i++
-			}
-			switch {
-			case i == len(runs) && len(runs) == n:
+			if len(first) == n && m.order > first[n-1].order {
 				continue
-			case i == len(runs):
-				runs = append(runs, run{group: m.group})
 			}
-			if len(runs[i].msgs) < n {
-				runs[i].msgs = append(runs[i].msgs, m)
+			i := len(first)
+			for i > 0 && first[i-1].order > m.order {
+				i--
 			}
-			if len(runs[0].msgs) == n {
-				break scan // the first group fills the receive
+			first = slices.Insert(first, i, m)
+			if len(first) > n {
+				first = first[:n]
 			}
 		}
-		for _, r := range runs {
-			picked = append(picked, r.msgs[:min(n-len(picked), len(r.msgs))]...)
+		clear(q.groupList[len(kept):])
+		q.groupList = kept
+		for _, h := range first {
+			for _, m := range h.g.msgs {
+				if len(picked) == n || m.visibleAt.After(now) { // keep the group in order
+					break
+				}
+				if !m.gone {
+					picked = append(picked, m)
+				}
+			}
 			if len(picked) == n {
 				break
 			}
@@ -170,22 +180,29 @@ func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []types.Messag
 	} else {
 		var ready []*message
 		for _, m := range q.msgs {
-			if !m.inflight && !m.visibleAt.After(now) {
+			if !m.gone && !m.inflight && !m.visibleAt.After(now) {
 				ready = append(ready, m)
 			}
 		}
 		f.rand.Shuffle(len(ready), func(i, j int) { ready[i], ready[j] = ready[j], ready[i] })
 		picked = ready[:min(n, len(ready))]
 	}
-	var out []types.Message
+	var out []view
 	var a attempt
 	for _, m := range picked {
 		if q.opts.MaxReceiveCount > 0 && m.receives >= q.opts.MaxReceiveCount {
 			if dlq, ok := f.queues[q.opts.DeadLetterQueueURL]; ok {
-				q.msgs = slices.DeleteFunc(q.msgs, func(x *message) bool { return x == m })
 				delete(q.byReceipt, m.receipt)
 				m.inflight, m.receipt, m.visibleAt = false, "", now
-				dlq.msgs = append(dlq.msgs, m)
+				moved := *m
+				q.remove(m)
+				dlq.msgs = append(dlq.msgs, &moved)
+				f.arrivals++
+				moved.order = f.arrivals
+				if dlq.fifo {
+					moved.g = dlq.group(moved.group)
+					moved.g.msgs = append(moved.g.msgs, &moved)
+				}
 				continue
 			}
 		}
@@ -194,11 +211,11 @@ func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int) []types.Messag
 			m.firstReceive = now
 		}
 		delete(q.byReceipt, m.receipt)
-		m.receipt = randID() + "#" + m.id
+		m.receipt = handles[len(out)] + "#" + m.id
 		q.byReceipt[m.receipt] = m
 		m.inflight = true
 		m.visibleAt = now.Add(vt)
-		out = append(out, f.render(m, in))
+		out = append(out, snapshot(m))
 		a.msgs, a.receipts = append(a.msgs, m), append(a.receipts, m.receipt)
 	}
 	if id := aws.ToString(in.ReceiveRequestAttemptId); q.fifo && id != "" && len(out) > 0 {
@@ -213,7 +230,32 @@ func wants(list []string, name string) bool {
 	return slices.Contains(list, "All") || slices.Contains(list, ".*") || slices.Contains(list, name)
 }
 
-func (f *Fake) render(m *message, in *sqs.ReceiveMessageInput) types.Message {
+// view is what a receive returns of a message, copied under f.mu so the
+// answer is built after the lock is let go.
+type view struct {
+	id, body, receipt, group, dedupID, seq string
+	attrs                                  map[string]types.MessageAttributeValue // never changed after the send
+	sent, firstReceive                     time.Time
+	receives                               int
+}
+
+func snapshot(m *message) view {
+	return view{id: m.id, body: m.body, receipt: m.receipt, group: m.group, dedupID: m.dedupID, seq: m.seq,
+		attrs: m.attrs, sent: m.sent, firstReceive: m.firstReceive, receives: m.receives}
+}
+
+func renderAll(vs []view, in *sqs.ReceiveMessageInput) []types.Message {
+	if len(vs) == 0 {
+		return nil
+	}
+	out := make([]types.Message, len(vs))
+	for i, m := range vs {
+		out[i] = m.render(in)
+	}
+	return out
+}
+
+func (m view) render(in *sqs.ReceiveMessageInput) types.Message {
 	//lint:ignore SA1019 callers may still set the older field; the fake honours both.
 	names := make([]string, 0, len(in.AttributeNames)+len(in.MessageSystemAttributeNames))
 	//lint:ignore SA1019 as above.
@@ -264,16 +306,16 @@ func (q *queue) find(receipt string) (*message, bool) {
 // current (the message was received again) fails its entry with
 // ReceiptHandleIsInvalid.
 func (f *Fake) DeleteMessageBatch(_ context.Context, in *sqs.DeleteMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error) {
+	invalid := checkEntries(in.Entries, func(e types.DeleteMessageBatchRequestEntry) *string { return e.Id }) // before the lock
 	q, err := f.begin("DeleteMessageBatch", aws.ToString(in.QueueUrl))
 	if err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	if err := checkEntries(in.Entries, func(e types.DeleteMessageBatchRequestEntry) *string { return e.Id }); err != nil {
-		return nil, err
+	if invalid != nil {
+		return nil, invalid
 	}
 	out := &sqs.DeleteMessageBatchOutput{}
-	gone := map[*message]bool{}
 	for _, e := range in.Entries {
 		id, receipt := aws.ToString(e.Id), aws.ToString(e.ReceiptHandle)
 		if f.opts.EntryFault != nil {
@@ -285,7 +327,7 @@ func (f *Fake) DeleteMessageBatch(_ context.Context, in *sqs.DeleteMessageBatchI
 		m, ok := q.find(receipt)
 		switch {
 		case ok:
-			gone[m] = true
+			q.remove(m)
 			delete(q.byReceipt, receipt)
 			q.deleted[receipt] = true
 		case !q.deleted[receipt]:
@@ -293,9 +335,6 @@ func (f *Fake) DeleteMessageBatch(_ context.Context, in *sqs.DeleteMessageBatchI
 			continue
 		}
 		out.Successful = append(out.Successful, types.DeleteMessageBatchResultEntry{Id: aws.String(id)})
-	}
-	if len(gone) > 0 {
-		q.msgs = slices.DeleteFunc(q.msgs, func(x *message) bool { return gone[x] })
 	}
 	f.signal() // a deleted FIFO message may free its group
 	if err := f.rec.Lost("DeleteMessageBatch"); err != nil {
@@ -374,6 +413,9 @@ func (f *Fake) GetQueueAttributes(_ context.Context, in *sqs.GetQueueAttributesI
 	now := f.opts.Clock()
 	visible, inflight := 0, 0
 	for _, m := range q.msgs {
+		if m.gone {
+			continue
+		}
 		if m.inflight && now.Before(m.visibleAt) {
 			inflight++
 		} else if !m.visibleAt.After(now) {
