@@ -274,6 +274,9 @@ func aad(id string, ec map[string]string) []byte {
 
 // GenerateDataKey returns a fresh data key and its copy under KeyId.
 func (f *Fake) GenerateDataKey(_ context.Context, in *awskms.GenerateDataKeyInput, _ ...func(*awskms.Options)) (*awskms.GenerateDataKeyOutput, error) {
+	if in == nil { // as the SDK does: a nil input is an empty one, which then fails validation
+		in = &awskms.GenerateDataKeyInput{}
+	}
 	if err := f.begin("GenerateDataKey", in); err != nil {
 		return nil, err
 	}
@@ -305,6 +308,9 @@ func (f *Fake) GenerateDataKey(_ context.Context, in *awskms.GenerateDataKeyInpu
 
 // Encrypt encrypts up to 4096 bytes under KeyId.
 func (f *Fake) Encrypt(_ context.Context, in *awskms.EncryptInput, _ ...func(*awskms.Options)) (*awskms.EncryptOutput, error) {
+	if in == nil { // as the SDK does: a nil input is an empty one, which then fails validation
+		in = &awskms.EncryptInput{}
+	}
 	if err := f.begin("Encrypt", in); err != nil {
 		return nil, err
 	}
@@ -322,6 +328,9 @@ func (f *Fake) Encrypt(_ context.Context, in *awskms.EncryptInput, _ ...func(*aw
 
 // Decrypt opens a blob; KeyId, when given, must name the blob's key.
 func (f *Fake) Decrypt(_ context.Context, in *awskms.DecryptInput, _ ...func(*awskms.Options)) (*awskms.DecryptOutput, error) {
+	if in == nil { // as the SDK does: a nil input is an empty one, which then fails validation
+		in = &awskms.DecryptInput{}
+	}
 	if err := f.begin("Decrypt", in); err != nil {
 		return nil, err
 	}
@@ -350,6 +359,9 @@ func (f *Fake) openFor(blob []byte, ec map[string]string, keyID string) (*key, [
 // ReEncrypt moves a blob to DestinationKeyId without revealing the
 // plaintext.
 func (f *Fake) ReEncrypt(_ context.Context, in *awskms.ReEncryptInput, _ ...func(*awskms.Options)) (*awskms.ReEncryptOutput, error) {
+	if in == nil { // as the SDK does: a nil input is an empty one, which then fails validation
+		in = &awskms.ReEncryptInput{}
+	}
 	if err := f.begin("ReEncrypt", in); err != nil {
 		return nil, err
 	}
@@ -367,6 +379,9 @@ func (f *Fake) ReEncrypt(_ context.Context, in *awskms.ReEncryptInput, _ ...func
 
 // DescribeKey returns a key's ARN, ID and state.
 func (f *Fake) DescribeKey(_ context.Context, in *awskms.DescribeKeyInput, _ ...func(*awskms.Options)) (*awskms.DescribeKeyOutput, error) {
+	if in == nil { // as the SDK does: a nil input is an empty one, which then fails validation
+		in = &awskms.DescribeKeyInput{}
+	}
 	if err := f.begin("DescribeKey", in); err != nil {
 		return nil, err
 	}

@@ -188,3 +188,25 @@ func TestFakeAliasesStatesAndInjection(t *testing.T) {
 	assert.Equal(t, []string{"GenerateDataKey", "Decrypt"}, seen)
 	assert.Equal(t, map[string]int{"GenerateDataKey": 1, "Decrypt": 1}, hooked.CallCounts())
 }
+
+// The SDK's operations treat a nil input as an empty one, which then fails
+// validation; the fake did the same only after dereferencing it (a panic that
+// took the user's test binary down). Found by an outside attack.
+func TestNilInputIsAValidationError(t *testing.T) {
+	f := kmstest.New()
+	ctx := context.Background()
+	for name, call := range map[string]func() error{
+		"GenerateDataKey": func() error { _, err := f.GenerateDataKey(ctx, nil); return err },
+		"Encrypt":         func() error { _, err := f.Encrypt(ctx, nil); return err },
+		"Decrypt":         func() error { _, err := f.Decrypt(ctx, nil); return err },
+		"ReEncrypt":       func() error { _, err := f.ReEncrypt(ctx, nil); return err },
+		"DescribeKey":     func() error { _, err := f.DescribeKey(ctx, nil); return err },
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := call()
+			var apiErr smithy.APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Contains(t, []string{"ValidationException", "InvalidCiphertextException"}, apiErr.ErrorCode())
+		})
+	}
+}
