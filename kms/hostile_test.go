@@ -186,7 +186,7 @@ func TestNonFramedLimits(t *testing.T) {
 
 // TestOneByteFrames streams half a million 1-byte frames (a 17 MB message)
 // through DecryptReader and Rewrap. The ceiling is the documented bound,
-// 2 × (Concurrency+2) × 256 KiB of batches plus the 64 KiB read buffer, with
+// (Concurrency+2) × 256 KiB of batches plus the 64 KiB read buffer, with
 // 4 MiB for the garbage collector's slack.
 func TestOneByteFrames(t *testing.T) {
 	frames := uint32(1 << 19)
@@ -196,7 +196,7 @@ func TestOneByteFrames(t *testing.T) {
 	for _, conc := range []int{1, 2, 8} {
 		t.Run(fmt.Sprintf("concurrency=%d", conc), func(t *testing.T) {
 			c := twClient(t, func(o *Options) { o.Concurrency = conc })
-			ceiling := uint64(2*(conc+2)*batchBytes + readBufferSize + 4<<20)
+			ceiling := uint64((conc+2)*batchBytes + readBufferSize + 4<<20)
 			var n int64
 			var err error
 			peak := benchmem.PeakHeap(func() {
