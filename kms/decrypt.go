@@ -429,6 +429,11 @@ func (r *decryptReader) parseFrames(b *batch) error {
 			if err := r.fill(b, regular, ahead, "a frame"); err != nil {
 				return err
 			}
+			if len(b.frames) == cap(b.frames) {
+				// Grow as frames arrive, but never past want: the batch's
+				// bookkeeping is counted in batchBytes.
+				b.frames = append(make([]frameSlot, 0, min(want, max(2*cap(b.frames), 64))), b.frames...)
+			}
 			b.frames = append(b.frames, frameSlot{iv: b.pos + 4, ct: b.pos + 4 + ivLen, n: r.frameLen, seq: seq, content: contentRegular})
 			b.pos += regular
 			r.seq++
