@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -410,13 +409,4 @@ func BenchmarkGoals(b *testing.B) {
 			b.ReportMetric(cc.Seconds()/cb.Seconds(), "cpu-kumo/baseline")
 		})
 	}
-}
-
-// cpuTime is the process's user and system time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
