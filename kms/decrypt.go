@@ -221,13 +221,10 @@ func (r *decryptReader) next() error {
 	b := r.queue[0]
 	r.queue = r.queue[1:]
 	if b.opened != nil {
-		// Rather than wait, open what no goroutine has started yet: the
-		// oldest batch first.
+		// Rather than wait for a batch no goroutine has started yet (all
+		// cores busy), open it here.
 		if r.sig == nil {
 			r.help(b)
-			for _, q := range r.queue {
-				r.help(q)
-			}
 		}
 		<-b.opened
 	}
