@@ -65,8 +65,10 @@ type batch struct {
 	final    bool         // holds the final frame, or the non-framed body
 	err      error        // from opening
 	claim    *atomic.Bool // taken by whoever opens it; new for each start
-	opened   chan struct{}
-	hashed   chan struct{}
+	// openAfterHash: a signed batch, opened by the caller once hashed.
+	openAfterHash bool
+	opened        chan struct{}
+	hashed        chan struct{}
 }
 
 // decryptReader reads one message's body.
@@ -220,12 +222,14 @@ func (r *decryptReader) next() error {
 	}
 	b := r.queue[0]
 	r.queue = r.queue[1:]
+	if b.openAfterHash {
+		<-b.hashed
+		b.err = r.open(b)
+	}
 	if b.opened != nil {
 		// Rather than wait for a batch no goroutine has started yet (all
 		// cores busy), open it here.
-		if r.sig == nil {
-			r.help(b)
-		}
+		r.help(b)
 		<-b.opened
 	}
 	if b.err != nil {
@@ -259,7 +263,7 @@ func (r *decryptReader) recycle(b *batch) {
 	if b.hashed != nil {
 		<-b.hashed
 	}
-	b.pos, b.end, b.used, b.final, b.err, b.opened, b.hashed = 0, 0, 0, false, nil, nil, nil
+	b.pos, b.end, b.used, b.final, b.err, b.opened, b.hashed, b.openAfterHash = 0, 0, 0, false, nil, nil, nil, false
 	b.frames, b.plain, b.claim = b.frames[:0], nil, nil
 	r.free = append(r.free, b)
 }
@@ -279,8 +283,12 @@ func (r *decryptReader) start(b *batch) {
 		return
 	}
 	if r.sig != nil {
+		// The hash is the slowest part of a signed message: it has a
+		// goroutine to itself (one at a time, in order), and the caller
+		// opens each batch once it is hashed, so that nothing else competes
+		// with the hash for a core.
 		prev, done := r.lastHash, make(chan struct{})
-		r.lastHash, b.hashed = done, done
+		r.lastHash, b.hashed, b.openAfterHash = done, done, true
 		go func() {
 			if prev != nil {
 				<-prev
@@ -288,6 +296,7 @@ func (r *decryptReader) start(b *batch) {
 			r.sig.Write(b.raw[:b.used])
 			close(done)
 		}()
+		return
 	}
 	// The goroutine touches b only if it wins the claim: the caller may
 	// have opened, served and recycled b by the time it runs.
