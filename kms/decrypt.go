@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -60,11 +61,14 @@ type batch struct {
 	pos, end int    // raw[pos:end] is read but not yet parsed
 	used     int
 	frames   []frameSlot
-	plain    []byte // the opened plaintext of every frame, in order
-	final    bool   // holds the final frame, or the non-framed body
-	err      error  // from opening
-	opened   chan struct{}
-	hashed   chan struct{}
+	plain    []byte       // the opened plaintext of every frame, in order, in raw's place
+	final    bool         // holds the final frame, or the non-framed body
+	err      error        // from opening
+	claim    *atomic.Bool // taken by whoever opens it; new for each start
+	// openAfterHash: a signed batch, opened by the caller once hashed.
+	openAfterHash bool
+	opened        chan struct{}
+	hashed        chan struct{}
 }
 
 // decryptReader reads one message's body.
@@ -218,7 +222,14 @@ func (r *decryptReader) next() error {
 	}
 	b := r.queue[0]
 	r.queue = r.queue[1:]
+	if b.openAfterHash {
+		<-b.hashed
+		b.err = r.open(b)
+	}
 	if b.opened != nil {
+		// Rather than wait for a batch no goroutine has started yet (all
+		// cores busy), open it here.
+		r.help(b)
 		<-b.opened
 	}
 	if b.err != nil {
@@ -252,13 +263,14 @@ func (r *decryptReader) recycle(b *batch) {
 	if b.hashed != nil {
 		<-b.hashed
 	}
-	b.pos, b.end, b.used, b.final, b.err, b.opened, b.hashed = 0, 0, 0, false, nil, nil, nil
-	b.frames, b.plain = b.frames[:0], b.plain[:0]
+	b.pos, b.end, b.used, b.final, b.err, b.opened, b.hashed, b.openAfterHash = 0, 0, 0, false, nil, nil, nil, false
+	b.frames, b.plain, b.claim = b.frames[:0], nil, nil
 	r.free = append(r.free, b)
 }
 
 // start hashes and opens a parsed batch: on goroutines of their own when
-// Concurrency allows, else on the caller's.
+// Concurrency allows, else on the caller's. Batches are opened in place,
+// so for signed suites a batch is opened once it is hashed.
 func (r *decryptReader) start(b *batch) {
 	if r.conc <= 1 || (b.final && len(r.queue) == 0) {
 		// One goroutine, or nothing else in flight for the last batch (a
@@ -271,8 +283,12 @@ func (r *decryptReader) start(b *batch) {
 		return
 	}
 	if r.sig != nil {
+		// The hash is the slowest part of a signed message: it has a
+		// goroutine to itself (one at a time, in order), and the caller
+		// opens each batch once it is hashed, so that nothing else competes
+		// with the hash for a core.
 		prev, done := r.lastHash, make(chan struct{})
-		r.lastHash, b.hashed = done, done
+		r.lastHash, b.hashed, b.openAfterHash = done, done, true
 		go func() {
 			if prev != nil {
 				<-prev
@@ -280,36 +296,51 @@ func (r *decryptReader) start(b *batch) {
 			r.sig.Write(b.raw[:b.used])
 			close(done)
 		}()
+		return
 	}
-	b.opened = make(chan struct{})
+	// The goroutine touches b only if it wins the claim: the caller may
+	// have opened, served and recycled b by the time it runs.
+	claim, opened, hashed := new(atomic.Bool), make(chan struct{}), b.hashed
+	b.claim, b.opened = claim, opened
 	go func() {
-		b.err = r.open(b)
-		close(b.opened)
+		if hashed != nil {
+			<-hashed
+		}
+		if claim.CompareAndSwap(false, true) {
+			b.err = r.open(b)
+			close(opened)
+		}
 	}()
 }
 
-// open authenticates and decrypts every frame of b into b.plain.
+// help opens b on the caller's goroutine unless a goroutine has started
+// to.
+func (r *decryptReader) help(b *batch) {
+	if b.claim != nil && b.claim.CompareAndSwap(false, true) {
+		b.err = r.open(b)
+		close(b.opened)
+	}
+}
+
+// open authenticates and decrypts every frame of b in place, then moves
+// the plaintext together at the start of b.raw: b.plain. Moving never
+// reaches a frame not yet opened, whose header alone is longer than
+// nothing.
 func (r *decryptReader) open(b *batch) error {
-	total := 0
-	for _, f := range b.frames {
-		total += f.n
-	}
-	if cap(b.plain) < total {
-		b.plain = make([]byte, total)
-	}
-	b.plain = b.plain[:total]
 	var aadBuf [32 + len(aadFinalFrame) + 12]byte
 	off := 0
 	for _, f := range b.frames {
 		aad := bodyAAD(aadBuf[:0], r.messageID, contentAAD[f.content], f.seq, f.n)
-		if _, err := r.aead.Open(b.plain[off:off], b.raw[f.iv:f.iv+ivLen], b.raw[f.ct:f.ct+f.n+tagLen], aad); err != nil {
+		ct := b.raw[f.ct : f.ct+f.n+tagLen]
+		if _, err := r.aead.Open(ct[:0], b.raw[f.iv:f.iv+ivLen], ct, aad); err != nil {
 			if f.content == contentSingle {
 				return fmt.Errorf("%w: the body", ErrAuthentication)
 			}
 			return fmt.Errorf("%w: frame %d", ErrAuthentication, f.seq)
 		}
-		off += f.n
+		off += copy(b.raw[off:], ct[:f.n])
 	}
+	b.plain = b.raw[:off]
 	return nil
 }
 
@@ -403,6 +434,11 @@ func (r *decryptReader) parseFrames(b *batch) error {
 			}
 			if err := r.fill(b, regular, ahead, "a frame"); err != nil {
 				return err
+			}
+			if len(b.frames) == cap(b.frames) {
+				// Grow as frames arrive, but never past want: the batch's
+				// bookkeeping is counted in batchBytes.
+				b.frames = append(make([]frameSlot, 0, min(want, max(2*cap(b.frames), 64))), b.frames...)
 			}
 			b.frames = append(b.frames, frameSlot{iv: b.pos + 4, ct: b.pos + 4 + ivLen, n: r.frameLen, seq: seq, content: contentRegular})
 			b.pos += regular

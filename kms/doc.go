@@ -35,10 +35,10 @@
 //
 // Memory follows what the caller allows, never what a message claims. A
 // batch holds at most 256 KiB of serialized frames and their bookkeeping
-// (or one frame, when frames are larger), and as much plaintext; buffers
-// grow only as bytes arrive. A DecryptReader's peak memory is at most
+// (or one frame, when frames are larger), opened in place; buffers grow
+// only as bytes arrive. A DecryptReader's peak memory is at most
 //
-//	64 KiB + the header + 2 × (max((C+1) × 256 KiB, F) + F)
+//	64 KiB + the header + max((C+1) × 256 KiB, F) + F
 //
 // where C is Options.Concurrency and F = max(256 KiB, frame length + 40
 // bytes), and a frame (or non-framed body) over Options.MaxBodyLength

@@ -278,10 +278,18 @@ func (w *encryptWriter) submit(b *encBatch, last bool) error {
 	}
 	sealed := make(chan struct{})
 	b.sealed = sealed
-	go func() {
+	if w.sign != nil {
+		// The hash is the slowest part of a signed message: it has a
+		// goroutine to itself (one at a time, in order), and the caller
+		// seals, so that nothing else competes with the hash for a core.
 		w.seal(b)
 		close(sealed)
-	}()
+	} else {
+		go func() {
+			w.seal(b)
+			close(sealed)
+		}()
+	}
 	if w.sign != nil {
 		// Hash as soon as the batch is sealed and every earlier one hashed.
 		prev, done := w.lastHash, make(chan struct{})

@@ -96,6 +96,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return err
 	}
 	defer closeIn()
+	for _, s := range []any{in, stdout} {
+		if f, ok := s.(*os.File); ok {
+			growPipe(f)
+		}
+	}
 
 	if cmd == "inspect" {
 		return inspect(in, stdout)

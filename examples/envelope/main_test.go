@@ -123,8 +123,9 @@ func TestKMSAgainstMoto(t *testing.T) {
 
 // BenchmarkCommandVsLibrary moves 256 MiB through the command people copy,
 // `envelope encrypt -in - -out -` (and decrypt), with standard input a
-// file in the page cache and standard output /dev/null, beside the library
-// on one goroutine (Concurrency 1) over the same file and sink.
+// file in the page cache (or a pipe from it) and standard output
+// /dev/null, beside the library on one goroutine (Concurrency 1) reading
+// the same file into the same sink.
 func BenchmarkCommandVsLibrary(b *testing.B) {
 	const size = 256 << 20
 	dir := b.TempDir()
@@ -158,6 +159,27 @@ func BenchmarkCommandVsLibrary(b *testing.B) {
 			return run(context.Background(), append([]string{"encrypt", "-in", "-", "-out", "-"}, raw...), f, devnull, io.Discard)
 		})
 	})
+	// As `cat F | envelope encrypt -in - -out - > /dev/null`: standard
+	// input a pipe, whose reads return at most what the pipe holds.
+	piped := func(path string, fn func(r *os.File) error) func(f *os.File) error {
+		return func(f *os.File) error {
+			pr, pw, err := os.Pipe()
+			if err != nil {
+				return err
+			}
+			go func() {
+				io.Copy(pw, f)
+				pw.Close()
+			}()
+			defer pr.Close()
+			return fn(pr)
+		}
+	}
+	b.Run("encrypt/command-pipe", func(b *testing.B) {
+		withFile(b, plain, piped(plain, func(r *os.File) error {
+			return run(context.Background(), append([]string{"encrypt", "-in", "-", "-out", "-"}, raw...), r, devnull, io.Discard)
+		}))
+	})
 	b.Run("encrypt/library-1-goroutine", func(b *testing.B) {
 		withFile(b, plain, func(f *os.File) error {
 			w, err := lib.EncryptWriter(context.Background(), devnull, nil)
@@ -174,6 +196,11 @@ func BenchmarkCommandVsLibrary(b *testing.B) {
 		withFile(b, enc, func(f *os.File) error {
 			return run(context.Background(), append([]string{"decrypt", "-in", "-", "-out", "-"}, raw...), f, devnull, io.Discard)
 		})
+	})
+	b.Run("decrypt/command-pipe", func(b *testing.B) {
+		withFile(b, enc, piped(enc, func(r *os.File) error {
+			return run(context.Background(), append([]string{"decrypt", "-in", "-", "-out", "-"}, raw...), r, devnull, io.Discard)
+		}))
 	})
 	b.Run("decrypt/library-1-goroutine", func(b *testing.B) {
 		withFile(b, enc, func(f *os.File) error {
