@@ -186,7 +186,11 @@ func (c *Client) Decrypt(ctx context.Context, msg []byte, required map[string]st
 // signature) and must be called. Memory stays a few frames whatever the
 // size, and frames are sealed on up to Options.Concurrency goroutines.
 func (c *Client) EncryptWriter(ctx context.Context, dst io.Writer, ec map[string]string) (io.WriteCloser, error) {
-	return c.newEncryptWriter(ctx, dst, ec, -1)
+	w, err := c.newEncryptWriter(ctx, dst, ec, -1)
+	if err != nil {
+		return nil, err // a nil interface, not a nil *encryptWriter inside one
+	}
+	return w, nil
 }
 
 // DecryptReader returns a reader of the plaintext of the message read from
@@ -197,7 +201,11 @@ func (c *Client) EncryptWriter(ctx context.Context, dst io.Writer, ec map[string
 // returns io.EOF is unverified by the signature (though each frame is
 // authenticated by its key), so act on it only after io.EOF.
 func (c *Client) DecryptReader(ctx context.Context, src io.Reader, required map[string]string) (io.Reader, error) {
-	return c.newDecryptReader(ctx, src, required, -1)
+	r, err := c.newDecryptReader(ctx, src, required, -1)
+	if err != nil {
+		return nil, err // a nil interface, not a nil *decryptReader inside one
+	}
+	return r, nil
 }
 
 // encMaterials are encryption materials with the signing key that goes

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
+	"strings"
 	"testing"
 	"testing/iotest"
 
@@ -562,4 +563,18 @@ func TestEncryptWriterReadFrom(t *testing.T) {
 	_, err = io.Copy(w, iotest.TimeoutReader(bytes.NewReader(make([]byte, 100_000))))
 	require.ErrorIs(t, err, iotest.ErrTimeout)
 	require.NoError(t, w.Close())
+}
+
+// A failed EncryptWriter or DecryptReader returns a nil interface with its
+// error, so `if w != nil { w.Close() }` cleanup is safe. Both returned a nil
+// pointer inside a non-nil interface, whose methods panicked (found by an
+// outside attack).
+func TestStreamConstructorsReturnNilOnError(t *testing.T) {
+	c := newClient(t, aesKeyring(t))
+	w, err := c.EncryptWriter(context.Background(), &failWriter{}, nil)
+	require.Error(t, err)
+	assert.True(t, w == nil, "EncryptWriter returned a non-nil %T with its error", w) // not assert.Nil: it calls a nil pointer nil
+	r, err := c.DecryptReader(context.Background(), strings.NewReader("not a message"), nil)
+	require.ErrorIs(t, err, kms.ErrMalformed)
+	assert.True(t, r == nil, "DecryptReader returned a non-nil %T with its error", r)
 }
