@@ -38,10 +38,10 @@
 // (or one frame, when frames are larger), opened in place; buffers grow
 // only as bytes arrive. A DecryptReader's peak memory is at most
 //
-//	64 KiB + the header + max((C+1) × 256 KiB, F) + F
+//	64 KiB + the header + max((C+1) × 256 KiB, F) + 2F
 //
 // where C is Options.Concurrency and F = max(256 KiB, frame length + 40
-// bytes), and a frame (or non-framed body) over Options.MaxBodyLength
+// bytes) (so about three frames for frames over 256 KiB), and a frame (or non-framed body) over Options.MaxBodyLength
 // (64 MiB by default) is refused before it is read. The header is refused
 // as soon as it lists more than Options.MaxEncryptedDataKeys (10 by
 // default) encrypted data keys, before any keyring is asked.

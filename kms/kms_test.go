@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kumo-go/kumo/internal/benchmem"
 	"github.com/kumo-go/kumo/kms"
 	"github.com/kumo-go/kumo/kms/kmstest"
 )
@@ -577,4 +578,32 @@ func TestStreamConstructorsReturnNilOnError(t *testing.T) {
 	r, err := c.DecryptReader(context.Background(), strings.NewReader("not a message"), nil)
 	require.ErrorIs(t, err, kms.ErrMalformed)
 	assert.True(t, r == nil, "DecryptReader returned a non-nil %T with its error", r)
+}
+
+// TestLargeFramesStayWithinTheDocumentedBound holds DecryptReader to the
+// bound the package doc states for frames larger than a batch:
+// 64 KiB + header + max((C+1) × 256 KiB, F) + 2F. An outside attack measured
+// 3F where the doc had said 2F; the doc now says what the reader does.
+func TestLargeFramesStayWithinTheDocumentedBound(t *testing.T) {
+	for _, tc := range []struct{ frame, conc int }{{4 << 20, 1}, {2 << 20, 2}, {1 << 20, 4}} {
+		t.Run(fmt.Sprintf("frame=%dMiB/concurrency=%d", tc.frame>>20, tc.conc), func(t *testing.T) {
+			c := newClient(t, aesKeyring(t), func(o *kms.Options) { o.FrameSize = tc.frame; o.Concurrency = tc.conc })
+			msg, err := c.Encrypt(context.Background(), bytes.Repeat([]byte{'z'}, 3*tc.frame+5), nil)
+			require.NoError(t, err)
+			f := max(uint64(256<<10), uint64(tc.frame)+40)
+			bound := uint64(64<<10) + 4<<10 + max(uint64(tc.conc+1)*(256<<10), f) + 2*f
+			const slack = 256 << 10 // io.Copy's buffer, the sampler
+			var n int64
+			peak := benchmem.PeakHeap(func() {
+				var r io.Reader
+				if r, err = c.DecryptReader(context.Background(), bytes.NewReader(msg), nil); err == nil {
+					n, err = io.Copy(io.Discard, r)
+				}
+			})
+			require.NoError(t, err)
+			require.EqualValues(t, 3*tc.frame+5, n)
+			t.Logf("peak %d KiB, bound %d KiB", peak>>10, bound>>10)
+			assert.LessOrEqual(t, peak, bound+slack)
+		})
+	}
 }
