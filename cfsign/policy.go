@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kumo-go/kumo/internal/pyjson"
 )
 
 // Policy says which resource may be fetched, when, and from where.
@@ -100,13 +102,13 @@ func (p Policy) JSON() ([]byte, error) {
 func (p Policy) render() []byte {
 	var b bytes.Buffer
 	b.WriteString(`{"Statement":[{"Resource":`)
-	writeJSONString(&b, p.Resource)
+	b.Write(pyjson.Append(b.AvailableBuffer(), p.Resource))
 	b.WriteString(`,"Condition":{"DateLessThan":{"AWS:EpochTime":`)
 	b.WriteString(strconv.FormatInt(p.DateLessThan.Unix(), 10))
 	b.WriteString("}")
 	if p.SourceIP != "" {
 		b.WriteString(`,"IpAddress":{"AWS:SourceIp":`)
-		writeJSONString(&b, p.sourceIP())
+		b.Write(pyjson.Append(b.AvailableBuffer(), p.sourceIP()))
 		b.WriteString("}")
 	}
 	if !p.DateGreaterThan.IsZero() {
@@ -116,49 +118,6 @@ func (p Policy) render() []byte {
 	}
 	b.WriteString("}}]}")
 	return b.Bytes()
-}
-
-// writeJSONString writes s as Python's json.dumps does (ensure_ascii).
-func writeJSONString(b *bytes.Buffer, s string) {
-	const hex = "0123456789abcdef"
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\b':
-			b.WriteString(`\b`)
-		case r == '\f':
-			b.WriteString(`\f`)
-		case r < 0x20 || r > 0x7e && r != 0x7f:
-			for _, u := range utf16Units(r) {
-				b.WriteString(`\u`)
-				b.WriteByte(hex[u>>12&0xf])
-				b.WriteByte(hex[u>>8&0xf])
-				b.WriteByte(hex[u>>4&0xf])
-				b.WriteByte(hex[u&0xf])
-			}
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-}
-
-func utf16Units(r rune) []uint16 {
-	if r < 0x10000 {
-		return []uint16{uint16(r)}
-	}
-	r -= 0x10000
-	return []uint16{uint16(0xd800 + r>>10), uint16(0xdc00 + r&0x3ff)}
 }
 
 // policyDoc is the JSON shape ParsePolicy accepts.

@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/kumo-go/kumo/internal/pyjson"
 )
 
 // ExportFormat is one of the forms `aws configure export-credentials
@@ -110,46 +112,14 @@ func isoformat(t time.Time) string {
 // does, so the bytes match the AWS CLI's.
 func processJSON(p Profile, exp string) []byte {
 	var b strings.Builder
-	b.WriteString("{\n  \"Version\": 1,\n  \"AccessKeyId\": " + pyJSONString(p.AccessKeyID) + ",\n  \"SecretAccessKey\": " + pyJSONString(p.SecretAccessKey))
+	b.WriteString("{\n  \"Version\": 1,\n  \"AccessKeyId\": " + pyjson.Quote(p.AccessKeyID) + ",\n  \"SecretAccessKey\": " + pyjson.Quote(p.SecretAccessKey))
 	for _, f := range []struct{ name, value string }{{"SessionToken", p.SessionToken}, {"Expiration", exp}, {"AccountId", p.AccountID}} {
 		if f.value != "" {
-			b.WriteString(",\n  \"" + f.name + "\": " + pyJSONString(f.value))
+			b.WriteString(",\n  \"" + f.name + "\": " + pyjson.Quote(f.value))
 		}
 	}
 	b.WriteString("\n}\n")
 	return []byte(b.String())
-}
-
-// pyJSONString quotes s as Python's json.dumps with ensure_ascii does.
-func pyJSONString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\b':
-			b.WriteString(`\b`)
-		case r == '\f':
-			b.WriteString(`\f`)
-		case r < 0x20 || r >= 0x7f && r <= 0xffff:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		case r > 0xffff:
-			r -= 0x10000
-			fmt.Fprintf(&b, `\u%04x\u%04x`, 0xd800+(r>>10), 0xdc00+(r&0x3ff))
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }
 
 // powershellQuote writes the CLI's double quotes when nothing in s is
