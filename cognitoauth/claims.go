@@ -3,12 +3,25 @@ package cognitoauth
 import (
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 )
+
+// claimNames are the JSON names of rawClaims' fields.
+var claimNames = func() []string {
+	var names []string
+	t := reflect.TypeFor[rawClaims]()
+	for i := 0; i < t.NumField(); i++ {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
+			names = append(names, name)
+		}
+	}
+	return names
+}()
 
 // rawClaims is the JSON form of a Cognito token's payload. It satisfies
 // jwt.Claims so that the JWT library decodes into it; the library's own

@@ -58,7 +58,9 @@ func (t Tokens) String() string {
 // GoString is String.
 func (t Tokens) GoString() string { return "cognitoauth." + t.String() }
 
-// Format prints the redacted form for every verb.
+// Format prints the redacted form for every verb fmt hands to it; fmt
+// prints %p of a Tokens value (not a pointer) and %w of a non-error by
+// reflection, without calling Format, and the tokens then show.
 func (t Tokens) Format(f fmt.State, verb rune) { redact.Format(f, verb, t) }
 
 // LogValue prints the redacted form in slog.

@@ -3,6 +3,7 @@ package cognitoauth
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -199,6 +200,11 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Claims, error) {
 	if len(token) > maxToken {
 		return Claims{}, fmt.Errorf("%w: %d bytes, over %d", ErrMalformedToken, len(token), maxToken)
 	}
+	if !canonicalJWT(token) {
+		// Go's base64 decoders skip \r and \n even in strict mode, so without
+		// this check many different strings would verify as one token.
+		return Claims{}, fmt.Errorf("%w: not three base64url parts (A-Z a-z 0-9 - _) joined by dots", ErrMalformedToken)
+	}
 	var rc rawClaims
 	var keyErr error
 	tok, err := v.parser.ParseWithClaims(token, &rc, func(t *jwt.Token) (any, error) {
@@ -229,15 +235,59 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Claims, error) {
 	default:
 		return Claims{}, fmt.Errorf("%w: not a JWT of three base64url parts with a JSON header and Cognito's claims", ErrMalformedToken)
 	}
-	if err := v.check(&rc); err != nil {
-		return Claims{}, err
-	}
 	// The library decoded the payload already; decoding it again for Raw
 	// costs less than capturing it inside json.Unmarshal (a second scan).
 	_, rest, _ := strings.Cut(token, ".")
 	payload, _, _ := strings.Cut(rest, ".")
 	rc.raw, _ = base64.RawURLEncoding.Strict().DecodeString(payload)
+	if err := checkClaimNames(rc.raw); err != nil {
+		return Claims{}, err
+	}
+	if err := v.check(&rc); err != nil {
+		return Claims{}, err
+	}
 	return rc.claims(), nil
+}
+
+// canonicalJWT reports whether token is three runs of the base64url
+// alphabet joined by two dots, the header and payload non-empty (an empty
+// signature is left to the signature check, which names it).
+func canonicalJWT(token string) bool {
+	parts := 0
+	run := 0
+	for i := 0; i < len(token); i++ {
+		switch c := token[i]; {
+		case c == '.':
+			if run == 0 {
+				return false
+			}
+			parts, run = parts+1, 0
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '_':
+			run++
+		default:
+			return false
+		}
+	}
+	return parts == 2
+}
+
+// checkClaimNames refuses a payload with a claim named like one Verifier
+// reads but in another letter case ("Token_Use", "ISS"): encoding/json
+// would take it for the real one, while JWT claim names are case-sensitive
+// (RFC 7519, section 4), so such a token could pass as what it is not.
+func checkClaimNames(payload []byte) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &m); err != nil {
+		return fmt.Errorf("%w: the claims are not a JSON object", ErrMalformedToken)
+	}
+	for k := range m {
+		for _, name := range claimNames {
+			if k != name && strings.EqualFold(k, name) {
+				return fmt.Errorf("%w: a claim is named %s in another letter case", ErrMalformedToken, name)
+			}
+		}
+	}
+	return nil
 }
 
 // check checks the claims of a token whose signature verified.
@@ -291,6 +341,9 @@ func (v *Verifier) check(c *rawClaims) error {
 		return ErrMissingGroup
 	}
 	if len(v.opts.Scopes) > 0 {
+		if use != TokenUseAccess {
+			return ErrMissingScope // as documented: ID tokens have no scopes, whatever claims a trigger added
+		}
 		have := strings.Fields(c.Scope)
 		for _, s := range v.opts.Scopes {
 			if !slices.Contains(have, s) {

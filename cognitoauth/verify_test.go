@@ -310,6 +310,9 @@ func TestVerifyClaims(t *testing.T) {
 		{"a scope missing", "", access, func(o *cognitoauth.VerifierOptions) { o.Scopes = []string{"orders/read", "orders/write"} }, cognitoauth.ErrMissingScope},
 		{"scope as a substring", "", with(access, "scope", "orders/readwrite"), func(o *cognitoauth.VerifierOptions) { o.Scopes = []string{"orders/read"} }, cognitoauth.ErrMissingScope},
 		{"ID tokens have no scopes", cognitoauth.TokenUseID, id, func(o *cognitoauth.VerifierOptions) { o.Scopes = []string{"openid"} }, cognitoauth.ErrMissingScope},
+		// Found by an outside attack: a pre-token-generation trigger can add a
+		// scope claim to an ID token; ID tokens still have no scopes.
+		{"ID token with a scope claim", cognitoauth.TokenUseAny, with(id, "scope", "openid"), func(o *cognitoauth.VerifierOptions) { o.Scopes = []string{"openid"} }, cognitoauth.ErrMissingScope},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -394,6 +397,13 @@ func TestVerifyHostileTokens(t *testing.T) {
 		{"signature truncated by a character", good[:len(good)-1], nil}, // either malformed or invalid: checked below
 		{"signature cut", parts[0] + "." + parts[1] + ".", cognitoauth.ErrInvalidSignature},
 		{"two parts", parts[0] + "." + parts[1], cognitoauth.ErrMalformedToken},
+		// Found by an outside attack: Go's base64 skips line breaks, and
+		// encoding/json matches field names in any letter case.
+		{"line break inside the signature", parts[0] + "." + parts[1] + "." + parts[2][:10] + "\n" + parts[2][10:], cognitoauth.ErrMalformedToken},
+		{"CRLF appended", good + "\r\n", cognitoauth.ErrMalformedToken},
+		{"token_use only as Token_Use", mint(t, hdr(), with(claims, "token_use", nil, "Token_Use", "access"), rs256(k)), cognitoauth.ErrMalformedToken},
+		{"a second token_use as Token_Use", mint(t, hdr(), with(claims, "Token_Use", "id"), rs256(k)), cognitoauth.ErrMalformedToken},
+		{"iss as ISS", mint(t, hdr(), with(claims, "iss", nil, "ISS", claims["iss"]), rs256(k)), cognitoauth.ErrMalformedToken},
 		{"four parts", good + ".x", cognitoauth.ErrMalformedToken},
 		{"empty", "", cognitoauth.ErrMalformedToken},
 		{"padding added to the payload", parts[0] + "." + parts[1] + "==" + "." + parts[2], cognitoauth.ErrMalformedToken},

@@ -19,8 +19,8 @@ import (
 // Profile is one named set of credentials and its region.
 //
 // A Profile redacts SecretAccessKey and SessionToken whenever it is printed:
-// through fmt (every verb; %w with a non-error, which go vet reports, prints
-// fields as they are), String, GoString, log/slog and encoding/json.
+// through fmt (every verb; %w with a non-error, which go vet reports, and
+// %p of a Profile value, which it does not, print fields as they are), String, GoString, log/slog and encoding/json.
 type Profile struct {
 	// Name is the profile name: the section name in a credentials file and,
 	// in a [Dir], the file name without ".ini".

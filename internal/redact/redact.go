@@ -23,14 +23,16 @@
 // those fields replaced by [Mark]; types with only unexported fields marshal
 // to {} already.
 //
-// Two paths of fmt call no method at all and print by reflection: %w with
-// anything but an error in Errorf (go vet's printf check reports it), and a
+// Three paths of fmt call no method at all and print by reflection: %w with
+// anything but an error in Errorf (go vet's printf check reports it), %p
+// with a value that is not a pointer (fmt's bad-verb path; go vet does not
+// report it for a type with a Format method), and a
 // value in an unexported field of a caller's struct under a verb the field
 // does not support. There only where a secret sits decides: behind a
 // pointer fmt does not follow there, or in a [Hidden] closure it never
 // calls. Types whose unexported fields hold secrets keep them so; a secret
 // in an exported field (Profile.SecretAccessKey, Tokens.RefreshToken) is
-// printed on those two paths, and no method can prevent it.
+// printed on those paths, and no method can prevent it.
 package redact
 
 import (
