@@ -24,7 +24,9 @@ func (c Config) String() string {
 // GoString is String qualified by the package, for %#v.
 func (c Config) GoString() string { return redact.GoString(c) }
 
-// Format prints String under every verb, so ClientSecret is never printed.
+// Format prints String under every verb fmt hands it, so ClientSecret is
+// not printed (%p of a value and %w of a non-error bypass Format and print
+// exported fields: see the README).
 func (c Config) Format(f fmt.State, verb rune) { redact.Format(f, verb, c) }
 
 // LogValue logs String.

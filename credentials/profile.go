@@ -29,10 +29,10 @@ type Profile struct {
 	// AccessKeyID is the access key ID, such as AKIAIOSFODNN7EXAMPLE.
 	AccessKeyID string
 
-	// SecretAccessKey is the secret access key. It is never printed.
+	// SecretAccessKey is the secret access key. Printing a Profile redacts it.
 	SecretAccessKey string
 
-	// SessionToken is set for temporary credentials. It is never printed.
+	// SessionToken is set for temporary credentials. Printing a Profile redacts it.
 	SessionToken string
 
 	// Expires is when temporary credentials expire; zero means they do not.

@@ -139,7 +139,9 @@ func (m EncryptionMaterials) String() string {
 // GoString is String qualified by the package, for %#v.
 func (m EncryptionMaterials) GoString() string { return redact.GoString(m) }
 
-// Format prints String under every verb, so the data key is never printed.
+// Format prints String under every verb fmt hands it, so the data key is
+// not printed (%p of a value and %w of a non-error bypass Format and print
+// exported fields: see the README).
 func (m EncryptionMaterials) Format(f fmt.State, verb rune) { redact.Format(f, verb, m) }
 
 // LogValue logs String.
@@ -164,7 +166,9 @@ func (m DecryptionMaterials) String() string {
 // GoString is String qualified by the package, for %#v.
 func (m DecryptionMaterials) GoString() string { return redact.GoString(m) }
 
-// Format prints String under every verb, so the data key is never printed.
+// Format prints String under every verb fmt hands it, so the data key is
+// not printed (%p of a value and %w of a non-error bypass Format and print
+// exported fields: see the README).
 func (m DecryptionMaterials) Format(f fmt.State, verb rune) { redact.Format(f, verb, m) }
 
 // LogValue logs String.

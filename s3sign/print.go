@@ -97,7 +97,9 @@ func (r Request) String() string {
 // GoString is String qualified by the package, for %#v.
 func (r Request) GoString() string { return redact.GoString(r) }
 
-// Format prints String under every verb, so an SSE-C key is never printed.
+// Format prints String under every verb fmt hands it, so an SSE-C key is
+// not printed (%p of a value and %w of a non-error bypass Format and print
+// exported fields: see the README).
 func (r Request) Format(f fmt.State, verb rune) { redact.Format(f, verb, r) }
 
 // LogValue logs String.
@@ -126,7 +128,9 @@ func (o PutOptions) String() string {
 // GoString is String qualified by the package, for %#v.
 func (o PutOptions) GoString() string { return redact.GoString(o) }
 
-// Format prints String under every verb, so the SSE-C key is never printed.
+// Format prints String under every verb fmt hands it, so the SSE-C key is
+// not printed (%p of a value and %w of a non-error bypass Format and print
+// exported fields: see the README).
 func (o PutOptions) Format(f fmt.State, verb rune) { redact.Format(f, verb, o) }
 
 // LogValue logs String.
@@ -151,7 +155,9 @@ func (o GetOptions) String() string {
 // GoString is String qualified by the package, for %#v.
 func (o GetOptions) GoString() string { return redact.GoString(o) }
 
-// Format prints String under every verb, so the SSE-C key is never printed.
+// Format prints String under every verb fmt hands it, so the SSE-C key is
+// not printed (%p of a value and %w of a non-error bypass Format and print
+// exported fields: see the README).
 func (o GetOptions) Format(f fmt.State, verb rune) { redact.Format(f, verb, o) }
 
 // LogValue logs String.
