@@ -440,9 +440,11 @@ func TestProcessorReportsExpiredReceiptHandles(t *testing.T) {
 			// The handler outlives the visibility timeout on the fake's
 			// clock, and another consumer takes the message meanwhile.
 			clk.Advance(31 * time.Second)
-			out, err := f.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url)})
+			// Either this receive or the Processor's own poll, racing it,
+			// takes the message again: both leave the first receipt handle
+			// stale, which is what the delete below must report.
+			_, err := f.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url)})
 			assert.NoError(t, err)
-			assert.Len(t, out.Messages, 1)
 			close(done)
 		})
 		return nil
