@@ -23,8 +23,10 @@ import (
 	"github.com/kumo-go/kumo/kms"
 )
 
-// vectorRoot finds the official decrypt vectors, read in place from the
-// shared/ folder beside the checkout: $KUMO_ESDK_VECTORS if set, else the
+// vectorRoot finds the official Encryption SDK decrypt vectors (an
+// awses-decrypt v4 manifest with keys.json, as published in
+// github.com/awslabs/aws-encryption-sdk-test-vectors), read in place, never
+// copied into the repository: $KUMO_ESDK_VECTORS if set, else the
 // first shared/testdata/esdk in this folder's ancestors, else
 // /work/shared/testdata/esdk (for checkouts made elsewhere on this machine).
 var vectorRoot = func() string {

@@ -14,7 +14,6 @@ import (
 	esdktypes "github.com/aws/aws-encryption-sdk/releases/go/encryption-sdk/awscryptographyencryptionsdksmithygeneratedtypes"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kumo-go/kumo/internal/benchmem"
 	"github.com/kumo-go/kumo/kms"
 )
 
@@ -127,7 +126,7 @@ func BenchmarkVsOfficialGoSDK(b *testing.B) {
 		b.SetBytes(size)
 		var peak uint64
 		for range b.N {
-			peak = max(peak, benchmem.PeakHeap(func() {
+			peak = max(peak, peakHeap(func() {
 				pt := make([]byte, size)
 				_, err := off.Encrypt(ctx, esdktypes.EncryptInput{Plaintext: pt, Keyring: kr, EncryptionContext: ec, AlgorithmSuiteId: &id, FrameLength: &frame})
 				require.NoError(b, err)
@@ -141,7 +140,7 @@ func BenchmarkVsOfficialGoSDK(b *testing.B) {
 			b.SetBytes(size)
 			var peak uint64
 			for range b.N {
-				peak = max(peak, benchmem.PeakHeap(func() {
+				peak = max(peak, peakHeap(func() {
 					w, err := k.EncryptWriter(ctx, io.Discard, ec)
 					require.NoError(b, err)
 					_, err = io.CopyBuffer(w, &patternReader{left: size}, make([]byte, 256<<10))

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -67,45 +66,14 @@ func FuzzParseHeader(f *testing.F) {
 	})
 }
 
-// decryptSeeds are real messages, written once by TestWriteDecryptSeeds
-// (KUMO_WRITE_SEEDS=1) and read by every fuzz worker, so all of them agree
-// on which messages are genuine: kumo's own in both of its suites, and the
-// independent writer's non-framed messages in every suite, 1-byte frames
-// and a frame length of 2^32-1.
+// decryptSeeds are real messages, written once by the seedgen generator
+// (seeds_generate_test.go; run `go generate ./kms`) and read by every fuzz
+// worker, so all of them agree on which messages are genuine: kumo's own in
+// both of its suites, and the independent writer's non-framed messages in
+// every suite, 1-byte frames and a frame length of 2^32-1.
+//
+//go:generate go test -tags seedgen -run ^TestGenerateDecryptSeeds$ -count=1 .
 const decryptSeeds = "testdata/decrypt-seeds"
-
-func TestWriteDecryptSeeds(t *testing.T) {
-	if os.Getenv("KUMO_WRITE_SEEDS") == "" {
-		t.Skip("set KUMO_WRITE_SEEDS=1 to rewrite " + decryptSeeds)
-	}
-	require := func(err error) {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	require(os.MkdirAll(decryptSeeds, 0o755))
-	for _, suite := range []Suite{SuiteCommitted, SuiteCommittedSigned} {
-		c := fuzzClient(t, suite)
-		for i, pt := range []string{"", "x", "exactly sixteen!", "a little longer than two frames"} {
-			msg, err := c.Encrypt(context.Background(), []byte(pt), map[string]string{"k": "v"})
-			require(err)
-			name := filepath.Join(decryptSeeds, fmt.Sprintf("%04x-%d", uint16(suite), i))
-			require(os.WriteFile(name+".msg", msg, 0o644))
-			require(os.WriteFile(name+".txt", []byte(pt), 0o644))
-		}
-	}
-	write := func(name string, msg []byte, pt string) {
-		require(os.WriteFile(filepath.Join(decryptSeeds, name+".msg"), msg, 0o644))
-		require(os.WriteFile(filepath.Join(decryptSeeds, name+".txt"), []byte(pt), 0o644))
-	}
-	for _, s := range twSuites {
-		for i, pt := range []string{"", "non-framed body"} {
-			write(fmt.Sprintf("nonframed-%04x-%d", s.id, i), twWrite(twMessage{suite: s.id, ec: map[string]string{"k": "v"}}, []byte(pt)), pt)
-		}
-	}
-	write("frame1-0578", twWrite(twMessage{suite: 0x0578, frameLen: 1}, []byte("one byte a frame")), "one byte a frame")
-	write("frame4g-0478", twWrite(twMessage{suite: 0x0478, frameLen: 1<<32 - 1}, []byte("a huge frame length")), "a huge frame length")
-}
 
 // FuzzDecrypt: a message that is not one of the genuine seeds never
 // decrypts, a genuine one decrypts to its plaintext, and nothing panics or

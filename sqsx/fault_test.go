@@ -404,10 +404,10 @@ func TestProcessorFaultsMoto(t *testing.T) {
 	// of order with an expired receipt handle reported: held messages timed
 	// out before their heartbeat reached the serial moto (about 0.1-0.5 s a
 	// call), and a message whose visibility lapsed is no longer held, in SQS
-	// as in moto (which also hands such messages back last-first, GUIDE
-	// section 8). What this test checks is order under chaos while the
-	// heartbeat holds; a visibility timeout shorter than the machine's
-	// stalls is a misconfiguration, not the Processor's to survive.
+	// as in moto (which also hands such messages back last-first). What
+	// this test checks is order under chaos while the heartbeat holds; a
+	// visibility timeout shorter than the machine's stalls is a
+	// misconfiguration, not the Processor's to survive.
 	sweep := func() {
 		time.Sleep(20100 * time.Millisecond)
 		var held []types.Message
