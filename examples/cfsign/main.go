@@ -6,12 +6,12 @@
 //
 // T is RFC 3339, a date YYYY-MM-DD (midnight UTC), or Unix seconds. It
 // prints the signed URL on one line, or with -cookies one Set-Cookie: line
-// per cookie. Any error exits non-zero with one line on standard error.
+// per cookie. -h prints the usage; a wrong command line prints the usage
+// and exits 2; any other error exits 1 with one line on standard error.
 package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,18 +20,22 @@ import (
 	"time"
 
 	"github.com/kumo-go/kumo/cfsign"
+	"github.com/kumo-go/kumo/internal/cli"
 )
 
+const synopsis = `cfsign -url U -key-pair-id ID -private-key FILE -date-less-than T
+           [-date-greater-than T] [-ip-address CIDR] [-hash-algorithm SHA1|SHA256] [-cookies]
+
+Signs a CloudFront URL, or with -cookies makes signed cookies, as
+aws cloudfront sign does. T is RFC 3339, a date YYYY-MM-DD (midnight UTC)
+or Unix seconds.`
+
 func main() {
-	if err := run(os.Args[1:], os.Stdout, time.Now); err != nil {
-		fmt.Fprintln(os.Stderr, "cfsign:", err)
-		os.Exit(1)
-	}
+	os.Exit(cli.Exit("cfsign", run(os.Args[1:], os.Stdout, time.Now), os.Stdout, os.Stderr))
 }
 
 func run(args []string, stdout io.Writer, clock func() time.Time) error {
-	fs := flag.NewFlagSet("cfsign", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := cli.NewFlagSet("cfsign", synopsis)
 	rawURL := fs.String("url", "", "the URL to sign (for cookies, the policy resource; * wildcards allowed)")
 	keyPairID := fs.String("key-pair-id", "", "the public key ID in the distribution's key group")
 	keyFile := fs.String("private-key", "", "PEM private key file (file:// accepted)")
@@ -43,12 +47,11 @@ func run(args []string, stdout io.Writer, clock func() time.Time) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	for name, v := range map[string]string{"-url": *rawURL, "-key-pair-id": *keyPairID, "-private-key": *keyFile, "-date-less-than": *lessThan} {
-		if v == "" {
-			return fmt.Errorf("%s is required", name)
+	for _, req := range []struct{ name, value string }{
+		{"-url", *rawURL}, {"-key-pair-id", *keyPairID}, {"-private-key", *keyFile}, {"-date-less-than", *lessThan},
+	} {
+		if req.value == "" {
+			return fs.Usagef("%s is required", req.name)
 		}
 	}
 	key, err := cfsign.LoadPrivateKeyFile(strings.TrimPrefix(*keyFile, "file://"))
@@ -63,7 +66,7 @@ func run(args []string, stdout io.Writer, clock func() time.Time) error {
 	case "SHA256":
 		h = cfsign.SHA256
 	default:
-		return fmt.Errorf("-hash-algorithm %q: want SHA1 or SHA256", *hash)
+		return fs.Usagef("-hash-algorithm %q: want SHA1 or SHA256", *hash)
 	}
 	signer, err := cfsign.NewSigner(*keyPairID, key, func(o *cfsign.Options) { o.Hash, o.Clock = h, clock })
 	if err != nil {
@@ -71,11 +74,11 @@ func run(args []string, stdout io.Writer, clock func() time.Time) error {
 	}
 	p := cfsign.Policy{Resource: *rawURL, SourceIP: *ip}
 	if p.DateLessThan, err = parseTime(*lessThan); err != nil {
-		return fmt.Errorf("-date-less-than: %w", err)
+		return fs.Usagef("-date-less-than: %w", err)
 	}
 	if *greaterThan != "" {
 		if p.DateGreaterThan, err = parseTime(*greaterThan); err != nil {
-			return fmt.Errorf("-date-greater-than: %w", err)
+			return fs.Usagef("-date-greater-than: %w", err)
 		}
 	}
 	if *cookies {

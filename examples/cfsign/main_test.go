@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kumo-go/kumo/cfsign"
+	"github.com/kumo-go/kumo/internal/cli"
 )
 
 func TestSignAndCookies(t *testing.T) {
@@ -69,5 +70,41 @@ func TestSignAndCookies(t *testing.T) {
 		err := run(tt.args, &out, clock)
 		require.Error(t, err, tt.args)
 		assert.Contains(t, err.Error(), tt.err)
+	}
+}
+
+// TestCommandLine runs the program as main does: -h prints the usage on
+// stdout and exits 0; a wrong command line prints one error line and the
+// usage on stderr and exits 2; a failure prints one line and exits 1.
+func TestCommandLine(t *testing.T) {
+	for _, tt := range []struct {
+		args        []string
+		code        int
+		first       string // of stdout for code 0, else of stderr
+		usageOnFail bool
+	}{
+		{[]string{"-h"}, 0, "usage: cfsign -url U -key-pair-id ID -private-key FILE -date-less-than T", false},
+		{[]string{"-help"}, 0, "usage: cfsign -url U -key-pair-id ID -private-key FILE -date-less-than T", false},
+		{nil, 2, "cfsign: -url is required", true},
+		{[]string{"-nope"}, 2, "cfsign: flag provided but not defined: -nope", true},
+		{[]string{"-url", "https://x/a", "extra"}, 2, `cfsign: unexpected argument "extra"`, true},
+		{[]string{"-url", "https://x/a", "-key-pair-id", "K", "-private-key", "/nonexistent/key.pem", "-date-less-than", "2026-12-01"}, 1,
+			"cfsign: open /nonexistent/key.pem: no such file or directory", false},
+	} {
+		var out, errOut bytes.Buffer
+		code := cli.Exit("cfsign", run(tt.args, &out, time.Now), &out, &errOut)
+		assert.Equal(t, tt.code, code, tt.args)
+		got := errOut.String()
+		if code == 0 {
+			got = out.String()
+			assert.Contains(t, got, "\n  -date-less-than string\n", "the flags are listed")
+		}
+		first, rest, _ := strings.Cut(got, "\n")
+		assert.Equal(t, tt.first, first, tt.args)
+		if tt.usageOnFail {
+			assert.True(t, strings.HasPrefix(rest, "\nusage: cfsign "), rest)
+		} else if code != 0 {
+			assert.Empty(t, rest, "one line per error")
+		}
 	}
 }

@@ -3,12 +3,15 @@
 // aws-encryption-cli can read them too.
 //
 //	envelope encrypt -in F -out F.enc [-key-id ARN|alias]... [-raw-aes-key-file K -raw-key-namespace NS -raw-key-name N]
-//	                 [-context k=v,...] [-frame-size N] [-suite committed|signed] [-endpoint URL] [-region R]
+//	                 [-context k=v,...] [-frame-size N] [-suite committed|signed] [AWS flags]
 //	envelope decrypt -in F.enc -out F [-context k=v,...] [the same keyring flags, or -discovery]
-//	envelope rewrap  -in F.enc -out G.enc -from-key-id ARN -key-id NEWARN [-endpoint URL] [-region R]
+//	envelope rewrap  -in F.enc -out G.enc -from-key-id ARN -key-id NEWARN [AWS flags]
 //	envelope inspect -in F.enc
 //
-// "-" is standard input or output. A raw key file holds 16, 24 or 32 bytes,
+// The AWS flags are -endpoint URL, -region R, -profile NAME and -debug (the
+// SDK's own warnings). envelope -h and envelope COMMAND -h print the usage;
+// a wrong command line prints it and exits 2; any other error exits 1 with
+// one line on standard error. "-" is standard input or output. A raw key file holds 16, 24 or 32 bytes,
 // raw or base64. Output files are written to a temporary file and renamed
 // only on success, so a failed decrypt leaves nothing behind. When standard
 // error is a terminal, long runs show their progress there.
@@ -17,8 +20,7 @@ package main
 import (
 	"context"
 	"encoding/base64"
-	"errors"
-	"flag"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
@@ -26,20 +28,48 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
-	"github.com/aws/aws-sdk-go-v2/config"
 	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/kumo-go/kumo/internal/cli"
 	"github.com/kumo-go/kumo/kms"
 )
 
 const commands = "encrypt decrypt rewrap inspect"
 
+const usage = `envelope encrypt|decrypt|rewrap|inspect [flags]
+
+Encrypts files in the AWS Encryption SDK message format with KMS keys or a
+raw AES key, decrypts them, re-wraps them for other KMS keys, and shows a
+message's header. Run envelope COMMAND -h for a command's flags.`
+
+// synopses are the commands' usage lines.
+var synopses = map[string]string{
+	"encrypt": `envelope encrypt -in F -out F.enc [-key-id ARN|alias]... [-raw-aes-key-file K -raw-key-namespace NS -raw-key-name N]
+                 [-context k=v,...] [-frame-size N] [-suite committed|signed] [-endpoint URL] [-region R] [-profile P]
+
+Encrypts F for every key given. "-" is standard input or output.`,
+	"decrypt": `envelope decrypt -in F.enc -out F [-context k=v,...] [-key-id ARN|alias]... [-raw-aes-key-file K ...] [-discovery]
+                 [-endpoint URL] [-region R] [-profile P]
+
+Decrypts with any of the keys given (-discovery: whichever KMS key the
+message names). -context lists pairs the message must carry. The output is
+written only if the whole message authenticates.`,
+	"rewrap": `envelope rewrap -in F.enc -out G.enc -from-key-id ARN -key-id NEWARN... [-endpoint URL] [-region R] [-profile P]
+
+Re-wraps the message's data key from one KMS key to others, without
+decrypting the body with a new key.`,
+	"inspect": `envelope inspect -in F.enc
+
+Prints the message's header: format, suite, message ID, frame size,
+encryption context and encrypted data keys.`,
+}
+
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "envelope:", err)
-		os.Exit(1)
-	}
+	err := run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	os.Exit(cli.Exit("envelope", err, os.Stdout, os.Stderr))
 }
 
 type keyIDs []string
@@ -48,24 +78,36 @@ func (k *keyIDs) String() string     { return strings.Join(*k, ",") }
 func (k *keyIDs) Set(v string) error { *k = append(*k, v); return nil }
 
 type flags struct {
-	in, out, context, suite, endpoint, region  string
+	in, out, context, suite                    string
 	rawKeyFile, rawNamespace, rawName, fromKey string
 	keys                                       keyIDs
 	frameSize                                  int
 	discovery                                  bool
+	aws                                        cli.AWSFlags
 }
 
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return errors.New("missing command: want one of " + commands)
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
+	top := cli.NewFlagSet("envelope", usage)
+	if err := top.ParseArgs(args); err != nil {
+		return err
 	}
-	cmd := args[0]
-	if !strings.Contains(" "+commands+" ", " "+cmd+" ") {
-		return fmt.Errorf("unknown command %q: want one of %s", cmd, commands)
+	cmd := top.Arg(0)
+	if cmd == "help" && top.NArg() <= 2 { // envelope help [COMMAND]
+		if _, ok := synopses[top.Arg(1)]; ok {
+			return run(ctx, []string{top.Arg(1), "-h"}, stdin, stdout, stderr)
+		}
+		return top.Parse([]string{"-h"})
+	}
+	synopsis, ok := synopses[cmd]
+	switch {
+	case cmd == "":
+		return top.Usagef("missing command: want one of %s", commands)
+	case !ok:
+		return top.Usagef("unknown command %q: want one of %s", cmd, commands)
 	}
 	var f flags
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := cli.NewFlagSet("envelope "+cmd, synopsis)
+	defer func() { err = fs.WithUsage(err) }()
 	fs.StringVar(&f.in, "in", "", "input file, - for standard input")
 	fs.StringVar(&f.out, "out", "", "output file, - for standard output")
 	fs.Var(&f.keys, "key-id", "KMS key ARN, ID or alias (repeat for more keys)")
@@ -75,21 +117,27 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.StringVar(&f.context, "context", "", "encryption context, k=v,k2=v2")
 	fs.IntVar(&f.frameSize, "frame-size", 0, "plaintext bytes per frame (default 4096)")
 	fs.StringVar(&f.suite, "suite", "committed", "committed or signed")
-	fs.StringVar(&f.endpoint, "endpoint", "", "KMS endpoint URL, such as a local emulator")
-	fs.StringVar(&f.region, "region", "", "AWS region")
+	f.aws.Register(fs.FlagSet, "")
 	fs.BoolVar(&f.discovery, "discovery", false, "decrypt with whichever KMS key the message names")
 	fs.StringVar(&f.fromKey, "from-key-id", "", "the KMS key the message is wrapped for (rewrap)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return fmt.Errorf("%s: %v", cmd, err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%s: unexpected argument %q", cmd, fs.Arg(0))
+	if err := fs.Parse(top.Args()[1:]); err != nil {
+		return err
 	}
 	if f.in == "" {
-		return fmt.Errorf("%s: -in is required", cmd)
+		return fs.Usagef("%s: -in is required", cmd)
 	}
 	if cmd != "inspect" && f.out == "" {
-		return fmt.Errorf("%s: -out is required", cmd)
+		return fs.Usagef("%s: -out is required", cmd)
+	}
+	if cmd == "rewrap" && (f.fromKey == "" || len(f.keys) == 0) {
+		return fs.Usagef("rewrap: -from-key-id and -key-id are required")
+	}
+	if f.suite != "committed" && f.suite != "signed" {
+		return fs.Usagef("-suite %q: want committed or signed", f.suite)
+	}
+	ec, err := parseContext(f.context)
+	if err != nil {
+		return err
 	}
 	in, closeIn, err := openInput(f.in, stdin)
 	if err != nil {
@@ -105,10 +153,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if cmd == "inspect" {
 		return inspect(in, stdout)
 	}
-	ec, err := parseContext(f.context)
-	if err != nil {
-		return err
-	}
 	var client *awskms.Client
 	needKMS := len(f.keys) > 0 || f.discovery || cmd == "rewrap"
 	if needKMS {
@@ -119,9 +163,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var keyring kms.Keyring
 	switch cmd {
 	case "rewrap":
-		if f.fromKey == "" || len(f.keys) == 0 {
-			return errors.New("rewrap: -from-key-id and -key-id are required")
-		}
 		keyring, err = kms.NewKMSKeyring(client, f.fromKey)
 	default:
 		keyring, err = buildKeyring(f, client, cmd)
@@ -134,9 +175,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if f.suite == "signed" {
 			o.Suite = kms.SuiteCommittedSigned
 		}
-	}
-	if f.suite != "committed" && f.suite != "signed" {
-		return fmt.Errorf("-suite %q: want committed or signed", f.suite)
 	}
 	c, err := kms.New(keyring, opts)
 	if err != nil {
@@ -179,7 +217,7 @@ func buildKeyring(f flags, client *awskms.Client, cmd string) (kms.Keyring, erro
 			return nil, err
 		}
 		if f.rawNamespace == "" || f.rawName == "" {
-			return nil, errors.New("-raw-aes-key-file needs -raw-key-namespace and -raw-key-name")
+			return nil, cli.Usagef("-raw-aes-key-file needs -raw-key-namespace and -raw-key-name")
 		}
 		k, err := kms.NewRawAESKeyring(f.rawNamespace, f.rawName, key)
 		if err != nil {
@@ -196,7 +234,7 @@ func buildKeyring(f flags, client *awskms.Client, cmd string) (kms.Keyring, erro
 	}
 	if f.discovery {
 		if cmd == "encrypt" {
-			return nil, errors.New("-discovery only decrypts; name keys with -key-id")
+			return nil, cli.Usagef("-discovery only decrypts; name keys with -key-id")
 		}
 		k, err := kms.NewKMSDiscoveryKeyring(client, nil)
 		if err != nil {
@@ -206,7 +244,7 @@ func buildKeyring(f flags, client *awskms.Client, cmd string) (kms.Keyring, erro
 	}
 	switch len(rings) {
 	case 0:
-		return nil, errors.New("no keyring: give -key-id, -raw-aes-key-file or (to decrypt) -discovery")
+		return nil, cli.Usagef("no keyring: give -key-id, -raw-aes-key-file or (to decrypt) -discovery")
 	case 1:
 		return rings[0], nil
 	}
@@ -233,19 +271,12 @@ func readRawKey(path string) ([]byte, error) {
 }
 
 func kmsClient(ctx context.Context, f flags) (*awskms.Client, error) {
-	var opts []func(*config.LoadOptions) error
-	if f.region != "" {
-		opts = append(opts, config.WithRegion(f.region))
-	}
-	if f.endpoint != "" {
-		opts = append(opts, config.WithBaseEndpoint(f.endpoint))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := f.aws.Config(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if cfg.Region == "" {
-		return nil, errors.New("no AWS region: set -region or AWS_REGION")
+		return nil, cli.Usagef("no AWS region: set -region, AWS_REGION or a region in the profile")
 	}
 	return awskms.NewFromConfig(cfg), nil
 }
@@ -259,7 +290,7 @@ func parseContext(s string) (map[string]string, error) {
 	for _, pair := range strings.Split(s, ",") {
 		k, v, ok := strings.Cut(pair, "=")
 		if !ok || k == "" {
-			return nil, fmt.Errorf("-context: %q is not key=value", pair)
+			return nil, cli.Usagef("-context: %q is not key=value", pair)
 		}
 		ec[k] = v
 	}
@@ -286,17 +317,50 @@ func inspect(in io.Reader, out io.Writer) error {
 	sort.Strings(keys)
 	fmt.Fprintln(out, "context:")
 	for _, k := range keys {
-		fmt.Fprintf(out, "  %s=%s\n", k, h.EncryptionContext[k])
+		fmt.Fprintf(out, "  %s=%s\n", readable([]byte(k)), readable([]byte(h.EncryptionContext[k])))
 	}
 	fmt.Fprintln(out, "data keys:")
 	for _, k := range h.EncryptedDataKeys {
-		info := string(k.ProviderInfo)
-		if k.ProviderID != "aws-kms" {
-			info = fmt.Sprintf("%q", k.ProviderInfo) // raw keys add binary IV details
-		}
-		fmt.Fprintf(out, "  %s %s\n", k.ProviderID, info)
+		fmt.Fprintf(out, "  %s %s\n", readable([]byte(k.ProviderID)), providerInfo(k.ProviderInfo))
 	}
 	return nil
+}
+
+// providerInfo shows a data key's provider info: a KMS key ARN or a raw
+// RSA key's name as text; a raw AES key's name, then its tag length and
+// IV (the layout the Encryption SDK's raw AES keyring writes); anything
+// else as readable() does.
+func providerInfo(info []byte) string {
+	// key name, tag length in bits (4 bytes), IV length (4 bytes), IV
+	if n := len(info); n >= 20 {
+		tagBits, ivLen := binary.BigEndian.Uint32(info[n-20:]), binary.BigEndian.Uint32(info[n-16:])
+		if tagBits == 128 && ivLen == 12 && printable(info[:n-20]) {
+			return fmt.Sprintf("%s (raw AES: %d-bit tag, IV %x)", info[:n-20], tagBits, info[n-12:])
+		}
+	}
+	return readable(info)
+}
+
+// readable returns b as text when it is printable UTF-8 (or empty), else
+// as "0x" and hex, so no line break or control character of a hostile
+// header reaches the terminal.
+func readable(b []byte) string {
+	if printable(b) {
+		return string(b)
+	}
+	return fmt.Sprintf("0x%x", b)
+}
+
+func printable(b []byte) bool {
+	if !utf8.Valid(b) {
+		return false
+	}
+	for _, r := range string(b) {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
 }
 
 func openInput(path string, stdin io.Reader) (io.Reader, func(), error) {

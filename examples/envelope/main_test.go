@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kumo-go/kumo/internal/cli"
 	"github.com/kumo-go/kumo/internal/moto"
 	"github.com/kumo-go/kumo/kms"
 )
@@ -44,7 +45,7 @@ func TestRawKeyRoundTrip(t *testing.T) {
 	assert.Contains(t, info, "suite:       AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384 (0x0578)\n")
 	assert.Contains(t, info, "frame size:  1024\n")
 	assert.Contains(t, info, "  dept=finance\n  year=2026\n")
-	assert.Contains(t, info, "  team \"k1")
+	assert.Regexp(t, `\n  team k1 \(raw AES: 128-bit tag, IV [0-9a-f]{24}\)\n`, info)
 
 	out := filepath.Join(dir, "back.csv")
 	_, err = envelope(t, nil, append([]string{"decrypt", "-in", plain + ".enc", "-out", out, "-context", "dept=finance"}, raw...)...)
@@ -86,6 +87,8 @@ func TestBadInput(t *testing.T) {
 		{[]string{"encrypt", "-in", short, "-out", "-", "-raw-aes-key-file", short, "-raw-key-namespace", "a", "-raw-key-name", "b"}, "a raw AES key file holds 16, 24 or 32 bytes, raw or base64 (it holds 10 bytes)"},
 		{[]string{"encrypt", "-in", short, "-out", "-", "-context", "novalue"}, `-context: "novalue" is not key=value`},
 		{[]string{"inspect", "-in", short}, "kms: malformed message"},
+		{[]string{"rewrap", "-in", short, "-out", "-"}, "rewrap: -from-key-id and -key-id are required"},
+		{[]string{"encrypt", "-in", short, "-out", "-", "-suite", "fast"}, `-suite "fast": want committed or signed`},
 	} {
 		_, err := envelope(t, nil, tt.args...)
 		require.Error(t, err, tt.args)
@@ -212,4 +215,67 @@ func BenchmarkCommandVsLibrary(b *testing.B) {
 			return err
 		})
 	})
+}
+
+func TestProviderInfo(t *testing.T) {
+	iv := []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}
+	rawAES := append([]byte("k1"), 0, 0, 0, 128, 0, 0, 0, 12)
+	for _, tt := range []struct {
+		info []byte
+		want string
+	}{
+		{[]byte("arn:aws:kms:us-east-1:123456789012:key/1234abcd"), "arn:aws:kms:us-east-1:123456789012:key/1234abcd"},
+		{append(rawAES, iv...), "k1 (raw AES: 128-bit tag, IV 0102030405060708090a0b0c)"},
+		{[]byte("rsa key ü"), "rsa key ü"},
+		{[]byte{0xff, 0x00, 'a'}, "0xff0061"},
+		{[]byte("two\nlines"), "0x74776f0a6c696e6573"},
+		{nil, ""},
+	} {
+		assert.Equal(t, tt.want, providerInfo(tt.info), "%q", tt.info)
+	}
+}
+
+// TestCommandLine runs the program as main does, each command included:
+// -h prints the usage on stdout and exits 0; a wrong command line prints
+// one error line and the usage on stderr and exits 2; a failure prints one
+// line and exits 1.
+func TestCommandLine(t *testing.T) {
+	for _, tt := range []struct {
+		args  []string
+		code  int
+		first string // of stdout for code 0, else of stderr
+	}{
+		{[]string{"-h"}, 0, "usage: envelope encrypt|decrypt|rewrap|inspect [flags]"},
+		{[]string{"help"}, 0, "usage: envelope encrypt|decrypt|rewrap|inspect [flags]"},
+		{[]string{"help", "inspect"}, 0, "usage: envelope inspect -in F.enc"},
+		{[]string{"encrypt", "-h"}, 0, "usage: envelope encrypt -in F -out F.enc [-key-id ARN|alias]... [-raw-aes-key-file K -raw-key-namespace NS -raw-key-name N]"},
+		{[]string{"decrypt", "-help"}, 0, "usage: envelope decrypt -in F.enc -out F [-context k=v,...] [-key-id ARN|alias]... [-raw-aes-key-file K ...] [-discovery]"},
+		{[]string{"rewrap", "-h"}, 0, "usage: envelope rewrap -in F.enc -out G.enc -from-key-id ARN -key-id NEWARN... [-endpoint URL] [-region R] [-profile P]"},
+		{[]string{"inspect", "-h"}, 0, "usage: envelope inspect -in F.enc"},
+		{nil, 2, "envelope: missing command: want one of encrypt decrypt rewrap inspect"},
+		{[]string{"seal"}, 2, `envelope: unknown command "seal": want one of encrypt decrypt rewrap inspect`},
+		{[]string{"-x"}, 2, "envelope: flag provided but not defined: -x"},
+		{[]string{"encrypt", "-x"}, 2, "envelope: flag provided but not defined: -x"},
+		{[]string{"decrypt", "-in", "a"}, 2, "envelope: decrypt: -out is required"},
+		{[]string{"encrypt", "-in", "a", "-out", "-", "-context", "x"}, 2, `envelope: -context: "x" is not key=value`},
+		{[]string{"inspect", "-in", "/nonexistent"}, 1, "envelope: open /nonexistent: no such file or directory"},
+	} {
+		var out, errOut bytes.Buffer
+		code := cli.Exit("envelope", run(context.Background(), tt.args, nil, &out, &errOut), &out, &errOut)
+		assert.Equal(t, tt.code, code, tt.args)
+		got := errOut.String()
+		if code == 0 {
+			got = out.String()
+		}
+		first, rest, _ := strings.Cut(got, "\n")
+		assert.Equal(t, tt.first, first, tt.args)
+		switch {
+		case code == 2:
+			assert.True(t, strings.HasPrefix(rest, "\nusage: envelope "), rest)
+		case code == 1:
+			assert.Empty(t, rest, "one line per error")
+		case strings.Contains(first, "-in F"):
+			assert.Contains(t, got, "\n  -in string\n", "the flags are listed")
+		}
+	}
 }
