@@ -1,9 +1,15 @@
 // Command presign makes S3 presigned URLs and POST forms.
 //
-//	presign get|put|head|delete -bucket B -key K [-expires 15m] [-content-type T] [-endpoint URL] [-path-style] [-region R]
+//	presign get|put|head|delete -bucket B -key K [-expires 15m] [-content-type T] [-path-style] [AWS flags]
 //	    get, put: [-sse-c-key-file F] [-expected-bucket-owner ACCOUNT] [-request-payer]; put: [-acl ACL]
-//	presign post -bucket B -key-prefix P -max-size N [-content-type-prefix T] [-expires 15m] [-endpoint URL] [-path-style] [-region R]
+//	presign post -bucket B -key-prefix P -max-size N [-content-type-prefix T] [-expires 15m] [-path-style] [AWS flags]
 //	presign inspect -url URL
+//
+// The AWS flags are -endpoint URL, -region R (default: the environment's,
+// else us-east-1), -profile NAME and -debug (the SDK's own warnings).
+// presign -h and presign COMMAND -h print the usage; a wrong command line
+// prints it and exits 2; any other error exits 1 with one line on standard
+// error.
 //
 // B may be an access point ARN (arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME).
 // -sse-c-key-file names a file of 32 raw bytes, the SSE-C key.
@@ -18,8 +24,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -27,41 +31,77 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/kumo-go/kumo/internal/cli"
 	"github.com/kumo-go/kumo/s3sign"
 )
 
 const commands = "get put head delete post inspect"
 
+const usage = `presign get|put|head|delete|post|inspect [flags]
+
+Makes S3 presigned URLs (get, put, head, delete) and browser POST forms
+(post), and shows what a presigned URL carries (inspect). Run
+presign COMMAND -h for a command's flags.`
+
+const objectSynopsis = `presign %s -bucket B -key K [-expires 15m] [-path-style] [-endpoint URL] [-region R] [-profile P]%s
+
+Prints the presigned URL, then each header the client must send as
+"Name: value". B may be an access point ARN. Without configured
+credentials it signs with AWS's documented example keys and says so.`
+
+// synopses are the commands' usage lines.
+var synopses = map[string]string{
+	"get":    fmt.Sprintf(objectSynopsis, "get", "\n                   [-sse-c-key-file F] [-expected-bucket-owner ACCOUNT] [-request-payer]"),
+	"put":    fmt.Sprintf(objectSynopsis, "put", "\n                   [-content-type T] [-acl ACL] [-sse-c-key-file F] [-expected-bucket-owner ACCOUNT] [-request-payer]"),
+	"head":   fmt.Sprintf(objectSynopsis, "head", ""),
+	"delete": fmt.Sprintf(objectSynopsis, "delete", ""),
+	"post": `presign post -bucket B -key-prefix P -max-size N [-content-type-prefix T] [-expires 15m] [-path-style]
+                    [-endpoint URL] [-region R] [-profile P]
+
+Prints {"url":…,"fields":{…}}: a form a browser may post a file of up to
+N bytes with, under key prefix P.`,
+	"inspect": `presign inspect -url URL
+
+Prints who signed a presigned URL, for which region and service, which
+headers, when, and until when.`,
+}
+
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "presign:", err)
-		os.Exit(1)
-	}
+	err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)
+	os.Exit(cli.Exit("presign", err, os.Stdout, os.Stderr))
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return errors.New("missing command: want one of " + commands)
+	top := cli.NewFlagSet("presign", usage)
+	if err := top.ParseArgs(args); err != nil {
+		return err
 	}
-	cmd := args[0]
-	if !strings.Contains(" "+commands+" ", " "+cmd+" ") {
-		return fmt.Errorf("unknown command %q: want one of %s", cmd, commands)
+	cmd := top.Arg(0)
+	if cmd == "help" && top.NArg() <= 2 { // presign help [COMMAND]
+		if _, ok := synopses[top.Arg(1)]; ok {
+			return run(ctx, []string{top.Arg(1), "-h"}, stdout, stderr)
+		}
+		return top.Parse([]string{"-h"})
 	}
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	synopsis, ok := synopses[cmd]
+	switch {
+	case cmd == "":
+		return top.Usagef("missing command: want one of %s", commands)
+	case !ok:
+		return top.Usagef("unknown command %q: want one of %s", cmd, commands)
+	}
+	fs := cli.NewFlagSet("presign "+cmd, synopsis)
 	bucket := fs.String("bucket", "", "bucket")
 	key := fs.String("key", "", "object key")
 	expires := fs.Duration("expires", 15*time.Minute, "lifetime, at most 168h")
 	contentType := fs.String("content-type", "", "Content-Type the upload must have (put)")
-	endpoint := fs.String("endpoint", "", "S3 endpoint URL (MinIO, LocalStack, moto, versitygw)")
+	var awsFlags cli.AWSFlags
+	awsFlags.Register(fs.FlagSet, "us-east-1")
 	pathStyle := fs.Bool("path-style", false, "path-style addressing")
-	region := fs.String("region", "", "AWS region")
 	prefix := fs.String("key-prefix", "", "key prefix the browser may upload under (post)")
 	maxSize := fs.Int64("max-size", 0, "largest upload in bytes (post)")
 	typePrefix := fs.String("content-type-prefix", "", "Content-Type prefix (post)")
@@ -70,15 +110,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	owner := fs.String("expected-bucket-owner", "", "12-digit account ID the bucket must belong to (get, put)")
 	payer := fs.Bool("request-payer", false, "accept requester-pays charges (get, put)")
 	acl := fs.String("acl", "", "canned ACL such as bucket-owner-full-control (put)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return fmt.Errorf("%s: %v", cmd, err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%s: unexpected argument %q", cmd, fs.Arg(0))
+	if err := fs.Parse(top.Args()[1:]); err != nil {
+		return err
 	}
 	if cmd == "inspect" {
 		if *rawURL == "" {
-			return errors.New("inspect: -url is required")
+			return fs.Usagef("inspect: -url is required")
 		}
 		info, err := s3sign.Inspect(*rawURL)
 		if err != nil {
@@ -89,7 +126,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			info.SignedAt.Format(time.RFC3339), info.Expires.Format(time.RFC3339), info.Expired(time.Now()))
 		return nil
 	}
-	client, err := s3Client(ctx, *region, *endpoint, *pathStyle, stderr)
+	switch {
+	case cmd == "post" && (*prefix == "" || *maxSize <= 0):
+		return fs.Usagef("post: -key-prefix and a positive -max-size are required")
+	case cmd != "post" && *key == "":
+		return fs.Usagef("%s: -key is required", cmd)
+	}
+	client, err := s3Client(ctx, awsFlags, *pathStyle, stderr)
 	if err != nil {
 		return err
 	}
@@ -98,9 +141,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if cmd == "post" {
-		if *prefix == "" || *maxSize <= 0 {
-			return errors.New("post: -key-prefix and a positive -max-size are required")
-		}
 		f, err := signer.PostForm(ctx, *bucket, s3sign.PostPolicy{KeyPrefix: *prefix, MaxSize: *maxSize, ContentTypePrefix: *typePrefix, Expires: *expires})
 		if err != nil {
 			return err
@@ -150,26 +190,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func s3Client(ctx context.Context, region, endpoint string, pathStyle bool, stderr io.Writer) (*s3.Client, error) {
-	var opts []func(*config.LoadOptions) error
-	if region != "" {
-		opts = append(opts, config.WithRegion(region))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+func s3Client(ctx context.Context, awsFlags cli.AWSFlags, pathStyle bool, stderr io.Writer) (*s3.Client, error) {
+	cfg, err := awsFlags.Config(ctx)
 	if err != nil {
 		return nil, err
-	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
 	}
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil || cfg.Credentials == nil {
 		fmt.Fprintln(stderr, "presign: no AWS credentials configured; signing with AWS's documented example keys (the URLs will not work)")
 		cfg.Credentials = credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "")
 	}
-	return s3.NewFromConfig(cfg, func(o *s3.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
-		}
-		o.UsePathStyle = pathStyle
-	}), nil
+	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = pathStyle }), nil
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kumo-go/kumo/internal/cli"
 )
 
 func presign(t *testing.T, args ...string) (string, string, error) {
@@ -81,5 +83,53 @@ func TestCommands(t *testing.T) {
 		_, _, err := presign(t, tt.args...)
 		require.Error(t, err, tt.args)
 		assert.Contains(t, err.Error(), tt.err)
+	}
+}
+
+// TestCommandLine runs the program as main does, each command included:
+// -h prints the usage on stdout and exits 0; a wrong command line prints
+// one error line and the usage on stderr and exits 2; a failure prints one
+// line and exits 1.
+func TestCommandLine(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true") // the SDK's logger is checked in internal/cli
+	for _, tt := range []struct {
+		args  []string
+		code  int
+		first string // of stdout for code 0, else the last line of stderr before any usage
+	}{
+		{[]string{"-h"}, 0, "usage: presign get|put|head|delete|post|inspect [flags]"},
+		{[]string{"help", "post"}, 0, "usage: presign post -bucket B -key-prefix P -max-size N [-content-type-prefix T] [-expires 15m] [-path-style]"},
+		{[]string{"get", "-h"}, 0, "usage: presign get -bucket B -key K [-expires 15m] [-path-style] [-endpoint URL] [-region R] [-profile P]"},
+		{[]string{"put", "-h"}, 0, "usage: presign put -bucket B -key K [-expires 15m] [-path-style] [-endpoint URL] [-region R] [-profile P]"},
+		{[]string{"head", "-h"}, 0, "usage: presign head -bucket B -key K [-expires 15m] [-path-style] [-endpoint URL] [-region R] [-profile P]"},
+		{[]string{"delete", "-h"}, 0, "usage: presign delete -bucket B -key K [-expires 15m] [-path-style] [-endpoint URL] [-region R] [-profile P]"},
+		{[]string{"inspect", "-h"}, 0, "usage: presign inspect -url URL"},
+		{nil, 2, "presign: missing command: want one of get put head delete post inspect"},
+		{[]string{"copy"}, 2, `presign: unknown command "copy": want one of get put head delete post inspect`},
+		{[]string{"get", "-bucket"}, 2, "presign: flag needs an argument: -bucket"},
+		{[]string{"get", "-bucket", "b-1"}, 2, "presign: get: -key is required"},
+		{[]string{"inspect"}, 2, "presign: inspect: -url is required"},
+		{[]string{"post", "-bucket", "b-1"}, 2, "presign: post: -key-prefix and a positive -max-size are required"},
+		{[]string{"get", "-bucket", "b", "-key", "k"}, 1, `presign: s3sign: invalid input: bucket "b" must be 3 to 63 characters`},
+	} {
+		var out, errOut bytes.Buffer
+		code := cli.Exit("presign", run(context.Background(), tt.args, &out, &errOut), &out, &errOut)
+		assert.Equal(t, tt.code, code, tt.args)
+		switch code {
+		case 0:
+			first, _, _ := strings.Cut(out.String(), "\n")
+			assert.Equal(t, tt.first, first, tt.args)
+		case 1:
+			// The note on the example keys, then the error.
+			assert.Equal(t, "presign: no AWS credentials configured; signing with AWS's documented example keys (the URLs will not work)\n"+tt.first+"\n", errOut.String())
+		case 2:
+			first, rest, _ := strings.Cut(errOut.String(), "\n")
+			assert.Equal(t, tt.first, first, tt.args)
+			assert.True(t, strings.HasPrefix(rest, "\nusage: presign "), rest)
+		}
 	}
 }

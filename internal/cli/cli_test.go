@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/smithy-go/logging"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -95,6 +96,14 @@ func TestAWSFlags(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "us-east-1", cfg.Region)
 	assert.Equal(t, "http://127.0.0.1:1", *cfg.BaseEndpoint)
+	assert.Equal(t, logging.Nop{}, cfg.Logger, "the SDK logs nothing without -debug")
+
+	require.NoError(t, fs.Parse([]string{"-debug"}))
+	cfg, err = a.Config(context.Background())
+	require.NoError(t, err)
+	assert.NotEqual(t, logging.Nop{}, cfg.Logger)
+	assert.True(t, cfg.ClientLogMode.IsRetries())
+	a = AWSFlags{defaultRegion: "us-east-1"}
 
 	require.NoError(t, fs.Parse([]string{"-region", "eu-west-1"}))
 	cfg, err = a.Config(context.Background())
