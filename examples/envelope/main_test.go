@@ -255,7 +255,7 @@ func TestCommandLine(t *testing.T) {
 		{nil, 2, "envelope: missing command: want one of encrypt decrypt rewrap inspect"},
 		{[]string{"seal"}, 2, `envelope: unknown command "seal": want one of encrypt decrypt rewrap inspect`},
 		{[]string{"-x"}, 2, "envelope: flag provided but not defined: -x"},
-		{[]string{"encrypt", "-x"}, 2, "envelope: flag provided but not defined: -x"},
+		{[]string{"encrypt", "-x"}, 2, "envelope: encrypt: flag provided but not defined: -x"},
 		{[]string{"decrypt", "-in", "a"}, 2, "envelope: decrypt: -out is required"},
 		{[]string{"encrypt", "-in", "a", "-out", "-", "-context", "x"}, 2, `envelope: -context: "x" is not key=value`},
 		{[]string{"inspect", "-in", "/nonexistent"}, 1, "envelope: open /nonexistent: no such file or directory"},

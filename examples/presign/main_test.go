@@ -110,7 +110,7 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"inspect", "-h"}, 0, "usage: presign inspect -url URL"},
 		{nil, 2, "presign: missing command: want one of get put head delete post inspect"},
 		{[]string{"copy"}, 2, `presign: unknown command "copy": want one of get put head delete post inspect`},
-		{[]string{"get", "-bucket"}, 2, "presign: flag needs an argument: -bucket"},
+		{[]string{"get", "-bucket"}, 2, "presign: get: flag needs an argument: -bucket"},
 		{[]string{"get", "-bucket", "b-1"}, 2, "presign: get: -key is required"},
 		{[]string{"inspect"}, 2, "presign: inspect: -url is required"},
 		{[]string{"post", "-bucket", "b-1"}, 2, "presign: post: -key-prefix and a positive -max-size are required"},

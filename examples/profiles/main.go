@@ -1,10 +1,10 @@
 // Command profiles keeps one AWS credentials file per IAM user.
 //
-//	go run ./examples/profiles import -dir DIR [-profile NAME] [-region R] [-file F]
+//	go run ./examples/profiles import -dir DIR [-profile NAME] [-region R] [-in F]
 //	go run ./examples/profiles list   -dir DIR
 //	go run ./examples/profiles env    -dir DIR -profile NAME
 //	go run ./examples/profiles export -dir DIR -profile NAME [-format F]
-//	go run ./examples/profiles whoami -dir DIR -profile NAME [-endpoint URL]
+//	go run ./examples/profiles whoami -dir DIR -profile NAME [-endpoint URL] [-debug]
 //	go run ./examples/profiles remove -dir DIR -profile NAME
 //
 // import reads the JSON of `aws iam create-access-key` from F or standard
@@ -21,13 +21,13 @@
 // Only import creates anything: list, env, export, whoami and remove on a
 // folder that does not exist say so and leave the file system as it was.
 //
-// Any error exits with status 1 and one line on standard error.
+// profiles -h and profiles COMMAND -h print the usage; a wrong command line
+// prints it and exits 2; any other error exits 1 with one line on standard
+// error.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -36,59 +36,73 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/kumo-go/kumo/credentials"
+	"github.com/kumo-go/kumo/internal/cli"
 )
 
 const commands = "import list env export whoami remove"
 
-const usage = `usage:
-  profiles import -dir DIR [-profile NAME] [-region R] [-file F]
-  profiles list   -dir DIR
-  profiles env    -dir DIR -profile NAME
-  profiles export -dir DIR -profile NAME [-format process|env|env-no-export|powershell|windows-cmd|fish]
-  profiles whoami -dir DIR -profile NAME [-endpoint URL]
-  profiles remove -dir DIR -profile NAME`
+// synopses are the commands' usage lines.
+var synopses = map[string]string{
+	"import": "profiles import -dir DIR [-profile NAME] [-region R] [-in F]\n\n" +
+		"Stores the JSON of `aws iam create-access-key` (from F, or standard input)\n" +
+		"as DIR/NAME.ini, NAME defaulting to the user name, and prints the file.",
+	"list": "profiles list -dir DIR\n\nPrints the profiles in DIR.",
+	"env":  "profiles env -dir DIR -profile NAME\n\nPrints export lines that point a shell at the profile's file.",
+	"export": "profiles export -dir DIR -profile NAME [-format process|env|env-no-export|powershell|windows-cmd|fish]\n\n" +
+		"Prints the credentials as aws configure export-credentials does.",
+	"whoami": "profiles whoami -dir DIR -profile NAME [-endpoint URL] [-debug]\n\nPrints the ARN STS says the profile's keys belong to.",
+	"remove": "profiles remove -dir DIR -profile NAME\n\nDeletes the profile's file.",
+}
+
+const usage = `profiles import|list|env|export|whoami|remove -dir DIR [flags]
+
+Keeps one AWS credentials file per IAM user in DIR. Run profiles COMMAND -h
+for a command's flags.`
 
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stdin, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "profiles:", err)
-		os.Exit(1)
-	}
+	err := run(context.Background(), os.Args[1:], os.Stdin, os.Stdout)
+	os.Exit(cli.Exit("profiles", err, os.Stdout, os.Stderr))
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
-	if len(args) == 0 {
-		return errors.New("missing command: want one of " + commands)
+	top := cli.NewFlagSet("profiles", usage)
+	if err := top.ParseArgs(args); err != nil {
+		return err
 	}
-	cmd := args[0]
-	if cmd == "-h" || cmd == "-help" || cmd == "--help" || cmd == "help" {
-		fmt.Fprintln(stdout, usage)
-		return nil
+	cmd := top.Arg(0)
+	if cmd == "help" && top.NArg() <= 2 { // profiles help [COMMAND]
+		if _, ok := synopses[top.Arg(1)]; ok {
+			return run(ctx, []string{top.Arg(1), "-h"}, stdin, stdout)
+		}
+		return top.Parse([]string{"-h"})
 	}
-	if !strings.Contains(" "+commands+" ", " "+cmd+" ") {
-		return fmt.Errorf("unknown command %q: want one of %s", cmd, commands)
+	synopsis, ok := synopses[cmd]
+	switch {
+	case cmd == "":
+		return top.Usagef("missing command: want one of %s", commands)
+	case !ok:
+		return top.Usagef("unknown command %q: want one of %s", cmd, commands)
 	}
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := cli.NewFlagSet("profiles "+cmd, synopsis)
 	dirPath := fs.String("dir", "", "folder of per-profile credentials files")
 	profile := fs.String("profile", "", "profile name")
 	region := fs.String("region", "", "default region for the profile (import)")
-	file := fs.String("file", "-", "create-access-key JSON, - for standard input (import)")
-	endpoint := fs.String("endpoint", "", "STS endpoint URL, such as a local emulator (whoami)")
+	file := fs.String("in", "-", "create-access-key JSON file, - for standard input (import)")
+	endpoint := fs.String("endpoint", "", "AWS endpoint URL, such as an emulator's (moto_server); default: AWS (whoami)")
 	format := fs.String("format", "env", "output format (export)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return fmt.Errorf("%s: %v (run profiles -h for usage)", cmd, err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%s: unexpected argument %q", cmd, fs.Arg(0))
+	debug := fs.Bool("debug", false, "print the AWS SDK's warnings and retries on standard error (whoami)")
+	if err := fs.Parse(top.Args()[1:]); err != nil {
+		return err
 	}
 	if *dirPath == "" {
-		return fmt.Errorf("%s: -dir is required", cmd)
+		return fs.Usagef("%s: -dir is required", cmd)
 	}
 	needProfile := func() error {
 		if *profile == "" {
-			return fmt.Errorf("%s: -profile is required", cmd)
+			return fs.Usagef("%s: -profile is required", cmd)
 		}
 		return nil
 	}
@@ -161,7 +175,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		if err := needProfile(); err != nil {
 			return err
 		}
-		var opts []func(*config.LoadOptions) error
+		opts := []func(*config.LoadOptions) error{config.WithLogger(logging.Nop{})}
+		if *debug {
+			opts = []func(*config.LoadOptions) error{config.WithLogger(logging.NewStandardLogger(os.Stderr)), config.WithClientLogMode(aws.LogRetries)}
+		}
 		if *endpoint != "" {
 			opts = append(opts, config.WithBaseEndpoint(*endpoint))
 		}

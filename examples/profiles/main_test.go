@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kumo-go/kumo/internal/cli"
 	"github.com/kumo-go/kumo/internal/moto"
 )
 
@@ -36,9 +37,9 @@ func TestCommands(t *testing.T) {
 
 	keyFile := filepath.Join(t.TempDir(), "key.json")
 	require.NoError(t, os.WriteFile(keyFile, []byte(keyJSON), 0o600))
-	_, err = runCmd(t, "", "import", "-dir", dir, "-profile", "o'brien", "-file", keyFile)
+	_, err = runCmd(t, "", "import", "-dir", dir, "-profile", "o'brien", "-in", keyFile)
 	require.ErrorContains(t, err, `invalid profile name: "o'brien" has "'" at byte 1`)
-	_, err = runCmd(t, "", "import", "-dir", dir, "-profile", "bob", "-file", keyFile)
+	_, err = runCmd(t, "", "import", "-dir", dir, "-profile", "bob", "-in", keyFile)
 	require.NoError(t, err)
 
 	out, err = runCmd(t, "", "list", "-dir", dir)
@@ -71,7 +72,7 @@ func TestCommands(t *testing.T) {
 		{[]string{"env", "-dir", dir}, "env: -profile is required"},
 		{[]string{"env", "-dir", dir, "-profile", "bob"}, `profile not found: "bob"`},
 		{[]string{"list", "-dir", dir, "-bogus"}, "list: flag provided but not defined: -bogus"},
-		{[]string{"import", "-dir", dir, "-file", filepath.Join(dir, "missing.json")}, "no such file"},
+		{[]string{"import", "-dir", dir, "-in", filepath.Join(dir, "missing.json")}, "no such file"},
 		{[]string{"export", "-dir", dir, "-profile", "alice", "-format", "yaml"}, `unknown export format "yaml"`},
 	} {
 		_, err := runCmd(t, "", tt.args...)
@@ -119,4 +120,50 @@ func TestWhoamiAgainstMoto(t *testing.T) {
 	out, err := runCmd(t, "", "whoami", "-dir", dir, "-profile", user, "-endpoint", moto.Endpoint(t))
 	require.NoError(t, err)
 	assert.Equal(t, userARN+"\n", out)
+}
+
+// TestCommandLine runs the program as main does, each command included:
+// -h prints the usage on stdout and exits 0; a wrong command line prints
+// one error line and the usage on stderr and exits 2; a failure prints one
+// line and exits 1.
+func TestCommandLine(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing")
+	for _, tt := range []struct {
+		args  []string
+		code  int
+		first string // of stdout for code 0, else of stderr
+	}{
+		{[]string{"-h"}, 0, "usage: profiles import|list|env|export|whoami|remove -dir DIR [flags]"},
+		{[]string{"help"}, 0, "usage: profiles import|list|env|export|whoami|remove -dir DIR [flags]"},
+		{[]string{"import", "-h"}, 0, "usage: profiles import -dir DIR [-profile NAME] [-region R] [-in F]"},
+		{[]string{"list", "-h"}, 0, "usage: profiles list -dir DIR"},
+		{[]string{"env", "-h"}, 0, "usage: profiles env -dir DIR -profile NAME"},
+		{[]string{"export", "-h"}, 0, "usage: profiles export -dir DIR -profile NAME [-format process|env|env-no-export|powershell|windows-cmd|fish]"},
+		{[]string{"help", "whoami"}, 0, "usage: profiles whoami -dir DIR -profile NAME [-endpoint URL] [-debug]"},
+		{[]string{"remove", "-help"}, 0, "usage: profiles remove -dir DIR -profile NAME"},
+		{nil, 2, "profiles: missing command: want one of import list env export whoami remove"},
+		{[]string{"frob"}, 2, `profiles: unknown command "frob": want one of import list env export whoami remove`},
+		{[]string{"list", "-bogus"}, 2, "profiles: list: flag provided but not defined: -bogus"},
+		{[]string{"list"}, 2, "profiles: list: -dir is required"},
+		{[]string{"list", "-dir", missing}, 1, ""},
+	} {
+		var out, errOut bytes.Buffer
+		code := cli.Exit("profiles", run(context.Background(), tt.args, strings.NewReader(""), &out), &out, &errOut)
+		assert.Equal(t, tt.code, code, tt.args)
+		got := errOut.String()
+		if code == 0 {
+			got = out.String()
+		}
+		first, rest, _ := strings.Cut(got, "\n")
+		switch code {
+		case 0:
+			assert.Equal(t, tt.first, first, tt.args)
+		case 1:
+			assert.True(t, strings.HasPrefix(first, "profiles: "), first)
+			assert.Empty(t, rest, "one line per error")
+		case 2:
+			assert.Equal(t, tt.first, first, tt.args)
+			assert.True(t, strings.HasPrefix(rest, "\nusage: profiles "), rest)
+		}
+	}
 }

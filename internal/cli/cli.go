@@ -107,9 +107,13 @@ func (f *FlagSet) Parse(args []string) error {
 }
 
 // ParseArgs parses args as Parse does but leaves the arguments after the
-// flags to the caller (f.Args).
+// flags to the caller (f.Args). In a FlagSet named "prog command" the
+// error names the command.
 func (f *FlagSet) ParseArgs(args []string) error {
 	if err := f.FlagSet.Parse(args); err != nil {
+		if _, cmd, ok := strings.Cut(f.Name(), " "); ok && err != flag.ErrHelp {
+			err = fmt.Errorf("%s: %w", cmd, err) // "encrypt: flag provided but not defined: -x"
+		}
 		return &UsageError{Err: err, usage: f.PrintUsage}
 	}
 	return nil

@@ -70,7 +70,7 @@ func TestSubcommandName(t *testing.T) {
 	fs.Int("n", 1, "times")
 	code := fs.Exit(fs.Parse([]string{"-n", "x"}), &out, &errOut)
 	assert.Equal(t, ExitUsage, code)
-	assert.True(t, strings.HasPrefix(errOut.String(), "tool: invalid value \"x\" for flag -n: parse error\n"), errOut.String())
+	assert.True(t, strings.HasPrefix(errOut.String(), "tool: run: invalid value \"x\" for flag -n: parse error\n"), errOut.String())
 }
 
 func TestWrapKeepsFlags(t *testing.T) {
