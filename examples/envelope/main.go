@@ -117,7 +117,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.StringVar(&f.context, "context", "", "encryption context, k=v,k2=v2")
 	fs.IntVar(&f.frameSize, "frame-size", 0, "plaintext bytes per frame (default 4096)")
 	fs.StringVar(&f.suite, "suite", "committed", "committed or signed")
-	f.aws.Register(fs.FlagSet, "")
+	f.aws.Register(fs.FlagSet)
 	fs.BoolVar(&f.discovery, "discovery", false, "decrypt with whichever KMS key the message names")
 	fs.StringVar(&f.fromKey, "from-key-id", "", "the KMS key the message is wrapped for (rewrap)")
 	if err := fs.Parse(top.Args()[1:]); err != nil {

@@ -22,6 +22,10 @@
 // where lost counts the messages missing from each group's run of
 // numbers, and duplicates the successful handlings of a message already
 // handled.
+//
+// -region, -profile and -debug (the SDK's own warnings) work as in the other
+// examples. -h prints the usage; a wrong command line prints it and exits
+// 2; any other error exits 1 with one line on standard error.
 package main
 
 import (
@@ -41,45 +45,59 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/kumo-go/kumo/internal/cli"
 	"github.com/kumo-go/kumo/sqsx"
 	"github.com/kumo-go/kumo/sqsx/sqstest"
 )
 
 type options struct {
-	send, groups       int
-	consume            bool
-	concurrency        int
-	failRate           float64
-	seed               uint64
-	runFor             time.Duration
-	queueURL, endpoint string
-	wait               time.Duration // the long poll; 0: sqsx's default, 20 s
+	send, groups int
+	consume      bool
+	concurrency  int
+	failRate     float64
+	seed         uint64
+	runFor       time.Duration
+	queueURL     string
+	wait         time.Duration // the long poll; 0: sqsx's default, 20 s
+	cli.AWSFlags               // -endpoint, -region, -profile, -debug
 }
 
+const synopsis = `fifo-worker [-send N] [-groups G] [-consume] [-concurrency C] [-fail-rate R] [-seed S] [-for D]
+            [-queue-url URL] [-wait D] [-endpoint URL] [-region R] [-profile P] [-debug]
+
+Sends numbered messages to a FIFO queue and processes them in order with
+sqsx, with handler failures injected; the last line says whether every
+group came out in order. Without -queue-url it runs on an in-process queue.`
+
 func main() {
-	var o options
+	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// realMain is main with its command line and output given; it registers
+// the flags on flag.CommandLine.
+func realMain(args []string, stdout, stderr io.Writer) int {
+	o := options{AWSFlags: cli.AWSFlags{DefaultRegion: "us-east-1"}}
 	flag.IntVar(&o.send, "send", 0, "send this many messages")
 	flag.IntVar(&o.groups, "groups", 10, "across this many message groups")
 	flag.BoolVar(&o.consume, "consume", false, "process the queue's messages")
 	flag.IntVar(&o.concurrency, "concurrency", 10, "groups handled at once")
-	flag.Float64Var(&o.failRate, "fail-rate", 0, "share of handler calls that fail (0 to 1)")
+	flag.Float64Var(&o.failRate, "fail-rate", 0, "share of handler calls that fail (0 to 1; 1 needs -for)")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of the injected failures")
 	flag.DurationVar(&o.runFor, "for", 0, "stop consuming after this long (default: once every sent message is handled, or the queue is empty)")
 	flag.StringVar(&o.queueURL, "queue-url", "", "a FIFO queue URL (default: an in-process fake queue)")
-	flag.StringVar(&o.endpoint, "endpoint", "", "SQS endpoint, such as moto_server's URL")
+	o.AWSFlags.Register(flag.CommandLine)
 	flag.DurationVar(&o.wait, "wait", 0, "long poll, 1s to 20s (default 20s; use 1s on moto, whose FIFO long poll misses groups freed while it waits)")
-	flag.Parse()
+	fs := cli.Wrap(flag.CommandLine, synopsis)
+	if err := fs.Parse(args); err != nil {
+		return fs.Exit(err, stdout, stderr)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, os.Stdout, o); err != nil {
-		fmt.Fprintln(os.Stderr, "fifo-worker:", err)
-		os.Exit(1)
-	}
+	return fs.Exit(run(ctx, stdout, o), stdout, stderr)
 }
 
 // counting counts the API calls the Sender makes.
@@ -101,15 +119,17 @@ func (c *counting) GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttri
 func run(ctx context.Context, out io.Writer, o options) error {
 	switch {
 	case o.send < 0 || o.groups < 1 || o.groups > 10000:
-		return fmt.Errorf("-send %d -groups %d: send 0 or more messages across 1 to 10000 groups", o.send, o.groups)
-	case o.failRate < 0 || o.failRate >= 1:
-		return fmt.Errorf("-fail-rate %v: use a share from 0 up to (not including) 1", o.failRate)
+		return cli.Usagef("-send %d -groups %d: send 0 or more messages across 1 to 10000 groups", o.send, o.groups)
+	case !(o.failRate >= 0 && o.failRate <= 1):
+		return cli.Usagef("-fail-rate %v: use a share from 0 to 1", o.failRate)
+	case o.failRate == 1 && o.consume && o.runFor == 0:
+		return cli.Usagef("-fail-rate 1 fails every handler call, so the queue never empties: give -for to end the run")
 	case o.send == 0 && !o.consume:
-		return errors.New("nothing to do: give -send N, -consume, or both")
+		return cli.Usagef("nothing to do: give -send N, -consume, or both")
 	case o.queueURL == "" && !o.consume:
-		return errors.New("the offline queue lives only as long as this run: add -consume, or give -queue-url")
+		return cli.Usagef("the offline queue lives only as long as this run: add -consume, or give -queue-url")
 	case o.queueURL != "" && !strings.HasSuffix(o.queueURL, ".fifo"):
-		return fmt.Errorf("-queue-url %s: a FIFO queue's URL ends in .fifo", o.queueURL)
+		return cli.Usagef("-queue-url %s: a FIFO queue's URL ends in .fifo", o.queueURL)
 	}
 	client, url, err := queue(ctx, o)
 	if err != nil {
@@ -134,23 +154,16 @@ func queue(ctx context.Context, o options) (sqsx.SQSAPI, string, error) {
 		f := sqstest.New()
 		return f, f.CreateQueue("fifo-worker.fifo", sqstest.QueueOptions{VisibilityTimeout: 30 * time.Second}), nil
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := o.AWSFlags.Config(ctx)
 	if err != nil {
 		return nil, "", err
 	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
-	}
-	if o.endpoint != "" {
+	if o.Endpoint != "" {
 		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 			cfg.Credentials = credentials.NewStaticCredentialsProvider("test", "test", "") // emulators take any
 		}
 	}
-	return sqs.NewFromConfig(cfg, func(so *sqs.Options) {
-		if o.endpoint != "" {
-			so.BaseEndpoint = aws.String(o.endpoint)
-		}
-	}), o.queueURL, nil
+	return sqs.NewFromConfig(cfg), o.queueURL, nil
 }
 
 func groupName(i int) string { return fmt.Sprintf("g%02d", i) }

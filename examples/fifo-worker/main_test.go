@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kumo-go/kumo/internal/cli"
 	"github.com/kumo-go/kumo/internal/moto"
 )
 
@@ -32,6 +35,45 @@ func TestOffline(t *testing.T) {
 	out.Reset()
 	require.NoError(t, run(context.Background(), &out, options{send: 1000, groups: 50, consume: true, concurrency: 16, seed: 1}))
 	assert.Contains(t, lastLine(out.String()), "processed=1000 groups=50 in_order=true lost=0 duplicates=0 api_calls=")
+
+	// -fail-rate 1, as its help says "0 to 1": nothing is handled, nothing lost
+	// from the queue, and -for ends the run.
+	out.Reset()
+	require.NoError(t, run(context.Background(), &out, options{send: 20, groups: 2, consume: true, concurrency: 2, failRate: 1, runFor: 300 * time.Millisecond}))
+	assert.True(t, strings.HasPrefix(lastLine(out.String()), "processed=0 groups=0 in_order=true lost=20 duplicates=0 api_calls="), out.String())
+}
+
+// TestCommandLine runs the program as main does: -h prints the usage on
+// stdout and exits 0; a wrong command line prints one error line and the
+// usage on stderr and exits 2.
+func TestCommandLine(t *testing.T) {
+	for _, tt := range []struct {
+		args  []string
+		code  int
+		first string // of stdout for code 0, else of stderr
+	}{
+		{[]string{"-h"}, 0, "usage: fifo-worker [-send N] [-groups G] [-consume] [-concurrency C] [-fail-rate R] [-seed S] [-for D]"},
+		{[]string{"-help"}, 0, "usage: fifo-worker [-send N] [-groups G] [-consume] [-concurrency C] [-fail-rate R] [-seed S] [-for D]"},
+		{nil, 2, "fifo-worker: nothing to do: give -send N, -consume, or both"},
+		{[]string{"-send", "x"}, 2, `fifo-worker: invalid value "x" for flag -send: parse error`},
+		{[]string{"-consume", "-fail-rate", "2"}, 2, "fifo-worker: -fail-rate 2: use a share from 0 to 1"},
+		{[]string{"-consume", "extra"}, 2, `fifo-worker: unexpected argument "extra"`},
+	} {
+		flag.CommandLine = flag.NewFlagSet("fifo-worker", flag.ExitOnError) // realMain registers its flags here
+		var out, errOut bytes.Buffer
+		code := realMain(tt.args, &out, &errOut)
+		assert.Equal(t, tt.code, code, tt.args)
+		if code == 0 {
+			first, _, _ := strings.Cut(out.String(), "\n")
+			assert.Equal(t, tt.first, first, tt.args)
+			assert.Contains(t, out.String(), "\n  -fail-rate float\n")
+			assert.Contains(t, out.String(), "\n  -profile string\n")
+			continue
+		}
+		first, rest, _ := strings.Cut(errOut.String(), "\n")
+		assert.Equal(t, tt.first, first, tt.args)
+		assert.True(t, strings.HasPrefix(rest, "\nusage: fifo-worker "), rest)
+	}
 }
 
 func TestRefusesBadFlags(t *testing.T) {
@@ -42,7 +84,9 @@ func TestRefusesBadFlags(t *testing.T) {
 		{options{groups: 1}, "nothing to do"},
 		{options{send: 5, groups: 1}, "add -consume, or give -queue-url"},
 		{options{send: 5, groups: 0, consume: true}, "across 1 to 10000 groups"},
-		{options{groups: 1, consume: true, failRate: 1}, "-fail-rate 1"},
+		{options{groups: 1, consume: true, failRate: 1}, "-fail-rate 1 fails every handler call, so the queue never empties: give -for"},
+		{options{groups: 1, consume: true, failRate: 1.5}, "-fail-rate 1.5: use a share from 0 to 1"},
+		{options{groups: 1, consume: true, failRate: math.NaN()}, "-fail-rate NaN: use a share from 0 to 1"},
 		{options{groups: 1, consume: true, queueURL: "https://sqs.us-east-1.amazonaws.com/1/plain"}, "ends in .fifo"},
 	} {
 		assert.ErrorContains(t, run(context.Background(), &bytes.Buffer{}, tc.o), tc.want)
@@ -62,9 +106,9 @@ func TestAgainstMoto(t *testing.T) {
 	t.Setenv("AWS_REGION", "us-east-1")
 	url := aws.ToString(q.QueueUrl)
 	var out bytes.Buffer
-	require.NoError(t, run(context.Background(), &out, options{send: 200, groups: 5, queueURL: url, endpoint: endpoint}))
+	require.NoError(t, run(context.Background(), &out, options{send: 200, groups: 5, queueURL: url, AWSFlags: cli.AWSFlags{Endpoint: endpoint}}))
 	assert.Contains(t, out.String(), "sent 200 messages in 5 groups")
 	out.Reset()
-	require.NoError(t, run(context.Background(), &out, options{groups: 5, consume: true, concurrency: 5, failRate: 0.1, seed: 2, queueURL: url, endpoint: endpoint, wait: time.Second}))
+	require.NoError(t, run(context.Background(), &out, options{groups: 5, consume: true, concurrency: 5, failRate: 0.1, seed: 2, queueURL: url, AWSFlags: cli.AWSFlags{Endpoint: endpoint}, wait: time.Second}))
 	assert.Contains(t, lastLine(out.String()), "processed=200 groups=5 in_order=true lost=0 duplicates=0 api_calls=")
 }

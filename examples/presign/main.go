@@ -99,8 +99,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	key := fs.String("key", "", "object key")
 	expires := fs.Duration("expires", 15*time.Minute, "lifetime, at most 168h")
 	contentType := fs.String("content-type", "", "Content-Type the upload must have (put)")
-	var awsFlags cli.AWSFlags
-	awsFlags.Register(fs.FlagSet, "us-east-1")
+	awsFlags := cli.AWSFlags{DefaultRegion: "us-east-1"}
+	awsFlags.Register(fs.FlagSet)
 	pathStyle := fs.Bool("path-style", false, "path-style addressing")
 	prefix := fs.String("key-prefix", "", "key prefix the browser may upload under (post)")
 	maxSize := fs.Int64("max-size", 0, "largest upload in bytes (post)")

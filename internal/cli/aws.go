@@ -18,23 +18,22 @@ type AWSFlags struct {
 	Profile  string // -profile: the shared config profile (as the AWS CLI's --profile)
 	Debug    bool   // -debug: the SDK's own warnings and retries on standard error
 
-	defaultRegion string
+	// DefaultRegion is the region when neither -region, the environment
+	// nor the profile names one; "" leaves cfg.Region empty. Set it before
+	// Register, whose help text states it.
+	DefaultRegion string
 }
 
 // Register adds -endpoint, -region, -profile and -debug to fs.
-// defaultRegion is what -region falls back to when neither the flag, the
-// environment nor the profile names one ("" for none: Config then leaves
-// cfg.Region empty).
-func (a *AWSFlags) Register(fs *flag.FlagSet, defaultRegion string) {
+func (a *AWSFlags) Register(fs *flag.FlagSet) {
 	fallback := "from the environment or the profile"
-	if defaultRegion != "" {
-		fallback += ", else " + defaultRegion
+	if a.DefaultRegion != "" {
+		fallback += ", else " + a.DefaultRegion
 	}
 	fs.StringVar(&a.Endpoint, "endpoint", "", "AWS endpoint URL, such as an emulator's (moto_server); default: AWS")
 	fs.StringVar(&a.Region, "region", "", "AWS region (default: "+fallback+")")
 	fs.StringVar(&a.Profile, "profile", "", "shared config profile (default: AWS_PROFILE, else default)")
 	fs.BoolVar(&a.Debug, "debug", false, "print the AWS SDK's warnings and retries on standard error")
-	a.defaultRegion = defaultRegion
 }
 
 // Config loads the SDK's default config with the flags applied. Without
@@ -62,7 +61,7 @@ func (a *AWSFlags) Config(ctx context.Context, optFns ...func(*config.LoadOption
 		return aws.Config{}, err
 	}
 	if cfg.Region == "" {
-		cfg.Region = a.defaultRegion
+		cfg.Region = a.DefaultRegion
 	}
 	return cfg, nil
 }

@@ -89,8 +89,8 @@ func TestAWSFlags(t *testing.T) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
 	t.Setenv("AWS_PROFILE", "")
 	fs := NewFlagSet("tool", "tool")
-	var a AWSFlags
-	a.Register(fs.FlagSet, "us-east-1")
+	a := AWSFlags{DefaultRegion: "us-east-1"}
+	a.Register(fs.FlagSet)
 	require.NoError(t, fs.Parse([]string{"-endpoint", "http://127.0.0.1:1"}))
 	cfg, err := a.Config(context.Background())
 	require.NoError(t, err)
@@ -103,7 +103,7 @@ func TestAWSFlags(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEqual(t, logging.Nop{}, cfg.Logger)
 	assert.True(t, cfg.ClientLogMode.IsRetries())
-	a = AWSFlags{defaultRegion: "us-east-1"}
+	a = AWSFlags{DefaultRegion: "us-east-1"}
 
 	require.NoError(t, fs.Parse([]string{"-region", "eu-west-1"}))
 	cfg, err = a.Config(context.Background())
