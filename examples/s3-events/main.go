@@ -14,6 +14,10 @@
 //
 // The S3 test event is acknowledged and skipped; so are copies, which would
 // otherwise be copied again, and events other than ObjectCreated.
+//
+// -region, -profile and -debug (the SDK's own warnings) work as in the other
+// examples. -h prints the usage; a wrong command line prints it and exits
+// 2; any other error exits 1 with one line on standard error.
 package main
 
 import (
@@ -32,75 +36,76 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/kumo-go/kumo/internal/cli"
 	"github.com/kumo-go/kumo/sqsx"
 )
 
 type options struct {
-	endpoint, region, bucket, queueURL string
-	setup                              bool
-	upload                             int
-	runFor                             time.Duration
+	bucket, queueURL string
+	setup            bool
+	upload           int
+	runFor           time.Duration
+	cli.AWSFlags     // -endpoint, -region, -profile, -debug
 }
 
+const synopsis = `s3-events -bucket B (-queue-url URL | -setup) [-upload N] [-for D]
+          [-endpoint URL] [-region R] [-profile P] [-debug]
+
+Works the S3 -> SQS -> worker pipeline: each new object in B is copied
+to "<name>-copy<ext>". -setup creates the bucket, a queue and the
+notification; -upload puts N demo objects in first.`
+
 func main() {
-	var o options
-	flag.StringVar(&o.endpoint, "endpoint", "", "an AWS emulator's URL, such as moto_server's (default: AWS)")
-	flag.StringVar(&o.region, "region", "", "the region (default: from the environment, else us-east-1)")
+	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// realMain is main with its command line and output given; it registers
+// the flags on flag.CommandLine.
+func realMain(args []string, stdout, stderr io.Writer) int {
+	o := options{AWSFlags: cli.AWSFlags{DefaultRegion: "us-east-1"}}
+	o.AWSFlags.Register(flag.CommandLine)
 	flag.StringVar(&o.bucket, "bucket", "", "the bucket whose new objects are copied")
 	flag.StringVar(&o.queueURL, "queue-url", "", "the queue the bucket notifies (with -setup: made if empty)")
 	flag.BoolVar(&o.setup, "setup", false, "create the bucket, the queue and the bucket's notification to it")
 	flag.IntVar(&o.upload, "upload", 0, "put this many demo objects in the bucket first")
 	flag.DurationVar(&o.runFor, "for", 0, "how long to work (default: until the queue is empty and has been quiet 2 s)")
-	flag.Parse()
+	fs := cli.Wrap(flag.CommandLine, synopsis)
+	if err := fs.Parse(args); err != nil {
+		return fs.Exit(err, stdout, stderr)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, os.Stdout, o); err != nil {
-		fmt.Fprintln(os.Stderr, "s3-events:", err)
-		os.Exit(1)
-	}
+	return fs.Exit(run(ctx, stdout, o), stdout, stderr)
 }
 
 func run(ctx context.Context, out io.Writer, o options) error {
 	switch {
 	case o.bucket == "":
-		return errors.New("-bucket is required")
+		return cli.Usagef("-bucket is required")
 	case o.queueURL == "" && !o.setup:
-		return errors.New("give -queue-url, or -setup to create a queue")
+		return cli.Usagef("give -queue-url, or -setup to create a queue")
 	case o.upload < 0 || o.upload > 1000:
-		return fmt.Errorf("-upload %d: use 0 to 1000", o.upload)
+		return cli.Usagef("-upload %d: use 0 to 1000", o.upload)
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := o.AWSFlags.Config(ctx)
 	if err != nil {
 		return err
 	}
-	if o.region != "" {
-		cfg.Region = o.region
-	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
-	}
-	if o.endpoint != "" {
+	if o.Endpoint != "" {
 		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 			cfg.Credentials = credentials.NewStaticCredentialsProvider("test", "test", "") // emulators take any
 		}
 	}
 	s3c := s3.NewFromConfig(cfg, func(so *s3.Options) {
-		if o.endpoint != "" {
-			so.BaseEndpoint, so.UsePathStyle = aws.String(o.endpoint), true
-		}
+		so.UsePathStyle = o.Endpoint != "" // emulators serve buckets on one host
 	})
-	sqc := sqs.NewFromConfig(cfg, func(so *sqs.Options) {
-		if o.endpoint != "" {
-			so.BaseEndpoint = aws.String(o.endpoint)
-		}
-	})
+	sqc := sqs.NewFromConfig(cfg)
 	if o.setup {
 		if o.queueURL, err = setup(ctx, out, s3c, sqc, o); err != nil {
 			return err

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"io"
 	"os"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kumo-go/kumo/internal/cli"
 	"github.com/kumo-go/kumo/internal/moto"
 )
 
@@ -38,13 +40,43 @@ func TestRefusesBadFlags(t *testing.T) {
 	assert.ErrorContains(t, run(context.Background(), io.Discard, options{bucket: "b", setup: true, upload: -1}), "use 0 to 1000")
 }
 
+// TestCommandLine runs the program as main does: -h prints the usage on
+// stdout and exits 0; a wrong command line prints one error line and the
+// usage on stderr and exits 2.
+func TestCommandLine(t *testing.T) {
+	for _, tt := range []struct {
+		args  []string
+		code  int
+		first string // of stdout for code 0, else of stderr
+	}{
+		{[]string{"-h"}, 0, "usage: s3-events -bucket B (-queue-url URL | -setup) [-upload N] [-for D]"},
+		{nil, 2, "s3-events: -bucket is required"},
+		{[]string{"-bucket", "b"}, 2, "s3-events: give -queue-url, or -setup to create a queue"},
+		{[]string{"-upload", "many"}, 2, `s3-events: invalid value "many" for flag -upload: parse error`},
+	} {
+		flag.CommandLine = flag.NewFlagSet("s3-events", flag.ExitOnError) // realMain registers its flags here
+		var out, errOut bytes.Buffer
+		code := realMain(tt.args, &out, &errOut)
+		assert.Equal(t, tt.code, code, tt.args)
+		if code == 0 {
+			first, _, _ := strings.Cut(out.String(), "\n")
+			assert.Equal(t, tt.first, first, tt.args)
+			assert.Contains(t, out.String(), "\n  -queue-url string\n")
+			continue
+		}
+		first, rest, _ := strings.Cut(errOut.String(), "\n")
+		assert.Equal(t, tt.first, first, tt.args)
+		assert.True(t, strings.HasPrefix(rest, "\nusage: s3-events "), rest)
+	}
+}
+
 func TestPipelineAgainstMoto(t *testing.T) {
 	endpoint := moto.Endpoint(t)
 	t.Setenv("AWS_ACCESS_KEY_ID", "test")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	bucket := strings.ToLower(moto.UniqueName("events-"))
 	var out bytes.Buffer
-	require.NoError(t, run(context.Background(), &out, options{endpoint: endpoint, region: "us-east-1", bucket: bucket, setup: true, upload: 3}))
+	require.NoError(t, run(context.Background(), &out, options{AWSFlags: cli.AWSFlags{Endpoint: endpoint, Region: "us-east-1"}, bucket: bucket, setup: true, upload: 3}))
 	s := out.String()
 	assert.Contains(t, s, "copied s3://"+bucket+"/uploads/report 1 (final)+ü.txt -> uploads/report 1 (final)+ü-copy.txt")
 	assert.Contains(t, s, "test event from bucket "+bucket+": acknowledged")
