@@ -91,7 +91,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	flag.StringVar(&o.queueURL, "queue-url", "", "a FIFO queue URL (default: an in-process fake queue)")
 	o.AWSFlags.Register(flag.CommandLine)
 	flag.DurationVar(&o.wait, "wait", 0, "long poll, 1s to 20s (default 20s; use 1s on moto, whose FIFO long poll misses groups freed while it waits)")
-	fs := cli.Wrap(flag.CommandLine, synopsis)
+	fs := cli.Wrap(flag.CommandLine, "fifo-worker", synopsis)
 	if err := fs.Parse(args); err != nil {
 		return fs.Exit(err, stdout, stderr)
 	}

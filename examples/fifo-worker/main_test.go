@@ -59,7 +59,7 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"-consume", "-fail-rate", "2"}, 2, "fifo-worker: -fail-rate 2: use a share from 0 to 1"},
 		{[]string{"-consume", "extra"}, 2, `fifo-worker: unexpected argument "extra"`},
 	} {
-		flag.CommandLine = flag.NewFlagSet("fifo-worker", flag.ExitOnError) // realMain registers its flags here
+		flag.CommandLine = flag.NewFlagSet(os.Args[0], flag.ExitOnError) // realMain registers its flags here
 		var out, errOut bytes.Buffer
 		code := realMain(tt.args, &out, &errOut)
 		assert.Equal(t, tt.code, code, tt.args)

@@ -75,7 +75,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	flag.BoolVar(&o.setup, "setup", false, "create the bucket, the queue and the bucket's notification to it")
 	flag.IntVar(&o.upload, "upload", 0, "put this many demo objects in the bucket first")
 	flag.DurationVar(&o.runFor, "for", 0, "how long to work (default: until the queue is empty and has been quiet 2 s)")
-	fs := cli.Wrap(flag.CommandLine, synopsis)
+	fs := cli.Wrap(flag.CommandLine, "s3-events", synopsis)
 	if err := fs.Parse(args); err != nil {
 		return fs.Exit(err, stdout, stderr)
 	}

@@ -54,7 +54,7 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"-bucket", "b"}, 2, "s3-events: give -queue-url, or -setup to create a queue"},
 		{[]string{"-upload", "many"}, 2, `s3-events: invalid value "many" for flag -upload: parse error`},
 	} {
-		flag.CommandLine = flag.NewFlagSet("s3-events", flag.ExitOnError) // realMain registers its flags here
+		flag.CommandLine = flag.NewFlagSet(os.Args[0], flag.ExitOnError) // realMain registers its flags here
 		var out, errOut bytes.Buffer
 		code := realMain(tt.args, &out, &errOut)
 		assert.Equal(t, tt.code, code, tt.args)

@@ -66,13 +66,13 @@ type FlagSet struct {
 // and the command ("envelope encrypt"); synopsis is the text printed before
 // the flags, starting with the command line ("cfsign -url U ...").
 func NewFlagSet(name, synopsis string) *FlagSet {
-	return Wrap(flag.NewFlagSet(name, flag.ContinueOnError), synopsis)
+	return Wrap(flag.NewFlagSet(name, flag.ContinueOnError), name, synopsis)
 }
 
-// Wrap turns fs (flag.CommandLine, say) into a FlagSet: it keeps fs's flags
-// and name, and makes it return errors instead of printing and exiting.
-func Wrap(fs *flag.FlagSet, synopsis string) *FlagSet {
-	fs.Init(fs.Name(), flag.ContinueOnError)
+// Wrap turns fs (flag.CommandLine, say) into a FlagSet named name: it keeps
+// fs's flags, and makes it return errors instead of printing and exiting.
+func Wrap(fs *flag.FlagSet, name, synopsis string) *FlagSet {
+	fs.Init(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	return &FlagSet{FlagSet: fs, synopsis: synopsis}
 }

@@ -76,8 +76,10 @@ func TestSubcommandName(t *testing.T) {
 func TestWrapKeepsFlags(t *testing.T) {
 	raw := flag.NewFlagSet("w", flag.ExitOnError)
 	n := raw.Int("n", 0, "a number")
-	fs := Wrap(raw, "w [-n N]")
-	require.Error(t, fs.Parse([]string{"-n", "x"})) // ExitOnError would have exited
+	fs := Wrap(raw, "tool", "tool [-n N]")
+	var out, errOut bytes.Buffer
+	assert.Equal(t, ExitUsage, fs.Exit(fs.Parse([]string{"-n", "x"}), &out, &errOut)) // ExitOnError would have exited
+	assert.True(t, strings.HasPrefix(errOut.String(), "tool: invalid value"), errOut.String())
 	require.NoError(t, fs.Parse([]string{"-n", "3"}))
 	assert.Equal(t, 3, *n)
 }
