@@ -10,7 +10,9 @@
 //	moto_server -p 5000 &
 //	go run ./examples/tour -endpoint http://127.0.0.1:5000
 //
-// It exits 0 when every stop succeeded.
+// It exits 0 when every stop succeeded, 1 with one line on standard error
+// when one failed; -h prints the usage, and a wrong command line prints it
+// and exits 2.
 package main
 
 import (
@@ -20,6 +22,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/kumo-go/kumo/internal/cli"
 )
 
 // guide carries what every stop needs and prints the narration.
@@ -58,13 +62,25 @@ var stops = []stop{
 	{"sqsx: batched sends and ordered FIFO processing that survives a failure", sqsStop},
 }
 
+const synopsis = `tour [-endpoint URL]
+
+Walks through every kumo package end to end and says what each step does:
+offline against kumo's in-process fakes, or with -endpoint against an AWS
+emulator such as moto_server.`
+
 func main() {
-	endpoint := flag.String("endpoint", "", "run against this AWS emulator URL (moto_server, LocalStack) instead of in-process fakes")
-	flag.Parse()
-	if err := run(context.Background(), os.Stdout, *endpoint); err != nil {
-		fmt.Fprintln(os.Stderr, "tour:", err)
-		os.Exit(1)
+	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// realMain is main with its command line and output given; it registers
+// the flags on flag.CommandLine.
+func realMain(args []string, stdout, stderr io.Writer) int {
+	endpoint := flag.String("endpoint", "", "AWS endpoint URL, such as an emulator's (moto_server); default: kumo's in-process fakes")
+	fs := cli.Wrap(flag.CommandLine, "tour", synopsis)
+	if err := fs.Parse(args); err != nil {
+		return fs.Exit(err, stdout, stderr)
 	}
+	return fs.Exit(run(context.Background(), stdout, *endpoint), stdout, stderr)
 }
 
 func run(ctx context.Context, out io.Writer, endpoint string) error {

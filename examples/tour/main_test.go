@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"os"
 	"strings"
 	"testing"
@@ -50,6 +51,34 @@ func TestTourOffline(t *testing.T) {
 	assert.Contains(t, s, "a FIFO queue needs a GroupID")
 	assert.Contains(t, s, "bob   handled in order: 0 1 2 3 4 5 6 7 8 9")
 	assert.Contains(t, s, "Cancelling Run drained cleanly.")
+}
+
+// TestCommandLine runs the program as main does: -h prints the usage on
+// stdout and exits 0; a wrong command line prints one error line and the
+// usage on stderr and exits 2.
+func TestCommandLine(t *testing.T) {
+	for _, tt := range []struct {
+		args  []string
+		code  int
+		first string // of stdout for code 0, else of stderr
+	}{
+		{[]string{"-h"}, 0, "usage: tour [-endpoint URL]"},
+		{[]string{"-nope"}, 2, "tour: flag provided but not defined: -nope"},
+		{[]string{"stop1"}, 2, `tour: unexpected argument "stop1"`},
+	} {
+		flag.CommandLine = flag.NewFlagSet(os.Args[0], flag.ExitOnError) // realMain registers its flags here
+		var out, errOut bytes.Buffer
+		code := realMain(tt.args, &out, &errOut)
+		assert.Equal(t, tt.code, code, tt.args)
+		if code == 0 {
+			assert.Equal(t, "usage: tour [-endpoint URL]\n", out.String()[:len(tt.first)+1])
+			assert.Contains(t, out.String(), "\n  -endpoint string\n")
+			continue
+		}
+		first, rest, _ := strings.Cut(errOut.String(), "\n")
+		assert.Equal(t, tt.first, first, tt.args)
+		assert.True(t, strings.HasPrefix(rest, "\nusage: tour "), rest)
+	}
 }
 
 func TestTourAgainstMoto(t *testing.T) {
