@@ -2,11 +2,13 @@
 // service behind Cognito would: the RS256 signature against the pool's
 // JWKS, the issuer, the token use, the app client and the expiry.
 //
-//	go run ./examples/cognito-verify -user-pool-id ID -region R [-client-id C]... [-token-use id|access] [-jwks-url URL] TOKEN
+//	go run ./examples/cognito-verify -user-pool-id ID [-region R] [-client-id C]... [-token-use id|access] [-jwks-url URL] TOKEN
 //
 // TOKEN - reads the token from stdin. On success it prints the token's
 // claims as one JSON object on stdout and exits 0; on any failure it
-// prints one line naming the reason on stderr and exits 1.
+// prints one line naming the reason on stderr and exits 1. -h prints the
+// usage; a wrong command line prints it and exits 2. The region defaults
+// to the one the pool ID starts with (eu-west-1 for eu-west-1_AbC123).
 //
 // -client-id may be given several times; without it, tokens of every app
 // client of the pool are accepted. Without -token-use, ID and access
@@ -19,8 +21,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -29,23 +29,21 @@ import (
 	"time"
 
 	"github.com/kumo-go/kumo/cognitoauth"
+	"github.com/kumo-go/kumo/internal/cli"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, time.Now)
 	stop()
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, usage)
-			os.Exit(0)
-		}
-		fmt.Fprintln(os.Stderr, "cognito-verify: "+strings.ReplaceAll(err.Error(), "\n", " "))
-		os.Exit(1)
-	}
+	os.Exit(cli.Exit("cognito-verify", err, os.Stdout, os.Stderr))
 }
 
-const usage = "usage: cognito-verify -user-pool-id ID -region R [-client-id C]... [-token-use id|access] [-jwks-url URL] TOKEN|-"
+const synopsis = `cognito-verify -user-pool-id ID [-region R] [-client-id C]... [-token-use id|access] [-jwks-url URL] TOKEN|-
+
+Verifies a Cognito user-pool token (RS256 signature against the pool's
+JWKS, issuer, token use, app client, expiry) and prints its claims as one
+JSON line. TOKEN - reads the token from standard input.`
 
 // maxStdin bounds what is read for "-": Verify refuses tokens over 16 KiB.
 const maxStdin = 64 << 10
@@ -56,25 +54,28 @@ func (c *clientIDs) String() string     { return strings.Join(*c, ",") }
 func (c *clientIDs) Set(s string) error { *c = append(*c, s); return nil }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, clock func() time.Time) error {
-	fs := flag.NewFlagSet("cognito-verify", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := cli.NewFlagSet("cognito-verify", synopsis)
 	pool := fs.String("user-pool-id", "", "user pool ID, <region>_<id>")
-	region := fs.String("region", "", "the pool's region")
+	region := fs.String("region", "", "the pool's region (default: the one the pool ID starts with)")
 	var clients clientIDs
 	fs.Var(&clients, "client-id", "app client whose tokens are accepted (repeatable; default: any client of the pool)")
 	use := fs.String("token-use", "", "id or access (default: either)")
 	jwksURL := fs.String("jwks-url", "", "JWKS URL (default: the pool's)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w (%s)", err, usage)
+	if err := fs.ParseArgs(args); err != nil {
+		return err
 	}
-	if *pool == "" || *region == "" {
-		return errors.New("-user-pool-id and -region are required (" + usage + ")")
+	if *pool == "" {
+		return fs.Usagef("-user-pool-id is required")
+	}
+	if *region == "" {
+		r, _, ok := strings.Cut(*pool, "_")
+		if !ok || r == "" {
+			return fs.Usagef("-user-pool-id %q is not <region>_<id>: give -region", *pool)
+		}
+		*region = r
 	}
 	if fs.NArg() != 1 {
-		return fmt.Errorf("want one TOKEN argument (or - for stdin), got %d", fs.NArg())
+		return fs.Usagef("want one TOKEN argument (or - for stdin), got %d", fs.NArg())
 	}
 	tokenUse := cognitoauth.TokenUseAny
 	switch *use {
@@ -82,7 +83,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 	case "id", "access":
 		tokenUse = cognitoauth.TokenUse(*use)
 	default:
-		return fmt.Errorf("-token-use %q: want id or access", *use)
+		return fs.Usagef("-token-use %q: want id or access", *use)
 	}
 	token := fs.Arg(0)
 	if token == "-" {

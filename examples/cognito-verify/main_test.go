@@ -48,7 +48,9 @@ func TestVerifyCommand(t *testing.T) {
 		{"wrong client", append(base, "-client-id", "other", tokens.IDToken), "", "", "cognitoauth: the token is for another app client: aud is not among the 1 allowed clients"},
 		{"tampered", append(base, tokens.IDToken[:len(tokens.IDToken)-3]+"AAA"), "", "", "cognitoauth: invalid token signature"},
 		{"no token", base, "", "", "want one TOKEN argument (or - for stdin), got 0"},
-		{"no pool", []string{"-region", "us-east-1", "x"}, "", "", "-user-pool-id and -region are required"},
+		{"no pool", []string{"-region", "us-east-1", "x"}, "", "", "-user-pool-id is required"},
+		{"region from the pool ID", []string{"-user-pool-id", cfg.UserPoolID, "-jwks-url", srv.URL, tokens.IDToken}, "", tokens.Claims.Subject, ""},
+		{"no region", []string{"-user-pool-id", "AbC123", "x"}, "", "", `-user-pool-id "AbC123" is not <region>_<id>: give -region`},
 		{"bad token use", append(base, "-token-use", "refresh", "x"), "", "", `-token-use "refresh": want id or access`},
 		{"unknown flag", []string{"-bogus"}, "", "", "flag provided but not defined: -bogus"},
 	}
@@ -74,7 +76,8 @@ func TestVerifyCommand(t *testing.T) {
 }
 
 // TestExitCodes runs the built command: exit 0 with one JSON line on
-// stdout, exit 1 with one line on stderr.
+// stdout, exit 1 with one line on stderr; -h prints the usage on stdout and
+// exits 0, misuse prints one error line and the usage on stderr and exits 2.
 func TestExitCodes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the command")
@@ -116,5 +119,38 @@ func TestExitCodes(t *testing.T) {
 		assert.Contains(t, stdout.String(), tc.stdout)
 		assert.Contains(t, stderr.String(), tc.stderr)
 		assert.LessOrEqual(t, strings.Count(stdout.String()+stderr.String(), "\n"), 1, "one line")
+	}
+	for _, tc := range []struct {
+		args  []string
+		first string // of stdout for code 0, else of stderr
+		code  int
+	}{
+		{[]string{"-h"}, "usage: cognito-verify -user-pool-id ID [-region R] [-client-id C]... [-token-use id|access] [-jwks-url URL] TOKEN|-", 0},
+		{[]string{"-help"}, "usage: cognito-verify -user-pool-id ID [-region R] [-client-id C]... [-token-use id|access] [-jwks-url URL] TOKEN|-", 0},
+		{[]string{"-bogus"}, "cognito-verify: flag provided but not defined: -bogus", 2},
+		{[]string{"-user-pool-id", cfg.UserPoolID}, "cognito-verify: want one TOKEN argument (or - for stdin), got 0", 2},
+	} {
+		cmd := exec.CommandContext(ctx, bin, tc.args...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else {
+			require.NoError(t, err)
+		}
+		assert.Equal(t, tc.code, code, tc.args)
+		got := stderr.String()
+		if code == 0 {
+			got = stdout.String()
+			assert.Empty(t, stderr.String())
+			assert.Contains(t, got, "\n  -token-use string\n")
+		}
+		first, rest, _ := strings.Cut(got, "\n")
+		assert.Equal(t, tc.first, first, tc.args)
+		if code == 2 {
+			assert.True(t, strings.HasPrefix(rest, "\nusage: cognito-verify "), rest)
+		}
 	}
 }
