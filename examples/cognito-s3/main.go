@@ -8,13 +8,15 @@
 // Without -endpoint it runs offline: the pools are cognitotest's, and S3 is
 // a small in-process stand-in whose role may read but not write. With
 // -endpoint it talks to that emulator (moto) for Cognito and S3.
+//
+// -h prints the usage; a wrong command line prints it and exits 2; any
+// other error exits 1 with one line on standard error.
 package main
 
 import (
 	"context"
 	"encoding/xml"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -31,18 +33,23 @@ import (
 
 	"github.com/kumo-go/kumo/cognitoauth"
 	"github.com/kumo-go/kumo/cognitoauth/cognitotest"
+	"github.com/kumo-go/kumo/internal/cli"
 )
 
+const synopsis = `cognito-s3 -username U -password P -bucket B [-new-password NP] [-flow srp|password|admin]
+           [-user-pool-id ID -client-id ID [-client-secret S] -identity-pool-id ID -endpoint URL] [-region R]
+
+Signs a user in to a Cognito user pool, trades the tokens at an identity
+pool for AWS credentials, lists bucket B with them and tries a PUT.
+Without -endpoint everything runs in process.`
+
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "cognito-s3:", err)
-		os.Exit(1)
-	}
+	err := run(context.Background(), os.Args[1:], os.Stdout)
+	os.Exit(cli.Exit("cognito-s3", err, os.Stdout, os.Stderr))
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("cognito-s3", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := cli.NewFlagSet("cognito-s3", synopsis)
 	var cfg cognitoauth.Config
 	fs.StringVar(&cfg.UserPoolID, "user-pool-id", "", "user pool ID (offline: any)")
 	fs.StringVar(&cfg.ClientID, "client-id", "", "app client ID")
@@ -53,17 +60,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	newPassword := fs.String("new-password", "", "answer to NEW_PASSWORD_REQUIRED")
 	flowName := fs.String("flow", "srp", "srp, password or admin")
 	bucket := fs.String("bucket", "", "bucket to list")
-	endpoint := fs.String("endpoint", "", "emulator URL (moto); without it, everything runs in process")
+	endpoint := fs.String("endpoint", "", "AWS endpoint URL, such as an emulator's (moto_server); default: everything in process")
 	region := fs.String("region", "us-east-1", "AWS region")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *username == "" || *password == "" || *bucket == "" {
-		return errors.New("-username, -password and -bucket are required")
+		return fs.Usagef("-username, -password and -bucket are required")
 	}
 	flow, ok := map[string]cognitoauth.Flow{"srp": cognitoauth.FlowSRP, "password": cognitoauth.FlowPassword, "admin": cognitoauth.FlowAdminPassword}[*flowName]
 	if !ok {
-		return fmt.Errorf("-flow %q: want srp, password or admin", *flowName)
+		return fs.Usagef("-flow %q: want srp, password or admin", *flowName)
 	}
 	cfg.Region = *region
 
@@ -85,7 +92,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		idp, ids = cip.NewFromConfig(awsCfg), cognitoidentity.NewFromConfig(awsCfg)
 	}
 	if cfg.UserPoolID == "" || cfg.ClientID == "" || cfg.IdentityPoolID == "" {
-		return errors.New("-user-pool-id, -client-id and -identity-pool-id are required with -endpoint")
+		return fs.Usagef("-user-pool-id, -client-id and -identity-pool-id are required with -endpoint")
 	}
 	client, err := cognitoauth.New(idp, ids, cfg, func(o *cognitoauth.Options) {
 		o.Flow = flow

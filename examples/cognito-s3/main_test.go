@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kumo-go/kumo/internal/cli"
 	"github.com/kumo-go/kumo/internal/moto"
 )
 
@@ -31,6 +33,37 @@ func TestOffline(t *testing.T) {
 
 	err := run(context.Background(), []string{"-username", "alice", "-password", "x", "-bucket", "b", "-flow", "magic"}, &out)
 	assert.EqualError(t, err, `-flow "magic": want srp, password or admin`)
+}
+
+// TestCommandLine runs the program as main does: -h prints the usage on
+// stdout and exits 0; a wrong command line prints one error line and the
+// usage on stderr and exits 2; a failure prints one line and exits 1.
+func TestCommandLine(t *testing.T) {
+	for _, tt := range []struct {
+		args  []string
+		code  int
+		first string // of stdout for code 0, else of stderr
+	}{
+		{[]string{"-h"}, 0, "usage: cognito-s3 -username U -password P -bucket B [-new-password NP] [-flow srp|password|admin]"},
+		{nil, 2, "cognito-s3: -username, -password and -bucket are required"},
+		{[]string{"-username", "a", "-password", "p", "-bucket", "b", "-flow", "magic"}, 2, `cognito-s3: -flow "magic": want srp, password or admin`},
+		{[]string{"-username", "a", "-password", "p", "-bucket", "b", "-endpoint", "http://127.0.0.1:1"}, 2,
+			"cognito-s3: -user-pool-id, -client-id and -identity-pool-id are required with -endpoint"},
+		{[]string{"-bogus"}, 2, "cognito-s3: flag provided but not defined: -bogus"},
+	} {
+		var out, errOut bytes.Buffer
+		code := cli.Exit("cognito-s3", run(context.Background(), tt.args, &out), &out, &errOut)
+		assert.Equal(t, tt.code, code, tt.args)
+		if code == 0 {
+			first, _, _ := strings.Cut(out.String(), "\n")
+			assert.Equal(t, tt.first, first, tt.args)
+			assert.Contains(t, out.String(), "\n  -identity-pool-id string\n")
+			continue
+		}
+		first, rest, _ := strings.Cut(errOut.String(), "\n")
+		assert.Equal(t, tt.first, first, tt.args)
+		assert.True(t, strings.HasPrefix(rest, "\nusage: cognito-s3 "), rest)
+	}
 }
 
 // Against moto: an admin-created user signs in with the password flow,
