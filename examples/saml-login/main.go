@@ -14,14 +14,13 @@
 // AssumeRoleWithSAML call needs no AWS credentials; -endpoint points it at
 // an emulator such as moto_server.
 //
-// Any error exits with status 1 and one line on standard error; neither the
+// -h prints the usage; a wrong command line prints it and exits 2; any
+// other error exits 1 with one line on standard error. Neither the
 // assertion nor the credentials are ever printed.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -33,18 +32,24 @@ import (
 
 	"github.com/kumo-go/kumo/credentials"
 	"github.com/kumo-go/kumo/iamx"
+	"github.com/kumo-go/kumo/internal/cli"
 )
 
+const synopsis = `saml-login -saml-response-file F -list-roles
+       saml-login -saml-response-file F [-role ARN|name|account:name] [-duration 1h]
+                  [-dir DIR -profile NAME] [-console] [-region R] [-endpoint URL]
+
+Turns the SAML response your identity provider posts to AWS (F: the form
+value, the XML or the saved HTML page; - for standard input) into AWS
+credentials, stored as DIR/NAME.ini, or a console sign-in URL.`
+
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stdin, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "saml-login:", err)
-		os.Exit(1)
-	}
+	err := run(context.Background(), os.Args[1:], os.Stdin, os.Stdout)
+	os.Exit(cli.Exit("saml-login", err, os.Stdout, os.Stderr))
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
-	fs := flag.NewFlagSet("saml-login", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := cli.NewFlagSet("saml-login", synopsis)
 	var (
 		file       = fs.String("saml-response-file", "", `file holding the SAML response ("-" for standard input)`)
 		listRoles  = fs.Bool("list-roles", false, "print the roles the assertion offers and stop")
@@ -54,23 +59,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		profile    = fs.String("profile", "", "profile to write in -dir")
 		console    = fs.Bool("console", false, "print a console sign-in URL")
 		region     = fs.String("region", "us-east-1", "STS region")
-		endpoint   = fs.String("endpoint", "", "STS endpoint URL, for an emulator")
+		endpoint   = fs.String("endpoint", "", "AWS endpoint URL, such as an emulator's (moto_server); default: AWS")
 		federation = fs.String("federation-endpoint", "", "sign-in federation endpoint, for a proxy or test")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
 	if *file == "" {
-		return errors.New("-saml-response-file is required (a file, or - for standard input)")
+		return fs.Usagef("-saml-response-file is required (a file, or - for standard input)")
 	}
 	if !*listRoles && *dirPath == "" && !*console {
-		return errors.New("nothing to do: pass -list-roles, -dir with -profile to store credentials, or -console for a sign-in URL")
+		return fs.Usagef("nothing to do: pass -list-roles, -dir with -profile to store credentials, or -console for a sign-in URL")
 	}
 	if (*dirPath == "") != (*profile == "") {
-		return errors.New("-dir and -profile go together")
+		return fs.Usagef("-dir and -profile go together")
 	}
 	var dir *credentials.Dir
 	if *dirPath != "" {

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kumo-go/kumo/credentials"
+	"github.com/kumo-go/kumo/internal/cli"
 	"github.com/kumo-go/kumo/internal/moto"
 )
 
@@ -86,6 +87,43 @@ func TestAssumeIntoProfileAndConsole(t *testing.T) {
 	fi, err := os.Stat(filepath.Join(dir, "dev.ini"))
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+}
+
+// TestCommandLine runs the program as main does: -h prints the usage on
+// stdout and exits 0; a wrong command line prints one error line and the
+// usage on stderr and exits 2; a failure prints one line and exits 1.
+func TestCommandLine(t *testing.T) {
+	for _, tt := range []struct {
+		args  []string
+		code  int
+		first string // of stdout for code 0, else of stderr
+	}{
+		{[]string{"-h"}, 0, "usage: saml-login -saml-response-file F -list-roles"},
+		{nil, 2, "saml-login: -saml-response-file is required (a file, or - for standard input)"},
+		{[]string{"-saml-response-file", "-"}, 2, "saml-login: nothing to do: pass -list-roles, -dir with -profile to store credentials, or -console for a sign-in URL"},
+		{[]string{"-duration", "soon"}, 2, `saml-login: invalid value "soon" for flag -duration: parse error`},
+		{[]string{"-saml-response-file", "-", "-list-roles"}, 1, "saml-login: iamx: unusable SAML response: neither XML"},
+	} {
+		var out, errOut bytes.Buffer
+		code := cli.Exit("saml-login", run(context.Background(), tt.args, strings.NewReader("hello"), &out), &out, &errOut)
+		assert.Equal(t, tt.code, code, tt.args)
+		got := errOut.String()
+		if code == 0 {
+			got = out.String()
+			assert.Contains(t, got, "\n  -saml-response-file string\n")
+		}
+		first, rest, _ := strings.Cut(got, "\n")
+		switch code {
+		case 0:
+			assert.Equal(t, tt.first, first, tt.args)
+		case 1:
+			assert.True(t, strings.HasPrefix(first, tt.first), first)
+			assert.Empty(t, rest, "one line per error")
+		case 2:
+			assert.Equal(t, tt.first, first, tt.args)
+			assert.True(t, strings.HasPrefix(rest, "\nusage: saml-login "), rest)
+		}
+	}
 }
 
 func TestErrors(t *testing.T) {
