@@ -77,6 +77,11 @@ func TestSignAndCookies(t *testing.T) {
 // stdout and exits 0; a wrong command line prints one error line and the
 // usage on stderr and exits 2; a failure prints one line and exits 1.
 func TestCommandLine(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	der, _ := x509.MarshalPKCS8PrivateKey(key)
+	keyFile := filepath.Join(t.TempDir(), "key.pem")
+	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600))
 	for _, tt := range []struct {
 		args        []string
 		code        int
@@ -90,6 +95,9 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"-url", "https://x/a", "extra"}, 2, `cfsign: unexpected argument "extra"`, true},
 		{[]string{"-url", "https://x/a", "-key-pair-id", "K", "-private-key", "/nonexistent/key.pem", "-date-less-than", "2026-12-01"}, 1,
 			"cfsign: open /nonexistent/key.pem: no such file or directory", false},
+		// The library's own "cfsign: " prefix is not doubled.
+		{[]string{"-url", "https://x/a", "-key-pair-id", "K", "-private-key", keyFile, "-date-less-than", "2000-01-01"}, 1,
+			"cfsign: the expiry 2000-01-01T00:00:00Z is not in the future", false},
 	} {
 		var out, errOut bytes.Buffer
 		code := cli.Exit("cfsign", run(tt.args, &out, time.Now), &out, &errOut)
@@ -100,7 +108,12 @@ func TestCommandLine(t *testing.T) {
 			assert.Contains(t, got, "\n  -date-less-than string\n", "the flags are listed")
 		}
 		first, rest, _ := strings.Cut(got, "\n")
-		assert.Equal(t, tt.first, first, tt.args)
+		if code == 1 {
+			assert.True(t, strings.HasPrefix(first, tt.first), first)
+			assert.NotContains(t, first, "cfsign: cfsign:")
+		} else {
+			assert.Equal(t, tt.first, first, tt.args)
+		}
 		if tt.usageOnFail {
 			assert.True(t, strings.HasPrefix(rest, "\nusage: cfsign "), rest)
 		} else if code != 0 {
