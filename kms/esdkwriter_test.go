@@ -2,7 +2,8 @@ package kms
 
 // An independent AWS Encryption SDK message writer, for the hostile-message
 // tests and fuzz seeds. It is written from the specification
-// (data-format/message-header.md, message-body.md, message-body-aad.md,
+// (github.com/awslabs/aws-encryption-sdk-specification:
+// data-format/message-header.md, message-body.md, message-body-aad.md,
 // message-footer.md; framework/algorithm-suites.md; the raw AES keyring)
 // with the standard library only, and shares no code with kumo's encoder:
 // nothing here may call a function of package kms. It can write what kumo
@@ -152,7 +153,8 @@ func twUnwrapAES(e twEDK, fullEC map[string]string) ([]byte, bool) {
 }
 
 // twDerive derives the encryption key and, for committing suites, the
-// commitment key, as framework/algorithm-suites.md says.
+// commitment key, as the specification's framework/algorithm-suites.md
+// says.
 func twDerive(s twSuite, dataKey, messageID []byte, netV400 bool) (key, commitKey []byte) {
 	id := binary.BigEndian.AppendUint16(nil, s.id)
 	switch {
