@@ -87,7 +87,7 @@ type flags struct {
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
-	top := cli.NewFlagSet("envelope", usage)
+	top := cli.NewFlagSet("envelope", usage+"\n\ncommands:\n"+cli.Commands(synopses, strings.Fields(commands)...))
 	if err := top.ParseArgs(args); err != nil {
 		return err
 	}

@@ -76,7 +76,7 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	top := cli.NewFlagSet("presign", usage)
+	top := cli.NewFlagSet("presign", usage+"\n\ncommands:\n"+cli.Commands(synopses, strings.Fields(commands)...))
 	if err := top.ParseArgs(args); err != nil {
 		return err
 	}

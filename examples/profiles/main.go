@@ -68,7 +68,7 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
-	top := cli.NewFlagSet("profiles", usage)
+	top := cli.NewFlagSet("profiles", usage+"\n\ncommands:\n"+cli.Commands(synopses, strings.Fields(commands)...))
 	if err := top.ParseArgs(args); err != nil {
 		return err
 	}

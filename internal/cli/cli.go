@@ -183,3 +183,14 @@ func Line(prog string, err error) string {
 	}
 	return prog + ": " + msg
 }
+
+// Commands lists the first line of each command's synopsis, in order, one
+// indented line each: the command summary of a program's top-level usage.
+func Commands(synopses map[string]string, order ...string) string {
+	var b strings.Builder
+	for _, name := range order {
+		first, _, _ := strings.Cut(synopses[name], "\n")
+		fmt.Fprintf(&b, "  %s\n", first)
+	}
+	return b.String()
+}

@@ -116,3 +116,8 @@ func TestAWSFlags(t *testing.T) {
 	_, err = a.Config(context.Background())
 	require.ErrorContains(t, err, "missing")
 }
+
+func TestCommands(t *testing.T) {
+	got := Commands(map[string]string{"b": "tool b -x\n\nDoes b.", "a": "tool a"}, "a", "b")
+	assert.Equal(t, "  tool a\n  tool b -x\n", got)
+}
