@@ -48,7 +48,7 @@ func TestPresignExtrasAgainstVersityGW(t *testing.T) {
 	client, _ := versity(t)
 	_, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("kumo-extras")})
 	require.NoError(t, err)
-	s, err := s3sign.New(client)
+	s, err := s3sign.NewFromClient(client)
 	require.NoError(t, err)
 	body := []byte("checked content")
 	for _, kind := range []s3sign.Checksum{s3sign.SHA1, s3sign.CRC32C, s3sign.CRC64NVME} {
@@ -125,7 +125,7 @@ func TestAccessPointAndExtrasMatchBotocore(t *testing.T) {
 	need(t, "python3")
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	client := s3.New(s3.Options{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "")})
-	s, err := s3sign.New(client, func(o *s3sign.Options) { o.Clock = func() time.Time { return now } })
+	s, err := s3sign.NewFromClient(client, func(o *s3sign.Options) { o.Clock = func() time.Time { return now } })
 	require.NoError(t, err)
 	ctx := context.Background()
 	boto := func(cfg map[string]any) string {

@@ -27,7 +27,7 @@
 //
 //   - POST forms carry a field for each condition the policy sets.
 //
-//     signer, err := s3sign.New(s3.NewFromConfig(cfg))
+//     signer, err := s3sign.NewFromClient(s3.NewFromConfig(cfg))
 //     req, err := signer.PutURL(ctx, "uploads", "avatars/42.png", func(o *s3sign.PutOptions) {
 //     o.ContentType = "image/png"
 //     })
