@@ -193,7 +193,7 @@ func secretCases(t testing.TB) []secretCase {
 	require.NoError(t, err)
 	getOpts := s3sign.GetOptions{SSECustomerKey: sseKey}
 
-	cfSigner, err := cfsign.NewSigner("K2JCJMDEHXQW5F", rsaKey())
+	cfSigner, err := cfsign.New("K2JCJMDEHXQW5F", rsaKey())
 	require.NoError(t, err)
 
 	cfg := cognitoauth.Config{Region: "eu-west-1", UserPoolID: "eu-west-1_AbC123", ClientID: "client", ClientSecret: clientSecret}
