@@ -3,6 +3,7 @@ package cfsign_test
 import (
 	"bytes"
 	"crypto"
+	"crypto/ed25519"
 	"net/http"
 	"net/url"
 	"testing"
@@ -101,6 +102,9 @@ func TestVerifyClockAndKeyList(t *testing.T) {
 	_, err = cfsign.Verify(u, map[string]crypto.PublicKey{"KRSA": &rsaKey.PublicKey, "KB": &ecKey.PublicKey}, at(now))
 	assert.ErrorIs(t, err, cfsign.ErrUnknownKey)
 	assert.EqualError(t, err, `cfsign: unknown key pair ID "KEC"; the keys given are "KB", "KRSA"`)
+	_, err = cfsign.Verify(u, map[string]crypto.PublicKey{"KEC": ed25519.PublicKey(make([]byte, ed25519.PublicKeySize))}, at(now))
+	assert.ErrorIs(t, err, cfsign.ErrUnsupportedKey)
+	assert.EqualError(t, err, `cfsign: unsupported key: key "KEC" is a ed25519.PublicKey; want an *rsa.PublicKey or *ecdsa.PublicKey`)
 	_, err = cfsign.Verify(u, nil, at(now))
 	assert.EqualError(t, err, `cfsign: unknown key pair ID "KEC"; the keys given are none`)
 	many := map[string]crypto.PublicKey{}

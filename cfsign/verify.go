@@ -167,7 +167,7 @@ func verify(resource string, params map[string]string, keys map[string]crypto.Pu
 			err = errors.New("ecdsa")
 		}
 	default:
-		return Policy{}, fmt.Errorf("%w: key %q is a %T", ErrUnsupportedKey, keyID, pub)
+		return Policy{}, fmt.Errorf("%w: key %q is a %T; want an *rsa.PublicKey or *ecdsa.PublicKey", ErrUnsupportedKey, keyID, pub)
 	}
 	if err != nil {
 		return Policy{}, ErrBadSignature
