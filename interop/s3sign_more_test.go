@@ -157,4 +157,35 @@ func TestAccessPointAndExtrasMatchBotocore(t *testing.T) {
 	gotBase, _, _ := strings.Cut(put.URL, "?")
 	require.Equal(t, wantBase, gotBase)
 	require.Equal(t, signedNames(t, want), signedNames(t, put.URL))
+
+	// HEAD and DELETE take the same option funcs: a version, the owner
+	// check and requester pays bind what botocore's presigned URLs bind.
+	head, err := s.HeadURL(ctx, "uploads", "k", func(o *s3sign.HeadOptions) {
+		o.Expires, o.VersionID, o.ExpectedBucketOwner, o.RequestPayer = 900*time.Second, "v 1", "111122223333", true
+	})
+	require.NoError(t, err)
+	del, err := s.DeleteURL(ctx, "uploads", "k", func(o *s3sign.DeleteOptions) {
+		o.VersionID, o.ExpectedBucketOwner, o.RequestPayer = "v 1", "111122223333", true
+	})
+	require.NoError(t, err)
+	for _, c := range []struct {
+		op  string
+		got *s3sign.Request
+	}{{"head_object", head}, {"delete_object", del}} {
+		want := boto(map[string]any{"op": c.op, "params": map[string]string{"Bucket": "uploads", "Key": "k",
+			"VersionId": "v 1", "ExpectedBucketOwner": "111122223333", "RequestPayer": "requester"}})
+		wantBase, _, _ := strings.Cut(want, "?")
+		gotBase, _, _ := strings.Cut(c.got.URL, "?")
+		require.Equal(t, wantBase, gotBase, c.op)
+		require.Equal(t, signedNames(t, want), signedNames(t, c.got.URL), c.op)
+		require.Equal(t, query(t, want).Get("versionId"), query(t, c.got.URL).Get("versionId"), c.op)
+		require.Equal(t, query(t, want).Get("X-Amz-Expires"), query(t, c.got.URL).Get("X-Amz-Expires"), c.op)
+	}
+}
+
+func query(t *testing.T, u string) url.Values {
+	t.Helper()
+	parsed, err := url.Parse(u)
+	require.NoError(t, err)
+	return parsed.Query()
 }
