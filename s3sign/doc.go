@@ -20,8 +20,9 @@
 //
 // [NewFromClient] builds a [Signer] from an *s3.Client in one call; [New]
 // takes the narrow [PresignAPI] and a credentials provider instead (a fake
-// in tests). Every per-call method takes option funcs whose zero values
-// mean the defaults.
+// in tests). GetURL, PutURL, HeadURL, DeleteURL and CreateUpload take
+// option funcs, PostForm the [PostPolicy] it signs; in both, and in
+// [Options], a zero value means the default.
 //
 // It wraps aws-sdk-go-v2's presign client and adds what it leaves to you:
 //
