@@ -47,7 +47,7 @@ func BenchmarkSignURL(b *testing.B) {
 		{"ecdsa-p256-sha256", ecKey, cfsign.SHA256},
 	} {
 		b.Run(tt.name, func(b *testing.B) {
-			s, err := cfsign.NewSigner("K", tt.key, clock, func(o *cfsign.Options) { o.Hash = tt.hash })
+			s, err := cfsign.New("K", tt.key, clock, func(o *cfsign.Options) { o.Hash = tt.hash })
 			if err != nil {
 				b.Fatal(err)
 			}

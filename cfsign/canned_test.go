@@ -34,8 +34,8 @@ func TestPolicyCanned(t *testing.T) {
 	cookies, err := s.SignedCookies(cfsign.Policy{Resource: u, DateLessThan: later})
 	require.NoError(t, err)
 	require.Equal(t, "CloudFront-Expires", cookies[0].Name)
-	_, err = cfsign.VerifyCookies(u, cookies, pubKeys, now)
+	_, err = cfsign.VerifyCookies(u, cookies, pubKeys, at(now))
 	require.NoError(t, err)
-	_, err = cfsign.VerifyCookies(u+"&z=1", cookies, pubKeys, now)
+	_, err = cfsign.VerifyCookies(u+"&z=1", cookies, pubKeys, at(now))
 	require.ErrorIs(t, err, cfsign.ErrBadSignature)
 }

@@ -29,7 +29,11 @@ var (
 	now       = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	later     = now.Add(time.Hour)
 	clock     = func(o *cfsign.Options) { o.Clock = func() time.Time { return now } }
-	pubKeys   = map[string]crypto.PublicKey{"KRSA": &rsaKey.PublicKey, "KEC": &ecKey.PublicKey}
+	// at verifies at t.
+	at = func(t time.Time) func(*cfsign.VerifyOptions) {
+		return func(o *cfsign.VerifyOptions) { o.Clock = func() time.Time { return t } }
+	}
+	pubKeys = map[string]crypto.PublicKey{"KRSA": &rsaKey.PublicKey, "KEC": &ecKey.PublicKey}
 )
 
 func pemOf(typ string, der []byte, headers map[string]string) []byte {
@@ -133,7 +137,7 @@ func TestParsePolicyRejects(t *testing.T) {
 
 func newSigner(t testing.TB, id string, key crypto.Signer, fns ...func(*cfsign.Options)) *cfsign.Signer {
 	t.Helper()
-	s, err := cfsign.NewSigner(id, key, append([]func(*cfsign.Options){clock}, fns...)...)
+	s, err := cfsign.New(id, key, append([]func(*cfsign.Options){clock}, fns...)...)
 	require.NoError(t, err)
 	return s
 }
@@ -157,7 +161,7 @@ func TestSignURLRefusesEarly(t *testing.T) {
 	assert.EqualError(t, err, "cfsign: the expiry 2026-11-22T12:00:00Z is not in the future (now 2026-11-22T12:00:00Z)")
 	_, err = s.SignURLWithPolicy("https://d1.cloudfront.net/b/x", cfsign.Policy{Resource: "https://d1.cloudfront.net/a/*", DateLessThan: later})
 	assert.EqualError(t, err, `cfsign: the URL does not match the policy's resource "https://d1.cloudfront.net/a/*", so CloudFront would refuse it`)
-	_, err = cfsign.NewSigner("K&1", rsaKey)
+	_, err = cfsign.New("K&1", rsaKey)
 	assert.Error(t, err)
 }
 
@@ -202,10 +206,10 @@ func TestVerifyAcceptsWhatItSignsAndRejectsAlterations(t *testing.T) {
 			}
 			in := func(o *cfsign.VerifyOptions) { o.ClientIP = client }
 			for _, u := range []string{canned, custom} {
-				_, err := cfsign.Verify(u, pubKeys, now, in)
+				_, err := cfsign.Verify(u, pubKeys, at(now), in)
 				require.NoError(t, err, u)
 			}
-			_, err = cfsign.Verify(strings.Replace(custom, "/v/b.mp4", "/v/other.mp4", 1), pubKeys, now, in)
+			_, err = cfsign.Verify(strings.Replace(custom, "/v/b.mp4", "/v/other.mp4", 1), pubKeys, at(now), in)
 			require.NoError(t, err, "the wildcard covers other files")
 
 			for name, tc := range map[string]struct {
@@ -225,13 +229,13 @@ func TestVerifyAcceptsWhatItSignsAndRejectsAlterations(t *testing.T) {
 				"outside prefix":  {strings.Replace(custom, "/v/b.mp4", "/w/b.mp4", 1), now, client, cfsign.ErrResourceMismatch},
 				"unsigned":        {"https://d1.cloudfront.net/v/a.mp4", now, client, cfsign.ErrNotSigned},
 			} {
-				_, err := cfsign.Verify(tc.url, pubKeys, tc.at, func(o *cfsign.VerifyOptions) { o.ClientIP = tc.ip })
+				_, err := cfsign.Verify(tc.url, pubKeys, at(tc.at), func(o *cfsign.VerifyOptions) { o.ClientIP = tc.ip })
 				assert.ErrorIs(t, err, tc.want, name)
 			}
 			// Any change to the custom policy breaks the signature.
 			i := strings.Index(custom, "Policy=") + 20
 			bad := custom[:i] + string(rune(custom[i]^1)) + custom[i+1:]
-			_, err = cfsign.Verify(bad, pubKeys, now, in)
+			_, err = cfsign.Verify(bad, pubKeys, at(now), in)
 			assert.Error(t, err)
 		})
 	}
@@ -253,9 +257,9 @@ func TestSignedCookies(t *testing.T) {
 	}
 	assert.Equal(t, []string{"CloudFront-Expires", "CloudFront-Signature", "CloudFront-Key-Pair-Id"}, names(canned))
 	assert.Equal(t, "1795352400", canned[0].Value)
-	_, err = cfsign.VerifyCookies("https://d1.cloudfront.net/a.pdf", canned, pubKeys, now)
+	_, err = cfsign.VerifyCookies("https://d1.cloudfront.net/a.pdf", canned, pubKeys, at(now))
 	require.NoError(t, err)
-	_, err = cfsign.VerifyCookies("https://d1.cloudfront.net/b.pdf", canned, pubKeys, now)
+	_, err = cfsign.VerifyCookies("https://d1.cloudfront.net/b.pdf", canned, pubKeys, at(now))
 	assert.ErrorIs(t, err, cfsign.ErrBadSignature)
 
 	s256 := newSigner(t, "KEC", ecKey)
@@ -273,10 +277,10 @@ func TestSignedCookies(t *testing.T) {
 	assert.Equal(t, []string{"CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id", "CloudFront-Hash-Algorithm"}, got)
 	assert.Equal(t, "SHA256", custom[3].Value)
 	for _, u := range []string{"https://d1.cloudfront.net/private/1.jpg", "https://d1.cloudfront.net/private/sub/2.jpg"} {
-		_, err = cfsign.VerifyCookies(u, custom, pubKeys, now)
+		_, err = cfsign.VerifyCookies(u, custom, pubKeys, at(now))
 		require.NoError(t, err, u)
 	}
-	_, err = cfsign.VerifyCookies("https://d1.cloudfront.net/public/1.jpg", custom, pubKeys, now)
+	_, err = cfsign.VerifyCookies("https://d1.cloudfront.net/public/1.jpg", custom, pubKeys, at(now))
 	assert.ErrorIs(t, err, cfsign.ErrResourceMismatch)
 	insecure, err := s.SignedCookies(cfsign.Policy{Resource: "https://x/a", DateLessThan: later}, func(o *cfsign.CookieOptions) { o.DisableSecure, o.DisableHTTPOnly = true, true })
 	require.NoError(t, err)

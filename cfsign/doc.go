@@ -1,18 +1,41 @@
 // Package cfsign makes CloudFront signed URLs and signed cookies, for
 // private content behind a distribution with a trusted key group, and
-// verifies them the way the edge does.
-//
-// URLs and policies are byte-identical to what `aws cloudfront sign` makes
-// for the same inputs. Beyond aws-sdk-go-v2's feature/cloudfront/sign it
-// takes ECDSA P-256 keys and SHA-256 signatures (Hash-Algorithm=SHA256),
-// emits the canned CloudFront-Expires cookie, reads the PKCS#8 keys OpenSSL 3
-// writes, and refuses early what the edge would refuse later: wildcards in
-// a canned policy, an expiry in the past, IPv6 source ranges, a URL that
-// already carries signing parameters.
+// verifies them the way the edge does:
 //
 //	key, err := cfsign.LoadPrivateKeyFile("private_key.pem")
-//	signer, err := cfsign.NewSigner("K2JCJMDEHXQW5F", key)
+//	if err != nil {
+//		return err
+//	}
+//	signer, err := cfsign.New("K2JCJMDEHXQW5F", key)
+//	if err != nil {
+//		return err
+//	}
 //	u, err := signer.SignURL("https://d111111abcdef8.cloudfront.net/report.pdf", time.Now().Add(time.Hour))
+//	if err != nil {
+//		return err // a mistake the edge would refuse, caught here
+//	}
+//	// In tests, or at an origin: check u as CloudFront would.
+//	keys := map[string]crypto.PublicKey{"K2JCJMDEHXQW5F": key.Public()}
+//	if _, err := cfsign.Verify(u, keys); err != nil {
+//		return err // ErrExpired, ErrBadSignature, ErrResourceMismatch, ...
+//	}
+//
+// What it adds to signing:
+//
+//   - [Verify] and [VerifyCookies] check a signed URL or cookies as the
+//     edge does (key, signature, time window, resource wildcards, source
+//     IP), with errors callers can branch on, so tests and origins need no
+//     CloudFront to tell a good URL from a bad one;
+//   - mistakes the edge would refuse later are refused early, with the
+//     reason: a wildcard in a canned policy, an expiry in the past, IPv6
+//     source ranges, a URL that already carries signing parameters,
+//     unencoded spaces or non-ASCII, cookie attributes net/http would drop;
+//   - URLs and policies are byte-identical to what `aws cloudfront sign`
+//     makes for the same inputs, and custom conditions are in the CLI's
+//     order;
+//   - RSA and ECDSA P-256 keys, SHA-1 and SHA-256 signatures
+//     (Hash-Algorithm=SHA256), the canned CloudFront-Expires cookie, and the
+//     PKCS#8 keys OpenSSL 3 writes.
 //
 // For many files at once, sign a [Policy] with a wildcard resource, as a URL
 // ([Signer.SignURLWithPolicy]) or as cookies ([Signer.SignedCookies]). A

@@ -18,7 +18,7 @@ import (
 func Example() {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	signer, err := cfsign.NewSigner("K2JCJMDEHXQW5F", key, func(o *cfsign.Options) {
+	signer, err := cfsign.New("K2JCJMDEHXQW5F", key, func(o *cfsign.Options) {
 		o.Clock = func() time.Time { return now } // tests pin the clock; programs need not
 	})
 	if err != nil {
@@ -31,7 +31,9 @@ func Example() {
 	fmt.Println(u[:strings.Index(u, "&Signature=")])
 	fmt.Println(strings.HasSuffix(u, "&Key-Pair-Id=K2JCJMDEHXQW5F&Hash-Algorithm=SHA256"))
 
-	_, err = cfsign.Verify(u, map[string]crypto.PublicKey{"K2JCJMDEHXQW5F": &key.PublicKey}, now)
+	_, err = cfsign.Verify(u, map[string]crypto.PublicKey{"K2JCJMDEHXQW5F": &key.PublicKey}, func(o *cfsign.VerifyOptions) {
+		o.Clock = func() time.Time { return now }
+	})
 	fmt.Println(err)
 	// Output:
 	// https://d111111abcdef8.cloudfront.net/report.pdf?Expires=1795352400

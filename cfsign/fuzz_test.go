@@ -31,7 +31,7 @@ func FuzzParsePolicy(f *testing.F) {
 // FuzzVerify: any URL either fails to verify or is one the signer made;
 // nothing panics.
 func FuzzVerify(f *testing.F) {
-	s, err := cfsign.NewSigner("KRSA", rsaKey, clock)
+	s, err := cfsign.New("KRSA", rsaKey, clock)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func FuzzVerify(f *testing.F) {
 	f.Add(custom)
 	f.Add("https://x/?Expires=1&Signature=&Key-Pair-Id=KRSA")
 	f.Fuzz(func(t *testing.T, u string) {
-		p, err := cfsign.Verify(u, pubKeys, now)
+		p, err := cfsign.Verify(u, pubKeys, at(now))
 		if err != nil {
 			return
 		}

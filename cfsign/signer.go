@@ -33,13 +33,16 @@ const (
 	SHA256
 )
 
-// Options configure a [Signer].
+// Options configure a [Signer]. The zero value of each field is its
+// default.
 type Options struct {
-	// Hash is the signature hash; default HashDefault.
+	// Hash is the signature hash: HashDefault (the zero value: SHA-1 for
+	// RSA keys, SHA-256 for ECDSA keys), SHA1 or SHA256.
 	Hash Hash
-	// Clock is the time source for expiry checks; default time.Now.
+	// Clock is the time source for expiry checks; nil means time.Now.
 	Clock func() time.Time
-	// Rand is the randomness of ECDSA and RSA signing; default crypto/rand.
+	// Rand is the randomness of ECDSA and RSA signing; nil means
+	// crypto/rand.Reader.
 	Rand io.Reader
 }
 
@@ -53,21 +56,28 @@ type Signer struct {
 	rand      io.Reader
 }
 
-// NewSigner returns a signer for the key whose public half CloudFront knows
+// New returns a signer for the key whose public half CloudFront knows
 // by keyPairID (the public key ID in a key group, such as K2JCJMDEHXQW5F).
-func NewSigner(keyPairID string, key crypto.Signer, optFns ...func(*Options)) (*Signer, error) {
+// Invalid options are refused here, with what is allowed.
+func New(keyPairID string, key crypto.Signer, optFns ...func(*Options)) (*Signer, error) {
 	if keyPairID == "" || strings.ContainsAny(keyPairID, "&=?#; \t\r\n") {
 		return nil, fmt.Errorf("cfsign: key pair ID %q must be non-empty and free of URL and cookie delimiters", keyPairID)
 	}
 	if key == nil {
-		return nil, errors.New("cfsign: NewSigner needs a private key")
+		return nil, errors.New("cfsign: New needs a private key")
 	}
 	if _, err := checkKey(key); err != nil {
 		return nil, err
 	}
-	o := Options{Clock: time.Now, Rand: rand.Reader}
+	var o Options
 	for _, fn := range optFns {
 		fn(&o)
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Reader
 	}
 	if o.Hash == HashDefault {
 		o.Hash = SHA1
@@ -76,7 +86,7 @@ func NewSigner(keyPairID string, key crypto.Signer, optFns ...func(*Options)) (*
 		}
 	}
 	if o.Hash != SHA1 && o.Hash != SHA256 {
-		return nil, fmt.Errorf("cfsign: unknown hash %d; use SHA1 or SHA256", o.Hash)
+		return nil, fmt.Errorf("cfsign: unknown Options.Hash %d; want HashDefault, SHA1 or SHA256", int(o.Hash))
 	}
 	return &Signer{keyPairID: keyPairID, key: redact.Hide(key), hash: o.Hash, clock: o.Clock, rand: o.Rand}, nil
 }
@@ -225,16 +235,20 @@ func cfUnbase64(s string) ([]byte, error) {
 	return base64.StdEncoding.Strict().DecodeString(strings.NewReplacer("-", "+", "_", "=", "~", "/").Replace(s))
 }
 
-// CookieOptions shape the cookies [Signer.SignedCookies] returns.
+// CookieOptions shape the cookies [Signer.SignedCookies] returns. The zero
+// value of each field is its default.
 type CookieOptions struct {
-	// Domain and Path scope the cookies; Path defaults to "/".
+	// Domain and Path scope the cookies; empty Domain leaves the attribute
+	// out (the cookies go to the host that set them), empty Path means "/".
 	Domain string
 	Path   string
 	// DisableSecure and DisableHTTPOnly drop the Secure and HttpOnly
 	// attributes, which are on by default.
 	DisableSecure   bool
 	DisableHTTPOnly bool
-	// SameSite sets the SameSite attribute; zero leaves it out.
+	// SameSite sets the SameSite attribute: zero leaves it out; otherwise
+	// http.SameSiteDefaultMode, SameSiteLaxMode, SameSiteStrictMode or
+	// SameSiteNoneMode (which browsers accept only with Secure).
 	SameSite http.SameSite
 }
 
@@ -244,9 +258,23 @@ type CookieOptions struct {
 // CloudFront-Key-Pair-Id, and CloudFront-Hash-Algorithm for SHA-256. The
 // cookies expire with the policy.
 func (s *Signer) SignedCookies(p Policy, optFns ...func(*CookieOptions)) ([]*http.Cookie, error) {
-	o := CookieOptions{Path: "/"}
+	var o CookieOptions
 	for _, fn := range optFns {
 		fn(&o)
+	}
+	if o.Path == "" {
+		o.Path = "/"
+	}
+	if o.SameSite < 0 || o.SameSite > http.SameSiteNoneMode {
+		return nil, fmt.Errorf("cfsign: unknown CookieOptions.SameSite %d; want 0 (none set), http.SameSiteDefaultMode, SameSiteLaxMode, SameSiteStrictMode or SameSiteNoneMode", int(o.SameSite))
+	}
+	if o.SameSite == http.SameSiteNoneMode && o.DisableSecure {
+		return nil, errors.New("cfsign: CookieOptions.SameSite None needs Secure, which browsers require for it; leave DisableSecure off or pick another SameSite")
+	}
+	// net/http would drop an invalid Domain or Path from Set-Cookie without
+	// a word; refuse it instead.
+	if err := (&http.Cookie{Name: "CloudFront-Signature", Value: "x", Domain: o.Domain, Path: o.Path}).Valid(); err != nil {
+		return nil, fmt.Errorf("cfsign: CookieOptions: %v; Domain is a host name such as example.com, Path starts with / and has no ; or control characters", err)
 	}
 	doc, err := p.JSON()
 	if err != nil {

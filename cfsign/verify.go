@@ -26,10 +26,15 @@ var (
 	ErrSourceIP         = errors.New("cfsign: the request comes from outside the policy's source range")
 )
 
-// VerifyOptions add what a request brings to verification.
+// VerifyOptions add what a request brings to verification. The zero value
+// of each field is its default.
 type VerifyOptions struct {
-	// ClientIP, when valid, is checked against the policy's source range.
+	// ClientIP, when valid, is checked against the policy's source range;
+	// the zero netip.Addr skips that check.
 	ClientIP netip.Addr
+	// Clock is the time the policy's window is checked at; nil means
+	// time.Now.
+	Clock func() time.Time
 }
 
 // Verify checks a signed URL as the CloudFront edge does: the key by its
@@ -42,24 +47,24 @@ type VerifyOptions struct {
 // decimal (no sign, no leading zero), Policy and Signature in CloudFront's
 // base64 (A-Z a-z 0-9 - ~, _ for padding), names not percent-encoded, none
 // twice. Anything else is ErrNotSigned or ErrBadSignature.
-func Verify(signedURL string, keys map[string]crypto.PublicKey, now time.Time, optFns ...func(*VerifyOptions)) (Policy, error) {
+func Verify(signedURL string, keys map[string]crypto.PublicKey, optFns ...func(*VerifyOptions)) (Policy, error) {
 	base, params, err := splitSigned(signedURL)
 	if err != nil {
 		return Policy{}, err
 	}
-	return verify(base, params, keys, now, optFns)
+	return verify(base, params, keys, optFns)
 }
 
 // VerifyCookies checks the CloudFront cookies sent with a request for
 // requestURL, as [Verify] checks a URL.
-func VerifyCookies(requestURL string, cookies []*http.Cookie, keys map[string]crypto.PublicKey, now time.Time, optFns ...func(*VerifyOptions)) (Policy, error) {
+func VerifyCookies(requestURL string, cookies []*http.Cookie, keys map[string]crypto.PublicKey, optFns ...func(*VerifyOptions)) (Policy, error) {
 	params := map[string]string{}
 	for _, c := range cookies {
 		if name, ok := strings.CutPrefix(c.Name, "CloudFront-"); ok {
 			params[name] = c.Value
 		}
 	}
-	return verify(requestURL, params, keys, now, optFns)
+	return verify(requestURL, params, keys, optFns)
 }
 
 // splitSigned separates a signed URL into the URL that was signed and the
@@ -101,10 +106,13 @@ func splitSigned(signedURL string) (string, map[string]string, error) {
 	return base, params, nil
 }
 
-func verify(resource string, params map[string]string, keys map[string]crypto.PublicKey, now time.Time, optFns []func(*VerifyOptions)) (Policy, error) {
+func verify(resource string, params map[string]string, keys map[string]crypto.PublicKey, optFns []func(*VerifyOptions)) (Policy, error) {
 	var o VerifyOptions
 	for _, fn := range optFns {
 		fn(&o)
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
 	}
 	keyID, sigText := params["Key-Pair-Id"], params["Signature"]
 	if keyID == "" || sigText == "" {
@@ -112,7 +120,7 @@ func verify(resource string, params map[string]string, keys map[string]crypto.Pu
 	}
 	pub, ok := keys[keyID]
 	if !ok {
-		return Policy{}, fmt.Errorf("%w: %q", ErrUnknownKey, keyID)
+		return Policy{}, fmt.Errorf("%w %q; the keys given are %s", ErrUnknownKey, keyID, keyList(keys))
 	}
 	hash := SHA1
 	switch params["Hash-Algorithm"] {
@@ -159,11 +167,12 @@ func verify(resource string, params map[string]string, keys map[string]crypto.Pu
 			err = errors.New("ecdsa")
 		}
 	default:
-		return Policy{}, fmt.Errorf("%w: key %q is a %T", ErrUnsupportedKey, keyID, pub)
+		return Policy{}, fmt.Errorf("%w: key %q is a %T; want an *rsa.PublicKey or *ecdsa.PublicKey", ErrUnsupportedKey, keyID, pub)
 	}
 	if err != nil {
 		return Policy{}, ErrBadSignature
 	}
+	now := o.Clock()
 	if !now.Before(p.DateLessThan) {
 		return p, fmt.Errorf("%w at %s", ErrExpired, p.DateLessThan.UTC().Format(time.RFC3339))
 	}
@@ -183,6 +192,22 @@ func verify(resource string, params map[string]string, keys map[string]crypto.Pu
 		}
 	}
 	return p, nil
+}
+
+// keyList names the key pair IDs of keys, sorted, at most ten of them.
+func keyList(keys map[string]crypto.PublicKey) string {
+	if len(keys) == 0 {
+		return "none"
+	}
+	ids := make([]string, 0, len(keys))
+	for id := range keys {
+		ids = append(ids, strconv.Quote(id))
+	}
+	slices.Sort(ids)
+	if len(ids) > 10 {
+		return strings.Join(ids[:10], ", ") + fmt.Sprintf(" and %d more", len(ids)-10)
+	}
+	return strings.Join(ids, ", ")
 }
 
 // parseEpoch reads Unix seconds in the one form CloudFront writes: decimal

@@ -93,7 +93,7 @@ func TestVerifyParameterForms(t *testing.T) {
 		{"policy with a line break", rep(custom, "Policy="+pol, "Policy="+pol[:16]+"%0D%0A"+pol[16:]), cfsign.ErrNotSigned},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := cfsign.Verify(tt.url, pubKeys, now)
+			_, err := cfsign.Verify(tt.url, pubKeys, at(now))
 			if tt.want == nil {
 				require.NoError(t, err, tt.url)
 				return

@@ -1,12 +1,10 @@
 // Package credentials keeps AWS credentials in files the AWS CLI and SDKs read,
-// without the hand-edited sed pipelines that usually build them.
+// without the hand-edited sed pipelines that usually build them:
 //
-// # One file per profile
-//
-// A [Dir] holds one credentials file per profile, <dir>/<profile>.ini, so a
-// shared machine or a workshop never touches anybody's ~/.aws/credentials:
-//
-//	out, _ := exec.Command("aws", "iam", "create-access-key", "--user-name", "alice").Output()
+//	out, err := exec.Command("aws", "iam", "create-access-key", "--user-name", "alice").Output()
+//	if err != nil {
+//		return err
+//	}
 //	p, err := credentials.FromAccessKeyJSON(bytes.NewReader(out))
 //	if err != nil {
 //		return err
@@ -19,7 +17,15 @@
 //		return err
 //	}
 //	cfg, err := dir.LoadConfig(ctx, p.Name) // credentials and region from that file alone
+//	if err != nil {
+//		return err
+//	}
+//	fmt.Println("signed in to", cfg.Region, "as", p.Name)
 //
+// # One file per profile
+//
+// A [Dir] holds one credentials file per profile, <dir>/<profile>.ini, so a
+// shared machine or a workshop never touches anybody's ~/.aws/credentials.
 // [Dir.Env] gives the AWS_SHARED_CREDENTIALS_FILE and AWS_PROFILE settings that
 // point a shell or a child process at the same file, and [Export] prints
 // credentials as `aws configure export-credentials --format` does (process,

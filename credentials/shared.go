@@ -77,6 +77,9 @@ func OpenSharedConfig() (*SharedFile, error) {
 // not exist yet opens empty and is created by Save. A credentials file that
 // its group or others can read is refused with [ErrInsecurePermissions].
 func OpenSharedFile(path string, kind FileKind) (*SharedFile, error) {
+	if kind != CredentialsFile && kind != ConfigFile {
+		return nil, fmt.Errorf("credentials: unknown FileKind %d; want CredentialsFile or ConfigFile", int(kind))
+	}
 	f := &SharedFile{path: path, kind: kind}
 	data, err := readFile(path, kind == CredentialsFile)
 	switch {

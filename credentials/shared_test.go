@@ -1,6 +1,7 @@
 package credentials_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -282,4 +283,19 @@ func TestSharedFileSaveThroughSymlink(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotZero(t, fi.Mode()&os.ModeSymlink)
 	assert.Contains(t, readFile(t, target), "region = us-east-1")
+}
+
+// A FileKind other than the two is refused, naming both, rather than read
+// as a credentials file.
+func TestOpenSharedFileUnknownKind(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config")
+	for _, kind := range []credentials.FileKind{2, -1} {
+		_, err := credentials.OpenSharedFile(path, kind)
+		assert.EqualError(t, err, fmt.Sprintf("credentials: unknown FileKind %d; want CredentialsFile or ConfigFile", int(kind)))
+	}
+	for _, kind := range []credentials.FileKind{credentials.CredentialsFile, credentials.ConfigFile} {
+		f, err := credentials.OpenSharedFile(path, kind)
+		require.NoError(t, err)
+		assert.Equal(t, kind, f.Kind())
+	}
 }

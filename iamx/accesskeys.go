@@ -30,14 +30,15 @@ type CallerIdentityAPI interface {
 	GetCallerIdentity(ctx context.Context, params *sts.GetCallerIdentityInput, optFns ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
 }
 
-// RotateOptions adjust RotateAccessKey.
+// RotateOptions adjust RotateAccessKey. The zero value of each field is
+// its default.
 type RotateOptions struct {
 	// DeleteInactive lets a rotation of a user at IAM's two-key limit
 	// delete the user's inactive key first. Without it, two keys is an
 	// error; with it, two active keys still are.
 	DeleteInactive bool
-	// Profile is the Name of the profile handed to store; default the user
-	// name.
+	// Profile is the Name of the profile handed to store; empty means the
+	// user name.
 	Profile string
 	// Region is the Region of the profile handed to store; optional.
 	Region string
@@ -52,11 +53,22 @@ type RotateOptions struct {
 	//     calls IAM at all.
 	NewSTS func(aws.Credentials) CallerIdentityAPI
 	// Wait bounds how long to wait for the new key to work while IAM
-	// propagates it; default 2 minutes. Poll is the pause between tries;
-	// default 2 seconds. Both must be positive. An error from the wait
+	// propagates it; zero means 2 minutes. Poll is the pause between
+	// tries; zero means 2 seconds. Neither may be negative, and Poll may
+	// not exceed Wait. The wait ends when Clock has passed Wait or after
+	// 1 + Wait/Poll calls, whichever comes first. An error from the wait
 	// says how many calls were made over how long, and why it stopped.
 	Wait, Poll time.Duration
+	// Clock is the time source the wait is measured by; nil means
+	// time.Now. The pauses between tries are real time.
+	Clock func() time.Time
 }
+
+// Defaults of RotateOptions.
+const (
+	DefaultRotateWait = 2 * time.Minute
+	DefaultRotatePoll = 2 * time.Second
+)
 
 // RotateResult says what RotateAccessKey did. It holds key IDs only; the
 // new secret went to store and nowhere else.
@@ -83,7 +95,7 @@ var ErrRotate = errors.New("iamx: access key rotation")
 // The old key is never touched before the new one is stored and working;
 // a failure after that leaves the new key in place and says what remains.
 func RotateAccessKey(ctx context.Context, client IAMAPI, user string, store func(credentials.Profile) error, optFns ...func(*RotateOptions)) (RotateResult, error) {
-	o := RotateOptions{Profile: user, Wait: 2 * time.Minute, Poll: 2 * time.Second}
+	var o RotateOptions
 	for _, fn := range optFns {
 		fn(&o)
 	}
@@ -91,14 +103,27 @@ func RotateAccessKey(ctx context.Context, client IAMAPI, user string, store func
 	if user == "" || store == nil {
 		return res, fmt.Errorf("%w: needs a user name and a store function", ErrRotate)
 	}
+	if o.Profile == "" {
+		o.Profile = user
+	}
+	if o.Wait == 0 {
+		o.Wait = DefaultRotateWait
+	}
+	if o.Poll == 0 {
+		o.Poll = DefaultRotatePoll
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	if o.Wait < 0 || o.Poll < 0 || o.Poll > o.Wait {
+		return res, fmt.Errorf("%w: Wait %s and Poll %s: neither may be negative (0 means the defaults, %s and %s) and Poll may not exceed Wait; nothing was changed",
+			ErrRotate, o.Wait, o.Poll, DefaultRotateWait, DefaultRotatePoll)
+	}
 	if o.NewSTS == nil {
 		o.NewSTS = stsFor(client)
 		if o.NewSTS == nil {
 			return res, fmt.Errorf("%w: set RotateOptions.NewSTS: the new key cannot be checked against STS, because a %T is neither an *iam.Client nor has a ClientFor method to derive one from; nothing was changed", ErrRotate, client)
 		}
-	}
-	if o.Wait <= 0 || o.Poll <= 0 {
-		return res, fmt.Errorf("%w: Wait (%s) and Poll (%s) must be positive; nothing was changed", ErrRotate, o.Wait, o.Poll)
 	}
 	list, err := client.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String(user)})
 	if err != nil {
@@ -228,26 +253,27 @@ func stsFor(client IAMAPI) func(aws.Credentials) CallerIdentityAPI {
 // ctx ended.
 func waitWorks(ctx context.Context, o RotateOptions, c aws.Credentials) error {
 	client := o.NewSTS(c)
-	start := time.Now()
+	start := o.Clock()
 	deadline := start.Add(o.Wait)
+	maxAttempts := 1 + int64(o.Wait/o.Poll)
 	for attempt := 1; ; attempt++ {
 		_, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		if err == nil {
 			return nil
 		}
-		took := time.Since(start).Round(time.Millisecond)
+		took := o.Clock().Sub(start).Round(time.Millisecond)
 		var api smithy.APIError
 		if !errors.As(err, &api) || (api.ErrorCode() != "InvalidClientTokenId" && api.ErrorCode() != "SignatureDoesNotMatch" && api.ErrorCode() != "AccessDenied") {
 			return fmt.Errorf("checking it with STS GetCallerIdentity failed on attempt %d after %s with an error IAM's propagation delay does not explain, so it was not retried: %w", attempt, took, err)
 		}
-		if !time.Now().Add(o.Poll).Before(deadline) {
+		if int64(attempt) >= maxAttempts || !o.Clock().Add(o.Poll).Before(deadline) {
 			return fmt.Errorf("STS still refused it after %d attempts over %s (Wait is %s): %w", attempt, took, o.Wait, err)
 		}
 		t := time.NewTimer(o.Poll)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("the wait for STS to accept it was cancelled after %d attempts over %s: %w (last refusal: %v)", attempt, time.Since(start).Round(time.Millisecond), ctx.Err(), err)
+			return fmt.Errorf("the wait for STS to accept it was cancelled after %d attempts over %s: %w (last refusal: %v)", attempt, o.Clock().Sub(start).Round(time.Millisecond), ctx.Err(), err)
 		case <-t.C:
 		}
 	}

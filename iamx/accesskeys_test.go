@@ -247,22 +247,6 @@ func TestRotateAccessKeySTSSideIsStated(t *testing.T) {
 	})
 }
 
-func TestRotateAccessKeyRefusesNonPositiveWait(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	fake := iamtest.New()
-	fake.AddUser("bot")
-	for _, opt := range []func(*iamx.RotateOptions){
-		func(o *iamx.RotateOptions) { o.Wait = 0 },
-		func(o *iamx.RotateOptions) { o.Poll = -time.Second },
-	} {
-		_, err := iamx.RotateAccessKey(ctx, fake, "bot", func(credentials.Profile) error { return nil }, opt)
-		require.ErrorIs(t, err, iamx.ErrRotate)
-		assert.ErrorContains(t, err, "must be positive; nothing was changed")
-	}
-	assert.Zero(t, fake.Calls("CreateAccessKey"))
-}
-
 // retriedDelete deletes the key and then answers NoSuchEntity, as a
 // delete retried after a lost response does.
 type retriedDelete struct{ *iamtest.Fake }

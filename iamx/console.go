@@ -21,10 +21,11 @@ var consolePartitions = map[string][2]string{
 	"aws-us-gov": {"https://signin.amazonaws-us-gov.com/federation", "https://console.amazonaws-us-gov.com/"},
 }
 
-// ConsoleOptions adjust ConsoleURL.
+// ConsoleOptions adjust ConsoleURL. The zero value of each field is its
+// default.
 type ConsoleOptions struct {
 	// Partition picks the sign-in endpoint and default destination: "aws"
-	// (the default), "aws-cn" or "aws-us-gov".
+	// (empty means "aws"), "aws-cn" or "aws-us-gov".
 	Partition string
 	// Issuer is the page users return to when their session ends; optional.
 	Issuer string
@@ -36,9 +37,10 @@ type ConsoleOptions struct {
 	SessionDuration time.Duration
 	// FederationEndpoint overrides the partition's endpoint, for example
 	// https://signin.aws.amazon.com/federation; for tests and proxies.
+	// Empty means the partition's.
 	FederationEndpoint string
-	// HTTPClient makes the getSigninToken request; default a client with a
-	// 30 second timeout.
+	// HTTPClient makes the getSigninToken request; nil means a client with
+	// a 30 second timeout.
 	HTTPClient *http.Client
 }
 
@@ -55,13 +57,16 @@ var ErrSignIn = errors.New("iamx: console sign-in refused")
 // The URL is a bearer credential for 15 minutes: hand it to the user and
 // do not log it. Errors never contain the credentials or the URL.
 func ConsoleURL(ctx context.Context, creds aws.Credentials, destination string, optFns ...func(*ConsoleOptions)) (string, error) {
-	o := ConsoleOptions{Partition: "aws"}
+	var o ConsoleOptions
 	for _, fn := range optFns {
 		fn(&o)
 	}
+	if o.Partition == "" {
+		o.Partition = "aws"
+	}
 	part, ok := consolePartitions[o.Partition]
 	if !ok {
-		return "", fmt.Errorf("iamx: partition %q is not one of aws, aws-cn, aws-us-gov", o.Partition)
+		return "", fmt.Errorf("iamx: unknown ConsoleOptions.Partition %q; want aws (or empty), aws-cn or aws-us-gov", o.Partition)
 	}
 	if o.FederationEndpoint == "" {
 		o.FederationEndpoint = part[0]

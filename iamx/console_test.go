@@ -86,7 +86,7 @@ func TestConsoleURLRefuses(t *testing.T) {
 		"fraction":       {tempCreds, "", func(o *iamx.ConsoleOptions) { at(o); o.SessionDuration = time.Hour + time.Millisecond }, "not whole seconds"},
 		"bad endpoint":   {tempCreds, "", func(o *iamx.ConsoleOptions) { o.FederationEndpoint = "signin.aws.amazon.com" }, `FederationEndpoint "signin.aws.amazon.com" is not an http(s) URL`},
 		"http dest":      {tempCreds, "http://console.aws.amazon.com/", at, `destination "http://console.aws.amazon.com/" is not an https URL`},
-		"partition":      {tempCreds, "", func(o *iamx.ConsoleOptions) { at(o); o.Partition = "aws-iso" }, `partition "aws-iso" is not one of aws, aws-cn, aws-us-gov`},
+		"partition":      {tempCreds, "", func(o *iamx.ConsoleOptions) { at(o); o.Partition = "aws-iso" }, `iamx: unknown ConsoleOptions.Partition "aws-iso"; want aws (or empty), aws-cn or aws-us-gov`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := iamx.ConsoleURL(context.Background(), tc.creds, tc.dest, tc.opt)
@@ -146,9 +146,7 @@ func TestConsoleURLPartitions(t *testing.T) {
 			return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(`{"SigninToken":"t"}`)), Request: r}, nil
 		})}
 		got, err := iamx.ConsoleURL(context.Background(), tempCreds, "", func(o *iamx.ConsoleOptions) {
-			if tc.partition != "" {
-				o.Partition = tc.partition
-			}
+			o.Partition = tc.partition // "" is the default, "aws"
 			o.HTTPClient = client
 		})
 		require.NoError(t, err, tc.partition)

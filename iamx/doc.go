@@ -1,12 +1,23 @@
 // Package iamx helps with IAM chores that are easy to get wrong: policy
 // documents checked and evaluated offline, SAML sign-in, access-key
-// rotation and console sign-in URLs.
+// rotation and console sign-in URLs:
 //
-//	user, _ := iamx.ParsePolicy(userPolicyJSON)   // the user's identity policy
-//	trust, _ := iamx.ParsePolicy(trustPolicyJSON) // the role's trust policy
-//	if err := trust.Validate(); err != nil {
-//		log.Fatal(err) // names the statement, what is wrong and what is allowed
+//	trust, err := iamx.ParsePolicy([]byte(`{
+//		"Version": "2012-10-17",
+//		"Statement": [{
+//			"Effect": "Allow",
+//			"Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+//			"Action": "sts:AssumeRole",
+//			"Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}
+//		}]
+//	}`))
+//	if err != nil {
+//		return err
 //	}
+//	if err := trust.Validate(); err != nil {
+//		return err // names the statement, what is wrong and what is allowed
+//	}
+//	user := iamx.AllowAssumeRoleFrom("arn:aws:iam::111122223333:role/ops") // alice's identity policy
 //	res := iamx.Evaluate(iamx.Request{
 //		Action:    "sts:AssumeRole",
 //		Resource:  "arn:aws:iam::111122223333:role/ops",

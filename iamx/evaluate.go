@@ -109,7 +109,9 @@ type Request struct {
 	// with the single value "", is a null data set.
 	Context map[string][]string
 	// Now is the time of the request. It sets aws:CurrentTime and
-	// aws:EpochTime when Context has neither.
+	// aws:EpochTime when Context has neither; the zero Time sets neither,
+	// so a date condition on them sees a missing key (Evaluate reads no
+	// clock of its own: its answer depends on its arguments alone).
 	Now time.Time
 }
 

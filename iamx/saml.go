@@ -301,11 +301,14 @@ func validSessionName(n string) bool {
 	return true
 }
 
-// SAMLOptions adjust AssumeRoleWithSAML.
+// SAMLOptions adjust AssumeRoleWithSAML. The zero value of each field is
+// its default.
 type SAMLOptions struct {
-	// Duration overrides the assertion's SessionDuration (900 s to 12 h).
+	// Duration overrides the assertion's SessionDuration: 15m to 12h in
+	// whole seconds; zero means the assertion's, else STS's default.
 	Duration time.Duration
-	// Clock is the time source for the NotOnOrAfter check; default time.Now.
+	// Clock is the time source for the NotOnOrAfter check; nil means
+	// time.Now.
 	Clock func() time.Time
 }
 
@@ -315,9 +318,15 @@ type SAMLOptions struct {
 // is the option, else the assertion's, else STS's default, and must be 900
 // seconds to 12 hours.
 func AssumeRoleWithSAML(ctx context.Context, client STSAPI, a *SAMLAssertion, role SAMLRole, optFns ...func(*SAMLOptions)) (aws.Credentials, error) {
-	o := SAMLOptions{Clock: time.Now}
+	var o SAMLOptions
 	for _, fn := range optFns {
 		fn(&o)
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	if o.Duration%time.Second != 0 || o.Duration < 0 {
+		return aws.Credentials{}, fmt.Errorf("iamx: SAMLOptions.Duration %s is not whole seconds from 15m to 12h (or 0 for the assertion's)", o.Duration)
 	}
 	if a == nil || a.encoded.Value() == "" {
 		return aws.Credentials{}, errors.New("iamx: AssumeRoleWithSAML needs an assertion from ParseSAMLResponse")

@@ -28,7 +28,7 @@ func TestPostFormInChromium(t *testing.T) {
 	client, _ := versity(t)
 	_, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("kumo-bucket")})
 	require.NoError(t, err)
-	signer, err := s3sign.New(client)
+	signer, err := s3sign.NewFromClient(client)
 	require.NoError(t, err)
 	form, err := signer.PostForm(ctx, "kumo-bucket", s3sign.PostPolicy{
 		KeyPrefix: "uploads/", MaxSize: 1024, ContentType: "text/plain", SuccessActionStatus: 201,

@@ -31,7 +31,7 @@ var cfNow = time.Unix(1_800_000_000, 0)
 
 func cfSigner(t *testing.T, id string, key crypto.Signer, h cfsign.Hash) *cfsign.Signer {
 	t.Helper()
-	s, err := cfsign.NewSigner(id, key, func(o *cfsign.Options) {
+	s, err := cfsign.New(id, key, func(o *cfsign.Options) {
 		o.Hash = h
 		o.Clock = func() time.Time { return cfNow }
 	})

@@ -48,7 +48,7 @@ func TestPresignExtrasAgainstVersityGW(t *testing.T) {
 	client, _ := versity(t)
 	_, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("kumo-extras")})
 	require.NoError(t, err)
-	s, err := s3sign.New(client)
+	s, err := s3sign.NewFromClient(client)
 	require.NoError(t, err)
 	body := []byte("checked content")
 	for _, kind := range []s3sign.Checksum{s3sign.SHA1, s3sign.CRC32C, s3sign.CRC64NVME} {
@@ -125,7 +125,7 @@ func TestAccessPointAndExtrasMatchBotocore(t *testing.T) {
 	need(t, "python3")
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	client := s3.New(s3.Options{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "")})
-	s, err := s3sign.New(client, func(o *s3sign.Options) { o.Clock = func() time.Time { return now } })
+	s, err := s3sign.NewFromClient(client, func(o *s3sign.Options) { o.Clock = func() time.Time { return now } })
 	require.NoError(t, err)
 	ctx := context.Background()
 	boto := func(cfg map[string]any) string {
@@ -157,4 +157,35 @@ func TestAccessPointAndExtrasMatchBotocore(t *testing.T) {
 	gotBase, _, _ := strings.Cut(put.URL, "?")
 	require.Equal(t, wantBase, gotBase)
 	require.Equal(t, signedNames(t, want), signedNames(t, put.URL))
+
+	// HEAD and DELETE take the same option funcs: a version, the owner
+	// check and requester pays bind what botocore's presigned URLs bind.
+	head, err := s.HeadURL(ctx, "uploads", "k", func(o *s3sign.HeadOptions) {
+		o.Expires, o.VersionID, o.ExpectedBucketOwner, o.RequestPayer = 900*time.Second, "v 1", "111122223333", true
+	})
+	require.NoError(t, err)
+	del, err := s.DeleteURL(ctx, "uploads", "k", func(o *s3sign.DeleteOptions) {
+		o.VersionID, o.ExpectedBucketOwner, o.RequestPayer = "v 1", "111122223333", true
+	})
+	require.NoError(t, err)
+	for _, c := range []struct {
+		op  string
+		got *s3sign.Request
+	}{{"head_object", head}, {"delete_object", del}} {
+		want := boto(map[string]any{"op": c.op, "params": map[string]string{"Bucket": "uploads", "Key": "k",
+			"VersionId": "v 1", "ExpectedBucketOwner": "111122223333", "RequestPayer": "requester"}})
+		wantBase, _, _ := strings.Cut(want, "?")
+		gotBase, _, _ := strings.Cut(c.got.URL, "?")
+		require.Equal(t, wantBase, gotBase, c.op)
+		require.Equal(t, signedNames(t, want), signedNames(t, c.got.URL), c.op)
+		require.Equal(t, query(t, want).Get("versionId"), query(t, c.got.URL).Get("versionId"), c.op)
+		require.Equal(t, query(t, want).Get("X-Amz-Expires"), query(t, c.got.URL).Get("X-Amz-Expires"), c.op)
+	}
+}
+
+func query(t *testing.T, u string) url.Values {
+	t.Helper()
+	parsed, err := url.Parse(u)
+	require.NoError(t, err)
+	return parsed.Query()
 }

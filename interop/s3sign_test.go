@@ -80,7 +80,7 @@ func TestPresignAgainstVersityGW(t *testing.T) {
 	client, _ := versity(t)
 	_, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("kumo-bucket")})
 	require.NoError(t, err)
-	s, err := s3sign.New(client)
+	s, err := s3sign.NewFromClient(client)
 	require.NoError(t, err)
 
 	for _, key := range []string{"plain.txt", "with space.txt", "a+b=c.txt", "100%.txt", "(paren).txt", "日本/ünïcode ✓.txt", "dir/sub/deep.bin"} {
@@ -102,12 +102,12 @@ func TestPresignAgainstVersityGW(t *testing.T) {
 			assert.Equal(t, body, got)
 			assert.Equal(t, "text/plain", hdr.Get("Content-Type"))
 
-			head, err := s.HeadURL(ctx, "kumo-bucket", key, 0)
+			head, err := s.HeadURL(ctx, "kumo-bucket", key)
 			require.NoError(t, err)
 			code, _, _ = do(t, head, nil, head.Header)
 			assert.Equal(t, 200, code)
 
-			del, err := s.DeleteURL(ctx, "kumo-bucket", key, 0)
+			del, err := s.DeleteURL(ctx, "kumo-bucket", key)
 			require.NoError(t, err)
 			code, _, _ = do(t, del, nil, del.Header)
 			assert.Equal(t, 204, code)
@@ -131,7 +131,7 @@ func TestPresignAgainstVersityGW(t *testing.T) {
 	code, _, _ = do(t, put, []byte("x"), put.Header)
 	assert.Equal(t, 200, code, "as signed")
 
-	past, err := s3sign.New(client, func(o *s3sign.Options) { o.Clock = func() time.Time { return time.Now().Add(-20 * time.Minute) } })
+	past, err := s3sign.NewFromClient(client, func(o *s3sign.Options) { o.Clock = func() time.Time { return time.Now().Add(-20 * time.Minute) } })
 	require.NoError(t, err)
 	old, err := past.GetURL(ctx, "kumo-bucket", "guarded.txt", func(o *s3sign.GetOptions) { o.Expires = 5 * time.Minute })
 	require.NoError(t, err)
@@ -140,7 +140,7 @@ func TestPresignAgainstVersityGW(t *testing.T) {
 
 	// Multipart: parts uploaded through presigned URLs, then completed.
 	size := int64(11 << 20)
-	up, err := s.CreateUpload(ctx, "kumo-bucket", "big/file.bin", size, 5<<20, 0)
+	up, err := s.CreateUpload(ctx, "kumo-bucket", "big/file.bin", size, 5<<20)
 	require.NoError(t, err)
 	require.Len(t, up.Parts, 3)
 	data := bytes.Repeat([]byte("0123456789abcdef"), int(size/16))
@@ -185,7 +185,7 @@ func TestPresignMatchesBotocore(t *testing.T) {
 	need(t, "python3")
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	client := s3.New(s3.Options{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "")})
-	s, err := s3sign.New(client, func(o *s3sign.Options) { o.Clock = func() time.Time { return now } })
+	s, err := s3sign.NewFromClient(client, func(o *s3sign.Options) { o.Clock = func() time.Time { return now } })
 	require.NoError(t, err)
 	ctx := context.Background()
 	boto := func(cfg map[string]any) string {

@@ -22,7 +22,7 @@ func BenchmarkBaselinePresignGetObject(b *testing.B) {
 }
 
 func BenchmarkGetURL(b *testing.B) {
-	s, err := s3sign.New(client(static(), false))
+	s, err := s3sign.NewFromClient(client(static(), false))
 	if err != nil {
 		b.Fatal(err)
 	}

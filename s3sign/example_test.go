@@ -17,7 +17,7 @@ import (
 func Example() {
 	client := s3.New(s3.Options{Region: "eu-west-1",
 		Credentials: credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "")})
-	signer, err := s3sign.New(client, func(o *s3sign.Options) {
+	signer, err := s3sign.NewFromClient(client, func(o *s3sign.Options) {
 		o.Clock = func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }
 	})
 	if err != nil {

@@ -19,14 +19,28 @@ type URLInfo struct {
 	SignedHeaders []string
 	SignedAt      time.Time
 	Expires       time.Time
+	// Expired says whether the URL had expired when Inspect read it, by
+	// InspectOptions.Clock.
+	Expired bool
 }
 
-// Expired reports whether the URL has expired at now.
-func (i *URLInfo) Expired(now time.Time) bool { return !now.Before(i.Expires) }
+// InspectOptions adjust Inspect.
+type InspectOptions struct {
+	// Clock is the time source URLInfo.Expired is decided by; nil means
+	// time.Now.
+	Clock func() time.Time
+}
 
 // Inspect parses a SigV4 presigned URL. It checks the form of the signing
 // parameters, not the signature.
-func Inspect(rawURL string) (*URLInfo, error) {
+func Inspect(rawURL string, optFns ...func(*InspectOptions)) (*URLInfo, error) {
+	var o InspectOptions
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
 	if len(rawURL) > 16<<10 {
 		return nil, fmt.Errorf("%w: the URL is %d bytes", ErrInvalidInput, len(rawURL))
 	}
@@ -61,11 +75,12 @@ func Inspect(rawURL string) (*URLInfo, error) {
 	if _, err := hexDecode(q.Get("X-Amz-Signature")); err != nil {
 		return nil, err
 	}
+	expires := signedAt.Add(time.Duration(secs) * time.Second)
 	return &URLInfo{
 		Host: u.Host, Path: u.EscapedPath(),
 		AccessKeyID: parts[0], Region: parts[2], Service: parts[3],
 		SignedHeaders: strings.Split(q.Get("X-Amz-SignedHeaders"), ";"),
-		SignedAt:      signedAt, Expires: signedAt.Add(time.Duration(secs) * time.Second),
+		SignedAt:      signedAt, Expires: expires, Expired: !o.Clock().Before(expires),
 	}, nil
 }
 

@@ -28,13 +28,22 @@ type Upload struct {
 	signer *Signer
 }
 
+// UploadOptions shape the part URLs of a multipart upload.
+type UploadOptions struct {
+	Expires time.Duration // of every part URL; zero means Options.Expires
+}
+
 // CreateUpload starts a multipart upload of size bytes (a real
 // CreateMultipartUpload call) and presigns a PUT for each part of partSize
 // bytes (the last one shorter). Parts must be at least 5 MiB, except the
 // last, and there may be at most 10,000.
-func (s *Signer) CreateUpload(ctx context.Context, bucket, key string, size, partSize int64, expires time.Duration) (*Upload, error) {
+func (s *Signer) CreateUpload(ctx context.Context, bucket, key string, size, partSize int64, optFns ...func(*UploadOptions)) (*Upload, error) {
+	var o UploadOptions
+	for _, fn := range optFns {
+		fn(&o)
+	}
 	if s.multipart.Value() == nil {
-		return nil, errors.New("s3sign: multipart uploads need Options.Multipart (New sets it from the client)")
+		return nil, errors.New("s3sign: multipart uploads need Options.Multipart (NewFromClient sets it from the client)")
 	}
 	if err := s.checkBucketKey(bucket, key); err != nil {
 		return nil, err
@@ -50,7 +59,7 @@ func (s *Signer) CreateUpload(ctx context.Context, bucket, key string, size, par
 		return nil, fmt.Errorf("%w: %d bytes in %d-byte parts is %d parts; S3 allows 10,000 (use parts of at least %d bytes)",
 			ErrInvalidInput, size, partSize, n, (size+MaxParts-1)/MaxParts)
 	}
-	d, exp, err := s.lifetime(ctx, expires)
+	d, exp, err := s.lifetime(ctx, o.Expires)
 	if err != nil {
 		return nil, err
 	}

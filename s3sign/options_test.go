@@ -31,7 +31,7 @@ func TestWholeSecondExpiries(t *testing.T) {
 		require.ErrorIs(t, err, s3sign.ErrInvalidInput)
 		require.EqualError(t, err, tt.text)
 	}
-	_, err := s3sign.New(client(static(), false), func(o *s3sign.Options) { o.Expires = 1500 * time.Millisecond })
+	_, err := s3sign.NewFromClient(client(static(), false), func(o *s3sign.Options) { o.Expires = 1500 * time.Millisecond })
 	require.ErrorIs(t, err, s3sign.ErrInvalidInput)
 
 	fraction := now.Add(700 * time.Millisecond)
@@ -42,7 +42,7 @@ func TestWholeSecondExpiries(t *testing.T) {
 		{"static", newSigner(t, static(), func(o *s3sign.Options) { o.Clock = func() time.Time { return fraction } })},
 		{"clamped", newSigner(t, expiring{until: now.Add(90*time.Second + 300*time.Millisecond)}, func(o *s3sign.Options) {
 			o.Clock = func() time.Time { return fraction }
-			o.OnCredentialExpiry = s3sign.Clamp
+			o.OnCredentialExpiry = s3sign.ClampToCredentials
 		})},
 	} {
 		req, err := creds.s.GetURL(ctx, "bucket", "k", func(o *s3sign.GetOptions) { o.Expires = 2 * time.Minute })

@@ -37,7 +37,7 @@ type PostPolicy struct {
 	Tags     map[string]string
 	// SSEKMSKeyID encrypts the object with this KMS key.
 	SSEKMSKeyID string
-	// Expires is the form's lifetime; default Options.Expires.
+	// Expires is the form's lifetime; zero means Options.Expires.
 	Expires time.Duration
 }
 

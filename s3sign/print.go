@@ -53,7 +53,7 @@ func (o Options) String() string {
 	if o.Multipart != nil {
 		multipart = fmt.Sprintf("%T", o.Multipart)
 	}
-	return redact.Describe("Options", "Expires", o.Expires, "OnCredentialExpiry", int(o.OnCredentialExpiry),
+	return redact.Describe("Options", "Expires", o.Expires, "OnCredentialExpiry", o.OnCredentialExpiry,
 		"Region", o.Region, "Endpoint", o.Endpoint, "UsePathStyle", o.UsePathStyle, "Multipart", multipart)
 }
 

@@ -33,7 +33,7 @@ var checksumLen = map[Checksum]int{ContentMD5: 16, SHA256: 32, SHA1: 20, CRC32: 
 // PutOptions shape a PUT URL. Every field set becomes a signed header the
 // uploader must send as given.
 type PutOptions struct {
-	Expires       time.Duration
+	Expires       time.Duration // zero means Options.Expires
 	ContentType   string
 	ContentLength int64 // 0: not fixed
 	// Checksum and ChecksumValue make S3 refuse a body with another digest.

@@ -33,7 +33,7 @@ func static() aws.CredentialsProvider {
 
 func newSigner(t *testing.T, creds aws.CredentialsProvider, fns ...func(*s3sign.Options)) *s3sign.Signer {
 	t.Helper()
-	s, err := s3sign.New(client(creds, false), append([]func(*s3sign.Options){func(o *s3sign.Options) { o.Clock = clock }}, fns...)...)
+	s, err := s3sign.NewFromClient(client(creds, false), append([]func(*s3sign.Options){func(o *s3sign.Options) { o.Clock = clock }}, fns...)...)
 	require.NoError(t, err)
 	return s
 }
@@ -52,8 +52,14 @@ func TestGuards(t *testing.T) {
 		call func() error
 		text string
 	}{
-		{"zero expiry", func() error { _, err := s.HeadURL(ctx, "bucket", "k", -time.Second); return err }, "s3sign: invalid input: expiry -1s must be positive"},
-		{"8 days", func() error { _, err := s.DeleteURL(ctx, "bucket", "k", 8*24*time.Hour); return err }, "s3sign: invalid input: expiry 192h0m0s exceeds the SigV4 maximum of 7d"},
+		{"negative expiry", func() error {
+			_, err := s.HeadURL(ctx, "bucket", "k", func(o *s3sign.HeadOptions) { o.Expires = -time.Second })
+			return err
+		}, "s3sign: invalid input: expiry -1s is negative; want 1s to 7d, or 0 for the default"},
+		{"8 days", func() error {
+			_, err := s.DeleteURL(ctx, "bucket", "k", func(o *s3sign.DeleteOptions) { o.Expires = 8 * 24 * time.Hour })
+			return err
+		}, "s3sign: invalid input: expiry 192h0m0s exceeds the SigV4 maximum of 7d"},
 		{"empty bucket", func() error { _, err := s.GetURL(ctx, "", "k"); return err }, "s3sign: invalid input: the bucket name is empty"},
 		{"upper-case bucket", func() error { _, err := s.GetURL(ctx, "My_Bucket", "k"); return err }, `s3sign: invalid input: bucket "My_Bucket" has 'M' at byte 0; bucket names are lower-case letters, digits, '-' and '.'`},
 		{"dotted bucket, virtual-hosted", func() error { _, err := s.GetURL(ctx, "my.bucket", "k"); return err }, `s3sign: invalid input: bucket "my.bucket" has dots, which break TLS for virtual-hosted addressing; set UsePathStyle`},
@@ -63,17 +69,15 @@ func TestGuards(t *testing.T) {
 			_, err := s.PutURL(ctx, "bucket", "k", func(o *s3sign.PutOptions) { o.Checksum, o.ChecksumValue = s3sign.SHA256, "AAAA" })
 			return err
 		}, "s3sign: invalid input: the SHA256 checksum must be the base64 of 32 bytes"},
-		{"tiny parts", func() error { _, err := s.CreateUpload(ctx, "bucket", "k", 100<<20, 1<<20, 0); return err }, "s3sign: invalid input: part size 1048576 is under S3's minimum of 5 MiB (5242880)"},
-		{"too many parts", func() error { _, err := s.CreateUpload(ctx, "bucket", "k", 100<<30, 5<<20, 0); return err }, "s3sign: invalid input: 107374182400 bytes in 5242880-byte parts is 20480 parts; S3 allows 10,000 (use parts of at least 10737419 bytes)"},
+		{"tiny parts", func() error { _, err := s.CreateUpload(ctx, "bucket", "k", 100<<20, 1<<20); return err }, "s3sign: invalid input: part size 1048576 is under S3's minimum of 5 MiB (5242880)"},
+		{"too many parts", func() error { _, err := s.CreateUpload(ctx, "bucket", "k", 100<<30, 5<<20); return err }, "s3sign: invalid input: 107374182400 bytes in 5242880-byte parts is 20480 parts; S3 allows 10,000 (use parts of at least 10737419 bytes)"},
 	} {
 		err := tt.call()
 		require.ErrorIs(t, err, s3sign.ErrInvalidInput, tt.name)
 		assert.EqualError(t, err, tt.text, tt.name)
 	}
-	_, err := s3sign.New(client(static(), false), func(o *s3sign.Options) { o.Expires = 0 })
-	require.ErrorIs(t, err, s3sign.ErrInvalidInput)
 	path := newSigner(t, static(), func(o *s3sign.Options) { o.UsePathStyle = true })
-	_, err = path.GetURL(ctx, "my.bucket", "k")
+	_, err := path.GetURL(ctx, "my.bucket", "k")
 	assert.NoError(t, err, "dots are fine path-style")
 }
 
@@ -87,7 +91,7 @@ func TestCredentialExpiry(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, now.Add(20*time.Minute), req.Expires)
 
-	clamp := newSigner(t, temp, func(o *s3sign.Options) { o.OnCredentialExpiry = s3sign.Clamp })
+	clamp := newSigner(t, temp, func(o *s3sign.Options) { o.OnCredentialExpiry = s3sign.ClampToCredentials })
 	req, err = clamp.GetURL(ctx, "bucket", "k", func(o *s3sign.GetOptions) { o.Expires = 7 * 24 * time.Hour })
 	require.NoError(t, err)
 	assert.Equal(t, now.Add(30*time.Minute), req.Expires)
@@ -96,7 +100,7 @@ func TestCredentialExpiry(t *testing.T) {
 	assert.Equal(t, now.Add(30*time.Minute), info.Expires)
 	assert.Contains(t, req.URL, "X-Amz-Security-Token=token")
 
-	gone := newSigner(t, expiring{until: now.Add(-time.Minute)}, func(o *s3sign.Options) { o.OnCredentialExpiry = s3sign.Clamp })
+	gone := newSigner(t, expiring{until: now.Add(-time.Minute)}, func(o *s3sign.Options) { o.OnCredentialExpiry = s3sign.ClampToCredentials })
 	_, err = gone.GetURL(ctx, "bucket", "k")
 	require.ErrorIs(t, err, s3sign.ErrExpiresAfterCredentials)
 }
@@ -131,8 +135,15 @@ func TestPutHeadersAndInspect(t *testing.T) {
 	assert.Equal(t, now.Add(15*time.Minute), info.Expires)
 	assert.Contains(t, info.SignedHeaders, "content-type")
 	assert.Contains(t, info.SignedHeaders, "x-amz-checksum-sha256")
-	assert.False(t, info.Expired(now.Add(14*time.Minute)))
-	assert.True(t, info.Expired(now.Add(15*time.Minute)))
+	assert.True(t, info.Expired, "Inspect decides Expired by its Clock, time.Now by default, and the URL was signed on 2026-11-22 for 15 minutes")
+	for _, c := range []struct {
+		at      time.Time
+		expired bool
+	}{{now.Add(15*time.Minute - time.Second), false}, {now.Add(15 * time.Minute), true}} {
+		info, err := s3sign.Inspect(req.URL, func(o *s3sign.InspectOptions) { o.Clock = func() time.Time { return c.at } })
+		require.NoError(t, err)
+		assert.Equal(t, c.expired, info.Expired, c.at)
+	}
 
 	for _, bad := range []string{"https://x/", "::", "https://x/?X-Amz-Algorithm=AWS4-HMAC-SHA256",
 		strings.Replace(req.URL, "X-Amz-Expires=900", "X-Amz-Expires=999999", 1)} {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -38,14 +39,30 @@ type MultipartAPI interface {
 type ExpiryPolicy int
 
 const (
-	// Error refuses with ErrExpiresAfterCredentials (the default).
-	Error ExpiryPolicy = iota
-	// Clamp shortens the URL to end when the credentials do.
-	Clamp
+	// RefuseBeyondCredentials refuses with ErrExpiresAfterCredentials (the
+	// default, the zero value).
+	RefuseBeyondCredentials ExpiryPolicy = iota
+	// ClampToCredentials shortens the URL to end when the credentials do.
+	ClampToCredentials
 )
+
+// String returns the constant's name.
+func (p ExpiryPolicy) String() string {
+	switch p {
+	case RefuseBeyondCredentials:
+		return "RefuseBeyondCredentials"
+	case ClampToCredentials:
+		return "ClampToCredentials"
+	}
+	return fmt.Sprintf("ExpiryPolicy(%d)", int(p))
+}
 
 // MaxExpiry is SigV4's limit on a presigned URL's lifetime.
 const MaxExpiry = 7 * 24 * time.Hour
+
+// DefaultExpiry is the lifetime of URLs and forms when neither
+// Options.Expires nor the call's Expires says otherwise.
+const DefaultExpiry = 15 * time.Minute
 
 // Errors callers branch on.
 var (
@@ -56,20 +73,26 @@ var (
 	ErrInvalidInput = errors.New("s3sign: invalid input")
 )
 
-// Options configure a [Signer].
+// Options configure a [Signer]. The zero value of each field is its
+// default.
 type Options struct {
-	// Expires is the default lifetime of URLs and forms; default 15 minutes.
+	// Expires is the default lifetime of URLs and forms; zero means
+	// DefaultExpiry (15 minutes). Otherwise whole seconds, 1s to MaxExpiry.
 	Expires time.Duration
-	// Clock is the time source; default time.Now.
+	// Clock is the time source; nil means time.Now.
 	Clock func() time.Time
-	// OnCredentialExpiry is Error (default) or Clamp.
+	// OnCredentialExpiry is RefuseBeyondCredentials (the zero value) or
+	// ClampToCredentials.
 	OnCredentialExpiry ExpiryPolicy
-	// Region, Endpoint and UsePathStyle say where POST forms go. New takes
-	// them from the client; NewFromPresigner needs Region at least.
+	// Region, Endpoint and UsePathStyle say where POST forms go.
+	// NewFromClient takes them from the client; with New, POST forms need
+	// Region at least. Endpoint, when set, is an absolute http(s) URL;
+	// empty means the region's AWS endpoint.
 	Region       string
 	Endpoint     string
 	UsePathStyle bool
-	// Multipart makes CreateUpload's real calls; New sets the client.
+	// Multipart makes CreateUpload's real calls; nil leaves multipart
+	// uploads off. NewFromClient sets the client.
 	Multipart MultipartAPI
 }
 
@@ -84,13 +107,14 @@ type Signer struct {
 	signer    clockPresigner
 }
 
-// New returns a signer on client: its presign client (with request
-// checksums only when required, so no checksum of an empty body is signed
-// in), its credentials (whose expiry it checks), region, endpoint and
-// addressing style.
-func New(client *s3.Client, optFns ...func(*Options)) (*Signer, error) {
+// NewFromClient returns a signer on client, in one call: its presign client
+// (with request checksums only when required, so no checksum of an empty
+// body is signed in), its credentials (whose expiry it checks), region,
+// endpoint and addressing style, and client itself for multipart uploads.
+// optFns run after those are set, so they can override them.
+func NewFromClient(client *s3.Client, optFns ...func(*Options)) (*Signer, error) {
 	if client == nil {
-		return nil, errors.New("s3sign: New needs an S3 client")
+		return nil, errors.New("s3sign: NewFromClient needs an S3 client")
 	}
 	co := client.Options()
 	presign := s3.NewPresignClient(client, func(o *s3.PresignOptions) {
@@ -99,28 +123,41 @@ func New(client *s3.Client, optFns ...func(*Options)) (*Signer, error) {
 		})
 	})
 	endpoint := aws.ToString(co.BaseEndpoint)
-	return NewFromPresigner(presign, co.Credentials, append([]func(*Options){func(o *Options) {
+	return New(presign, co.Credentials, append([]func(*Options){func(o *Options) {
 		o.Region, o.Endpoint, o.UsePathStyle, o.Multipart = co.Region, endpoint, co.UsePathStyle, client
 	}}, optFns...)...)
 }
 
-// NewFromPresigner returns a signer on any PresignAPI, such as a fake in
-// tests; creds is what it signs with (for the expiry check and POST forms).
-// Give a real s3.PresignClient a client whose RequestChecksumCalculation is
-// WhenRequired, as New does, or PUT URLs may sign a checksum of an empty body.
-func NewFromPresigner(p PresignAPI, creds aws.CredentialsProvider, optFns ...func(*Options)) (*Signer, error) {
+// New returns a signer on any PresignAPI (an *s3.PresignClient, or a fake
+// in tests); creds is what it signs with (for the expiry check and POST
+// forms). Give a real s3.PresignClient a client whose
+// RequestChecksumCalculation is WhenRequired, as [NewFromClient] does, or
+// PUT URLs may sign a checksum of an empty body. Invalid options are
+// refused here, with what is allowed.
+func New(p PresignAPI, creds aws.CredentialsProvider, optFns ...func(*Options)) (*Signer, error) {
 	if p == nil || creds == nil {
-		return nil, errors.New("s3sign: a presigner and a credentials provider are required")
+		return nil, errors.New("s3sign: New needs a presigner and a credentials provider")
 	}
-	o := Options{Expires: 15 * time.Minute, Clock: time.Now}
+	var o Options
 	for _, fn := range optFns {
 		fn(&o)
 	}
-	if err := checkExpiry(o.Expires); err != nil {
-		return nil, err
+	if o.Expires == 0 {
+		o.Expires = DefaultExpiry
 	}
-	if o.OnCredentialExpiry != Error && o.OnCredentialExpiry != Clamp {
-		return nil, fmt.Errorf("%w: OnCredentialExpiry %d; want Error or Clamp", ErrInvalidInput, o.OnCredentialExpiry)
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	if err := checkExpiry(o.Expires); err != nil {
+		return nil, fmt.Errorf("%w (Options.Expires)", err)
+	}
+	if o.OnCredentialExpiry != RefuseBeyondCredentials && o.OnCredentialExpiry != ClampToCredentials {
+		return nil, fmt.Errorf("%w: Options.OnCredentialExpiry %d; want RefuseBeyondCredentials or ClampToCredentials", ErrInvalidInput, int(o.OnCredentialExpiry))
+	}
+	if o.Endpoint != "" {
+		if u, err := url.Parse(o.Endpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, fmt.Errorf("%w: Options.Endpoint %q is not an absolute http(s) URL such as https://s3.example.com", ErrInvalidInput, o.Endpoint)
+		}
 	}
 	// S3 signs paths as they are, without escaping them a second time.
 	v4s := v4.NewSigner(func(so *v4.SignerOptions) { so.DisableURIPathEscaping = true })
@@ -142,7 +179,7 @@ type Request struct {
 func checkExpiry(d time.Duration) error {
 	switch {
 	case d <= 0:
-		return fmt.Errorf("%w: expiry %s must be positive", ErrInvalidInput, d)
+		return fmt.Errorf("%w: expiry %s is negative; want 1s to 7d, or 0 for the default", ErrInvalidInput, d)
 	case d > MaxExpiry:
 		return fmt.Errorf("%w: expiry %s exceeds the SigV4 maximum of 7d", ErrInvalidInput, d)
 	case d%time.Second != 0:
@@ -241,13 +278,13 @@ func (s *Signer) lifetime(ctx context.Context, d time.Duration) (time.Duration, 
 		return 0, time.Time{}, fmt.Errorf("s3sign: retrieving credentials: %w", err)
 	}
 	if c.CanExpire && c.Expires.Before(now.Add(d)) {
-		if s.opts.OnCredentialExpiry == Clamp {
+		if s.opts.OnCredentialExpiry == ClampToCredentials {
 			d = c.Expires.Sub(now).Truncate(time.Second)
 			if d <= 0 {
 				return 0, time.Time{}, fmt.Errorf("%w: the credentials expired at %s", ErrExpiresAfterCredentials, c.Expires.UTC().Format(time.RFC3339))
 			}
 		} else {
-			return 0, time.Time{}, fmt.Errorf("%w: the URL would live until %s, the credentials until %s; sign with longer-lived credentials, a shorter expiry, or Options.OnCredentialExpiry = Clamp",
+			return 0, time.Time{}, fmt.Errorf("%w: the URL would live until %s, the credentials until %s; sign with longer-lived credentials, a shorter expiry, or Options.OnCredentialExpiry = ClampToCredentials",
 				ErrExpiresAfterCredentials, now.Add(d).UTC().Format(time.RFC3339), c.Expires.UTC().Format(time.RFC3339))
 		}
 	}
@@ -284,7 +321,7 @@ func toRequest(p *v4.PresignedHTTPRequest, expires time.Time) *Request {
 
 // GetOptions shape a GET URL.
 type GetOptions struct {
-	Expires                    time.Duration // default Options.Expires
+	Expires                    time.Duration // zero means Options.Expires
 	ResponseContentDisposition string        // such as `attachment; filename="report.pdf"`
 	ResponseContentType        string
 	ResponseCacheControl       string
@@ -339,32 +376,78 @@ func (s *Signer) GetURL(ctx context.Context, bucket, key string, optFns ...func(
 	return toRequest(p, exp), nil
 }
 
+// HeadOptions shape a HEAD URL.
+type HeadOptions struct {
+	Expires   time.Duration // zero means Options.Expires
+	VersionID string
+	// ExpectedBucketOwner makes S3 refuse the request unless the bucket
+	// belongs to this 12-digit account ID.
+	ExpectedBucketOwner string
+	// RequestPayer accepts the charges of a requester-pays bucket.
+	RequestPayer bool
+}
+
 // HeadURL presigns a HEAD of bucket/key.
-func (s *Signer) HeadURL(ctx context.Context, bucket, key string, expires time.Duration) (*Request, error) {
+func (s *Signer) HeadURL(ctx context.Context, bucket, key string, optFns ...func(*HeadOptions)) (*Request, error) {
+	var o HeadOptions
+	for _, fn := range optFns {
+		fn(&o)
+	}
 	if err := s.checkBucketKey(bucket, key); err != nil {
 		return nil, err
 	}
-	d, exp, err := s.lifetime(ctx, expires)
+	_, owner, payer, err := requestExtras{nil, o.ExpectedBucketOwner, o.RequestPayer}.check()
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.presign.Value().PresignHeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}, s.presignOpts(d, exp))
+	d, exp, err := s.lifetime(ctx, o.Expires)
+	if err != nil {
+		return nil, err
+	}
+	in := &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), ExpectedBucketOwner: owner, RequestPayer: payer}
+	if o.VersionID != "" {
+		in.VersionId = aws.String(o.VersionID)
+	}
+	p, err := s.presign.Value().PresignHeadObject(ctx, in, s.presignOpts(d, exp))
 	if err != nil {
 		return nil, fmt.Errorf("s3sign: %w", err)
 	}
 	return toRequest(p, exp), nil
 }
 
+// DeleteOptions shape a DELETE URL.
+type DeleteOptions struct {
+	Expires   time.Duration // zero means Options.Expires
+	VersionID string        // deletes this version rather than adding a delete marker
+	// ExpectedBucketOwner makes S3 refuse the request unless the bucket
+	// belongs to this 12-digit account ID.
+	ExpectedBucketOwner string
+	// RequestPayer accepts the charges of a requester-pays bucket.
+	RequestPayer bool
+}
+
 // DeleteURL presigns a DELETE of bucket/key.
-func (s *Signer) DeleteURL(ctx context.Context, bucket, key string, expires time.Duration) (*Request, error) {
+func (s *Signer) DeleteURL(ctx context.Context, bucket, key string, optFns ...func(*DeleteOptions)) (*Request, error) {
+	var o DeleteOptions
+	for _, fn := range optFns {
+		fn(&o)
+	}
 	if err := s.checkBucketKey(bucket, key); err != nil {
 		return nil, err
 	}
-	d, exp, err := s.lifetime(ctx, expires)
+	_, owner, payer, err := requestExtras{nil, o.ExpectedBucketOwner, o.RequestPayer}.check()
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.presign.Value().PresignDeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}, s.presignOpts(d, exp))
+	d, exp, err := s.lifetime(ctx, o.Expires)
+	if err != nil {
+		return nil, err
+	}
+	in := &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), ExpectedBucketOwner: owner, RequestPayer: payer}
+	if o.VersionID != "" {
+		in.VersionId = aws.String(o.VersionID)
+	}
+	p, err := s.presign.Value().PresignDeleteObject(ctx, in, s.presignOpts(d, exp))
 	if err != nil {
 		return nil, fmt.Errorf("s3sign: %w", err)
 	}

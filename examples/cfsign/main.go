@@ -68,7 +68,7 @@ func run(args []string, stdout io.Writer, clock func() time.Time) error {
 	default:
 		return fs.Usagef("-hash-algorithm %q: want SHA1 or SHA256", *hash)
 	}
-	signer, err := cfsign.NewSigner(*keyPairID, key, func(o *cfsign.Options) { o.Hash, o.Clock = h, clock })
+	signer, err := cfsign.New(*keyPairID, key, func(o *cfsign.Options) { o.Hash, o.Clock = h, clock })
 	if err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ func TestSignAndCookies(t *testing.T) {
 	require.NoError(t, run([]string{"-url", "https://d1.cloudfront.net/a.pdf", "-key-pair-id", "KEC", "-private-key", "file://" + keyFile, "-date-less-than", "2026-12-01"}, &out, clock))
 	signed := strings.TrimSpace(out.String())
 	assert.Contains(t, signed, "Expires=1796083200&")
-	_, err = cfsign.Verify(signed, keys, now)
+	_, err = cfsign.Verify(signed, keys, func(o *cfsign.VerifyOptions) { o.Clock = clock })
 	require.NoError(t, err)
 
 	// A URL with a query and only an expiry is canned, as the AWS CLI
@@ -44,7 +44,7 @@ func TestSignAndCookies(t *testing.T) {
 	require.NoError(t, run([]string{"-url", "https://d1.cloudfront.net/q.js?v=339&x=y", "-key-pair-id", "KEC", "-private-key", keyFile, "-date-less-than", "2026-12-01"}, &out, clock))
 	signed = strings.TrimSpace(out.String())
 	assert.True(t, strings.HasPrefix(signed, "https://d1.cloudfront.net/q.js?v=339&x=y&Expires=1796083200&Signature="), signed)
-	_, err = cfsign.Verify(signed, keys, now)
+	_, err = cfsign.Verify(signed, keys, func(o *cfsign.VerifyOptions) { o.Clock = clock })
 	require.NoError(t, err)
 
 	out.Reset()

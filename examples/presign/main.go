@@ -123,7 +123,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "access key:     %s\nregion:         %s\nservice:        %s\nsigned headers: %s\nsigned at:      %s\nexpires:        %s (expired: %v)\n",
 			info.AccessKeyID, info.Region, info.Service, strings.Join(info.SignedHeaders, ", "),
-			info.SignedAt.Format(time.RFC3339), info.Expires.Format(time.RFC3339), info.Expired(time.Now()))
+			info.SignedAt.Format(time.RFC3339), info.Expires.Format(time.RFC3339), info.Expired)
 		return nil
 	}
 	switch {
@@ -136,7 +136,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	signer, err := s3sign.New(client)
+	signer, err := s3sign.NewFromClient(client)
 	if err != nil {
 		return err
 	}
@@ -167,9 +167,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			o.SSECustomerKey, o.ExpectedBucketOwner, o.RequestPayer, o.ACL = sseKey, *owner, *payer, types.ObjectCannedACL(*acl)
 		})
 	case "head":
-		req, err = signer.HeadURL(ctx, *bucket, *key, *expires)
+		req, err = signer.HeadURL(ctx, *bucket, *key, func(o *s3sign.HeadOptions) { o.Expires = *expires })
 	case "delete":
-		req, err = signer.DeleteURL(ctx, *bucket, *key, *expires)
+		req, err = signer.DeleteURL(ctx, *bucket, *key, func(o *s3sign.DeleteOptions) { o.Expires = *expires })
 	}
 	if err != nil {
 		return err

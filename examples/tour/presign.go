@@ -30,7 +30,7 @@ func presignStop(ctx context.Context, g *guide) error {
 		opts.Credentials = awscreds.NewStaticCredentialsProvider("test", "test", "")
 	}
 	client := s3.New(opts)
-	signer, err := s3sign.New(client)
+	signer, err := s3sign.NewFromClient(client)
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func presignStop(ctx context.Context, g *guide) error {
 	_, err = signer.GetURL(ctx, bucket, "a.pdf", func(o *s3sign.GetOptions) { o.Expires = 1500 * time.Millisecond })
 	g.say("So is a fraction of a second: %v", err)
 	g.say("Printed or logged, the signer keeps its secret key to itself: %v", signer)
-	temp, err := s3sign.NewFromPresigner(s3.NewPresignClient(client), tempCreds{})
+	temp, err := s3sign.New(s3.NewPresignClient(client), tempCreds{})
 	if err != nil {
 		return err
 	}

@@ -178,13 +178,13 @@ func secretCases(t testing.TB) []secretCase {
 	cacheSecrets := append([][]byte{aesKey}, rec.keys...)
 
 	s3Client := s3.New(s3.Options{Region: "us-east-1", Credentials: staticCreds()})
-	s3Signer, err := s3sign.New(s3Client)
+	s3Signer, err := s3sign.NewFromClient(s3Client)
 	require.NoError(t, err)
-	cachedSigner, err := s3sign.New(s3.New(s3.Options{Region: "us-east-1", Credentials: aws.NewCredentialsCache(staticCreds())}))
+	cachedSigner, err := s3sign.NewFromClient(s3.New(s3.Options{Region: "us-east-1", Credentials: aws.NewCredentialsCache(staticCreds())}))
 	require.NoError(t, err)
-	uploadSigner, err := s3sign.New(s3Client, func(o *s3sign.Options) { o.Multipart = fakeMultipart{} })
+	uploadSigner, err := s3sign.NewFromClient(s3Client, func(o *s3sign.Options) { o.Multipart = fakeMultipart{} })
 	require.NoError(t, err)
-	upload, err := uploadSigner.CreateUpload(ctx, "bucket", "key", 6<<20, 5<<20, 0)
+	upload, err := uploadSigner.CreateUpload(ctx, "bucket", "key", 6<<20, 5<<20)
 	require.NoError(t, err)
 
 	sseKey := []byte("SSECUSTOMERKEY-0123456789abcdef!")
@@ -193,7 +193,7 @@ func secretCases(t testing.TB) []secretCase {
 	require.NoError(t, err)
 	getOpts := s3sign.GetOptions{SSECustomerKey: sseKey}
 
-	cfSigner, err := cfsign.NewSigner("K2JCJMDEHXQW5F", rsaKey())
+	cfSigner, err := cfsign.New("K2JCJMDEHXQW5F", rsaKey())
 	require.NoError(t, err)
 
 	cfg := cognitoauth.Config{Region: "eu-west-1", UserPoolID: "eu-west-1_AbC123", ClientID: "client", ClientSecret: clientSecret}
