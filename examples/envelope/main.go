@@ -210,7 +210,7 @@ func buildKeyring(f flags, client *awskms.Client, cmd string) (kms.Keyring, erro
 	case 1:
 		return rings[0], nil
 	}
-	return kms.NewMultiKeyring(rings[0], rings[1:]...), nil
+	return kms.NewMultiKeyring(rings[0], rings[1:]...)
 }
 
 // readRawKey reads a 16, 24 or 32-byte key, raw or base64.

@@ -24,9 +24,9 @@ package kmstest
 
 import (
 	"context"
-	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -70,10 +70,13 @@ type Fake struct {
 }
 
 type key struct {
-	id, arn string
-	state   types.KeyState
-	aead    cipher.AEAD
-	created time.Time
+	id, arn  string
+	state    types.KeyState
+	aead     cipher.AEAD     // symmetric keys
+	material []byte          // symmetric keys, for replicas (mrk.go)
+	rsa      *rsa.PrivateKey // RSA keys (rsa.go)
+	spec     types.KeySpec   // RSA keys
+	created  time.Time
 }
 
 // New returns an empty fake.
@@ -87,18 +90,7 @@ func New(optFns ...func(*Options)) *Fake {
 
 // CreateKey adds an enabled symmetric key and returns its ARN.
 func (f *Fake) CreateKey() string {
-	material := make([]byte, 32)
-	idBytes := make([]byte, 16)
-	f.mustRead(material)
-	f.mustRead(idBytes)
-	id := fmt.Sprintf("%x-%x-%x-%x-%x", idBytes[0:4], idBytes[4:6], idBytes[6:8], idBytes[8:10], idBytes[10:16])
-	block, _ := aes.NewCipher(material)
-	aead, _ := cipher.NewGCM(block)
-	k := &key{id: id, arn: f.arn("key/" + id), state: types.KeyStateEnabled, aead: aead, created: time.Now()}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.keys[id] = k
-	return k.arn
+	return f.addSymmetricKey(f.newKeyID(), nil)
 }
 
 func (f *Fake) mustRead(b []byte) {
@@ -195,6 +187,9 @@ func (f *Fake) usableKey(keyID string) (*key, error) {
 	k, err := f.lookup(keyID)
 	if err != nil {
 		return nil, err
+	}
+	if k.aead == nil {
+		return nil, apiError("InvalidKeyUsageException", k.arn+" is an asymmetric key; this operation needs a symmetric encryption key")
 	}
 	return k, usable(k)
 }
@@ -315,6 +310,9 @@ func (f *Fake) Encrypt(_ context.Context, in *awskms.EncryptInput, _ ...func(*aw
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	if isRSAAlgorithm(in.EncryptionAlgorithm) {
+		return f.encryptRSA(in)
+	}
 	k, err := f.usableKey(aws.ToString(in.KeyId))
 	if err != nil {
 		return nil, err
@@ -335,6 +333,9 @@ func (f *Fake) Decrypt(_ context.Context, in *awskms.DecryptInput, _ ...func(*aw
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	if isRSAAlgorithm(in.EncryptionAlgorithm) {
+		return f.decryptRSA(in)
+	}
 	k, pt, err := f.openFor(in.CiphertextBlob, in.EncryptionContext, aws.ToString(in.KeyId))
 	if err != nil {
 		return nil, err
@@ -393,6 +394,6 @@ func (f *Fake) DescribeKey(_ context.Context, in *awskms.DescribeKeyInput, _ ...
 	return &awskms.DescribeKeyOutput{KeyMetadata: &types.KeyMetadata{
 		KeyId: aws.String(k.id), Arn: aws.String(k.arn), KeyState: k.state, Enabled: k.state == types.KeyStateEnabled,
 		AWSAccountId: aws.String(f.opts.AccountID), CreationDate: aws.Time(k.created),
-		KeyUsage: types.KeyUsageTypeEncryptDecrypt, KeySpec: types.KeySpecSymmetricDefault,
+		KeyUsage: types.KeyUsageTypeEncryptDecrypt, KeySpec: k.keySpec(), MultiRegion: aws.Bool(strings.HasPrefix(k.id, "mrk-")),
 	}}, nil
 }
