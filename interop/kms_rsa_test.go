@@ -7,6 +7,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"net/http/httptest"
 	"testing"
 
 	mpl "github.com/aws/aws-cryptographic-material-providers-library/releases/go/mpl/awscryptographymaterialproviderssmithygenerated"
@@ -40,8 +41,9 @@ func TestOfficialKMSRSAKeyring(t *testing.T) {
 	fake := kmstest.New()
 	keyARN, err := fake.ImportRSAKey(priv)
 	require.NoError(t, err)
-	endpoint := serveKMS(t, fake)
-	sdk := awskms.New(awskms.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	sdk := awskms.New(awskms.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
 	der, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
 	require.NoError(t, err)

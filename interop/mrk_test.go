@@ -3,6 +3,7 @@ package interop
 import (
 	"bytes"
 	"context"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -17,7 +18,7 @@ import (
 // keyrings (AwsKmsMrkAwareSymmetricKeyringNode, its discovery keyring and
 // discovery multi-keyring) and kumo's read each other's messages, both
 // talking to the same kmstest Fakes (one per Region, sharing a multi-Region
-// key) served over KMS's wire protocol. moto cannot serve this: a replica
+// key) served over KMS's wire protocol by kmstest.Regions. moto cannot serve this: a replica
 // there does not decrypt what its primary encrypted (AccessDeniedException).
 // Where one side refuses a message (a single-Region key of another Region,
 // another account), the other must refuse it too.
@@ -28,9 +29,12 @@ func TestNodeMRKKeyrings(t *testing.T) {
 	arns, err := regions.CreateMultiRegionKey("us-east-1", "us-west-2")
 	require.NoError(t, err)
 	single := regions.Fake("us-east-1").CreateKey()
+	// One endpoint: each request goes to the Fake of the Region it is signed for.
+	srv := httptest.NewServer(regions)
+	defer srv.Close()
 	endpoints := map[string]string{}
 	for _, r := range []string{"us-east-1", "us-west-2", "eu-west-1"} {
-		endpoints[r] = serveKMS(t, regions.Fake(r))
+		endpoints[r] = srv.URL
 	}
 	supplier := func(region string) (kms.KMSAPI, error) { return regions.Fake(region), nil }
 	ec := map[string]string{"purpose": "mrk-interop"}
