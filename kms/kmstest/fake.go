@@ -10,6 +10,13 @@
 //     deletion KMSInvalidStateException;
 //   - ciphertext blobs that name their key, so Decrypt needs no KeyId and a
 //     wrong KeyId is IncorrectKeyException;
+//   - multi-Region keys and their replicas in the Fakes of other Regions
+//     ([Fake.CreateMultiRegionKey], [Fake.AddReplica], [Regions]), for
+//     failover tests;
+//   - asymmetric RSA keys for encryption ([Fake.CreateRSAKey],
+//     GetPublicKey, Encrypt and Decrypt with RSAES_OAEP_SHA_1/256);
+//   - KMS's wire protocol over HTTP ([Fake.ServeHTTP]), for clients that
+//     are not in-process;
 //   - error injection ([Fake.FailNext], [Options.Hook]) and per-operation
 //     call counts.
 //
