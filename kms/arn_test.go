@@ -128,3 +128,28 @@ func TestValidKeyIdentifier(t *testing.T) {
 		assert.Equal(t, want, validKeyIdentifier(in), "%q", in)
 	}
 }
+
+// FuzzKMSARN feeds arbitrary provider info (outside input: it comes from
+// the message) to the ARN parser and the matching rule.
+func FuzzKMSARN(f *testing.F) {
+	for _, s := range []string{specKeyARN, specMRKARN, specAliasARN, specKeyID, specMRKID, specAlias, specMRKWest,
+		"arn:aws:kms:us-east-1:1:key/a/b", "arn:::::", "arn:aws:kms:us-east-1:1:key/mrk-"} {
+		f.Add(s, specMRKARN)
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if p, ok := parseKMSARN(a); ok {
+			if p.String() != a {
+				t.Fatalf("%q parses but prints as %q", a, p.String())
+			}
+			if p.partition == "" || p.region == "" || p.account == "" || p.resourceID == "" {
+				t.Fatalf("%q parses with an empty part: %+v", a, p)
+			}
+		}
+		if mrkMatchForDecrypt(a, b) != mrkMatchForDecrypt(b, a) {
+			t.Fatalf("the match of %q and %q is not symmetric", a, b)
+		}
+		if mrkMatchForDecrypt(a, b) && a != b && (!isMRKIdentifier(a) || !isMRKIdentifier(b)) {
+			t.Fatalf("%q and %q match without being one multi-Region key", a, b)
+		}
+	})
+}

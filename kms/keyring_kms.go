@@ -262,6 +262,15 @@ func (f *DiscoveryFilter) allows(keyARN string) bool {
 	return ok && a.partition == f.Partition && slices.Contains(f.AccountIDs, a.account)
 }
 
+// clone copies a filter (nil stays nil), so that the caller's later
+// changes do not reach a keyring.
+func (f *DiscoveryFilter) clone() *DiscoveryFilter {
+	if f == nil {
+		return nil
+	}
+	return &DiscoveryFilter{Partition: f.Partition, AccountIDs: slices.Clone(f.AccountIDs)}
+}
+
 // check refuses a filter (nil: no filter) without a partition or accounts.
 func (f *DiscoveryFilter) check() error {
 	if f != nil && (f.Partition == "" || len(f.AccountIDs) == 0 || slices.Contains(f.AccountIDs, "")) {
@@ -288,7 +297,7 @@ func NewKMSDiscoveryKeyring(client KMSAPI, filter *DiscoveryFilter) (*KMSDiscove
 	if err := filter.check(); err != nil {
 		return nil, err
 	}
-	return &KMSDiscoveryKeyring{client: client, filter: filter}, nil
+	return &KMSDiscoveryKeyring{client: client, filter: filter.clone()}, nil
 }
 
 // OnEncrypt implements [Keyring]: a discovery keyring cannot encrypt.

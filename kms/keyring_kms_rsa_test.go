@@ -216,3 +216,34 @@ func TestKmstestRSAKeys(t *testing.T) {
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, "DisabledException", apiErr.ErrorCode())
 }
+
+// TestKMSRSAKeyringConcurrent: one keyring shared by goroutines fetches
+// the public key safely (run with -race) and each message opens.
+func TestKMSRSAKeyringConcurrent(t *testing.T) {
+	fake := kmstest.New()
+	keyARN, err := fake.ImportRSAKey(testRSAKey(t))
+	require.NoError(t, err)
+	k, err := kms.NewKMSRSAKeyring(fake, keyARN, types.EncryptionAlgorithmSpecRsaesOaepSha256)
+	require.NoError(t, err)
+	c := newClient(t, k)
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			msg, err := c.Encrypt(ctx, []byte("x"), nil)
+			if err == nil {
+				_, err = c.Decrypt(ctx, msg, nil)
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	assert.LessOrEqual(t, fake.Calls("GetPublicKey"), 8)
+	assert.Equal(t, 8, fake.Calls("Decrypt"))
+}

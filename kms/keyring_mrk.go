@@ -116,7 +116,7 @@ func NewKMSMRKDiscoveryKeyring(client KMSAPI, region string, filter *DiscoveryFi
 	if err := filter.check(); err != nil {
 		return nil, err
 	}
-	return &KMSMRKDiscoveryKeyring{client: client, region: region, filter: filter}, nil
+	return &KMSMRKDiscoveryKeyring{client: client, region: region, filter: filter.clone()}, nil
 }
 
 // WithGrantTokens returns a copy of the keyring that sends grant tokens with

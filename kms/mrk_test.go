@@ -161,10 +161,13 @@ func TestMRKDiscoverySingleRegionKeys(t *testing.T) {
 	assert.Contains(t, err.Error(), "no encrypted data key passes the discovery filter and is a multi-Region key or a key of us-west-2")
 	assert.Equal(t, 0, west.Calls("Decrypt"))
 
-	filtered, err := kms.NewKMSMRKDiscoveryKeyring(east, "us-east-1", &kms.DiscoveryFilter{Partition: "aws", AccountIDs: []string{"999999999999"}})
+	filter := &kms.DiscoveryFilter{Partition: "aws", AccountIDs: []string{"999999999999"}}
+	filtered, err := kms.NewKMSMRKDiscoveryKeyring(east, "us-east-1", filter)
 	require.NoError(t, err)
+	filter.AccountIDs[0] = "111122223333" // too late: the keyring holds its own copy
 	_, err = newClient(t, filtered).Decrypt(ctx, msg, nil)
 	require.ErrorIs(t, err, kms.ErrNoDataKey)
+	assert.Equal(t, 0, east.Calls("Decrypt")-1, "only the unfiltered keyring asked KMS")
 }
 
 // TestMRKStrictMultiKeyring: one message under a multi-Region key and a

@@ -20,17 +20,21 @@ func (f *Fake) newKeyID() string {
 // addSymmetricKey adds an enabled symmetric key with ID id and the given
 // 32-byte material (nil: fresh), and returns its ARN.
 func (f *Fake) addSymmetricKey(id string, material []byte) string {
+	k := f.newSymmetricKey(id, material)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.keys[id] = k
+	return k.arn
+}
+
+func (f *Fake) newSymmetricKey(id string, material []byte) *key {
 	if material == nil {
 		material = make([]byte, 32)
 		f.mustRead(material)
 	}
 	block, _ := aes.NewCipher(material)
 	aead, _ := cipher.NewGCM(block)
-	k := &key{id: id, arn: f.arn("key/" + id), state: types.KeyStateEnabled, aead: aead, material: material, created: time.Now()}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.keys[id] = k
-	return k.arn
+	return &key{id: id, arn: f.arn("key/" + id), state: types.KeyStateEnabled, aead: aead, material: material, created: time.Now()}
 }
 
 // CreateMultiRegionKey adds an enabled symmetric multi-Region primary key,
@@ -69,13 +73,14 @@ func (f *Fake) AddReplica(keyID string, replica *Fake) (string, error) {
 	case replica.opts.Region == f.opts.Region:
 		return "", apiError("ValidationException", fmt.Sprintf("ReplicaRegion %s is the Region of the key; give another Region", f.opts.Region))
 	}
+	r := replica.newSymmetricKey(k.id, k.material)
 	replica.mu.Lock()
-	_, exists := replica.keys[k.id]
-	replica.mu.Unlock()
-	if exists {
+	defer replica.mu.Unlock()
+	if _, exists := replica.keys[k.id]; exists {
 		return "", apiError("AlreadyExistsException", fmt.Sprintf("%s already has a replica in %s", k.arn, replica.opts.Region))
 	}
-	return replica.addSymmetricKey(k.id, k.material), nil
+	replica.keys[k.id] = r
+	return r.arn, nil
 }
 
 // Region returns the Region of the fake's key ARNs.
@@ -98,7 +103,10 @@ type Regions struct {
 }
 
 // NewRegions returns an empty set of Regions; optFns configure each Fake
-// (Options.Region is set to the Fake's Region after them).
+// (Options.Region is set to the Fake's Region after them). An
+// Options.Hook is shared by every Region's Fake; to tell Regions apart in
+// a hook, make a Fake with kmstest.New and give it a replica with
+// [Fake.AddReplica].
 func NewRegions(optFns ...func(*Options)) *Regions {
 	return &Regions{optFns: optFns, fakes: map[string]*Fake{}}
 }
