@@ -122,3 +122,54 @@ func TestNodeMRKKeyrings(t *testing.T) {
 		}
 	}
 }
+
+// TestNodeMRKStrictMultiKeyring: the JavaScript SDK's strict MRK
+// multi-keyring and kumo's write messages under a multi-Region key and a
+// single-Region key of another Region that the other side reads through
+// the replica, and both refuse two identifiers of one multi-Region key.
+func TestNodeMRKStrictMultiKeyring(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60e9)
+	defer cancel()
+	regions := kmstest.NewRegions()
+	arns, err := regions.CreateMultiRegionKey("us-east-1", "us-west-2")
+	require.NoError(t, err)
+	single := regions.Fake("eu-west-1").CreateKey()
+	srv := httptest.NewServer(regions)
+	defer srv.Close()
+	endpoints := map[string]string{"us-east-1": srv.URL, "us-west-2": srv.URL, "eu-west-1": srv.URL}
+	supplier := func(region string) (kms.KMSAPI, error) { return regions.Fake(region), nil }
+	pt := []byte("two keys, three Regions")
+	cfg := func(op, gen string, ids ...string) map[string]any {
+		return map[string]any{"op": op, "keyring": "mrk-strict-multi", "keyId": gen, "keyIds": ids, "endpoints": endpoints}
+	}
+
+	enc, err := kms.NewKMSMRKMultiKeyring(supplier, arns[0], single)
+	require.NoError(t, err)
+	c, err := kms.New(enc)
+	require.NoError(t, err)
+	kumoMsg, err := c.Encrypt(ctx, pt, nil)
+	require.NoError(t, err)
+	jsMsg := nodeScript(t, "mrk.js", cfg("encrypt", arns[0], single), pt)
+	for _, msg := range [][]byte{kumoMsg, jsMsg} {
+		h, err := kms.ParseHeader(bytes.NewReader(msg))
+		require.NoError(t, err)
+		require.Len(t, h.EncryptedDataKeys, 2)
+		assert.Equal(t, []string{arns[0], single}, []string{string(h.EncryptedDataKeys[0].ProviderInfo), string(h.EncryptedDataKeys[1].ProviderInfo)})
+
+		// Read through the replica alone, and through the single-Region key alone.
+		for _, id := range []string{arns[1], single} {
+			dec, err := kms.NewKMSMRKMultiKeyring(supplier, "", id)
+			require.NoError(t, err)
+			dc, err := kms.New(dec)
+			require.NoError(t, err)
+			got, err := dc.Decrypt(ctx, msg, nil)
+			require.NoError(t, err, id)
+			assert.Equal(t, pt, got)
+			assert.Equal(t, pt, nodeScript(t, "mrk.js", map[string]any{"op": "decrypt", "keyring": "mrk-strict-multi", "keyIds": []string{id}, "endpoints": endpoints}, msg), id)
+		}
+	}
+
+	_, err = kms.NewKMSMRKMultiKeyring(supplier, arns[0], arns[1])
+	require.Error(t, err, "kumo")
+	assert.False(t, nodeSucceeds(t, "mrk.js", cfg("encrypt", arns[0], arns[1]), pt), "JS accepted one multi-Region key twice")
+}

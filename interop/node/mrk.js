@@ -1,8 +1,8 @@
 // Encrypts or decrypts standard input with the official JavaScript
 // Encryption SDK's multi-Region-key-aware KMS keyrings, for kumo's interop
 // tests. The one argument is JSON:
-//   {"op": "encrypt"|"decrypt", "keyring": "mrk"|"mrk-discovery"|"mrk-discovery-multi",
-//    "keyId": "arn:...", "region": "us-west-2", "regions": [...],
+//   {"op": "encrypt"|"decrypt", "keyring": "mrk"|"mrk-discovery"|"mrk-discovery-multi"|"mrk-strict-multi",
+//    "keyId": "arn:...", "keyIds": [...], "region": "us-west-2", "regions": [...],
 //    "endpoints": {"us-east-1": "http://127.0.0.1:PORT", ...},
 //    "discoveryFilter": {"partition": "aws", "accountIDs": [...]}, "context": {...}}
 // Each Region's KMS client talks to its endpoint with test credentials.
@@ -11,7 +11,7 @@ const { KMS } = require('@aws-sdk/client-kms')
 const {
   buildClient, CommitmentPolicy,
   AwsKmsMrkAwareSymmetricKeyringNode, AwsKmsMrkAwareSymmetricDiscoveryKeyringNode,
-  buildAwsKmsMrkAwareDiscoveryMultiKeyringNode
+  buildAwsKmsMrkAwareDiscoveryMultiKeyringNode, buildAwsKmsMrkAwareStrictMultiKeyringNode
 } = require('@aws-crypto/client-node')
 
 async function main () {
@@ -33,6 +33,10 @@ async function main () {
     keyring = new AwsKmsMrkAwareSymmetricKeyringNode({ client: clientFor(cfg.region), keyId: cfg.keyId })
   } else if (cfg.keyring === 'mrk-discovery') {
     keyring = new AwsKmsMrkAwareSymmetricDiscoveryKeyringNode({ client: clientFor(cfg.region), discoveryFilter: cfg.discoveryFilter })
+  } else if (cfg.keyring === 'mrk-strict-multi') {
+    keyring = buildAwsKmsMrkAwareStrictMultiKeyringNode({
+      generatorKeyId: cfg.keyId, keyIds: cfg.keyIds || [], clientProvider: clientFor
+    })
   } else {
     keyring = buildAwsKmsMrkAwareDiscoveryMultiKeyringNode({
       regions: cfg.regions, clientProvider: clientFor, discoveryFilter: cfg.discoveryFilter
