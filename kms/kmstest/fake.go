@@ -213,7 +213,7 @@ func usable(k *key) error {
 	}
 }
 
-// FailNext makes the next call of operation op ("GenerateDataKey", "Encrypt", "Decrypt", "ReEncrypt" or "DescribeKey") return
+// FailNext makes the next call of operation op ("GenerateDataKey", "Encrypt", "Decrypt", "ReEncrypt", "DescribeKey" or "GetPublicKey") return
 // err. Calls queue up: FailNext twice fails the next two calls.
 func (f *Fake) FailNext(op string, err error) { f.rec.FailNext(op, err) }
 
