@@ -165,7 +165,9 @@ func (v vector) keyring(t *testing.T) kms.Keyring {
 			rings = append(rings, k)
 		}
 	}
-	return kms.NewMultiKeyring(nil, rings...)
+	m, err := kms.NewMultiKeyring(nil, rings...)
+	require.NoError(t, err)
+	return m
 }
 
 func legacyClient(t *testing.T, k kms.Keyring) *kms.Client {

@@ -24,6 +24,35 @@ import (
 // input with the given configuration.
 func nodeESDK(t *testing.T, cfg map[string]any, input []byte) []byte {
 	t.Helper()
+	return nodeScript(t, "esdk.js", cfg, input)
+}
+
+// nodeSucceeds runs node/<script> like nodeScript and reports whether it
+// succeeded, for cases where failing is the expected answer.
+func nodeSucceeds(t *testing.T, script string, cfg map[string]any, input []byte) bool {
+	t.Helper()
+	arg, err := json.Marshal(cfg)
+	require.NoError(t, err)
+	cmd := exec.Command(need(t, "node"), filepath.Join("node", script), string(arg))
+	cmd.Stdin = bytes.NewReader(input)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	if err != nil { // the first line of the error, without Node's warnings
+		for _, line := range bytes.Split(stderr.Bytes(), []byte("\n")) {
+			if bytes.HasPrefix(line, []byte("Error")) {
+				t.Logf("node %s: %s", script, line)
+				break
+			}
+		}
+	}
+	return err == nil
+}
+
+// nodeScript runs the script node/<script> with cfg as its JSON argument
+// and input on standard input, and returns its standard output.
+func nodeScript(t *testing.T, script string, cfg map[string]any, input []byte) []byte {
+	t.Helper()
 	nodeBin := need(t, "node")
 	if _, err := os.Stat(filepath.Join("node", "node_modules", "@aws-crypto", "client-node")); err != nil {
 		if os.Getenv("CI") == "true" {
@@ -33,7 +62,7 @@ func nodeESDK(t *testing.T, cfg map[string]any, input []byte) []byte {
 	}
 	arg, err := json.Marshal(cfg)
 	require.NoError(t, err)
-	args := []string{filepath.Join("node", "esdk.js"), string(arg)}
+	args := []string{filepath.Join("node", script), string(arg)}
 	if cfg["pkcs1"] == true && cfg["op"] == "decrypt" {
 		// Node 20 refuses PKCS#1 v1.5 decryption (the Marvin attack) unless
 		// told otherwise; the format still allows it, so check it anyway.

@@ -114,7 +114,7 @@ func New(keyring Keyring, optFns ...func(*Options)) (*Client, error) {
 		return nil, fmt.Errorf("kms: MaxEncryptedDataKeys %d is outside 1 to 65535 (0: the default, %d)", o.MaxEncryptedDataKeys, DefaultMaxEncryptedDataKeys)
 	}
 	if o.CommitmentPolicy != RequireCommitment && o.CommitmentPolicy != AllowLegacyDecrypt {
-		return nil, fmt.Errorf("kms: unknown commitment policy %d", o.CommitmentPolicy)
+		return nil, fmt.Errorf("kms: unknown commitment policy %d; allowed are RequireCommitment (0, the default) and AllowLegacyDecrypt (1)", o.CommitmentPolicy)
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = runtime.GOMAXPROCS(0)

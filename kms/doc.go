@@ -10,7 +10,7 @@
 // derived per message and committed to, the encryption context bound to
 // every part, and optionally an ECDSA signature.
 //
-//	client, err := kms.New(keyring) // a KMS, raw AES, raw RSA or multi keyring
+//	client, err := kms.New(keyring) // a KMS, KMS MRK, KMS RSA, raw AES, raw RSA or multi keyring
 //	msg, err := client.Encrypt(ctx, plaintext, map[string]string{"tenant": "acme"})
 //	plain, err := client.Decrypt(ctx, msg, map[string]string{"tenant": "acme"})
 //
@@ -22,6 +22,17 @@
 // names, within a partition and accounts. [NewRawAESKeyring] and
 // [NewRawRSAKeyring] wrap with keys you hold; [NewMultiKeyring] combines
 // keyrings.
+//
+// The multi-Region-key-aware keyrings, as the Encryption SDKs define them,
+// let a message encrypted under a multi-Region key (key/mrk-…) in one
+// Region decrypt with its replica in another: [NewKMSMRKKeyring] for one
+// key, [NewKMSMRKDiscoveryKeyring] for whatever key a message names, in
+// one Region, and [NewKMSMRKMultiKeyring] and
+// [NewKMSMRKDiscoveryMultiKeyring] for several keys or Regions, each
+// reached through a client of its Region ([ClientSupplier],
+// [NewClientSupplier]). [NewKMSRSAKeyring] wraps data keys with the public
+// key of an asymmetric (RSA) KMS key, without calling KMS, and unwraps them
+// through KMS Decrypt.
 //
 // # Streams
 //
@@ -65,5 +76,7 @@
 // -pass file:<data key>`, with the key derivation the caller states (or
 // openssl's default), so they can be moved into this format.
 //
-// The sub-package kmstest is an in-memory KMS for tests.
+// The sub-package kmstest is an in-memory KMS for tests, with multi-Region
+// key replicas across Regions and RSA keys; it can also be served over
+// HTTP.
 package kms

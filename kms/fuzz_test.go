@@ -23,7 +23,11 @@ func fuzzClient(t testing.TB, suite Suite, fns ...func(*Options)) *Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := New(NewMultiKeyring(k, tw), append([]func(*Options){func(o *Options) {
+	multi, err := NewMultiKeyring(k, tw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(multi, append([]func(*Options){func(o *Options) {
 		o.Suite, o.FrameSize, o.CommitmentPolicy, o.Concurrency = suite, 16, AllowLegacyDecrypt, 1
 	}}, fns...)...)
 	if err != nil {

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 )
 
-// Keyring wraps and unwraps data keys. kumo ships KMS, KMS discovery, raw
-// AES, raw RSA and multi keyrings; implement Keyring for anything else.
+// Keyring wraps and unwraps data keys. kumo ships KMS, KMS discovery,
+// multi-Region-key-aware KMS and KMS discovery, AWS KMS RSA, raw AES, raw
+// RSA and multi keyrings; implement Keyring for anything else.
 //
 // A Keyring must be safe for concurrent use.
 type Keyring interface {
@@ -58,10 +60,20 @@ type MultiKeyring struct {
 	children  []Keyring
 }
 
-// NewMultiKeyring returns a keyring of generator (which may be nil, when
-// materials always arrive with a data key) and children.
-func NewMultiKeyring(generator Keyring, children ...Keyring) *MultiKeyring {
-	return &MultiKeyring{generator: generator, children: children}
+// NewMultiKeyring returns a keyring of generator and children. generator
+// may be nil when there are children: such a keyring cannot make a data key
+// and is for decrypting, or for materials that arrive with a data key. A
+// nil child is refused.
+func NewMultiKeyring(generator Keyring, children ...Keyring) (*MultiKeyring, error) {
+	if generator == nil && len(children) == 0 {
+		return nil, errors.New("kms: NewMultiKeyring needs a generator, at least one child keyring, or both")
+	}
+	for i, c := range children {
+		if c == nil {
+			return nil, fmt.Errorf("kms: child keyring %d of NewMultiKeyring is nil; every child must be a keyring", i)
+		}
+	}
+	return &MultiKeyring{generator: generator, children: slices.Clone(children)}, nil
 }
 
 // OnEncrypt implements [Keyring].

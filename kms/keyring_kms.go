@@ -10,7 +10,6 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
 )
 
@@ -23,6 +22,9 @@ type KMSAPI interface {
 	Decrypt(ctx context.Context, params *awskms.DecryptInput, optFns ...func(*awskms.Options)) (*awskms.DecryptOutput, error)
 	ReEncrypt(ctx context.Context, params *awskms.ReEncryptInput, optFns ...func(*awskms.Options)) (*awskms.ReEncryptOutput, error)
 	DescribeKey(ctx context.Context, params *awskms.DescribeKeyInput, optFns ...func(*awskms.Options)) (*awskms.DescribeKeyOutput, error)
+	// GetPublicKey is called by the KMS RSA keyring when it is given no
+	// public key.
+	GetPublicKey(ctx context.Context, params *awskms.GetPublicKeyInput, optFns ...func(*awskms.Options)) (*awskms.GetPublicKeyOutput, error)
 }
 
 // kmsProviderID is the provider ID of data keys wrapped by KMS.
@@ -74,43 +76,61 @@ func (k *KMSKeyring) OnEncrypt(ctx context.Context, m *EncryptionMaterials) erro
 		if k.generator == "" {
 			return errors.New("kms: this KMS keyring has no generator to make a data key")
 		}
-		out, err := k.client.GenerateDataKey(ctx, &awskms.GenerateDataKeyInput{
-			KeyId:             aws.String(k.generator),
-			NumberOfBytes:     aws.Int32(int32(m.Suite.KeyLength())),
-			EncryptionContext: m.EncryptionContext,
-			GrantTokens:       k.grants,
-		})
-		if err != nil {
-			return fmt.Errorf("kms: GenerateDataKey with %s: %w", k.generator, err)
+		if err := kmsGenerate(ctx, k.client, k.grants, k.generator, m); err != nil {
+			return err
 		}
-		if len(out.Plaintext) != m.Suite.KeyLength() {
-			return fmt.Errorf("kms: GenerateDataKey returned a %d-byte key; suite %v needs %d", len(out.Plaintext), m.Suite, m.Suite.KeyLength())
-		}
-		keyARN := aws.ToString(out.KeyId)
-		if !isKeyARN(keyARN) {
-			return fmt.Errorf("kms: GenerateDataKey answered with key %q, which is not a key ARN", keyARN)
-		}
-		m.PlaintextDataKey = out.Plaintext
-		m.EncryptedDataKeys = append(m.EncryptedDataKeys, EncryptedDataKey{ProviderID: kmsProviderID, ProviderInfo: []byte(keyARN), Ciphertext: out.CiphertextBlob})
 	} else if k.generator != "" {
 		others = append([]string{k.generator}, others...)
 	}
 	for _, id := range others {
-		out, err := k.client.Encrypt(ctx, &awskms.EncryptInput{
-			KeyId:             aws.String(id),
-			Plaintext:         m.PlaintextDataKey,
-			EncryptionContext: m.EncryptionContext,
-			GrantTokens:       k.grants,
-		})
-		if err != nil {
-			return fmt.Errorf("kms: Encrypt with %s: %w", id, err)
+		if err := kmsEncrypt(ctx, k.client, k.grants, id, m); err != nil {
+			return err
 		}
-		keyARN := aws.ToString(out.KeyId)
-		if !isKeyARN(keyARN) {
-			return fmt.Errorf("kms: Encrypt answered with key %q, which is not a key ARN", keyARN)
-		}
-		m.EncryptedDataKeys = append(m.EncryptedDataKeys, EncryptedDataKey{ProviderID: kmsProviderID, ProviderInfo: []byte(keyARN), Ciphertext: out.CiphertextBlob})
 	}
+	return nil
+}
+
+// kmsGenerate makes the data key with GenerateDataKey under keyID and adds
+// its encrypted copy, named by the key ARN KMS answers with.
+func kmsGenerate(ctx context.Context, client KMSAPI, grants []string, keyID string, m *EncryptionMaterials) error {
+	out, err := client.GenerateDataKey(ctx, &awskms.GenerateDataKeyInput{
+		KeyId:             aws.String(keyID),
+		NumberOfBytes:     aws.Int32(int32(m.Suite.KeyLength())),
+		EncryptionContext: m.EncryptionContext,
+		GrantTokens:       grants,
+	})
+	if err != nil {
+		return fmt.Errorf("kms: GenerateDataKey with %s: %w", keyID, err)
+	}
+	if len(out.Plaintext) != m.Suite.KeyLength() {
+		return fmt.Errorf("kms: GenerateDataKey returned a %d-byte key; suite %v needs %d", len(out.Plaintext), m.Suite, m.Suite.KeyLength())
+	}
+	keyARN := aws.ToString(out.KeyId)
+	if !isKeyARN(keyARN) {
+		return fmt.Errorf("kms: GenerateDataKey answered with key %q, which is not a key ARN", keyARN)
+	}
+	m.PlaintextDataKey = out.Plaintext
+	m.EncryptedDataKeys = append(m.EncryptedDataKeys, EncryptedDataKey{ProviderID: kmsProviderID, ProviderInfo: []byte(keyARN), Ciphertext: out.CiphertextBlob})
+	return nil
+}
+
+// kmsEncrypt adds a copy of the data key encrypted under keyID, named by
+// the key ARN KMS answers with.
+func kmsEncrypt(ctx context.Context, client KMSAPI, grants []string, keyID string, m *EncryptionMaterials) error {
+	out, err := client.Encrypt(ctx, &awskms.EncryptInput{
+		KeyId:             aws.String(keyID),
+		Plaintext:         m.PlaintextDataKey,
+		EncryptionContext: m.EncryptionContext,
+		GrantTokens:       grants,
+	})
+	if err != nil {
+		return fmt.Errorf("kms: Encrypt with %s: %w", keyID, err)
+	}
+	keyARN := aws.ToString(out.KeyId)
+	if !isKeyARN(keyARN) {
+		return fmt.Errorf("kms: Encrypt answered with key %q, which is not a key ARN", keyARN)
+	}
+	m.EncryptedDataKeys = append(m.EncryptedDataKeys, EncryptedDataKey{ProviderID: kmsProviderID, ProviderInfo: []byte(keyARN), Ciphertext: out.CiphertextBlob})
 	return nil
 }
 
@@ -169,7 +189,7 @@ func (k *KMSKeyring) OnDecrypt(ctx context.Context, m *DecryptionMaterials, edks
 			byARN[a] = id
 		}
 	}
-	allow := func(keyARN string) bool { _, ok := byARN[keyARN]; return ok }
+	allow := func(keyARN string) (string, bool) { _, ok := byARN[keyARN]; return keyARN, ok }
 	name := func(keyARN string) string {
 		if id := byARN[keyARN]; id != keyARN {
 			return id + " (" + keyARN + ")"
@@ -188,16 +208,21 @@ func (k *KMSKeyring) OnDecrypt(ctx context.Context, m *DecryptionMaterials, edks
 	return f.err("KMS keyring")
 }
 
-// kmsDecrypt asks KMS to decrypt each aws-kms data key that allow accepts,
-// naming the key, until one works; it records each failure in f.
-func kmsDecrypt(ctx context.Context, client KMSAPI, grants []string, m *DecryptionMaterials, edks []EncryptedDataKey, allow func(string) bool, name func(string) string, f *keyFailures) error {
+// kmsDecrypt asks KMS to decrypt each aws-kms data key whose key ARN
+// route accepts, naming the key, until one works; route gives the KeyId to
+// send, which KMS must answer with. It records each failure in f.
+func kmsDecrypt(ctx context.Context, client KMSAPI, grants []string, m *DecryptionMaterials, edks []EncryptedDataKey, route func(keyARN string) (string, bool), name func(string) string, f *keyFailures) error {
 	for _, e := range edks {
 		keyARN := string(e.ProviderInfo)
-		if e.ProviderID != kmsProviderID || !isKeyARN(keyARN) || !allow(keyARN) {
+		if e.ProviderID != kmsProviderID || !isKeyARN(keyARN) {
+			continue
+		}
+		keyID, ok := route(keyARN)
+		if !ok {
 			continue
 		}
 		out, err := client.Decrypt(ctx, &awskms.DecryptInput{
-			KeyId:             aws.String(keyARN),
+			KeyId:             aws.String(keyID),
 			CiphertextBlob:    e.Ciphertext,
 			EncryptionContext: m.EncryptionContext,
 			GrantTokens:       grants,
@@ -208,7 +233,7 @@ func kmsDecrypt(ctx context.Context, client KMSAPI, grants []string, m *Decrypti
 				return ctx.Err()
 			}
 			f.add(name(keyARN), fmt.Errorf("Decrypt: %w", err))
-		case aws.ToString(out.KeyId) != keyARN:
+		case aws.ToString(out.KeyId) != keyID:
 			f.add(name(keyARN), fmt.Errorf("Decrypt answered for key %s", aws.ToString(out.KeyId)))
 		case len(out.Plaintext) != m.Suite.KeyLength():
 			f.add(name(keyARN), fmt.Errorf("Decrypt returned a %d-byte key", len(out.Plaintext)))
@@ -220,17 +245,38 @@ func kmsDecrypt(ctx context.Context, client KMSAPI, grants []string, m *Decrypti
 	return nil
 }
 
-// isKeyARN reports whether s is the ARN of a KMS key (not an alias).
-func isKeyARN(s string) bool {
-	a, err := arn.Parse(s)
-	return err == nil && a.Service == "kms" && strings.HasPrefix(a.Resource, "key/") && len(a.Resource) > 4
-}
-
 // DiscoveryFilter limits a discovery keyring to keys of one partition and
 // some accounts.
 type DiscoveryFilter struct {
 	Partition  string   // such as "aws"; required
 	AccountIDs []string // at least one
+}
+
+// allows reports whether the filter (nil: no filter) lets a keyring use
+// the key with ARN keyARN.
+func (f *DiscoveryFilter) allows(keyARN string) bool {
+	if f == nil {
+		return true
+	}
+	a, ok := parseKMSARN(keyARN)
+	return ok && a.partition == f.Partition && slices.Contains(f.AccountIDs, a.account)
+}
+
+// clone copies a filter (nil stays nil), so that the caller's later
+// changes do not reach a keyring.
+func (f *DiscoveryFilter) clone() *DiscoveryFilter {
+	if f == nil {
+		return nil
+	}
+	return &DiscoveryFilter{Partition: f.Partition, AccountIDs: slices.Clone(f.AccountIDs)}
+}
+
+// check refuses a filter (nil: no filter) without a partition or accounts.
+func (f *DiscoveryFilter) check() error {
+	if f != nil && (f.Partition == "" || len(f.AccountIDs) == 0 || slices.Contains(f.AccountIDs, "")) {
+		return errors.New("kms: a discovery filter needs a partition (such as \"aws\") and at least one account ID, none of them empty")
+	}
+	return nil
 }
 
 // KMSDiscoveryKeyring decrypts with whichever KMS key a message names, as
@@ -248,10 +294,10 @@ func NewKMSDiscoveryKeyring(client KMSAPI, filter *DiscoveryFilter) (*KMSDiscove
 	if client == nil {
 		return nil, errors.New("kms: the discovery keyring needs a client")
 	}
-	if filter != nil && (filter.Partition == "" || len(filter.AccountIDs) == 0) {
-		return nil, errors.New("kms: a discovery filter needs a partition and at least one account ID")
+	if err := filter.check(); err != nil {
+		return nil, err
 	}
-	return &KMSDiscoveryKeyring{client: client, filter: filter}, nil
+	return &KMSDiscoveryKeyring{client: client, filter: filter.clone()}, nil
 }
 
 // OnEncrypt implements [Keyring]: a discovery keyring cannot encrypt.
@@ -264,15 +310,8 @@ func (k *KMSDiscoveryKeyring) OnDecrypt(ctx context.Context, m *DecryptionMateri
 	if m.PlaintextDataKey != nil {
 		return nil
 	}
-	allow := func(keyARN string) bool {
-		if k.filter == nil {
-			return true
-		}
-		a, _ := arn.Parse(keyARN)
-		return a.Partition == k.filter.Partition && slices.Contains(k.filter.AccountIDs, a.AccountID)
-	}
 	f := newKeyFailures()
-	if err := kmsDecrypt(ctx, k.client, k.grants, m, edks, allow, func(a string) string { return a }, f); err != nil || m.PlaintextDataKey != nil {
+	if err := kmsDecrypt(ctx, k.client, k.grants, m, edks, func(keyARN string) (string, bool) { return keyARN, k.filter.allows(keyARN) }, func(a string) string { return a }, f); err != nil || m.PlaintextDataKey != nil {
 		return err
 	}
 	if f.empty() {

@@ -186,7 +186,7 @@ func NewRawRSAKeyring(namespace, name string, pub *rsa.PublicKey, priv *rsa.Priv
 		return nil, err
 	}
 	if padding < OAEPSHA256 || padding > PKCS1 {
-		return nil, fmt.Errorf("kms: unknown RSA padding %d", padding)
+		return nil, fmt.Errorf("kms: unknown RSA padding %d; allowed are OAEPSHA256 (0), OAEPSHA1, OAEPSHA384, OAEPSHA512 and PKCS1 (4)", padding)
 	}
 	if pub == nil && priv != nil {
 		pub = &priv.PublicKey

@@ -259,7 +259,7 @@ func TestOptionsValidation(t *testing.T) {
 		{func(o *kms.Options) { o.MaxEncryptedDataKeys = 70000 }, "kms: MaxEncryptedDataKeys 70000 is outside 1 to 65535 (0: the default, 10)"},
 		{func(o *kms.Options) { o.MaxEncryptedDataKeys = -1 }, "kms: MaxEncryptedDataKeys -1 is outside 1 to 65535 (0: the default, 10)"},
 		{func(o *kms.Options) { o.MaxBodyLength = -1 }, "kms: MaxBodyLength -1 is negative"},
-		{func(o *kms.Options) { o.CommitmentPolicy = 9 }, "kms: unknown commitment policy 9"},
+		{func(o *kms.Options) { o.CommitmentPolicy = 9 }, "kms: unknown commitment policy 9; allowed are RequireCommitment (0, the default) and AllowLegacyDecrypt (1)"},
 	} {
 		_, err := kms.New(k, tt.fn)
 		assert.EqualError(t, err, tt.err)

@@ -123,7 +123,7 @@ func DecryptOpenSSL(ctx context.Context, client KMSAPI, encryptedDataKey, data [
 		return nil, fmt.Errorf("kms: OpenSSL password form %q; want base64 or raw", o.Password)
 	}
 	if way.kdf < OpenSSLSHA256 || way.kdf > OpenSSLPBKDF2 {
-		return nil, fmt.Errorf("kms: unknown OpenSSL key derivation %d", o.KDF)
+		return nil, fmt.Errorf("kms: unknown OpenSSL key derivation %d; allowed are OpenSSLDefault (0), OpenSSLSHA256, OpenSSLMD5 and OpenSSLPBKDF2 (3)", o.KDF)
 	}
 	if len(data) < 16 || !bytes.Equal(data[:8], []byte("Salted__")) {
 		return nil, errors.New("kms: not an `openssl enc` file with a salt (it does not start with Salted__); files made with -nosalt are not supported")
@@ -217,7 +217,7 @@ func opensslKey(kdf OpenSSLKDF, pw, salt []byte, iter int) ([]byte, error) {
 	case OpenSSLSHA256:
 		return bytesToKey(sha256.New, pw, salt), nil
 	}
-	return nil, fmt.Errorf("kms: unknown OpenSSL key derivation %d", kdf)
+	return nil, fmt.Errorf("kms: unknown OpenSSL key derivation %d; allowed are OpenSSLSHA256, OpenSSLMD5 and OpenSSLPBKDF2", kdf)
 }
 
 // bytesToKey is OpenSSL's EVP_BytesToKey with one iteration: D1 = H(pw ||

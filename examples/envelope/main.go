@@ -3,15 +3,26 @@
 // aws-encryption-cli can read them too.
 //
 //	envelope encrypt -in F -out F.enc [-key-id ARN|alias]... [-raw-aes-key-file K -raw-key-namespace NS -raw-key-name N]
+//	                 [-kms-rsa-key ARN [-kms-rsa-oaep sha256|sha1] [-kms-rsa-public-key PEMFILE]] [-mrk-region R]
 //	                 [-context k=v,...] [-frame-size N] [-suite committed|signed] [AWS flags]
-//	envelope decrypt -in F.enc -out F [-context k=v,...] [the same keyring flags, or -discovery]
+//	envelope decrypt -in F.enc -out F [-context k=v,...] [the same keyring flags, or -discovery] [-mrk-region R]...
 //	envelope rewrap  -in F.enc -out G.enc -from-key-id ARN -key-id NEWARN [AWS flags]
 //	envelope inspect -in F.enc
 //
 // The AWS flags are -endpoint URL, -region R, -profile NAME and -debug (the
 // SDK's own warnings). envelope -h and envelope COMMAND -h print the usage;
 // a wrong command line prints it and exits 2; any other error exits 1 with
-// one line on standard error. "-" is standard input or output. A raw key file holds 16, 24 or 32 bytes,
+// one line on standard error.
+//
+// -mrk-region uses the multi-Region-key-aware keyrings in Region R: each
+// multi-Region key of -key-id is used through its replica in R (the first
+// R given), and -discovery tries each R in turn, so a message encrypted in
+// one Region decrypts with the replica in another. -kms-rsa-key wraps data
+// keys with the public key of an RSA KMS key (fetched with GetPublicKey,
+// or read from -kms-rsa-public-key, so encrypting needs no KMS call) and
+// decrypts through KMS.
+//
+// "-" is standard input or output. A raw key file holds 16, 24 or 32 bytes,
 // raw or base64. Output files are written to a temporary file and renamed
 // only on success, so a failed decrypt leaves nothing behind. When standard
 // error is a terminal, long runs show their progress there.
@@ -31,7 +42,14 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/kumo-go/kumo/internal/cli"
 	"github.com/kumo-go/kumo/kms"
@@ -80,7 +98,8 @@ func (k *keyIDs) Set(v string) error { *k = append(*k, v); return nil }
 type flags struct {
 	in, out, context, suite                    string
 	rawKeyFile, rawNamespace, rawName, fromKey string
-	keys                                       keyIDs
+	rsaKey, rsaOAEP, rsaPublicKey              string
+	keys, mrkRegions                           keyIDs
 	frameSize                                  int
 	discovery                                  bool
 	aws                                        cli.AWSFlags
@@ -120,6 +139,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	f.aws.Register(fs.FlagSet)
 	fs.BoolVar(&f.discovery, "discovery", false, "decrypt with whichever KMS key the message names")
 	fs.StringVar(&f.fromKey, "from-key-id", "", "the KMS key the message is wrapped for (rewrap)")
+	fs.Var(&f.mrkRegions, "mrk-region", "use multi-Region keys' replicas in this region; with -discovery, repeat to try more regions")
+	fs.StringVar(&f.rsaKey, "kms-rsa-key", "", "ARN of an RSA KMS key to wrap data keys with its public key")
+	fs.StringVar(&f.rsaOAEP, "kms-rsa-oaep", "sha256", "OAEP hash of -kms-rsa-key: sha256 or sha1")
+	fs.StringVar(&f.rsaPublicKey, "kms-rsa-public-key", "", "PEM file of -kms-rsa-key's public key (encrypt without calling KMS)")
 	if err := fs.Parse(top.Args()[1:]); err != nil {
 		return err
 	}
@@ -154,18 +177,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return inspect(in, stdout)
 	}
 	var client *awskms.Client
-	needKMS := len(f.keys) > 0 || f.discovery || cmd == "rewrap"
+	var cfg aws.Config
+	needKMS := len(f.keys) > 0 || f.discovery || cmd == "rewrap" || (f.rsaKey != "" && (cmd != "encrypt" || f.rsaPublicKey == ""))
 	if needKMS {
-		if client, err = kmsClient(ctx, f); err != nil {
+		if cfg, err = kmsConfig(ctx, f); err != nil {
 			return err
 		}
+		client = awskms.NewFromConfig(cfg)
 	}
 	var keyring kms.Keyring
 	switch cmd {
 	case "rewrap":
 		keyring, err = kms.NewKMSKeyring(client, f.fromKey)
 	default:
-		keyring, err = buildKeyring(f, client, cmd)
+		keyring, err = buildKeyring(f, cfg, client, cmd)
 	}
 	if err != nil {
 		return err
@@ -209,7 +234,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	})
 }
 
-func buildKeyring(f flags, client *awskms.Client, cmd string) (kms.Keyring, error) {
+func buildKeyring(f flags, cfg aws.Config, client *awskms.Client, cmd string) (kms.Keyring, error) {
 	var rings []kms.Keyring
 	if f.rawKeyFile != "" {
 		key, err := readRawKey(f.rawKeyFile)
@@ -225,8 +250,29 @@ func buildKeyring(f flags, client *awskms.Client, cmd string) (kms.Keyring, erro
 		}
 		rings = append(rings, k)
 	}
+	if f.rsaKey != "" {
+		k, err := kmsRSAKeyring(f, client)
+		if err != nil {
+			return nil, err
+		}
+		rings = append(rings, k)
+	}
+	if len(f.mrkRegions) > 1 && !f.discovery {
+		return nil, cli.Usagef("-mrk-region: give one region, or several with -discovery")
+	}
+	supplier := kms.NewClientSupplier(cfg)
 	if len(f.keys) > 0 {
-		k, err := kms.NewKMSKeyring(client, f.keys[0], f.keys[1:]...)
+		var k kms.Keyring
+		var err error
+		if len(f.mrkRegions) > 0 {
+			ids := make([]string, len(f.keys))
+			for i, id := range f.keys {
+				ids[i] = inRegion(id, f.mrkRegions[0])
+			}
+			k, err = kms.NewKMSMRKMultiKeyring(supplier, ids[0], ids[1:]...)
+		} else {
+			k, err = kms.NewKMSKeyring(client, f.keys[0], f.keys[1:]...)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -236,7 +282,13 @@ func buildKeyring(f flags, client *awskms.Client, cmd string) (kms.Keyring, erro
 		if cmd == "encrypt" {
 			return nil, cli.Usagef("-discovery only decrypts; name keys with -key-id")
 		}
-		k, err := kms.NewKMSDiscoveryKeyring(client, nil)
+		var k kms.Keyring
+		var err error
+		if len(f.mrkRegions) > 0 {
+			k, err = kms.NewKMSMRKDiscoveryMultiKeyring(supplier, f.mrkRegions, nil)
+		} else {
+			k, err = kms.NewKMSDiscoveryKeyring(client, nil)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -244,11 +296,53 @@ func buildKeyring(f flags, client *awskms.Client, cmd string) (kms.Keyring, erro
 	}
 	switch len(rings) {
 	case 0:
-		return nil, cli.Usagef("no keyring: give -key-id, -raw-aes-key-file or (to decrypt) -discovery")
+		return nil, cli.Usagef("no keyring: give -key-id, -kms-rsa-key, -raw-aes-key-file or (to decrypt) -discovery")
 	case 1:
 		return rings[0], nil
 	}
-	return kms.NewMultiKeyring(rings[0], rings[1:]...), nil
+	return kms.NewMultiKeyring(rings[0], rings[1:]...)
+}
+
+// inRegion returns the ARN of a multi-Region key's replica in region; other
+// identifiers are returned as they are.
+func inRegion(id, region string) string {
+	a, err := arn.Parse(id)
+	if err != nil || !strings.HasPrefix(a.Resource, "key/mrk-") {
+		return id
+	}
+	a.Region = region
+	return a.String()
+}
+
+func kmsRSAKeyring(f flags, client *awskms.Client) (kms.Keyring, error) {
+	alg := map[string]types.EncryptionAlgorithmSpec{"sha256": types.EncryptionAlgorithmSpecRsaesOaepSha256, "sha1": types.EncryptionAlgorithmSpecRsaesOaepSha1}[f.rsaOAEP]
+	if alg == "" {
+		return nil, fmt.Errorf("-kms-rsa-oaep %q: want sha256 or sha1", f.rsaOAEP)
+	}
+	var pub *rsa.PublicKey
+	if f.rsaPublicKey != "" {
+		b, err := os.ReadFile(f.rsaPublicKey)
+		if err != nil {
+			return nil, err
+		}
+		block, _ := pem.Decode(b)
+		if block == nil {
+			return nil, fmt.Errorf("-kms-rsa-public-key %s: no PEM block", f.rsaPublicKey)
+		}
+		k, err := x509.ParsePKIXPublicKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("-kms-rsa-public-key %s: %w", f.rsaPublicKey, err)
+		}
+		var ok bool
+		if pub, ok = k.(*rsa.PublicKey); !ok {
+			return nil, fmt.Errorf("-kms-rsa-public-key %s: a %T key, not RSA", f.rsaPublicKey, k)
+		}
+	}
+	var c kms.KMSAPI
+	if client != nil {
+		c = client
+	}
+	return kms.NewKMSRSAKeyring(c, f.rsaKey, alg, func(o *kms.KMSRSAOptions) { o.PublicKey = pub })
 }
 
 // readRawKey reads a 16, 24 or 32-byte key, raw or base64.
@@ -270,15 +364,15 @@ func readRawKey(path string) ([]byte, error) {
 	return nil, fmt.Errorf("%s: a raw AES key file holds 16, 24 or 32 bytes, raw or base64 (it holds %d bytes)", path, len(b))
 }
 
-func kmsClient(ctx context.Context, f flags) (*awskms.Client, error) {
+func kmsConfig(ctx context.Context, f flags) (aws.Config, error) {
 	cfg, err := f.aws.Config(ctx)
 	if err != nil {
-		return nil, err
+		return aws.Config{}, err
 	}
 	if cfg.Region == "" {
-		return nil, cli.Usagef("no AWS region: set -region, AWS_REGION or a region in the profile")
+		return aws.Config{}, cli.Usagef("no AWS region: set -region, AWS_REGION or a region in the profile")
 	}
-	return awskms.NewFromConfig(cfg), nil
+	return cfg, nil
 }
 
 // parseContext reads "k=v,k2=v2".

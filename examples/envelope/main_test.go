@@ -83,7 +83,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"seal"}, `unknown command "seal"`},
 		{[]string{"encrypt", "-out", "x"}, "encrypt: -in is required"},
 		{[]string{"encrypt", "-in", short}, "encrypt: -out is required"},
-		{[]string{"encrypt", "-in", short, "-out", "-"}, "no keyring: give -key-id, -raw-aes-key-file or (to decrypt) -discovery"},
+		{[]string{"encrypt", "-in", short, "-out", "-"}, "no keyring: give -key-id, -kms-rsa-key, -raw-aes-key-file or (to decrypt) -discovery"},
 		{[]string{"encrypt", "-in", short, "-out", "-", "-raw-aes-key-file", short, "-raw-key-namespace", "a", "-raw-key-name", "b"}, "a raw AES key file holds 16, 24 or 32 bytes, raw or base64 (it holds 10 bytes)"},
 		{[]string{"encrypt", "-in", short, "-out", "-", "-context", "novalue"}, `-context: "novalue" is not key=value`},
 		{[]string{"inspect", "-in", short}, "kms: malformed message"},

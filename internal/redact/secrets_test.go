@@ -162,6 +162,14 @@ func secretCases(t testing.TB) []secretCase {
 	kmsClient := sdkkms.New(sdkkms.Options{Region: "us-east-1", Credentials: staticCreds()})
 	kmsRing, err := kms.NewKMSKeyring(kmsClient, "alias/app")
 	require.NoError(t, err)
+	multiRing, err := kms.NewMultiKeyring(aesRing, rsaRing, kmsRing)
+	require.NoError(t, err)
+	mrkRing, err := kms.NewKMSMRKKeyring(kmsClient, "arn:aws:kms:us-east-1:111122223333:key/mrk-1")
+	require.NoError(t, err)
+	mrkDiscovery, err := kms.NewKMSMRKDiscoveryKeyring(kmsClient, "us-east-1", &kms.DiscoveryFilter{Partition: "aws", AccountIDs: []string{"111122223333"}})
+	require.NoError(t, err)
+	kmsRSARing, err := kms.NewKMSRSAKeyring(kmsClient, "arn:aws:kms:us-east-1:111122223333:key/rsa-1", "RSAES_OAEP_SHA_256")
+	require.NoError(t, err)
 	discovery, err := kms.NewKMSDiscoveryKeyring(kmsClient, &kms.DiscoveryFilter{Partition: "aws", AccountIDs: []string{"111122223333"}})
 	require.NoError(t, err)
 	client, err := kms.New(aesRing)
@@ -226,9 +234,12 @@ func secretCases(t testing.TB) []secretCase {
 		{name: "kms.Client", value: client, secrets: [][]byte{aesKey}, opaque: true},
 		{name: "kms.RawAESKeyring", value: aesRing, secrets: [][]byte{aesKey}, opaque: true},
 		{name: "kms.RawRSAKeyring", value: rsaRing, secrets: rsaSecrets(rsaKey()), opaque: true},
-		{name: "kms.MultiKeyring", value: kms.NewMultiKeyring(aesRing, rsaRing, kmsRing), secrets: append(append([][]byte{aesKey}, rsaSecrets(rsaKey())...), sdk...), opaque: true},
+		{name: "kms.MultiKeyring", value: multiRing, secrets: append(append([][]byte{aesKey}, rsaSecrets(rsaKey())...), sdk...), opaque: true},
 		{name: "kms.KMSKeyring", value: kmsRing, secrets: sdk, pointerOnly: true, opaque: true},
 		{name: "kms.KMSDiscoveryKeyring", value: discovery, secrets: sdk, opaque: true},
+		{name: "kms.KMSMRKKeyring", value: mrkRing, secrets: sdk, pointerOnly: true, opaque: true},
+		{name: "kms.KMSMRKDiscoveryKeyring", value: mrkDiscovery, secrets: sdk, pointerOnly: true, opaque: true},
+		{name: "kms.KMSRSAKeyring", value: kmsRSARing, secrets: sdk, pointerOnly: true, opaque: true},
 		{name: "kms.Cache", value: cache, secrets: cacheSecrets, pointerOnly: true, opaque: true},
 		{name: "kms.EncryptionMaterials", value: &kms.EncryptionMaterials{Suite: kms.SuiteCommitted, PlaintextDataKey: aesKey}, secrets: [][]byte{aesKey}},
 		{name: "kms.DecryptionMaterials", value: &kms.DecryptionMaterials{Suite: kms.SuiteCommitted, PlaintextDataKey: aesKey}, secrets: [][]byte{aesKey}},

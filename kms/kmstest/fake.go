@@ -10,6 +10,13 @@
 //     deletion KMSInvalidStateException;
 //   - ciphertext blobs that name their key, so Decrypt needs no KeyId and a
 //     wrong KeyId is IncorrectKeyException;
+//   - multi-Region keys and their replicas in the Fakes of other Regions
+//     ([Fake.CreateMultiRegionKey], [Fake.AddReplica], [Regions]), for
+//     failover tests;
+//   - asymmetric RSA keys for encryption ([Fake.CreateRSAKey],
+//     GetPublicKey, Encrypt and Decrypt with RSAES_OAEP_SHA_1/256);
+//   - KMS's wire protocol over HTTP ([Fake.ServeHTTP]), for clients that
+//     are not in-process;
 //   - error injection ([Fake.FailNext], [Options.Hook]) and per-operation
 //     call counts.
 //
@@ -24,9 +31,9 @@ package kmstest
 
 import (
 	"context"
-	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -70,10 +77,13 @@ type Fake struct {
 }
 
 type key struct {
-	id, arn string
-	state   types.KeyState
-	aead    cipher.AEAD
-	created time.Time
+	id, arn  string
+	state    types.KeyState
+	aead     cipher.AEAD     // symmetric keys
+	material []byte          // symmetric keys, for replicas (mrk.go)
+	rsa      *rsa.PrivateKey // RSA keys (rsa.go)
+	spec     types.KeySpec   // RSA keys
+	created  time.Time
 }
 
 // New returns an empty fake.
@@ -87,18 +97,7 @@ func New(optFns ...func(*Options)) *Fake {
 
 // CreateKey adds an enabled symmetric key and returns its ARN.
 func (f *Fake) CreateKey() string {
-	material := make([]byte, 32)
-	idBytes := make([]byte, 16)
-	f.mustRead(material)
-	f.mustRead(idBytes)
-	id := fmt.Sprintf("%x-%x-%x-%x-%x", idBytes[0:4], idBytes[4:6], idBytes[6:8], idBytes[8:10], idBytes[10:16])
-	block, _ := aes.NewCipher(material)
-	aead, _ := cipher.NewGCM(block)
-	k := &key{id: id, arn: f.arn("key/" + id), state: types.KeyStateEnabled, aead: aead, created: time.Now()}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.keys[id] = k
-	return k.arn
+	return f.addSymmetricKey(f.newKeyID(), nil)
 }
 
 func (f *Fake) mustRead(b []byte) {
@@ -196,6 +195,9 @@ func (f *Fake) usableKey(keyID string) (*key, error) {
 	if err != nil {
 		return nil, err
 	}
+	if k.aead == nil {
+		return nil, apiError("InvalidKeyUsageException", k.arn+" is an asymmetric key; this operation needs a symmetric encryption key")
+	}
 	return k, usable(k)
 }
 
@@ -211,7 +213,7 @@ func usable(k *key) error {
 	}
 }
 
-// FailNext makes the next call of operation op ("GenerateDataKey", "Encrypt", "Decrypt", "ReEncrypt" or "DescribeKey") return
+// FailNext makes the next call of operation op ("GenerateDataKey", "Encrypt", "Decrypt", "ReEncrypt", "DescribeKey" or "GetPublicKey") return
 // err. Calls queue up: FailNext twice fails the next two calls.
 func (f *Fake) FailNext(op string, err error) { f.rec.FailNext(op, err) }
 
@@ -315,6 +317,9 @@ func (f *Fake) Encrypt(_ context.Context, in *awskms.EncryptInput, _ ...func(*aw
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	if isRSAAlgorithm(in.EncryptionAlgorithm) {
+		return f.encryptRSA(in)
+	}
 	k, err := f.usableKey(aws.ToString(in.KeyId))
 	if err != nil {
 		return nil, err
@@ -335,6 +340,9 @@ func (f *Fake) Decrypt(_ context.Context, in *awskms.DecryptInput, _ ...func(*aw
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	if isRSAAlgorithm(in.EncryptionAlgorithm) {
+		return f.decryptRSA(in)
+	}
 	k, pt, err := f.openFor(in.CiphertextBlob, in.EncryptionContext, aws.ToString(in.KeyId))
 	if err != nil {
 		return nil, err
@@ -393,6 +401,6 @@ func (f *Fake) DescribeKey(_ context.Context, in *awskms.DescribeKeyInput, _ ...
 	return &awskms.DescribeKeyOutput{KeyMetadata: &types.KeyMetadata{
 		KeyId: aws.String(k.id), Arn: aws.String(k.arn), KeyState: k.state, Enabled: k.state == types.KeyStateEnabled,
 		AWSAccountId: aws.String(f.opts.AccountID), CreationDate: aws.Time(k.created),
-		KeyUsage: types.KeyUsageTypeEncryptDecrypt, KeySpec: types.KeySpecSymmetricDefault,
+		KeyUsage: types.KeyUsageTypeEncryptDecrypt, KeySpec: k.keySpec(), MultiRegion: aws.Bool(strings.HasPrefix(k.id, "mrk-")),
 	}}, nil
 }

@@ -1,0 +1,126 @@
+package kmstest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+
+	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/smithy-go"
+)
+
+// maxRequestBody bounds what the HTTP server reads of a request; KMS's
+// largest inputs (a 6 KiB ciphertext blob, base64 in JSON) fit many times.
+const maxRequestBody = 1 << 20
+
+// ServeHTTP serves the fake over KMS's own wire protocol (JSON 1.1 with
+// X-Amz-Target TrentService.<Operation>), so that clients that are not
+// in-process, such as the AWS CLI or the Encryption SDKs of other
+// languages, can use it through an endpoint URL:
+//
+//	srv := httptest.NewServer(fake)
+//	client := kms.New(kms.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: ...})
+//
+// It serves GenerateDataKey, Encrypt, Decrypt, ReEncrypt, DescribeKey and
+// GetPublicKey; other operations answer UnknownOperationException.
+// Requests are not authenticated (any signature, or none, is accepted).
+// Errors carry the code and message the fake's Go methods return.
+func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "TrentService.")
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
+	if err != nil || len(body) > maxRequestBody {
+		writeError(w, "ValidationException", "the request body is unreadable or over 1 MiB")
+		return
+	}
+	ctx := r.Context()
+	var out any
+	switch op {
+	case "GenerateDataKey":
+		out, err = serve(ctx, body, f.GenerateDataKey)
+	case "Encrypt":
+		out, err = serve(ctx, body, f.Encrypt)
+	case "Decrypt":
+		out, err = serve(ctx, body, f.Decrypt)
+	case "ReEncrypt":
+		out, err = serve(ctx, body, f.ReEncrypt)
+	case "GetPublicKey":
+		out, err = serve(ctx, body, f.GetPublicKey)
+	case "DescribeKey":
+		var d *awskms.DescribeKeyOutput
+		if d, err = serve(ctx, body, f.DescribeKey); err == nil {
+			out = describeKeyWire(d)
+		}
+	default:
+		writeError(w, "UnknownOperationException", "kmstest does not serve "+op)
+		return
+	}
+	var apiErr smithy.APIError
+	switch {
+	case errors.As(err, &apiErr):
+		writeError(w, apiErr.ErrorCode(), apiErr.ErrorMessage())
+	case err != nil:
+		writeError(w, "ValidationException", err.Error())
+	default:
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		_ = json.NewEncoder(w).Encode(out)
+	}
+}
+
+// serve decodes a request into the SDK's input struct (its Go field names
+// are the wire names, and encoding/json reads blobs as base64, as the
+// protocol writes them) and calls the operation.
+func serve[In, Out any](ctx context.Context, body []byte, op func(context.Context, *In, ...func(*awskms.Options)) (*Out, error)) (*Out, error) {
+	in := new(In)
+	if len(body) > 0 {
+		if err := json.Unmarshal(body, in); err != nil {
+			return nil, apiError("SerializationException", "the request body is not a valid JSON request: "+err.Error())
+		}
+	}
+	return op(ctx, in)
+}
+
+// describeKeyWire writes DescribeKey's answer with its CreationDate in
+// seconds since the epoch, as the protocol does (encoding/json would write
+// RFC 3339).
+func describeKeyWire(d *awskms.DescribeKeyOutput) any {
+	b, _ := json.Marshal(d)
+	var m map[string]map[string]any
+	_ = json.Unmarshal(b, &m)
+	if md := m["KeyMetadata"]; md != nil && d.KeyMetadata != nil && d.KeyMetadata.CreationDate != nil {
+		md["CreationDate"] = float64(d.KeyMetadata.CreationDate.UnixMilli()) / 1000
+	}
+	return m
+}
+
+func writeError(w http.ResponseWriter, code, msg string) {
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.Header().Set("X-Amzn-ErrorType", code)
+	status := http.StatusBadRequest
+	if code == "KMSInternalException" {
+		status = http.StatusInternalServerError
+	}
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": msg})
+}
+
+// signingRegion finds the Region in a SigV4 Authorization header's
+// credential scope (Credential=AKID/DATE/REGION/kms/aws4_request).
+var signingRegion = regexp.MustCompile(`Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/kms/aws4_request`)
+
+// ServeHTTP serves every Region's Fake on one endpoint, as KMS's wire
+// protocol does per Region: each request goes to the Fake of the Region
+// its SigV4 signature names (the Region the client was configured with),
+// made on first use. An unsigned request, or one signed for no Region,
+// answers MissingAuthenticationTokenException.
+func (r *Regions) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	m := signingRegion.FindStringSubmatch(req.Header.Get("Authorization"))
+	if m == nil {
+		writeError(w, "MissingAuthenticationTokenException", "kmstest.Regions needs a SigV4-signed request to know its Region")
+		return
+	}
+	r.Fake(m[1]).ServeHTTP(w, req)
+}
