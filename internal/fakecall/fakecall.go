@@ -1,23 +1,51 @@
-// Package fakecall is the call log and error injection the in-memory fakes
-// (kmstest, cognitotest, sqstest) share.
+// Package fakecall is the call recorder the in-memory fakes (kmstest,
+// sqstest, cognitotest, iamtest) embed, and the errors they return.
+//
+// A fake embeds a [Recorder], so the recorder's methods (FailNext, LoseNext,
+// OnCall, Log, Calls, CallCounts, TotalCalls, ResetCalls) are the fake's,
+// the same in every fake. Each operation starts with [Begin] and, where it
+// has an answer to lose, defers [End]; both are functions, not methods, so
+// they stay out of the fake's API:
+//
+//	type Fake struct {
+//		fakecall.Recorder
+//		...
+//	}
+//
+//	func (f *Fake) Encrypt(ctx context.Context, in *kms.EncryptInput, _ ...func(*kms.Options)) (out *kms.EncryptOutput, err error) {
+//		if err := fakecall.Begin(&f.Recorder, "Encrypt", in); err != nil {
+//			return nil, err
+//		}
+//		defer fakecall.End(&f.Recorder, "Encrypt", &out, &err)
+//		...
+//	}
+//
+// [APIError] builds the error an SDK client returns for a service error
+// code, from the service package's TypeRegistry.
 package fakecall
 
 import (
 	"maps"
+	"reflect"
 	"sync"
 )
 
-// Recorder counts calls by operation and hands out injected failures. Embed
-// it in a fake: its methods become the fake's. The zero value is ready.
+// LogLimit is how many inputs the log keeps per operation: the latest ones.
+const LogLimit = 10000
+
+// Recorder counts and logs calls by operation and hands out injected
+// failures. The zero value is ready; it is safe for concurrent use.
 type Recorder struct {
 	mu    sync.Mutex
 	fail  map[string][]error
 	lose  map[string][]error
+	hooks map[string]func(input any) error
 	calls map[string]int
+	log   map[string][]any
 }
 
-// FailNext makes the next call of operation op return err. Calls queue up:
-// FailNext twice fails the next two calls.
+// FailNext makes the next call of operation op return err without acting.
+// Calls queue up: FailNext twice fails the next two calls.
 func (r *Recorder) FailNext(op string, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -27,9 +55,9 @@ func (r *Recorder) FailNext(op string, err error) {
 	r.fail[op] = append(r.fail[op], err)
 }
 
-// LoseNext makes the next call of operation op take effect and then return
-// err instead of its answer, as when a connection breaks after the service
-// acted. Calls queue up like FailNext's.
+// LoseNext makes the next successful call of operation op take effect and
+// then return err instead of its answer, as when a connection breaks after
+// the service acted. Calls queue up like FailNext's.
 func (r *Recorder) LoseNext(op string, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -39,16 +67,39 @@ func (r *Recorder) LoseNext(op string, err error) {
 	r.lose[op] = append(r.lose[op], err)
 }
 
-// Lost returns the error LoseNext queued for op, if any. Fakes that offer
-// LoseNext call it once an operation has taken effect.
-func (r *Recorder) Lost(op string) error {
+// OnCall runs fn with the input of every later call of operation op (the
+// SDK input, such as *kms.EncryptInput) before the fake acts. An error from
+// fn is the call's answer, and the fake does nothing else. fn runs after the
+// call is counted and logged and after FailNext's errors, without the fake's
+// locks held, so it may call the fake. Another OnCall for op replaces fn;
+// a nil fn removes it.
+func (r *Recorder) OnCall(op string, fn func(input any) error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if q := r.lose[op]; len(q) > 0 {
-		r.lose[op] = q[1:]
-		return q[0]
+	if fn == nil {
+		delete(r.hooks, op)
+		return
 	}
-	return nil
+	if r.hooks == nil {
+		r.hooks = map[string]func(input any) error{}
+	}
+	r.hooks[op] = fn
+}
+
+// Log returns the inputs of the calls of operation op, oldest first, failed
+// calls included: deep copies taken when each call began, so later changes
+// to a caller's input do not show, and changes to what Log returns do not
+// reach the log. It keeps the latest [LogLimit] calls of each operation.
+func (r *Recorder) Log(op string) []any {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	l := r.log[op]
+	l = l[max(0, len(l)-LogLimit):]
+	out := make([]any, len(l))
+	for i, in := range l {
+		out[i] = deepCopy(in)
+	}
+	return out
 }
 
 // Calls returns how many times operation op was called, failed calls
@@ -77,25 +128,125 @@ func (r *Recorder) TotalCalls() int {
 	return n
 }
 
-// ResetCalls sets every call count to zero.
+// ResetCalls sets every call count to zero and empties the log. Queued
+// failures and hooks stay.
 func (r *Recorder) ResetCalls() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	clear(r.calls)
+	clear(r.log)
 }
 
-// Begin counts a call of op and returns the failure injected for it, if
-// any. Fakes call it first in every operation.
-func (r *Recorder) Begin(op string) error {
+// Begin starts a call of op in a fake: it counts and logs the call, then
+// returns the failure FailNext queued for op, if any, or else the error of
+// op's OnCall hook. A fake calls it first in every operation, before taking
+// its own locks, and acts only when it returns nil.
+func Begin(r *Recorder, op string, input any) error {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.calls == nil {
-		r.calls = map[string]int{}
+		r.calls, r.log = map[string]int{}, map[string][]any{}
 	}
 	r.calls[op]++
+	l := append(r.log[op], deepCopy(input))
+	if len(l) >= 2*LogLimit { // trimmed in bulk, so a call costs the same however many came before
+		l = append(l[:0:0], l[len(l)-LogLimit:]...)
+	}
+	r.log[op] = l
 	if q := r.fail[op]; len(q) > 0 {
 		r.fail[op] = q[1:]
+		r.mu.Unlock()
 		return q[0]
 	}
+	hook := r.hooks[op]
+	r.mu.Unlock()
+	if hook != nil {
+		return hook(input)
+	}
 	return nil
+}
+
+// End ends a call of op whose answer is *out and *err: when *err is nil and
+// LoseNext queued an error for op, it sets *out to its zero value and *err
+// to that error. A fake defers it once a call has begun.
+func End[T any](r *Recorder, op string, out *T, err *error) {
+	if *err != nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if q := r.lose[op]; len(q) > 0 {
+		r.lose[op] = q[1:]
+		var zero T
+		*out, *err = zero, q[0]
+	}
+}
+
+// deepCopy copies v and what it points to: pointers, structs (their
+// exported fields; unexported ones are copied shallow), slices, arrays,
+// maps and interfaces. Functions and channels are shared.
+func deepCopy(v any) any {
+	if v == nil {
+		return nil
+	}
+	return copyValue(reflect.ValueOf(v), 0).Interface()
+}
+
+// maxDepth bounds copyValue on cyclic values; SDK inputs are trees far
+// shallower than this.
+const maxDepth = 64
+
+func copyValue(v reflect.Value, depth int) reflect.Value {
+	if depth > maxDepth {
+		return v
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			return v
+		}
+		out := reflect.New(v.Type().Elem())
+		out.Elem().Set(copyValue(v.Elem(), depth+1))
+		return out
+	case reflect.Struct:
+		out := reflect.New(v.Type()).Elem()
+		out.Set(v)
+		for i := range v.NumField() {
+			if f := out.Field(i); f.CanSet() {
+				f.Set(copyValue(v.Field(i), depth+1))
+			}
+		}
+		return out
+	case reflect.Slice:
+		if v.IsNil() {
+			return v
+		}
+		out := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+		for i := range v.Len() {
+			out.Index(i).Set(copyValue(v.Index(i), depth+1))
+		}
+		return out
+	case reflect.Array:
+		out := reflect.New(v.Type()).Elem()
+		for i := range v.Len() {
+			out.Index(i).Set(copyValue(v.Index(i), depth+1))
+		}
+		return out
+	case reflect.Map:
+		if v.IsNil() {
+			return v
+		}
+		out := reflect.MakeMapWithSize(v.Type(), v.Len())
+		for it := v.MapRange(); it.Next(); {
+			out.SetMapIndex(it.Key(), copyValue(it.Value(), depth+1))
+		}
+		return out
+	case reflect.Interface:
+		if v.IsNil() {
+			return v
+		}
+		out := reflect.New(v.Type()).Elem()
+		out.Set(copyValue(v.Elem(), depth+1))
+		return out
+	}
+	return v
 }

@@ -39,7 +39,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/kumo-go/kumo/internal/fakecall"
 )
@@ -47,20 +46,23 @@ import (
 // Options configure a [Fake].
 type Options struct {
 	// Region and AccountID go into key ARNs; defaults us-east-1 and
-	// 111122223333.
+	// 123456789012 (the account moto answers for).
 	Region    string
 	AccountID string
 	// Rand is the source of key material, key IDs and IVs; default
 	// crypto/rand.
 	Rand io.Reader
-	// Hook, when set, is called before every operation with its name and
-	// input; a non-nil error is returned instead of the operation's result.
-	Hook func(op string, input any) error
+	// Clock gives keys their CreationDate; default time.Now.
+	Clock func() time.Time
 }
 
 // Fake is an in-memory KMS. It is safe for concurrent use.
+//
+// Its embedded Recorder gives it FailNext, LoseNext, OnCall, Log, Calls,
+// CallCounts, TotalCalls and ResetCalls, by operation name
+// ("GenerateDataKey", "Encrypt", "Decrypt", "ReEncrypt", "DescribeKey").
 type Fake struct {
-	rec fakecall.Recorder
+	fakecall.Recorder
 
 	opts Options
 
@@ -78,9 +80,21 @@ type key struct {
 
 // New returns an empty fake.
 func New(optFns ...func(*Options)) *Fake {
-	o := Options{Region: "us-east-1", AccountID: "111122223333", Rand: rand.Reader}
+	var o Options
 	for _, fn := range optFns {
 		fn(&o)
+	}
+	if o.Region == "" {
+		o.Region = "us-east-1"
+	}
+	if o.AccountID == "" {
+		o.AccountID = "123456789012"
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Reader
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
 	}
 	return &Fake{opts: o, keys: map[string]*key{}, aliases: map[string]string{}}
 }
@@ -94,7 +108,7 @@ func (f *Fake) CreateKey() string {
 	id := fmt.Sprintf("%x-%x-%x-%x-%x", idBytes[0:4], idBytes[4:6], idBytes[6:8], idBytes[8:10], idBytes[10:16])
 	block, _ := aes.NewCipher(material)
 	aead, _ := cipher.NewGCM(block)
-	k := &key{id: id, arn: f.arn("key/" + id), state: types.KeyStateEnabled, aead: aead, created: time.Now()}
+	k := &key{id: id, arn: f.arn("key/" + id), state: types.KeyStateEnabled, aead: aead, created: f.opts.Clock()}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.keys[id] = k
@@ -124,7 +138,7 @@ func (f *Fake) CreateAlias(alias, keyID string) error {
 		return err
 	}
 	if _, ok := f.aliases[alias]; ok {
-		return apiError("AlreadyExistsException", "alias "+alias+" already exists")
+		return apiError("AlreadyExistsException", "An alias with the name "+f.arn(alias)+" already exists")
 	}
 	f.aliases[alias] = k.id
 	return nil
@@ -143,16 +157,11 @@ func (f *Fake) SetKeyState(keyID string, state types.KeyState) error {
 	return nil
 }
 
-// begin counts a call and applies injected failures. It returns with f.mu
-// held when err is nil.
+// begin counts and logs a call and applies injected failures and hooks
+// (fakecall.Begin). It returns with f.mu held when err is nil.
 func (f *Fake) begin(op string, input any) error {
-	if err := f.rec.Begin(op); err != nil {
+	if err := fakecall.Begin(&f.Recorder, op, input); err != nil {
 		return err
-	}
-	if hook := f.opts.Hook; hook != nil {
-		if err := hook(op, input); err != nil {
-			return err
-		}
 	}
 	f.mu.Lock()
 	return nil
@@ -177,7 +186,7 @@ func (f *Fake) lookup(id string) (*key, error) {
 	if strings.HasPrefix(name, "alias/") {
 		target, ok := f.aliases[name]
 		if !ok {
-			return nil, apiError("NotFoundException", "alias "+f.arn(name)+" is not found.")
+			return nil, apiError("NotFoundException", "Alias "+f.arn(name)+" is not found.")
 		}
 		name = target
 	}
@@ -206,27 +215,20 @@ func usable(k *key) error {
 		return nil
 	case types.KeyStateDisabled:
 		return apiError("DisabledException", k.arn+" is disabled.")
+	case types.KeyStatePendingDeletion:
+		return apiError("KMSInvalidStateException", k.arn+" is pending deletion.")
 	default:
 		return apiError("KMSInvalidStateException", fmt.Sprintf("%s is %s and cannot be used.", k.arn, k.state))
 	}
 }
 
-// FailNext makes the next call of operation op ("GenerateDataKey", "Encrypt", "Decrypt", "ReEncrypt" or "DescribeKey") return
-// err. Calls queue up: FailNext twice fails the next two calls.
-func (f *Fake) FailNext(op string, err error) { f.rec.FailNext(op, err) }
+var kmsErrors = fakecall.RegistryErrors(awskms.TypeRegistry, fakecall.JSON)
 
-// Calls returns how many times operation op was called, failed calls
-// included.
-func (f *Fake) Calls(op string) int { return f.rec.Calls(op) }
-
-// CallCounts returns the call count of every operation called so far.
-func (f *Fake) CallCounts() map[string]int { return f.rec.CallCounts() }
-
-// ResetCalls sets every call count to zero.
-func (f *Fake) ResetCalls() { f.rec.ResetCalls() }
-
+// apiError returns what *kms.Client returns for KMS's error code and
+// message: the SDK's typed error (*types.NotFoundException, ...) where it
+// has one, else a *smithy.GenericAPIError (ValidationException).
 func apiError(code, msg string) error {
-	return &smithy.GenericAPIError{Code: code, Message: msg, Fault: smithy.FaultClient}
+	return kmsErrors.New(code, msg)
 }
 
 // Blob layout: 'K', key ID length, key ID, IV, sealed plaintext. The AAD is
@@ -273,7 +275,7 @@ func aad(id string, ec map[string]string) []byte {
 }
 
 // GenerateDataKey returns a fresh data key and its copy under KeyId.
-func (f *Fake) GenerateDataKey(_ context.Context, in *awskms.GenerateDataKeyInput, _ ...func(*awskms.Options)) (*awskms.GenerateDataKeyOutput, error) {
+func (f *Fake) GenerateDataKey(_ context.Context, in *awskms.GenerateDataKeyInput, _ ...func(*awskms.Options)) (out *awskms.GenerateDataKeyOutput, err error) {
 	if in == nil { // as the SDK does: a nil input is an empty one, which then fails validation
 		in = &awskms.GenerateDataKeyInput{}
 	}
@@ -281,6 +283,7 @@ func (f *Fake) GenerateDataKey(_ context.Context, in *awskms.GenerateDataKeyInpu
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	defer fakecall.End(&f.Recorder, "GenerateDataKey", &out, &err)
 	k, err := f.usableKey(aws.ToString(in.KeyId))
 	if err != nil {
 		return nil, err
@@ -307,7 +310,7 @@ func (f *Fake) GenerateDataKey(_ context.Context, in *awskms.GenerateDataKeyInpu
 }
 
 // Encrypt encrypts up to 4096 bytes under KeyId.
-func (f *Fake) Encrypt(_ context.Context, in *awskms.EncryptInput, _ ...func(*awskms.Options)) (*awskms.EncryptOutput, error) {
+func (f *Fake) Encrypt(_ context.Context, in *awskms.EncryptInput, _ ...func(*awskms.Options)) (out *awskms.EncryptOutput, err error) {
 	if in == nil { // as the SDK does: a nil input is an empty one, which then fails validation
 		in = &awskms.EncryptInput{}
 	}
@@ -315,6 +318,7 @@ func (f *Fake) Encrypt(_ context.Context, in *awskms.EncryptInput, _ ...func(*aw
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	defer fakecall.End(&f.Recorder, "Encrypt", &out, &err)
 	k, err := f.usableKey(aws.ToString(in.KeyId))
 	if err != nil {
 		return nil, err
@@ -327,7 +331,7 @@ func (f *Fake) Encrypt(_ context.Context, in *awskms.EncryptInput, _ ...func(*aw
 }
 
 // Decrypt opens a blob; KeyId, when given, must name the blob's key.
-func (f *Fake) Decrypt(_ context.Context, in *awskms.DecryptInput, _ ...func(*awskms.Options)) (*awskms.DecryptOutput, error) {
+func (f *Fake) Decrypt(_ context.Context, in *awskms.DecryptInput, _ ...func(*awskms.Options)) (out *awskms.DecryptOutput, err error) {
 	if in == nil { // as the SDK does: a nil input is an empty one, which then fails validation
 		in = &awskms.DecryptInput{}
 	}
@@ -335,6 +339,7 @@ func (f *Fake) Decrypt(_ context.Context, in *awskms.DecryptInput, _ ...func(*aw
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	defer fakecall.End(&f.Recorder, "Decrypt", &out, &err)
 	k, pt, err := f.openFor(in.CiphertextBlob, in.EncryptionContext, aws.ToString(in.KeyId))
 	if err != nil {
 		return nil, err
@@ -358,7 +363,7 @@ func (f *Fake) openFor(blob []byte, ec map[string]string, keyID string) (*key, [
 
 // ReEncrypt moves a blob to DestinationKeyId without revealing the
 // plaintext.
-func (f *Fake) ReEncrypt(_ context.Context, in *awskms.ReEncryptInput, _ ...func(*awskms.Options)) (*awskms.ReEncryptOutput, error) {
+func (f *Fake) ReEncrypt(_ context.Context, in *awskms.ReEncryptInput, _ ...func(*awskms.Options)) (out *awskms.ReEncryptOutput, err error) {
 	if in == nil { // as the SDK does: a nil input is an empty one, which then fails validation
 		in = &awskms.ReEncryptInput{}
 	}
@@ -366,6 +371,7 @@ func (f *Fake) ReEncrypt(_ context.Context, in *awskms.ReEncryptInput, _ ...func
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	defer fakecall.End(&f.Recorder, "ReEncrypt", &out, &err)
 	src, pt, err := f.openFor(in.CiphertextBlob, in.SourceEncryptionContext, aws.ToString(in.SourceKeyId))
 	if err != nil {
 		return nil, err
@@ -378,7 +384,7 @@ func (f *Fake) ReEncrypt(_ context.Context, in *awskms.ReEncryptInput, _ ...func
 }
 
 // DescribeKey returns a key's ARN, ID and state.
-func (f *Fake) DescribeKey(_ context.Context, in *awskms.DescribeKeyInput, _ ...func(*awskms.Options)) (*awskms.DescribeKeyOutput, error) {
+func (f *Fake) DescribeKey(_ context.Context, in *awskms.DescribeKeyInput, _ ...func(*awskms.Options)) (out *awskms.DescribeKeyOutput, err error) {
 	if in == nil { // as the SDK does: a nil input is an empty one, which then fails validation
 		in = &awskms.DescribeKeyInput{}
 	}
@@ -386,6 +392,7 @@ func (f *Fake) DescribeKey(_ context.Context, in *awskms.DescribeKeyInput, _ ...
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	defer fakecall.End(&f.Recorder, "DescribeKey", &out, &err)
 	k, err := f.lookup(aws.ToString(in.KeyId))
 	if err != nil {
 		return nil, err
