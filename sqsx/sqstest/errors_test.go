@@ -61,7 +61,9 @@ func sqsErrorCases() []errorCase {
 			_, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(std[:strings.LastIndex(std, "/")] + "/no-such-queue")})
 			return err
 		}, as: isType[*types.QueueDoesNotExist], code: "AWS.SimpleQueueService.NonExistentQueue"},
-		{name: "empty batch", call: func(c client, std, _ string) error { return sendBatch(c, std, []types.SendMessageBatchRequestEntry{}...) },
+		{name: "empty batch", call: func(c client, std, _ string) error {
+			return sendBatch(c, std, []types.SendMessageBatchRequestEntry{}...)
+		},
 			as: isType[*types.EmptyBatchRequest], code: "AWS.SimpleQueueService.EmptyBatchRequest"},
 		{name: "eleven entries", call: func(c client, std, _ string) error { return sendBatch(c, std, entries(11, "x")...) },
 			as: isType[*types.TooManyEntriesInBatchRequest], code: "AWS.SimpleQueueService.TooManyEntriesInBatchRequest"},
