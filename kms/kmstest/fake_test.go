@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
@@ -92,6 +93,7 @@ func conformance(t *testing.T, s service) {
 
 	_, err = s.client.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob, EncryptionContext: map[string]string{"purpose": "other"}})
 	assert.Equal(t, "InvalidCiphertextException", code(err))
+	assert.True(t, isType[*types.InvalidCiphertextException](err))
 	_, err = s.client.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob, EncryptionContext: ec, KeyId: aws.String(keyB)})
 	assert.Equal(t, s.incorrectKey, code(err))
 
@@ -115,6 +117,12 @@ func conformance(t *testing.T, s service) {
 
 	_, err = s.client.DescribeKey(ctx, &awskms.DescribeKeyInput{KeyId: aws.String("alias/does-not-exist")})
 	assert.Equal(t, "NotFoundException", code(err))
+	assert.True(t, isType[*types.NotFoundException](err))
+	_, err = s.client.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(keyB), Plaintext: make([]byte, 4097)})
+	assert.Equal(t, "ValidationException", code(err))
+	assert.True(t, isType[*smithy.GenericAPIError](err), "KMS's SDK has no ValidationException struct")
+	_, err = s.client.GenerateDataKey(ctx, &awskms.GenerateDataKeyInput{KeyId: aws.String(keyB)})
+	assert.Equal(t, "ValidationException", code(err), "neither NumberOfBytes nor KeySpec")
 
 	s.disable(t, keyA)
 	d, err = s.client.DescribeKey(ctx, &awskms.DescribeKeyInput{KeyId: aws.String(keyA)})
@@ -123,9 +131,15 @@ func conformance(t *testing.T, s service) {
 	if s.checksKeyState {
 		_, err = s.client.GenerateDataKey(ctx, &awskms.GenerateDataKeyInput{KeyId: aws.String(keyA), NumberOfBytes: aws.Int32(32)})
 		assert.Equal(t, "DisabledException", code(err))
+		assert.True(t, isType[*types.DisabledException](err))
 		_, err = s.client.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob, EncryptionContext: ec})
 		assert.Equal(t, "DisabledException", code(err))
 	}
+}
+
+func isType[T error](err error) bool {
+	var target T
+	return errors.As(err, &target)
 }
 
 func TestConformanceFake(t *testing.T) { conformance(t, fakeService()) }
@@ -138,6 +152,7 @@ func TestFakeAliasesStatesAndInjection(t *testing.T) {
 	assert.Regexp(t, `^arn:aws:kms:eu-west-1:444455556666:key/[0-9a-f-]{36}$`, arn)
 	require.NoError(t, f.CreateAlias("alias/app", arn))
 	assert.Equal(t, "AlreadyExistsException", code(f.CreateAlias("alias/app", arn)))
+	assert.True(t, isType[*types.AlreadyExistsException](f.CreateAlias("alias/app", arn)))
 	assert.Equal(t, "ValidationException", code(f.CreateAlias("app", arn)))
 
 	for _, id := range []string{arn, arn[len(arn)-36:], "alias/app", "arn:aws:kms:eu-west-1:444455556666:alias/app"} {
@@ -151,6 +166,7 @@ func TestFakeAliasesStatesAndInjection(t *testing.T) {
 	require.NoError(t, f.SetKeyState(arn, types.KeyStatePendingDeletion))
 	_, err = f.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(arn), Plaintext: []byte("x")})
 	assert.Equal(t, "KMSInvalidStateException", code(err))
+	assert.True(t, isType[*types.KMSInvalidStateException](err))
 	require.NoError(t, f.SetKeyState(arn, types.KeyStateEnabled))
 
 	_, err = f.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(arn), Plaintext: make([]byte, 4097)})
@@ -206,4 +222,68 @@ func TestNilInputIsAValidationError(t *testing.T) {
 			assert.Contains(t, []string{"ValidationException", "InvalidCiphertextException"}, apiErr.ErrorCode())
 		})
 	}
+}
+
+// Every error the fake returns is the SDK's: errors.As finds its typed
+// struct (or a *smithy.GenericAPIError where the SDK has none) and
+// smithy.APIError, with KMS's code and message.
+func TestErrorsAreTheSDKs(t *testing.T) {
+	f := kmstest.New()
+	a, b := f.CreateKey(), f.CreateKey()
+	ec := map[string]string{"k": "v"}
+	dk, err := f.GenerateDataKey(ctx, &awskms.GenerateDataKeyInput{KeyId: aws.String(a), KeySpec: types.DataKeySpecAes256, EncryptionContext: ec})
+	require.NoError(t, err)
+	disabled, pending := f.CreateKey(), f.CreateKey()
+	require.NoError(t, f.SetKeyState(disabled, types.KeyStateDisabled))
+	require.NoError(t, f.SetKeyState(pending, types.KeyStatePendingDeletion))
+
+	for _, tc := range []struct {
+		name, code, msg string
+		err             error
+		as              func(error) bool
+	}{
+		{"missing key", "NotFoundException", "Key 'arn:aws:kms:us-east-1:123456789012:key/nope' does not exist",
+			f.CreateAlias("alias/x", "nope"), isType[*types.NotFoundException]},
+		{"missing alias", "NotFoundException", "Alias arn:aws:kms:us-east-1:123456789012:alias/nope is not found.",
+			f.CreateAlias("alias/y", "alias/nope"), isType[*types.NotFoundException]},
+		{"disabled", "DisabledException", disabled + " is disabled.",
+			errOf(f.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(disabled), Plaintext: []byte("x")})), isType[*types.DisabledException]},
+		{"pending deletion", "KMSInvalidStateException", pending + " is pending deletion.",
+			errOf(f.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(pending), Plaintext: []byte("x")})), isType[*types.KMSInvalidStateException]},
+		{"wrong context", "InvalidCiphertextException", "the ciphertext is invalid or does not match the encryption context",
+			errOf(f.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob})), isType[*types.InvalidCiphertextException]},
+		{"wrong key", "IncorrectKeyException", "the key ID in the request does not identify the key that encrypted the ciphertext",
+			errOf(f.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob, EncryptionContext: ec, KeyId: aws.String(b)})), isType[*types.IncorrectKeyException]},
+		{"alias exists", "AlreadyExistsException", "An alias with the name arn:aws:kms:us-east-1:123456789012:alias/dup already exists",
+			func() error { _ = f.CreateAlias("alias/dup", a); return f.CreateAlias("alias/dup", b) }(), isType[*types.AlreadyExistsException]},
+		{"validation", "ValidationException", "Plaintext must be 1 to 4096 bytes",
+			errOf(f.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(a)})), isType[*smithy.GenericAPIError]},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var apiErr smithy.APIError
+			require.ErrorAs(t, tc.err, &apiErr)
+			assert.Equal(t, tc.code, apiErr.ErrorCode())
+			assert.Equal(t, tc.msg, apiErr.ErrorMessage())
+			assert.True(t, tc.as(tc.err), "got %T", tc.err)
+		})
+	}
+}
+
+func errOf[T any](_ T, err error) error { return err }
+
+func TestClockAndLoseNext(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	f := kmstest.New(func(o *kmstest.Options) { o.Clock = func() time.Time { return at } })
+	key := f.CreateKey()
+	d, err := f.DescribeKey(ctx, &awskms.DescribeKeyInput{KeyId: aws.String(key)})
+	require.NoError(t, err)
+	assert.Equal(t, at, aws.ToTime(d.KeyMetadata.CreationDate))
+
+	lost := errors.New("connection reset")
+	f.LoseNext("Encrypt", lost)
+	out, err := f.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(key), Plaintext: []byte("x")})
+	require.ErrorIs(t, err, lost)
+	assert.Nil(t, out)
+	assert.Equal(t, 2, f.TotalCalls())
+	assert.Len(t, f.Log("Encrypt"), 1)
 }
