@@ -129,7 +129,10 @@ func TestSTSErrors(t *testing.T) {
 		{"role not offered", "AccessDenied", func() error { return saml("arn:aws:iam::123456789012:role/Admin", samlDoc) }, isType[*smithy.GenericAPIError]},
 		{"not SAML", "InvalidIdentityToken", func() error { return saml("arn:aws:iam::123456789012:role/Dev", "not saml") },
 			isType[*ststypes.InvalidIdentityTokenException]},
-		{"assertion expired", "ExpiredTokenException", func() error { now = now.Add(5 * time.Minute); return saml("arn:aws:iam::123456789012:role/Dev", samlDoc) },
+		{"assertion expired", "ExpiredTokenException", func() error {
+			now = now.Add(5 * time.Minute)
+			return saml("arn:aws:iam::123456789012:role/Dev", samlDoc)
+		},
 			isType[*ststypes.ExpiredTokenException]},
 		{"session expired", "ExpiredToken", func() error { now = now.Add(time.Hour); return callerIdentity(session) }, isType[*smithy.GenericAPIError]},
 	} {
