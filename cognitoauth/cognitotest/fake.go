@@ -553,3 +553,11 @@ func (f *Fake) GetTokensFromRefreshToken(_ context.Context, in *cip.GetTokensFro
 	}
 	return &cip.GetTokensFromRefreshTokenOutput{AuthenticationResult: r}, nil
 }
+
+// Compile-time checks that the fake satisfies the interfaces cognitoauth
+// asks for.
+var (
+	_ cognitoauth.IdentityProviderAPI = (*Fake)(nil)
+	_ cognitoauth.IdentityAPI         = (*Fake)(nil)
+	_ cognitoauth.RefreshTokenAPI     = (*Fake)(nil)
+)

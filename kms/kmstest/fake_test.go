@@ -22,6 +22,11 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(moto.Run(m)) }
 
+// A compile-time check that the fake satisfies kms.KMSAPI. It sits in a
+// test file because kms's own in-package tests import kmstest, so kmstest
+// cannot import kms.
+var _ kms.KMSAPI = (*kmstest.Fake)(nil)
+
 var ctx = context.Background()
 
 // service is what the conformance cases need: the client, a way to make a
