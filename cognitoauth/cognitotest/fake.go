@@ -1,6 +1,25 @@
 // Package cognitotest is an in-memory Cognito user pool and identity pool
-// for tests, in the manner of net/http/httptest. A [Fake] satisfies both
-// cognitoauth.IdentityProviderAPI and cognitoauth.IdentityAPI.
+// for tests, in the manner of net/http/httptest. A [Fake] satisfies
+// cognitoauth.IdentityProviderAPI, cognitoauth.IdentityAPI and
+// cognitoauth.RefreshTokenAPI:
+//
+//	func TestSignIn(t *testing.T) {
+//		ctx := context.Background()
+//		pool := cognitotest.New()
+//		pool.AddUser("alice", "Correct-Horse-1", cognitotest.User{Email: "alice@example.com"})
+//		client, _ := cognitoauth.New(pool, pool, pool.Config())
+//		tokens, err := client.SignIn(ctx, "alice", "Correct-Horse-1")
+//		if err != nil {
+//			t.Fatal(err)
+//		}
+//		jwks := pool.StartJWKS()
+//		defer jwks.Close()
+//		cfg := pool.Config()
+//		v, _ := cognitoauth.NewVerifier(cfg.Region, cfg.UserPoolID, pool.VerifierOptions(jwks.URL))
+//		if _, err := v.Verify(ctx, tokens.AccessToken); err != nil {
+//			t.Fatal(err)
+//		}
+//	}
 //
 // It has users with passwords; the USER_SRP_AUTH flow with the password
 // claim verified for real (which moto does not do), USER_PASSWORD_AUTH and
@@ -8,20 +27,22 @@
 // SOFTWARE_TOKEN_MFA challenges; refresh tokens that can be revoked, and
 // rotated by GetTokensFromRefreshToken when Options.RefreshRotation is set;
 // identity IDs; credentials whose lifetime you set; a clock you control;
-// error injection and call counts. Errors are *smithy.GenericAPIError with
-// Cognito's codes.
+// error injection, a log of every call's input and call counts.
+//
+// Errors are those the SDK's clients return: the user pool's as
+// cognitoidentityprovider's typed structs (*types.NotAuthorizedException,
+// *types.UserNotFoundException, *types.UserNotConfirmedException,
+// *types.PasswordResetRequiredException, *types.ResourceNotFoundException,
+// *types.InvalidParameterException, *types.InvalidPasswordException,
+// *types.CodeMismatchException, *types.RefreshTokenReuseException), the
+// identity pool's as cognitoidentity's (*types.NotAuthorizedException,
+// *types.ResourceNotFoundException, *types.InvalidParameterException).
 //
 // Its ID and access tokens carry Cognito's claims and are signed with
 // RS256 by a key the pool publishes as a JWKS ([Fake.JWKSHandler],
 // [Fake.StartJWKS]), so a service's cognitoauth.Verifier can check them end
 // to end; [Fake.RotateKey] rotates the key and [Fake.SignToken] signs
 // claims of a test's choosing.
-//
-//	pool := cognitotest.New()
-//	pool.AddUser("alice", "Passw0rd!", cognitotest.User{Email: "alice@example.com"})
-//	c, _ := cognitoauth.New(pool, pool, pool.Config())
-//	jwks := pool.StartJWKS() // defer jwks.Close()
-//	v, _ := cognitoauth.NewVerifier(pool.Config().Region, pool.Config().UserPoolID, pool.VerifierOptions(jwks.URL))
 package cognitotest
 
 import (

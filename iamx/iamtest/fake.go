@@ -1,7 +1,19 @@
 // Package iamtest is an in-memory AWS STS and IAM for tests, in the manner
-// of net/http/httptest: a [Fake] satisfies iamx.STSAPI, iamx.IAMAPI and
-// iamx.CallerIdentityAPI (and so stands in for *sts.Client and
-// *iam.Client wherever code asks for those interfaces).
+// of net/http/httptest. A [Fake] satisfies iamx.STSAPI, iamx.IAMAPI and
+// iamx.CallerIdentityAPI, so it stands in for *sts.Client and *iam.Client
+// wherever code asks for those interfaces:
+//
+//	func TestRotation(t *testing.T) {
+//		ctx := context.Background()
+//		fake := iamtest.New(func(o *iamtest.Options) { o.Propagation = 20 * time.Millisecond })
+//		fake.AddUser("deploy-bot")
+//		_, _ = fake.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("deploy-bot")})
+//		_, err := iamx.RotateAccessKey(ctx, fake, "deploy-bot", func(credentials.Profile) error { return nil },
+//			func(o *iamx.RotateOptions) { o.NewSTS = fake.ClientFor })
+//		if err != nil {
+//			t.Fatal(err)
+//		}
+//	}
 //
 // The fake does the parts code under test relies on:
 //   - IAM users and their access keys, with IAM's limit of two keys per
@@ -19,10 +31,15 @@
 //     GetCallerIdentity then knows; AssumeRoleWithSAML reads the assertion
 //     with iamx.ParseSAMLResponse and refuses a role the assertion does not
 //     offer (AccessDenied) and an expired one (ExpiredTokenException);
-//   - error injection ([Fake.FailNext]) and per-operation call counts.
+//   - error injection, a log of every call's input and call counts.
 //
-// Signatures on SAML responses are not checked. Errors are
-// *smithy.GenericAPIError values with the services' error codes.
+// Signatures on SAML responses are not checked. Errors are those the SDK's
+// clients return: IAM's typed structs (*types.NoSuchEntityException,
+// *types.LimitExceededException), STS's (*types.ExpiredTokenException,
+// *types.InvalidIdentityTokenException), and a *smithy.GenericAPIError for
+// the common errors the SDK has no struct for (ValidationError,
+// InvalidClientTokenId, SignatureDoesNotMatch, ExpiredToken, AccessDenied).
+// The account is 123456789012 unless [Options] say otherwise.
 package iamtest
 
 import (

@@ -1,6 +1,23 @@
 // Package kmstest is an in-memory AWS KMS for tests, in the manner of
-// net/http/httptest: a [Fake] satisfies kms.KMSAPI (and so stands in for
-// *kms.Client from aws-sdk-go-v2 wherever code asks for that interface).
+// net/http/httptest. A [Fake] satisfies kms.KMSAPI, so it stands in for
+// *kms.Client from aws-sdk-go-v2 wherever code asks for that interface:
+//
+//	func TestDecryptWithDisabledKey(t *testing.T) {
+//		ctx := context.Background()
+//		fake := kmstest.New()
+//		keyARN := fake.CreateKey()
+//		_ = fake.CreateAlias("alias/app", keyARN)
+//		keyring, _ := kms.NewKMSKeyring(fake, "alias/app")
+//		client, _ := kms.New(keyring)
+//		msg, _ := client.Encrypt(ctx, []byte("hello"), nil)
+//
+//		_ = fake.SetKeyState(keyARN, types.KeyStateDisabled)
+//		_, err := client.Decrypt(ctx, msg, nil)
+//		var disabled *types.DisabledException
+//		if !errors.As(err, &disabled) {
+//			t.Fatalf("want DisabledException, got %v", err)
+//		}
+//	}
 //
 // The fake does the parts of KMS that code under test relies on:
 //   - real AES-256-GCM wrapping bound to the encryption context, so a wrong
@@ -10,16 +27,16 @@
 //     deletion KMSInvalidStateException;
 //   - ciphertext blobs that name their key, so Decrypt needs no KeyId and a
 //     wrong KeyId is IncorrectKeyException;
-//   - error injection ([Fake.FailNext], [Options.Hook]) and per-operation
-//     call counts.
+//   - error injection, a log of every call's input and call counts
+//     (FailNext, LoseNext, OnCall, Log, Calls: see [Fake]).
 //
-// Errors are *smithy.GenericAPIError values with KMS's error codes, so code
-// that checks errors.As(err, &apiErr) and apiErr.ErrorCode() works unchanged:
-//
-//	fake := kmstest.New()
-//	keyARN := fake.CreateKey()
-//	fake.CreateAlias("alias/app", keyARN)
-//	keyring, _ := kms.NewKMSKeyring(fake, "alias/app")
+// Errors are those *kms.Client returns: the SDK's typed structs
+// (*types.NotFoundException, *types.DisabledException,
+// *types.KMSInvalidStateException, *types.InvalidCiphertextException,
+// *types.IncorrectKeyException, *types.AlreadyExistsException), or a
+// *smithy.GenericAPIError for ValidationException, for which the SDK has
+// none. All satisfy smithy.APIError with KMS's codes and messages. Keys
+// live in account 123456789012 of us-east-1 unless [Options] say otherwise.
 package kmstest
 
 import (

@@ -1,7 +1,23 @@
 // Package sqstest is an in-memory SQS for tests, in the manner of
 // net/http/httptest, with standard and FIFO queues on a clock you control.
-// A [Fake] has the SDK client's methods that sqsx uses, so it stands in for
-// *sqs.Client.
+// A [Fake] satisfies sqsx.SQSAPI, so it stands in for *sqs.Client:
+//
+//	func TestWorkerRetriesAFailedDelete(t *testing.T) {
+//		ctx := context.Background()
+//		clk := sqstest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+//		q := sqstest.New(func(o *sqstest.Options) { o.Clock = clk.Now })
+//		url := q.CreateQueue("jobs", sqstest.QueueOptions{VisibilityTimeout: 30 * time.Second})
+//		_, _ = q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String("job 1")})
+//		q.FailNext("DeleteMessageBatch", errors.New("connection reset"))
+//
+//		processJobs(ctx, q, url)      // the code under test: its delete fails
+//		clk.Advance(31 * time.Second) // so the job is visible again
+//		processJobs(ctx, q, url)
+//
+//		if q.Len(url) != 0 || q.Calls("DeleteMessageBatch") != 2 {
+//			t.Fatalf("%d left after %v", q.Len(url), q.CallCounts())
+//		}
+//	}
 //
 // It does what code under test relies on: visibility timeouts; receipt
 // handles that go stale once a message is received again; FIFO group
@@ -17,12 +33,18 @@
 // message is reported individually"; accepted FIFO entries are enqueued in
 // the order sent), so a failed entry does not stop later entries of its
 // group in the same call; and error injection (calls that fail before
-// acting, calls that act and then lose their answer, failed batch entries)
-// and call counts.
+// acting, calls that act and then lose their answer, failed batch entries,
+// hooks), a log of every call's input and call counts.
 //
-//	clk := sqstest.NewClock(time.Now())
-//	q := sqstest.New(func(o *sqstest.Options) { o.Clock = clk.Now })
-//	url := q.CreateQueue("jobs.fifo", sqstest.QueueOptions{VisibilityTimeout: 30 * time.Second})
+// Errors are those *sqs.Client returns: the SDK's typed structs with SQS's
+// query-protocol codes (*types.QueueDoesNotExist with ErrorCode()
+// AWS.SimpleQueueService.NonExistentQueue, *types.EmptyBatchRequest,
+// *types.TooManyEntriesInBatchRequest, *types.InvalidBatchEntryId,
+// *types.BatchEntryIdsNotDistinct, *types.BatchRequestTooLong,
+// *types.ReceiptHandleIsInvalid), or a *smithy.GenericAPIError for
+// InvalidParameterValue and MissingParameter, for which the SDK has none.
+// Queues live in account 123456789012 of us-east-1 unless [Options] say
+// otherwise.
 package sqstest
 
 import (
