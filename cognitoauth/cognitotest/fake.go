@@ -388,6 +388,7 @@ func (f *Fake) respond(clientID string, name ciptypes.ChallengeNameType, respons
 
 // InitiateAuth implements cognitoauth.IdentityProviderAPI.
 func (f *Fake) InitiateAuth(_ context.Context, in *cip.InitiateAuthInput, _ ...func(*cip.Options)) (out *cip.InitiateAuthOutput, err error) {
+	in = fakecall.Input(in)
 	if err := f.begin("InitiateAuth", in); err != nil {
 		return nil, err
 	}
@@ -402,6 +403,7 @@ func (f *Fake) InitiateAuth(_ context.Context, in *cip.InitiateAuthInput, _ ...f
 
 // AdminInitiateAuth implements cognitoauth.IdentityProviderAPI.
 func (f *Fake) AdminInitiateAuth(_ context.Context, in *cip.AdminInitiateAuthInput, _ ...func(*cip.Options)) (out *cip.AdminInitiateAuthOutput, err error) {
+	in = fakecall.Input(in)
 	if err := f.begin("AdminInitiateAuth", in); err != nil {
 		return nil, err
 	}
@@ -419,6 +421,7 @@ func (f *Fake) AdminInitiateAuth(_ context.Context, in *cip.AdminInitiateAuthInp
 
 // RespondToAuthChallenge implements cognitoauth.IdentityProviderAPI.
 func (f *Fake) RespondToAuthChallenge(_ context.Context, in *cip.RespondToAuthChallengeInput, _ ...func(*cip.Options)) (out *cip.RespondToAuthChallengeOutput, err error) {
+	in = fakecall.Input(in)
 	if err := f.begin("RespondToAuthChallenge", in); err != nil {
 		return nil, err
 	}
@@ -433,6 +436,7 @@ func (f *Fake) RespondToAuthChallenge(_ context.Context, in *cip.RespondToAuthCh
 
 // AdminRespondToAuthChallenge implements cognitoauth.IdentityProviderAPI.
 func (f *Fake) AdminRespondToAuthChallenge(_ context.Context, in *cip.AdminRespondToAuthChallengeInput, _ ...func(*cip.Options)) (out *cip.AdminRespondToAuthChallengeOutput, err error) {
+	in = fakecall.Input(in)
 	if err := f.begin("AdminRespondToAuthChallenge", in); err != nil {
 		return nil, err
 	}
@@ -471,6 +475,7 @@ func (f *Fake) login(logins map[string]string) (string, error) {
 
 // GetId implements cognitoauth.IdentityAPI.
 func (f *Fake) GetId(_ context.Context, in *cognitoidentity.GetIdInput, _ ...func(*cognitoidentity.Options)) (out *cognitoidentity.GetIdOutput, err error) {
+	in = fakecall.Input(in)
 	if err := f.begin("GetId", in); err != nil {
 		return nil, err
 	}
@@ -500,6 +505,7 @@ func (f *Fake) GetId(_ context.Context, in *cognitoidentity.GetIdInput, _ ...fun
 
 // GetCredentialsForIdentity implements cognitoauth.IdentityAPI.
 func (f *Fake) GetCredentialsForIdentity(_ context.Context, in *cognitoidentity.GetCredentialsForIdentityInput, _ ...func(*cognitoidentity.Options)) (out *cognitoidentity.GetCredentialsForIdentityOutput, err error) {
+	in = fakecall.Input(in)
 	if err := f.begin("GetCredentialsForIdentity", in); err != nil {
 		return nil, err
 	}
@@ -533,6 +539,7 @@ func (f *Fake) GetCredentialsForIdentity(_ context.Context, in *cognitoidentity.
 
 // GetOpenIdToken implements cognitoauth.IdentityAPI.
 func (f *Fake) GetOpenIdToken(_ context.Context, in *cognitoidentity.GetOpenIdTokenInput, _ ...func(*cognitoidentity.Options)) (out *cognitoidentity.GetOpenIdTokenOutput, err error) {
+	in = fakecall.Input(in)
 	if err := f.begin("GetOpenIdToken", in); err != nil {
 		return nil, err
 	}
@@ -548,6 +555,7 @@ func (f *Fake) GetOpenIdToken(_ context.Context, in *cognitoidentity.GetOpenIdTo
 // and access tokens, and with Options.RefreshRotation a new refresh token
 // that replaces the old one.
 func (f *Fake) GetTokensFromRefreshToken(_ context.Context, in *cip.GetTokensFromRefreshTokenInput, _ ...func(*cip.Options)) (out *cip.GetTokensFromRefreshTokenOutput, err error) {
+	in = fakecall.Input(in)
 	if err := f.begin("GetTokensFromRefreshToken", in); err != nil {
 		return nil, err
 	}

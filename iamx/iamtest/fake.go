@@ -192,6 +192,7 @@ func (f *Fake) userLocked(name *string) (*user, error) {
 
 // ListAccessKeys lists a user's keys, oldest first.
 func (f *Fake) ListAccessKeys(ctx context.Context, in *iam.ListAccessKeysInput, _ ...func(*iam.Options)) (out *iam.ListAccessKeysOutput, err error) {
+	in = fakecall.Input(in)
 	if err := f.begin("ListAccessKeys", in); err != nil {
 		return nil, err
 	}
@@ -213,6 +214,7 @@ func (f *Fake) ListAccessKeys(ctx context.Context, in *iam.ListAccessKeysInput, 
 // CreateAccessKey gives a user a new active key; a third key is
 // LimitExceeded.
 func (f *Fake) CreateAccessKey(ctx context.Context, in *iam.CreateAccessKeyInput, _ ...func(*iam.Options)) (out *iam.CreateAccessKeyOutput, err error) {
+	in = fakecall.Input(in)
 	if err := f.begin("CreateAccessKey", in); err != nil {
 		return nil, err
 	}
@@ -247,6 +249,7 @@ func (f *Fake) userKeyLocked(name, id *string) (*user, *key, error) {
 
 // UpdateAccessKey sets a key Active or Inactive.
 func (f *Fake) UpdateAccessKey(ctx context.Context, in *iam.UpdateAccessKeyInput, _ ...func(*iam.Options)) (out *iam.UpdateAccessKeyOutput, err error) {
+	in = fakecall.Input(in)
 	if err := f.begin("UpdateAccessKey", in); err != nil {
 		return nil, err
 	}
@@ -266,6 +269,7 @@ func (f *Fake) UpdateAccessKey(ctx context.Context, in *iam.UpdateAccessKeyInput
 
 // DeleteAccessKey deletes a key, active or not.
 func (f *Fake) DeleteAccessKey(ctx context.Context, in *iam.DeleteAccessKeyInput, _ ...func(*iam.Options)) (out *iam.DeleteAccessKeyOutput, err error) {
+	in = fakecall.Input(in)
 	if err := f.begin("DeleteAccessKey", in); err != nil {
 		return nil, err
 	}
@@ -284,6 +288,7 @@ func (f *Fake) DeleteAccessKey(ctx context.Context, in *iam.DeleteAccessKeyInput
 // GetCallerIdentity answers for the credentials in the call's options (as
 // [Fake.ClientFor] sets them). With none, it answers for the account root.
 func (f *Fake) GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, optFns ...func(*sts.Options)) (out *sts.GetCallerIdentityOutput, err error) {
+	in = fakecall.Input(in)
 	if err := f.begin("GetCallerIdentity", in); err != nil {
 		return nil, err
 	}
@@ -357,6 +362,7 @@ func (f *Fake) session(roleARN, sessionName string, d time.Duration) (*ststypes.
 // AssumeRole issues credentials for any well-formed role ARN; the fake
 // keeps no trust policies (evaluate those with iamx.Evaluate).
 func (f *Fake) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, _ ...func(*sts.Options)) (out *sts.AssumeRoleOutput, err error) {
+	in = fakecall.Input(in)
 	if err := f.begin("AssumeRole", in); err != nil {
 		return nil, err
 	}
@@ -379,6 +385,7 @@ func (f *Fake) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, _ ...fun
 // role/provider pair, has a RoleSessionName and has not expired, and
 // issues credentials for that session name.
 func (f *Fake) AssumeRoleWithSAML(ctx context.Context, in *sts.AssumeRoleWithSAMLInput, _ ...func(*sts.Options)) (out *sts.AssumeRoleWithSAMLOutput, err error) {
+	in = fakecall.Input(in)
 	if err := f.begin("AssumeRoleWithSAML", in); err != nil {
 		return nil, err
 	}

@@ -250,3 +250,13 @@ func copyValue(v reflect.Value, depth int) reflect.Value {
 	}
 	return v
 }
+
+// Input returns in, or a new empty input when in is nil: the SDK's
+// operations treat a nil input as an empty one, which then fails the
+// service's validation, so a fake must not panic on it.
+func Input[T any](in *T) *T {
+	if in == nil {
+		return new(T)
+	}
+	return in
+}

@@ -418,6 +418,7 @@ func (f *Fake) signal() {
 
 // SendMessageBatch implements the SDK method.
 func (f *Fake) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
+	in = fakecall.Input(in)
 	return f.sendBatch("SendMessageBatch", in, in)
 }
 
@@ -515,9 +516,7 @@ func (f *Fake) sendBatch(op string, logged any, in *sqs.SendMessageBatchInput) (
 
 // SendMessage implements the SDK method (for per-message baselines).
 func (f *Fake) SendMessage(_ context.Context, in *sqs.SendMessageInput, _ ...func(*sqs.Options)) (*sqs.SendMessageOutput, error) {
-	if in == nil { // as the SDK does: a nil input is an empty one
-		in = &sqs.SendMessageInput{}
-	}
+	in = fakecall.Input(in)
 	out, err := f.sendBatch("SendMessage", in, &sqs.SendMessageBatchInput{QueueUrl: in.QueueUrl, Entries: []types.SendMessageBatchRequestEntry{{
 		Id: aws.String("m"), MessageBody: in.MessageBody, DelaySeconds: in.DelaySeconds, MessageAttributes: in.MessageAttributes,
 		MessageDeduplicationId: in.MessageDeduplicationId, MessageGroupId: in.MessageGroupId}}})

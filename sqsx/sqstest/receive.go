@@ -15,6 +15,7 @@ import (
 
 // ReceiveMessage implements the SDK method, long polls included.
 func (f *Fake) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, _ ...func(*sqs.Options)) (out *sqs.ReceiveMessageOutput, err error) {
+	in = fakecall.Input(in)
 	// The random part of each receipt handle the receive may hand out,
 	// made before the lock is taken.
 	handles := make([]string, min(max(in.MaxNumberOfMessages, 1), 10))
@@ -303,6 +304,7 @@ func (q *queue) find(receipt string) (*message, bool) {
 // current (the message was received again) fails its entry with
 // ReceiptHandleIsInvalid.
 func (f *Fake) DeleteMessageBatch(_ context.Context, in *sqs.DeleteMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error) {
+	in = fakecall.Input(in)
 	return f.deleteBatch("DeleteMessageBatch", in, in)
 }
 
@@ -345,9 +347,7 @@ func (f *Fake) deleteBatch(op string, logged any, in *sqs.DeleteMessageBatchInpu
 
 // DeleteMessage implements the SDK method (for per-message baselines).
 func (f *Fake) DeleteMessage(_ context.Context, in *sqs.DeleteMessageInput, _ ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error) {
-	if in == nil { // as the SDK does: a nil input is an empty one
-		in = &sqs.DeleteMessageInput{}
-	}
+	in = fakecall.Input(in)
 	out, err := f.deleteBatch("DeleteMessage", in, &sqs.DeleteMessageBatchInput{QueueUrl: in.QueueUrl,
 		Entries: []types.DeleteMessageBatchRequestEntry{{Id: aws.String("m"), ReceiptHandle: in.ReceiptHandle}}})
 	if err != nil {
@@ -362,6 +362,7 @@ func (f *Fake) DeleteMessage(_ context.Context, in *sqs.DeleteMessageInput, _ ..
 // ChangeMessageVisibilityBatch implements the SDK method: 0 releases a
 // message at once; at most 12 hours.
 func (f *Fake) ChangeMessageVisibilityBatch(_ context.Context, in *sqs.ChangeMessageVisibilityBatchInput, _ ...func(*sqs.Options)) (out *sqs.ChangeMessageVisibilityBatchOutput, err error) {
+	in = fakecall.Input(in)
 	q, err := f.begin("ChangeMessageVisibilityBatch", aws.ToString(in.QueueUrl), in)
 	if err != nil {
 		return nil, err
@@ -406,6 +407,7 @@ func (f *Fake) ChangeMessageVisibilityBatch(_ context.Context, in *sqs.ChangeMes
 
 // GetQueueAttributes implements the SDK method.
 func (f *Fake) GetQueueAttributes(_ context.Context, in *sqs.GetQueueAttributesInput, _ ...func(*sqs.Options)) (out *sqs.GetQueueAttributesOutput, err error) {
+	in = fakecall.Input(in)
 	q, err := f.begin("GetQueueAttributes", aws.ToString(in.QueueUrl), in)
 	if err != nil {
 		return nil, err
