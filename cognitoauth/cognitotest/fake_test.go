@@ -24,11 +24,6 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(moto.Run(m)) }
 
-func isType[T error](err error) bool {
-	var target T
-	return errors.As(err, &target)
-}
-
 func testCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
@@ -53,25 +48,25 @@ func passwordAuth(ctx context.Context, p pool, clientID, user, password string) 
 var sharedErrors = []struct {
 	name, code string
 	call       func(context.Context, pool) error
-	as         func(error) bool
+	as         any
 }{
 	{"unknown user", "UserNotFoundException", func(ctx context.Context, p pool) error {
 		return passwordAuth(ctx, p, p.clientID, "nobody", "Correct-Horse-1")
-	}, isType[*ciptypes.UserNotFoundException]},
+	}, new(*ciptypes.UserNotFoundException)},
 	{"wrong password", "NotAuthorizedException", func(ctx context.Context, p pool) error {
 		return passwordAuth(ctx, p, p.clientID, "alice", "wrong-Horse-1")
-	}, isType[*ciptypes.NotAuthorizedException]},
+	}, new(*ciptypes.NotAuthorizedException)},
 	{"unconfirmed user", "UserNotConfirmedException", func(ctx context.Context, p pool) error {
 		return passwordAuth(ctx, p, p.clientID, "carol", "Correct-Horse-1")
-	}, isType[*ciptypes.UserNotConfirmedException]},
+	}, new(*ciptypes.UserNotConfirmedException)},
 	{"unknown app client", "ResourceNotFoundException", func(ctx context.Context, p pool) error {
 		return passwordAuth(ctx, p, "nosuchclient", "alice", "Correct-Horse-1")
-	}, isType[*ciptypes.ResourceNotFoundException]},
+	}, new(*ciptypes.ResourceNotFoundException)},
 	{"revoked refresh token", "NotAuthorizedException", func(ctx context.Context, p pool) error {
 		_, err := p.idp.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(p.clientID), AuthFlow: ciptypes.AuthFlowTypeRefreshTokenAuth,
 			AuthParameters: map[string]string{"REFRESH_TOKEN": "not-a-token"}})
 		return err
-	}, isType[*ciptypes.NotAuthorizedException]},
+	}, new(*ciptypes.NotAuthorizedException)},
 }
 
 func checkShared(t *testing.T, p pool) {
@@ -81,7 +76,7 @@ func checkShared(t *testing.T, p pool) {
 			var apiErr smithy.APIError
 			require.ErrorAs(t, err, &apiErr)
 			assert.Equal(t, tc.code, apiErr.ErrorCode())
-			assert.True(t, tc.as(err), "errors.As with the SDK's type: got %T", apiErr)
+			assert.ErrorAs(t, err, tc.as, "errors.As with the SDK's type: got %T", apiErr)
 		})
 	}
 	require.NoError(t, passwordAuth(testCtx(t), p, p.clientID, "alice", "Correct-Horse-1"), "alice signs in")
@@ -149,60 +144,60 @@ func TestEveryErrorIsTheSDKs(t *testing.T) {
 	for _, tc := range []struct {
 		name, code, msg string
 		err             func() error
-		as              func(error) bool
+		as              any
 	}{
 		{"reset required", "PasswordResetRequiredException", "Password reset required for the user",
-			func() error { _, err := auth("reset", "Correct-Horse-1"); return err }, isType[*ciptypes.PasswordResetRequiredException]},
+			func() error { _, err := auth("reset", "Correct-Horse-1"); return err }, new(*ciptypes.PasswordResetRequiredException)},
 		{"new password too short", "InvalidPasswordException", "Password does not conform to policy: Password not long enough", func() error {
 			c, err := auth("temp", "Temp-Horse-1")
 			require.NoError(t, err)
 			return respond("temp", c.ChallengeName, c.Session, map[string]string{"NEW_PASSWORD": "short"})
-		}, isType[*ciptypes.InvalidPasswordException]},
+		}, new(*ciptypes.InvalidPasswordException)},
 		{"wrong TOTP code", "CodeMismatchException", "Invalid code received for user", func() error {
 			c, err := auth("mfa", "Correct-Horse-1")
 			require.NoError(t, err)
 			return respond("mfa", c.ChallengeName, c.Session, map[string]string{"SOFTWARE_TOKEN_MFA_CODE": "000000"})
-		}, isType[*ciptypes.CodeMismatchException]},
+		}, new(*ciptypes.CodeMismatchException)},
 		{"unknown session", "NotAuthorizedException", "Invalid session for the user.", func() error {
 			return respond("mfa", ciptypes.ChallengeNameTypeSoftwareTokenMfa, aws.String("nope"), map[string]string{})
-		}, isType[*ciptypes.NotAuthorizedException]},
+		}, new(*ciptypes.NotAuthorizedException)},
 		{"SRP as an admin flow", "InvalidParameterException", "USER_SRP_AUTH is not an admin flow", func() error {
 			_, err := f.AdminInitiateAuth(ctx, &cip.AdminInitiateAuthInput{UserPoolId: aws.String(cfg.UserPoolID), ClientId: aws.String(cfg.ClientID),
 				AuthFlow: ciptypes.AuthFlowTypeUserSrpAuth, AuthParameters: map[string]string{"USERNAME": "alice"}})
 			return err
-		}, isType[*ciptypes.InvalidParameterException]},
+		}, new(*ciptypes.InvalidParameterException)},
 		{"unknown pool", "ResourceNotFoundException", "User pool us-east-1_nope does not exist.", func() error {
 			_, err := f.AdminInitiateAuth(ctx, &cip.AdminInitiateAuthInput{UserPoolId: aws.String("us-east-1_nope"), ClientId: aws.String(cfg.ClientID),
 				AuthFlow: ciptypes.AuthFlowTypeAdminUserPasswordAuth})
 			return err
-		}, isType[*ciptypes.ResourceNotFoundException]},
+		}, new(*ciptypes.ResourceNotFoundException)},
 		{"rotated refresh token", "RefreshTokenReuseException", "Refresh token has been rotated and cannot be reused", func() error {
 			_, err := f.GetTokensFromRefreshToken(ctx, &cip.GetTokensFromRefreshTokenInput{ClientId: aws.String(cfg.ClientID), RefreshToken: refresh})
 			return err
-		}, isType[*ciptypes.RefreshTokenReuseException]},
+		}, new(*ciptypes.RefreshTokenReuseException)},
 		{"identity pool: unknown pool", "ResourceNotFoundException", "IdentityPool 'us-east-1:nope' not found.", func() error {
 			_, err := f.GetId(ctx, &cognitoidentity.GetIdInput{IdentityPoolId: aws.String("us-east-1:nope")})
 			return err
-		}, isType[*citypes.ResourceNotFoundException]},
+		}, new(*citypes.ResourceNotFoundException)},
 		{"identity pool: no guests", "NotAuthorizedException", "Unauthenticated access is not supported for this identity pool.", func() error {
 			_, err := f.GetId(ctx, &cognitoidentity.GetIdInput{IdentityPoolId: aws.String(cfg.IdentityPoolID)})
 			return err
-		}, isType[*citypes.NotAuthorizedException]},
+		}, new(*citypes.NotAuthorizedException)},
 		{"identity pool: unknown identity", "ResourceNotFoundException", "Identity 'us-east-1:nope' not found.", func() error {
 			_, err := f.GetCredentialsForIdentity(ctx, &cognitoidentity.GetCredentialsForIdentityInput{IdentityId: aws.String("us-east-1:nope"), Logins: logins})
 			return err
-		}, isType[*citypes.ResourceNotFoundException]},
+		}, new(*citypes.ResourceNotFoundException)},
 		{"identity pool: bad role", "InvalidParameterException", "CustomRoleArn is not a role ARN", func() error {
 			id, err := f.GetId(ctx, &cognitoidentity.GetIdInput{IdentityPoolId: aws.String(cfg.IdentityPoolID), Logins: logins})
 			require.NoError(t, err)
 			_, err = f.GetCredentialsForIdentity(ctx, &cognitoidentity.GetCredentialsForIdentityInput{IdentityId: id.IdentityId, Logins: logins, CustomRoleArn: aws.String("admin")})
 			return err
-		}, isType[*citypes.InvalidParameterException]},
+		}, new(*citypes.InvalidParameterException)},
 		{"identity pool: expired token", "NotAuthorizedException", "Invalid login token. Token expired: 2026-11-30T13:00:00Z", func() error {
 			now = now.Add(2 * time.Hour)
 			_, err := f.GetId(ctx, &cognitoidentity.GetIdInput{IdentityPoolId: aws.String(cfg.IdentityPoolID), Logins: logins})
 			return err
-		}, isType[*citypes.NotAuthorizedException]},
+		}, new(*citypes.NotAuthorizedException)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.err()
@@ -210,7 +205,7 @@ func TestEveryErrorIsTheSDKs(t *testing.T) {
 			require.ErrorAs(t, err, &apiErr)
 			assert.Equal(t, tc.code, apiErr.ErrorCode())
 			assert.Equal(t, tc.msg, apiErr.ErrorMessage())
-			assert.True(t, tc.as(err), "got %T", apiErr)
+			assert.ErrorAs(t, err, tc.as, "got %T", apiErr)
 		})
 	}
 }

@@ -23,30 +23,25 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(moto.Run(m)) }
 
-func isType[T error](err error) bool {
-	var target T
-	return errors.As(err, &target)
-}
-
 // iamErrorCases are the IAM errors the fake returns, each provoked through
 // iamx.IAMAPI after making user "bot" with two keys.
 var iamErrorCases = []struct {
 	name, code, msg string
 	call            func(c iamx.IAMAPI) error
-	as              func(error) bool
+	as              any
 }{
 	{"unknown user", "NoSuchEntity", "The user with name nobody cannot be found.", func(c iamx.IAMAPI) error {
 		_, err := c.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String("nobody")})
 		return err
-	}, isType[*iamtypes.NoSuchEntityException]},
+	}, new(*iamtypes.NoSuchEntityException)},
 	{"unknown key", "NoSuchEntity", "The Access Key with id AKIANOTAKEY0000000 cannot be found.", func(c iamx.IAMAPI) error {
 		_, err := c.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String("bot"), AccessKeyId: aws.String("AKIANOTAKEY0000000")})
 		return err
-	}, isType[*iamtypes.NoSuchEntityException]},
+	}, new(*iamtypes.NoSuchEntityException)},
 	{"third key", "LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: 2", func(c iamx.IAMAPI) error {
 		_, err := c.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("bot")})
 		return err
-	}, isType[*iamtypes.LimitExceededException]},
+	}, new(*iamtypes.LimitExceededException)},
 }
 
 // checkIAMErrors runs the cases against c; exactMsg is false for moto,
@@ -59,7 +54,7 @@ func checkIAMErrors(t *testing.T, c iamx.IAMAPI, exactMsg bool) {
 			require.ErrorAs(t, err, &apiErr)
 			assert.Equal(t, tc.code, apiErr.ErrorCode())
 			assert.Equal(t, smithy.FaultClient, apiErr.ErrorFault())
-			assert.True(t, tc.as(err), "errors.As with the SDK's type: got %T", apiErr)
+			assert.ErrorAs(t, err, tc.as, "errors.As with the SDK's type: got %T", apiErr)
 			if exactMsg {
 				assert.Equal(t, tc.msg, apiErr.ErrorMessage())
 			}
@@ -117,31 +112,31 @@ func TestSTSErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, code string
 		err        func() error
-		as         func(error) bool
+		as         any
 	}{
 		{"unknown key", "InvalidClientTokenId", func() error { return callerIdentity(aws.Credentials{AccessKeyID: "AKIANOTAKEY", SecretAccessKey: "s"}) },
-			isType[*smithy.GenericAPIError]},
-		{"wrong secret", "SignatureDoesNotMatch", func() error { return callerIdentity(wrong) }, isType[*smithy.GenericAPIError]},
+			new(*smithy.GenericAPIError)},
+		{"wrong secret", "SignatureDoesNotMatch", func() error { return callerIdentity(wrong) }, new(*smithy.GenericAPIError)},
 		{"duration too short", "ValidationError", func() error {
 			_, err := f.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::123456789012:role/Dev"), RoleSessionName: aws.String("s"), DurationSeconds: aws.Int32(899)})
 			return err
-		}, isType[*smithy.GenericAPIError]},
-		{"role not offered", "AccessDenied", func() error { return saml("arn:aws:iam::123456789012:role/Admin", samlDoc) }, isType[*smithy.GenericAPIError]},
+		}, new(*smithy.GenericAPIError)},
+		{"role not offered", "AccessDenied", func() error { return saml("arn:aws:iam::123456789012:role/Admin", samlDoc) }, new(*smithy.GenericAPIError)},
 		{"not SAML", "InvalidIdentityToken", func() error { return saml("arn:aws:iam::123456789012:role/Dev", "not saml") },
-			isType[*ststypes.InvalidIdentityTokenException]},
+			new(*ststypes.InvalidIdentityTokenException)},
 		{"assertion expired", "ExpiredTokenException", func() error {
 			now = now.Add(5 * time.Minute)
 			return saml("arn:aws:iam::123456789012:role/Dev", samlDoc)
 		},
-			isType[*ststypes.ExpiredTokenException]},
-		{"session expired", "ExpiredToken", func() error { now = now.Add(time.Hour); return callerIdentity(session) }, isType[*smithy.GenericAPIError]},
+			new(*ststypes.ExpiredTokenException)},
+		{"session expired", "ExpiredToken", func() error { now = now.Add(time.Hour); return callerIdentity(session) }, new(*smithy.GenericAPIError)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.err()
 			var apiErr smithy.APIError
 			require.ErrorAs(t, err, &apiErr)
 			assert.Equal(t, tc.code, apiErr.ErrorCode())
-			assert.True(t, tc.as(err), "got %T", apiErr)
+			assert.ErrorAs(t, err, tc.as, "got %T", apiErr)
 		})
 	}
 }

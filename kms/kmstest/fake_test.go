@@ -98,7 +98,7 @@ func conformance(t *testing.T, s service) {
 
 	_, err = s.client.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob, EncryptionContext: map[string]string{"purpose": "other"}})
 	assert.Equal(t, "InvalidCiphertextException", code(err))
-	assert.True(t, isType[*types.InvalidCiphertextException](err))
+	assert.ErrorAs(t, err, new(*types.InvalidCiphertextException))
 	_, err = s.client.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob, EncryptionContext: ec, KeyId: aws.String(keyB)})
 	assert.Equal(t, s.incorrectKey, code(err))
 
@@ -122,10 +122,10 @@ func conformance(t *testing.T, s service) {
 
 	_, err = s.client.DescribeKey(ctx, &awskms.DescribeKeyInput{KeyId: aws.String("alias/does-not-exist")})
 	assert.Equal(t, "NotFoundException", code(err))
-	assert.True(t, isType[*types.NotFoundException](err))
+	assert.ErrorAs(t, err, new(*types.NotFoundException))
 	_, err = s.client.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(keyB), Plaintext: make([]byte, 4097)})
 	assert.Equal(t, "ValidationException", code(err))
-	assert.True(t, isType[*smithy.GenericAPIError](err), "KMS's SDK has no ValidationException struct")
+	assert.ErrorAs(t, err, new(*smithy.GenericAPIError), "KMS's SDK has no ValidationException struct")
 	_, err = s.client.GenerateDataKey(ctx, &awskms.GenerateDataKeyInput{KeyId: aws.String(keyB)})
 	assert.Equal(t, "ValidationException", code(err), "neither NumberOfBytes nor KeySpec")
 
@@ -136,15 +136,10 @@ func conformance(t *testing.T, s service) {
 	if s.checksKeyState {
 		_, err = s.client.GenerateDataKey(ctx, &awskms.GenerateDataKeyInput{KeyId: aws.String(keyA), NumberOfBytes: aws.Int32(32)})
 		assert.Equal(t, "DisabledException", code(err))
-		assert.True(t, isType[*types.DisabledException](err))
+		assert.ErrorAs(t, err, new(*types.DisabledException))
 		_, err = s.client.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob, EncryptionContext: ec})
 		assert.Equal(t, "DisabledException", code(err))
 	}
-}
-
-func isType[T error](err error) bool {
-	var target T
-	return errors.As(err, &target)
 }
 
 func TestConformanceFake(t *testing.T) { conformance(t, fakeService()) }
@@ -157,7 +152,7 @@ func TestFakeAliasesStatesAndInjection(t *testing.T) {
 	assert.Regexp(t, `^arn:aws:kms:eu-west-1:444455556666:key/[0-9a-f-]{36}$`, arn)
 	require.NoError(t, f.CreateAlias("alias/app", arn))
 	assert.Equal(t, "AlreadyExistsException", code(f.CreateAlias("alias/app", arn)))
-	assert.True(t, isType[*types.AlreadyExistsException](f.CreateAlias("alias/app", arn)))
+	assert.ErrorAs(t, f.CreateAlias("alias/app", arn), new(*types.AlreadyExistsException))
 	assert.Equal(t, "ValidationException", code(f.CreateAlias("app", arn)))
 
 	for _, id := range []string{arn, arn[len(arn)-36:], "alias/app", "arn:aws:kms:eu-west-1:444455556666:alias/app"} {
@@ -171,7 +166,7 @@ func TestFakeAliasesStatesAndInjection(t *testing.T) {
 	require.NoError(t, f.SetKeyState(arn, types.KeyStatePendingDeletion))
 	_, err = f.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(arn), Plaintext: []byte("x")})
 	assert.Equal(t, "KMSInvalidStateException", code(err))
-	assert.True(t, isType[*types.KMSInvalidStateException](err))
+	assert.ErrorAs(t, err, new(*types.KMSInvalidStateException))
 	require.NoError(t, f.SetKeyState(arn, types.KeyStateEnabled))
 
 	_, err = f.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(arn), Plaintext: make([]byte, 4097)})
@@ -245,31 +240,31 @@ func TestErrorsAreTheSDKs(t *testing.T) {
 	for _, tc := range []struct {
 		name, code, msg string
 		err             error
-		as              func(error) bool
+		as              any
 	}{
 		{"missing key", "NotFoundException", "Key 'arn:aws:kms:us-east-1:123456789012:key/nope' does not exist",
-			f.CreateAlias("alias/x", "nope"), isType[*types.NotFoundException]},
+			f.CreateAlias("alias/x", "nope"), new(*types.NotFoundException)},
 		{"missing alias", "NotFoundException", "Alias arn:aws:kms:us-east-1:123456789012:alias/nope is not found.",
-			f.CreateAlias("alias/y", "alias/nope"), isType[*types.NotFoundException]},
+			f.CreateAlias("alias/y", "alias/nope"), new(*types.NotFoundException)},
 		{"disabled", "DisabledException", disabled + " is disabled.",
-			errOf(f.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(disabled), Plaintext: []byte("x")})), isType[*types.DisabledException]},
+			errOf(f.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(disabled), Plaintext: []byte("x")})), new(*types.DisabledException)},
 		{"pending deletion", "KMSInvalidStateException", pending + " is pending deletion.",
-			errOf(f.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(pending), Plaintext: []byte("x")})), isType[*types.KMSInvalidStateException]},
+			errOf(f.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(pending), Plaintext: []byte("x")})), new(*types.KMSInvalidStateException)},
 		{"wrong context", "InvalidCiphertextException", "the ciphertext is invalid or does not match the encryption context",
-			errOf(f.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob})), isType[*types.InvalidCiphertextException]},
+			errOf(f.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob})), new(*types.InvalidCiphertextException)},
 		{"wrong key", "IncorrectKeyException", "the key ID in the request does not identify the key that encrypted the ciphertext",
-			errOf(f.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob, EncryptionContext: ec, KeyId: aws.String(b)})), isType[*types.IncorrectKeyException]},
+			errOf(f.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob, EncryptionContext: ec, KeyId: aws.String(b)})), new(*types.IncorrectKeyException)},
 		{"alias exists", "AlreadyExistsException", "An alias with the name arn:aws:kms:us-east-1:123456789012:alias/dup already exists",
-			func() error { _ = f.CreateAlias("alias/dup", a); return f.CreateAlias("alias/dup", b) }(), isType[*types.AlreadyExistsException]},
+			func() error { _ = f.CreateAlias("alias/dup", a); return f.CreateAlias("alias/dup", b) }(), new(*types.AlreadyExistsException)},
 		{"validation", "ValidationException", "Plaintext must be 1 to 4096 bytes",
-			errOf(f.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(a)})), isType[*smithy.GenericAPIError]},
+			errOf(f.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(a)})), new(*smithy.GenericAPIError)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var apiErr smithy.APIError
 			require.ErrorAs(t, tc.err, &apiErr)
 			assert.Equal(t, tc.code, apiErr.ErrorCode())
 			assert.Equal(t, tc.msg, apiErr.ErrorMessage())
-			assert.True(t, tc.as(tc.err), "got %T", tc.err)
+			assert.ErrorAs(t, tc.err, tc.as, "got %T", tc.err)
 		})
 	}
 }

@@ -2,7 +2,6 @@ package sqstest_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -31,17 +30,12 @@ type client interface {
 type errorCase struct {
 	name string
 	call func(c client, std, fifo string) error
-	// as checks errors.As with the SDK's typed error; nil where the SDK
+	// as is a target for errors.As of the SDK's typed error; nil where the SDK
 	// has no struct and *sqs.Client gives a *smithy.GenericAPIError.
-	as   func(error) bool
+	as   any
 	code string
 	// fakeOnly marks errors moto does not give as SQS does.
 	fakeOnly string
-}
-
-func isType[T error](err error) bool {
-	var target T
-	return errors.As(err, &target)
 }
 
 func sqsErrorCases() []errorCase {
@@ -60,23 +54,23 @@ func sqsErrorCases() []errorCase {
 		{name: "queue does not exist", call: func(c client, std, _ string) error {
 			_, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(std[:strings.LastIndex(std, "/")] + "/no-such-queue")})
 			return err
-		}, as: isType[*types.QueueDoesNotExist], code: "AWS.SimpleQueueService.NonExistentQueue"},
+		}, as: new(*types.QueueDoesNotExist), code: "AWS.SimpleQueueService.NonExistentQueue"},
 		{name: "empty batch", call: func(c client, std, _ string) error {
 			return sendBatch(c, std, []types.SendMessageBatchRequestEntry{}...)
 		},
-			as: isType[*types.EmptyBatchRequest], code: "AWS.SimpleQueueService.EmptyBatchRequest"},
+			as: new(*types.EmptyBatchRequest), code: "AWS.SimpleQueueService.EmptyBatchRequest"},
 		{name: "eleven entries", call: func(c client, std, _ string) error { return sendBatch(c, std, entries(11, "x")...) },
-			as: isType[*types.TooManyEntriesInBatchRequest], code: "AWS.SimpleQueueService.TooManyEntriesInBatchRequest"},
+			as: new(*types.TooManyEntriesInBatchRequest), code: "AWS.SimpleQueueService.TooManyEntriesInBatchRequest"},
 		{name: "bad entry ID", call: func(c client, std, _ string) error {
 			return sendBatch(c, std, types.SendMessageBatchRequestEntry{Id: aws.String("a!"), MessageBody: aws.String("x")})
-		}, as: isType[*types.InvalidBatchEntryId], code: "AWS.SimpleQueueService.InvalidBatchEntryId"},
+		}, as: new(*types.InvalidBatchEntryId), code: "AWS.SimpleQueueService.InvalidBatchEntryId"},
 		{name: "repeated entry ID", call: func(c client, std, _ string) error {
 			e := types.SendMessageBatchRequestEntry{Id: aws.String("a"), MessageBody: aws.String("x")}
 			return sendBatch(c, std, e, e)
-		}, as: isType[*types.BatchEntryIdsNotDistinct], code: "AWS.SimpleQueueService.BatchEntryIdsNotDistinct"},
+		}, as: new(*types.BatchEntryIdsNotDistinct), code: "AWS.SimpleQueueService.BatchEntryIdsNotDistinct"},
 		{name: "batch over 1 MiB", call: func(c client, std, _ string) error {
 			return sendBatch(c, std, entries(4, strings.Repeat("x", 300_000))...)
-		}, as: isType[*types.BatchRequestTooLong], code: "AWS.SimpleQueueService.BatchRequestTooLong"},
+		}, as: new(*types.BatchRequestTooLong), code: "AWS.SimpleQueueService.BatchRequestTooLong"},
 		{name: "MaxNumberOfMessages 11", call: func(c client, std, _ string) error {
 			_, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(std), MaxNumberOfMessages: 11})
 			return err
@@ -96,7 +90,7 @@ func sqsErrorCases() []errorCase {
 		{name: "delete with a made-up handle", call: func(c client, std, _ string) error {
 			_, err := c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(std), ReceiptHandle: aws.String("made-up")})
 			return err
-		}, as: isType[*types.ReceiptHandleIsInvalid], code: "ReceiptHandleIsInvalid"},
+		}, as: new(*types.ReceiptHandleIsInvalid), code: "ReceiptHandleIsInvalid"},
 	}
 }
 
@@ -115,7 +109,7 @@ func checkErrors(t *testing.T, c client, std, fifo string, isMoto bool) {
 			assert.Equal(t, tc.code, apiErr.ErrorCode())
 			assert.Equal(t, smithy.FaultClient, apiErr.ErrorFault())
 			if tc.as != nil {
-				assert.True(t, tc.as(err), "errors.As with the SDK's type: got %T", apiErr)
+				assert.ErrorAs(t, err, tc.as, "errors.As with the SDK's type: got %T", apiErr)
 			} else {
 				assert.IsType(t, &smithy.GenericAPIError{}, apiErr, "the SDK has no struct for %s", tc.code)
 			}
