@@ -59,7 +59,7 @@ func TypedErrors(p Protocol, typed ...smithy.APIError) *Errors {
 // where it has one for code (by shape name or query-protocol code), else a
 // *smithy.GenericAPIError, as the SDK's deserializers build them.
 func (e *Errors) New(code, msg string) error {
-	perr, queryCode := e.lookup(code)
+	queryCode, perr := e.lookup(code)
 	if perr == nil {
 		g := &smithy.GenericAPIError{Code: code, Message: msg}
 		if e.p == JSONQueryCompatible {
@@ -81,28 +81,28 @@ func setString(v reflect.Value, field, s string) {
 	}
 }
 
-// lookup returns a new error struct for code and its query-protocol code,
-// or nil.
-func (e *Errors) lookup(code string) (error, string) {
+// lookup returns the query-protocol code of code's error struct and a new
+// value of the struct, or nil.
+func (e *Errors) lookup(code string) (string, smithy.APIError) {
 	if e.reg == nil {
 		if t, ok := e.byCode[code]; ok {
-			return reflect.New(t).Interface().(error), ""
+			return "", reflect.New(t).Interface().(smithy.APIError)
 		}
-		return nil, ""
+		return "", nil
 	}
 	if entry, ok := e.reg.LookupEntry(code); ok && entry.Schema != nil {
-		if perr, ok := entry.New().(smithy.DeserializableError); ok {
-			return perr, queryCode(entry.Schema)
+		if perr, ok := entry.New().(smithy.APIError); ok {
+			return queryCode(entry.Schema), perr
 		}
 	}
 	for _, entry := range e.reg.Entries {
 		if entry.Schema != nil && queryCode(entry.Schema) == code {
-			if perr, ok := entry.New().(smithy.DeserializableError); ok {
-				return perr, code
+			if perr, ok := entry.New().(smithy.APIError); ok {
+				return code, perr
 			}
 		}
 	}
-	return nil, ""
+	return "", nil
 }
 
 func queryCode(s *smithy.Schema) string {
