@@ -114,9 +114,15 @@ type User struct {
 
 // Fake is the in-memory pools. It is safe for concurrent use.
 //
-// Its embedded Recorder gives it FailNext, LoseNext, OnCall, Log, Calls,
-// CallCounts, TotalCalls and ResetCalls, by operation name
-// ("InitiateAuth", "RespondToAuthChallenge", "GetId", ...).
+// Its embedded Recorder gives it these methods, by operation name
+// ("InitiateAuth", "RespondToAuthChallenge", "GetId", ...):
+//   - FailNext(op, err): the next call of op returns err without acting;
+//   - LoseNext(op, err): the next successful call of op acts, then
+//     returns err instead of its answer;
+//   - OnCall(op, fn): fn(input) runs before every call of op; an error
+//     from it is the call's answer;
+//   - Log(op): the inputs of the calls of op, oldest first, as copies;
+//   - Calls(op), CallCounts(), TotalCalls(), ResetCalls(): call counts.
 type Fake struct {
 	fakecall.Recorder
 

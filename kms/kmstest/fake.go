@@ -75,9 +75,15 @@ type Options struct {
 
 // Fake is an in-memory KMS. It is safe for concurrent use.
 //
-// Its embedded Recorder gives it FailNext, LoseNext, OnCall, Log, Calls,
-// CallCounts, TotalCalls and ResetCalls, by operation name
-// ("GenerateDataKey", "Encrypt", "Decrypt", "ReEncrypt", "DescribeKey").
+// Its embedded Recorder gives it these methods, by operation name
+// ("GenerateDataKey", "Encrypt", "Decrypt", "ReEncrypt", "DescribeKey"):
+//   - FailNext(op, err): the next call of op returns err without acting;
+//   - LoseNext(op, err): the next successful call of op acts, then
+//     returns err instead of its answer;
+//   - OnCall(op, fn): fn(input) runs before every call of op; an error
+//     from it is the call's answer;
+//   - Log(op): the inputs of the calls of op, oldest first, as copies;
+//   - Calls(op), CallCounts(), TotalCalls(), ResetCalls(): call counts.
 type Fake struct {
 	fakecall.Recorder
 

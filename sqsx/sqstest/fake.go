@@ -175,10 +175,18 @@ type QueueOptions struct {
 
 // Fake is the in-memory service. It is safe for concurrent use.
 //
-// Its embedded Recorder gives it FailNext, LoseNext, OnCall, Log, Calls,
-// CallCounts, TotalCalls and ResetCalls, by operation name
-// ("SendMessageBatch", "ReceiveMessage", ...). A lost ReceiveMessage
-// leaves its messages in flight; a lost delete has deleted.
+// Its embedded Recorder gives it these methods, by operation name
+// ("SendMessageBatch", "ReceiveMessage", ...):
+//   - FailNext(op, err): the next call of op returns err without acting;
+//   - LoseNext(op, err): the next successful call of op acts, then
+//     returns err instead of its answer;
+//   - OnCall(op, fn): fn(input) runs before every call of op; an error
+//     from it is the call's answer;
+//   - Log(op): the inputs of the calls of op, oldest first, as copies;
+//   - Calls(op), CallCounts(), TotalCalls(), ResetCalls(): call counts.
+//
+// A lost ReceiveMessage leaves its messages in flight; a lost delete has
+// deleted.
 type Fake struct {
 	fakecall.Recorder
 
