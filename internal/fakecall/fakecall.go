@@ -30,8 +30,14 @@ import (
 	"sync"
 )
 
-// LogLimit is how many inputs the log keeps per operation: the latest ones.
-const LogLimit = 10000
+// The log keeps the latest inputs of each operation: at most LogLimit of
+// them, and of those no more than take LogBytes (counting the bytes of
+// their strings and byte slices and 8 for each other value), but always the
+// latest one.
+const (
+	LogLimit = 1000
+	LogBytes = 8 << 20
+)
 
 // Recorder counts and logs calls by operation and hands out injected
 // failures. The zero value is ready; it is safe for concurrent use.
@@ -41,7 +47,33 @@ type Recorder struct {
 	lose  map[string][]error
 	hooks map[string]func(input any) error
 	calls map[string]int
-	log   map[string][]any
+	log   map[string]*opLog
+}
+
+// opLog is the log of one operation: entries[start:] are kept.
+type opLog struct {
+	entries []logEntry
+	start   int
+	bytes   int
+}
+
+type logEntry struct {
+	input any
+	size  int
+}
+
+func (l *opLog) add(e logEntry) {
+	l.entries = append(l.entries, e)
+	l.bytes += e.size
+	for n := len(l.entries) - l.start; n > 1 && (n > LogLimit || l.bytes > LogBytes); n-- {
+		l.bytes -= l.entries[l.start].size
+		l.entries[l.start] = logEntry{}
+		l.start++
+	}
+	if l.start > len(l.entries)/2 { // compacted in bulk, so a call costs the same however many came before
+		l.entries = append(l.entries[:0:0], l.entries[l.start:]...)
+		l.start = 0
+	}
 }
 
 // FailNext makes the next call of operation op return err without acting.
@@ -89,15 +121,19 @@ func (r *Recorder) OnCall(op string, fn func(input any) error) {
 // Log returns the inputs of the calls of operation op, oldest first, failed
 // calls included: deep copies taken when each call began, so later changes
 // to a caller's input do not show, and changes to what Log returns do not
-// reach the log. It keeps the latest [LogLimit] calls of each operation.
+// reach the log. It keeps the latest calls of each operation: at most
+// [LogLimit], in at most [LogBytes].
 func (r *Recorder) Log(op string) []any {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	l := r.log[op]
-	l = l[max(0, len(l)-LogLimit):]
-	out := make([]any, len(l))
-	for i, in := range l {
-		out[i] = deepCopy(in)
+	if l == nil {
+		return []any{}
+	}
+	out := make([]any, 0, len(l.entries)-l.start)
+	for _, e := range l.entries[l.start:] {
+		in, _ := deepCopy(e.input)
+		out = append(out, in)
 	}
 	return out
 }
@@ -144,14 +180,14 @@ func (r *Recorder) ResetCalls() {
 func Begin(r *Recorder, op string, input any) error {
 	r.mu.Lock()
 	if r.calls == nil {
-		r.calls, r.log = map[string]int{}, map[string][]any{}
+		r.calls, r.log = map[string]int{}, map[string]*opLog{}
 	}
 	r.calls[op]++
-	l := append(r.log[op], deepCopy(input))
-	if len(l) >= 2*LogLimit { // trimmed in bulk, so a call costs the same however many came before
-		l = append(l[:0:0], l[len(l)-LogLimit:]...)
+	if r.log[op] == nil {
+		r.log[op] = &opLog{}
 	}
-	r.log[op] = l
+	in, size := deepCopy(input)
+	r.log[op].add(logEntry{input: in, size: size})
 	if q := r.fail[op]; len(q) > 0 {
 		r.fail[op] = q[1:]
 		r.mu.Unlock()
@@ -183,36 +219,43 @@ func End[T any](r *Recorder, op string, out *T, err *error) {
 
 // deepCopy copies v and what it points to: pointers, structs (their
 // exported fields; unexported ones are copied shallow), slices, arrays,
-// maps and interfaces. Functions and channels are shared.
-func deepCopy(v any) any {
+// maps and interfaces. Strings, which cannot change, functions and
+// channels are shared. It also returns the size LogBytes counts.
+func deepCopy(v any) (any, int) {
 	if v == nil {
-		return nil
+		return nil, 0
 	}
-	return copyValue(reflect.ValueOf(v), 0).Interface()
+	c := copier{}
+	return c.copy(reflect.ValueOf(v), 0).Interface(), c.size
 }
+
+type copier struct{ size int }
 
 // maxDepth bounds copyValue on cyclic values; SDK inputs are trees far
 // shallower than this.
 const maxDepth = 64
 
-func copyValue(v reflect.Value, depth int) reflect.Value {
+func (c *copier) copy(v reflect.Value, depth int) reflect.Value {
 	if depth > maxDepth {
 		return v
 	}
+	c.size += 8
 	switch v.Kind() {
+	case reflect.String:
+		c.size += v.Len()
 	case reflect.Pointer:
 		if v.IsNil() {
 			return v
 		}
 		out := reflect.New(v.Type().Elem())
-		out.Elem().Set(copyValue(v.Elem(), depth+1))
+		out.Elem().Set(c.copy(v.Elem(), depth+1))
 		return out
 	case reflect.Struct:
 		out := reflect.New(v.Type()).Elem()
 		out.Set(v)
 		for i := range v.NumField() {
 			if f := out.Field(i); f.CanSet() {
-				f.Set(copyValue(v.Field(i), depth+1))
+				f.Set(c.copy(v.Field(i), depth+1))
 			}
 		}
 		return out
@@ -221,14 +264,19 @@ func copyValue(v reflect.Value, depth int) reflect.Value {
 			return v
 		}
 		out := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			reflect.Copy(out, v)
+			c.size += v.Len()
+			return out
+		}
 		for i := range v.Len() {
-			out.Index(i).Set(copyValue(v.Index(i), depth+1))
+			out.Index(i).Set(c.copy(v.Index(i), depth+1))
 		}
 		return out
 	case reflect.Array:
 		out := reflect.New(v.Type()).Elem()
 		for i := range v.Len() {
-			out.Index(i).Set(copyValue(v.Index(i), depth+1))
+			out.Index(i).Set(c.copy(v.Index(i), depth+1))
 		}
 		return out
 	case reflect.Map:
@@ -237,7 +285,7 @@ func copyValue(v reflect.Value, depth int) reflect.Value {
 		}
 		out := reflect.MakeMapWithSize(v.Type(), v.Len())
 		for it := v.MapRange(); it.Next(); {
-			out.SetMapIndex(it.Key(), copyValue(it.Value(), depth+1))
+			out.SetMapIndex(it.Key(), c.copy(it.Value(), depth+1))
 		}
 		return out
 	case reflect.Interface:
@@ -245,7 +293,7 @@ func copyValue(v reflect.Value, depth int) reflect.Value {
 			return v
 		}
 		out := reflect.New(v.Type()).Elem()
-		out.Set(copyValue(v.Elem(), depth+1))
+		out.Set(c.copy(v.Elem(), depth+1))
 		return out
 	}
 	return v

@@ -2,6 +2,7 @@ package fakecall
 
 import (
 	"errors"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -137,14 +138,43 @@ func TestLogHoldsCopies(t *testing.T) {
 
 func TestLogKeepsTheLatest(t *testing.T) {
 	var r Recorder
-	for i := range 2*LogLimit + 5 {
+	for i := range 3*LogLimit + 5 {
 		_ = Begin(&r, "Op", i)
 	}
 	log := r.Log("Op")
 	require.Len(t, log, LogLimit)
-	assert.Equal(t, LogLimit+5, log[0])
-	assert.Equal(t, 2*LogLimit+4, log[LogLimit-1])
-	assert.Equal(t, 2*LogLimit+5, r.Calls("Op"), "counts are not bounded")
+	assert.Equal(t, 2*LogLimit+5, log[0])
+	assert.Equal(t, 3*LogLimit+4, log[LogLimit-1])
+	assert.Equal(t, 3*LogLimit+5, r.Calls("Op"), "counts are not bounded")
+
+	// Inputs of 1 MiB: the log keeps what fits in LogBytes.
+	big := make([]byte, 1<<20)
+	for i := range 20 {
+		big[0] = byte(i)
+		_ = Begin(&r, "Big", big)
+	}
+	log = r.Log("Big")
+	require.Len(t, log, LogBytes/(1<<20)-1, "each input also counts its header")
+	assert.Equal(t, byte(19), log[len(log)-1].([]byte)[0])
+
+	// One input larger than LogBytes is kept: the latest always is.
+	_ = Begin(&r, "Huge", make([]byte, LogBytes+1))
+	_ = Begin(&r, "Huge", make([]byte, LogBytes+1))
+	assert.Len(t, r.Log("Huge"), 1)
+}
+
+// The log's memory stays bounded however many calls are made.
+func TestLogMemoryIsBounded(t *testing.T) {
+	var r Recorder
+	in := batchInput()
+	for range 3000 {
+		_ = Begin(&r, "SendMessageBatch", in)
+		*in.Entries[0].MessageBody = string(make([]byte, 1024)) // a new body per call, as a real sender's
+	}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	assert.Less(t, ms.HeapAlloc, uint64(2*LogBytes+(16<<20)), "heap after 3000 logged batches")
 }
 
 func TestRecorderIsSafeForConcurrentUse(t *testing.T) {
@@ -201,4 +231,40 @@ func TestErrorsAreTheSDKs(t *testing.T) {
 	a, b := kmsErrs.New("DisabledException", "a"), kmsErrs.New("DisabledException", "b")
 	assert.NotSame(t, a, b, "a new value each time")
 	assert.Equal(t, "DisabledException: a", a.Error())
+}
+
+// batchInput is a full SendMessageBatch: ten 1 KiB messages with an
+// attribute each.
+func batchInput() *sqs.SendMessageBatchInput {
+	in := &sqs.SendMessageBatchInput{QueueUrl: aws.String("https://sqs.us-east-1.amazonaws.com/123456789012/q")}
+	for i := range 10 {
+		in.Entries = append(in.Entries, sqstypes.SendMessageBatchRequestEntry{Id: aws.String(string(rune('a' + i))), MessageBody: aws.String(string(make([]byte, 1024))),
+			MessageAttributes: map[string]sqstypes.MessageAttributeValue{"k": {DataType: aws.String("String"), StringValue: aws.String("v")}}})
+	}
+	return in
+}
+
+// BenchmarkBegin is what each call of a fake costs the recorder: count,
+// deep copy of the input for the log, injection checks.
+func BenchmarkBegin(b *testing.B) {
+	var r Recorder
+	in := batchInput()
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = Begin(&r, "SendMessageBatch", in)
+	}
+}
+
+// BenchmarkBeginBaseline is the recorder before the log: a count under a
+// mutex and a look at the failure queue.
+func BenchmarkBeginBaseline(b *testing.B) {
+	var mu sync.Mutex
+	calls, fail := map[string]int{}, map[string][]error{}
+	b.ReportAllocs()
+	for b.Loop() {
+		mu.Lock()
+		calls["SendMessageBatch"]++
+		_ = fail["SendMessageBatch"]
+		mu.Unlock()
+	}
 }
