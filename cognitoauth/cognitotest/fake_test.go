@@ -79,7 +79,21 @@ func checkShared(t *testing.T, p pool) {
 			assert.ErrorAs(t, err, tc.as, "errors.As with the SDK's type: got %T", apiErr)
 		})
 	}
-	require.NoError(t, passwordAuth(testCtx(t), p, p.clientID, "alice", "Correct-Horse-1"), "alice signs in")
+	ctx := testCtx(t)
+	out, err := p.idp.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(p.clientID), AuthFlow: ciptypes.AuthFlowTypeUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": "alice", "PASSWORD": "Correct-Horse-1"}})
+	require.NoError(t, err, "alice signs in")
+	r := out.AuthenticationResult
+	require.NotNil(t, r)
+	assert.NotEmpty(t, aws.ToString(r.IdToken))
+	assert.NotEmpty(t, aws.ToString(r.AccessToken))
+	assert.Equal(t, "Bearer", aws.ToString(r.TokenType))
+	assert.Equal(t, int32(3600), r.ExpiresIn)
+	refreshed, err := p.idp.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(p.clientID), AuthFlow: ciptypes.AuthFlowTypeRefreshTokenAuth,
+		AuthParameters: map[string]string{"REFRESH_TOKEN": aws.ToString(r.RefreshToken)}})
+	require.NoError(t, err, "the refresh token works")
+	assert.NotEmpty(t, aws.ToString(refreshed.AuthenticationResult.AccessToken))
+	assert.Nil(t, refreshed.AuthenticationResult.RefreshToken, "no new refresh token without rotation")
 }
 
 func TestSharedErrorsFake(t *testing.T) {

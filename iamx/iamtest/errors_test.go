@@ -62,7 +62,37 @@ func checkIAMErrors(t *testing.T, c iamx.IAMAPI, exactMsg bool) {
 	}
 }
 
-func TestIAMErrorsFake(t *testing.T) {
+// checkAccessKeys runs the access-key life cycle iamx relies on, on user
+// "carol" (made, with no keys).
+func checkAccessKeys(t *testing.T, c iamx.IAMAPI) {
+	user := aws.String("carol")
+	var ids []string
+	for range 2 {
+		k, err := c.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: user})
+		require.NoError(t, err)
+		assert.Equal(t, iamtypes.StatusTypeActive, k.AccessKey.Status)
+		assert.Len(t, aws.ToString(k.AccessKey.SecretAccessKey), 40)
+		assert.Regexp(t, `^AKIA[A-Z0-9]{16}$`, aws.ToString(k.AccessKey.AccessKeyId))
+		ids = append(ids, aws.ToString(k.AccessKey.AccessKeyId))
+	}
+	_, err := c.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: user, AccessKeyId: aws.String(ids[0]), Status: iamtypes.StatusTypeInactive})
+	require.NoError(t, err)
+	list, err := c.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: user})
+	require.NoError(t, err)
+	status := map[string]iamtypes.StatusType{}
+	for _, k := range list.AccessKeyMetadata {
+		status[aws.ToString(k.AccessKeyId)] = k.Status
+	}
+	assert.Equal(t, map[string]iamtypes.StatusType{ids[0]: iamtypes.StatusTypeInactive, ids[1]: iamtypes.StatusTypeActive}, status)
+	_, err = c.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: user, AccessKeyId: aws.String(ids[0])})
+	require.NoError(t, err)
+	list, err = c.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: user})
+	require.NoError(t, err)
+	require.Len(t, list.AccessKeyMetadata, 1)
+	assert.Equal(t, ids[1], aws.ToString(list.AccessKeyMetadata[0].AccessKeyId))
+}
+
+func TestIAMConformanceFake(t *testing.T) {
 	f := iamtest.New()
 	f.AddUser("bot")
 	for range 2 {
@@ -70,9 +100,11 @@ func TestIAMErrorsFake(t *testing.T) {
 		require.NoError(t, err)
 	}
 	checkIAMErrors(t, f, true)
+	f.AddUser("carol")
+	checkAccessKeys(t, f)
 }
 
-func TestIAMErrorsMoto(t *testing.T) {
+func TestIAMConformanceMoto(t *testing.T) {
 	c := iam.NewFromConfig(moto.Config(t))
 	_, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("bot")})
 	require.NoError(t, err)
@@ -81,6 +113,9 @@ func TestIAMErrorsMoto(t *testing.T) {
 		require.NoError(t, err)
 	}
 	checkIAMErrors(t, c, false)
+	_, err = c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("carol")})
+	require.NoError(t, err)
+	checkAccessKeys(t, c)
 }
 
 // The STS errors are checked on the fake only: moto 5.2.1 does not
