@@ -229,16 +229,21 @@ func deepCopy(v any) (any, int) {
 	return c.copy(reflect.ValueOf(v), 0).Interface(), c.size
 }
 
-type copier struct{ size int }
+type copier struct{ size, nodes int }
 
-// maxDepth bounds copyValue on cyclic values; SDK inputs are trees far
-// shallower than this.
-const maxDepth = 64
+// maxDepth and maxNodes bound a copy of a cyclic or shared-heavy value:
+// past them values are shared, not copied. SDK inputs are trees far
+// smaller than this.
+const (
+	maxDepth = 64
+	maxNodes = 1 << 16
+)
 
 func (c *copier) copy(v reflect.Value, depth int) reflect.Value {
-	if depth > maxDepth {
+	if depth > maxDepth || c.nodes >= maxNodes {
 		return v
 	}
+	c.nodes++
 	c.size += 8
 	switch v.Kind() {
 	case reflect.String:

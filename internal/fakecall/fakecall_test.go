@@ -163,6 +163,22 @@ func TestLogKeepsTheLatest(t *testing.T) {
 	assert.Len(t, r.Log("Huge"), 1)
 }
 
+type node struct{ L, R *node }
+
+// A value whose pointers are shared or cyclic is copied in bounded time.
+func TestLogCopiesCyclicAndSharedValues(t *testing.T) {
+	cyclic := &node{}
+	cyclic.L, cyclic.R = cyclic, cyclic
+	shared := &node{}
+	for range 100 { // 2^100 paths if every pointer were followed
+		shared = &node{L: shared, R: shared}
+	}
+	var r Recorder
+	_ = Begin(&r, "Op", cyclic)
+	_ = Begin(&r, "Op", shared)
+	assert.Len(t, r.Log("Op"), 2)
+}
+
 // The log's memory stays bounded however many calls are made.
 func TestLogMemoryIsBounded(t *testing.T) {
 	var r Recorder
