@@ -20,8 +20,9 @@
 //		...
 //	}
 //
-// [APIError] builds the error an SDK client returns for a service error
-// code, from the service package's TypeRegistry.
+// [Errors] makes the error an SDK client returns for a service's error code
+// and message, from the service package's TypeRegistry or error structs,
+// and [Input] turns a nil input into an empty one, as the SDK does.
 package fakecall
 
 import (
