@@ -56,7 +56,7 @@ func ExampleNewKMSMRKDiscoveryMultiKeyring() {
 	msg, _ := client.Encrypt(ctx, []byte("for any Region"), nil)
 
 	keyring, err := kms.NewKMSMRKDiscoveryMultiKeyring(supplier, []string{"us-west-2", "eu-west-1"},
-		&kms.DiscoveryFilter{Partition: "aws", AccountIDs: []string{"111122223333"}})
+		&kms.DiscoveryFilter{Partition: "aws", AccountIDs: []string{"123456789012"}})
 	if err != nil {
 		log.Fatal(err)
 	}

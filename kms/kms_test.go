@@ -392,9 +392,9 @@ func TestKMSDiscoveryKeyring(t *testing.T) {
 		ok     bool
 	}{
 		{nil, true},
-		{&kms.DiscoveryFilter{Partition: "aws", AccountIDs: []string{"111122223333"}}, true},
+		{&kms.DiscoveryFilter{Partition: "aws", AccountIDs: []string{"123456789012"}}, true},
 		{&kms.DiscoveryFilter{Partition: "aws", AccountIDs: []string{"999999999999"}}, false},
-		{&kms.DiscoveryFilter{Partition: "aws-cn", AccountIDs: []string{"111122223333"}}, false},
+		{&kms.DiscoveryFilter{Partition: "aws-cn", AccountIDs: []string{"123456789012"}}, false},
 	} {
 		d, err := kms.NewKMSDiscoveryKeyring(fake, tt.filter)
 		require.NoError(t, err)
@@ -527,7 +527,7 @@ func TestKMSKeyringUnresolvableKey(t *testing.T) {
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, "NotFoundException", apiErr.ErrorCode())
 	assert.EqualError(t, err, "kms: no keyring could decrypt a data key: KMS keyring: "+
-		"alias/missing: DescribeKey: api error NotFoundException: alias arn:aws:kms:us-east-1:111122223333:alias/missing is not found.; "+
+		"alias/missing: DescribeKey: NotFoundException: Alias arn:aws:kms:us-east-1:123456789012:alias/missing is not found.; "+
 		"alias/c ("+keyC+"): no encrypted data key is for it")
 }
 

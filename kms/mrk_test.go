@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,23 +23,13 @@ var (
 	_ kms.KMSAPI = (*kmstest.Fake)(nil)
 )
 
-// decryptLog records the KeyId of every Decrypt, per Region.
-type decryptLog struct {
-	mu   sync.Mutex
-	keys map[string][]string
-}
-
-func (l *decryptLog) hook(region string) func(*kmstest.Options) {
-	return func(o *kmstest.Options) {
-		o.Hook = func(op string, in any) error {
-			if op == "Decrypt" {
-				l.mu.Lock()
-				l.keys[region] = append(l.keys[region], aws.ToString(in.(*awskms.DecryptInput).KeyId))
-				l.mu.Unlock()
-			}
-			return nil
-		}
+// decryptKeys returns the KeyId of every Decrypt f was called with.
+func decryptKeys(f *kmstest.Fake) []string {
+	var keys []string
+	for _, in := range f.Log("Decrypt") {
+		keys = append(keys, aws.ToString(in.(*awskms.DecryptInput).KeyId))
 	}
+	return keys
 }
 
 func supplier(r *kmstest.Regions) kms.ClientSupplier {
@@ -84,7 +73,7 @@ func TestMRKFailover(t *testing.T) {
 
 	strictWest, err := kms.NewKMSMRKKeyring(west, arns[1])
 	require.NoError(t, err)
-	discoveryWest, err := kms.NewKMSMRKDiscoveryKeyring(west, "us-west-2", &kms.DiscoveryFilter{Partition: "aws", AccountIDs: []string{"111122223333"}})
+	discoveryWest, err := kms.NewKMSMRKDiscoveryKeyring(west, "us-west-2", &kms.DiscoveryFilter{Partition: "aws", AccountIDs: []string{"123456789012"}})
 	require.NoError(t, err)
 	multi, err := kms.NewKMSMRKDiscoveryMultiKeyring(supplier(regions), []string{"eu-west-1", "us-west-2"}, nil)
 	require.NoError(t, err)
@@ -111,11 +100,10 @@ func TestMRKFailover(t *testing.T) {
 // prescribes: the strict keyring sends its own identifier, the discovery
 // keyring the stored ARN with the Region replaced by its client's.
 func TestMRKDecryptCallsTheConfiguredKey(t *testing.T) {
-	log := &decryptLog{keys: map[string][]string{}}
 	regions := kmstest.NewRegions()
 	fakes := map[string]*kmstest.Fake{"us-east-1": regions.Fake("us-east-1")}
-	// A Fake made apart from regions, with its own hook, holds a replica too.
-	hooked := kmstest.New(func(o *kmstest.Options) { o.Region = "eu-west-1" }, log.hook("eu-west-1"))
+	// A Fake made apart from regions holds a replica too.
+	hooked := kmstest.New(func(o *kmstest.Options) { o.Region = "eu-west-1" })
 	arns, err := regions.CreateMultiRegionKey("us-east-1", "us-west-2")
 	require.NoError(t, err)
 	euARN, err := fakes["us-east-1"].AddReplica(arns[0], hooked)
@@ -134,7 +122,7 @@ func TestMRKDecryptCallsTheConfiguredKey(t *testing.T) {
 	require.NoError(t, err)
 	_, err = newClient(t, disc).Decrypt(ctx, msg, nil)
 	require.NoError(t, err)
-	assert.Equal(t, []string{euARN, euARN}, log.keys["eu-west-1"])
+	assert.Equal(t, []string{euARN, euARN}, decryptKeys(hooked))
 }
 
 // TestMRKDiscoverySingleRegionKeys: a single-Region key is used only by the
@@ -164,7 +152,7 @@ func TestMRKDiscoverySingleRegionKeys(t *testing.T) {
 	filter := &kms.DiscoveryFilter{Partition: "aws", AccountIDs: []string{"999999999999"}}
 	filtered, err := kms.NewKMSMRKDiscoveryKeyring(east, "us-east-1", filter)
 	require.NoError(t, err)
-	filter.AccountIDs[0] = "111122223333" // too late: the keyring holds its own copy
+	filter.AccountIDs[0] = "123456789012" // too late: the keyring holds its own copy
 	_, err = newClient(t, filtered).Decrypt(ctx, msg, nil)
 	require.ErrorIs(t, err, kms.ErrNoDataKey)
 	assert.Equal(t, 0, east.Calls("Decrypt")-1, "only the unfiltered keyring asked KMS")
@@ -281,20 +269,14 @@ func TestMRKKeyringEdges(t *testing.T) {
 	assert.EqualError(t, err, "kms: a KMS MRK discovery keyring cannot encrypt; name the keys with NewKMSMRKKeyring")
 
 	// Grant tokens reach KMS.
-	var grants []string
-	hooked := kmstest.New(func(o *kmstest.Options) {
-		o.Hook = func(op string, in any) error {
-			if op == "GenerateDataKey" {
-				grants = in.(*awskms.GenerateDataKeyInput).GrantTokens
-			}
-			return nil
-		}
-	})
+	hooked := kmstest.New()
 	k, err := kms.NewKMSMRKKeyring(hooked, hooked.CreateMultiRegionKey())
 	require.NoError(t, err)
 	_, err = newClient(t, k.WithGrantTokens("g1")).Encrypt(ctx, []byte("x"), nil)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"g1"}, grants)
+	gdk := hooked.Log("GenerateDataKey")
+	require.Len(t, gdk, 1)
+	assert.Equal(t, []string{"g1"}, gdk[0].(*awskms.GenerateDataKeyInput).GrantTokens)
 }
 
 func TestKmstestReplicas(t *testing.T) {

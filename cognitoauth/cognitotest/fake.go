@@ -1,6 +1,25 @@
 // Package cognitotest is an in-memory Cognito user pool and identity pool
-// for tests, in the manner of net/http/httptest. A [Fake] satisfies both
-// cognitoauth.IdentityProviderAPI and cognitoauth.IdentityAPI.
+// for tests, in the manner of net/http/httptest. A [Fake] satisfies
+// cognitoauth.IdentityProviderAPI, cognitoauth.IdentityAPI and
+// cognitoauth.RefreshTokenAPI:
+//
+//	func TestSignIn(t *testing.T) {
+//		ctx := context.Background()
+//		pool := cognitotest.New()
+//		pool.AddUser("alice", "Correct-Horse-1", cognitotest.User{Email: "alice@example.com"})
+//		client, _ := cognitoauth.New(pool, pool, pool.Config())
+//		tokens, err := client.SignIn(ctx, "alice", "Correct-Horse-1")
+//		if err != nil {
+//			t.Fatal(err)
+//		}
+//		jwks := pool.StartJWKS()
+//		defer jwks.Close()
+//		cfg := pool.Config()
+//		v, _ := cognitoauth.NewVerifier(cfg.Region, cfg.UserPoolID, pool.VerifierOptions(jwks.URL))
+//		if _, err := v.Verify(ctx, tokens.AccessToken); err != nil {
+//			t.Fatal(err)
+//		}
+//	}
 //
 // It has users with passwords; the USER_SRP_AUTH flow with the password
 // claim verified for real (which moto does not do), USER_PASSWORD_AUTH and
@@ -8,20 +27,22 @@
 // SOFTWARE_TOKEN_MFA challenges; refresh tokens that can be revoked, and
 // rotated by GetTokensFromRefreshToken when Options.RefreshRotation is set;
 // identity IDs; credentials whose lifetime you set; a clock you control;
-// error injection and call counts. Errors are *smithy.GenericAPIError with
-// Cognito's codes.
+// error injection, a log of every call's input and call counts.
+//
+// Errors are those the SDK's clients return: the user pool's as
+// cognitoidentityprovider's typed structs (*types.NotAuthorizedException,
+// *types.UserNotFoundException, *types.UserNotConfirmedException,
+// *types.PasswordResetRequiredException, *types.ResourceNotFoundException,
+// *types.InvalidParameterException, *types.InvalidPasswordException,
+// *types.CodeMismatchException, *types.RefreshTokenReuseException), the
+// identity pool's as cognitoidentity's (*types.NotAuthorizedException,
+// *types.ResourceNotFoundException, *types.InvalidParameterException).
 //
 // Its ID and access tokens carry Cognito's claims and are signed with
 // RS256 by a key the pool publishes as a JWKS ([Fake.JWKSHandler],
 // [Fake.StartJWKS]), so a service's cognitoauth.Verifier can check them end
 // to end; [Fake.RotateKey] rotates the key and [Fake.SignToken] signs
 // claims of a test's choosing.
-//
-//	pool := cognitotest.New()
-//	pool.AddUser("alice", "Passw0rd!", cognitotest.User{Email: "alice@example.com"})
-//	c, _ := cognitoauth.New(pool, pool, pool.Config())
-//	jwks := pool.StartJWKS() // defer jwks.Close()
-//	v, _ := cognitoauth.NewVerifier(pool.Config().Region, pool.Config().UserPoolID, pool.VerifierOptions(jwks.URL))
 package cognitotest
 
 import (
@@ -41,7 +62,6 @@ import (
 	citypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentity/types"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/kumo-go/kumo/cognitoauth"
 	"github.com/kumo-go/kumo/cognitoauth/internal/srp"
@@ -50,12 +70,20 @@ import (
 
 // Options configure a [Fake].
 type Options struct {
-	Region, UserPoolID, ClientID, ClientSecret, IdentityPoolID string
+	// Region, UserPoolID, ClientID and IdentityPoolID name the pools;
+	// defaults us-east-1, us-east-1_KumoTest1, kumotestclient0000000000 and
+	// us-east-1:00000000-0000-4000-8000-000000000000.
+	Region, UserPoolID, ClientID, IdentityPoolID string
+	// ClientSecret, when set, makes the app client one with a secret:
+	// calls must then carry SECRET_HASH; default none.
+	ClientSecret string
 	// TokenTTL is the ID and access tokens' lifetime; default 1 hour.
 	TokenTTL time.Duration
 	// CredentialsTTL is the AWS credentials' lifetime; default 1 hour.
 	CredentialsTTL time.Duration
-	// Clock is the time source; default time.Now. Set it to move time.
+	// Clock is the time of tokens (iat, exp, auth_time), of their expiry
+	// at the identity pool, and of credentials' expiry; default time.Now.
+	// Set it to move time.
 	Clock func() time.Time
 	// AllowGuests lets GetId work without logins.
 	AllowGuests bool
@@ -85,8 +113,18 @@ type User struct {
 }
 
 // Fake is the in-memory pools. It is safe for concurrent use.
+//
+// Its embedded Recorder gives it these methods, by operation name
+// ("InitiateAuth", "RespondToAuthChallenge", "GetId", ...):
+//   - FailNext(op, err): the next call of op returns err without acting;
+//   - LoseNext(op, err): the next successful call of op acts, then
+//     returns err instead of its answer;
+//   - OnCall(op, fn): fn(input) runs before every call of op; an error
+//     from it is the call's answer;
+//   - Log(op): the inputs of the calls of op, oldest first, as copies;
+//   - Calls(op), CallCounts(), TotalCalls(), ResetCalls(): call counts.
 type Fake struct {
-	rec fakecall.Recorder
+	fakecall.Recorder
 
 	opts Options
 
@@ -114,10 +152,27 @@ type session struct {
 
 // New returns an empty pool.
 func New(optFns ...func(*Options)) *Fake {
-	o := Options{Region: "us-east-1", UserPoolID: "us-east-1_KumoTest1", ClientID: "kumotestclient0000000000",
-		IdentityPoolID: "us-east-1:00000000-0000-4000-8000-000000000000", TokenTTL: time.Hour, CredentialsTTL: time.Hour, Clock: time.Now}
+	var o Options
 	for _, fn := range optFns {
 		fn(&o)
+	}
+	for _, d := range []struct {
+		v   *string
+		def string
+	}{{&o.Region, "us-east-1"}, {&o.UserPoolID, "us-east-1_KumoTest1"}, {&o.ClientID, "kumotestclient0000000000"},
+		{&o.IdentityPoolID, "us-east-1:00000000-0000-4000-8000-000000000000"}} {
+		if *d.v == "" {
+			*d.v = d.def
+		}
+	}
+	if o.TokenTTL == 0 {
+		o.TokenTTL = time.Hour
+	}
+	if o.CredentialsTTL == 0 {
+		o.CredentialsTTL = time.Hour
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
 	}
 	return &Fake{opts: o, users: map[string]*user{}, sessions: map[string]*session{}, refresh: map[string]string{}, rotatedOut: map[string]bool{},
 		identities: map[string]string{}, keys: []signingKey{initialKey()}}
@@ -155,32 +210,19 @@ func (f *Fake) RevokeRefreshTokens(username string) {
 	}
 }
 
-// begin counts a call and applies an injected failure; on success it
-// returns with f.mu held.
-func (f *Fake) begin(op string) error {
-	if err := f.rec.Begin(op); err != nil {
+// begin counts and logs a call with its input, and applies injected
+// failures and hooks (fakecall.Begin); on success it returns with f.mu
+// held.
+func (f *Fake) begin(op string, input ...any) error {
+	var in any
+	if len(input) > 0 {
+		in = input[0]
+	}
+	if err := fakecall.Begin(&f.Recorder, op, in); err != nil {
 		return err
 	}
 	f.mu.Lock()
 	return nil
-}
-
-// FailNext makes the next call of operation op ("InitiateAuth", "RespondToAuthChallenge", "GetId", ...) return
-// err. Calls queue up: FailNext twice fails the next two calls.
-func (f *Fake) FailNext(op string, err error) { f.rec.FailNext(op, err) }
-
-// Calls returns how many times operation op was called, failed calls
-// included.
-func (f *Fake) Calls(op string) int { return f.rec.Calls(op) }
-
-// CallCounts returns the call count of every operation called so far.
-func (f *Fake) CallCounts() map[string]int { return f.rec.CallCounts() }
-
-// ResetCalls sets every call count to zero.
-func (f *Fake) ResetCalls() { f.rec.ResetCalls() }
-
-func apiError(code, msg string) error {
-	return &smithy.GenericAPIError{Code: code, Message: msg, Fault: smithy.FaultClient}
 }
 
 func (f *Fake) checkClient(clientID string, params map[string]string, username string) error {
@@ -351,58 +393,66 @@ func (f *Fake) respond(clientID string, name ciptypes.ChallengeNameType, respons
 }
 
 // InitiateAuth implements cognitoauth.IdentityProviderAPI.
-func (f *Fake) InitiateAuth(_ context.Context, in *cip.InitiateAuthInput, _ ...func(*cip.Options)) (*cip.InitiateAuthOutput, error) {
-	if err := f.begin("InitiateAuth"); err != nil {
+func (f *Fake) InitiateAuth(_ context.Context, in *cip.InitiateAuthInput, _ ...func(*cip.Options)) (out *cip.InitiateAuthOutput, err error) {
+	in = fakecall.Input(in)
+	if err := f.begin("InitiateAuth", in); err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	out, err := f.initiate(aws.ToString(in.ClientId), in.AuthFlow, maps.Clone(in.AuthParameters), false)
+	defer fakecall.End(&f.Recorder, "InitiateAuth", &out, &err)
+	res, err := f.initiate(aws.ToString(in.ClientId), in.AuthFlow, maps.Clone(in.AuthParameters), false)
 	if err != nil {
 		return nil, err
 	}
-	return &cip.InitiateAuthOutput{AuthenticationResult: out.result, ChallengeName: out.name, ChallengeParameters: out.params, Session: out.session}, nil
+	return &cip.InitiateAuthOutput{AuthenticationResult: res.result, ChallengeName: res.name, ChallengeParameters: res.params, Session: res.session}, nil
 }
 
 // AdminInitiateAuth implements cognitoauth.IdentityProviderAPI.
-func (f *Fake) AdminInitiateAuth(_ context.Context, in *cip.AdminInitiateAuthInput, _ ...func(*cip.Options)) (*cip.AdminInitiateAuthOutput, error) {
-	if err := f.begin("AdminInitiateAuth"); err != nil {
+func (f *Fake) AdminInitiateAuth(_ context.Context, in *cip.AdminInitiateAuthInput, _ ...func(*cip.Options)) (out *cip.AdminInitiateAuthOutput, err error) {
+	in = fakecall.Input(in)
+	if err := f.begin("AdminInitiateAuth", in); err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	defer fakecall.End(&f.Recorder, "AdminInitiateAuth", &out, &err)
 	if aws.ToString(in.UserPoolId) != f.opts.UserPoolID {
 		return nil, apiError("ResourceNotFoundException", "User pool "+aws.ToString(in.UserPoolId)+" does not exist.")
 	}
-	out, err := f.initiate(aws.ToString(in.ClientId), in.AuthFlow, maps.Clone(in.AuthParameters), true)
+	res, err := f.initiate(aws.ToString(in.ClientId), in.AuthFlow, maps.Clone(in.AuthParameters), true)
 	if err != nil {
 		return nil, err
 	}
-	return &cip.AdminInitiateAuthOutput{AuthenticationResult: out.result, ChallengeName: out.name, ChallengeParameters: out.params, Session: out.session}, nil
+	return &cip.AdminInitiateAuthOutput{AuthenticationResult: res.result, ChallengeName: res.name, ChallengeParameters: res.params, Session: res.session}, nil
 }
 
 // RespondToAuthChallenge implements cognitoauth.IdentityProviderAPI.
-func (f *Fake) RespondToAuthChallenge(_ context.Context, in *cip.RespondToAuthChallengeInput, _ ...func(*cip.Options)) (*cip.RespondToAuthChallengeOutput, error) {
-	if err := f.begin("RespondToAuthChallenge"); err != nil {
+func (f *Fake) RespondToAuthChallenge(_ context.Context, in *cip.RespondToAuthChallengeInput, _ ...func(*cip.Options)) (out *cip.RespondToAuthChallengeOutput, err error) {
+	in = fakecall.Input(in)
+	if err := f.begin("RespondToAuthChallenge", in); err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	out, err := f.respond(aws.ToString(in.ClientId), in.ChallengeName, in.ChallengeResponses, in.Session)
+	defer fakecall.End(&f.Recorder, "RespondToAuthChallenge", &out, &err)
+	res, err := f.respond(aws.ToString(in.ClientId), in.ChallengeName, in.ChallengeResponses, in.Session)
 	if err != nil {
 		return nil, err
 	}
-	return &cip.RespondToAuthChallengeOutput{AuthenticationResult: out.result, ChallengeName: out.name, ChallengeParameters: out.params, Session: out.session}, nil
+	return &cip.RespondToAuthChallengeOutput{AuthenticationResult: res.result, ChallengeName: res.name, ChallengeParameters: res.params, Session: res.session}, nil
 }
 
 // AdminRespondToAuthChallenge implements cognitoauth.IdentityProviderAPI.
-func (f *Fake) AdminRespondToAuthChallenge(_ context.Context, in *cip.AdminRespondToAuthChallengeInput, _ ...func(*cip.Options)) (*cip.AdminRespondToAuthChallengeOutput, error) {
-	if err := f.begin("AdminRespondToAuthChallenge"); err != nil {
+func (f *Fake) AdminRespondToAuthChallenge(_ context.Context, in *cip.AdminRespondToAuthChallengeInput, _ ...func(*cip.Options)) (out *cip.AdminRespondToAuthChallengeOutput, err error) {
+	in = fakecall.Input(in)
+	if err := f.begin("AdminRespondToAuthChallenge", in); err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	out, err := f.respond(aws.ToString(in.ClientId), in.ChallengeName, in.ChallengeResponses, in.Session)
+	defer fakecall.End(&f.Recorder, "AdminRespondToAuthChallenge", &out, &err)
+	res, err := f.respond(aws.ToString(in.ClientId), in.ChallengeName, in.ChallengeResponses, in.Session)
 	if err != nil {
 		return nil, err
 	}
-	return &cip.AdminRespondToAuthChallengeOutput{AuthenticationResult: out.result, ChallengeName: out.name, ChallengeParameters: out.params, Session: out.session}, nil
+	return &cip.AdminRespondToAuthChallengeOutput{AuthenticationResult: res.result, ChallengeName: res.name, ChallengeParameters: res.params, Session: res.session}, nil
 }
 
 func (f *Fake) providerName() string {
@@ -417,26 +467,28 @@ func (f *Fake) login(logins map[string]string) (string, error) {
 	}
 	tok, ok := logins[f.providerName()]
 	if !ok || len(logins) != 1 {
-		return "", apiError("NotAuthorizedException", "Invalid login token. The provider must be "+f.providerName())
+		return "", identityError("NotAuthorizedException", "Invalid login token. The provider must be "+f.providerName())
 	}
 	claims, exp, err := cognitoauth.ParseClaims(tok)
 	if err != nil {
-		return "", apiError("NotAuthorizedException", "Invalid login token. Not a valid OpenId Connect identity token.")
+		return "", identityError("NotAuthorizedException", "Invalid login token. Not a valid OpenId Connect identity token.")
 	}
 	if !exp.IsZero() && !f.opts.Clock().Before(exp) {
-		return "", apiError("NotAuthorizedException", "Invalid login token. Token expired: "+exp.Format(time.RFC3339))
+		return "", identityError("NotAuthorizedException", "Invalid login token. Token expired: "+exp.Format(time.RFC3339))
 	}
 	return claims.Subject, nil
 }
 
 // GetId implements cognitoauth.IdentityAPI.
-func (f *Fake) GetId(_ context.Context, in *cognitoidentity.GetIdInput, _ ...func(*cognitoidentity.Options)) (*cognitoidentity.GetIdOutput, error) {
-	if err := f.begin("GetId"); err != nil {
+func (f *Fake) GetId(_ context.Context, in *cognitoidentity.GetIdInput, _ ...func(*cognitoidentity.Options)) (out *cognitoidentity.GetIdOutput, err error) {
+	in = fakecall.Input(in)
+	if err := f.begin("GetId", in); err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	defer fakecall.End(&f.Recorder, "GetId", &out, &err)
 	if aws.ToString(in.IdentityPoolId) != f.opts.IdentityPoolID {
-		return nil, apiError("ResourceNotFoundException", "IdentityPool '"+aws.ToString(in.IdentityPoolId)+"' not found.")
+		return nil, identityError("ResourceNotFoundException", "IdentityPool '"+aws.ToString(in.IdentityPoolId)+"' not found.")
 	}
 	who, err := f.login(in.Logins)
 	if err != nil {
@@ -444,7 +496,7 @@ func (f *Fake) GetId(_ context.Context, in *cognitoidentity.GetIdInput, _ ...fun
 	}
 	if who == "" {
 		if !f.opts.AllowGuests {
-			return nil, apiError("NotAuthorizedException", "Unauthenticated access is not supported for this identity pool.")
+			return nil, identityError("NotAuthorizedException", "Unauthenticated access is not supported for this identity pool.")
 		}
 		who = "guest-" + randHex(8)
 	}
@@ -458,11 +510,13 @@ func (f *Fake) GetId(_ context.Context, in *cognitoidentity.GetIdInput, _ ...fun
 }
 
 // GetCredentialsForIdentity implements cognitoauth.IdentityAPI.
-func (f *Fake) GetCredentialsForIdentity(_ context.Context, in *cognitoidentity.GetCredentialsForIdentityInput, _ ...func(*cognitoidentity.Options)) (*cognitoidentity.GetCredentialsForIdentityOutput, error) {
-	if err := f.begin("GetCredentialsForIdentity"); err != nil {
+func (f *Fake) GetCredentialsForIdentity(_ context.Context, in *cognitoidentity.GetCredentialsForIdentityInput, _ ...func(*cognitoidentity.Options)) (out *cognitoidentity.GetCredentialsForIdentityOutput, err error) {
+	in = fakecall.Input(in)
+	if err := f.begin("GetCredentialsForIdentity", in); err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	defer fakecall.End(&f.Recorder, "GetCredentialsForIdentity", &out, &err)
 	who, err := f.login(in.Logins)
 	if err != nil {
 		return nil, err
@@ -475,13 +529,13 @@ func (f *Fake) GetCredentialsForIdentity(_ context.Context, in *cognitoidentity.
 		}
 	}
 	if owner == "" {
-		return nil, apiError("ResourceNotFoundException", "Identity '"+id+"' not found.")
+		return nil, identityError("ResourceNotFoundException", "Identity '"+id+"' not found.")
 	}
 	if !strings.HasPrefix(owner, "guest-") && owner != who {
-		return nil, apiError("NotAuthorizedException", "Logins don't match. Please include at least one valid login for this identity or identity pool.")
+		return nil, identityError("NotAuthorizedException", "Logins don't match. Please include at least one valid login for this identity or identity pool.")
 	}
 	if r := aws.ToString(in.CustomRoleArn); r != "" && !strings.HasPrefix(r, "arn:aws:iam::") {
-		return nil, apiError("InvalidParameterException", "CustomRoleArn is not a role ARN")
+		return nil, identityError("InvalidParameterException", "CustomRoleArn is not a role ARN")
 	}
 	exp := f.opts.Clock().Add(f.opts.CredentialsTTL)
 	return &cognitoidentity.GetCredentialsForIdentityOutput{IdentityId: aws.String(id), Credentials: &citypes.Credentials{
@@ -490,11 +544,13 @@ func (f *Fake) GetCredentialsForIdentity(_ context.Context, in *cognitoidentity.
 }
 
 // GetOpenIdToken implements cognitoauth.IdentityAPI.
-func (f *Fake) GetOpenIdToken(_ context.Context, in *cognitoidentity.GetOpenIdTokenInput, _ ...func(*cognitoidentity.Options)) (*cognitoidentity.GetOpenIdTokenOutput, error) {
-	if err := f.begin("GetOpenIdToken"); err != nil {
+func (f *Fake) GetOpenIdToken(_ context.Context, in *cognitoidentity.GetOpenIdTokenInput, _ ...func(*cognitoidentity.Options)) (out *cognitoidentity.GetOpenIdTokenOutput, err error) {
+	in = fakecall.Input(in)
+	if err := f.begin("GetOpenIdToken", in); err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	defer fakecall.End(&f.Recorder, "GetOpenIdToken", &out, &err)
 	if _, err := f.login(in.Logins); err != nil {
 		return nil, err
 	}
@@ -504,11 +560,13 @@ func (f *Fake) GetOpenIdToken(_ context.Context, in *cognitoidentity.GetOpenIdTo
 // GetTokensFromRefreshToken implements cognitoauth.RefreshTokenAPI: new ID
 // and access tokens, and with Options.RefreshRotation a new refresh token
 // that replaces the old one.
-func (f *Fake) GetTokensFromRefreshToken(_ context.Context, in *cip.GetTokensFromRefreshTokenInput, _ ...func(*cip.Options)) (*cip.GetTokensFromRefreshTokenOutput, error) {
-	if err := f.begin("GetTokensFromRefreshToken"); err != nil {
+func (f *Fake) GetTokensFromRefreshToken(_ context.Context, in *cip.GetTokensFromRefreshTokenInput, _ ...func(*cip.Options)) (out *cip.GetTokensFromRefreshTokenOutput, err error) {
+	in = fakecall.Input(in)
+	if err := f.begin("GetTokensFromRefreshToken", in); err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	defer fakecall.End(&f.Recorder, "GetTokensFromRefreshToken", &out, &err)
 	if aws.ToString(in.ClientId) != f.opts.ClientID {
 		return nil, apiError("ResourceNotFoundException", "User pool client "+aws.ToString(in.ClientId)+" does not exist.")
 	}
@@ -530,3 +588,11 @@ func (f *Fake) GetTokensFromRefreshToken(_ context.Context, in *cip.GetTokensFro
 	}
 	return &cip.GetTokensFromRefreshTokenOutput{AuthenticationResult: r}, nil
 }
+
+// Compile-time checks that the fake satisfies the interfaces cognitoauth
+// asks for.
+var (
+	_ cognitoauth.IdentityProviderAPI = (*Fake)(nil)
+	_ cognitoauth.IdentityAPI         = (*Fake)(nil)
+	_ cognitoauth.RefreshTokenAPI     = (*Fake)(nil)
+)

@@ -44,7 +44,7 @@ func TestTourOffline(t *testing.T) {
 	assert.Contains(t, s, "With alice's access token the service answers: 200 hello alice, in [readers]")
 	assert.Contains(t, s, "With her ID token instead the service answers: 401 Unauthorized")
 	assert.Contains(t, s, "Her claims re-sent unsigned with alg none: cognitoauth: unsupported token algorithm")
-	assert.Contains(t, s, `Asking for one it does not offer lists the choices: iamx: no role matches "Admin"; choose one of 111122223333:Developer, 111122223333:ReadOnly`)
+	assert.Contains(t, s, `Asking for one it does not offer lists the choices: iamx: no role matches "Admin"; choose one of 123456789012:Developer, 123456789012:ReadOnly`)
 	assert.Contains(t, s, "The same assertion an hour later fails before any call: iamx: unusable SAML response: the assertion expired")
 	assert.Contains(t, s, "from 203.0.113.7 Allow, from 198.51.100.9 ImplicitDeny:")
 	assert.Contains(t, s, "(the old key: true)")

@@ -1,7 +1,19 @@
 // Package iamtest is an in-memory AWS STS and IAM for tests, in the manner
-// of net/http/httptest: a [Fake] satisfies iamx.STSAPI, iamx.IAMAPI and
-// iamx.CallerIdentityAPI (and so stands in for *sts.Client and
-// *iam.Client wherever code asks for those interfaces).
+// of net/http/httptest. A [Fake] satisfies iamx.STSAPI, iamx.IAMAPI and
+// iamx.CallerIdentityAPI, so it stands in for *sts.Client and *iam.Client
+// wherever code asks for those interfaces:
+//
+//	func TestRotation(t *testing.T) {
+//		ctx := context.Background()
+//		fake := iamtest.New(func(o *iamtest.Options) { o.Propagation = 20 * time.Millisecond })
+//		fake.AddUser("deploy-bot")
+//		_, _ = fake.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("deploy-bot")})
+//		_, err := iamx.RotateAccessKey(ctx, fake, "deploy-bot", func(credentials.Profile) error { return nil },
+//			func(o *iamx.RotateOptions) { o.NewSTS = fake.ClientFor })
+//		if err != nil {
+//			t.Fatal(err)
+//		}
+//	}
 //
 // The fake does the parts code under test relies on:
 //   - IAM users and their access keys, with IAM's limit of two keys per
@@ -19,10 +31,15 @@
 //     GetCallerIdentity then knows; AssumeRoleWithSAML reads the assertion
 //     with iamx.ParseSAMLResponse and refuses a role the assertion does not
 //     offer (AccessDenied) and an expired one (ExpiredTokenException);
-//   - error injection ([Fake.FailNext]) and per-operation call counts.
+//   - error injection, a log of every call's input and call counts.
 //
-// Signatures on SAML responses are not checked. Errors are
-// *smithy.GenericAPIError values with the services' error codes.
+// Signatures on SAML responses are not checked. Errors are those the SDK's
+// clients return: IAM's typed structs (*types.NoSuchEntityException,
+// *types.LimitExceededException), STS's (*types.ExpiredTokenException,
+// *types.InvalidIdentityTokenException), and a *smithy.GenericAPIError for
+// the common errors the SDK has no struct for (ValidationError,
+// InvalidClientTokenId, SignatureDoesNotMatch, ExpiredToken, AccessDenied).
+// The account is 123456789012 unless [Options] say otherwise.
 package iamtest
 
 import (
@@ -42,7 +59,6 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/kumo-go/kumo/iamx"
 	"github.com/kumo-go/kumo/internal/fakecall"
@@ -50,18 +66,33 @@ import (
 
 // Options configure a [Fake].
 type Options struct {
-	// AccountID goes into ARNs; default 111122223333.
+	// AccountID goes into ARNs; default 123456789012 (the account moto
+	// answers for).
 	AccountID string
 	// Propagation is how long a new access key is refused by STS, as IAM's
 	// eventual consistency does; default 0 (usable at once).
 	Propagation time.Duration
-	// Clock is the fake's time; default time.Now.
+	// Clock is the fake's time: keys' creation dates, propagation,
+	// temporary credentials' expiry and SAML assertions' NotOnOrAfter;
+	// default time.Now.
 	Clock func() time.Time
 }
 
 // Fake is an in-memory STS and IAM. It is safe for concurrent use.
+//
+// Its embedded Recorder gives it these methods, by operation name
+// ("ListAccessKeys", "CreateAccessKey", "UpdateAccessKey",
+// "DeleteAccessKey", "GetCallerIdentity", "AssumeRole",
+// "AssumeRoleWithSAML"):
+//   - FailNext(op, err): the next call of op returns err without acting;
+//   - LoseNext(op, err): the next successful call of op acts, then
+//     returns err instead of its answer;
+//   - OnCall(op, fn): fn(input) runs before every call of op; an error
+//     from it is the call's answer;
+//   - Log(op): the inputs of the calls of op, oldest first, as copies;
+//   - Calls(op), CallCounts(), TotalCalls(), ResetCalls(): call counts.
 type Fake struct {
-	rec  fakecall.Recorder
+	fakecall.Recorder
 	opts Options
 
 	mu    sync.Mutex
@@ -84,9 +115,15 @@ type key struct {
 
 // New returns an empty fake.
 func New(optFns ...func(*Options)) *Fake {
-	o := Options{AccountID: "111122223333", Clock: time.Now}
+	var o Options
 	for _, fn := range optFns {
 		fn(&o)
+	}
+	if o.AccountID == "" {
+		o.AccountID = "123456789012"
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
 	}
 	return &Fake{opts: o, users: map[string]*user{}, keys: map[string]*key{}}
 }
@@ -128,24 +165,11 @@ func (c credentialsValue) Retrieve(context.Context) (aws.Credentials, error) {
 	return aws.Credentials(c), nil
 }
 
-// FailNext makes the next call of operation op ("ListAccessKeys",
-// "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey",
-// "GetCallerIdentity", "AssumeRole" or "AssumeRoleWithSAML") return err.
-// Calls queue up: FailNext twice fails the next two calls.
-func (f *Fake) FailNext(op string, err error) { f.rec.FailNext(op, err) }
-
-// Calls returns how many times operation op was called, failed calls
-// included.
-func (f *Fake) Calls(op string) int { return f.rec.Calls(op) }
-
-// CallCounts returns the call count of every operation called so far.
-func (f *Fake) CallCounts() map[string]int { return f.rec.CallCounts() }
-
-// ResetCalls sets every call count to zero.
-func (f *Fake) ResetCalls() { f.rec.ResetCalls() }
-
-func apiError(code, format string, args ...any) error {
-	return &smithy.GenericAPIError{Code: code, Message: fmt.Sprintf(format, args...), Fault: smithy.FaultClient}
+// begin counts and logs a call with its input, and applies injected
+// failures and hooks (fakecall.Begin). Unlike the other fakes' it takes no
+// lock: each operation locks what it touches.
+func (f *Fake) begin(op string, input any) error {
+	return fakecall.Begin(&f.Recorder, op, input)
 }
 
 var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
@@ -173,17 +197,19 @@ func (f *Fake) userLocked(name *string) (*user, error) {
 }
 
 // ListAccessKeys lists a user's keys, oldest first.
-func (f *Fake) ListAccessKeys(ctx context.Context, in *iam.ListAccessKeysInput, _ ...func(*iam.Options)) (*iam.ListAccessKeysOutput, error) {
-	if err := f.rec.Begin("ListAccessKeys"); err != nil {
+func (f *Fake) ListAccessKeys(ctx context.Context, in *iam.ListAccessKeysInput, _ ...func(*iam.Options)) (out *iam.ListAccessKeysOutput, err error) {
+	in = fakecall.Input(in)
+	if err := f.begin("ListAccessKeys", in); err != nil {
 		return nil, err
 	}
+	defer fakecall.End(&f.Recorder, "ListAccessKeys", &out, &err)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	u, err := f.userLocked(in.UserName)
 	if err != nil {
 		return nil, err
 	}
-	out := &iam.ListAccessKeysOutput{}
+	out = &iam.ListAccessKeysOutput{}
 	for _, id := range u.keys {
 		k := f.keys[id]
 		out.AccessKeyMetadata = append(out.AccessKeyMetadata, iamtypes.AccessKeyMetadata{AccessKeyId: aws.String(id), UserName: aws.String(u.name), Status: k.status, CreateDate: aws.Time(k.created)})
@@ -193,10 +219,12 @@ func (f *Fake) ListAccessKeys(ctx context.Context, in *iam.ListAccessKeysInput, 
 
 // CreateAccessKey gives a user a new active key; a third key is
 // LimitExceeded.
-func (f *Fake) CreateAccessKey(ctx context.Context, in *iam.CreateAccessKeyInput, _ ...func(*iam.Options)) (*iam.CreateAccessKeyOutput, error) {
-	if err := f.rec.Begin("CreateAccessKey"); err != nil {
+func (f *Fake) CreateAccessKey(ctx context.Context, in *iam.CreateAccessKeyInput, _ ...func(*iam.Options)) (out *iam.CreateAccessKeyOutput, err error) {
+	in = fakecall.Input(in)
+	if err := f.begin("CreateAccessKey", in); err != nil {
 		return nil, err
 	}
+	defer fakecall.End(&f.Recorder, "CreateAccessKey", &out, &err)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	u, err := f.userLocked(in.UserName)
@@ -226,10 +254,12 @@ func (f *Fake) userKeyLocked(name, id *string) (*user, *key, error) {
 }
 
 // UpdateAccessKey sets a key Active or Inactive.
-func (f *Fake) UpdateAccessKey(ctx context.Context, in *iam.UpdateAccessKeyInput, _ ...func(*iam.Options)) (*iam.UpdateAccessKeyOutput, error) {
-	if err := f.rec.Begin("UpdateAccessKey"); err != nil {
+func (f *Fake) UpdateAccessKey(ctx context.Context, in *iam.UpdateAccessKeyInput, _ ...func(*iam.Options)) (out *iam.UpdateAccessKeyOutput, err error) {
+	in = fakecall.Input(in)
+	if err := f.begin("UpdateAccessKey", in); err != nil {
 		return nil, err
 	}
+	defer fakecall.End(&f.Recorder, "UpdateAccessKey", &out, &err)
 	if in.Status != iamtypes.StatusTypeActive && in.Status != iamtypes.StatusTypeInactive {
 		return nil, apiError("ValidationError", "Status must be Active or Inactive, not %q", in.Status)
 	}
@@ -244,10 +274,12 @@ func (f *Fake) UpdateAccessKey(ctx context.Context, in *iam.UpdateAccessKeyInput
 }
 
 // DeleteAccessKey deletes a key, active or not.
-func (f *Fake) DeleteAccessKey(ctx context.Context, in *iam.DeleteAccessKeyInput, _ ...func(*iam.Options)) (*iam.DeleteAccessKeyOutput, error) {
-	if err := f.rec.Begin("DeleteAccessKey"); err != nil {
+func (f *Fake) DeleteAccessKey(ctx context.Context, in *iam.DeleteAccessKeyInput, _ ...func(*iam.Options)) (out *iam.DeleteAccessKeyOutput, err error) {
+	in = fakecall.Input(in)
+	if err := f.begin("DeleteAccessKey", in); err != nil {
 		return nil, err
 	}
+	defer fakecall.End(&f.Recorder, "DeleteAccessKey", &out, &err)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	u, k, err := f.userKeyLocked(in.UserName, in.AccessKeyId)
@@ -261,10 +293,12 @@ func (f *Fake) DeleteAccessKey(ctx context.Context, in *iam.DeleteAccessKeyInput
 
 // GetCallerIdentity answers for the credentials in the call's options (as
 // [Fake.ClientFor] sets them). With none, it answers for the account root.
-func (f *Fake) GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, optFns ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error) {
-	if err := f.rec.Begin("GetCallerIdentity"); err != nil {
+func (f *Fake) GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, optFns ...func(*sts.Options)) (out *sts.GetCallerIdentityOutput, err error) {
+	in = fakecall.Input(in)
+	if err := f.begin("GetCallerIdentity", in); err != nil {
 		return nil, err
 	}
+	defer fakecall.End(&f.Recorder, "GetCallerIdentity", &out, &err)
 	var o sts.Options
 	for _, fn := range optFns {
 		fn(&o)
@@ -293,13 +327,13 @@ func (f *Fake) authenticate(c aws.Credentials) (*key, error) {
 	k := f.keys[c.AccessKeyID]
 	now := f.opts.Clock()
 	if k == nil || k.status != iamtypes.StatusTypeActive || (k.user != "" && now.Sub(k.created) < f.opts.Propagation) {
-		return nil, apiError("InvalidClientTokenId", "The security token included in the request is invalid.")
+		return nil, stsError("InvalidClientTokenId", "The security token included in the request is invalid.")
 	}
 	if subtle.ConstantTimeCompare([]byte(k.secret), []byte(c.SecretAccessKey)) != 1 || subtle.ConstantTimeCompare([]byte(k.token), []byte(c.SessionToken)) != 1 {
-		return nil, apiError("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.")
+		return nil, stsError("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.")
 	}
 	if !k.expires.IsZero() && !now.Before(k.expires) {
-		return nil, apiError("ExpiredToken", "The security token included in the request is expired")
+		return nil, stsError("ExpiredToken", "The security token included in the request is expired")
 	}
 	return k, nil
 }
@@ -309,7 +343,7 @@ func durationSeconds(d *int32) (time.Duration, error) {
 		return time.Hour, nil
 	}
 	if *d < 900 || *d > 43200 {
-		return 0, apiError("ValidationError", "1 validation error detected: Value '%d' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200", *d)
+		return 0, stsError("ValidationError", "1 validation error detected: Value '%d' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200", *d)
 	}
 	return time.Duration(*d) * time.Second, nil
 }
@@ -318,7 +352,7 @@ func durationSeconds(d *int32) (time.Duration, error) {
 func (f *Fake) session(roleARN, sessionName string, d time.Duration) (*ststypes.Credentials, *ststypes.AssumedRoleUser, error) {
 	parts := strings.SplitN(roleARN, ":", 6)
 	if len(parts) != 6 || parts[0] != "arn" || !strings.HasPrefix(parts[5], "role/") {
-		return nil, nil, apiError("ValidationError", "%q is not a role ARN", roleARN)
+		return nil, nil, stsError("ValidationError", "%q is not a role ARN", roleARN)
 	}
 	name := parts[5][strings.LastIndex(parts[5], "/")+1:]
 	now := f.opts.Clock()
@@ -333,12 +367,14 @@ func (f *Fake) session(roleARN, sessionName string, d time.Duration) (*ststypes.
 
 // AssumeRole issues credentials for any well-formed role ARN; the fake
 // keeps no trust policies (evaluate those with iamx.Evaluate).
-func (f *Fake) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, _ ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
-	if err := f.rec.Begin("AssumeRole"); err != nil {
+func (f *Fake) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, _ ...func(*sts.Options)) (out *sts.AssumeRoleOutput, err error) {
+	in = fakecall.Input(in)
+	if err := f.begin("AssumeRole", in); err != nil {
 		return nil, err
 	}
+	defer fakecall.End(&f.Recorder, "AssumeRole", &out, &err)
 	if aws.ToString(in.RoleSessionName) == "" {
-		return nil, apiError("ValidationError", "RoleSessionName is required")
+		return nil, stsError("ValidationError", "RoleSessionName is required")
 	}
 	d, err := durationSeconds(in.DurationSeconds)
 	if err != nil {
@@ -354,29 +390,31 @@ func (f *Fake) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, _ ...fun
 // AssumeRoleWithSAML reads the assertion, checks that it offers the
 // role/provider pair, has a RoleSessionName and has not expired, and
 // issues credentials for that session name.
-func (f *Fake) AssumeRoleWithSAML(ctx context.Context, in *sts.AssumeRoleWithSAMLInput, _ ...func(*sts.Options)) (*sts.AssumeRoleWithSAMLOutput, error) {
-	if err := f.rec.Begin("AssumeRoleWithSAML"); err != nil {
+func (f *Fake) AssumeRoleWithSAML(ctx context.Context, in *sts.AssumeRoleWithSAMLInput, _ ...func(*sts.Options)) (out *sts.AssumeRoleWithSAMLOutput, err error) {
+	in = fakecall.Input(in)
+	if err := f.begin("AssumeRoleWithSAML", in); err != nil {
 		return nil, err
 	}
+	defer fakecall.End(&f.Recorder, "AssumeRoleWithSAML", &out, &err)
 	a, err := iamx.ParseSAMLResponse(aws.ToString(in.SAMLAssertion))
 	if err != nil {
-		return nil, apiError("InvalidIdentityToken", "Invalid SAML response: %v", err)
+		return nil, stsError("InvalidIdentityToken", "Invalid SAML response: %v", err)
 	}
 	if !a.NotOnOrAfter.IsZero() && !f.opts.Clock().Before(a.NotOnOrAfter) {
-		return nil, apiError("ExpiredTokenException", "Token is expired")
+		return nil, stsError("ExpiredTokenException", "Token is expired")
 	}
 	offered := slices.ContainsFunc(a.Roles, func(r iamx.SAMLRole) bool {
 		return r.RoleARN == aws.ToString(in.RoleArn) && r.PrincipalARN == aws.ToString(in.PrincipalArn)
 	})
 	if !offered {
-		return nil, apiError("AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML")
+		return nil, stsError("AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML")
 	}
 	d, err := durationSeconds(in.DurationSeconds)
 	if err != nil {
 		return nil, err
 	}
 	if a.RoleSessionName == "" {
-		return nil, apiError("InvalidIdentityToken", "Missing RoleSessionName attribute in SAML assertion")
+		return nil, stsError("InvalidIdentityToken", "Missing RoleSessionName attribute in SAML assertion")
 	}
 	c, u, err := f.session(aws.ToString(in.RoleArn), a.RoleSessionName, d)
 	if err != nil {

@@ -77,14 +77,14 @@ func TestCallerIdentity(t *testing.T) {
 	now = now.Add(10 * time.Second)
 	id, err := f.ClientFor(good).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	require.NoError(t, err)
-	assert.Equal(t, "arn:aws:iam::111122223333:user/bot", aws.ToString(id.Arn))
+	assert.Equal(t, "arn:aws:iam::123456789012:user/bot", aws.ToString(id.Arn))
 	_, err = f.ClientFor(wrong).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	assert.Equal(t, "SignatureDoesNotMatch", code(t, err))
 	_, err = f.ClientFor(aws.Credentials{AccessKeyID: "AKIANOTAKEY", SecretAccessKey: "s"}).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	assert.Equal(t, "InvalidClientTokenId", code(t, err))
 	root, err := f.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	require.NoError(t, err)
-	assert.Equal(t, "arn:aws:iam::111122223333:root", aws.ToString(root.Arn))
+	assert.Equal(t, "arn:aws:iam::123456789012:root", aws.ToString(root.Arn))
 
 	boom := errors.New("throttled")
 	f.FailNext("GetCallerIdentity", boom)
@@ -97,7 +97,7 @@ const samlDoc = `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protoc
 <saml:Assertion><saml:Issuer>idp</saml:Issuer><saml:Subject><saml:NameID>alice</saml:NameID></saml:Subject>
 <saml:Conditions NotOnOrAfter="2026-11-22T12:05:00Z"/>
 <saml:AttributeStatement><saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role">
-<saml:AttributeValue>arn:aws:iam::111122223333:role/Dev,arn:aws:iam::111122223333:saml-provider/Corp</saml:AttributeValue>
+<saml:AttributeValue>arn:aws:iam::123456789012:role/Dev,arn:aws:iam::123456789012:saml-provider/Corp</saml:AttributeValue>
 </saml:Attribute>
 <saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName"><saml:AttributeValue>alice</saml:AttributeValue></saml:Attribute>
 </saml:AttributeStatement></saml:Assertion></samlp:Response>`
@@ -114,14 +114,14 @@ func TestAssumeRoleWithSAML(t *testing.T) {
 	require.NoError(t, err)
 	id, err := f.ClientFor(c).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	require.NoError(t, err)
-	assert.Equal(t, "arn:aws:sts::111122223333:assumed-role/Dev/alice", aws.ToString(id.Arn))
+	assert.Equal(t, "arn:aws:sts::123456789012:assumed-role/Dev/alice", aws.ToString(id.Arn))
 	assert.Equal(t, now.Add(time.Hour), c.Expires)
 
 	in := func(roleARN string, d *int32) *sts.AssumeRoleWithSAMLInput {
-		return &sts.AssumeRoleWithSAMLInput{RoleArn: aws.String(roleARN), PrincipalArn: aws.String("arn:aws:iam::111122223333:saml-provider/Corp"),
+		return &sts.AssumeRoleWithSAMLInput{RoleArn: aws.String(roleARN), PrincipalArn: aws.String("arn:aws:iam::123456789012:saml-provider/Corp"),
 			SAMLAssertion: aws.String(base64.StdEncoding.EncodeToString([]byte(samlDoc))), DurationSeconds: d}
 	}
-	_, err = f.AssumeRoleWithSAML(ctx, in("arn:aws:iam::111122223333:role/Admin", nil))
+	_, err = f.AssumeRoleWithSAML(ctx, in("arn:aws:iam::123456789012:role/Admin", nil))
 	assert.Equal(t, "AccessDenied", code(t, err), "a role the assertion does not offer")
 	_, err = f.AssumeRoleWithSAML(ctx, in(role.RoleARN, aws.Int32(899)))
 	assert.Equal(t, "ValidationError", code(t, err))

@@ -1,6 +1,23 @@
 // Package kmstest is an in-memory AWS KMS for tests, in the manner of
-// net/http/httptest: a [Fake] satisfies kms.KMSAPI (and so stands in for
-// *kms.Client from aws-sdk-go-v2 wherever code asks for that interface).
+// net/http/httptest. A [Fake] satisfies kms.KMSAPI, so it stands in for
+// *kms.Client from aws-sdk-go-v2 wherever code asks for that interface:
+//
+//	func TestDecryptWithDisabledKey(t *testing.T) {
+//		ctx := context.Background()
+//		fake := kmstest.New()
+//		keyARN := fake.CreateKey()
+//		_ = fake.CreateAlias("alias/app", keyARN)
+//		keyring, _ := kms.NewKMSKeyring(fake, "alias/app")
+//		client, _ := kms.New(keyring)
+//		msg, _ := client.Encrypt(ctx, []byte("hello"), nil)
+//
+//		_ = fake.SetKeyState(keyARN, types.KeyStateDisabled)
+//		_, err := client.Decrypt(ctx, msg, nil)
+//		var disabled *types.DisabledException
+//		if !errors.As(err, &disabled) {
+//			t.Fatalf("want DisabledException, got %v", err)
+//		}
+//	}
 //
 // The fake does the parts of KMS that code under test relies on:
 //   - real AES-256-GCM wrapping bound to the encryption context, so a wrong
@@ -17,16 +34,16 @@
 //     GetPublicKey, Encrypt and Decrypt with RSAES_OAEP_SHA_1/256);
 //   - KMS's wire protocol over HTTP ([Fake.ServeHTTP]), for clients that
 //     are not in-process;
-//   - error injection ([Fake.FailNext], [Options.Hook]) and per-operation
-//     call counts.
+//   - error injection, a log of every call's input and call counts
+//     (FailNext, LoseNext, OnCall, Log, Calls: see [Fake]).
 //
-// Errors are *smithy.GenericAPIError values with KMS's error codes, so code
-// that checks errors.As(err, &apiErr) and apiErr.ErrorCode() works unchanged:
-//
-//	fake := kmstest.New()
-//	keyARN := fake.CreateKey()
-//	fake.CreateAlias("alias/app", keyARN)
-//	keyring, _ := kms.NewKMSKeyring(fake, "alias/app")
+// Errors are those *kms.Client returns: the SDK's typed structs
+// (*types.NotFoundException, *types.DisabledException,
+// *types.KMSInvalidStateException, *types.InvalidCiphertextException,
+// *types.IncorrectKeyException, *types.AlreadyExistsException), or a
+// *smithy.GenericAPIError for ValidationException, for which the SDK has
+// none. All satisfy smithy.APIError with KMS's codes and messages. Keys
+// live in account 123456789012 of us-east-1 unless [Options] say otherwise.
 package kmstest
 
 import (
@@ -46,7 +63,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/kumo-go/kumo/internal/fakecall"
 )
@@ -54,20 +70,29 @@ import (
 // Options configure a [Fake].
 type Options struct {
 	// Region and AccountID go into key ARNs; defaults us-east-1 and
-	// 111122223333.
+	// 123456789012 (the account moto answers for).
 	Region    string
 	AccountID string
 	// Rand is the source of key material, key IDs and IVs; default
 	// crypto/rand.
 	Rand io.Reader
-	// Hook, when set, is called before every operation with its name and
-	// input; a non-nil error is returned instead of the operation's result.
-	Hook func(op string, input any) error
+	// Clock gives keys their CreationDate; default time.Now.
+	Clock func() time.Time
 }
 
 // Fake is an in-memory KMS. It is safe for concurrent use.
+//
+// Its embedded Recorder gives it these methods, by operation name
+// ("GenerateDataKey", "Encrypt", "Decrypt", "ReEncrypt", "DescribeKey"):
+//   - FailNext(op, err): the next call of op returns err without acting;
+//   - LoseNext(op, err): the next successful call of op acts, then
+//     returns err instead of its answer;
+//   - OnCall(op, fn): fn(input) runs before every call of op; an error
+//     from it is the call's answer;
+//   - Log(op): the inputs of the calls of op, oldest first, as copies;
+//   - Calls(op), CallCounts(), TotalCalls(), ResetCalls(): call counts.
 type Fake struct {
-	rec fakecall.Recorder
+	fakecall.Recorder
 
 	opts Options
 
@@ -88,9 +113,21 @@ type key struct {
 
 // New returns an empty fake.
 func New(optFns ...func(*Options)) *Fake {
-	o := Options{Region: "us-east-1", AccountID: "111122223333", Rand: rand.Reader}
+	var o Options
 	for _, fn := range optFns {
 		fn(&o)
+	}
+	if o.Region == "" {
+		o.Region = "us-east-1"
+	}
+	if o.AccountID == "" {
+		o.AccountID = "123456789012"
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Reader
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
 	}
 	return &Fake{opts: o, keys: map[string]*key{}, aliases: map[string]string{}}
 }
@@ -123,7 +160,7 @@ func (f *Fake) CreateAlias(alias, keyID string) error {
 		return err
 	}
 	if _, ok := f.aliases[alias]; ok {
-		return apiError("AlreadyExistsException", "alias "+alias+" already exists")
+		return apiError("AlreadyExistsException", "An alias with the name "+f.arn(alias)+" already exists")
 	}
 	f.aliases[alias] = k.id
 	return nil
@@ -142,16 +179,11 @@ func (f *Fake) SetKeyState(keyID string, state types.KeyState) error {
 	return nil
 }
 
-// begin counts a call and applies injected failures. It returns with f.mu
-// held when err is nil.
+// begin counts and logs a call and applies injected failures and hooks
+// (fakecall.Begin). It returns with f.mu held when err is nil.
 func (f *Fake) begin(op string, input any) error {
-	if err := f.rec.Begin(op); err != nil {
+	if err := fakecall.Begin(&f.Recorder, op, input); err != nil {
 		return err
-	}
-	if hook := f.opts.Hook; hook != nil {
-		if err := hook(op, input); err != nil {
-			return err
-		}
 	}
 	f.mu.Lock()
 	return nil
@@ -176,7 +208,7 @@ func (f *Fake) lookup(id string) (*key, error) {
 	if strings.HasPrefix(name, "alias/") {
 		target, ok := f.aliases[name]
 		if !ok {
-			return nil, apiError("NotFoundException", "alias "+f.arn(name)+" is not found.")
+			return nil, apiError("NotFoundException", "Alias "+f.arn(name)+" is not found.")
 		}
 		name = target
 	}
@@ -208,27 +240,20 @@ func usable(k *key) error {
 		return nil
 	case types.KeyStateDisabled:
 		return apiError("DisabledException", k.arn+" is disabled.")
+	case types.KeyStatePendingDeletion:
+		return apiError("KMSInvalidStateException", k.arn+" is pending deletion.")
 	default:
 		return apiError("KMSInvalidStateException", fmt.Sprintf("%s is %s and cannot be used.", k.arn, k.state))
 	}
 }
 
-// FailNext makes the next call of operation op ("GenerateDataKey", "Encrypt", "Decrypt", "ReEncrypt", "DescribeKey" or "GetPublicKey") return
-// err. Calls queue up: FailNext twice fails the next two calls.
-func (f *Fake) FailNext(op string, err error) { f.rec.FailNext(op, err) }
+var kmsErrors = fakecall.RegistryErrors(awskms.TypeRegistry, fakecall.JSON)
 
-// Calls returns how many times operation op was called, failed calls
-// included.
-func (f *Fake) Calls(op string) int { return f.rec.Calls(op) }
-
-// CallCounts returns the call count of every operation called so far.
-func (f *Fake) CallCounts() map[string]int { return f.rec.CallCounts() }
-
-// ResetCalls sets every call count to zero.
-func (f *Fake) ResetCalls() { f.rec.ResetCalls() }
-
+// apiError returns what *kms.Client returns for KMS's error code and
+// message: the SDK's typed error (*types.NotFoundException, ...) where it
+// has one, else a *smithy.GenericAPIError (ValidationException).
 func apiError(code, msg string) error {
-	return &smithy.GenericAPIError{Code: code, Message: msg, Fault: smithy.FaultClient}
+	return kmsErrors.New(code, msg)
 }
 
 // Blob layout: 'K', key ID length, key ID, IV, sealed plaintext. The AAD is
@@ -275,7 +300,7 @@ func aad(id string, ec map[string]string) []byte {
 }
 
 // GenerateDataKey returns a fresh data key and its copy under KeyId.
-func (f *Fake) GenerateDataKey(_ context.Context, in *awskms.GenerateDataKeyInput, _ ...func(*awskms.Options)) (*awskms.GenerateDataKeyOutput, error) {
+func (f *Fake) GenerateDataKey(_ context.Context, in *awskms.GenerateDataKeyInput, _ ...func(*awskms.Options)) (out *awskms.GenerateDataKeyOutput, err error) {
 	if in == nil { // as the SDK does: a nil input is an empty one, which then fails validation
 		in = &awskms.GenerateDataKeyInput{}
 	}
@@ -283,6 +308,7 @@ func (f *Fake) GenerateDataKey(_ context.Context, in *awskms.GenerateDataKeyInpu
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	defer fakecall.End(&f.Recorder, "GenerateDataKey", &out, &err)
 	k, err := f.usableKey(aws.ToString(in.KeyId))
 	if err != nil {
 		return nil, err
@@ -309,7 +335,7 @@ func (f *Fake) GenerateDataKey(_ context.Context, in *awskms.GenerateDataKeyInpu
 }
 
 // Encrypt encrypts up to 4096 bytes under KeyId.
-func (f *Fake) Encrypt(_ context.Context, in *awskms.EncryptInput, _ ...func(*awskms.Options)) (*awskms.EncryptOutput, error) {
+func (f *Fake) Encrypt(_ context.Context, in *awskms.EncryptInput, _ ...func(*awskms.Options)) (out *awskms.EncryptOutput, err error) {
 	if in == nil { // as the SDK does: a nil input is an empty one, which then fails validation
 		in = &awskms.EncryptInput{}
 	}
@@ -317,6 +343,7 @@ func (f *Fake) Encrypt(_ context.Context, in *awskms.EncryptInput, _ ...func(*aw
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	defer fakecall.End(&f.Recorder, "Encrypt", &out, &err)
 	if isRSAAlgorithm(in.EncryptionAlgorithm) {
 		return f.encryptRSA(in)
 	}
@@ -332,7 +359,7 @@ func (f *Fake) Encrypt(_ context.Context, in *awskms.EncryptInput, _ ...func(*aw
 }
 
 // Decrypt opens a blob; KeyId, when given, must name the blob's key.
-func (f *Fake) Decrypt(_ context.Context, in *awskms.DecryptInput, _ ...func(*awskms.Options)) (*awskms.DecryptOutput, error) {
+func (f *Fake) Decrypt(_ context.Context, in *awskms.DecryptInput, _ ...func(*awskms.Options)) (out *awskms.DecryptOutput, err error) {
 	if in == nil { // as the SDK does: a nil input is an empty one, which then fails validation
 		in = &awskms.DecryptInput{}
 	}
@@ -340,6 +367,7 @@ func (f *Fake) Decrypt(_ context.Context, in *awskms.DecryptInput, _ ...func(*aw
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	defer fakecall.End(&f.Recorder, "Decrypt", &out, &err)
 	if isRSAAlgorithm(in.EncryptionAlgorithm) {
 		return f.decryptRSA(in)
 	}
@@ -366,7 +394,7 @@ func (f *Fake) openFor(blob []byte, ec map[string]string, keyID string) (*key, [
 
 // ReEncrypt moves a blob to DestinationKeyId without revealing the
 // plaintext.
-func (f *Fake) ReEncrypt(_ context.Context, in *awskms.ReEncryptInput, _ ...func(*awskms.Options)) (*awskms.ReEncryptOutput, error) {
+func (f *Fake) ReEncrypt(_ context.Context, in *awskms.ReEncryptInput, _ ...func(*awskms.Options)) (out *awskms.ReEncryptOutput, err error) {
 	if in == nil { // as the SDK does: a nil input is an empty one, which then fails validation
 		in = &awskms.ReEncryptInput{}
 	}
@@ -374,6 +402,7 @@ func (f *Fake) ReEncrypt(_ context.Context, in *awskms.ReEncryptInput, _ ...func
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	defer fakecall.End(&f.Recorder, "ReEncrypt", &out, &err)
 	src, pt, err := f.openFor(in.CiphertextBlob, in.SourceEncryptionContext, aws.ToString(in.SourceKeyId))
 	if err != nil {
 		return nil, err
@@ -386,7 +415,7 @@ func (f *Fake) ReEncrypt(_ context.Context, in *awskms.ReEncryptInput, _ ...func
 }
 
 // DescribeKey returns a key's ARN, ID and state.
-func (f *Fake) DescribeKey(_ context.Context, in *awskms.DescribeKeyInput, _ ...func(*awskms.Options)) (*awskms.DescribeKeyOutput, error) {
+func (f *Fake) DescribeKey(_ context.Context, in *awskms.DescribeKeyInput, _ ...func(*awskms.Options)) (out *awskms.DescribeKeyOutput, err error) {
 	if in == nil { // as the SDK does: a nil input is an empty one, which then fails validation
 		in = &awskms.DescribeKeyInput{}
 	}
@@ -394,6 +423,7 @@ func (f *Fake) DescribeKey(_ context.Context, in *awskms.DescribeKeyInput, _ ...
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	defer fakecall.End(&f.Recorder, "DescribeKey", &out, &err)
 	k, err := f.lookup(aws.ToString(in.KeyId))
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
@@ -20,6 +21,11 @@ import (
 )
 
 func TestMain(m *testing.M) { os.Exit(moto.Run(m)) }
+
+// A compile-time check that the fake satisfies kms.KMSAPI. It sits in a
+// test file because kms's own in-package tests import kmstest, so kmstest
+// cannot import kms.
+var _ kms.KMSAPI = (*kmstest.Fake)(nil)
 
 var ctx = context.Background()
 
@@ -92,6 +98,7 @@ func conformance(t *testing.T, s service) {
 
 	_, err = s.client.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob, EncryptionContext: map[string]string{"purpose": "other"}})
 	assert.Equal(t, "InvalidCiphertextException", code(err))
+	assert.ErrorAs(t, err, new(*types.InvalidCiphertextException))
 	_, err = s.client.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob, EncryptionContext: ec, KeyId: aws.String(keyB)})
 	assert.Equal(t, s.incorrectKey, code(err))
 
@@ -115,6 +122,12 @@ func conformance(t *testing.T, s service) {
 
 	_, err = s.client.DescribeKey(ctx, &awskms.DescribeKeyInput{KeyId: aws.String("alias/does-not-exist")})
 	assert.Equal(t, "NotFoundException", code(err))
+	assert.ErrorAs(t, err, new(*types.NotFoundException))
+	_, err = s.client.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(keyB), Plaintext: make([]byte, 4097)})
+	assert.Equal(t, "ValidationException", code(err))
+	assert.ErrorAs(t, err, new(*smithy.GenericAPIError), "KMS's SDK has no ValidationException struct")
+	_, err = s.client.GenerateDataKey(ctx, &awskms.GenerateDataKeyInput{KeyId: aws.String(keyB)})
+	assert.Equal(t, "ValidationException", code(err), "neither NumberOfBytes nor KeySpec")
 
 	s.disable(t, keyA)
 	d, err = s.client.DescribeKey(ctx, &awskms.DescribeKeyInput{KeyId: aws.String(keyA)})
@@ -123,6 +136,7 @@ func conformance(t *testing.T, s service) {
 	if s.checksKeyState {
 		_, err = s.client.GenerateDataKey(ctx, &awskms.GenerateDataKeyInput{KeyId: aws.String(keyA), NumberOfBytes: aws.Int32(32)})
 		assert.Equal(t, "DisabledException", code(err))
+		assert.ErrorAs(t, err, new(*types.DisabledException))
 		_, err = s.client.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob, EncryptionContext: ec})
 		assert.Equal(t, "DisabledException", code(err))
 	}
@@ -138,6 +152,7 @@ func TestFakeAliasesStatesAndInjection(t *testing.T) {
 	assert.Regexp(t, `^arn:aws:kms:eu-west-1:444455556666:key/[0-9a-f-]{36}$`, arn)
 	require.NoError(t, f.CreateAlias("alias/app", arn))
 	assert.Equal(t, "AlreadyExistsException", code(f.CreateAlias("alias/app", arn)))
+	assert.ErrorAs(t, f.CreateAlias("alias/app", arn), new(*types.AlreadyExistsException))
 	assert.Equal(t, "ValidationException", code(f.CreateAlias("app", arn)))
 
 	for _, id := range []string{arn, arn[len(arn)-36:], "alias/app", "arn:aws:kms:eu-west-1:444455556666:alias/app"} {
@@ -151,6 +166,7 @@ func TestFakeAliasesStatesAndInjection(t *testing.T) {
 	require.NoError(t, f.SetKeyState(arn, types.KeyStatePendingDeletion))
 	_, err = f.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(arn), Plaintext: []byte("x")})
 	assert.Equal(t, "KMSInvalidStateException", code(err))
+	assert.ErrorAs(t, err, new(*types.KMSInvalidStateException))
 	require.NoError(t, f.SetKeyState(arn, types.KeyStateEnabled))
 
 	_, err = f.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(arn), Plaintext: make([]byte, 4097)})
@@ -169,15 +185,12 @@ func TestFakeAliasesStatesAndInjection(t *testing.T) {
 	assert.NoError(t, err)
 	assert.Equal(t, 5, f.Calls("Encrypt"), "failed calls count too")
 
-	var seen []string
-	hooked := kmstest.New(func(o *kmstest.Options) {
-		o.Hook = func(op string, in any) error {
-			seen = append(seen, op)
-			if _, ok := in.(*awskms.DecryptInput); ok {
-				return &smithy.GenericAPIError{Code: "ThrottlingException"}
-			}
-			return nil
+	hooked := kmstest.New()
+	hooked.OnCall("Decrypt", func(in any) error {
+		if _, ok := in.(*awskms.DecryptInput); ok {
+			return &smithy.GenericAPIError{Code: "ThrottlingException"}
 		}
+		return nil
 	})
 	k := hooked.CreateKey()
 	dk, err := hooked.GenerateDataKey(ctx, &awskms.GenerateDataKeyInput{KeyId: aws.String(k), KeySpec: types.DataKeySpecAes128})
@@ -185,7 +198,7 @@ func TestFakeAliasesStatesAndInjection(t *testing.T) {
 	assert.Len(t, dk.Plaintext, 16)
 	_, err = hooked.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob})
 	assert.Equal(t, "ThrottlingException", code(err))
-	assert.Equal(t, []string{"GenerateDataKey", "Decrypt"}, seen)
+	assert.Equal(t, []any{&awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob}}, hooked.Log("Decrypt"))
 	assert.Equal(t, map[string]int{"GenerateDataKey": 1, "Decrypt": 1}, hooked.CallCounts())
 }
 
@@ -209,4 +222,68 @@ func TestNilInputIsAValidationError(t *testing.T) {
 			assert.Contains(t, []string{"ValidationException", "InvalidCiphertextException"}, apiErr.ErrorCode())
 		})
 	}
+}
+
+// Every error the fake returns is the SDK's: errors.As finds its typed
+// struct (or a *smithy.GenericAPIError where the SDK has none) and
+// smithy.APIError, with KMS's code and message.
+func TestErrorsAreTheSDKs(t *testing.T) {
+	f := kmstest.New()
+	a, b := f.CreateKey(), f.CreateKey()
+	ec := map[string]string{"k": "v"}
+	dk, err := f.GenerateDataKey(ctx, &awskms.GenerateDataKeyInput{KeyId: aws.String(a), KeySpec: types.DataKeySpecAes256, EncryptionContext: ec})
+	require.NoError(t, err)
+	disabled, pending := f.CreateKey(), f.CreateKey()
+	require.NoError(t, f.SetKeyState(disabled, types.KeyStateDisabled))
+	require.NoError(t, f.SetKeyState(pending, types.KeyStatePendingDeletion))
+
+	for _, tc := range []struct {
+		name, code, msg string
+		err             error
+		as              any
+	}{
+		{"missing key", "NotFoundException", "Key 'arn:aws:kms:us-east-1:123456789012:key/nope' does not exist",
+			f.CreateAlias("alias/x", "nope"), new(*types.NotFoundException)},
+		{"missing alias", "NotFoundException", "Alias arn:aws:kms:us-east-1:123456789012:alias/nope is not found.",
+			f.CreateAlias("alias/y", "alias/nope"), new(*types.NotFoundException)},
+		{"disabled", "DisabledException", disabled + " is disabled.",
+			errOf(f.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(disabled), Plaintext: []byte("x")})), new(*types.DisabledException)},
+		{"pending deletion", "KMSInvalidStateException", pending + " is pending deletion.",
+			errOf(f.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(pending), Plaintext: []byte("x")})), new(*types.KMSInvalidStateException)},
+		{"wrong context", "InvalidCiphertextException", "the ciphertext is invalid or does not match the encryption context",
+			errOf(f.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob})), new(*types.InvalidCiphertextException)},
+		{"wrong key", "IncorrectKeyException", "the key ID in the request does not identify the key that encrypted the ciphertext",
+			errOf(f.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob, EncryptionContext: ec, KeyId: aws.String(b)})), new(*types.IncorrectKeyException)},
+		{"alias exists", "AlreadyExistsException", "An alias with the name arn:aws:kms:us-east-1:123456789012:alias/dup already exists",
+			func() error { _ = f.CreateAlias("alias/dup", a); return f.CreateAlias("alias/dup", b) }(), new(*types.AlreadyExistsException)},
+		{"validation", "ValidationException", "Plaintext must be 1 to 4096 bytes",
+			errOf(f.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(a)})), new(*smithy.GenericAPIError)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var apiErr smithy.APIError
+			require.ErrorAs(t, tc.err, &apiErr)
+			assert.Equal(t, tc.code, apiErr.ErrorCode())
+			assert.Equal(t, tc.msg, apiErr.ErrorMessage())
+			assert.ErrorAs(t, tc.err, tc.as, "got %T", tc.err)
+		})
+	}
+}
+
+func errOf[T any](_ T, err error) error { return err }
+
+func TestClockAndLoseNext(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	f := kmstest.New(func(o *kmstest.Options) { o.Clock = func() time.Time { return at } })
+	key := f.CreateKey()
+	d, err := f.DescribeKey(ctx, &awskms.DescribeKeyInput{KeyId: aws.String(key)})
+	require.NoError(t, err)
+	assert.Equal(t, at, aws.ToTime(d.KeyMetadata.CreationDate))
+
+	lost := errors.New("connection reset")
+	f.LoseNext("Encrypt", lost)
+	out, err := f.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(key), Plaintext: []byte("x")})
+	require.ErrorIs(t, err, lost)
+	assert.Nil(t, out)
+	assert.Equal(t, 2, f.TotalCalls())
+	assert.Len(t, f.Log("Encrypt"), 1)
 }

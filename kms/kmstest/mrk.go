@@ -5,7 +5,6 @@ import (
 	"crypto/cipher"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 )
@@ -34,7 +33,7 @@ func (f *Fake) newSymmetricKey(id string, material []byte) *key {
 	}
 	block, _ := aes.NewCipher(material)
 	aead, _ := cipher.NewGCM(block)
-	return &key{id: id, arn: f.arn("key/" + id), state: types.KeyStateEnabled, aead: aead, material: material, created: time.Now()}
+	return &key{id: id, arn: f.arn("key/" + id), state: types.KeyStateEnabled, aead: aead, material: material, created: f.opts.Clock()}
 }
 
 // CreateMultiRegionKey adds an enabled symmetric multi-Region primary key,

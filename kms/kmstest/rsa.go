@@ -9,7 +9,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	"hash"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
@@ -55,7 +54,7 @@ func (f *Fake) ImportRSAKey(priv *rsa.PrivateKey) (string, error) {
 		return "", apiError("ValidationException", fmt.Sprintf("a %d-bit RSA key; KMS has RSA_2048, RSA_3072 and RSA_4096", priv.N.BitLen()))
 	}
 	id := f.newKeyID()
-	k := &key{id: id, arn: f.arn("key/" + id), state: types.KeyStateEnabled, rsa: priv, spec: spec, created: time.Now()}
+	k := &key{id: id, arn: f.arn("key/" + id), state: types.KeyStateEnabled, rsa: priv, spec: spec, created: f.opts.Clock()}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.keys[id] = k

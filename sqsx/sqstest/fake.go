@@ -1,7 +1,23 @@
 // Package sqstest is an in-memory SQS for tests, in the manner of
 // net/http/httptest, with standard and FIFO queues on a clock you control.
-// A [Fake] has the SDK client's methods that sqsx uses, so it stands in for
-// *sqs.Client.
+// A [Fake] satisfies sqsx.SQSAPI, so it stands in for *sqs.Client:
+//
+//	func TestWorkerRetriesAFailedDelete(t *testing.T) {
+//		ctx := context.Background()
+//		clk := sqstest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+//		q := sqstest.New(func(o *sqstest.Options) { o.Clock = clk.Now })
+//		url := q.CreateQueue("jobs", sqstest.QueueOptions{VisibilityTimeout: 30 * time.Second})
+//		_, _ = q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String("job 1")})
+//		q.FailNext("DeleteMessageBatch", errors.New("connection reset"))
+//
+//		processJobs(ctx, q, url)      // the code under test: its delete fails
+//		clk.Advance(31 * time.Second) // so the job is visible again
+//		processJobs(ctx, q, url)
+//
+//		if q.Len(url) != 0 || q.Calls("DeleteMessageBatch") != 2 {
+//			t.Fatalf("%d left after %v", q.Len(url), q.CallCounts())
+//		}
+//	}
 //
 // It does what code under test relies on: visibility timeouts; receipt
 // handles that go stale once a message is received again; FIFO group
@@ -17,12 +33,18 @@
 // message is reported individually"; accepted FIFO entries are enqueued in
 // the order sent), so a failed entry does not stop later entries of its
 // group in the same call; and error injection (calls that fail before
-// acting, calls that act and then lose their answer, failed batch entries)
-// and call counts.
+// acting, calls that act and then lose their answer, failed batch entries,
+// hooks), a log of every call's input and call counts.
 //
-//	clk := sqstest.NewClock(time.Now())
-//	q := sqstest.New(func(o *sqstest.Options) { o.Clock = clk.Now })
-//	url := q.CreateQueue("jobs.fifo", sqstest.QueueOptions{VisibilityTimeout: 30 * time.Second})
+// Errors are those *sqs.Client returns: the SDK's typed structs with SQS's
+// query-protocol codes (*types.QueueDoesNotExist with ErrorCode()
+// AWS.SimpleQueueService.NonExistentQueue, *types.EmptyBatchRequest,
+// *types.TooManyEntriesInBatchRequest, *types.InvalidBatchEntryId,
+// *types.BatchEntryIdsNotDistinct, *types.BatchRequestTooLong,
+// *types.ReceiptHandleIsInvalid), or a *smithy.GenericAPIError for
+// InvalidParameterValue and MissingParameter, for which the SDK has none.
+// Queues live in account 123456789012 of us-east-1 unless [Options] say
+// otherwise.
 package sqstest
 
 import (
@@ -42,7 +64,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/kumo-go/kumo/internal/fakecall"
 	"github.com/kumo-go/kumo/sqsx"
@@ -129,7 +150,8 @@ type Options struct {
 	// Clock drives visibility timeouts, delays and deduplication; default
 	// time.Now. Long polls wait in real time, at most WaitTimeSeconds.
 	Clock func() time.Time
-	// Region and AccountID go into queue URLs and ARNs.
+	// Region and AccountID go into queue URLs and ARNs; defaults us-east-1
+	// and 123456789012 (the account moto answers for).
 	Region, AccountID string
 	// Seed orders standard queues' deliveries (which SQS does not keep in
 	// order); the same seed gives the same order.
@@ -152,8 +174,21 @@ type QueueOptions struct {
 }
 
 // Fake is the in-memory service. It is safe for concurrent use.
+//
+// Its embedded Recorder gives it these methods, by operation name
+// ("SendMessageBatch", "ReceiveMessage", ...):
+//   - FailNext(op, err): the next call of op returns err without acting;
+//   - LoseNext(op, err): the next successful call of op acts, then
+//     returns err instead of its answer;
+//   - OnCall(op, fn): fn(input) runs before every call of op; an error
+//     from it is the call's answer;
+//   - Log(op): the inputs of the calls of op, oldest first, as copies;
+//   - Calls(op), CallCounts(), TotalCalls(), ResetCalls(): call counts.
+//
+// A lost ReceiveMessage leaves its messages in flight; a lost delete has
+// deleted.
 type Fake struct {
-	rec fakecall.Recorder
+	fakecall.Recorder
 
 	opts Options
 
@@ -274,9 +309,18 @@ func (q *queue) remove(m *message) {
 
 // New returns a service with no queues.
 func New(optFns ...func(*Options)) *Fake {
-	o := Options{Clock: time.Now, Region: "us-east-1", AccountID: "123456789012"}
+	var o Options
 	for _, fn := range optFns {
 		fn(&o)
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	if o.Region == "" {
+		o.Region = "us-east-1"
+	}
+	if o.AccountID == "" {
+		o.AccountID = "123456789012"
 	}
 	return &Fake{opts: o, queues: map[string]*queue{},
 		arrived: make(chan struct{}), rand: mrand.New(mrand.NewPCG(o.Seed, 0x5153))}
@@ -306,37 +350,26 @@ func (f *Fake) Len(queueURL string) int {
 	return 0
 }
 
-// FailNext makes the next call of operation op ("SendMessageBatch", "ReceiveMessage", ...) return
-// err. Calls queue up: FailNext twice fails the next two calls.
-func (f *Fake) FailNext(op string, err error) { f.rec.FailNext(op, err) }
+var sqsErrors = fakecall.RegistryErrors(sqs.TypeRegistry, fakecall.JSONQueryCompatible)
 
-// LoseNext makes the next call of operation op take effect and then return
-// err instead of its answer, as when the connection breaks after SQS acted:
-// a lost ReceiveMessage leaves its messages in flight, a lost delete has
-// deleted. Calls queue up like FailNext's.
-func (f *Fake) LoseNext(op string, err error) { f.rec.LoseNext(op, err) }
-
-// Calls returns how many times operation op was called, failed calls
-// included.
-func (f *Fake) Calls(op string) int { return f.rec.Calls(op) }
-
-// CallCounts returns the call count of every operation called so far.
-func (f *Fake) CallCounts() map[string]int { return f.rec.CallCounts() }
-
-// ResetCalls sets every call count to zero.
-func (f *Fake) ResetCalls() { f.rec.ResetCalls() }
-
-// TotalCalls returns the number of calls of all operations together.
-func (f *Fake) TotalCalls() int { return f.rec.TotalCalls() }
-
+// apiError returns what *sqs.Client returns for SQS's error code and
+// message: the SDK's typed error where it has one, carrying SQS's
+// query-protocol code as *sqs.Client's does (*types.QueueDoesNotExist with
+// code AWS.SimpleQueueService.NonExistentQueue), else a
+// *smithy.GenericAPIError (InvalidParameterValue, MissingParameter).
 func apiError(code, msg string) error {
-	return &smithy.GenericAPIError{Code: code, Message: msg, Fault: smithy.FaultClient}
+	return sqsErrors.New(code, msg)
 }
 
-// begin counts a call, applies injected failures and finds the queue; on
-// success it returns with f.mu held.
-func (f *Fake) begin(op, url string) (*queue, error) {
-	if err := f.rec.Begin(op); err != nil {
+// begin counts and logs a call with its input, applies injected failures
+// and hooks (fakecall.Begin), and finds the queue; on success it returns
+// with f.mu held.
+func (f *Fake) begin(op, url string, input ...any) (*queue, error) {
+	var in any
+	if len(input) > 0 {
+		in = input[0]
+	}
+	if err := fakecall.Begin(&f.Recorder, op, in); err != nil {
 		return nil, err
 	}
 	f.mu.Lock()
@@ -393,6 +426,12 @@ func (f *Fake) signal() {
 
 // SendMessageBatch implements the SDK method.
 func (f *Fake) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
+	in = fakecall.Input(in)
+	return f.sendBatch("SendMessageBatch", in, in)
+}
+
+// sendBatch sends a batch for operation op, whose own input is logged.
+func (f *Fake) sendBatch(op string, logged any, in *sqs.SendMessageBatchInput) (out *sqs.SendMessageBatchOutput, err error) {
 	// What needs no queue is done before the lock is taken, and answered
 	// after the call is counted, as before.
 	total := 0
@@ -410,11 +449,12 @@ func (f *Fake) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput
 			ids[i] = randID()
 		}
 	}
-	q, err := f.begin("SendMessageBatch", aws.ToString(in.QueueUrl))
+	q, err := f.begin(op, aws.ToString(in.QueueUrl), logged)
 	if err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	defer fakecall.End(&f.Recorder, op, &out, &err)
 	if invalid != nil {
 		return nil, invalid
 	}
@@ -422,7 +462,7 @@ func (f *Fake) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput
 		return nil, apiError("AWS.SimpleQueueService.BatchRequestTooLong", fmt.Sprintf("Batch requests cannot be longer than 1048576 bytes. You have sent %d bytes.", total))
 	}
 	now := f.opts.Clock()
-	out := &sqs.SendMessageBatchOutput{}
+	out = &sqs.SendMessageBatchOutput{}
 	sent := false
 	for i, e := range in.Entries {
 		id := aws.ToString(e.Id)
@@ -479,15 +519,13 @@ func (f *Fake) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput
 	if sent {
 		f.signal()
 	}
-	if err := f.rec.Lost("SendMessageBatch"); err != nil {
-		return nil, err
-	}
 	return out, nil
 }
 
 // SendMessage implements the SDK method (for per-message baselines).
-func (f *Fake) SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts ...func(*sqs.Options)) (*sqs.SendMessageOutput, error) {
-	out, err := f.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: in.QueueUrl, Entries: []types.SendMessageBatchRequestEntry{{
+func (f *Fake) SendMessage(_ context.Context, in *sqs.SendMessageInput, _ ...func(*sqs.Options)) (*sqs.SendMessageOutput, error) {
+	in = fakecall.Input(in)
+	out, err := f.sendBatch("SendMessage", in, &sqs.SendMessageBatchInput{QueueUrl: in.QueueUrl, Entries: []types.SendMessageBatchRequestEntry{{
 		Id: aws.String("m"), MessageBody: in.MessageBody, DelaySeconds: in.DelaySeconds, MessageAttributes: in.MessageAttributes,
 		MessageDeduplicationId: in.MessageDeduplicationId, MessageGroupId: in.MessageGroupId}}})
 	if err != nil {
@@ -500,5 +538,7 @@ func (f *Fake) SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts .
 }
 
 // The fake stands in for *sqs.Client wherever sqsx asks for its interface.
-var _ sqsx.SQSAPI = (*Fake)(nil)
-var _ sqsx.Clock = (*Clock)(nil)
+var (
+	_ sqsx.SQSAPI = (*Fake)(nil)
+	_ sqsx.Clock  = (*Clock)(nil)
+)

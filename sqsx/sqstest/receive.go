@@ -9,20 +9,24 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/kumo-go/kumo/internal/fakecall"
 )
 
 // ReceiveMessage implements the SDK method, long polls included.
-func (f *Fake) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, _ ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+func (f *Fake) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, _ ...func(*sqs.Options)) (out *sqs.ReceiveMessageOutput, err error) {
+	in = fakecall.Input(in)
 	// The random part of each receipt handle the receive may hand out,
 	// made before the lock is taken.
 	handles := make([]string, min(max(in.MaxNumberOfMessages, 1), 10))
 	for i := range handles {
 		handles[i] = randID()
 	}
-	q, err := f.begin("ReceiveMessage", aws.ToString(in.QueueUrl))
+	q, err := f.begin("ReceiveMessage", aws.ToString(in.QueueUrl), in)
 	if err != nil {
 		return nil, err
 	}
+	defer fakecall.End(&f.Recorder, "ReceiveMessage", &out, &err)
 	n := int(in.MaxNumberOfMessages)
 	switch {
 	case n == 0:
@@ -37,9 +41,6 @@ func (f *Fake) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, 
 	}
 	if msgs, ok := f.retried(q, in); ok {
 		f.mu.Unlock()
-		if err := f.rec.Lost("ReceiveMessage"); err != nil {
-			return nil, err
-		}
 		return &sqs.ReceiveMessageOutput{Messages: renderAll(msgs, in)}, nil
 	}
 	deadline := time.Now().Add(time.Duration(in.WaitTimeSeconds) * time.Second)
@@ -47,9 +48,6 @@ func (f *Fake) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, 
 		msgs := f.take(q, in, n, handles)
 		if len(msgs) > 0 || !time.Now().Before(deadline) {
 			f.mu.Unlock()
-			if err := f.rec.Lost("ReceiveMessage"); err != nil {
-				return nil, err
-			}
 			return &sqs.ReceiveMessageOutput{Messages: renderAll(msgs, in)}, nil
 		}
 		wake := f.arrived
@@ -306,16 +304,23 @@ func (q *queue) find(receipt string) (*message, bool) {
 // current (the message was received again) fails its entry with
 // ReceiptHandleIsInvalid.
 func (f *Fake) DeleteMessageBatch(_ context.Context, in *sqs.DeleteMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error) {
+	in = fakecall.Input(in)
+	return f.deleteBatch("DeleteMessageBatch", in, in)
+}
+
+// deleteBatch deletes a batch for operation op, whose own input is logged.
+func (f *Fake) deleteBatch(op string, logged any, in *sqs.DeleteMessageBatchInput) (out *sqs.DeleteMessageBatchOutput, err error) {
 	invalid := checkEntries(in.Entries, func(e types.DeleteMessageBatchRequestEntry) *string { return e.Id }) // before the lock
-	q, err := f.begin("DeleteMessageBatch", aws.ToString(in.QueueUrl))
+	q, err := f.begin(op, aws.ToString(in.QueueUrl), logged)
 	if err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	defer fakecall.End(&f.Recorder, op, &out, &err)
 	if invalid != nil {
 		return nil, invalid
 	}
-	out := &sqs.DeleteMessageBatchOutput{}
+	out = &sqs.DeleteMessageBatchOutput{}
 	for _, e := range in.Entries {
 		id, receipt := aws.ToString(e.Id), aws.ToString(e.ReceiptHandle)
 		if f.opts.EntryFault != nil {
@@ -337,15 +342,13 @@ func (f *Fake) DeleteMessageBatch(_ context.Context, in *sqs.DeleteMessageBatchI
 		out.Successful = append(out.Successful, types.DeleteMessageBatchResultEntry{Id: aws.String(id)})
 	}
 	f.signal() // a deleted FIFO message may free its group
-	if err := f.rec.Lost("DeleteMessageBatch"); err != nil {
-		return nil, err
-	}
 	return out, nil
 }
 
 // DeleteMessage implements the SDK method (for per-message baselines).
-func (f *Fake) DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, _ ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error) {
-	out, err := f.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: in.QueueUrl,
+func (f *Fake) DeleteMessage(_ context.Context, in *sqs.DeleteMessageInput, _ ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error) {
+	in = fakecall.Input(in)
+	out, err := f.deleteBatch("DeleteMessage", in, &sqs.DeleteMessageBatchInput{QueueUrl: in.QueueUrl,
 		Entries: []types.DeleteMessageBatchRequestEntry{{Id: aws.String("m"), ReceiptHandle: in.ReceiptHandle}}})
 	if err != nil {
 		return nil, err
@@ -358,17 +361,19 @@ func (f *Fake) DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, _ 
 
 // ChangeMessageVisibilityBatch implements the SDK method: 0 releases a
 // message at once; at most 12 hours.
-func (f *Fake) ChangeMessageVisibilityBatch(_ context.Context, in *sqs.ChangeMessageVisibilityBatchInput, _ ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error) {
-	q, err := f.begin("ChangeMessageVisibilityBatch", aws.ToString(in.QueueUrl))
+func (f *Fake) ChangeMessageVisibilityBatch(_ context.Context, in *sqs.ChangeMessageVisibilityBatchInput, _ ...func(*sqs.Options)) (out *sqs.ChangeMessageVisibilityBatchOutput, err error) {
+	in = fakecall.Input(in)
+	q, err := f.begin("ChangeMessageVisibilityBatch", aws.ToString(in.QueueUrl), in)
 	if err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	defer fakecall.End(&f.Recorder, "ChangeMessageVisibilityBatch", &out, &err)
 	if err := checkEntries(in.Entries, func(e types.ChangeMessageVisibilityBatchRequestEntry) *string { return e.Id }); err != nil {
 		return nil, err
 	}
 	now := f.opts.Clock()
-	out := &sqs.ChangeMessageVisibilityBatchOutput{}
+	out = &sqs.ChangeMessageVisibilityBatchOutput{}
 	for _, e := range in.Entries {
 		id := aws.ToString(e.Id)
 		if f.opts.EntryFault != nil {
@@ -397,19 +402,18 @@ func (f *Fake) ChangeMessageVisibilityBatch(_ context.Context, in *sqs.ChangeMes
 		out.Successful = append(out.Successful, types.ChangeMessageVisibilityBatchResultEntry{Id: aws.String(id)})
 	}
 	f.signal()
-	if err := f.rec.Lost("ChangeMessageVisibilityBatch"); err != nil {
-		return nil, err
-	}
 	return out, nil
 }
 
 // GetQueueAttributes implements the SDK method.
-func (f *Fake) GetQueueAttributes(_ context.Context, in *sqs.GetQueueAttributesInput, _ ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error) {
-	q, err := f.begin("GetQueueAttributes", aws.ToString(in.QueueUrl))
+func (f *Fake) GetQueueAttributes(_ context.Context, in *sqs.GetQueueAttributesInput, _ ...func(*sqs.Options)) (out *sqs.GetQueueAttributesOutput, err error) {
+	in = fakecall.Input(in)
+	q, err := f.begin("GetQueueAttributes", aws.ToString(in.QueueUrl), in)
 	if err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	defer fakecall.End(&f.Recorder, "GetQueueAttributes", &out, &err)
 	now := f.opts.Clock()
 	visible, inflight := 0, 0
 	for _, m := range q.msgs {
@@ -437,11 +441,11 @@ func (f *Fake) GetQueueAttributes(_ context.Context, in *sqs.GetQueueAttributesI
 	for i, a := range in.AttributeNames {
 		names[i] = string(a)
 	}
-	out := map[string]string{}
+	attrs := map[string]string{}
 	for k, v := range all {
 		if wants(names, k) {
-			out[k] = v
+			attrs[k] = v
 		}
 	}
-	return &sqs.GetQueueAttributesOutput{Attributes: out}, nil
+	return &sqs.GetQueueAttributesOutput{Attributes: attrs}, nil
 }
