@@ -27,12 +27,11 @@ func TestVerifyCommand(t *testing.T) {
 	pool.AddUser("alice", "Correct-Horse-1", cognitotest.User{Email: "alice@example.com"})
 	srv := pool.StartJWKS()
 	defer srv.Close()
-	client, err := cognitoauth.New(pool, pool, pool.Config())
+	client, err := cognitoauth.New(pool, pool, pool.UserPoolID(), pool.ClientID(), pool.ClientOptions)
 	require.NoError(t, err)
 	tokens, err := client.SignIn(ctx, "alice", "Correct-Horse-1")
 	require.NoError(t, err)
-	cfg := pool.Config()
-	base := []string{"-user-pool-id", cfg.UserPoolID, "-region", cfg.Region, "-jwks-url", srv.URL}
+	base := []string{"-user-pool-id", pool.UserPoolID(), "-region", pool.Region(), "-jwks-url", srv.URL}
 
 	cases := []struct {
 		name  string
@@ -42,7 +41,7 @@ func TestVerifyCommand(t *testing.T) {
 		err   string // the failure's text
 	}{
 		{"ID token, any client", append(base, tokens.IDToken), "", tokens.Claims.Subject, ""},
-		{"access token, its client", append(base, "-client-id", "x", "-client-id", cfg.ClientID, "-token-use", "access", tokens.AccessToken), "", tokens.Claims.Subject, ""},
+		{"access token, its client", append(base, "-client-id", "x", "-client-id", pool.ClientID(), "-token-use", "access", tokens.AccessToken), "", tokens.Claims.Subject, ""},
 		{"stdin", append(base, "-token-use", "id", "-"), tokens.IDToken + "\n", tokens.Claims.Subject, ""},
 		{"wrong token use", append(base, "-token-use", "id", tokens.AccessToken), "", "", "cognitoauth: wrong token use: want id"},
 		{"wrong client", append(base, "-client-id", "other", tokens.IDToken), "", "", "cognitoauth: the token is for another app client: aud is not among the 1 allowed clients"},
@@ -89,11 +88,10 @@ func TestExitCodes(t *testing.T) {
 	pool := cognitotest.New()
 	srv := pool.StartJWKS()
 	defer srv.Close()
-	cfg := pool.Config()
 	now := time.Now()
-	tok := pool.SignToken(map[string]any{"sub": "s-1", "iss": pool.Issuer(), "token_use": "id", "aud": cfg.ClientID,
+	tok := pool.SignToken(map[string]any{"sub": "s-1", "iss": pool.Issuer(), "token_use": "id", "aud": pool.ClientID(),
 		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix()})
-	expired := pool.SignToken(map[string]any{"sub": "s-1", "iss": pool.Issuer(), "token_use": "id", "aud": cfg.ClientID,
+	expired := pool.SignToken(map[string]any{"sub": "s-1", "iss": pool.Issuer(), "token_use": "id", "aud": pool.ClientID(),
 		"iat": now.Add(-2 * time.Hour).Unix(), "exp": now.Add(-time.Hour).Unix()})
 	for _, tc := range []struct {
 		token, stdout, stderr string
@@ -102,7 +100,7 @@ func TestExitCodes(t *testing.T) {
 		{tok, `"sub":"s-1"`, "", 0},
 		{expired, "", "cognito-verify: cognitoauth: token expired", 1},
 	} {
-		cmd := exec.CommandContext(ctx, bin, "-user-pool-id", cfg.UserPoolID, "-region", cfg.Region, "-jwks-url", srv.URL, tc.token)
+		cmd := exec.CommandContext(ctx, bin, "-user-pool-id", pool.UserPoolID(), "-region", pool.Region(), "-jwks-url", srv.URL, tc.token)
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		err := cmd.Run()
