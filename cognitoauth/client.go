@@ -2,11 +2,11 @@ package cognitoauth
 
 import (
 	"crypto/hmac"
-	"io"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -48,7 +48,6 @@ func (f Flow) String() string {
 	}
 	return fmt.Sprintf("Flow(%d)", int(f))
 }
-
 
 // Errors for the outcomes apps branch on; the service error stays wrapped,
 // so errors.As with smithy.APIError or the SDK's typed error still works.

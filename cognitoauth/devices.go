@@ -92,7 +92,7 @@ func (c *Client) confirmDevice(ctx context.Context, username string, r *ciptypes
 	}
 	api := c.idp.(DeviceAPI) // New checked
 	out, err := api.ConfirmDevice(ctx, &cip.ConfirmDeviceInput{AccessToken: r.AccessToken, DeviceKey: aws.String(key),
-		DeviceName: aws.String(c.opts.DeviceName),
+		DeviceName:                 aws.String(c.opts.DeviceName),
 		DeviceSecretVerifierConfig: &ciptypes.DeviceSecretVerifierConfigType{PasswordVerifier: aws.String(ds.Verifier), Salt: aws.String(ds.Salt)}})
 	if err != nil {
 		return "", fmt.Errorf("cognitoauth: confirming the new device: %w", mapError(err, false))

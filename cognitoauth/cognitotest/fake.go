@@ -515,7 +515,6 @@ func (f *Fake) GetCredentialsForIdentity(_ context.Context, in *cognitoidentity.
 		SessionToken: aws.String("token-" + randHex(32)), Expiration: &exp}}, nil
 }
 
-
 // GetTokensFromRefreshToken implements cognitoauth.RefreshTokenAPI: new ID
 // and access tokens, and with Options.RefreshRotation a new refresh token
 // that replaces the old one.
