@@ -135,8 +135,12 @@ func (c *Client) RememberDevice(ctx context.Context, t *Tokens, remember bool) e
 // deviceChallenge answers DEVICE_SRP_AUTH and the DEVICE_PASSWORD_VERIFIER
 // that follows with the saved device's password.
 func (c *Client) deviceChallenge(ctx context.Context, st step, user string, d Device) (step, error) {
-	sess := srp.NewDevice(d.GroupKey, nil)
-	st, err := c.respond(ctx, st, c.withSecret(map[string]string{"USERNAME": user, "DEVICE_KEY": d.Key, "SRP_A": sess.A()}, user))
+	a, err := c.srpSecret()
+	if err != nil {
+		return st, err
+	}
+	sess := srp.NewDevice(d.GroupKey, a)
+	st, err = c.respond(ctx, st, c.withSecret(map[string]string{"USERNAME": user, "DEVICE_KEY": d.Key, "SRP_A": sess.A()}, user))
 	if err != nil {
 		return st, err
 	}
