@@ -12,11 +12,10 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// Refresh gets new ID and access tokens for t's refresh token.
-// With a tracked device (Tokens.DeviceKey) it sends DEVICE_KEY, which
-// pools that track devices require. A refresh
-// token that was revoked, has expired or was already rotated out gives
-// ErrSessionExpired.
+// Refresh gets new ID and access tokens for t's refresh token, sending
+// Tokens.DeviceKey as DEVICE_KEY when set (pools that track devices
+// require it). A refresh token that was revoked, has expired or was already
+// rotated out gives ErrSessionExpired.
 //
 // With Options.RefreshRotation, or once this Client has seen that the app
 // client rotates refresh tokens, it calls GetTokensFromRefreshToken, and

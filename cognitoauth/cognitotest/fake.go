@@ -1,12 +1,18 @@
 // Package cognitotest is an in-memory Cognito user pool and identity pool
-// for tests, in the manner of net/http/httptest. A [Fake] satisfies both
-// cognitoauth.IdentityProviderAPI and cognitoauth.IdentityAPI.
+// for tests, in the manner of net/http/httptest. A [Fake] satisfies
+// cognitoauth.IdentityProviderAPI, IdentityAPI, RefreshTokenAPI,
+// LifecycleAPI and DeviceAPI.
 //
 // It has users with passwords; the USER_SRP_AUTH flow with the password
-// claim verified for real (which moto does not do), USER_PASSWORD_AUTH and
-// the admin flows; SECRET_HASH checks; NEW_PASSWORD_REQUIRED and
-// SOFTWARE_TOKEN_MFA challenges; refresh tokens that can be revoked, and
-// rotated by GetTokensFromRefreshToken when Options.RefreshRotation is set;
+// claim verified for real (which moto does not do), USER_PASSWORD_AUTH, the
+// admin flows and CUSTOM_AUTH (User.CustomAnswer); SECRET_HASH checks;
+// NEW_PASSWORD_REQUIRED and SOFTWARE_TOKEN_MFA challenges; refresh tokens
+// that can be revoked, and rotated by GetTokensFromRefreshToken when
+// Options.RefreshRotation is set; sign-up, confirmation and reset codes a
+// test reads with [Fake.ConfirmationCode] and [Fake.ResetCode];
+// ChangePassword, GlobalSignOut and RevokeToken; device tracking
+// (Options.DeviceTracking) with ConfirmDevice, UpdateDeviceStatus and
+// DEVICE_SRP_AUTH proofs checked against the stored verifier;
 // identity IDs; credentials whose lifetime you set; a clock you control;
 // error injection and call counts. Errors are *smithy.GenericAPIError with
 // Cognito's codes.
