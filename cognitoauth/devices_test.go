@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -237,4 +238,24 @@ func TestZeroOptionsAreDefaults(t *testing.T) {
 	assert.WithinRange(t, tok.Expires, before.Add(time.Hour-time.Minute), time.Now().Add(time.Hour+time.Minute))
 	_, err = c.CredentialsProvider(tok).Retrieve(ctx)
 	require.NoError(t, err)
+}
+
+// TestDeviceGone: a saved device the pool refuses as unknown is forgotten
+// and the sign-in runs again without it (MFA again, a new device).
+func TestDeviceGone(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pool, c, store, mfa := devicePool(t, false, "", func(o *cognitoauth.Options) { o.Flow = cognitoauth.FlowPassword })
+	first, err := c.SignIn(ctx, "erin", "Correct-Horse-1")
+	require.NoError(t, err)
+	// With USER_PASSWORD_AUTH the first answer is to DEVICE_SRP_AUTH.
+	pool.FailNext("RespondToAuthChallenge", &smithy.GenericAPIError{Code: "ResourceNotFoundException", Message: "Device does not exist."})
+	second, err := c.SignIn(ctx, "erin", "Correct-Horse-1")
+	require.NoError(t, err)
+	assert.Equal(t, 2, mfa.asked)
+	assert.NotEqual(t, first.DeviceKey, second.DeviceKey)
+	d, ok, err := store.LoadDevice(ctx, "erin")
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, second.DeviceKey, d.Key)
 }

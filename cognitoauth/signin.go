@@ -53,14 +53,35 @@ func (c *Client) admin() bool {
 // DEVICE_SRP_AUTH itself, the rest through Options.ChallengeHandler. With
 // FlowCustom the password may be empty (see FlowCustom). With
 // Options.Devices, a device the pool reports as new is confirmed and saved
-// before SignIn returns.
+// before SignIn returns; a saved device the pool no longer knows
+// (ResourceNotFoundException to DEVICE_SRP_AUTH) is forgotten, and the
+// sign-in starts again without it, once.
 func (c *Client) SignIn(ctx context.Context, username, password string) (*Tokens, error) {
 	if username == "" || (password == "" && c.opts.Flow != FlowCustom) {
 		return nil, errors.New("cognitoauth: username and password must not be empty")
 	}
+	t, err := c.signIn(ctx, username, password, c.opts.Devices != nil)
+	var gone *deviceGoneError
+	if errors.As(err, &gone) {
+		if ferr := c.opts.Devices.ForgetDevice(ctx, username); ferr != nil {
+			return nil, fmt.Errorf("cognitoauth: forgetting the device the pool no longer knows: %w", ferr)
+		}
+		return c.signIn(ctx, username, password, false)
+	}
+	return t, err
+}
+
+// deviceGoneError is DEVICE_SRP_AUTH refused because the pool does not
+// know the saved device.
+type deviceGoneError struct{ err error }
+
+func (e *deviceGoneError) Error() string { return "cognitoauth: the pool does not know the saved device: " + e.err.Error() }
+func (e *deviceGoneError) Unwrap() error { return e.err }
+
+func (c *Client) signIn(ctx context.Context, username, password string, useDevice bool) (*Tokens, error) {
 	var device Device
 	var hasDevice bool
-	if c.opts.Devices != nil {
+	if useDevice {
 		d, ok, err := c.opts.Devices.LoadDevice(ctx, username)
 		if err != nil {
 			return nil, fmt.Errorf("cognitoauth: loading the saved device: %w", err)
@@ -133,7 +154,11 @@ func (c *Client) SignIn(ctx context.Context, username, password string) (*Tokens
 		case st.challenge == string(ciptypes.ChallengeNameTypeDeviceSrpAuth) && hasDevice:
 			st, err = c.deviceChallenge(ctx, st, user, device)
 			hasDevice = false // one device proof per sign-in
-			if err != nil && !isAPIError(err) {
+			var apiErr smithy.APIError
+			switch {
+			case errors.As(err, &apiErr) && apiErr.ErrorCode() == "ResourceNotFoundException":
+				return nil, &deviceGoneError{err}
+			case err != nil && !isAPIError(err):
 				return nil, err
 			}
 			continue
