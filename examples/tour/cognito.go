@@ -81,6 +81,11 @@ func cognitoStop(ctx context.Context, g *guide) error {
 	}
 	g.say("The identity pool traded them for credentials %s…, expiring %s; the provider refreshes both.",
 		creds.AccessKeyID[:4], creds.Expires.UTC().Format(time.RFC3339))
+	if err := client.GlobalSignOut(ctx, tokens); err != nil {
+		return err
+	}
+	err = client.ChangePassword(ctx, tokens, "Correct-Horse-1", "Correct-Horse-3")
+	g.say("After GlobalSignOut her access token is refused by the pool: %v", errors.Is(err, cognitoauth.ErrNotAuthorized))
 	return nil
 }
 
