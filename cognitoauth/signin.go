@@ -75,7 +75,9 @@ func (c *Client) SignIn(ctx context.Context, username, password string) (*Tokens
 // know the saved device.
 type deviceGoneError struct{ err error }
 
-func (e *deviceGoneError) Error() string { return "cognitoauth: the pool does not know the saved device: " + e.err.Error() }
+func (e *deviceGoneError) Error() string {
+	return "cognitoauth: the pool does not know the saved device: " + e.err.Error()
+}
 func (e *deviceGoneError) Unwrap() error { return e.err }
 
 func (c *Client) signIn(ctx context.Context, username, password string, useDevice bool) (*Tokens, error) {
