@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,17 +16,6 @@ import (
 
 	"github.com/kumo-go/kumo/internal/redact"
 )
-
-// Config names the pools and the app client.
-type Config struct {
-	Region         string
-	UserPoolID     string // such as eu-west-1_AbC123
-	ClientID       string
-	ClientSecret   string // optional: SECRET_HASH is sent whenever it is set
-	IdentityPoolID string // needed for credentials
-	AccountID      string // optional, for GetId
-	CustomRoleARN  string // optional: the role to ask the identity pool for
-}
 
 // Flow is how SignIn proves the password.
 type Flow int
@@ -40,73 +30,160 @@ const (
 	FlowAdminPassword
 	// FlowAdminNoSRP is the older name of the admin flow, ADMIN_NO_SRP_AUTH.
 	FlowAdminNoSRP
+	// FlowCustom is CUSTOM_AUTH: the pool's Lambda triggers choose the
+	// challenges, and Options.ChallengeHandler answers them
+	// (CUSTOM_CHALLENGE). With a password, SignIn first proves it by SRP
+	// (CHALLENGE_NAME SRP_A, then PASSWORD_VERIFIER), as Amplify's
+	// CUSTOM_WITH_SRP does; with an empty one it starts with the custom
+	// challenges.
+	FlowCustom
 )
 
-// Errors for the outcomes apps branch on; the service error stays wrapped.
+var flowNames = [...]string{"FlowSRP", "FlowPassword", "FlowAdminPassword", "FlowAdminNoSRP", "FlowCustom"}
+
+// String names the flow as its constant.
+func (f Flow) String() string {
+	if f >= 0 && int(f) < len(flowNames) {
+		return flowNames[f]
+	}
+	return fmt.Sprintf("Flow(%d)", int(f))
+}
+
+// Errors for the outcomes apps branch on; the service error stays wrapped,
+// so errors.As with smithy.APIError or the SDK's typed error still works.
 var (
 	ErrNotAuthorized         = errors.New("cognitoauth: incorrect username or password")
 	ErrUserNotFound          = errors.New("cognitoauth: no such user")
 	ErrUserNotConfirmed      = errors.New("cognitoauth: the user is not confirmed")
 	ErrPasswordResetRequired = errors.New("cognitoauth: the user must reset the password")
 	ErrSessionExpired        = errors.New("cognitoauth: the session expired; sign in again")
+	// ErrUsernameExists: SignUp with a username the pool already has.
+	ErrUsernameExists = errors.New("cognitoauth: the username is taken")
+	// ErrCodeMismatch: a confirmation or reset code that is wrong.
+	ErrCodeMismatch = errors.New("cognitoauth: the code is wrong")
+	// ErrCodeExpired: a code that expired or was replaced by a newer one;
+	// ask for a new code.
+	ErrCodeExpired = errors.New("cognitoauth: the code expired; ask for a new one")
+	// ErrInvalidPassword: a new password the pool's policy refuses.
+	ErrInvalidPassword = errors.New("cognitoauth: the password does not meet the pool's policy")
+	// ErrLimitExceeded: too many attempts or codes; try again later.
+	ErrLimitExceeded = errors.New("cognitoauth: too many attempts; try again later")
 )
 
-// Options configure a [Client].
+// Options configure a [Client]. The zero value of each field means the
+// default its comment states.
 type Options struct {
-	Flow             Flow
-	ChallengeHandler ChallengeHandler
+	// Region is the user pool's Region; default the part of the user pool
+	// ID before the underscore.
+	Region string
+	// ClientSecret is the app client's secret, for app clients that have
+	// one: SECRET_HASH (or ClientSecret) is then sent with every call that
+	// takes it. Default none. Options print it redacted.
+	ClientSecret string
+	// IdentityPoolID is the identity pool that Credentials, GuestCredentials
+	// and the Provider use; default none (those then fail).
+	IdentityPoolID string
+	// AccountID is sent with GetId; default none.
+	AccountID string
+	// CustomRoleARN is the role to ask the identity pool for; default the
+	// pool's role for the user.
+	CustomRoleARN string
+
+	// Flow is how SignIn proves the password; default FlowSRP.
+	Flow Flow
+	// ChallengeHandler answers the challenges SignIn meets (MFA, new
+	// password, custom); default none: SignIn returns a *ChallengeError.
+	ChallengeHandler ChallengeHandler `json:"-"`
 	// RefreshBefore is how long before expiry the provider refreshes tokens
 	// and credentials; default 5 minutes.
 	RefreshBefore time.Duration
 	// Clock is the time source; default time.Now.
-	Clock func() time.Time
+	Clock func() time.Time `json:"-"`
+	// Rand is the source of the SRP secrets and device passwords; default
+	// crypto/rand.
+	Rand io.Reader `json:"-"`
 	// RefreshRotation says the app client has refresh-token rotation on:
 	// Refresh calls GetTokensFromRefreshToken (the user-pools client must
-	// implement RefreshTokenAPI) and keeps the new refresh token. Without
-	// it, Refresh detects rotation from the service's answers (see
+	// implement RefreshTokenAPI) and keeps the new refresh token. Default
+	// off: Refresh detects rotation from the service's answers (see
 	// [Client.Refresh]).
 	RefreshRotation bool
+
+	// Devices, when set, turns device tracking on: SignIn confirms the new
+	// devices the pool reports (ConfirmDevice) and saves them here, signs
+	// in with a saved device (DEVICE_SRP_AUTH, which skips MFA on
+	// remembered devices), and Tokens carry the device key that Refresh
+	// sends. The user-pools client must implement DeviceAPI. Default none:
+	// device metadata the pool returns is ignored.
+	Devices DeviceStore `json:"-"`
+	// DeviceName is the name ConfirmDevice gives new devices; default
+	// "kumo".
+	DeviceName string
+	// RememberDevices answers yes when the pool asks whether to remember a
+	// new device (pools set to "user opt-in"): SignIn then calls
+	// UpdateDeviceStatus with remembered. Default false: such devices stay
+	// not remembered until [Client.RememberDevice].
+	RememberDevices bool
 }
 
 // Client signs users in and exchanges their tokens for credentials. It is
 // safe for concurrent use.
 type Client struct {
-	idp    IdentityProviderAPI
-	ids    IdentityAPI
-	cfg    Config // ClientSecret is in secret
-	secret redact.Hidden[string]
-	opts   Options
+	idp        IdentityProviderAPI
+	ids        IdentityAPI
+	userPoolID string
+	clientID   string
+	secret     redact.Hidden[string]
+	opts       Options // ClientSecret is in secret
 
 	mu         sync.Mutex
 	identities map[string]string // sub (or "" for guests) -> identity ID
 	rotates    atomic.Bool       // the app client was seen to rotate refresh tokens
 }
 
-// New returns a client. ids may be nil when only SignIn and Refresh are used.
-func New(idp IdentityProviderAPI, ids IdentityAPI, cfg Config, optFns ...func(*Options)) (*Client, error) {
+// New returns a client for the app client clientID of the user pool
+// userPoolID (such as "eu-west-1_AbC123"). ids may be nil when only the
+// user-pool calls are used.
+func New(idp IdentityProviderAPI, ids IdentityAPI, userPoolID, clientID string, optFns ...func(*Options)) (*Client, error) {
 	if idp == nil {
 		return nil, errors.New("cognitoauth: New needs a user-pools client")
 	}
-	if cfg.UserPoolID == "" || cfg.ClientID == "" || !strings.Contains(cfg.UserPoolID, "_") {
-		return nil, fmt.Errorf("cognitoauth: Config needs a UserPoolID (region_name) and a ClientID, got %q and %q", cfg.UserPoolID, cfg.ClientID)
+	region, name, ok := strings.Cut(userPoolID, "_")
+	if !ok || region == "" || name == "" || clientID == "" {
+		return nil, fmt.Errorf("cognitoauth: New needs a user pool ID of the form region_name and a client ID, got %q and %q", userPoolID, clientID)
 	}
-	if cfg.Region == "" {
-		cfg.Region, _, _ = strings.Cut(cfg.UserPoolID, "_")
-	}
-	o := Options{RefreshBefore: 5 * time.Minute, Clock: time.Now}
+	var o Options
 	for _, fn := range optFns {
 		fn(&o)
+	}
+	if o.Region == "" {
+		o.Region = region
+	}
+	if o.RefreshBefore < 0 {
+		return nil, fmt.Errorf("cognitoauth: Options.RefreshBefore %s is negative; use 0 for the default of 5 minutes or a positive duration", o.RefreshBefore)
+	}
+	if o.RefreshBefore == 0 {
+		o.RefreshBefore = 5 * time.Minute
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	if o.DeviceName == "" {
+		o.DeviceName = "kumo"
 	}
 	if _, ok := idp.(RefreshTokenAPI); o.RefreshRotation && !ok {
 		return nil, fmt.Errorf("cognitoauth: Options.RefreshRotation needs a user-pools client with GetTokensFromRefreshToken (RefreshTokenAPI); %T has none", idp)
 	}
-	if o.Flow < FlowSRP || o.Flow > FlowAdminNoSRP {
-		return nil, fmt.Errorf("cognitoauth: unknown flow %d", o.Flow)
+	if _, ok := idp.(DeviceAPI); o.Devices != nil && !ok {
+		return nil, fmt.Errorf("cognitoauth: Options.Devices needs a user-pools client with ConfirmDevice and UpdateDeviceStatus (DeviceAPI); %T has none", idp)
+	}
+	if o.Flow < FlowSRP || o.Flow > FlowCustom {
+		return nil, fmt.Errorf("cognitoauth: unknown flow %d; allowed are FlowSRP (0), FlowPassword (1), FlowAdminPassword (2), FlowAdminNoSRP (3) and FlowCustom (4)", int(o.Flow))
 	}
 	// The client secret is kept out of fmt's reach (see internal/redact).
-	secret := redact.Hide(cfg.ClientSecret)
-	cfg.ClientSecret = ""
-	return &Client{idp: idp, ids: ids, cfg: cfg, secret: secret, opts: o, identities: map[string]string{}}, nil
+	secret := redact.Hide(o.ClientSecret)
+	o.ClientSecret = ""
+	return &Client{idp: idp, ids: ids, userPoolID: userPoolID, clientID: clientID, secret: secret, opts: o, identities: map[string]string{}}, nil
 }
 
 // SecretHash is Cognito's SECRET_HASH: base64 HMAC-SHA256 of username and
@@ -119,7 +196,7 @@ func SecretHash(clientSecret, username, clientID string) string {
 
 func (c *Client) withSecret(params map[string]string, username string) map[string]string {
 	if secret := c.secret.Value(); secret != "" {
-		params["SECRET_HASH"] = SecretHash(secret, username, c.cfg.ClientID)
+		params["SECRET_HASH"] = SecretHash(secret, username, c.clientID)
 	}
 	return params
 }
@@ -146,6 +223,16 @@ func mapError(err error, refreshing bool) error {
 		sentinel = ErrUserNotConfirmed
 	case "PasswordResetRequiredException":
 		sentinel = ErrPasswordResetRequired
+	case "UsernameExistsException":
+		sentinel = ErrUsernameExists
+	case "CodeMismatchException":
+		sentinel = ErrCodeMismatch
+	case "ExpiredCodeException":
+		sentinel = ErrCodeExpired
+	case "InvalidPasswordException":
+		sentinel = ErrInvalidPassword
+	case "LimitExceededException", "TooManyFailedAttemptsException", "TooManyRequestsException":
+		sentinel = ErrLimitExceeded
 	default:
 		return fmt.Errorf("cognitoauth: %w", err)
 	}

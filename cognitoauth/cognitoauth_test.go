@@ -34,7 +34,7 @@ func setup(t *testing.T, secret string, flow cognitoauth.Flow, fns ...func(*cogn
 	clk := &clock{now: time.Date(2026, 11, 22, 15, 4, 5, 0, time.UTC)}
 	pool := cognitotest.New(func(o *cognitotest.Options) { o.ClientSecret, o.Clock, o.AllowGuests = secret, clk.Now, true })
 	pool.AddUser("alice", "Correct-Horse-1", cognitotest.User{Email: "alice@example.com", Groups: []string{"readers", "admins"}})
-	c, err := cognitoauth.New(pool, pool, pool.Config(), append([]func(*cognitoauth.Options){func(o *cognitoauth.Options) { o.Flow, o.Clock = flow, clk.Now }}, fns...)...)
+	c, err := cognitoauth.New(pool, pool, pool.UserPoolID(), pool.ClientID(), append([]func(*cognitoauth.Options){pool.ClientOptions, func(o *cognitoauth.Options) { o.Flow, o.Clock = flow, clk.Now }}, fns...)...)
 	require.NoError(t, err)
 	return pool, c, clk
 }
@@ -100,7 +100,7 @@ func TestChallenges(t *testing.T) {
 		}
 		return nil, errors.New("unexpected")
 	}
-	c2, err := cognitoauth.New(pool, pool, pool.Config(), func(o *cognitoauth.Options) { o.ChallengeHandler = handler })
+	c2, err := cognitoauth.New(pool, pool, pool.UserPoolID(), pool.ClientID(), pool.ClientOptions, func(o *cognitoauth.Options) { o.ChallengeHandler = handler })
 	require.NoError(t, err)
 	tok, err := c2.SignIn(ctx, "newbie", "Temp-Passw0rd")
 	require.NoError(t, err)
@@ -114,11 +114,10 @@ func TestChallenges(t *testing.T) {
 
 func TestRefreshAndCredentials(t *testing.T) {
 	pool, c, clk := setup(t, "client-secret", cognitoauth.FlowSRP, func(o *cognitoauth.Options) {})
-	c2, err := cognitoauth.New(pool, pool, func() cognitoauth.Config {
-		cfg := pool.Config()
-		cfg.CustomRoleARN = "arn:aws:iam::111122223333:role/readers"
-		return cfg
-	}(), func(o *cognitoauth.Options) { o.Clock = clk.Now })
+	c2, err := cognitoauth.New(pool, pool, pool.UserPoolID(), pool.ClientID(), pool.ClientOptions, func(o *cognitoauth.Options) {
+		o.CustomRoleARN = "arn:aws:iam::111122223333:role/readers"
+		o.Clock = clk.Now
+	})
 	require.NoError(t, err)
 	tok, err := c.SignIn(ctx, "alice", "Correct-Horse-1")
 	require.NoError(t, err)

@@ -9,7 +9,7 @@ import (
 )
 
 func (c *Client) providerName() string {
-	return "cognito-idp." + c.cfg.Region + ".amazonaws.com/" + c.cfg.UserPoolID
+	return "cognito-idp." + c.opts.Region + ".amazonaws.com/" + c.userPoolID
 }
 
 // Credentials exchanges the tokens at the identity pool (the enhanced flow:
@@ -28,16 +28,16 @@ func (c *Client) GuestCredentials(ctx context.Context) (aws.Credentials, error) 
 }
 
 func (c *Client) credentials(ctx context.Context, who string, logins map[string]string) (aws.Credentials, error) {
-	if c.ids == nil || c.cfg.IdentityPoolID == "" {
+	if c.ids == nil || c.opts.IdentityPoolID == "" {
 		return aws.Credentials{}, errors.New("cognitoauth: credentials need an identity-pools client and Config.IdentityPoolID")
 	}
 	c.mu.Lock()
 	id, ok := c.identities[who]
 	c.mu.Unlock()
 	if !ok {
-		in := &cognitoidentity.GetIdInput{IdentityPoolId: aws.String(c.cfg.IdentityPoolID), Logins: logins}
-		if c.cfg.AccountID != "" {
-			in.AccountId = aws.String(c.cfg.AccountID)
+		in := &cognitoidentity.GetIdInput{IdentityPoolId: aws.String(c.opts.IdentityPoolID), Logins: logins}
+		if c.opts.AccountID != "" {
+			in.AccountId = aws.String(c.opts.AccountID)
 		}
 		out, err := c.ids.GetId(ctx, in)
 		if err != nil {
@@ -49,8 +49,8 @@ func (c *Client) credentials(ctx context.Context, who string, logins map[string]
 		c.mu.Unlock()
 	}
 	in := &cognitoidentity.GetCredentialsForIdentityInput{IdentityId: aws.String(id), Logins: logins}
-	if c.cfg.CustomRoleARN != "" {
-		in.CustomRoleArn = aws.String(c.cfg.CustomRoleARN)
+	if c.opts.CustomRoleARN != "" {
+		in.CustomRoleArn = aws.String(c.opts.CustomRoleARN)
 	}
 	out, err := c.ids.GetCredentialsForIdentity(ctx, in)
 	if err != nil {

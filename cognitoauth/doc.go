@@ -1,27 +1,64 @@
 // Package cognitoauth signs users in to a Cognito user pool and trades their
 // ID token at a Cognito identity pool for AWS credentials that refresh
-// themselves; and, for Go services behind Cognito, verifies the tokens
-// they are sent.
+// themselves; runs the rest of the account lifecycle; and, for Go services
+// behind Cognito, verifies the tokens they are sent.
 //
-// By hand that is five calls (InitiateAuth, reading IdToken, GetId,
-// GetCredentialsForIdentity, building a client) and nothing refreshes; here:
-//
+//	cfg, err := config.LoadDefaultConfig(ctx)
+//	if err != nil {
+//		return err
+//	}
 //	c, err := cognitoauth.New(cognitoidentityprovider.NewFromConfig(cfg), cognitoidentity.NewFromConfig(cfg),
-//		cognitoauth.Config{Region: "eu-west-1", UserPoolID: "eu-west-1_AbC123", ClientID: "1example23456789",
-//			IdentityPoolID: "eu-west-1:0000-…"})
+//		"eu-west-1_AbC123", "1example23456789", func(o *cognitoauth.Options) {
+//			o.IdentityPoolID = "eu-west-1:11111111-2222-3333-4444-555555555555"
+//		})
+//	if err != nil {
+//		return err
+//	}
 //	tokens, err := c.SignIn(ctx, "alice", password) // SRP by default: the password never leaves
+//	if err != nil {
+//		return err // errors.Is(err, cognitoauth.ErrNotAuthorized), ErrUserNotConfirmed, ...
+//	}
 //	s3cfg := cfg.Copy()
 //	s3cfg.Credentials = aws.NewCredentialsCache(c.CredentialsProvider(tokens))
 //	client := s3.NewFromConfig(s3cfg) // tokens and credentials refresh as needed
 //
+// By hand that is five calls (InitiateAuth, reading IdToken, GetId,
+// GetCredentialsForIdentity, building a client) and nothing refreshes.
+//
 // Challenges (NEW_PASSWORD_REQUIRED, SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP,
-// SELECT_MFA_TYPE, MFA_SETUP) go to Options.ChallengeHandler; without one,
+// SELECT_MFA_TYPE, MFA_SETUP, and CUSTOM_CHALLENGE with FlowCustom) go to
+// Options.ChallengeHandler; without one,
 // SignIn returns a *ChallengeError naming the challenge. A revoked or
 // expired refresh token surfaces as ErrSessionExpired, so the app can ask
 // the user to sign in again. On app clients with refresh-token rotation
 // (Options.RefreshRotation, or detected when REFRESH_TOKEN_AUTH is refused
 // and GetTokensFromRefreshToken works), Refresh and the provider keep the
 // new refresh token each refresh returns.
+//
+// # Devices
+//
+// With Options.Devices (a [DeviceStore]; [MemoryDeviceStore] keeps them in
+// memory), a sign-in on a pool that tracks devices confirms the new device
+// (ConfirmDevice with an SRP verifier of a random device password, as
+// amazon-cognito-identity-js makes it), later sign-ins of that user answer
+// DEVICE_SRP_AUTH and DEVICE_PASSWORD_VERIFIER with it (a remembered device
+// skips MFA), and Tokens.DeviceKey goes with every refresh, which such
+// pools require. [Client.RememberDevice] sets whether the pool remembers
+// it. The device password signs the user in: a [Device] redacts itself
+// when printed, and a DeviceStore should be kept like refresh tokens.
+//
+// # Account lifecycle
+//
+// [Client.SignUp], [Client.ConfirmSignUp], [Client.ResendConfirmationCode],
+// [Client.ForgotPassword], [Client.ConfirmForgotPassword],
+// [Client.ChangePassword], [Client.GlobalSignOut] and [Client.RevokeToken]
+// send SECRET_HASH (or the client secret) when Options.ClientSecret is
+// set, and map Cognito's errors to ErrUsernameExists, ErrCodeMismatch,
+// ErrCodeExpired, ErrInvalidPassword, ErrLimitExceeded, ErrNotAuthorized
+// and ErrSessionExpired, the service error still wrapped. They need a
+// user-pools client with [LifecycleAPI] (cognitoidentityprovider.Client
+// has it), as devices need [DeviceAPI]; both are separate from
+// IdentityProviderAPI so that smaller implementations keep working.
 //
 // # Verifying tokens
 //
@@ -71,6 +108,7 @@
 // checking anything.
 //
 // The sub-package cognitotest is an in-memory user pool and identity pool
-// for tests, which checks SRP proofs for real and signs its tokens with
-// RS256 keys it publishes as a JWKS, so services can be tested end to end.
+// for tests, which checks SRP and device proofs for real, keeps the codes
+// it sends for tests to read, and signs its tokens with RS256 keys it
+// publishes as a JWKS, so services can be tested end to end.
 package cognitoauth

@@ -21,7 +21,7 @@ func Example() {
 	pool := cognitotest.New()
 	pool.AddUser("alice", "Correct-Horse-1", cognitotest.User{Email: "alice@example.com", Groups: []string{"readers"}})
 
-	client, err := cognitoauth.New(pool, pool, pool.Config())
+	client, err := cognitoauth.New(pool, pool, pool.UserPoolID(), pool.ClientID(), pool.ClientOptions)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -55,12 +55,10 @@ func ExampleVerifier() {
 	pool.AddUser("alice", "Correct-Horse-1", cognitotest.User{Groups: []string{"readers"}})
 	jwks := pool.StartJWKS()
 	defer jwks.Close()
-	client, _ := cognitoauth.New(pool, pool, pool.Config())
+	client, _ := cognitoauth.New(pool, pool, pool.UserPoolID(), pool.ClientID(), pool.ClientOptions)
 	tokens, _ := client.SignIn(ctx, "alice", "Correct-Horse-1")
-
-	cfg := pool.Config()
-	v, err := cognitoauth.NewVerifier(cfg.Region, cfg.UserPoolID, func(o *cognitoauth.VerifierOptions) {
-		o.ClientIDs = []string{cfg.ClientID}
+	v, err := cognitoauth.NewVerifier(pool.Region(), pool.UserPoolID(), func(o *cognitoauth.VerifierOptions) {
+		o.ClientIDs = []string{pool.ClientID()}
 		o.AnyGroup = []string{"readers"}
 		o.JWKSURL = jwks.URL
 	})

@@ -78,10 +78,10 @@ func TestMoto(t *testing.T) {
 			app, err := idp.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(poolID),
 				ClientName: aws.String("app"), GenerateSecret: withSecret, ExplicitAuthFlows: flows})
 			require.NoError(t, err)
-			conf := cognitoauth.Config{Region: moto.Region, UserPoolID: poolID, ClientID: aws.ToString(app.UserPoolClient.ClientId),
-				ClientSecret: aws.ToString(app.UserPoolClient.ClientSecret), IdentityPoolID: aws.ToString(ipool.IdentityPoolId)}
+			clientID := aws.ToString(app.UserPoolClient.ClientId)
 			for _, flow := range []cognitoauth.Flow{cognitoauth.FlowSRP, cognitoauth.FlowPassword, cognitoauth.FlowAdminPassword} {
-				c, err := cognitoauth.New(&motoSRP{IdentityProviderAPI: idp, names: map[string]string{}}, ids, conf, func(o *cognitoauth.Options) {
+				c, err := cognitoauth.New(&motoSRP{IdentityProviderAPI: idp, names: map[string]string{}}, ids, poolID, clientID, func(o *cognitoauth.Options) {
+					o.ClientSecret, o.IdentityPoolID = aws.ToString(app.UserPoolClient.ClientSecret), aws.ToString(ipool.IdentityPoolId)
 					o.Flow = flow
 					o.ChallengeHandler = handlerNewPassword("Final-Passw0rd!")
 				})

@@ -9,43 +9,46 @@ import (
 	"github.com/kumo-go/kumo/internal/redact"
 )
 
-// Config, Client, Provider and Tokens hold a client secret, tokens or a
-// client whose credentials may hold a secret key. Each prints a description
-// without them under every fmt verb, in log/slog and in JSON (see
-// internal/redact).
+// Options, Client, Provider, Tokens and Device hold a client secret,
+// tokens, a device's password or a client whose credentials may hold a
+// secret key. Each prints a description without them under every fmt
+// verb, in log/slog and in JSON (see internal/redact).
 
-// String describes the configuration with ClientSecret redacted.
-func (c Config) String() string {
-	return redact.Describe("Config", "Region", c.Region, "UserPoolID", c.UserPoolID, "ClientID", c.ClientID,
-		"ClientSecret", redact.String(c.ClientSecret), "IdentityPoolID", c.IdentityPoolID,
-		"AccountID", c.AccountID, "CustomRoleARN", c.CustomRoleARN)
+// String describes the options with ClientSecret redacted.
+func (o Options) String() string {
+	return redact.Describe("Options", "Region", o.Region, "ClientSecret", redact.String(o.ClientSecret),
+		"IdentityPoolID", o.IdentityPoolID, "AccountID", o.AccountID, "CustomRoleARN", o.CustomRoleARN,
+		"Flow", o.Flow, "RefreshBefore", o.RefreshBefore, "RefreshRotation", o.RefreshRotation,
+		"DeviceName", o.DeviceName, "RememberDevices", o.RememberDevices)
 }
 
 // GoString is String qualified by the package, for %#v.
-func (c Config) GoString() string { return redact.GoString(c) }
+func (o Options) GoString() string { return redact.GoString(o) }
 
 // Format prints String under every verb fmt hands it, so ClientSecret is
 // not printed (%p of a value and %w of a non-error bypass Format and print
 // exported fields: see the README).
-func (c Config) Format(f fmt.State, verb rune) { redact.Format(f, verb, c) }
+func (o Options) Format(f fmt.State, verb rune) { redact.Format(f, verb, o) }
 
 // LogValue logs String.
-func (c Config) LogValue() slog.Value { return redact.LogValue(c) }
+func (o Options) LogValue() slog.Value { return redact.LogValue(o) }
 
-// MarshalJSON writes the configuration with ClientSecret redacted.
-// json.Unmarshal still reads a Config with the secret in it.
-func (c Config) MarshalJSON() ([]byte, error) {
-	type plain Config
-	p := plain(c)
-	p.ClientSecret = redact.String(c.ClientSecret)
+// MarshalJSON writes the options' plain values with ClientSecret redacted
+// (functions, Rand and Devices are left out). json.Unmarshal still reads
+// Options with the secret in it.
+func (o Options) MarshalJSON() ([]byte, error) {
+	type plain Options
+	p := plain(o)
+	p.ClientSecret = redact.String(o.ClientSecret)
 	return json.Marshal(p)
 }
 
-// String describes the client by its configuration, ClientSecret redacted.
+// String describes the client by its pool, app client and options, the
+// client secret redacted.
 func (c *Client) String() string {
-	cfg := c.cfg
-	cfg.ClientSecret = c.secret.Value()
-	return redact.Describe("Client", "config", cfg, "flow", c.opts.Flow)
+	o := c.opts
+	o.ClientSecret = c.secret.Value()
+	return redact.Describe("Client", "UserPoolID", c.userPoolID, "ClientID", c.clientID, "options", o)
 }
 
 // GoString is String qualified by the package, for %#v.
@@ -80,6 +83,7 @@ func (p *Provider) LogValue() slog.Value { return redact.LogValue(p) }
 type tokensJSON struct {
 	IDToken, AccessToken, RefreshToken string
 	Expires                            time.Time
+	DeviceKey                          string `json:",omitempty"`
 	Claims                             Claims
 }
 
@@ -87,7 +91,7 @@ type tokensJSON struct {
 // themselves redacted. To store tokens on purpose (a CLI's cache), use
 // [Tokens.MarshalSecretJSON].
 func (t Tokens) MarshalJSON() ([]byte, error) {
-	return json.Marshal(tokensJSON{redact.String(t.IDToken), redact.String(t.AccessToken), redact.String(t.RefreshToken), t.Expires, t.Claims})
+	return json.Marshal(tokensJSON{redact.String(t.IDToken), redact.String(t.AccessToken), redact.String(t.RefreshToken), t.Expires, redact.String(t.DeviceKey), t.Claims})
 }
 
 // MarshalSecretJSON writes the tokens in clear, for a cache you protect as
@@ -97,3 +101,46 @@ func (t Tokens) MarshalJSON() ([]byte, error) {
 func (t Tokens) MarshalSecretJSON() ([]byte, error) {
 	return json.Marshal(tokensJSON(t))
 }
+
+// String describes the device without its keys and password.
+func (d Device) String() string {
+	return redact.Describe("Device", "Key", redact.String(d.Key), "GroupKey", redact.String(d.GroupKey), "Password", redact.String(d.Password))
+}
+
+// GoString is String qualified by the package, for %#v.
+func (d Device) GoString() string { return redact.GoString(d) }
+
+// Format prints String under every verb fmt hands it (%p of a value and
+// %w of a non-error bypass Format and print exported fields: see the
+// README).
+func (d Device) Format(f fmt.State, verb rune) { redact.Format(f, verb, d) }
+
+// LogValue logs String.
+func (d Device) LogValue() slog.Value { return redact.LogValue(d) }
+
+// MarshalJSON writes the device redacted. To keep a device in a file, write
+// its fields yourself and protect the file as you would a password.
+func (d Device) MarshalJSON() ([]byte, error) {
+	type plain Device
+	return json.Marshal(plain{Key: redact.String(d.Key), GroupKey: redact.String(d.GroupKey), Password: redact.String(d.Password)})
+}
+
+// String describes the store by how many devices it holds.
+func (m *MemoryDeviceStore) String() string {
+	m.mu.Lock()
+	n := len(m.devices)
+	m.mu.Unlock()
+	return redact.Describe("MemoryDeviceStore", "devices", n)
+}
+
+// GoString is String qualified by the package, for %#v.
+func (m *MemoryDeviceStore) GoString() string { return redact.GoString(m) }
+
+// Format prints String under every verb, so no device is printed.
+func (m *MemoryDeviceStore) Format(f fmt.State, verb rune) { redact.Format(f, verb, m) }
+
+// LogValue logs String.
+func (m *MemoryDeviceStore) LogValue() slog.Value { return redact.LogValue(m) }
+
+// MarshalJSON writes String as a JSON string, never the devices.
+func (m *MemoryDeviceStore) MarshalJSON() ([]byte, error) { return json.Marshal(m.String()) }

@@ -28,12 +28,13 @@ func TestTokensJSON(t *testing.T) {
 	require.NoError(t, json.Unmarshal(secret, &back))
 	require.Equal(t, tok, back)
 
-	cfg := cognitoauth.Config{UserPoolID: "eu-west-1_A", ClientID: "c", ClientSecret: "s3cr3t"}
+	cfg := cognitoauth.Options{Region: "eu-west-1", IdentityPoolID: "eu-west-1:p", ClientSecret: "s3cr3t", Flow: cognitoauth.FlowCustom}
 	js, err := json.Marshal(cfg)
 	require.NoError(t, err)
 	require.NotContains(t, string(js), "s3cr3t")
-	var cfgBack cognitoauth.Config
-	require.NoError(t, json.Unmarshal([]byte(`{"UserPoolID":"eu-west-1_A","ClientID":"c","ClientSecret":"s3cr3t"}`), &cfgBack))
+	require.NotContains(t, fmt.Sprintf("%v %+v %#v %s", cfg, cfg, cfg, cfg), "s3cr3t")
+	var cfgBack cognitoauth.Options
+	require.NoError(t, json.Unmarshal([]byte(`{"Region":"eu-west-1","IdentityPoolID":"eu-west-1:p","ClientSecret":"s3cr3t","Flow":4}`), &cfgBack))
 	require.Equal(t, cfg, cfgBack)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -11,9 +12,10 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// Refresh gets new ID and access tokens for t's refresh token. A refresh
-// token that was revoked, has expired or was already rotated out gives
-// ErrSessionExpired.
+// Refresh gets new ID and access tokens for t's refresh token, sending
+// Tokens.DeviceKey as DEVICE_KEY when set (pools that track devices
+// require it). A refresh token that was revoked, has expired or was already
+// rotated out gives ErrSessionExpired.
 //
 // With Options.RefreshRotation, or once this Client has seen that the app
 // client rotates refresh tokens, it calls GetTokensFromRefreshToken, and
@@ -39,7 +41,11 @@ func (c *Client) Refresh(ctx context.Context, t *Tokens) (*Tokens, error) {
 	if user == "" {
 		user = t.Claims.Subject
 	}
-	st, err := c.initiate(ctx, ciptypes.AuthFlowTypeRefreshTokenAuth, c.withSecret(map[string]string{"REFRESH_TOKEN": t.RefreshToken}, user))
+	params := map[string]string{"REFRESH_TOKEN": t.RefreshToken}
+	if t.DeviceKey != "" {
+		params["DEVICE_KEY"] = t.DeviceKey
+	}
+	st, err := c.initiate(ctx, ciptypes.AuthFlowTypeRefreshTokenAuth, c.withSecret(params, user))
 	if err != nil {
 		var apiErr smithy.APIError
 		if _, ok := c.idp.(RefreshTokenAPI); ok && errors.As(err, &apiErr) &&
@@ -54,7 +60,18 @@ func (c *Client) Refresh(ctx context.Context, t *Tokens) (*Tokens, error) {
 	if st.result == nil {
 		return nil, fmt.Errorf("cognitoauth: refreshing answered with the %s challenge", st.challenge)
 	}
-	return tokensFrom(st.result, t.RefreshToken, c.opts.Clock())
+	return refreshed(st.result, t, c.opts.Clock())
+}
+
+// refreshed is tokensFrom for a refresh: the old refresh token and device
+// key carry over unless the answer replaces them.
+func refreshed(r *ciptypes.AuthenticationResultType, old *Tokens, now time.Time) (*Tokens, error) {
+	t, err := tokensFrom(r, old.RefreshToken, now)
+	if err != nil {
+		return nil, err
+	}
+	t.DeviceKey = old.DeviceKey
+	return t, nil
 }
 
 // refreshRotating refreshes with GetTokensFromRefreshToken.
@@ -63,13 +80,16 @@ func (c *Client) refreshRotating(ctx context.Context, t *Tokens) (*Tokens, error
 	if !ok {
 		return nil, fmt.Errorf("cognitoauth: refresh-token rotation needs a user-pools client with GetTokensFromRefreshToken (%T has none)", c.idp)
 	}
-	in := &cip.GetTokensFromRefreshTokenInput{ClientId: aws.String(c.cfg.ClientID), RefreshToken: aws.String(t.RefreshToken)}
+	in := &cip.GetTokensFromRefreshTokenInput{ClientId: aws.String(c.clientID), RefreshToken: aws.String(t.RefreshToken)}
 	if secret := c.secret.Value(); secret != "" {
 		in.ClientSecret = aws.String(secret)
+	}
+	if t.DeviceKey != "" {
+		in.DeviceKey = aws.String(t.DeviceKey)
 	}
 	out, err := rt.GetTokensFromRefreshToken(ctx, in)
 	if err != nil {
 		return nil, mapError(err, true)
 	}
-	return tokensFrom(out.AuthenticationResult, t.RefreshToken, c.opts.Clock())
+	return refreshed(out.AuthenticationResult, t, c.opts.Clock())
 }

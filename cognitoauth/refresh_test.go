@@ -36,7 +36,7 @@ func TestRefreshRotation(t *testing.T) {
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 				defer cancel()
 				pool, clk := rotatingPool(t, true, secret)
-				c, err := cognitoauth.New(pool, pool, pool.Config(), func(o *cognitoauth.Options) { o.Clock, o.RefreshRotation = clk.Now, explicit })
+				c, err := cognitoauth.New(pool, pool, pool.UserPoolID(), pool.ClientID(), pool.ClientOptions, func(o *cognitoauth.Options) { o.Clock, o.RefreshRotation = clk.Now, explicit })
 				require.NoError(t, err)
 				first, err := c.SignIn(ctx, "alice", "Correct-Horse-1")
 				require.NoError(t, err)
@@ -76,7 +76,7 @@ func TestRefreshWithoutRotation(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	pool, clk := rotatingPool(t, false, "")
-	c, err := cognitoauth.New(pool, pool, pool.Config(), func(o *cognitoauth.Options) { o.Clock = clk.Now })
+	c, err := cognitoauth.New(pool, pool, pool.UserPoolID(), pool.ClientID(), pool.ClientOptions, func(o *cognitoauth.Options) { o.Clock = clk.Now })
 	require.NoError(t, err)
 	tok, err := c.SignIn(ctx, "alice", "Correct-Horse-1")
 	require.NoError(t, err)
@@ -94,7 +94,7 @@ func TestRefreshWithoutRotation(t *testing.T) {
 	// With the option on, GetTokensFromRefreshToken also works for a
 	// client without rotation and keeps the refresh token.
 	pool2, clk2 := rotatingPool(t, false, "")
-	c2, err := cognitoauth.New(pool2, pool2, pool2.Config(), func(o *cognitoauth.Options) { o.Clock, o.RefreshRotation = clk2.Now, true })
+	c2, err := cognitoauth.New(pool2, pool2, pool2.UserPoolID(), pool2.ClientID(), pool2.ClientOptions, func(o *cognitoauth.Options) { o.Clock, o.RefreshRotation = clk2.Now, true })
 	require.NoError(t, err)
 	tok2, err := c2.SignIn(ctx, "alice", "Correct-Horse-1")
 	require.NoError(t, err)
@@ -113,12 +113,12 @@ func TestRefreshRotationNeedsTheCall(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	pool, clk := rotatingPool(t, true, "")
-	_, err := cognitoauth.New(onlyIDP{pool}, pool, pool.Config(), func(o *cognitoauth.Options) { o.RefreshRotation = true })
+	_, err := cognitoauth.New(onlyIDP{pool}, pool, pool.UserPoolID(), pool.ClientID(), pool.ClientOptions, func(o *cognitoauth.Options) { o.RefreshRotation = true })
 	require.Error(t, err)
 
 	// Without the option and the call, a rotating client's refresh fails
 	// as Cognito answers it: the session cannot be renewed.
-	c, err := cognitoauth.New(onlyIDP{pool}, pool, pool.Config(), func(o *cognitoauth.Options) { o.Clock = clk.Now })
+	c, err := cognitoauth.New(onlyIDP{pool}, pool, pool.UserPoolID(), pool.ClientID(), pool.ClientOptions, func(o *cognitoauth.Options) { o.Clock = clk.Now })
 	require.NoError(t, err)
 	tok, err := c.SignIn(ctx, "alice", "Correct-Horse-1")
 	require.NoError(t, err)
@@ -132,7 +132,7 @@ func TestProviderRotation(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	pool, clk := rotatingPool(t, true, "")
-	c, err := cognitoauth.New(pool, pool, pool.Config(), func(o *cognitoauth.Options) { o.Clock = clk.Now })
+	c, err := cognitoauth.New(pool, pool, pool.UserPoolID(), pool.ClientID(), pool.ClientOptions, func(o *cognitoauth.Options) { o.Clock = clk.Now })
 	require.NoError(t, err)
 	tok, err := c.SignIn(ctx, "alice", "Correct-Horse-1")
 	require.NoError(t, err)

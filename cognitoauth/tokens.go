@@ -22,6 +22,10 @@ type Tokens struct {
 	IDToken, AccessToken, RefreshToken string
 	// Expires is when the ID and access tokens expire.
 	Expires time.Time
+	// DeviceKey is the tracked device the tokens were issued on (with
+	// Options.Devices); Refresh sends it, as pools that track devices
+	// require. Empty otherwise.
+	DeviceKey string
 	// Claims are read from the ID token. The signature is not checked;
 	// that is the job of whoever accepts the token.
 	Claims Claims

@@ -37,8 +37,7 @@ func TestMotoVerify(t *testing.T) {
 	_, err = idp.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(poolID), Username: aws.String("bob"),
 		Password: aws.String("Bob-Passw0rd!"), Permanent: true})
 	require.NoError(t, err)
-	c, err := cognitoauth.New(idp, nil, cognitoauth.Config{Region: moto.Region, UserPoolID: poolID, ClientID: clientID},
-		func(o *cognitoauth.Options) { o.Flow = cognitoauth.FlowPassword })
+	c, err := cognitoauth.New(idp, nil, poolID, clientID, func(o *cognitoauth.Options) { o.Flow = cognitoauth.FlowPassword })
 	require.NoError(t, err)
 	tokens, err := c.SignIn(ctx, "bob", "Bob-Passw0rd!")
 	require.NoError(t, err)

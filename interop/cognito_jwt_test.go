@@ -64,16 +64,15 @@ func TestCognitoTokensJose(t *testing.T) {
 	clock := func() time.Time { return now }
 	pool := cognitotest.New(func(o *cognitotest.Options) { o.Clock = clock })
 	pool.AddUser("alice", "Correct-Horse-1", cognitotest.User{Email: "alice@example.com", Groups: []string{"readers"}})
-	cfg := pool.Config()
-	client, err := cognitoauth.New(pool, pool, cfg)
+	client, err := cognitoauth.New(pool, pool, pool.UserPoolID(), pool.ClientID(), pool.ClientOptions)
 	require.NoError(t, err)
 	tokens, err := client.SignIn(ctx, "alice", "Correct-Horse-1")
 	require.NoError(t, err)
 
 	base := map[string]any{"sub": "11111111-2222-4333-8444-555555555555", "iss": pool.Issuer(), "cognito:groups": []string{"readers"},
 		"auth_time": now.Unix(), "iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "jti": "j"}
-	id := map[string]any{"token_use": "id", "aud": cfg.ClientID, "cognito:username": "bob", "email": "bob@example.com"}
-	access := map[string]any{"token_use": "access", "client_id": cfg.ClientID, "username": "bob", "scope": "orders/read"}
+	id := map[string]any{"token_use": "id", "aud": pool.ClientID(), "cognito:username": "bob", "email": "bob@example.com"}
+	access := map[string]any{"token_use": "access", "client_id": pool.ClientID(), "username": "bob", "scope": "orders/read"}
 	for k, v := range base {
 		id[k], access[k] = v, v
 	}
@@ -89,7 +88,7 @@ func TestCognitoTokensJose(t *testing.T) {
 	require.Len(t, res.Verified, 3)
 	require.True(t, res.Verified[0].OK, res.Verified[0].Error)
 	assert.Equal(t, "alice", res.Verified[0].Payload["cognito:username"])
-	assert.Equal(t, cfg.ClientID, res.Verified[0].Payload["aud"])
+	assert.Equal(t, pool.ClientID(), res.Verified[0].Payload["aud"])
 	require.True(t, res.Verified[1].OK, res.Verified[1].Error)
 	assert.Equal(t, "access", res.Verified[1].Payload["token_use"])
 	assert.False(t, res.Verified[2].OK)
@@ -99,8 +98,8 @@ func TestCognitoTokensJose(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(res.JWKS) }))
 	defer srv.Close()
 	verifier := func(use cognitoauth.TokenUse) *cognitoauth.Verifier {
-		v, err := cognitoauth.NewVerifier(cfg.Region, cfg.UserPoolID, func(o *cognitoauth.VerifierOptions) {
-			o.ClientIDs, o.JWKSURL, o.Clock, o.TokenUse = []string{cfg.ClientID}, srv.URL, clock, use
+		v, err := cognitoauth.NewVerifier(pool.Region(), pool.UserPoolID(), func(o *cognitoauth.VerifierOptions) {
+			o.ClientIDs, o.JWKSURL, o.Clock, o.TokenUse = []string{pool.ClientID()}, srv.URL, clock, use
 		})
 		require.NoError(t, err)
 		return v

@@ -39,7 +39,7 @@ func TestNodeMRKKeyrings(t *testing.T) {
 	supplier := func(region string) (kms.KMSAPI, error) { return regions.Fake(region), nil }
 	ec := map[string]string{"purpose": "mrk-interop"}
 	pt := []byte("one key, two Regions")
-	filter := map[string]any{"partition": "aws", "accountIDs": []string{"111122223333"}}
+	filter := map[string]any{"partition": "aws", "accountIDs": []string{"123456789012"}}
 	otherAccount := map[string]any{"partition": "aws", "accountIDs": []string{"222222222222"}}
 
 	kumoRing := func(t *testing.T, kind, region, keyID string, f map[string]any) kms.Keyring {

@@ -15,7 +15,7 @@ func Example() {
 	ctx := context.Background()
 	pool := cognitotest.New()
 	pool.AddUser("bob", "Passw0rd-Bob", cognitotest.User{})
-	client, _ := cognitoauth.New(pool, pool, pool.Config())
+	client, _ := cognitoauth.New(pool, pool, pool.UserPoolID(), pool.ClientID(), pool.ClientOptions)
 	tokens, _ := client.SignIn(ctx, "bob", "Passw0rd-Bob")
 
 	pool.RevokeRefreshTokens("bob")
@@ -37,11 +37,9 @@ func Example_verify() {
 	srv := pool.StartJWKS()
 	defer srv.Close()
 
-	client, _ := cognitoauth.New(pool, pool, pool.Config())
+	client, _ := cognitoauth.New(pool, pool, pool.UserPoolID(), pool.ClientID(), pool.ClientOptions)
 	tokens, _ := client.SignIn(ctx, "alice", "Correct-Horse-1")
-
-	cfg := pool.Config()
-	v, _ := cognitoauth.NewVerifier(cfg.Region, cfg.UserPoolID, pool.VerifierOptions(srv.URL))
+	v, _ := cognitoauth.NewVerifier(pool.Region(), pool.UserPoolID(), pool.VerifierOptions(srv.URL))
 	claims, err := v.Verify(ctx, tokens.AccessToken)
 	fmt.Println(claims.Username, claims.Groups, err)
 

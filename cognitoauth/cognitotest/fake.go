@@ -1,31 +1,35 @@
 // Package cognitotest is an in-memory Cognito user pool and identity pool
 // for tests, in the manner of net/http/httptest. A [Fake] satisfies
-// cognitoauth.IdentityProviderAPI, cognitoauth.IdentityAPI and
-// cognitoauth.RefreshTokenAPI:
+// cognitoauth.IdentityProviderAPI, IdentityAPI, RefreshTokenAPI,
+// LifecycleAPI and DeviceAPI:
 //
 //	func TestSignIn(t *testing.T) {
 //		ctx := context.Background()
 //		pool := cognitotest.New()
 //		pool.AddUser("alice", "Correct-Horse-1", cognitotest.User{Email: "alice@example.com"})
-//		client, _ := cognitoauth.New(pool, pool, pool.Config())
+//		client, _ := cognitoauth.New(pool, pool, pool.UserPoolID(), pool.ClientID(), pool.ClientOptions)
 //		tokens, err := client.SignIn(ctx, "alice", "Correct-Horse-1")
 //		if err != nil {
 //			t.Fatal(err)
 //		}
 //		jwks := pool.StartJWKS()
 //		defer jwks.Close()
-//		cfg := pool.Config()
-//		v, _ := cognitoauth.NewVerifier(cfg.Region, cfg.UserPoolID, pool.VerifierOptions(jwks.URL))
+//		v, _ := cognitoauth.NewVerifier(pool.Region(), pool.UserPoolID(), pool.VerifierOptions(jwks.URL))
 //		if _, err := v.Verify(ctx, tokens.AccessToken); err != nil {
 //			t.Fatal(err)
 //		}
 //	}
 //
 // It has users with passwords; the USER_SRP_AUTH flow with the password
-// claim verified for real (which moto does not do), USER_PASSWORD_AUTH and
-// the admin flows; SECRET_HASH checks; NEW_PASSWORD_REQUIRED and
-// SOFTWARE_TOKEN_MFA challenges; refresh tokens that can be revoked, and
-// rotated by GetTokensFromRefreshToken when Options.RefreshRotation is set;
+// claim verified for real (which moto does not do), USER_PASSWORD_AUTH, the
+// admin flows and CUSTOM_AUTH (User.CustomAnswer); SECRET_HASH checks;
+// NEW_PASSWORD_REQUIRED and SOFTWARE_TOKEN_MFA challenges; refresh tokens
+// that can be revoked, and rotated by GetTokensFromRefreshToken when
+// Options.RefreshRotation is set; sign-up, confirmation and reset codes a
+// test reads with [Fake.ConfirmationCode] and [Fake.ResetCode];
+// ChangePassword, GlobalSignOut and RevokeToken; device tracking
+// (Options.DeviceTracking) with ConfirmDevice, UpdateDeviceStatus and
+// DEVICE_SRP_AUTH proofs checked against the stored verifier;
 // identity IDs; credentials whose lifetime you set; a clock you control;
 // error injection, a log of every call's input and call counts.
 //
@@ -96,6 +100,15 @@ type Options struct {
 	// REFRESH_TOKEN_AUTH is refused with NotAuthorizedException (Cognito
 	// refuses it on such clients; its exact error is not documented).
 	RefreshRotation bool
+	// DeviceTracking makes the pool track devices: a sign-in without a
+	// known device's DEVICE_KEY answers NewDeviceMetadata, its refresh
+	// token then needs that DEVICE_KEY, and a remembered device's key
+	// leads to DEVICE_SRP_AUTH instead of MFA (see devices.go).
+	DeviceTracking bool
+	// DeviceOptIn makes ConfirmDevice answer UserConfirmationNecessary and
+	// leave the device not remembered until UpdateDeviceStatus ("user
+	// opt-in"); default: devices are remembered when confirmed ("always").
+	DeviceOptIn bool
 }
 
 // User describes a user added to the pool.
@@ -110,6 +123,10 @@ type User struct {
 	TemporaryPassword bool
 	// TOTPCode, when set, makes sign-in ask SOFTWARE_TOKEN_MFA for it.
 	TOTPCode string
+	// CustomAnswer is what the CUSTOM_CHALLENGE of CUSTOM_AUTH takes as
+	// ANSWER, as a pool's Lambda triggers would decide; empty: the user
+	// cannot use CUSTOM_AUTH.
+	CustomAnswer string
 }
 
 // Fake is the in-memory pools. It is safe for concurrent use.
@@ -135,6 +152,7 @@ type Fake struct {
 	rotatedOut map[string]bool   // refresh tokens replaced by rotation
 	identities map[string]string // login key -> identity ID
 	keys       []signingKey      // published; the last one signs
+	life       lifeState         // sign-up, codes, access tokens and devices (lifecycle.go, devices.go)
 }
 
 type user struct {
@@ -148,6 +166,8 @@ type session struct {
 	server   *srp.Server
 	srpA     string
 	block    []byte
+	device   string // the DEVICE_KEY the sign-in started with
+	custom   bool   // CUSTOM_AUTH: the custom challenge follows the password
 }
 
 // New returns an empty pool.
@@ -176,12 +196,6 @@ func New(optFns ...func(*Options)) *Fake {
 	}
 	return &Fake{opts: o, users: map[string]*user{}, sessions: map[string]*session{}, refresh: map[string]string{}, rotatedOut: map[string]bool{},
 		identities: map[string]string{}, keys: []signingKey{initialKey()}}
-}
-
-// Config returns the cognitoauth.Config that matches the fake.
-func (f *Fake) Config() cognitoauth.Config {
-	return cognitoauth.Config{Region: f.opts.Region, UserPoolID: f.opts.UserPoolID, ClientID: f.opts.ClientID,
-		ClientSecret: f.opts.ClientSecret, IdentityPoolID: f.opts.IdentityPoolID}
 }
 
 func randHex(n int) string {
@@ -266,17 +280,20 @@ func (f *Fake) newSession(s *session) *string {
 }
 
 // afterPassword issues the next challenge or the tokens.
-func (f *Fake) afterPassword(u *user) authOut {
+func (f *Fake) afterPassword(u *user, device string) authOut {
 	if u.TemporaryPassword {
 		return authOut{name: ciptypes.ChallengeNameTypeNewPasswordRequired,
 			params:  map[string]string{"USER_ID_FOR_SRP": u.name, "requiredAttributes": "[]", "userAttributes": `{"email":"` + u.Email + `"}`},
-			session: f.newSession(&session{username: u.name, stage: "NEW_PASSWORD_REQUIRED"})}
+			session: f.newSession(&session{username: u.name, stage: "NEW_PASSWORD_REQUIRED", device: device})}
+	}
+	if out, ok := f.deviceAuth(u, device); ok {
+		return out
 	}
 	if u.TOTPCode != "" {
 		return authOut{name: ciptypes.ChallengeNameTypeSoftwareTokenMfa, params: map[string]string{"USER_ID_FOR_SRP": u.name},
-			session: f.newSession(&session{username: u.name, stage: "SOFTWARE_TOKEN_MFA"})}
+			session: f.newSession(&session{username: u.name, stage: "SOFTWARE_TOKEN_MFA", device: device})}
 	}
-	return authOut{result: f.issue(u, true)}
+	return authOut{result: f.issueDevice(u, device)}
 }
 
 // issue makes tokens: ID and access tokens with Cognito's claims, signed
@@ -291,6 +308,7 @@ func (f *Fake) issue(u *user, withRefresh bool) *ciptypes.AuthenticationResultTy
 		f.refresh[tok] = u.name
 		r.RefreshToken = aws.String(tok)
 	}
+	f.recordIssued(u.name, r)
 	return r
 }
 
@@ -314,7 +332,7 @@ func (f *Fake) initiate(clientID string, flow ciptypes.AuthFlowType, params map[
 			return authOut{}, err
 		}
 		block := []byte(randHex(48))
-		s := &session{username: u.name, stage: "PASSWORD_VERIFIER", server: server, srpA: params["SRP_A"], block: block}
+		s := &session{username: u.name, stage: "PASSWORD_VERIFIER", server: server, srpA: params["SRP_A"], block: block, device: params["DEVICE_KEY"]}
 		return authOut{name: ciptypes.ChallengeNameTypePasswordVerifier, params: map[string]string{
 			"USER_ID_FOR_SRP": u.name, "USERNAME": u.name, "SALT": u.salt, "SRP_B": server.B(),
 			"SECRET_BLOCK": base64.StdEncoding.EncodeToString(block), "SRP_A": params["SRP_A"]}, session: f.newSession(s)}, nil
@@ -332,7 +350,7 @@ func (f *Fake) initiate(clientID string, flow ciptypes.AuthFlowType, params map[
 		if params["PASSWORD"] != u.password {
 			return authOut{}, apiError("NotAuthorizedException", "Incorrect username or password.")
 		}
-		return f.afterPassword(u), nil
+		return f.afterPassword(u, params["DEVICE_KEY"]), nil
 	case ciptypes.AuthFlowTypeRefreshTokenAuth, ciptypes.AuthFlowTypeRefreshToken:
 		if f.opts.RefreshRotation {
 			return authOut{}, apiError("NotAuthorizedException", "REFRESH_TOKEN_AUTH is not allowed for app clients with refresh token rotation; use GetTokensFromRefreshToken")
@@ -344,7 +362,14 @@ func (f *Fake) initiate(clientID string, flow ciptypes.AuthFlowType, params map[
 		if err := f.checkClient(clientID, params, name); err != nil {
 			return authOut{}, err
 		}
-		return authOut{result: f.issue(f.users[name], false)}, nil
+		if err := f.checkRefreshDevice(params["REFRESH_TOKEN"], params["DEVICE_KEY"]); err != nil {
+			return authOut{}, err
+		}
+		r := f.issue(f.users[name], false)
+		f.refreshed(params["REFRESH_TOKEN"], r)
+		return authOut{result: r}, nil
+	case ciptypes.AuthFlowTypeCustomAuth:
+		return f.initiateCustom(clientID, params, admin)
 	}
 	return authOut{}, apiError("InvalidParameterException", "unsupported auth flow "+string(flow))
 }
@@ -376,18 +401,23 @@ func (f *Fake) respond(clientID string, name ciptypes.ChallengeNameType, respons
 			!hmac.Equal([]byte(responses["PASSWORD_CLAIM_SIGNATURE"]), []byte(want)) {
 			return authOut{}, apiError("NotAuthorizedException", "Incorrect username or password.")
 		}
-		return f.afterPassword(u), nil
+		if s.custom {
+			return f.customChallenge(u, s.device), nil
+		}
+		return f.afterPassword(u, s.device), nil
 	case ciptypes.ChallengeNameTypeNewPasswordRequired:
 		if len(responses["NEW_PASSWORD"]) < 8 {
 			return authOut{}, apiError("InvalidPasswordException", "Password does not conform to policy: Password not long enough")
 		}
 		u.password, u.TemporaryPassword = responses["NEW_PASSWORD"], false
-		return f.afterPassword(u), nil
+		return f.afterPassword(u, s.device), nil
 	case ciptypes.ChallengeNameTypeSoftwareTokenMfa:
 		if responses["SOFTWARE_TOKEN_MFA_CODE"] != u.TOTPCode {
 			return authOut{}, apiError("CodeMismatchException", "Invalid code received for user")
 		}
-		return authOut{result: f.issue(u, true)}, nil
+		return authOut{result: f.issueDevice(u, s.device)}, nil
+	case ciptypes.ChallengeNameTypeDeviceSrpAuth, ciptypes.ChallengeNameTypeDevicePasswordVerifier, ciptypes.ChallengeNameTypeCustomChallenge:
+		return f.respondMore(u, s, name, responses)
 	}
 	return authOut{}, apiError("InvalidParameterException", "unsupported challenge "+string(name))
 }
@@ -543,20 +573,6 @@ func (f *Fake) GetCredentialsForIdentity(_ context.Context, in *cognitoidentity.
 		SessionToken: aws.String("token-" + randHex(32)), Expiration: &exp}}, nil
 }
 
-// GetOpenIdToken implements cognitoauth.IdentityAPI.
-func (f *Fake) GetOpenIdToken(_ context.Context, in *cognitoidentity.GetOpenIdTokenInput, _ ...func(*cognitoidentity.Options)) (out *cognitoidentity.GetOpenIdTokenOutput, err error) {
-	in = fakecall.Input(in)
-	if err := f.begin("GetOpenIdToken", in); err != nil {
-		return nil, err
-	}
-	defer f.mu.Unlock()
-	defer fakecall.End(&f.Recorder, "GetOpenIdToken", &out, &err)
-	if _, err := f.login(in.Logins); err != nil {
-		return nil, err
-	}
-	return &cognitoidentity.GetOpenIdTokenOutput{IdentityId: in.IdentityId, Token: aws.String("openid-" + randHex(16))}, nil
-}
-
 // GetTokensFromRefreshToken implements cognitoauth.RefreshTokenAPI: new ID
 // and access tokens, and with Options.RefreshRotation a new refresh token
 // that replaces the old one.
@@ -581,7 +597,11 @@ func (f *Fake) GetTokensFromRefreshToken(_ context.Context, in *cip.GetTokensFro
 	if !ok {
 		return nil, apiError("NotAuthorizedException", "Invalid Refresh Token")
 	}
+	if err := f.checkRefreshDevice(old, aws.ToString(in.DeviceKey)); err != nil {
+		return nil, err
+	}
 	r := f.issue(f.users[name], f.opts.RefreshRotation)
+	f.refreshed(old, r)
 	if f.opts.RefreshRotation {
 		delete(f.refresh, old)
 		f.rotatedOut[old] = true

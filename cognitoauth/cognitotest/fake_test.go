@@ -100,7 +100,7 @@ func TestSharedErrorsFake(t *testing.T) {
 	f := cognitotest.New()
 	f.AddUser("alice", "Correct-Horse-1", cognitotest.User{})
 	f.AddUser("carol", "Correct-Horse-1", cognitotest.User{Unconfirmed: true})
-	checkShared(t, pool{idp: f, clientID: f.Config().ClientID})
+	checkShared(t, pool{idp: f, clientID: f.ClientID()})
 }
 
 func TestSharedErrorsMoto(t *testing.T) {
@@ -136,24 +136,25 @@ func TestEveryErrorIsTheSDKs(t *testing.T) {
 	f.AddUser("reset", "Correct-Horse-1", cognitotest.User{ResetRequired: true})
 	f.AddUser("temp", "Temp-Horse-1", cognitotest.User{TemporaryPassword: true})
 	f.AddUser("mfa", "Correct-Horse-1", cognitotest.User{TOTPCode: "123456"})
-	cfg := f.Config()
+	var cfg cognitoauth.Options
+	f.ClientOptions(&cfg)
 	auth := func(user, password string) (*cip.InitiateAuthOutput, error) {
-		return f.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(cfg.ClientID), AuthFlow: ciptypes.AuthFlowTypeUserPasswordAuth,
+		return f.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(f.ClientID()), AuthFlow: ciptypes.AuthFlowTypeUserPasswordAuth,
 			AuthParameters: map[string]string{"USERNAME": user, "PASSWORD": password}})
 	}
 	respond := func(user string, name ciptypes.ChallengeNameType, session *string, answers map[string]string) error {
 		answers["USERNAME"] = user
-		_, err := f.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: aws.String(cfg.ClientID), ChallengeName: name,
+		_, err := f.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: aws.String(f.ClientID()), ChallengeName: name,
 			Session: session, ChallengeResponses: answers})
 		return err
 	}
 	tokens, err := auth("alice", "Correct-Horse-1")
 	require.NoError(t, err)
 	refresh := tokens.AuthenticationResult.RefreshToken
-	signedIn, err := f.GetTokensFromRefreshToken(ctx, &cip.GetTokensFromRefreshTokenInput{ClientId: aws.String(cfg.ClientID), RefreshToken: refresh})
+	signedIn, err := f.GetTokensFromRefreshToken(ctx, &cip.GetTokensFromRefreshTokenInput{ClientId: aws.String(f.ClientID()), RefreshToken: refresh})
 	require.NoError(t, err)
 	require.NotNil(t, signedIn.AuthenticationResult.RefreshToken, "rotated")
-	logins := map[string]string{"cognito-idp.us-east-1.amazonaws.com/" + cfg.UserPoolID: aws.ToString(tokens.AuthenticationResult.IdToken)}
+	logins := map[string]string{"cognito-idp.us-east-1.amazonaws.com/" + f.UserPoolID(): aws.ToString(tokens.AuthenticationResult.IdToken)}
 
 	for _, tc := range []struct {
 		name, code, msg string
@@ -176,17 +177,17 @@ func TestEveryErrorIsTheSDKs(t *testing.T) {
 			return respond("mfa", ciptypes.ChallengeNameTypeSoftwareTokenMfa, aws.String("nope"), map[string]string{})
 		}, new(*ciptypes.NotAuthorizedException)},
 		{"SRP as an admin flow", "InvalidParameterException", "USER_SRP_AUTH is not an admin flow", func() error {
-			_, err := f.AdminInitiateAuth(ctx, &cip.AdminInitiateAuthInput{UserPoolId: aws.String(cfg.UserPoolID), ClientId: aws.String(cfg.ClientID),
+			_, err := f.AdminInitiateAuth(ctx, &cip.AdminInitiateAuthInput{UserPoolId: aws.String(f.UserPoolID()), ClientId: aws.String(f.ClientID()),
 				AuthFlow: ciptypes.AuthFlowTypeUserSrpAuth, AuthParameters: map[string]string{"USERNAME": "alice"}})
 			return err
 		}, new(*ciptypes.InvalidParameterException)},
 		{"unknown pool", "ResourceNotFoundException", "User pool us-east-1_nope does not exist.", func() error {
-			_, err := f.AdminInitiateAuth(ctx, &cip.AdminInitiateAuthInput{UserPoolId: aws.String("us-east-1_nope"), ClientId: aws.String(cfg.ClientID),
+			_, err := f.AdminInitiateAuth(ctx, &cip.AdminInitiateAuthInput{UserPoolId: aws.String("us-east-1_nope"), ClientId: aws.String(f.ClientID()),
 				AuthFlow: ciptypes.AuthFlowTypeAdminUserPasswordAuth})
 			return err
 		}, new(*ciptypes.ResourceNotFoundException)},
 		{"rotated refresh token", "RefreshTokenReuseException", "Refresh token has been rotated and cannot be reused", func() error {
-			_, err := f.GetTokensFromRefreshToken(ctx, &cip.GetTokensFromRefreshTokenInput{ClientId: aws.String(cfg.ClientID), RefreshToken: refresh})
+			_, err := f.GetTokensFromRefreshToken(ctx, &cip.GetTokensFromRefreshTokenInput{ClientId: aws.String(f.ClientID()), RefreshToken: refresh})
 			return err
 		}, new(*ciptypes.RefreshTokenReuseException)},
 		{"identity pool: unknown pool", "ResourceNotFoundException", "IdentityPool 'us-east-1:nope' not found.", func() error {
@@ -233,7 +234,7 @@ func TestClock(t *testing.T) {
 		o.TokenTTL, o.CredentialsTTL = 10*time.Minute, 15*time.Minute
 	})
 	f.AddUser("alice", "Correct-Horse-1", cognitotest.User{})
-	client, err := cognitoauth.New(f, f, f.Config())
+	client, err := cognitoauth.New(f, f, f.UserPoolID(), f.ClientID(), f.ClientOptions)
 	require.NoError(t, err)
 	tokens, err := client.SignIn(ctx, "alice", "Correct-Horse-1")
 	require.NoError(t, err)
@@ -248,10 +249,12 @@ func TestClock(t *testing.T) {
 // The zero value of every option is its default, a nil Clock included.
 func TestZeroOptionsAreDefaults(t *testing.T) {
 	f := cognitotest.New(func(o *cognitotest.Options) { *o = cognitotest.Options{} })
-	assert.Equal(t, cognitoauth.Config{Region: "us-east-1", UserPoolID: "us-east-1_KumoTest1", ClientID: "kumotestclient0000000000",
-		IdentityPoolID: "us-east-1:00000000-0000-4000-8000-000000000000"}, f.Config())
+	var o cognitoauth.Options
+	f.ClientOptions(&o)
+	assert.Equal(t, []string{"us-east-1", "us-east-1_KumoTest1", "kumotestclient0000000000", "us-east-1:00000000-0000-4000-8000-000000000000"},
+		[]string{f.Region(), f.UserPoolID(), f.ClientID(), o.IdentityPoolID})
 	f.AddUser("alice", "Correct-Horse-1", cognitotest.User{})
-	client, err := cognitoauth.New(f, f, f.Config())
+	client, err := cognitoauth.New(f, f, f.UserPoolID(), f.ClientID(), f.ClientOptions)
 	require.NoError(t, err)
 	_, err = client.SignIn(testCtx(t), "alice", "Correct-Horse-1")
 	require.NoError(t, err, "a nil Clock is time.Now")
@@ -261,7 +264,7 @@ func TestInjectionAndLog(t *testing.T) {
 	ctx := testCtx(t)
 	f := cognitotest.New()
 	f.AddUser("alice", "Correct-Horse-1", cognitotest.User{})
-	client, err := cognitoauth.New(f, f, f.Config())
+	client, err := cognitoauth.New(f, f, f.UserPoolID(), f.ClientID(), f.ClientOptions)
 	require.NoError(t, err)
 
 	throttled := &ciptypes.TooManyRequestsException{Message: aws.String("Rate exceeded")}

@@ -219,7 +219,7 @@ func (f *Fake) StartJWKS() *httptest.Server { return httptest.NewServer(f.JWKSHa
 //
 //	srv := pool.StartJWKS()
 //	defer srv.Close()
-//	v, err := cognitoauth.NewVerifier(pool.Config().Region, pool.Config().UserPoolID, pool.VerifierOptions(srv.URL))
+//	v, err := cognitoauth.NewVerifier(pool.Region(), pool.UserPoolID(), pool.VerifierOptions(srv.URL))
 func (f *Fake) VerifierOptions(jwksURL string) func(*cognitoauth.VerifierOptions) {
 	return func(o *cognitoauth.VerifierOptions) {
 		o.ClientIDs, o.JWKSURL, o.Clock = []string{f.opts.ClientID}, jwksURL, f.opts.Clock

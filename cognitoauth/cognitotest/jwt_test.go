@@ -34,13 +34,12 @@ func TestTokensVerify(t *testing.T) {
 	pool.AddUser("alice", "Correct-Horse-1", cognitotest.User{Email: "alice@example.com", Groups: []string{"readers"}})
 	srv := pool.StartJWKS()
 	defer srv.Close()
-	client, err := cognitoauth.New(pool, pool, pool.Config())
+	client, err := cognitoauth.New(pool, pool, pool.UserPoolID(), pool.ClientID(), pool.ClientOptions)
 	require.NoError(t, err)
-	cfg := pool.Config()
-	idV, err := cognitoauth.NewVerifier(cfg.Region, cfg.UserPoolID, pool.VerifierOptions(srv.URL),
+	idV, err := cognitoauth.NewVerifier(pool.Region(), pool.UserPoolID(), pool.VerifierOptions(srv.URL),
 		func(o *cognitoauth.VerifierOptions) { o.TokenUse = cognitoauth.TokenUseID })
 	require.NoError(t, err)
-	accessV, err := cognitoauth.NewVerifier(cfg.Region, cfg.UserPoolID, pool.VerifierOptions(srv.URL),
+	accessV, err := cognitoauth.NewVerifier(pool.Region(), pool.UserPoolID(), pool.VerifierOptions(srv.URL),
 		func(o *cognitoauth.VerifierOptions) {
 			o.AnyGroup = []string{"readers"}
 			o.Scopes = []string{"aws.cognito.signin.user.admin"}
@@ -54,7 +53,7 @@ func TestTokensVerify(t *testing.T) {
 	assert.Equal(t, tokens.Claims.Subject, id.Subject)
 	assert.Equal(t, "alice", id.Username)
 	assert.Equal(t, "alice@example.com", id.Email)
-	assert.Equal(t, cfg.ClientID, id.ClientID)
+	assert.Equal(t, pool.ClientID(), id.ClientID)
 	assert.Equal(t, clk.Now().Add(time.Hour), id.Expires)
 	access, err := accessV.Verify(ctx, tokens.AccessToken)
 	require.NoError(t, err)
@@ -103,7 +102,7 @@ func TestJWKSHandler(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	get := func(etag string) *http.Response {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/"+pool.Config().UserPoolID+"/.well-known/jwks.json", nil)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/"+pool.UserPoolID()+"/.well-known/jwks.json", nil)
 		require.NoError(t, err)
 		if etag != "" {
 			req.Header.Set("If-None-Match", etag)

@@ -50,9 +50,10 @@ func main() {
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := cli.NewFlagSet("cognito-s3", synopsis)
-	var cfg cognitoauth.Config
-	fs.StringVar(&cfg.UserPoolID, "user-pool-id", "", "user pool ID (offline: any)")
-	fs.StringVar(&cfg.ClientID, "client-id", "", "app client ID")
+	var cfg cognitoauth.Options
+	var userPoolID, clientID string
+	fs.StringVar(&userPoolID, "user-pool-id", "", "user pool ID (offline: any)")
+	fs.StringVar(&clientID, "client-id", "", "app client ID")
 	fs.StringVar(&cfg.ClientSecret, "client-secret", "", "app client secret, if it has one")
 	fs.StringVar(&cfg.IdentityPoolID, "identity-pool-id", "", "identity pool ID")
 	username := fs.String("username", "", "user name")
@@ -81,7 +82,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		pool := cognitotest.New(func(o *cognitotest.Options) { o.Region = *region })
 		pool.AddUser(*username, *password, cognitotest.User{Email: *username + "@example.com"})
 		idp, ids = pool, pool
-		cfg = pool.Config()
+		userPoolID, clientID = pool.UserPoolID(), pool.ClientID()
+		pool.ClientOptions(&cfg)
 		srv := httptest.NewServer(readOnlyS3(*bucket))
 		defer srv.Close()
 		s3Endpoint = srv.URL
@@ -91,10 +93,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
 		idp, ids = cip.NewFromConfig(awsCfg), cognitoidentity.NewFromConfig(awsCfg)
 	}
-	if cfg.UserPoolID == "" || cfg.ClientID == "" || cfg.IdentityPoolID == "" {
+	if userPoolID == "" || clientID == "" || cfg.IdentityPoolID == "" {
 		return fs.Usagef("-user-pool-id, -client-id and -identity-pool-id are required with -endpoint")
 	}
-	client, err := cognitoauth.New(idp, ids, cfg, func(o *cognitoauth.Options) {
+	client, err := cognitoauth.New(idp, ids, userPoolID, clientID, func(o *cognitoauth.Options) {
+		*o = cfg
 		o.Flow = flow
 		o.ChallengeHandler = func(_ context.Context, ch cognitoauth.Challenge) (map[string]string, error) {
 			if ch.Name == "NEW_PASSWORD_REQUIRED" && *newPassword != "" {

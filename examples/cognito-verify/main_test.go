@@ -27,12 +27,11 @@ func TestVerifyCommand(t *testing.T) {
 	pool.AddUser("alice", "Correct-Horse-1", cognitotest.User{Email: "alice@example.com"})
 	srv := pool.StartJWKS()
 	defer srv.Close()
-	client, err := cognitoauth.New(pool, pool, pool.Config())
+	client, err := cognitoauth.New(pool, pool, pool.UserPoolID(), pool.ClientID(), pool.ClientOptions)
 	require.NoError(t, err)
 	tokens, err := client.SignIn(ctx, "alice", "Correct-Horse-1")
 	require.NoError(t, err)
-	cfg := pool.Config()
-	base := []string{"-user-pool-id", cfg.UserPoolID, "-region", cfg.Region, "-jwks-url", srv.URL}
+	base := []string{"-user-pool-id", pool.UserPoolID(), "-region", pool.Region(), "-jwks-url", srv.URL}
 
 	cases := []struct {
 		name  string
@@ -42,14 +41,14 @@ func TestVerifyCommand(t *testing.T) {
 		err   string // the failure's text
 	}{
 		{"ID token, any client", append(base, tokens.IDToken), "", tokens.Claims.Subject, ""},
-		{"access token, its client", append(base, "-client-id", "x", "-client-id", cfg.ClientID, "-token-use", "access", tokens.AccessToken), "", tokens.Claims.Subject, ""},
+		{"access token, its client", append(base, "-client-id", "x", "-client-id", pool.ClientID(), "-token-use", "access", tokens.AccessToken), "", tokens.Claims.Subject, ""},
 		{"stdin", append(base, "-token-use", "id", "-"), tokens.IDToken + "\n", tokens.Claims.Subject, ""},
 		{"wrong token use", append(base, "-token-use", "id", tokens.AccessToken), "", "", "cognitoauth: wrong token use: want id"},
 		{"wrong client", append(base, "-client-id", "other", tokens.IDToken), "", "", "cognitoauth: the token is for another app client: aud is not among the 1 allowed clients"},
 		{"tampered", append(base, tokens.IDToken[:len(tokens.IDToken)-3]+"AAA"), "", "", "cognitoauth: invalid token signature"},
 		{"no token", base, "", "", "want one TOKEN argument (or - for stdin), got 0"},
 		{"no pool", []string{"-region", "us-east-1", "x"}, "", "", "-user-pool-id is required"},
-		{"region from the pool ID", []string{"-user-pool-id", cfg.UserPoolID, "-jwks-url", srv.URL, tokens.IDToken}, "", tokens.Claims.Subject, ""},
+		{"region from the pool ID", []string{"-user-pool-id", pool.UserPoolID(), "-jwks-url", srv.URL, tokens.IDToken}, "", tokens.Claims.Subject, ""},
 		{"no region", []string{"-user-pool-id", "AbC123", "x"}, "", "", `-user-pool-id "AbC123" is not <region>_<id>: give -region`},
 		{"bad token use", append(base, "-token-use", "refresh", "x"), "", "", `-token-use "refresh": want id or access`},
 		{"unknown flag", []string{"-bogus"}, "", "", "flag provided but not defined: -bogus"},
@@ -92,11 +91,10 @@ func TestExitCodes(t *testing.T) {
 	pool := cognitotest.New()
 	srv := pool.StartJWKS()
 	defer srv.Close()
-	cfg := pool.Config()
 	now := time.Now()
-	tok := pool.SignToken(map[string]any{"sub": "s-1", "iss": pool.Issuer(), "token_use": "id", "aud": cfg.ClientID,
+	tok := pool.SignToken(map[string]any{"sub": "s-1", "iss": pool.Issuer(), "token_use": "id", "aud": pool.ClientID(),
 		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix()})
-	expired := pool.SignToken(map[string]any{"sub": "s-1", "iss": pool.Issuer(), "token_use": "id", "aud": cfg.ClientID,
+	expired := pool.SignToken(map[string]any{"sub": "s-1", "iss": pool.Issuer(), "token_use": "id", "aud": pool.ClientID(),
 		"iat": now.Add(-2 * time.Hour).Unix(), "exp": now.Add(-time.Hour).Unix()})
 	for _, tc := range []struct {
 		token, stdout, stderr string
@@ -105,7 +103,7 @@ func TestExitCodes(t *testing.T) {
 		{tok, `"sub":"s-1"`, "", 0},
 		{expired, "", "cognito-verify: cognitoauth: token expired", 1},
 	} {
-		cmd := exec.CommandContext(ctx, bin, "-user-pool-id", cfg.UserPoolID, "-region", cfg.Region, "-jwks-url", srv.URL, tc.token)
+		cmd := exec.CommandContext(ctx, bin, "-user-pool-id", pool.UserPoolID(), "-region", pool.Region(), "-jwks-url", srv.URL, tc.token)
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		err := cmd.Run()
@@ -128,7 +126,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"-h"}, "usage: cognito-verify -user-pool-id ID [-region R] [-client-id C]... [-token-use id|access] [-jwks-url URL] TOKEN|-", 0},
 		{[]string{"-help"}, "usage: cognito-verify -user-pool-id ID [-region R] [-client-id C]... [-token-use id|access] [-jwks-url URL] TOKEN|-", 0},
 		{[]string{"-bogus"}, "cognito-verify: flag provided but not defined: -bogus", 2},
-		{[]string{"-user-pool-id", cfg.UserPoolID}, "cognito-verify: want one TOKEN argument (or - for stdin), got 0", 2},
+		{[]string{"-user-pool-id", pool.UserPoolID()}, "cognito-verify: want one TOKEN argument (or - for stdin), got 0", 2},
 	} {
 		cmd := exec.CommandContext(ctx, bin, tc.args...)
 		var stdout, stderr bytes.Buffer

@@ -22,12 +22,14 @@ import (
 func cognitoStop(ctx context.Context, g *guide) error {
 	var idp cognitoauth.IdentityProviderAPI
 	var ids cognitoauth.IdentityAPI
-	var cfg cognitoauth.Config
+	var poolID, clientID string
+	var opts []func(*cognitoauth.Options)
 	flow := cognitoauth.FlowSRP
 	if g.endpoint == "" {
 		pool := cognitotest.New()
 		pool.AddUser("alice", "Correct-Horse-1", cognitotest.User{Email: "alice@example.com", Groups: []string{"readers"}})
-		idp, ids, cfg = pool, pool, pool.Config()
+		idp, ids, poolID, clientID = pool, pool, pool.UserPoolID(), pool.ClientID()
+		opts = append(opts, pool.ClientOptions)
 		g.say("An in-process user pool with alice, and an identity pool beside it.")
 	} else {
 		awsCfg := awsConfig(g.endpoint)
@@ -50,18 +52,18 @@ func cognitoStop(ctx context.Context, g *guide) error {
 			return err
 		}
 		idp, ids = p, i
-		cfg = cognitoauth.Config{Region: "us-east-1", UserPoolID: aws.ToString(up.UserPool.Id), ClientID: aws.ToString(app.UserPoolClient.ClientId),
-			IdentityPoolID: aws.ToString(ip.IdentityPoolId)}
+		poolID, clientID = aws.ToString(up.UserPool.Id), aws.ToString(app.UserPoolClient.ClientId)
+		opts = append(opts, func(o *cognitoauth.Options) { o.IdentityPoolID = aws.ToString(ip.IdentityPoolId) })
 		flow = cognitoauth.FlowPassword // moto answers SRP with a user ID it cannot look up again
 		g.say("A user pool, app client, admin-created user and identity pool in the emulator.")
 	}
-	client, err := cognitoauth.New(idp, ids, cfg, func(o *cognitoauth.Options) {
+	client, err := cognitoauth.New(idp, ids, poolID, clientID, append(opts, func(o *cognitoauth.Options) {
 		o.Flow = flow
 		o.ChallengeHandler = func(_ context.Context, ch cognitoauth.Challenge) (map[string]string, error) {
 			g.say("Cognito asks for %s; the handler answers it.", ch.Name)
 			return map[string]string{"NEW_PASSWORD": "Correct-Horse-2"}, nil
 		}
-	})
+	})...)
 	if err != nil {
 		return err
 	}
@@ -79,6 +81,11 @@ func cognitoStop(ctx context.Context, g *guide) error {
 	}
 	g.say("The identity pool traded them for credentials %s…, expiring %s; the provider refreshes both.",
 		creds.AccessKeyID[:4], creds.Expires.UTC().Format(time.RFC3339))
+	if err := client.GlobalSignOut(ctx, tokens); err != nil {
+		return err
+	}
+	err = client.ChangePassword(ctx, tokens, "Correct-Horse-1", "Correct-Horse-3")
+	g.say("After GlobalSignOut her access token is refused by the pool: %v", errors.Is(err, cognitoauth.ErrNotAuthorized))
 	return nil
 }
 
@@ -93,9 +100,8 @@ func cognitoVerifyStop(ctx context.Context, g *guide) error {
 	defer jwks.Close()
 	g.say("An in-process user pool that publishes its signing keys at %s.", jwks.URL)
 
-	cfg := pool.Config()
-	v, err := cognitoauth.NewVerifier(cfg.Region, cfg.UserPoolID, func(o *cognitoauth.VerifierOptions) {
-		o.ClientIDs, o.JWKSURL, o.AnyGroup = []string{cfg.ClientID}, jwks.URL, []string{"readers"}
+	v, err := cognitoauth.NewVerifier(pool.Region(), pool.UserPoolID(), func(o *cognitoauth.VerifierOptions) {
+		o.ClientIDs, o.JWKSURL, o.AnyGroup = []string{pool.ClientID()}, jwks.URL, []string{"readers"}
 	})
 	if err != nil {
 		return err
@@ -105,9 +111,9 @@ func cognitoVerifyStop(ctx context.Context, g *guide) error {
 		fmt.Fprintf(w, "hello %s, in %v", claims.Username, claims.Groups)
 	})))
 	defer api.Close()
-	g.say("A service whose handler sits behind Verifier.Middleware, accepting access tokens of app client %s in group readers.", cfg.ClientID)
+	g.say("A service whose handler sits behind Verifier.Middleware, accepting access tokens of app client %s in group readers.", pool.ClientID())
 
-	client, err := cognitoauth.New(pool, pool, cfg)
+	client, err := cognitoauth.New(pool, pool, pool.UserPoolID(), pool.ClientID(), pool.ClientOptions)
 	if err != nil {
 		return err
 	}

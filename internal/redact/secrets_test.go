@@ -49,6 +49,9 @@ const (
 	accessToken   = "eyJACCESSTOKENaaaaaaaaaaaaa.bbbbb.c00006"
 	refreshToken  = "eyJREFRESHTOKENaaaaaaaaaaaaaaaaaaaa00007"
 	aesKeyText    = "AESWRAPPINGKEY!!0123456789abcdef" // 32 bytes
+	devicePass    = "DEVICEPASSWORDzxcvbnmasdfghjkl0000000008"
+	deviceKey     = "eu-west-1_DEVICEKEY0000-0000-00000009"
+	deviceGroup   = "-DEVICEGROUPKEY00010"
 )
 
 // secretCase is one exported kumo type that holds a secret: a value of it
@@ -204,14 +207,17 @@ func secretCases(t testing.TB) []secretCase {
 	cfSigner, err := cfsign.New("K2JCJMDEHXQW5F", rsaKey())
 	require.NoError(t, err)
 
-	cfg := cognitoauth.Config{Region: "eu-west-1", UserPoolID: "eu-west-1_AbC123", ClientID: "client", ClientSecret: clientSecret}
+	cfg := cognitoauth.Options{Region: "eu-west-1", ClientSecret: clientSecret, IdentityPoolID: "eu-west-1:pool"}
 	idp := cognitoidentityprovider.New(cognitoidentityprovider.Options{Region: "eu-west-1", Credentials: staticCreds()})
-	cog, err := cognitoauth.New(idp, nil, cfg)
+	cog, err := cognitoauth.New(idp, nil, "eu-west-1_AbC123", "client", func(o *cognitoauth.Options) { *o = cfg })
 	require.NoError(t, err)
-	tokens := cognitoauth.Tokens{IDToken: idToken, AccessToken: accessToken, RefreshToken: refreshToken,
+	tokens := cognitoauth.Tokens{IDToken: idToken, AccessToken: accessToken, RefreshToken: refreshToken, DeviceKey: deviceKey,
 		Claims: cognitoauth.Claims{Subject: "sub-1", Username: "alice"}}
 	provider := cog.CredentialsProvider(&tokens)
-	tokenSecrets := b(idToken, accessToken, refreshToken)
+	tokenSecrets := b(idToken, accessToken, refreshToken, deviceKey)
+	device := cognitoauth.Device{Key: deviceKey, GroupKey: deviceGroup, Password: devicePass}
+	devices := &cognitoauth.MemoryDeviceStore{}
+	require.NoError(t, devices.SaveDevice(ctx, "alice", device))
 
 	saml := samlResponse()
 	assertion, err := iamx.ParseSAMLResponse(saml)
@@ -257,7 +263,9 @@ func secretCases(t testing.TB) []secretCase {
 		{name: "s3sign.PutOptions", value: &putOpts, secrets: [][]byte{sseKey}},
 		{name: "s3sign.GetOptions", value: &getOpts, secrets: [][]byte{sseKey}},
 		{name: "cfsign.Signer", value: cfSigner, secrets: rsaSecrets(rsaKey()), opaque: true},
-		{name: "cognitoauth.Config", value: &cfg, secrets: b(clientSecret)},
+		{name: "cognitoauth.Options", value: &cfg, secrets: b(clientSecret)},
+		{name: "cognitoauth.Device", value: &device, secrets: b(deviceKey, deviceGroup, devicePass)},
+		{name: "cognitoauth.MemoryDeviceStore", value: devices, secrets: b(deviceKey, deviceGroup, devicePass), pointerOnly: true},
 		{name: "cognitoauth.Client", value: cog, secrets: append(b(clientSecret), sdk...), pointerOnly: true, opaque: true},
 		{name: "cognitoauth.Provider", value: provider, secrets: append(append(b(clientSecret), sdk...), tokenSecrets...), pointerOnly: true, opaque: true},
 		{name: "cognitoauth.Tokens", value: &tokens, secrets: tokenSecrets},

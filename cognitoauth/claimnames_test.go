@@ -1,0 +1,51 @@
+package cognitoauth
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// claimNamesCases are payloads for the scan and the decoder to agree on.
+var claimNamesCases = []string{
+	`{}`, ` { } `, `{"sub":"s","iss":"i"}`, `{"ISS":"x"}`, `{"Token_Use":"id"}`,
+	`{"a":{"ISS":1},"b":[{"Exp":2}]}`, `{"a":"\"ISS\":","b":"}"}`, `{"\u0069ss":"x"}`, `{"i\u0053s":"x"}`,
+	`{"scope":"a b","cognito:groups":["x","y"],"exp":1795356000,"nbf":null,"x":true,"y":false,"z":-1.5e3}`,
+	"{\n\t\"sub\" : \"s\" ,\r\n \"EXP\" : 1 }", `{"k":"\\"}`, `{"k":"\\","ISS":1}`, `{"ſub":"long s"}`, `{"exp":1,"exp":2}`,
+	`{"a":[[[[]]]],"Sub":1}`, `{"a":{},"b":[],"c":""}`,
+}
+
+// TestClaimNamesFastMatchesDecoding: where the scan answers, it answers as
+// decoding the payload does.
+func TestClaimNamesFastMatchesDecoding(t *testing.T) {
+	for _, p := range claimNamesCases {
+		assert.True(t, json.Valid([]byte(p)), p)
+		ok, err := claimNamesFast([]byte(p))
+		if ok {
+			assert.Equal(t, claimNamesSlow([]byte(p)) == nil, err == nil, p)
+		}
+	}
+	ok, _ := claimNamesFast([]byte(`{"\u0069ss":"x"}`))
+	assert.False(t, ok, "a key with an escape is decoded")
+	ok, err := claimNamesFast([]byte(`{"a":{"b":"c"},"ISS":1}`))
+	assert.True(t, ok)
+	assert.ErrorIs(t, err, ErrMalformedToken)
+}
+
+// FuzzClaimNames: for every valid JSON object, checkClaimNames (the scan,
+// or decoding when the scan cannot tell) agrees with decoding.
+func FuzzClaimNames(f *testing.F) {
+	for _, p := range claimNamesCases {
+		f.Add([]byte(p))
+	}
+	f.Fuzz(func(t *testing.T, p []byte) {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(p, &m) != nil {
+			return
+		}
+		if (checkClaimNames(p) == nil) != (claimNamesSlow(p) == nil) {
+			t.Fatalf("scan and decoding disagree on %q", p)
+		}
+	})
+}
