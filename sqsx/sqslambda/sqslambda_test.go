@@ -73,7 +73,7 @@ func TestProcessEventFIFO(t *testing.T) {
 		handled = append(handled, m.Body)
 		assert.Equal(t, 2, m.ReceiveCount)
 		assert.Equal(t, time.UnixMilli(1795352400000).UTC(), m.SentAt)
-		assert.Equal(t, "v-"+m.ID, m.MessageAttributes["trace"])
+		assert.Equal(t, sqsx.StringAttribute("v-"+m.ID), m.MessageAttributes["trace"])
 		if strings.HasSuffix(m.Body, "fails") {
 			return errors.New("boom")
 		}
