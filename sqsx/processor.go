@@ -202,7 +202,9 @@ func NewBatchProcessor(client SQSAPI, queueURL string, h BatchHandler, optFns ..
 func newProcessor(client SQSAPI, url string, one Handler, batch BatchHandler, optFns []func(*ProcessorOptions)) (*Processor, error) {
 	var o ProcessorOptions
 	for _, fn := range optFns {
-		fn(&o)
+		if fn != nil {
+			fn(&o)
+		}
 	}
 	setDefault(&o.Concurrency, 10)
 	setDefault(&o.Pollers, 1)

@@ -133,7 +133,9 @@ type Sender struct {
 func NewSender(client SQSAPI, queueURL string, optFns ...func(*SenderOptions)) (*Sender, error) {
 	var o SenderOptions
 	for _, fn := range optFns {
-		fn(&o)
+		if fn != nil {
+			fn(&o)
+		}
 	}
 	setDefault(&o.MaxBatchBytes, maxMessageBytes)
 	setDefault(&o.MaxInFlight, 4)
