@@ -303,3 +303,30 @@ func TestSenderOffload(t *testing.T) {
 		assert.ErrorContains(t, res[0].Err, "sqsx: offloading the body to s3://b/")
 	})
 }
+
+// FuzzResolvePayload feeds ResolvePayload pointer bodies and size
+// attributes from outside: it never panics, never reads past its bound,
+// and hands over an object's content only when it matches the size.
+func FuzzResolvePayload(f *testing.F) {
+	f.Add(`["software.amazon.payloadoffloading.PayloadS3Pointer",{"s3BucketName":"b","s3Key":"k"}]`, "5")
+	f.Add(`["com.amazon.sqs.javamessaging.MessageS3Pointer", {"s3BucketName": "b", "s3Key": "k"}]`, "5")
+	f.Add(`["software.amazon.payloadoffloading.PayloadS3Pointer",{"s3BucketName":"b","s3Key":"big"}]`, "3")
+	f.Add(`["x",{}]`, "-1")
+	f.Add(`{"s3BucketName":"b","s3Key":"k"}`, "1e3")
+	store := sqstest.NewS3()
+	store.PutRaw("b", "k", []byte("hello"))
+	store.PutRaw("b", "big", make([]byte, 100))
+	f.Fuzz(func(t *testing.T, body, size string) {
+		m := &sqsx.Message{Body: body, MessageAttributes: map[string]sqsx.Attribute{"ExtendedPayloadSize": {DataType: "Number", StringValue: size}}}
+		err := sqsx.ResolvePayload(context.Background(), store, m, 64)
+		if err != nil {
+			if !errors.Is(err, sqsx.ErrPayload) {
+				t.Fatalf("error without ErrPayload: %v", err)
+			}
+			return
+		}
+		if m.Payload == nil || int64(len(m.Body)) != m.Payload.Size || len(m.Body) > 64 {
+			t.Fatalf("resolved %q to %d bytes, pointer %+v", body, len(m.Body), m.Payload)
+		}
+	})
+}
