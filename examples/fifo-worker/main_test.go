@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -32,6 +33,10 @@ func TestOffline(t *testing.T) {
 	out.Reset()
 	require.NoError(t, run(context.Background(), &out, options{send: 1000, groups: 50, consume: true, concurrency: 16, seed: 1}))
 	assert.Contains(t, lastLine(out.String()), "processed=1000 groups=50 in_order=true lost=0 duplicates=0 api_calls=")
+
+	out.Reset()
+	require.NoError(t, run(context.Background(), &out, options{send: 200, groups: 5, consume: true, concurrency: 4, failRate: 0.2, seed: 3, offloadBucket: "bodies"}))
+	assert.Contains(t, lastLine(out.String()), "processed=200 groups=5 in_order=true lost=0 duplicates=0 api_calls=")
 }
 
 func TestRefusesBadFlags(t *testing.T) {
@@ -67,4 +72,17 @@ func TestAgainstMoto(t *testing.T) {
 	out.Reset()
 	require.NoError(t, run(context.Background(), &out, options{groups: 5, consume: true, concurrency: 5, failRate: 0.1, seed: 2, queueURL: url, endpoint: endpoint, wait: time.Second}))
 	assert.Contains(t, lastLine(out.String()), "processed=200 groups=5 in_order=true lost=0 duplicates=0 api_calls=")
+
+	// Sending through S3: every body is offloaded (the consuming side
+	// is TestOffloadRoundTripMoto in sqsx, and TestOffline here; a second
+	// consume run on moto's FIFO queue would cost this test its budget).
+	bucket := strings.ToLower(moto.UniqueName("bodies"))
+	store := s3.NewFromConfig(moto.Config(t), func(o *s3.Options) { o.UsePathStyle = true })
+	_, err = store.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)})
+	require.NoError(t, err)
+	out.Reset()
+	require.NoError(t, run(context.Background(), &out, options{send: 10, groups: 10, queueURL: url, endpoint: endpoint, offloadBucket: bucket}))
+	list, err := store.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+	require.NoError(t, err)
+	assert.Len(t, list.Contents, 10)
 }
