@@ -222,7 +222,7 @@ func (m *Message) SetAttributes(attrs map[string]string) {
 func validAttribute(name string, a Attribute) error {
 	switch {
 	case !validAttrName(name):
-		return fmt.Errorf("attribute name %q: use 1 to 256 of A-Z a-z 0-9 _ - ., no leading, trailing or doubled period, not starting with AWS. or Amazon.", name)
+		return fmt.Errorf("attribute name %q: use 1 to 256 of A-Z a-z 0-9 _ - ., no leading, trailing or doubled period, not starting with AWS. or Amazon. in any case", name)
 	case !validAttrDataType(a.DataType):
 		return fmt.Errorf("attribute %q: data type %q: use String, Number or Binary, optionally followed by a period and a label of A-Z a-z 0-9 _ - . (256 characters in all)", name, a.DataType)
 	}

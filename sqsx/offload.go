@@ -1,15 +1,16 @@
 package sqsx
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -143,7 +144,8 @@ func takePointer(m *Message) error {
 // maxBytes (DefaultMaxPayloadBytes when 0), and sets m.Payload. A message
 // without the size attribute is left as it is. Errors wrap [ErrPayload]
 // and the S3 error (errors.As finds *s3types.NoSuchKey for a missing
-// object). The Processor and sqslambda call it for you when given an S3
+// object). It allocates the declared size (at most maxBytes) plus one
+// byte and a 32 KiB copy buffer, whatever the object holds. The Processor and sqslambda call it for you when given an S3
 // client; it is exported for consumers of their own.
 func ResolvePayload(ctx context.Context, client S3API, m *Message, maxBytes int64) error {
 	if m.Payload == nil {
@@ -172,16 +174,16 @@ func ResolvePayload(ctx context.Context, client S3API, m *Message, maxBytes int6
 	if out.ContentLength != nil && *out.ContentLength > maxBytes {
 		return fmt.Errorf("%w: s3://%s/%s is %d bytes: %w (%d)", ErrPayload, p.Bucket, p.Key, *out.ContentLength, ErrPayloadTooLarge, maxBytes)
 	}
-	var buf bytes.Buffer
-	if p.Size > 0 {
-		buf.Grow(int(p.Size))
-	}
-	n, err := io.Copy(&buf, io.LimitReader(out.Body, maxBytes+1))
+	// The declared size (at most maxBytes) bounds the read: one byte more
+	// tells a longer object.
+	var buf strings.Builder
+	buf.Grow(int(p.Size) + 1)
+	n, err := io.Copy(&buf, io.LimitReader(out.Body, p.Size+1))
 	switch {
 	case err != nil:
 		return fmt.Errorf("%w: reading s3://%s/%s: %w", ErrPayload, p.Bucket, p.Key, err)
-	case n > maxBytes:
-		return fmt.Errorf("%w: s3://%s/%s: %w (%d)", ErrPayload, p.Bucket, p.Key, ErrPayloadTooLarge, maxBytes)
+	case n > p.Size:
+		return fmt.Errorf("%w: s3://%s/%s holds more than the %d bytes the message declares", ErrPayload, p.Bucket, p.Key, p.Size)
 	case n != p.Size:
 		return fmt.Errorf("%w: s3://%s/%s holds %d bytes; the message declares %d", ErrPayload, p.Bucket, p.Key, n, p.Size)
 	}
@@ -236,10 +238,30 @@ func (s *Sender) offload(m *Message) (out Message, ok bool) {
 // upload puts an offloaded body in S3.
 func (s *Sender) upload(ctx context.Context, p *S3Pointer, body string) error {
 	_, err := s.opts.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(p.Bucket), Key: aws.String(p.Key),
-		Body: bytes.NewReader([]byte(body)), ContentLength: aws.Int64(int64(len(body)))})
+		Body: strings.NewReader(body), ContentLength: aws.Int64(int64(len(body)))})
 	if err != nil {
 		return fmt.Errorf("sqsx: offloading the body to s3://%s/%s: %w", p.Bucket, p.Key, err)
 	}
+	return nil
+}
+
+// keepContentDedup gives an offloaded FIFO message without a
+// deduplication ID the SHA-256 of its real body, as SQS's content-based
+// deduplication would have used: the pointer body is new each time. A
+// queue without content-based deduplication still refuses it.
+func (s *Sender) keepContentDedup(ctx context.Context, m, om *Message) error {
+	if !s.fifo || m.DeduplicationID != "" {
+		return nil
+	}
+	contentDup, err := s.contentBasedDedup(ctx)
+	if err != nil {
+		return err
+	}
+	if !contentDup {
+		return fmt.Errorf("%w: no DeduplicationID, and the queue has no content-based deduplication", ErrInvalidMessage)
+	}
+	sum := sha256.Sum256([]byte(m.Body))
+	om.DeduplicationID = hex.EncodeToString(sum[:])
 	return nil
 }
 

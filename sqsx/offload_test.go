@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -262,6 +264,26 @@ func TestSenderOffload(t *testing.T) {
 			assert.Equal(t, "11", aws.ToString(m.MessageAttributes["ExtendedPayloadSize"].StringValue))
 		}
 	})
+	t.Run("FIFO content-based deduplication still drops duplicates", func(t *testing.T) {
+		fifo := q.CreateQueue("dedup.fifo", sqstest.QueueOptions{ContentBasedDeduplication: true})
+		s, err := sqsx.NewSender(q, fifo, func(o *sqsx.SenderOptions) { o.S3, o.OffloadBucket, o.AlwaysOffload = store, "b", true })
+		require.NoError(t, err)
+		first, err := s.Send(ctx, sqsx.Message{GroupID: "g", Body: "same"})
+		require.NoError(t, err)
+		again, err := s.Send(ctx, sqsx.Message{GroupID: "g", Body: "same"})
+		require.NoError(t, err)
+		assert.Equal(t, first[0].MessageID, again[0].MessageID, "SQS took the second as a duplicate")
+		assert.Equal(t, 1, q.Len(fifo))
+
+		strict := q.CreateQueue("strict.fifo", sqstest.QueueOptions{})
+		s, err = sqsx.NewSender(q, strict, func(o *sqsx.SenderOptions) { o.S3, o.OffloadBucket, o.AlwaysOffload = store, "b", true })
+		require.NoError(t, err)
+		before := len(store.Keys("b"))
+		res, err := s.Send(ctx, sqsx.Message{GroupID: "g", Body: "x"})
+		require.ErrorIs(t, err, sqsx.ErrInvalidMessage)
+		assert.ErrorContains(t, res[0].Err, "no DeduplicationID, and the queue has no content-based deduplication")
+		assert.Len(t, store.Keys("b"), before, "nothing uploaded for a refused message")
+	})
 	t.Run("always", func(t *testing.T) {
 		s := newSender(func(o *sqsx.SenderOptions) { o.AlwaysOffload = true })
 		res, err := s.Send(ctx, sqsx.Message{Body: "x"})
@@ -329,4 +351,30 @@ func FuzzResolvePayload(f *testing.F) {
 			t.Fatalf("resolved %q to %d bytes, pointer %+v", body, len(m.Body), m.Payload)
 		}
 	})
+}
+
+// endless is an S3 whose objects never end and state no length.
+type endless struct{ sqsx.S3API }
+
+func (endless) GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	return &s3.GetObjectOutput{Body: io.NopCloser(zeros{})}, nil
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// TestResolvePayloadMemoryBound: an object larger than it claims, without
+// a Content-Length, is read no further than MaxPayloadBytes.
+func TestResolvePayloadMemoryBound(t *testing.T) {
+	const bound = 1 << 20
+	m := pointerMessage("software.amazon.payloadoffloading.PayloadS3Pointer", "ExtendedPayloadSize", "b", "k", bound, false)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	err := sqsx.ResolvePayload(testContext(t), endless{}, &m, bound)
+	runtime.ReadMemStats(&after)
+	require.ErrorIs(t, err, sqsx.ErrPayload)
+	assert.ErrorContains(t, err, "holds more than the 1048576 bytes the message declares")
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(bound+64<<10), "allocated while reading")
 }

@@ -68,7 +68,8 @@ type ProcessorOptions struct {
 	// its declared size: it is reported through OnError (Op "GetObject"),
 	// released and not deleted. DeletePayloads deletes each object once
 	// its message is deleted after a successful handling (not after
-	// DeadLetter, whose handler may park the pointer).
+	// DeadLetter, whose handler may park the pointer). Memory: each
+	// message being handled holds its body, at most MaxPayloadBytes.
 	S3              S3API
 	MaxPayloadBytes int64
 	DeletePayloads  bool

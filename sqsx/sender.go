@@ -112,6 +112,13 @@ type SenderOptions struct {
 	AlwaysOffload    bool
 	// OffloadKeyPrefix goes before each object's name, up to 900 bytes;
 	// default none.
+	//
+	// Bodies are uploaded one at a time, before the batches go out. On a
+	// FIFO queue with content-based deduplication, an offloaded message
+	// without a DeduplicationID gets the SHA-256 of its body (what SQS
+	// would have computed) as one, so duplicates are still dropped; the
+	// object of a message SQS drops as a duplicate stays in the bucket (a
+	// lifecycle rule on the prefix cleans such leftovers up).
 	OffloadKeyPrefix string
 }
 
@@ -353,6 +360,9 @@ func (s *Sender) Send(ctx context.Context, msgs ...Message) ([]SendResult, error
 		var err error
 		if om, ok := s.offload(m); ok {
 			if err = checkOffload(m); err == nil {
+				err = s.keepContentDedup(ctx, m, &om)
+			}
+			if err == nil {
 				err = s.validate(ctx, &om)
 			}
 			if err == nil {
