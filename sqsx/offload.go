@@ -270,6 +270,9 @@ func checkOffload(m *Message) error {
 	if m.Body == "" {
 		return fmt.Errorf("%w: the body is empty; SQS needs at least one character", ErrInvalidMessage)
 	}
+	if len(m.MessageAttributes) > maxAttributes-1 {
+		return fmt.Errorf("%w: %d message attributes; an offloaded message takes at most %d (the pointer's %s is the %dth)", ErrInvalidMessage, len(m.MessageAttributes), maxAttributes-1, payloadSizeAttribute, maxAttributes)
+	}
 	for k := range m.MessageAttributes {
 		if isReservedAttribute(k) {
 			return fmt.Errorf("%w: attribute name %q is reserved for the size of S3-offloaded bodies (%s, %s)", ErrInvalidMessage, k, payloadSizeAttribute, legacyPayloadSizeAttribute)

@@ -302,7 +302,7 @@ func TestSenderOffload(t *testing.T) {
 		}
 		res, err = s.Send(ctx, sqsx.Message{Body: strings.Repeat("x", 300<<10), MessageAttributes: nine})
 		require.ErrorIs(t, err, sqsx.ErrInvalidMessage)
-		assert.ErrorContains(t, res[0].Err, "11 message attributes; SQS allows at most 10")
+		assert.ErrorContains(t, res[0].Err, "10 message attributes; an offloaded message takes at most 9 (the pointer's ExtendedPayloadSize is the 10th)")
 	})
 	t.Run("a message not sent leaves no object", func(t *testing.T) {
 		before := len(store.Keys("b"))
