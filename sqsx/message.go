@@ -242,3 +242,46 @@ func validAttribute(name string, a Attribute) error {
 	}
 	return nil
 }
+
+// validTraceHeader reports whether h has the shape of an X-Ray trace
+// header, which SQS checks before it accepts AWSTraceHeader: key=value
+// fields separated by semicolons, with a Root and a Parent of X-Ray's form
+// when they are there.
+func validTraceHeader(h string) bool {
+	if len(h) > maxTraceHeader {
+		return false
+	}
+	for _, field := range strings.Split(h, ";") {
+		k, v, ok := strings.Cut(strings.TrimSpace(field), "=")
+		if !ok || k == "" || v == "" {
+			return false
+		}
+		for _, c := range k + v {
+			if c <= ' ' || c > '~' || c == ';' {
+				return false
+			}
+		}
+		switch k {
+		case "Root":
+			ver, rest, _ := strings.Cut(v, "-")
+			ts, id, _ := strings.Cut(rest, "-")
+			if ver != "1" || len(ts) != 8 || len(id) != 24 || !isHex(ts) || !isHex(id) {
+				return false
+			}
+		case "Parent":
+			if len(v) != 16 || !isHex(v) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}

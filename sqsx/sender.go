@@ -256,10 +256,8 @@ func (s *Sender) validate(ctx context.Context, m *Message) error {
 			return bad("attribute name %q is reserved for the size of S3-offloaded bodies (%s, %s)", k, payloadSizeAttribute, legacyPayloadSizeAttribute)
 		}
 	}
-	if m.TraceHeader != "" {
-		if ok, _ := validSQSText(m.TraceHeader); !ok || len(m.TraceHeader) > maxTraceHeader {
-			return bad("TraceHeader: use an X-Ray trace header of up to %d characters SQS accepts", maxTraceHeader)
-		}
+	if m.TraceHeader != "" && !validTraceHeader(m.TraceHeader) {
+		return bad("TraceHeader: use an X-Ray trace header of up to %d bytes: key=value fields separated by ';', Root=1-<8 hex>-<24 hex> and Parent=<16 hex> when present", maxTraceHeader)
 	}
 	if !s.fifo {
 		if m.DeduplicationID != "" {
