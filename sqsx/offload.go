@@ -72,13 +72,20 @@ var (
 // (or with the legacy class com.amazon.sqs.javamessaging.MessageS3Pointer)
 // together with the Number attribute ExtendedPayloadSize (or the legacy
 // SQSLargePayloadSize) holding the body's size in bytes.
+//
+// A Message's ReceiptHandle stays SQS's own. The libraries instead hand
+// their users a handle with the pointer embedded
+// (-..s3BucketName..-B-..s3BucketName..--..s3Key..-K-..s3Key..-<handle>) so
+// that their DeleteMessage can find the object; the Processor deletes the
+// object itself (ProcessorOptions.DeletePayloads) and needs no such handle.
 type S3Pointer struct {
 	Bucket, Key string
 	// Size is the body's size in bytes as the sender declared it.
 	Size int64
 }
 
-// MarshalText returns the pointer body the current libraries write.
+// MarshalText returns the pointer body the current libraries write, in
+// the Java library's compact JSON.
 func (p S3Pointer) MarshalText() ([]byte, error) {
 	return json.Marshal([]any{pointerClass, struct {
 		Bucket string `json:"s3BucketName"`
