@@ -175,3 +175,18 @@ func sqsAttrs(attrs map[string]sqsx.Attribute) map[string]types.MessageAttribute
 	}
 	return out
 }
+
+// TestBadAttributeTypeMoto: moto refuses an unknown data type the way
+// sqstest does (whole call, InvalidParameterValue). moto 5.2.1 accepts
+// empty String and Binary values, which SQS and sqstest refuse.
+func TestBadAttributeTypeMoto(t *testing.T) {
+	ctx := testContext(t)
+	client := sqs.NewFromConfig(moto.Config(t))
+	q, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(moto.UniqueName("badattr"))})
+	require.NoError(t, err)
+	_, err = client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: q.QueueUrl, Entries: []types.SendMessageBatchRequestEntry{
+		{Id: aws.String("1"), MessageBody: aws.String("x"), MessageAttributes: map[string]types.MessageAttributeValue{"a": {DataType: aws.String("Foo"), StringValue: aws.String("v")}}}}})
+	var api smithy.APIError
+	require.ErrorAs(t, err, &api)
+	assert.Equal(t, "InvalidParameterValue", api.ErrorCode())
+}
