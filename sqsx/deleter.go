@@ -200,6 +200,7 @@ func (d *deleter) send(items []delItem) {
 		ok := func(it delItem) {
 			p.stats.deleted.Add(1)
 			it.r.letGo(it.m)
+			s.deletePayload(it.m)
 		}
 		fail := func(items []delItem, err error) {
 			var ee *EntryError

@@ -137,7 +137,7 @@ func (s *session) handle(r *received, run []*Message) {
 		var bad []int
 		for k, err := range errs {
 			if err != nil {
-				p.report("Handler", run[i+k].ID, err)
+				p.report(failedOp(err), run[i+k].ID, err)
 				bad = append(bad, i+k)
 			}
 		}
@@ -208,6 +208,9 @@ func (s *session) failed(r *received, run []*Message, bad []int) bool {
 
 // call runs the handler over ms and returns one error per message.
 func (s *session) call(ms []*Message) []error {
+	if errs, ok := s.resolve(ms); !ok {
+		return errs
+	}
 	if s.p.one != nil {
 		return []error{safeHandle(s.handlerCtx, s.p.one, ms[0])}
 	}

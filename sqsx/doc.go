@@ -41,6 +41,19 @@
 //     whose earlier entry failed (it answers each entry on its own); Send
 //     then reports the later one with [ErrOutOfOrder]. Results come in
 //     input order, failures summarised in a [*BatchError].
+//   - [Message] carries message attributes of every type both ways
+//     ([Attribute]: String, Number, Binary, and custom labels such as
+//     Number.int or Binary.gzip), sized as SQS counts them
+//     ([Message.Size]: the body, and each attribute's name, data type and
+//     value bytes), and the AWSTraceHeader system attribute (TraceHeader).
+//   - Payload offloading in the AWS extended client libraries' format
+//     ([S3Pointer]): a Sender with an OffloadBucket puts bodies over
+//     OffloadThreshold (or every body) in S3 and sends a pointer; a
+//     Processor or sqslambda with an S3 client reads bodies offloaded by
+//     kumo or by the Java, Python and JS libraries (current and legacy
+//     names), with bounded reads, and can delete each object once its
+//     message is deleted. [ResolvePayload] does the same for your own
+//     consumer.
 //   - The sub-package sqslambda runs an SQS-triggered Lambda batch with the
 //     same handlers and ReportBatchItemFailures, FIFO-aware, groups
 //     optionally in parallel; only its users compile aws-lambda-go.
@@ -49,7 +62,7 @@
 //     returns the s3:TestEvent as a distinct value.
 //
 // The sub-package sqstest is an in-memory SQS with standard and FIFO queues
-// for tests.
+// for tests, and an in-memory S3 for offloaded bodies.
 //
 // # Delivery
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -84,4 +85,78 @@ func ExampleProcessor() {
 	// [alice +0 alice +2 alice +4]
 	// [bob +1 bob +3 bob +5]
 	// handled: 6 failed: 1 left in the queue: 0
+}
+
+// Message attributes of every type, sent and handled: binary values and
+// custom labels arrive as they were sent, and Size counts what SQS counts
+// toward its 1 MiB.
+func ExampleAttribute() {
+	q := sqstest.New()
+	url := q.CreateQueue("events", sqstest.QueueOptions{})
+	sender, _ := sqsx.NewSender(q, url)
+	m := sqsx.Message{Body: "resized", MessageAttributes: map[string]sqsx.Attribute{
+		"width":     sqsx.NumberAttribute(640),
+		"thumbnail": {DataType: "Binary.png", BinaryValue: []byte{0x89, 'P', 'N', 'G'}},
+		"source":    sqsx.StringAttribute("upload"),
+	}}
+	fmt.Println("size:", m.Size()) // 7 + (5+6+3) + (9+10+4) + (6+6+6)
+	if _, err := sender.Send(context.Background(), m); err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	p, _ := sqsx.NewProcessor(q, url, func(_ context.Context, m *sqsx.Message) error {
+		a := m.MessageAttributes["thumbnail"]
+		fmt.Printf("%s %s width=%s thumbnail=%s %q\n", m.Body, m.MessageAttributes["source"].StringValue,
+			m.MessageAttributes["width"].StringValue, a.DataType, a.BinaryValue)
+		cancel()
+		return nil
+	})
+	_ = p.Run(ctx)
+	// Output:
+	// size: 62
+	// resized upload width=640 thumbnail=Binary.png "\x89PNG"
+}
+
+// A body too large for SQS goes through S3 in the AWS extended client
+// libraries' format; the Processor reads it back for the handler and
+// deletes the object once the message is deleted.
+func ExampleSenderOptions_offload() {
+	q := sqstest.New()
+	url := q.CreateQueue("reports", sqstest.QueueOptions{})
+	store := sqstest.NewS3()
+	store.CreateBucket("report-bodies")
+
+	sender, _ := sqsx.NewSender(q, url, func(o *sqsx.SenderOptions) {
+		o.S3, o.OffloadBucket = store, "report-bodies" // bodies over 256 KiB
+	})
+	body := strings.Repeat("a line of the report\n", 100_000) // 2.1 MB
+	results, err := sender.Send(context.Background(), sqsx.Message{Body: body})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("in S3:", results[0].Payload.Bucket, results[0].Payload.Size, "bytes")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	p, _ := sqsx.NewProcessor(q, url, func(_ context.Context, m *sqsx.Message) error {
+		fmt.Println("handled:", len(m.Body), "bytes, equal:", m.Body == body)
+		return nil
+	}, func(o *sqsx.ProcessorOptions) {
+		o.S3, o.DeletePayloads = store, true
+		o.OnError = func(err error) { fmt.Println(err) }
+	})
+	go func() {
+		for q.Len(url) > 0 || len(store.Keys("report-bodies")) > 0 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	_ = p.Run(ctx)
+	fmt.Println("objects left:", len(store.Keys("report-bodies")))
+	// Output:
+	// in S3: report-bodies 2100000 bytes
+	// handled: 2100000 bytes, equal: true
+	// objects left: 0
 }

@@ -25,13 +25,14 @@ import (
 // comes back, so a BatchHandler should stop at its first failure.
 type BatchHandler func(ctx context.Context, msgs []*Message) []error
 
-// ProcessorOptions adjust a Processor.
+// ProcessorOptions adjust a Processor. The zero value of each option means
+// its default.
 type ProcessorOptions struct {
 	// Concurrency is how many runs are handled at once: FIFO groups, or a
-	// standard queue's messages; default 10.
+	// standard queue's messages; 1 or more, default 10.
 	Concurrency int
-	// Pollers is how many receive loops run; default 1. Each waits for
-	// room for a full receive before asking for more.
+	// Pollers is how many receive loops run; 1 or more, default 1. Each
+	// waits for room for a full receive before asking for more.
 	Pollers int
 	// WaitTime is the long poll, 1 s to 20 s in whole seconds; default 20 s.
 	WaitTime time.Duration
@@ -58,6 +59,20 @@ type ProcessorOptions struct {
 	DeadLetter      Handler
 	// ShutdownTimeout bounds the drain after Run's ctx ends; default 30 s.
 	ShutdownTimeout time.Duration
+	// S3 reads the bodies of messages offloaded to S3 in the AWS extended
+	// client libraries' format (see [S3Pointer]) before the handler sees
+	// them, at most MaxPayloadBytes each (default DefaultMaxPayloadBytes,
+	// 64 MiB; a larger object is refused unread). Without S3 such a message
+	// fails with ErrPayload instead of reaching the handler with its
+	// pointer body, as does one whose object is missing or does not match
+	// its declared size: it is reported through OnError (Op "GetObject"),
+	// released and not deleted. DeletePayloads deletes each object once
+	// its message is deleted after a successful handling (not after
+	// DeadLetter, whose handler may park the pointer). Memory: each
+	// message being handled holds its body, at most MaxPayloadBytes.
+	S3              S3API
+	MaxPayloadBytes int64
+	DeletePayloads  bool
 	// FinishPollOnShutdown lets a long poll under way when Run's ctx ends
 	// run to its end (up to WaitTime, within ShutdownTimeout) instead of
 	// abandoning it; what it brings is released at once. By default the
@@ -186,27 +201,44 @@ func NewBatchProcessor(client SQSAPI, queueURL string, h BatchHandler, optFns ..
 }
 
 func newProcessor(client SQSAPI, url string, one Handler, batch BatchHandler, optFns []func(*ProcessorOptions)) (*Processor, error) {
-	o := ProcessorOptions{Concurrency: 10, Pollers: 1, WaitTime: maxWait, MaxMessages: 10, HeartbeatFraction: 0.5, ShutdownTimeout: 30 * time.Second}
+	var o ProcessorOptions
 	for _, fn := range optFns {
-		fn(&o)
+		if fn != nil {
+			fn(&o)
+		}
 	}
+	setDefault(&o.Concurrency, 10)
+	setDefault(&o.Pollers, 1)
+	setDefault(&o.WaitTime, maxWait)
+	setDefault(&o.MaxMessages, 10)
+	setDefault(&o.HeartbeatFraction, 0.5)
+	setDefault(&o.ShutdownTimeout, 30*time.Second)
+	setDefault(&o.MaxPayloadBytes, DefaultMaxPayloadBytes)
 	switch {
 	case client == nil || url == "":
 		return nil, errors.New("sqsx: a Processor needs a client and a queue URL")
-	case o.Concurrency < 1 || o.Pollers < 1:
-		return nil, fmt.Errorf("sqsx: Concurrency %d and Pollers %d must be at least 1", o.Concurrency, o.Pollers)
+	case o.Concurrency < 1:
+		return nil, fmt.Errorf("sqsx: Concurrency %d: use 1 or more (0 for 10)", o.Concurrency)
+	case o.Pollers < 1:
+		return nil, fmt.Errorf("sqsx: Pollers %d: use 1 or more (0 for 1)", o.Pollers)
 	case o.WaitTime < time.Second || o.WaitTime > maxWait || o.WaitTime%time.Second != 0:
-		return nil, fmt.Errorf("sqsx: WaitTime %s: use whole seconds from 1s to 20s", o.WaitTime)
+		return nil, fmt.Errorf("sqsx: WaitTime %s: use whole seconds from 1s to 20s (0 for 20s)", o.WaitTime)
 	case o.MaxMessages < 1 || o.MaxMessages > maxBatchEntries:
-		return nil, fmt.Errorf("sqsx: MaxMessages %d: use 1 to 10", o.MaxMessages)
+		return nil, fmt.Errorf("sqsx: MaxMessages %d: use 1 to 10 (0 for 10)", o.MaxMessages)
 	case o.VisibilityTimeout < 0 || o.VisibilityTimeout > maxVisibility || o.VisibilityTimeout%time.Second != 0:
 		return nil, fmt.Errorf("sqsx: VisibilityTimeout %s: use whole seconds up to 12h (0 for the queue's)", o.VisibilityTimeout)
 	case !(o.HeartbeatFraction > 0 && o.HeartbeatFraction < 1):
-		return nil, fmt.Errorf("sqsx: HeartbeatFraction %v: use a fraction between 0 and 1", o.HeartbeatFraction)
-	case o.MaxReceiveCount < 0 || o.MaxReceiveCount > 0 && o.DeadLetter == nil:
-		return nil, errors.New("sqsx: MaxReceiveCount needs a DeadLetter handler (and must not be negative)")
+		return nil, fmt.Errorf("sqsx: HeartbeatFraction %v: use a fraction between 0 and 1, exclusive (0 for 0.5)", o.HeartbeatFraction)
+	case o.MaxReceiveCount < 0:
+		return nil, fmt.Errorf("sqsx: MaxReceiveCount %d: use 1 or more, or 0 for none", o.MaxReceiveCount)
+	case o.MaxReceiveCount > 0 && o.DeadLetter == nil:
+		return nil, errors.New("sqsx: MaxReceiveCount needs a DeadLetter handler")
 	case o.ShutdownTimeout < 0:
-		return nil, fmt.Errorf("sqsx: ShutdownTimeout %s must not be negative", o.ShutdownTimeout)
+		return nil, fmt.Errorf("sqsx: ShutdownTimeout %s: use a positive duration (0 for 30s)", o.ShutdownTimeout)
+	case o.MaxPayloadBytes < 0:
+		return nil, fmt.Errorf("sqsx: MaxPayloadBytes %d: use a positive size (0 for %d)", o.MaxPayloadBytes, DefaultMaxPayloadBytes)
+	case o.DeletePayloads && o.S3 == nil:
+		return nil, errors.New("sqsx: DeletePayloads needs an S3 client (ProcessorOptions.S3)")
 	}
 	if o.Clock == nil {
 		o.Clock = realClock{}

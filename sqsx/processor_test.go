@@ -652,21 +652,28 @@ func TestNewProcessorRefusesBadOptions(t *testing.T) {
 		opt  func(*sqsx.ProcessorOptions)
 		want string
 	}{
-		{"concurrency", func(o *sqsx.ProcessorOptions) { o.Concurrency = 0 }, "Concurrency 0 and Pollers 1 must be at least 1"},
+		{"concurrency", func(o *sqsx.ProcessorOptions) { o.Concurrency = -1 }, "Concurrency -1: use 1 or more (0 for 10)"},
+		{"pollers", func(o *sqsx.ProcessorOptions) { o.Pollers = -2 }, "Pollers -2: use 1 or more (0 for 1)"},
+		{"negative count", func(o *sqsx.ProcessorOptions) { o.MaxReceiveCount = -1 }, "MaxReceiveCount -1: use 1 or more, or 0 for none"},
+		{"payload bound", func(o *sqsx.ProcessorOptions) { o.MaxPayloadBytes = -1 }, "MaxPayloadBytes -1: use a positive size"},
+		{"delete payloads", func(o *sqsx.ProcessorOptions) { o.DeletePayloads = true }, "DeletePayloads needs an S3 client"},
 		{"wait", func(o *sqsx.ProcessorOptions) { o.WaitTime = 30 * time.Second }, "WaitTime 30s: use whole seconds from 1s to 20s"},
 		{"wait fraction", func(o *sqsx.ProcessorOptions) { o.WaitTime = 1500 * time.Millisecond }, "WaitTime 1.5s"},
 		{"max messages", func(o *sqsx.ProcessorOptions) { o.MaxMessages = 11 }, "MaxMessages 11: use 1 to 10"},
 		{"visibility", func(o *sqsx.ProcessorOptions) { o.VisibilityTimeout = 13 * time.Hour }, "VisibilityTimeout 13h0m0s: use whole seconds up to 12h"},
 		{"heartbeat", func(o *sqsx.ProcessorOptions) { o.HeartbeatFraction = 1 }, "HeartbeatFraction 1: use a fraction between 0 and 1"},
 		{"dead letter", func(o *sqsx.ProcessorOptions) { o.MaxReceiveCount = 3 }, "MaxReceiveCount needs a DeadLetter handler"},
-		{"shutdown", func(o *sqsx.ProcessorOptions) { o.ShutdownTimeout = -1 }, "ShutdownTimeout -1ns must not be negative"},
+		{"shutdown", func(o *sqsx.ProcessorOptions) { o.ShutdownTimeout = -1 }, "ShutdownTimeout -1ns: use a positive duration (0 for 30s)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := sqsx.NewProcessor(f, "u", h, tc.opt)
 			assert.ErrorContains(t, err, tc.want)
 		})
 	}
-	_, err := sqsx.NewProcessor(f, "u", nil)
+	// The zero value of every option is its default.
+	_, err := sqsx.NewProcessor(f, "u", h, func(o *sqsx.ProcessorOptions) { *o = sqsx.ProcessorOptions{} })
+	assert.NoError(t, err)
+	_, err = sqsx.NewProcessor(f, "u", nil)
 	assert.ErrorContains(t, err, "needs a handler")
 	_, err = sqsx.NewBatchProcessor(nil, "u", func(context.Context, []*sqsx.Message) []error { return nil })
 	assert.ErrorContains(t, err, "needs a client and a queue URL")

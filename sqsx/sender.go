@@ -37,6 +37,9 @@ type SendResult struct {
 	MessageID      string
 	SequenceNumber string // FIFO queues
 	Err            error  // nil when SQS accepted the message
+	// Payload is where the body went when it was offloaded to S3
+	// (SenderOptions.OffloadBucket) and the message is in the queue.
+	Payload *S3Pointer
 }
 
 // BatchError summarises the messages a Send did not send, or sent out of
@@ -64,16 +67,19 @@ func (e *BatchError) Error() string {
 // Unwrap returns the errors of every failed message.
 func (e *BatchError) Unwrap() []error { return e.errs }
 
-// SenderOptions adjust a Sender.
+// SenderOptions adjust a Sender. The zero value of each option means its
+// default.
 type SenderOptions struct {
-	// MaxBatchBytes caps a batch's payload (bodies and attributes); default
-	// 1 MiB, SQS's limit. Set 256 KiB for older limits or SNS fan-out.
+	// MaxBatchBytes caps a batch's payload (bodies and attributes, counted
+	// as [Message.Size] does), 1 KiB to 1 MiB; default 1 MiB, SQS's limit.
+	// Set 256 KiB for older limits or SNS fan-out.
 	MaxBatchBytes int
 	// MaxInFlight is how many SendMessageBatch calls run at once; default 4.
 	MaxInFlight int
 	// MaxAttempts bounds tries per message for retryable entry failures;
 	// default 5. Backoff starts at BaseDelay (default 50 ms), doubles, is
-	// capped at MaxDelay (default 5 s) and is jittered.
+	// capped at MaxDelay (default 5 s, and at least BaseDelay) and is
+	// jittered.
 	MaxAttempts         int
 	BaseDelay, MaxDelay time.Duration
 	// MaxGroupEntries is how many messages of one FIFO group go in one
@@ -90,6 +96,30 @@ type SenderOptions struct {
 	// order in the queue. Send reports that (ErrOutOfOrder) but cannot undo
 	// it, and sends no more of the group.
 	MaxGroupEntries int
+
+	// OffloadBucket, with S3, puts the bodies of messages larger than
+	// OffloadThreshold in this bucket and sends a pointer in their place,
+	// in the AWS extended client libraries' format (see [S3Pointer]), so
+	// their consumers, a Processor and sqslambda read them. Default ""
+	// (no offloading). Objects are named OffloadKeyPrefix and a random
+	// UUID; a message that is not sent has its object deleted again.
+	OffloadBucket string
+	S3            S3API
+	// OffloadThreshold is the size ([Message.Size]) above which a body is
+	// offloaded, 1 byte to 1 MiB; default DefaultOffloadThreshold (256
+	// KiB), the libraries' default. AlwaysOffload offloads every body.
+	OffloadThreshold int
+	AlwaysOffload    bool
+	// OffloadKeyPrefix goes before each object's name, up to 900 bytes;
+	// default none.
+	//
+	// Bodies are uploaded one at a time, before the batches go out. On a
+	// FIFO queue with content-based deduplication, an offloaded message
+	// without a DeduplicationID gets the SHA-256 of its body (what SQS
+	// would have computed) as one, so duplicates are still dropped; the
+	// object of a message SQS drops as a duplicate stays in the bucket (a
+	// lifecycle rule on the prefix cleans such leftovers up).
+	OffloadKeyPrefix string
 }
 
 // Sender sends messages in batches, keeping FIFO groups in order. It is
@@ -108,31 +138,50 @@ type Sender struct {
 // NewSender returns a Sender for the queue. A queue URL ending in ".fifo"
 // is a FIFO queue.
 func NewSender(client SQSAPI, queueURL string, optFns ...func(*SenderOptions)) (*Sender, error) {
-	o := SenderOptions{MaxBatchBytes: maxMessageBytes, MaxInFlight: 4, MaxAttempts: 5, BaseDelay: 50 * time.Millisecond, MaxDelay: 5 * time.Second, MaxGroupEntries: 1}
+	var o SenderOptions
 	for _, fn := range optFns {
-		fn(&o)
+		if fn != nil {
+			fn(&o)
+		}
 	}
+	setDefault(&o.MaxBatchBytes, maxMessageBytes)
+	setDefault(&o.MaxInFlight, 4)
+	setDefault(&o.MaxAttempts, 5)
+	setDefault(&o.BaseDelay, 50*time.Millisecond)
+	setDefault(&o.MaxDelay, max(5*time.Second, o.BaseDelay))
+	setDefault(&o.MaxGroupEntries, 1)
+	setDefault(&o.OffloadThreshold, DefaultOffloadThreshold)
 	switch {
 	case client == nil || queueURL == "":
 		return nil, errors.New("sqsx: NewSender needs a client and a queue URL")
 	case o.MaxBatchBytes < 1024 || o.MaxBatchBytes > maxMessageBytes:
-		return nil, fmt.Errorf("sqsx: MaxBatchBytes %d is outside 1 KiB to 1 MiB", o.MaxBatchBytes)
-	case o.MaxInFlight < 1 || o.MaxAttempts < 1 || o.BaseDelay < 0 || o.MaxDelay < o.BaseDelay:
-		return nil, errors.New("sqsx: MaxInFlight and MaxAttempts must be at least 1, and 0 <= BaseDelay <= MaxDelay")
+		return nil, fmt.Errorf("sqsx: MaxBatchBytes %d: use 1024 to 1048576 (0 for 1 MiB)", o.MaxBatchBytes)
+	case o.MaxInFlight < 1:
+		return nil, fmt.Errorf("sqsx: MaxInFlight %d: use 1 or more (0 for 4)", o.MaxInFlight)
+	case o.MaxAttempts < 1:
+		return nil, fmt.Errorf("sqsx: MaxAttempts %d: use 1 or more (0 for 5)", o.MaxAttempts)
+	case o.BaseDelay < 0 || o.MaxDelay < o.BaseDelay:
+		return nil, fmt.Errorf("sqsx: BaseDelay %s and MaxDelay %s: use 0 <= BaseDelay <= MaxDelay (0 for 50ms and 5s)", o.BaseDelay, o.MaxDelay)
 	case o.MaxGroupEntries < 1 || o.MaxGroupEntries > maxBatchEntries:
-		return nil, fmt.Errorf("sqsx: MaxGroupEntries %d: use 1 to 10", o.MaxGroupEntries)
+		return nil, fmt.Errorf("sqsx: MaxGroupEntries %d: use 1 to 10 (0 for 1)", o.MaxGroupEntries)
+	case o.OffloadThreshold < 1 || o.OffloadThreshold > maxMessageBytes:
+		return nil, fmt.Errorf("sqsx: OffloadThreshold %d: use 1 to 1048576 (0 for %d)", o.OffloadThreshold, DefaultOffloadThreshold)
+	case o.OffloadBucket != "" && o.S3 == nil:
+		return nil, errors.New("sqsx: OffloadBucket needs an S3 client (SenderOptions.S3)")
+	case o.OffloadBucket == "" && (o.AlwaysOffload || o.OffloadKeyPrefix != ""):
+		return nil, errors.New("sqsx: AlwaysOffload and OffloadKeyPrefix need an OffloadBucket")
+	case len(o.OffloadKeyPrefix) > 900 || !utf8.ValidString(o.OffloadKeyPrefix):
+		return nil, fmt.Errorf("sqsx: OffloadKeyPrefix: use up to 900 bytes of UTF-8 (S3 keys are at most 1024)")
 	}
 	return &Sender{client: client, url: queueURL, fifo: strings.HasSuffix(queueURL, ".fifo"), opts: o}, nil
 }
 
-// messageSize is what SQS counts against its limits: the body and each
-// attribute's name, type and value.
-func messageSize(m *Message) int {
-	n := len(m.Body)
-	for k, v := range m.MessageAttributes {
-		n += len(k) + len("String") + len(v)
+// setDefault sets *v to def when it is zero.
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
 	}
-	return n
 }
 
 // validSQSText reports whether SQS accepts s: #x9, #xA, #xD, #x20 to
@@ -185,11 +234,13 @@ func (s *Sender) validate(ctx context.Context, m *Message) error {
 		return fmt.Errorf("%w: %s", ErrInvalidMessage, fmt.Sprintf(format, args...))
 	}
 	limit := min(maxMessageBytes, s.opts.MaxBatchBytes)
-	switch size := messageSize(m); {
+	switch size := m.Size(); {
 	case m.Body == "":
 		return bad("the body is empty; SQS needs at least one character")
+	case size > limit && s.opts.OffloadBucket != "":
+		return bad("%d bytes (body and attributes, the body offloaded) is over the %d allowed", size, limit)
 	case size > limit:
-		return bad("%d bytes (body and attributes) is over the %d allowed", size, limit)
+		return bad("%d bytes (body and attributes) is over the %d allowed (SenderOptions.OffloadBucket sends larger bodies through S3)", size, limit)
 	}
 	if ok, at := validSQSText(m.Body); !ok {
 		return bad("the body has a character SQS refuses at byte %d; allowed are #x9, #xA, #xD, #x20-#xD7FF, #xE000-#xFFFD, #x10000-#x10FFFF in UTF-8 (base64-encode binary data)", at)
@@ -197,13 +248,16 @@ func (s *Sender) validate(ctx context.Context, m *Message) error {
 	if len(m.MessageAttributes) > maxAttributes {
 		return bad("%d message attributes; SQS allows at most %d", len(m.MessageAttributes), maxAttributes)
 	}
-	for k, v := range m.MessageAttributes {
-		if !validAttrName(k) {
-			return bad("attribute name %q: use 1 to 256 of A-Z a-z 0-9 _ - ., no leading, trailing or doubled period, not starting with AWS. or Amazon.", k)
+	for k, a := range m.MessageAttributes {
+		if err := validAttribute(k, a); err != nil {
+			return bad("%s", err)
 		}
-		if ok, _ := validSQSText(v); !ok || v == "" {
-			return bad("attribute %q: the value must be non-empty text of the characters SQS accepts", k)
+		if isReservedAttribute(k) && m.Payload == nil {
+			return bad("attribute name %q is reserved for the size of S3-offloaded bodies (%s, %s)", k, payloadSizeAttribute, legacyPayloadSizeAttribute)
 		}
+	}
+	if m.TraceHeader != "" && !validTraceHeader(m.TraceHeader) {
+		return bad("TraceHeader: use an X-Ray trace header of up to %d bytes: key=value fields separated by ';', Root=1-<8 hex>-<24 hex> and Parent=<16 hex> when present", maxTraceHeader)
 	}
 	if !s.fifo {
 		if m.DeduplicationID != "" {
@@ -278,6 +332,7 @@ func (s *Sender) Send(ctx context.Context, msgs ...Message) ([]SendResult, error
 	groups := map[string][]*pending{} // "" is the one unordered pool of a standard queue
 	var order []string                // groups by first appearance
 	halted := map[string]bool{}
+	uploaded := map[int]*S3Pointer{} // messages whose body went to S3
 	halt := func(g string, from int) {
 		if !s.fifo {
 			return
@@ -300,7 +355,24 @@ func (s *Sender) Send(ctx context.Context, msgs ...Message) ([]SendResult, error
 			results[i].Err = fmt.Errorf("%w (an earlier message was invalid)", ErrGroupHalted)
 			continue
 		}
-		if err := s.validate(ctx, m); err != nil {
+		var err error
+		if om, ok := s.offload(m); ok {
+			if err = checkOffload(m); err == nil {
+				err = s.keepContentDedup(ctx, m, &om)
+			}
+			if err == nil {
+				err = s.validate(ctx, &om)
+			}
+			if err == nil {
+				if err = s.upload(ctx, om.Payload, m.Body); err == nil {
+					m = &om
+					uploaded[i] = om.Payload
+				}
+			}
+		} else {
+			err = s.validate(ctx, m)
+		}
+		if err != nil {
 			results[i].Err = err
 			if s.fifo {
 				halted[g] = true
@@ -310,7 +382,7 @@ func (s *Sender) Send(ctx context.Context, msgs ...Message) ([]SendResult, error
 		if _, ok := groups[g]; !ok {
 			order = append(order, g)
 		}
-		groups[g] = append(groups[g], &pending{index: i, msg: m, size: messageSize(m)})
+		groups[g] = append(groups[g], &pending{index: i, msg: m, size: m.Size()})
 	}
 
 	next := 0 // the group the next round starts with
@@ -404,6 +476,7 @@ func (s *Sender) Send(ctx context.Context, msgs ...Message) ([]SendResult, error
 	if s.fifo {
 		s.markOutOfOrder(msgs, results)
 	}
+	s.cleanUp(ctx, results, uploaded)
 	be := &BatchError{FirstIndex: -1}
 	for i := range results {
 		if results[i].Err == nil && results[i].MessageID == "" {
@@ -509,11 +582,10 @@ func (s *Sender) sendBatch(ctx context.Context, b []*pending) batchOutcome {
 		if p.msg.DeduplicationID != "" {
 			e.MessageDeduplicationId = aws.String(p.msg.DeduplicationID)
 		}
-		if len(p.msg.MessageAttributes) > 0 {
-			e.MessageAttributes = map[string]types.MessageAttributeValue{}
-			for k, v := range p.msg.MessageAttributes {
-				e.MessageAttributes[k] = types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
-			}
+		e.MessageAttributes = toSQSAttributes(p.msg.MessageAttributes)
+		if p.msg.TraceHeader != "" {
+			e.MessageSystemAttributes = map[string]types.MessageSystemAttributeValue{
+				string(types.MessageSystemAttributeNameForSendsAWSTraceHeader): {DataType: aws.String("String"), StringValue: aws.String(p.msg.TraceHeader)}}
 		}
 		in.Entries = append(in.Entries, e)
 	}

@@ -93,7 +93,7 @@ func TestSenderPacksBatches(t *testing.T) {
 	require.NoError(t, err)
 	var msgs []sqsx.Message
 	for i := 0; i < 25; i++ {
-		msgs = append(msgs, sqsx.Message{Body: fmt.Sprintf("m%d", i), MessageAttributes: map[string]string{"n": strconv.Itoa(i)}})
+		msgs = append(msgs, sqsx.Message{Body: fmt.Sprintf("m%d", i), MessageAttributes: map[string]sqsx.Attribute{"n": sqsx.NumberAttribute(int64(i))}})
 	}
 	res, err := s.Send(context.Background(), msgs...)
 	require.NoError(t, err)
@@ -265,9 +265,9 @@ func TestSenderValidates(t *testing.T) {
 	std := q.CreateQueue("std", sqstest.QueueOptions{})
 	fifo := q.CreateQueue("strict.fifo", sqstest.QueueOptions{})
 	dedup := q.CreateQueue("dedup.fifo", sqstest.QueueOptions{ContentBasedDeduplication: true})
-	many := map[string]string{}
+	many := map[string]sqsx.Attribute{}
 	for i := 0; i < 11; i++ {
-		many[fmt.Sprintf("a%d", i)] = "v"
+		many[fmt.Sprintf("a%d", i)] = sqsx.StringAttribute("v")
 	}
 	for name, tc := range map[string]struct {
 		url  string
@@ -279,8 +279,22 @@ func TestSenderValidates(t *testing.T) {
 		"NUL":           {std, sqsx.Message{Body: "a\x00b"}, "a character SQS refuses at byte 1"},
 		"invalid UTF-8": {std, sqsx.Message{Body: "a\xffb"}, "a character SQS refuses"},
 		"11 attributes": {std, sqsx.Message{Body: "x", MessageAttributes: many}, "11 message attributes; SQS allows at most 10"},
-		"reserved name": {std, sqsx.Message{Body: "x", MessageAttributes: map[string]string{"AWS.trace": "1"}}, `attribute name "AWS.trace"`},
-		"empty value":   {std, sqsx.Message{Body: "x", MessageAttributes: map[string]string{"k": ""}}, `attribute "k": the value must be non-empty`},
+		"reserved name": {std, sqsx.Message{Body: "x", MessageAttributes: map[string]sqsx.Attribute{"AWS.trace": sqsx.StringAttribute("1")}}, `attribute name "AWS.trace"`},
+		"empty value":   {std, sqsx.Message{Body: "x", MessageAttributes: map[string]sqsx.Attribute{"k": sqsx.StringAttribute("")}}, `attribute "k": a String attribute needs a non-empty StringValue`},
+		"empty binary":  {std, sqsx.Message{Body: "x", MessageAttributes: map[string]sqsx.Attribute{"k": sqsx.BinaryAttribute(nil)}}, `attribute "k": a Binary attribute needs a non-empty BinaryValue`},
+		"bad type":      {std, sqsx.Message{Body: "x", MessageAttributes: map[string]sqsx.Attribute{"k": {DataType: "Integer", StringValue: "1"}}}, `data type "Integer": use String, Number or Binary`},
+		"empty label":   {std, sqsx.Message{Body: "x", MessageAttributes: map[string]sqsx.Attribute{"k": {DataType: "Number.", StringValue: "1"}}}, `data type "Number."`},
+		"bad number":    {std, sqsx.Message{Body: "x", MessageAttributes: map[string]sqsx.Attribute{"k": {DataType: "Number.int", StringValue: "0x10"}}}, `"0x10" is not a Number SQS accepts`},
+		"huge number":   {std, sqsx.Message{Body: "x", MessageAttributes: map[string]sqsx.Attribute{"k": {DataType: "Number", StringValue: "1e127"}}}, `"1e127" is not a Number`},
+		"39 digits":     {std, sqsx.Message{Body: "x", MessageAttributes: map[string]sqsx.Attribute{"k": {DataType: "Number", StringValue: strings.Repeat("1", 39)}}}, `is not a Number`},
+		"both values":   {std, sqsx.Message{Body: "x", MessageAttributes: map[string]sqsx.Attribute{"k": {DataType: "String", StringValue: "v", BinaryValue: []byte{1}}}}, `and no BinaryValue`},
+		"payload size":  {std, sqsx.Message{Body: "x", MessageAttributes: map[string]sqsx.Attribute{"ExtendedPayloadSize": sqsx.NumberAttribute(1)}}, `"ExtendedPayloadSize" is reserved`},
+		"legacy size":   {std, sqsx.Message{Body: "x", MessageAttributes: map[string]sqsx.Attribute{"SQSLargePayloadSize": sqsx.NumberAttribute(1)}}, `"SQSLargePayloadSize" is reserved`},
+		"trace header":  {std, sqsx.Message{Body: "x", TraceHeader: "Root=\x00"}, "TraceHeader: use an X-Ray trace header"},
+		"trace root":    {std, sqsx.Message{Body: "x", TraceHeader: "Root=1-5759e988-bd862e3f"}, "TraceHeader: use an X-Ray trace header"},
+		"trace parent":  {std, sqsx.Message{Body: "x", TraceHeader: "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=xyz"}, "TraceHeader"},
+		"trace field":   {std, sqsx.Message{Body: "x", TraceHeader: "Root=1-5759e988-bd862e3fe1be46a994272793;;"}, "TraceHeader"},
+		"attrs over":    {std, sqsx.Message{Body: strings.Repeat("x", 1<<20-10), MessageAttributes: map[string]sqsx.Attribute{"k": sqsx.BinaryAttribute([]byte{1, 2, 3, 4})}}, "1048577 bytes (body and attributes) is over the 1048576 allowed"},
 		"dedup on std":  {std, sqsx.Message{Body: "x", DeduplicationID: "d"}, "DeduplicationID applies to FIFO queues only"},
 		"long delay":    {std, sqsx.Message{Body: "x", Delay: 16 * time.Minute}, "delay 16m0s: use whole seconds from 0 to 15m"},
 		"no group":      {fifo, sqsx.Message{Body: "x", DeduplicationID: "d"}, "a FIFO queue needs a GroupID"},
@@ -319,10 +333,30 @@ func TestSenderValidates(t *testing.T) {
 		assert.ErrorIs(t, res[2].Err, sqsx.ErrGroupHalted)
 	})
 	t.Run("options", func(t *testing.T) {
-		_, err := sqsx.NewSender(q, std, func(o *sqsx.SenderOptions) { o.MaxBatchBytes = 2 << 20 })
-		assert.ErrorContains(t, err, "MaxBatchBytes 2097152 is outside 1 KiB to 1 MiB")
-		_, err = sqsx.NewSender(nil, std)
+		for _, tc := range []struct {
+			opt  func(*sqsx.SenderOptions)
+			want string
+		}{
+			{func(o *sqsx.SenderOptions) { o.MaxBatchBytes = 2 << 20 }, "MaxBatchBytes 2097152: use 1024 to 1048576 (0 for 1 MiB)"},
+			{func(o *sqsx.SenderOptions) { o.MaxInFlight = -1 }, "MaxInFlight -1: use 1 or more (0 for 4)"},
+			{func(o *sqsx.SenderOptions) { o.MaxAttempts = -1 }, "MaxAttempts -1: use 1 or more (0 for 5)"},
+			{func(o *sqsx.SenderOptions) { o.BaseDelay = -1 }, "use 0 <= BaseDelay <= MaxDelay"},
+			{func(o *sqsx.SenderOptions) { o.BaseDelay, o.MaxDelay = time.Second, time.Millisecond }, "use 0 <= BaseDelay <= MaxDelay"},
+			{func(o *sqsx.SenderOptions) { o.MaxGroupEntries = 11 }, "MaxGroupEntries 11: use 1 to 10 (0 for 1)"},
+			{func(o *sqsx.SenderOptions) { o.OffloadThreshold = -1 }, "OffloadThreshold -1: use 1 to 1048576 (0 for 262144)"},
+			{func(o *sqsx.SenderOptions) { o.OffloadBucket = "b" }, "OffloadBucket needs an S3 client"},
+			{func(o *sqsx.SenderOptions) { o.AlwaysOffload = true }, "AlwaysOffload and OffloadKeyPrefix need an OffloadBucket"},
+		} {
+			_, err := sqsx.NewSender(q, std, tc.opt)
+			assert.ErrorContains(t, err, tc.want)
+		}
+		_, err := sqsx.NewSender(nil, std)
 		assert.Error(t, err)
+		// The zero value of every option is its default.
+		_, err = sqsx.NewSender(q, std, func(o *sqsx.SenderOptions) { *o = sqsx.SenderOptions{} })
+		assert.NoError(t, err)
+		_, err = sqsx.NewSender(q, std, func(o *sqsx.SenderOptions) { o.MaxDelay = 10 * time.Millisecond })
+		assert.ErrorContains(t, err, "use 0 <= BaseDelay <= MaxDelay", "MaxDelay below the default BaseDelay")
 	})
 	t.Run("cancelled", func(t *testing.T) {
 		s, err := sqsx.NewSender(q, std)

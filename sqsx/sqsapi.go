@@ -25,4 +25,5 @@ const (
 	maxMessageBytes = 1 << 20
 	maxAttributes   = 10
 	maxDelay        = 15 * time.Minute
+	maxTraceHeader  = 1024 // kumo's bound on AWSTraceHeader; X-Ray's are under 256
 )

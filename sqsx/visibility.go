@@ -37,14 +37,8 @@ func newReceived(s *session, ms []types.Message) *received {
 		m := &all[i]
 		m.ID, m.ReceiptHandle, m.Body = aws.ToString(sm.MessageId), aws.ToString(sm.ReceiptHandle), aws.ToString(sm.Body)
 		m.SetAttributes(sm.Attributes)
-		if len(sm.MessageAttributes) > 0 {
-			m.MessageAttributes = map[string]string{}
-			for k, v := range sm.MessageAttributes {
-				if v.StringValue != nil {
-					m.MessageAttributes[k] = *v.StringValue
-				}
-			}
-		}
+		m.MessageAttributes = fromSQSAttributes(sm.MessageAttributes)
+		_ = takePointer(m) // a malformed pointer fails the message when it is handled
 		r.msgs[i] = m
 	}
 	r.held = make([]bool, len(ms))

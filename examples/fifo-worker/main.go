@@ -14,6 +14,11 @@
 // (-wait 1s on moto: its FIFO long poll does not return a group that its
 // deletes free while it waits, as SQS does, so 20 s polls crawl there.)
 //
+// With -offload-bucket B every body goes through S3 bucket B in the AWS
+// extended client libraries' format (a pointer in SQS, the body in S3),
+// and the consumer reads each body back and deletes its object once the
+// message is deleted; offline, B is an in-process fake bucket.
+//
 // The body of each message is "<group>:<seq>", seq counting from 0 in each
 // group. The last line reads
 //
@@ -46,6 +51,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -55,19 +61,21 @@ import (
 )
 
 type options struct {
-	send, groups int
-	consume      bool
-	concurrency  int
-	failRate     float64
-	seed         uint64
-	runFor       time.Duration
-	queueURL     string
-	wait         time.Duration // the long poll; 0: sqsx's default, 20 s
-	cli.AWSFlags               // -endpoint, -region, -profile, -debug
+	send, groups  int
+	consume       bool
+	concurrency   int
+	failRate      float64
+	seed          uint64
+	runFor        time.Duration
+	queueURL      string
+	wait          time.Duration // the long poll; 0: sqsx's default, 20 s
+	offloadBucket string        // bodies go through this S3 bucket
+	s3            sqsx.S3API    // set by run when offloadBucket is
+	cli.AWSFlags                // -endpoint, -region, -profile, -debug
 }
 
 const synopsis = `fifo-worker [-send N] [-groups G] [-consume] [-concurrency C] [-fail-rate R] [-seed S] [-for D]
-            [-queue-url URL] [-wait D] [-endpoint URL] [-region R] [-profile P] [-debug]
+            [-queue-url URL] [-wait D] [-offload-bucket B] [-endpoint URL] [-region R] [-profile P] [-debug]
 
 Sends numbered messages to a FIFO queue and processes them in order with
 sqsx, with handler failures injected; the last line says whether every
@@ -91,6 +99,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	flag.StringVar(&o.queueURL, "queue-url", "", "a FIFO queue URL (default: an in-process fake queue)")
 	o.AWSFlags.Register(flag.CommandLine)
 	flag.DurationVar(&o.wait, "wait", 0, "long poll, 1s to 20s (default 20s; use 1s on moto, whose FIFO long poll misses groups freed while it waits)")
+	flag.StringVar(&o.offloadBucket, "offload-bucket", "", "send every body through this S3 bucket, as the AWS extended client libraries do (default: bodies in SQS)")
 	fs := cli.Wrap(flag.CommandLine, "fifo-worker", synopsis)
 	if err := fs.Parse(args); err != nil {
 		return fs.Exit(err, stdout, stderr)
@@ -135,6 +144,11 @@ func run(ctx context.Context, out io.Writer, o options) error {
 	if err != nil {
 		return err
 	}
+	if o.offloadBucket != "" {
+		if o.s3, err = payloadStore(ctx, o); err != nil {
+			return err
+		}
+	}
 	c := &counting{SQSAPI: client}
 	if o.send > 0 {
 		if err := send(ctx, out, c, url, o); err != nil {
@@ -154,22 +168,53 @@ func queue(ctx context.Context, o options) (sqsx.SQSAPI, string, error) {
 		f := sqstest.New()
 		return f, f.CreateQueue("fifo-worker.fifo", sqstest.QueueOptions{VisibilityTimeout: 30 * time.Second}), nil
 	}
-	cfg, err := o.AWSFlags.Config(ctx)
+	cfg, err := awsConfig(ctx, o)
 	if err != nil {
 		return nil, "", err
 	}
+	return sqs.NewFromConfig(cfg), o.queueURL, nil
+}
+
+// awsConfig is the SDK config of the AWS flags; with -endpoint and no
+// credentials it uses test ones, which emulators take.
+func awsConfig(ctx context.Context, o options) (aws.Config, error) {
+	cfg, err := o.AWSFlags.Config(ctx)
+	if err != nil {
+		return aws.Config{}, err
+	}
 	if o.Endpoint != "" {
 		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-			cfg.Credentials = credentials.NewStaticCredentialsProvider("test", "test", "") // emulators take any
+			cfg.Credentials = credentials.NewStaticCredentialsProvider("test", "test", "")
 		}
 	}
-	return sqs.NewFromConfig(cfg), o.queueURL, nil
+	return cfg, nil
+}
+
+// payloadStore returns the S3 client for -offload-bucket: a fake bucket
+// offline, else S3 at -endpoint (path-style, as emulators need) or AWS.
+func payloadStore(ctx context.Context, o options) (sqsx.S3API, error) {
+	if o.queueURL == "" {
+		f := sqstest.NewS3()
+		f.CreateBucket(o.offloadBucket)
+		return f, nil
+	}
+	cfg, err := awsConfig(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return s3.NewFromConfig(cfg, func(so *s3.Options) {
+		so.UsePathStyle = o.Endpoint != "" // as emulators need
+	}), nil
 }
 
 func groupName(i int) string { return fmt.Sprintf("g%02d", i) }
 
 func send(ctx context.Context, out io.Writer, c sqsx.SQSAPI, url string, o options) error {
-	s, err := sqsx.NewSender(c, url)
+	s, err := sqsx.NewSender(c, url, func(so *sqsx.SenderOptions) {
+		if o.s3 != nil {
+			so.S3, so.OffloadBucket, so.AlwaysOffload = o.s3, o.offloadBucket, true
+		}
+	})
 	if err != nil {
 		return err
 	}
@@ -249,6 +294,9 @@ func consume(ctx context.Context, out io.Writer, c *counting, url string, o opti
 		return t.record(m)
 	}, func(po *sqsx.ProcessorOptions) {
 		po.Concurrency = o.concurrency
+		if o.s3 != nil {
+			po.S3, po.DeletePayloads = o.s3, true
+		}
 		if o.wait > 0 {
 			po.WaitTime = o.wait
 		}

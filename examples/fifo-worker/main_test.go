@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -41,6 +42,10 @@ func TestOffline(t *testing.T) {
 	out.Reset()
 	require.NoError(t, run(context.Background(), &out, options{send: 20, groups: 2, consume: true, concurrency: 2, failRate: 1, runFor: 300 * time.Millisecond}))
 	assert.True(t, strings.HasPrefix(lastLine(out.String()), "processed=0 groups=0 in_order=true lost=20 duplicates=0 api_calls="), out.String())
+
+	out.Reset()
+	require.NoError(t, run(context.Background(), &out, options{send: 200, groups: 5, consume: true, concurrency: 4, failRate: 0.2, seed: 3, offloadBucket: "bodies"}))
+	assert.Contains(t, lastLine(out.String()), "processed=200 groups=5 in_order=true lost=0 duplicates=0 api_calls=")
 }
 
 // TestCommandLine runs the program as main does: -h prints the usage on
@@ -111,4 +116,17 @@ func TestAgainstMoto(t *testing.T) {
 	out.Reset()
 	require.NoError(t, run(context.Background(), &out, options{groups: 5, consume: true, concurrency: 5, failRate: 0.1, seed: 2, queueURL: url, AWSFlags: cli.AWSFlags{Endpoint: endpoint}, wait: time.Second}))
 	assert.Contains(t, lastLine(out.String()), "processed=200 groups=5 in_order=true lost=0 duplicates=0 api_calls=")
+
+	// Sending through S3: every body is offloaded (the consuming side
+	// is TestOffloadRoundTripMoto in sqsx, and TestOffline here; a second
+	// consume run on moto's FIFO queue would cost this test its budget).
+	bucket := strings.ToLower(moto.UniqueName("bodies"))
+	store := s3.NewFromConfig(moto.Config(t), func(o *s3.Options) { o.UsePathStyle = true })
+	_, err = store.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)})
+	require.NoError(t, err)
+	out.Reset()
+	require.NoError(t, run(context.Background(), &out, options{send: 10, groups: 10, queueURL: url, AWSFlags: cli.AWSFlags{Endpoint: endpoint}, offloadBucket: bucket}))
+	list, err := store.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+	require.NoError(t, err)
+	assert.Len(t, list.Contents, 10)
 }

@@ -38,6 +38,11 @@ var (
 	oldPassword  string
 	newPassword  string
 	code         string
+	err          error
+	client       *cognitoauth.Client
+	tokens       *cognitoauth.Tokens
+	sqsClient    sqsx.SQSAPI
+	s3Client     sqsx.S3API
 	mux          *http.ServeMux
 	api          http.Handler
 	token        string
@@ -87,19 +92,12 @@ var imports = map[string]string{
 type snippet struct {
 	line int // of its first line in README.md
 	text string
-	// cont: no heading separates it from the block before, so it goes on
-	// with that block's variables (a section may show its calls in parts).
-	cont bool
 }
 
 func goSnippets(t *testing.T, readme string) []snippet {
 	var out []snippet
 	lines := strings.Split(readme, "\n")
-	cont := false
 	for i := 0; i < len(lines); i++ {
-		if strings.HasPrefix(lines[i], "#") {
-			cont = false
-		}
 		if strings.TrimSpace(lines[i]) != "```go" {
 			continue
 		}
@@ -109,30 +107,17 @@ func goSnippets(t *testing.T, readme string) []snippet {
 		if i == len(lines) {
 			t.Fatalf("README.md:%d: unterminated ```go block", start)
 		}
-		out = append(out, snippet{line: start + 1, text: strings.Join(lines[start:i], "\n"), cont: cont})
-		cont = true
+		out = append(out, snippet{line: start + 1, text: strings.Join(lines[start:i], "\n")})
 	}
 	return out
 }
 
 // source turns the snippets into one Go file: each snippet becomes the body
-// of a function (a snippet that continues the one before goes on in its
-// function), except for function declarations at its left margin, which
-// stay at the top level. //line comments keep README positions.
+// of a function, except for function declarations at its left margin,
+// which stay at the top level. //line comments keep README positions.
 func source(snippets []snippet) string {
 	var b strings.Builder
 	b.WriteString(givens)
-	var pending []string // top-level declarations, written once the function closes
-	open := false
-	closeFunc := func() {
-		if open {
-			b.WriteString("}\n")
-			for _, d := range pending {
-				b.WriteString(d + "\n")
-			}
-			pending, open = nil, false
-		}
-	}
 	for n, s := range snippets {
 		var body, decls []string
 		bodyLine := -1
@@ -153,19 +138,15 @@ func source(snippets []snippet) string {
 			}
 			body = append(body, lines[i])
 		}
-		if !s.cont {
-			closeFunc()
-		}
-		if !open {
-			fmt.Fprintf(&b, "\nfunc snippet%d() {\n", n+1)
-			open = true
-		}
+		fmt.Fprintf(&b, "\nfunc snippet%d() {\n", n+1)
 		if bodyLine >= 0 {
 			fmt.Fprintf(&b, "//line README.md:%d\n%s\n", bodyLine, strings.Join(body, "\n"))
 		}
-		pending = append(pending, decls...)
+		b.WriteString("}\n")
+		for _, d := range decls {
+			b.WriteString(d + "\n")
+		}
 	}
-	closeFunc()
 	return b.String()
 }
 

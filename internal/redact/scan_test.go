@@ -29,7 +29,6 @@ import (
 	"github.com/kumo-go/kumo/kms"
 	"github.com/kumo-go/kumo/s3sign"
 	"github.com/kumo-go/kumo/sqsx"
-	"github.com/kumo-go/kumo/sqsx/sqslambda"
 )
 
 const module = "github.com/kumo-go/kumo/"
@@ -63,13 +62,14 @@ var noSecret = []reflect.Type{
 	reflect.TypeFor[iamx.Policies](), reflect.TypeFor[iamx.PolicyKind](), reflect.TypeFor[iamx.Result](),
 	reflect.TypeFor[iamx.MatchedStatement](), reflect.TypeFor[iamx.NotApplied](),
 	reflect.TypeFor[credentials.ExportFormat](),
-	reflect.TypeFor[sqsx.Clock](), reflect.TypeFor[sqslambda.Options](),
+	reflect.TypeFor[sqsx.Clock](),
 	reflect.TypeFor[credentials.Dir](), reflect.TypeFor[credentials.FileKind](),
 	reflect.TypeFor[sqsx.BatchError](), reflect.TypeFor[sqsx.BatchHandler](), reflect.TypeFor[sqsx.EntryError](),
 	reflect.TypeFor[sqsx.Handler](), reflect.TypeFor[sqsx.Message](), reflect.TypeFor[sqsx.ProcessError](),
-	reflect.TypeFor[sqsx.ProcessorOptions](), reflect.TypeFor[sqsx.S3Event](), reflect.TypeFor[sqsx.S3Record](),
+	reflect.TypeFor[sqsx.S3Event](), reflect.TypeFor[sqsx.S3Record](),
 	reflect.TypeFor[sqsx.S3TestEvent](), reflect.TypeFor[sqsx.SQSAPI](), reflect.TypeFor[sqsx.SendResult](),
-	reflect.TypeFor[sqsx.SenderOptions](), reflect.TypeFor[sqsx.Stats](),
+	reflect.TypeFor[sqsx.Stats](),
+	reflect.TypeFor[sqsx.Attribute](), reflect.TypeFor[sqsx.S3Pointer](), reflect.TypeFor[sqsx.S3API](),
 }
 
 // fakePackages are the in-memory fakes for tests. They are left out of the
@@ -85,6 +85,7 @@ var secretName = regexp.MustCompile(`(?i)secret|token|passw|passphrase|private|p
 var notSecret = map[string]string{
 	"s3sign.PostPolicy.Key":                "an S3 object key",
 	"sqsx.S3Record.Key":                    "an S3 object key",
+	"sqsx.S3Pointer.Key":                   "an S3 object key",
 	"cognitoauth.Claims.TokenUse":          `which token it is ("id" or "access"), not a token`,
 	"cognitoauth.VerifierOptions.TokenUse": `which token is accepted ("id", "access" or "any"), not a token`,
 	"cognitoauth.jwksKey.key":              "an RSA public key from the user pool's published JWKS",

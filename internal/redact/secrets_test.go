@@ -35,6 +35,7 @@ import (
 	"github.com/kumo-go/kumo/kms"
 	"github.com/kumo-go/kumo/s3sign"
 	"github.com/kumo-go/kumo/sqsx"
+	"github.com/kumo-go/kumo/sqsx/sqslambda"
 )
 
 // The secrets every value below is built with. Each is distinctive, so that
@@ -79,8 +80,10 @@ type secretCase struct {
 // safe in an unexported field under a verb like %s: fmt follows every
 // pointer there, reaching the AES cipher or the SDK client they hold. The
 // pointers their constructors return are safe. (kms is being rewritten by
-// another change; s3sign.Options.Multipart is an exported field.)
-var valueWalked = map[string]bool{"kms.RawAESKeyring": true, "kms.KMSDiscoveryKeyring": true, "s3sign.Options": true}
+// another change; s3sign.Options.Multipart and the S3 fields of sqsx's and
+// sqslambda's options are exported fields.)
+var valueWalked = map[string]bool{"kms.RawAESKeyring": true, "kms.KMSDiscoveryKeyring": true, "s3sign.Options": true,
+	"sqsx.SenderOptions": true, "sqsx.ProcessorOptions": true, "sqslambda.Options": true}
 
 // holder keeps a value in an unexported field: fmt cannot call the
 // value's methods there, and under a verb the field does not support it
@@ -272,6 +275,9 @@ func secretCases(t testing.TB) []secretCase {
 		{name: "iamx.SAMLAssertion", value: assertion, secrets: b(saml[40:120]), opaque: true},
 		{name: "sqsx.Sender", value: sender, secrets: sdk, pointerOnly: true, opaque: true},
 		{name: "sqsx.Processor", value: processor, secrets: sdk, pointerOnly: true, opaque: true},
+		{name: "sqsx.SenderOptions", value: &sqsx.SenderOptions{OffloadBucket: "b", S3: s3Client}, secrets: sdk, opaque: true},
+		{name: "sqsx.ProcessorOptions", value: &sqsx.ProcessorOptions{S3: s3Client}, secrets: sdk, opaque: true},
+		{name: "sqslambda.Options", value: &sqslambda.Options{S3: s3Client}, secrets: sdk, opaque: true},
 	}
 }
 

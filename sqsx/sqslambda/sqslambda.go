@@ -21,6 +21,7 @@ import (
 	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/kumo-go/kumo/sqsx"
 )
@@ -32,6 +33,21 @@ type Options struct {
 	// event order. Within a group, records are always handled one at a
 	// time, in order.
 	Concurrency int
+	// S3 reads the bodies of records offloaded to S3 in the AWS extended
+	// client libraries' format (see sqsx.S3Pointer) before the handler
+	// sees them, at most MaxPayloadBytes each (default
+	// sqsx.DefaultMaxPayloadBytes). Without S3 such a record fails with
+	// sqsx.ErrPayload instead of reaching the handler with its pointer
+	// body, as does one whose object is missing; the record is reported
+	// as a batch item failure and through OnError. The objects are not
+	// deleted: Lambda deletes the records only after ProcessEvent returns,
+	// so a record that came back would find its body gone.
+	S3              sqsx.S3API
+	MaxPayloadBytes int64
+	// OnError hears of every record that failed, with its message ID:
+	// handler errors, panics and payloads that could not be read. Default
+	// none. It must be safe for concurrent use.
+	OnError func(messageID string, err error)
 }
 
 // ProcessEvent handles an SQS-triggered Lambda batch and returns the
@@ -57,11 +73,9 @@ func ProcessEvent(ctx context.Context, ev events.SQSEvent, h sqsx.Handler, optFn
 		m := &sqsx.Message{ID: r.MessageId, ReceiptHandle: r.ReceiptHandle, Body: r.Body}
 		m.SetAttributes(r.Attributes)
 		if len(r.MessageAttributes) > 0 {
-			m.MessageAttributes = map[string]string{}
+			m.MessageAttributes = make(map[string]sqsx.Attribute, len(r.MessageAttributes))
 			for k, v := range r.MessageAttributes {
-				if v.StringValue != nil {
-					m.MessageAttributes[k] = *v.StringValue
-				}
+				m.MessageAttributes[k] = sqsx.Attribute{DataType: v.DataType, StringValue: aws.ToString(v.StringValue), BinaryValue: v.BinaryValue}
 			}
 		}
 		msgs[i] = m
@@ -92,7 +106,7 @@ func ProcessEvent(ctx context.Context, ev events.SQSEvent, h sqsx.Handler, optFn
 				halted := map[string]bool{} // FIFO groups with a failure in this lane
 				for _, i := range l {
 					m := msgs[i]
-					if (m.GroupID != "" && halted[m.GroupID]) || ctx.Err() != nil || safeHandle(ctx, h, m) != nil {
+					if (m.GroupID != "" && halted[m.GroupID]) || ctx.Err() != nil || o.handle(ctx, h, m) != nil {
 						failed[i] = true
 						if m.GroupID != "" {
 							halted[m.GroupID] = true
@@ -115,6 +129,19 @@ func ProcessEvent(ctx context.Context, ev events.SQSEvent, h sqsx.Handler, optFn
 		}
 	}
 	return resp
+}
+
+// handle reads an offloaded body, then runs h; it reports a failure
+// through OnError.
+func (o *Options) handle(ctx context.Context, h sqsx.Handler, m *sqsx.Message) error {
+	err := sqsx.ResolvePayload(ctx, o.S3, m, o.MaxPayloadBytes)
+	if err == nil {
+		err = safeHandle(ctx, h, m)
+	}
+	if err != nil && o.OnError != nil {
+		o.OnError(m.ID, err)
+	}
+	return err
 }
 
 func safeHandle(ctx context.Context, h sqsx.Handler, m *sqsx.Message) (err error) {

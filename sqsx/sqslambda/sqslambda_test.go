@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/stretchr/testify/assert"
 
 	"github.com/kumo-go/kumo/sqsx"
 	"github.com/kumo-go/kumo/sqsx/sqslambda"
+	"github.com/kumo-go/kumo/sqsx/sqstest"
 )
 
 // A Lambda function fed by an S3 -> SQS pipeline: each record's body is an
@@ -73,7 +75,7 @@ func TestProcessEventFIFO(t *testing.T) {
 		handled = append(handled, m.Body)
 		assert.Equal(t, 2, m.ReceiveCount)
 		assert.Equal(t, time.UnixMilli(1795352400000).UTC(), m.SentAt)
-		assert.Equal(t, "v-"+m.ID, m.MessageAttributes["trace"])
+		assert.Equal(t, sqsx.StringAttribute("v-"+m.ID), m.MessageAttributes["trace"])
 		if strings.HasSuffix(m.Body, "fails") {
 			return errors.New("boom")
 		}
@@ -140,4 +142,54 @@ func TestProcessEventGroupsInParallel(t *testing.T) {
 	assert.Equal(t, map[string][]string{"A": {"a1", "a2-fails"}, "B": {"b1", "b2"}, "C": {"c1", "c2"}}, order)
 	assert.Equal(t, []string{"3", "5"}, failures(resp), "in event order")
 	assert.NoError(t, ctx.Err(), "a1 saw b1 start")
+}
+
+// TestProcessEventResolvesPayloads: records offloaded by the extended
+// client libraries (current and legacy names, built by hand) reach the
+// handler with their S3 body and every attribute type; a missing object
+// fails its record with a typed error and is never handled.
+func TestProcessEventResolvesPayloads(t *testing.T) {
+	store := sqstest.NewS3()
+	store.PutRaw("lib", "k1", []byte("from java"))
+	store.PutRaw("lib", "k2", []byte("from v1"))
+	n := func(v string) *string { return &v }
+	ptr := func(class, key string) string {
+		return fmt.Sprintf(`[%q,{"s3BucketName":"lib","s3Key":%q}]`, class, key)
+	}
+	ev := events.SQSEvent{Records: []events.SQSMessage{
+		{MessageId: "1", Body: ptr("software.amazon.payloadoffloading.PayloadS3Pointer", "k1"), MessageAttributes: map[string]events.SQSMessageAttribute{
+			"ExtendedPayloadSize": {DataType: "Number", StringValue: n("9")}, "bin": {DataType: "Binary.gzip", BinaryValue: []byte{1, 2}}}},
+		{MessageId: "2", Body: ptr("com.amazon.sqs.javamessaging.MessageS3Pointer", "k2"), MessageAttributes: map[string]events.SQSMessageAttribute{
+			"SQSLargePayloadSize": {DataType: "Number", StringValue: n("7")}}},
+		{MessageId: "3", Body: ptr("software.amazon.payloadoffloading.PayloadS3Pointer", "gone"), MessageAttributes: map[string]events.SQSMessageAttribute{
+			"ExtendedPayloadSize": {DataType: "Number", StringValue: n("4")}}},
+	}}
+	var mu sync.Mutex
+	bodies := map[string]string{}
+	reported := map[string]error{}
+	resp := sqslambda.ProcessEvent(context.Background(), ev, func(_ context.Context, m *sqsx.Message) error {
+		mu.Lock()
+		defer mu.Unlock()
+		bodies[m.ID] = m.Body
+		if m.ID == "1" {
+			assert.Equal(t, map[string]sqsx.Attribute{"bin": {DataType: "Binary.gzip", BinaryValue: []byte{1, 2}}}, m.MessageAttributes)
+		}
+		return nil
+	}, func(o *sqslambda.Options) {
+		o.S3 = store
+		o.OnError = func(id string, err error) { mu.Lock(); reported[id] = err; mu.Unlock() }
+	})
+	assert.Equal(t, []string{"3"}, failures(resp))
+	assert.Equal(t, map[string]string{"1": "from java", "2": "from v1"}, bodies)
+	var nsk *s3types.NoSuchKey
+	assert.ErrorAs(t, reported["3"], &nsk)
+	assert.ErrorIs(t, reported["3"], sqsx.ErrPayload)
+	assert.Equal(t, []string{"k1", "k2"}, store.Keys("lib"), "Lambda deletes records after ProcessEvent: objects stay")
+
+	// Without an S3 client a pointer never reaches the handler as a body.
+	resp = sqslambda.ProcessEvent(context.Background(), events.SQSEvent{Records: ev.Records[:1]}, func(context.Context, *sqsx.Message) error {
+		t.Error("handled a pointer body")
+		return nil
+	})
+	assert.Equal(t, []string{"1"}, failures(resp))
 }

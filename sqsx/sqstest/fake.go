@@ -278,6 +278,7 @@ type dedupEntry struct {
 type message struct {
 	id, body, group, dedupID, seq, receipt string
 	attrs                                  map[string]types.MessageAttributeValue
+	trace                                  string // AWSTraceHeader
 	sent, visibleAt                        time.Time
 	receives                               int
 	firstReceive                           time.Time
@@ -442,6 +443,9 @@ func (f *Fake) sendBatch(op string, logged any, in *sqs.SendMessageBatchInput) (
 		}
 	}
 	invalid := checkEntries(in.Entries, func(e types.SendMessageBatchRequestEntry) *string { return e.Id })
+	if invalid == nil {
+		invalid = checkAttributes(in.Entries)
+	}
 	var ids []string
 	if invalid == nil {
 		ids = make([]string, len(in.Entries))
@@ -477,7 +481,7 @@ func (f *Fake) sendBatch(op string, logged any, in *sqs.SendMessageBatchInput) (
 			out.Failed = append(out.Failed, errEntry(id, "MissingParameter", "The request must contain the parameter MessageBody.", true))
 			continue
 		}
-		m := &message{id: ids[i], body: body, attrs: e.MessageAttributes, sent: now, visibleAt: now.Add(time.Duration(e.DelaySeconds) * time.Second)}
+		m := &message{id: ids[i], body: body, attrs: e.MessageAttributes, trace: traceHeader(e), sent: now, visibleAt: now.Add(time.Duration(e.DelaySeconds) * time.Second)}
 		if q.fifo {
 			m.group, m.dedupID = aws.ToString(e.MessageGroupId), aws.ToString(e.MessageDeduplicationId)
 			switch {
@@ -527,7 +531,7 @@ func (f *Fake) SendMessage(_ context.Context, in *sqs.SendMessageInput, _ ...fun
 	in = fakecall.Input(in)
 	out, err := f.sendBatch("SendMessage", in, &sqs.SendMessageBatchInput{QueueUrl: in.QueueUrl, Entries: []types.SendMessageBatchRequestEntry{{
 		Id: aws.String("m"), MessageBody: in.MessageBody, DelaySeconds: in.DelaySeconds, MessageAttributes: in.MessageAttributes,
-		MessageDeduplicationId: in.MessageDeduplicationId, MessageGroupId: in.MessageGroupId}}})
+		MessageDeduplicationId: in.MessageDeduplicationId, MessageGroupId: in.MessageGroupId, MessageSystemAttributes: in.MessageSystemAttributes}}})
 	if err != nil {
 		return nil, err
 	}

@@ -233,13 +233,14 @@ func wants(list []string, name string) bool {
 type view struct {
 	id, body, receipt, group, dedupID, seq string
 	attrs                                  map[string]types.MessageAttributeValue // never changed after the send
+	trace                                  string
 	sent, firstReceive                     time.Time
 	receives                               int
 }
 
 func snapshot(m *message) view {
 	return view{id: m.id, body: m.body, receipt: m.receipt, group: m.group, dedupID: m.dedupID, seq: m.seq,
-		attrs: m.attrs, sent: m.sent, firstReceive: m.firstReceive, receives: m.receives}
+		attrs: m.attrs, trace: m.trace, sent: m.sent, firstReceive: m.firstReceive, receives: m.receives}
 }
 
 func renderAll(vs []view, in *sqs.ReceiveMessageInput) []types.Message {
@@ -268,6 +269,9 @@ func (m view) render(in *sqs.ReceiveMessageInput) types.Message {
 		"SentTimestamp":                    strconv.FormatInt(m.sent.UnixMilli(), 10),
 		"ApproximateFirstReceiveTimestamp": strconv.FormatInt(m.firstReceive.UnixMilli(), 10),
 		"SenderId":                         "AIDAKUMOTEST",
+	}
+	if m.trace != "" {
+		sys["AWSTraceHeader"] = m.trace
 	}
 	if m.group != "" {
 		sys["MessageGroupId"], sys["MessageDeduplicationId"], sys["SequenceNumber"] = m.group, m.dedupID, m.seq
