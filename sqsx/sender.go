@@ -90,6 +90,9 @@ type SenderOptions struct {
 	// order in the queue. Send reports that (ErrOutOfOrder) but cannot undo
 	// it, and sends no more of the group.
 	MaxGroupEntries int
+	// Observer hears of each message created and each call made; the zero
+	// Observer hears nothing. See package sqsotel for OpenTelemetry.
+	Observer Observer
 }
 
 // Sender sends messages in batches, keeping FIFO groups in order. It is
@@ -257,6 +260,9 @@ type pending struct {
 	msg      *Message
 	size     int
 	attempts int
+	// ctx and extra are Observer.Create's context and attributes.
+	ctx   context.Context
+	extra map[string]string
 }
 
 // Send sends msgs and returns one result per message, in input order. It
@@ -310,7 +316,11 @@ func (s *Sender) Send(ctx context.Context, msgs ...Message) ([]SendResult, error
 		if _, ok := groups[g]; !ok {
 			order = append(order, g)
 		}
-		groups[g] = append(groups[g], &pending{index: i, msg: m, size: messageSize(m)})
+		p := &pending{index: i, msg: m, size: messageSize(m)}
+		if s.opts.Observer.Create != nil {
+			s.create(ctx, p)
+		}
+		groups[g] = append(groups[g], p)
 	}
 
 	next := 0 // the group the next round starts with
@@ -493,8 +503,9 @@ func (s *Sender) pack(groups map[string][]*pending, order []string, from int) ([
 }
 
 type batchOutcome struct {
-	ok     map[int]SendResult
-	failed map[int]error
+	ok      map[int]SendResult
+	failed  map[int]error
+	callErr error // the call's own error
 }
 
 // sendBatch makes one SendMessageBatch call; entry IDs are input indexes.
@@ -509,16 +520,24 @@ func (s *Sender) sendBatch(ctx context.Context, b []*pending) batchOutcome {
 		if p.msg.DeduplicationID != "" {
 			e.MessageDeduplicationId = aws.String(p.msg.DeduplicationID)
 		}
-		if len(p.msg.MessageAttributes) > 0 {
+		if len(p.msg.MessageAttributes)+len(p.extra) > 0 {
 			e.MessageAttributes = map[string]types.MessageAttributeValue{}
 			for k, v := range p.msg.MessageAttributes {
+				e.MessageAttributes[k] = types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
+			}
+			for k, v := range p.extra {
 				e.MessageAttributes[k] = types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
 			}
 		}
 		in.Entries = append(in.Entries, e)
 	}
+	if s.opts.Observer.Call != nil {
+		start := time.Now()
+		defer func() { s.observeSend(ctx, start, b, out) }()
+	}
 	resp, err := s.client.SendMessageBatch(ctx, in)
 	if err != nil {
+		out.callErr = err
 		for _, p := range b {
 			out.failed[p.index] = fmt.Errorf("sqsx: SendMessageBatch: %w", err)
 		}

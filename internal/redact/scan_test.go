@@ -67,6 +67,8 @@ var noSecret = []reflect.Type{
 	reflect.TypeFor[sqsx.ProcessorOptions](), reflect.TypeFor[sqsx.S3Event](), reflect.TypeFor[sqsx.S3Record](),
 	reflect.TypeFor[sqsx.S3TestEvent](), reflect.TypeFor[sqsx.SQSAPI](), reflect.TypeFor[sqsx.SendResult](),
 	reflect.TypeFor[sqsx.SenderOptions](), reflect.TypeFor[sqsx.Stats](),
+	reflect.TypeFor[sqsx.Observer](), reflect.TypeFor[sqsx.Op](), reflect.TypeFor[sqsx.CreateEvent](),
+	reflect.TypeFor[sqsx.CallEvent](), reflect.TypeFor[sqsx.CallEntry](), reflect.TypeFor[sqsx.HandleEvent](),
 }
 
 // fakePackages are the in-memory fakes for tests. They are left out of the

@@ -32,6 +32,10 @@ type Options struct {
 	// event order. Within a group, records are always handled one at a
 	// time, in order.
 	Concurrency int
+	// Observer hears of each handling (Observer.Handle, with the record's
+	// EventSourceARN as the queue); a handler's ctx is the one it
+	// returns. The zero Observer hears nothing. See package sqsotel.
+	Observer sqsx.Observer
 }
 
 // ProcessEvent handles an SQS-triggered Lambda batch and returns the
@@ -92,7 +96,7 @@ func ProcessEvent(ctx context.Context, ev events.SQSEvent, h sqsx.Handler, optFn
 				halted := map[string]bool{} // FIFO groups with a failure in this lane
 				for _, i := range l {
 					m := msgs[i]
-					if (m.GroupID != "" && halted[m.GroupID]) || ctx.Err() != nil || safeHandle(ctx, h, m) != nil {
+					if (m.GroupID != "" && halted[m.GroupID]) || ctx.Err() != nil || handle(ctx, o.Observer, ev.Records[i].EventSourceARN, h, m) != nil {
 						failed[i] = true
 						if m.GroupID != "" {
 							halted[m.GroupID] = true
@@ -115,6 +119,19 @@ func ProcessEvent(ctx context.Context, ev events.SQSEvent, h sqsx.Handler, optFn
 		}
 	}
 	return resp
+}
+
+// handle runs h over m with Observer.Handle around it.
+func handle(ctx context.Context, obs sqsx.Observer, queue string, h sqsx.Handler, m *sqsx.Message) error {
+	if obs.Handle == nil {
+		return safeHandle(ctx, h, m)
+	}
+	ctx, done := obs.Handle(ctx, sqsx.HandleEvent{Queue: queue, Messages: []*sqsx.Message{m}})
+	err := safeHandle(ctx, h, m)
+	if done != nil {
+		done([]error{err})
+	}
+	return err
 }
 
 func safeHandle(ctx context.Context, h sqsx.Handler, m *sqsx.Message) (err error) {
