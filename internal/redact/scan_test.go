@@ -30,6 +30,7 @@ import (
 	"github.com/kumo-go/kumo/s3sign"
 	"github.com/kumo-go/kumo/sqsx"
 	"github.com/kumo-go/kumo/sqsx/sqslambda"
+	"github.com/kumo-go/kumo/sqsx/sqsotel"
 )
 
 const module = "github.com/kumo-go/kumo/"
@@ -69,6 +70,7 @@ var noSecret = []reflect.Type{
 	reflect.TypeFor[sqsx.SenderOptions](), reflect.TypeFor[sqsx.Stats](),
 	reflect.TypeFor[sqsx.Observer](), reflect.TypeFor[sqsx.Op](), reflect.TypeFor[sqsx.CreateEvent](),
 	reflect.TypeFor[sqsx.CallEvent](), reflect.TypeFor[sqsx.CallEntry](), reflect.TypeFor[sqsx.HandleEvent](),
+	reflect.TypeFor[sqsotel.Options](),
 }
 
 // fakePackages are the in-memory fakes for tests. They are left out of the
