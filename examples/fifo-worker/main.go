@@ -14,6 +14,11 @@
 // (-wait 1s on moto: its FIFO long poll does not return a group that its
 // deletes free while it waits, as SQS does, so 20 s polls crawl there.)
 //
+// With -otel stdout, sqsx/sqsotel traces every message from its send to its
+// handling and counts what was done: the spans and metrics are written to
+// stdout as JSON, one object a line, by OpenTelemetry's stdout exporters,
+// after the summary.
+//
 // The body of each message is "<group>:<seq>", seq counting from 0 in each
 // group. The last line reads
 //
@@ -46,7 +51,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"go.opentelemetry.io/otel/exporters/stdout/stdoutmetric"
+	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
 	"github.com/kumo-go/kumo/sqsx"
+	"github.com/kumo-go/kumo/sqsx/sqsotel"
 	"github.com/kumo-go/kumo/sqsx/sqstest"
 )
 
@@ -59,6 +70,8 @@ type options struct {
 	runFor             time.Duration
 	queueURL, endpoint string
 	wait               time.Duration // the long poll; 0: sqsx's default, 20 s
+	otel               string        // "stdout": spans and metrics to out
+	observer           sqsx.Observer // set by run from otel
 }
 
 func main() {
@@ -73,6 +86,7 @@ func main() {
 	flag.StringVar(&o.queueURL, "queue-url", "", "a FIFO queue URL (default: an in-process fake queue)")
 	flag.StringVar(&o.endpoint, "endpoint", "", "SQS endpoint, such as moto_server's URL")
 	flag.DurationVar(&o.wait, "wait", 0, "long poll, 1s to 20s (default 20s; use 1s on moto, whose FIFO long poll misses groups freed while it waits)")
+	flag.StringVar(&o.otel, "otel", "", "stdout: write OpenTelemetry spans and metrics to stdout (default: none)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -110,6 +124,17 @@ func run(ctx context.Context, out io.Writer, o options) error {
 		return errors.New("the offline queue lives only as long as this run: add -consume, or give -queue-url")
 	case o.queueURL != "" && !strings.HasSuffix(o.queueURL, ".fifo"):
 		return fmt.Errorf("-queue-url %s: a FIFO queue's URL ends in .fifo", o.queueURL)
+	case o.otel != "" && o.otel != "stdout":
+		return fmt.Errorf("-otel %s: the one exporter is stdout", o.otel)
+	}
+	if o.otel == "stdout" {
+		out = &lockedWriter{w: out} // the exporters write from goroutines of their own
+		obs, shutdown, err := stdoutTelemetry(out)
+		if err != nil {
+			return err
+		}
+		defer shutdown()
+		o.observer = obs
 	}
 	client, url, err := queue(ctx, o)
 	if err != nil {
@@ -156,7 +181,7 @@ func queue(ctx context.Context, o options) (sqsx.SQSAPI, string, error) {
 func groupName(i int) string { return fmt.Sprintf("g%02d", i) }
 
 func send(ctx context.Context, out io.Writer, c sqsx.SQSAPI, url string, o options) error {
-	s, err := sqsx.NewSender(c, url)
+	s, err := sqsx.NewSender(c, url, func(so *sqsx.SenderOptions) { so.Observer = o.observer })
 	if err != nil {
 		return err
 	}
@@ -236,6 +261,7 @@ func consume(ctx context.Context, out io.Writer, c *counting, url string, o opti
 		return t.record(m)
 	}, func(po *sqsx.ProcessorOptions) {
 		po.Concurrency = o.concurrency
+		po.Observer = o.observer
 		if o.wait > 0 {
 			po.WaitTime = o.wait
 		}
@@ -323,4 +349,31 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// stdoutTelemetry returns an Observer whose spans and metrics go to w
+// through OpenTelemetry's stdout exporters, and a func that flushes them.
+func stdoutTelemetry(w io.Writer) (sqsx.Observer, func(), error) {
+	te, err := stdouttrace.New(stdouttrace.WithWriter(w))
+	if err != nil {
+		return sqsx.Observer{}, nil, err
+	}
+	me, err := stdoutmetric.New(stdoutmetric.WithWriter(w))
+	if err != nil {
+		return sqsx.Observer{}, nil, err
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(te))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewPeriodicReader(me)))
+	shutdown := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = tp.Shutdown(ctx) // flushes the spans
+		_ = mp.Shutdown(ctx) // and the metrics
+	}
+	obs, err := sqsotel.New(func(so *sqsotel.Options) { so.TracerProvider, so.MeterProvider = tp, mp })
+	if err != nil {
+		shutdown()
+		return sqsx.Observer{}, nil, err
+	}
+	return obs, shutdown, nil
 }
