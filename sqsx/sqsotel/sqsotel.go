@@ -66,6 +66,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/smithy-go"
@@ -103,6 +105,38 @@ type observer struct {
 	sent     messagingconv.ClientSentMessages
 	consumed messagingconv.ClientConsumedMessages
 	process  messagingconv.ProcessDuration
+
+	// sets caches the metrics' attribute sets (a set costs allocations
+	// on every record otherwise), up to maxSets of them.
+	sets  sync.Map // setKey → attribute.Set
+	nsets atomic.Int64
+}
+
+const maxSets = 1024
+
+// setKey names a metric attribute set: the operation, its type if typed,
+// the queue, and the error type ("" for none).
+type setKey struct {
+	op, dest, errType string
+	typed             bool
+}
+
+func (o *observer) set(k setKey) attribute.Set {
+	if v, ok := o.sets.Load(k); ok {
+		return v.(attribute.Set)
+	}
+	kv := []attribute.KeyValue{semconv.MessagingSystemAWSSQS, semconv.MessagingOperationName(k.op), semconv.MessagingDestinationName(k.dest)}
+	if t, ok := opTypes[sqsx.Op(k.op)]; ok && k.typed {
+		kv = append(kv, t)
+	}
+	if k.errType != "" {
+		kv = append(kv, semconv.ErrorTypeKey.String(k.errType))
+	}
+	set := attribute.NewSet(kv...)
+	if o.nsets.Add(1) <= maxSets {
+		o.sets.Store(k, set)
+	}
+	return set
 }
 
 // New returns an Observer to set as SenderOptions.Observer,
@@ -183,6 +217,7 @@ func (o *observer) creation(ctx context.Context, m *sqsx.Message) (context.Conte
 	if len(m.MessageAttributes) > 0 {
 		carrier := propagation.MapCarrier(m.MessageAttributes)
 		// Into an empty context first: ctx may carry a span of its own.
+		// Then into ctx, keeping what else the propagator carries.
 		if sc := trace.SpanContextFromContext(o.prop.Extract(context.Background(), carrier)); sc.IsValid() {
 			return o.prop.Extract(ctx, carrier), sc, true
 		}
@@ -193,6 +228,22 @@ func (o *observer) creation(ctx context.Context, m *sqsx.Message) (context.Conte
 		}
 	}
 	return ctx, trace.SpanContext{}, false
+}
+
+// creationSpan is the span context of m's creation context, or an
+// invalid one.
+func (o *observer) creationSpan(m *sqsx.Message) trace.SpanContext {
+	if len(m.MessageAttributes) > 0 {
+		if sc := trace.SpanContextFromContext(o.prop.Extract(context.Background(), propagation.MapCarrier(m.MessageAttributes))); sc.IsValid() {
+			return sc
+		}
+	}
+	if h, ok := m.Attributes["AWSTraceHeader"]; ok {
+		if sc, ok := parseXRay(h); ok {
+			return sc
+		}
+	}
+	return trace.SpanContext{}
 }
 
 var opTypes = map[sqsx.Op]attribute.KeyValue{
@@ -206,30 +257,33 @@ func (o *observer) call(ctx context.Context, e sqsx.CallEvent) {
 	dest := destination(e.QueueURL)
 	op := string(e.Op)
 	attrs := baseAttrs(op, dest)
-	metricAttrs := []attribute.KeyValue{semconv.MessagingDestinationName(dest)}
 	if t, ok := opTypes[e.Op]; ok {
 		attrs = append(attrs, t)
-		metricAttrs = append(metricAttrs, t)
 	}
+	callErr := ""
 	if e.Err != nil {
-		metricAttrs = append(metricAttrs, semconv.ErrorTypeKey.String(errorType(e.Err)))
+		callErr = errorType(e.Err)
 	}
-	o.duration.Record(ctx, e.Duration.Seconds(), op, messagingconv.SystemAWSSQS, metricAttrs...)
+	o.duration.RecordSet(ctx, e.Duration.Seconds(), o.set(setKey{op: op, dest: dest, errType: callErr, typed: true}))
 	switch e.Op {
 	case sqsx.OpSend:
+		sent := 0
 		for _, en := range e.Entries {
 			if en.Err != nil {
-				o.sent.Add(ctx, 1, op, messagingconv.SystemAWSSQS, semconv.MessagingDestinationName(dest), semconv.ErrorTypeKey.String(errorType(en.Err)))
+				o.sent.AddSet(ctx, 1, o.set(setKey{op: op, dest: dest, errType: errorType(en.Err)}))
 			} else {
-				o.sent.Add(ctx, 1, op, messagingconv.SystemAWSSQS, semconv.MessagingDestinationName(dest))
+				sent++
 			}
+		}
+		if sent > 0 {
+			o.sent.AddSet(ctx, int64(sent), o.set(setKey{op: op, dest: dest}))
 		}
 	case sqsx.OpReceive:
 		if e.Err == nil {
 			if len(e.Entries) == 0 {
 				return // an empty poll makes no span
 			}
-			o.consumed.Add(ctx, int64(len(e.Entries)), op, messagingconv.SystemAWSSQS, semconv.MessagingDestinationName(dest))
+			o.consumed.AddSet(ctx, int64(len(e.Entries)), o.set(setKey{op: op, dest: dest}))
 		}
 	}
 
@@ -239,7 +293,7 @@ func (o *observer) call(ctx context.Context, e sqsx.CallEvent) {
 		if en.Context != nil {
 			sc = trace.SpanContextFromContext(en.Context)
 		} else if en.Message != nil {
-			_, sc, _ = o.creation(ctx, en.Message)
+			sc = o.creationSpan(en.Message)
 		}
 		if !sc.IsValid() {
 			continue
@@ -320,15 +374,14 @@ func (o *observer) handle(ctx context.Context, e sqsx.HandleEvent) (context.Cont
 			}
 			span.RecordError(err, trace.WithAttributes(ea...))
 		}
-		metricAttrs := []attribute.KeyValue{semconv.MessagingDestinationName(dest)}
+		et := ""
 		if first != nil {
-			et := semconv.ErrorTypeKey.String(errorType(first))
+			et = errorType(first)
 			span.SetStatus(codes.Error, first.Error())
-			span.SetAttributes(et)
-			metricAttrs = append(metricAttrs, et)
+			span.SetAttributes(semconv.ErrorTypeKey.String(et))
 		}
 		end := time.Now()
 		span.End(trace.WithTimestamp(end))
-		o.process.Record(ctx, end.Sub(start).Seconds(), op, messagingconv.SystemAWSSQS, metricAttrs...)
+		o.process.RecordSet(ctx, end.Sub(start).Seconds(), o.set(setKey{op: op, dest: dest, errType: et}))
 	}
 }
