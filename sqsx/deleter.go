@@ -180,7 +180,14 @@ func (d *deleter) send(items []delItem) {
 				in.Entries[i] = types.DeleteMessageBatchRequestEntry{Id: &strs[2*i], ReceiptHandle: &strs[2*i+1]}
 			}
 			p.count("DeleteMessageBatch")
+			var start time.Time
+			if p.opts.Observer.Call != nil {
+				start = time.Now()
+			}
 			out, err := p.client.DeleteMessageBatch(ctx, in)
+			if p.opts.Observer.Call != nil {
+				p.opts.Observer.observeDelete(ctx, p.url, start, items, out, err)
+			}
 			if err != nil {
 				return batchAnswer{}, err
 			}

@@ -114,7 +114,7 @@ func (s *session) handle(r *received, run []*Message) {
 		}
 		m := run[i]
 		if s.poisoned(run, i) {
-			if err := safeHandle(s.handlerCtx, p.opts.DeadLetter, m); err != nil {
+			if err := s.deadLetter(m); err != nil {
 				p.report("DeadLetter", m.ID, err)
 				if s.failed(r, run, []int{i}) {
 					return
@@ -211,10 +211,36 @@ func (s *session) call(ms []*Message) []error {
 	if errs, ok := s.resolve(ms); !ok {
 		return errs
 	}
-	if s.p.one != nil {
-		return []error{safeHandle(s.handlerCtx, s.p.one, ms[0])}
+	if s.p.opts.Observer.Handle == nil {
+		return s.callCtx(s.handlerCtx, ms)
 	}
-	errs := safeBatch(s.handlerCtx, s.p.batch, ms)
+	ctx, done := s.p.opts.Observer.Handle(s.handlerCtx, HandleEvent{Queue: s.p.url, Messages: ms})
+	errs := s.callCtx(ctx, ms)
+	if done != nil {
+		done(errs)
+	}
+	return errs
+}
+
+// deadLetter hands m to the DeadLetter handler.
+func (s *session) deadLetter(m *Message) error {
+	if s.p.opts.Observer.Handle == nil {
+		return safeHandle(s.handlerCtx, s.p.opts.DeadLetter, m)
+	}
+	ms := []*Message{m}
+	ctx, done := s.p.opts.Observer.Handle(s.handlerCtx, HandleEvent{Queue: s.p.url, Messages: ms, DeadLetter: true})
+	err := safeHandle(ctx, s.p.opts.DeadLetter, m)
+	if done != nil {
+		done([]error{err})
+	}
+	return err
+}
+
+func (s *session) callCtx(ctx context.Context, ms []*Message) []error {
+	if s.p.one != nil {
+		return []error{safeHandle(ctx, s.p.one, ms[0])}
+	}
+	errs := safeBatch(ctx, s.p.batch, ms)
 	switch {
 	case errs == nil:
 		return make([]error, len(ms))

@@ -113,4 +113,14 @@
 // is delivered again (on a FIFO queue it holds its group that long).
 // Nothing is lost. ProcessorOptions.FinishPollOnShutdown lets the poll run
 // to its end instead (up to WaitTime) and releases what it brings.
+//
+// # Tracing and metrics
+//
+// SenderOptions.Observer, ProcessorOptions.Observer and
+// sqslambda.Options.Observer take an [Observer]: funcs that hear of every
+// message created, every SQS call (with its timing and each message's
+// outcome) and every handling, and may give the handler its ctx. Package
+// sqsotel maps them to OpenTelemetry spans and metrics and carries trace
+// context from Sender to handler; sqsx itself imports no telemetry
+// library.
 package sqsx

@@ -92,6 +92,10 @@ type ProcessorOptions struct {
 	// default logs them with log/slog at Warn level. It must be safe for
 	// concurrent use.
 	OnError func(error)
+	// Observer hears of every call, received message and handling, with
+	// timings; a handler's ctx is the one Observer.Handle returns. The zero
+	// Observer hears nothing. See package sqsotel for OpenTelemetry.
+	Observer Observer
 }
 
 // ProcessError is what a Processor reports through OnError.

@@ -13,7 +13,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
+
 	"github.com/kumo-go/kumo/sqsx"
+	"github.com/kumo-go/kumo/sqsx/sqsotel"
 	"github.com/kumo-go/kumo/sqsx/sqstest"
 )
 
@@ -47,11 +53,16 @@ func BenchmarkRoundTripPlain(b *testing.B) {
 // fewer than 1,000 wait, so the queue neither runs dry nor grows long) through a Sender and a Processor with a
 // no-op or sleeping handler, and returns the fake.
 func pipeline(b *testing.B, concurrency int, work time.Duration) *sqstest.Fake {
+	return observedPipeline(b, concurrency, work, sqsx.Observer{})
+}
+
+// observedPipeline is pipeline with obs on the Sender and the Processor.
+func observedPipeline(b *testing.B, concurrency int, work time.Duration, obs sqsx.Observer) *sqstest.Fake {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	f := sqstest.New()
 	url := f.CreateQueue("bench.fifo", sqstest.QueueOptions{})
-	s, err := sqsx.NewSender(f, url)
+	s, err := sqsx.NewSender(f, url, func(o *sqsx.SenderOptions) { o.Observer = obs })
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -72,6 +83,7 @@ func pipeline(b *testing.B, concurrency int, work time.Duration) *sqstest.Fake {
 		o.Concurrency = concurrency
 		o.VisibilityTimeout = 30 * time.Second // saves the one GetQueueAttributes
 		o.WaitTime = time.Second
+		o.Observer = obs
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -134,6 +146,43 @@ func BenchmarkProcessorThroughput(b *testing.B) {
 			})
 		}
 	}
+}
+
+// The Observer's cost on the no-op pipeline of BenchmarkProcessorThroughput
+// at Concurrency 16, beside its baseline in the same run: none (the zero
+// Observer, every hook nil); funcs that do nothing (the cost of building
+// the events); sqsotel over OpenTelemetry's no-op providers; and sqsotel
+// over the OpenTelemetry SDK, every span sampled (and dropped at its end:
+// no exporter) and metrics aggregated in a ManualReader:
+//
+//	go test -run '^$' -bench 'ProcessorObserver' -benchtime 20000x -count 3 ./sqsx
+func BenchmarkProcessorObserver(b *testing.B) {
+	b.Run("observer=none", func(b *testing.B) { observedPipeline(b, 16, 0, sqsx.Observer{}) })
+	b.Run("observer=empty-funcs", func(b *testing.B) {
+		observedPipeline(b, 16, 0, sqsx.Observer{
+			Create: func(ctx context.Context, _ sqsx.CreateEvent) (context.Context, map[string]string) { return ctx, nil },
+			Call:   func(context.Context, sqsx.CallEvent) {},
+			Handle: func(ctx context.Context, _ sqsx.HandleEvent) (context.Context, func([]error)) { return ctx, nil },
+		})
+	})
+	b.Run("observer=sqsotel-noop", func(b *testing.B) {
+		obs, err := sqsotel.New(func(o *sqsotel.Options) {
+			o.TracerProvider, o.MeterProvider = tracenoop.NewTracerProvider(), metricnoop.NewMeterProvider()
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		observedPipeline(b, 16, 0, obs)
+	})
+	b.Run("observer=sqsotel-sdk", func(b *testing.B) {
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()))
+		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+		obs, err := sqsotel.New(func(o *sqsotel.Options) { o.TracerProvider, o.MeterProvider = tp, mp })
+		if err != nil {
+			b.Fatal(err)
+		}
+		observedPipeline(b, 16, 0, obs)
+	})
 }
 
 // receiveDeleteLoop is the bare loop. It does what pipeline asks of the

@@ -88,7 +88,14 @@ func (s *session) poll(work context.Context, deadline <-chan struct{}) error {
 			in.ReceiveRequestAttemptId = aws.String(attempt)
 		}
 		p.count("ReceiveMessage")
+		var start time.Time
+		if p.opts.Observer.Call != nil {
+			start = time.Now()
+		}
 		out, err := p.client.ReceiveMessage(rctx, in)
+		if err != nil && p.opts.Observer.Call != nil && (work.Err() == nil || fatal(err)) { // not a poll abandoned at shutdown
+			p.opts.Observer.observeCall(s.apiCtx, OpReceive, p.url, start, nil, nil, err)
+		}
 		if err != nil {
 			if fatal(err) {
 				return fmt.Errorf("sqsx: ReceiveMessage: %w", err)
@@ -110,9 +117,16 @@ func (s *session) poll(work context.Context, deadline <-chan struct{}) error {
 		}
 		failures, attempt, unsure = 0, "", false
 		if len(out.Messages) == 0 {
+			if p.opts.Observer.Call != nil {
+				p.opts.Observer.observeCall(s.apiCtx, OpReceive, p.url, start, nil, nil, nil)
+			}
 			continue
 		}
-		s.dispatch(work, newReceived(s, out.Messages))
+		r := newReceived(s, out.Messages)
+		if p.opts.Observer.Call != nil {
+			p.opts.Observer.observeCall(s.apiCtx, OpReceive, p.url, start, r.msgs, nil, nil)
+		}
+		s.dispatch(work, r)
 	}
 	return nil
 }

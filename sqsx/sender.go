@@ -120,6 +120,10 @@ type SenderOptions struct {
 	// object of a message SQS drops as a duplicate stays in the bucket (a
 	// lifecycle rule on the prefix cleans such leftovers up).
 	OffloadKeyPrefix string
+
+	// Observer hears of each message created and each call made; the zero
+	// Observer hears nothing. See package sqsotel for OpenTelemetry.
+	Observer Observer
 }
 
 // Sender sends messages in batches, keeping FIFO groups in order. It is
@@ -311,6 +315,9 @@ type pending struct {
 	msg      *Message
 	size     int
 	attempts int
+	// ctx and extra are Observer.Create's context and attributes.
+	ctx   context.Context
+	extra map[string]string
 }
 
 // Send sends msgs and returns one result per message, in input order. It
@@ -382,7 +389,11 @@ func (s *Sender) Send(ctx context.Context, msgs ...Message) ([]SendResult, error
 		if _, ok := groups[g]; !ok {
 			order = append(order, g)
 		}
-		groups[g] = append(groups[g], &pending{index: i, msg: m, size: m.Size()})
+		p := &pending{index: i, msg: m, size: m.Size()}
+		if s.opts.Observer.Create != nil {
+			s.create(ctx, p)
+		}
+		groups[g] = append(groups[g], p)
 	}
 
 	next := 0 // the group the next round starts with
@@ -566,8 +577,9 @@ func (s *Sender) pack(groups map[string][]*pending, order []string, from int) ([
 }
 
 type batchOutcome struct {
-	ok     map[int]SendResult
-	failed map[int]error
+	ok      map[int]SendResult
+	failed  map[int]error
+	callErr error // the call's own error
 }
 
 // sendBatch makes one SendMessageBatch call; entry IDs are input indexes.
@@ -583,14 +595,27 @@ func (s *Sender) sendBatch(ctx context.Context, b []*pending) batchOutcome {
 			e.MessageDeduplicationId = aws.String(p.msg.DeduplicationID)
 		}
 		e.MessageAttributes = toSQSAttributes(p.msg.MessageAttributes)
+		if len(p.extra) > 0 {
+			if e.MessageAttributes == nil {
+				e.MessageAttributes = map[string]types.MessageAttributeValue{}
+			}
+			for k, v := range p.extra {
+				e.MessageAttributes[k] = types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
+			}
+		}
 		if p.msg.TraceHeader != "" {
 			e.MessageSystemAttributes = map[string]types.MessageSystemAttributeValue{
 				string(types.MessageSystemAttributeNameForSendsAWSTraceHeader): {DataType: aws.String("String"), StringValue: aws.String(p.msg.TraceHeader)}}
 		}
 		in.Entries = append(in.Entries, e)
 	}
+	if s.opts.Observer.Call != nil {
+		start := time.Now()
+		defer func() { s.observeSend(ctx, start, b, out) }()
+	}
 	resp, err := s.client.SendMessageBatch(ctx, in)
 	if err != nil {
+		out.callErr = err
 		for _, p := range b {
 			out.failed[p.index] = fmt.Errorf("sqsx: SendMessageBatch: %w", err)
 		}

@@ -220,7 +220,14 @@ func (s *session) changeVisibility(ms []*Message, vis time.Duration, why string,
 			in.Entries = append(in.Entries, types.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(m.ReceiptHandle), VisibilityTimeout: secs})
 		}
 		s.p.count("ChangeMessageVisibilityBatch")
+		var start time.Time
+		if s.p.opts.Observer.Call != nil {
+			start = time.Now()
+		}
 		out, err := s.p.client.ChangeMessageVisibilityBatch(ctx, in)
+		if s.p.opts.Observer.Call != nil {
+			s.p.opts.Observer.observeVisibility(ctx, why, s.p.url, start, todo, out, err)
+		}
 		if err != nil {
 			return batchAnswer{}, err
 		}

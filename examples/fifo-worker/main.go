@@ -19,6 +19,11 @@
 // and the consumer reads each body back and deletes its object once the
 // message is deleted; offline, B is an in-process fake bucket.
 //
+// With -otel stdout, sqsx/sqsotel traces every message from its send to its
+// handling and counts what was done: the spans and metrics are written to
+// stdout as JSON, one object a line, by OpenTelemetry's stdout exporters,
+// after the summary.
+//
 // The body of each message is "<group>:<seq>", seq counting from 0 in each
 // group. The last line reads
 //
@@ -55,8 +60,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"go.opentelemetry.io/otel/exporters/stdout/stdoutmetric"
+	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
 	"github.com/kumo-go/kumo/internal/cli"
 	"github.com/kumo-go/kumo/sqsx"
+	"github.com/kumo-go/kumo/sqsx/sqsotel"
 	"github.com/kumo-go/kumo/sqsx/sqstest"
 )
 
@@ -71,11 +82,13 @@ type options struct {
 	wait          time.Duration // the long poll; 0: sqsx's default, 20 s
 	offloadBucket string        // bodies go through this S3 bucket
 	s3            sqsx.S3API    // set by run when offloadBucket is
+	otel          string        // "stdout": spans and metrics to out
+	observer      sqsx.Observer // set by run from otel
 	cli.AWSFlags                // -endpoint, -region, -profile, -debug
 }
 
 const synopsis = `fifo-worker [-send N] [-groups G] [-consume] [-concurrency C] [-fail-rate R] [-seed S] [-for D]
-            [-queue-url URL] [-wait D] [-offload-bucket B] [-endpoint URL] [-region R] [-profile P] [-debug]
+            [-queue-url URL] [-wait D] [-offload-bucket B] [-otel stdout] [-endpoint URL] [-region R] [-profile P] [-debug]
 
 Sends numbered messages to a FIFO queue and processes them in order with
 sqsx, with handler failures injected; the last line says whether every
@@ -100,6 +113,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	o.AWSFlags.Register(flag.CommandLine)
 	flag.DurationVar(&o.wait, "wait", 0, "long poll, 1s to 20s (default 20s; use 1s on moto, whose FIFO long poll misses groups freed while it waits)")
 	flag.StringVar(&o.offloadBucket, "offload-bucket", "", "send every body through this S3 bucket, as the AWS extended client libraries do (default: bodies in SQS)")
+	flag.StringVar(&o.otel, "otel", "", "stdout: write OpenTelemetry spans and metrics to stdout (default: none)")
 	fs := cli.Wrap(flag.CommandLine, "fifo-worker", synopsis)
 	if err := fs.Parse(args); err != nil {
 		return fs.Exit(err, stdout, stderr)
@@ -139,6 +153,17 @@ func run(ctx context.Context, out io.Writer, o options) error {
 		return cli.Usagef("the offline queue lives only as long as this run: add -consume, or give -queue-url")
 	case o.queueURL != "" && !strings.HasSuffix(o.queueURL, ".fifo"):
 		return cli.Usagef("-queue-url %s: a FIFO queue's URL ends in .fifo", o.queueURL)
+	case o.otel != "" && o.otel != "stdout":
+		return cli.Usagef("-otel %s: the one exporter is stdout", o.otel)
+	}
+	if o.otel == "stdout" {
+		out = &lockedWriter{w: out} // the exporters write from goroutines of their own
+		obs, shutdown, err := stdoutTelemetry(out)
+		if err != nil {
+			return err
+		}
+		defer shutdown()
+		o.observer = obs
 	}
 	client, url, err := queue(ctx, o)
 	if err != nil {
@@ -211,6 +236,7 @@ func groupName(i int) string { return fmt.Sprintf("g%02d", i) }
 
 func send(ctx context.Context, out io.Writer, c sqsx.SQSAPI, url string, o options) error {
 	s, err := sqsx.NewSender(c, url, func(so *sqsx.SenderOptions) {
+		so.Observer = o.observer
 		if o.s3 != nil {
 			so.S3, so.OffloadBucket, so.AlwaysOffload = o.s3, o.offloadBucket, true
 		}
@@ -294,6 +320,7 @@ func consume(ctx context.Context, out io.Writer, c *counting, url string, o opti
 		return t.record(m)
 	}, func(po *sqsx.ProcessorOptions) {
 		po.Concurrency = o.concurrency
+		po.Observer = o.observer
 		if o.s3 != nil {
 			po.S3, po.DeletePayloads = o.s3, true
 		}
@@ -384,4 +411,31 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// stdoutTelemetry returns an Observer whose spans and metrics go to w
+// through OpenTelemetry's stdout exporters, and a func that flushes them.
+func stdoutTelemetry(w io.Writer) (sqsx.Observer, func(), error) {
+	te, err := stdouttrace.New(stdouttrace.WithWriter(w))
+	if err != nil {
+		return sqsx.Observer{}, nil, err
+	}
+	me, err := stdoutmetric.New(stdoutmetric.WithWriter(w))
+	if err != nil {
+		return sqsx.Observer{}, nil, err
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(te))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewPeriodicReader(me)))
+	shutdown := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = tp.Shutdown(ctx) // flushes the spans
+		_ = mp.Shutdown(ctx) // and the metrics
+	}
+	obs, err := sqsotel.New(func(so *sqsotel.Options) { so.TracerProvider, so.MeterProvider = tp, mp })
+	if err != nil {
+		shutdown()
+		return sqsx.Observer{}, nil, err
+	}
+	return obs, shutdown, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"math"
 	"os"
@@ -81,6 +82,49 @@ func TestCommandLine(t *testing.T) {
 	}
 }
 
+// TestOtelStdout: with -otel stdout, every message's process span is in
+// the trace its create span began, and the metrics follow.
+func TestOtelStdout(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), &out, options{send: 20, groups: 2, consume: true, concurrency: 2, seed: 1, otel: "stdout"}))
+	assert.Contains(t, out.String(), "processed=20 groups=2 in_order=true lost=0 duplicates=0 api_calls=")
+	traces := map[string]map[string]int{} // trace ID, then span name, counted
+	var metrics []string
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		if !strings.HasPrefix(line, "{") {
+			continue
+		}
+		var v struct {
+			Name         string
+			SpanContext  struct{ TraceID string }
+			ScopeMetrics []struct {
+				Metrics []struct{ Name string }
+			}
+		}
+		require.NoError(t, json.Unmarshal([]byte(line), &v), line)
+		if v.Name != "" {
+			if traces[v.SpanContext.TraceID] == nil {
+				traces[v.SpanContext.TraceID] = map[string]int{}
+			}
+			traces[v.SpanContext.TraceID][v.Name]++
+		}
+		for _, sm := range v.ScopeMetrics {
+			for _, m := range sm.Metrics {
+				metrics = append(metrics, m.Name)
+			}
+		}
+	}
+	var oneTrace int // traces with a create span and the process span of its message
+	for _, names := range traces {
+		if names["create fifo-worker.fifo"] == 1 && names["process fifo-worker.fifo"] == 1 {
+			oneTrace++
+		}
+	}
+	assert.Equal(t, 20, oneTrace, "each message's create and process spans share a trace")
+	assert.Subset(t, metrics, []string{"messaging.client.operation.duration", "messaging.client.sent.messages",
+		"messaging.client.consumed.messages", "messaging.process.duration"})
+}
+
 func TestRefusesBadFlags(t *testing.T) {
 	for _, tc := range []struct {
 		o    options
@@ -93,6 +137,7 @@ func TestRefusesBadFlags(t *testing.T) {
 		{options{groups: 1, consume: true, failRate: 1.5}, "-fail-rate 1.5: use a share from 0 to 1"},
 		{options{groups: 1, consume: true, failRate: math.NaN()}, "-fail-rate NaN: use a share from 0 to 1"},
 		{options{groups: 1, consume: true, queueURL: "https://sqs.us-east-1.amazonaws.com/1/plain"}, "ends in .fifo"},
+		{options{groups: 1, consume: true, otel: "jaeger"}, "-otel jaeger: the one exporter is stdout"},
 	} {
 		assert.ErrorContains(t, run(context.Background(), &bytes.Buffer{}, tc.o), tc.want)
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/kumo-go/kumo/kms"
 	"github.com/kumo-go/kumo/s3sign"
 	"github.com/kumo-go/kumo/sqsx"
+	"github.com/kumo-go/kumo/sqsx/sqsotel"
 )
 
 const module = "github.com/kumo-go/kumo/"
@@ -70,6 +71,9 @@ var noSecret = []reflect.Type{
 	reflect.TypeFor[sqsx.S3TestEvent](), reflect.TypeFor[sqsx.SQSAPI](), reflect.TypeFor[sqsx.SendResult](),
 	reflect.TypeFor[sqsx.Stats](),
 	reflect.TypeFor[sqsx.Attribute](), reflect.TypeFor[sqsx.S3Pointer](), reflect.TypeFor[sqsx.S3API](),
+	reflect.TypeFor[sqsx.Observer](), reflect.TypeFor[sqsx.Op](), reflect.TypeFor[sqsx.CreateEvent](),
+	reflect.TypeFor[sqsx.CallEvent](), reflect.TypeFor[sqsx.CallEntry](), reflect.TypeFor[sqsx.HandleEvent](),
+	reflect.TypeFor[sqsotel.Options](),
 }
 
 // fakePackages are the in-memory fakes for tests. They are left out of the

@@ -48,6 +48,10 @@ type Options struct {
 	// handler errors, panics and payloads that could not be read. Default
 	// none. It must be safe for concurrent use.
 	OnError func(messageID string, err error)
+	// Observer hears of each handling (Observer.Handle, with the record's
+	// EventSourceARN as the queue); a handler's ctx is the one it
+	// returns. The zero Observer hears nothing. See package sqsotel.
+	Observer sqsx.Observer
 }
 
 // ProcessEvent handles an SQS-triggered Lambda batch and returns the
@@ -106,7 +110,7 @@ func ProcessEvent(ctx context.Context, ev events.SQSEvent, h sqsx.Handler, optFn
 				halted := map[string]bool{} // FIFO groups with a failure in this lane
 				for _, i := range l {
 					m := msgs[i]
-					if (m.GroupID != "" && halted[m.GroupID]) || ctx.Err() != nil || o.handle(ctx, h, m) != nil {
+					if (m.GroupID != "" && halted[m.GroupID]) || ctx.Err() != nil || o.handle(ctx, ev.Records[i].EventSourceARN, h, m) != nil {
 						failed[i] = true
 						if m.GroupID != "" {
 							halted[m.GroupID] = true
@@ -131,15 +135,28 @@ func ProcessEvent(ctx context.Context, ev events.SQSEvent, h sqsx.Handler, optFn
 	return resp
 }
 
-// handle reads an offloaded body, then runs h; it reports a failure
-// through OnError.
-func (o *Options) handle(ctx context.Context, h sqsx.Handler, m *sqsx.Message) error {
+// handle reads an offloaded body, then runs h with Observer.Handle
+// around it; it reports a failure through OnError.
+func (o *Options) handle(ctx context.Context, queue string, h sqsx.Handler, m *sqsx.Message) error {
 	err := sqsx.ResolvePayload(ctx, o.S3, m, o.MaxPayloadBytes)
 	if err == nil {
-		err = safeHandle(ctx, h, m)
+		err = observed(ctx, o.Observer, queue, h, m)
 	}
 	if err != nil && o.OnError != nil {
 		o.OnError(m.ID, err)
+	}
+	return err
+}
+
+// observed runs h over m with Observer.Handle around it.
+func observed(ctx context.Context, obs sqsx.Observer, queue string, h sqsx.Handler, m *sqsx.Message) error {
+	if obs.Handle == nil {
+		return safeHandle(ctx, h, m)
+	}
+	ctx, done := obs.Handle(ctx, sqsx.HandleEvent{Queue: queue, Messages: []*sqsx.Message{m}})
+	err := safeHandle(ctx, h, m)
+	if done != nil {
+		done([]error{err})
 	}
 	return err
 }
