@@ -183,3 +183,56 @@ func TestMotoServesAbandonedReceive(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, out.Messages, "the group is held by the abandoned receive")
 }
+
+// TestMotoTakesStaleReceiptHandles pins a third moto difference: once a
+// message has been received again, moto still takes its earlier receipt
+// handle, for ChangeMessageVisibilityBatch and DeleteMessageBatch alike
+// (it keeps every handle a message ever had). sqstest refuses the stale
+// handle with ReceiptHandleIsInvalid, as the Processor expects from SQS.
+// So on moto the Processor never reports ErrReceiptHandleExpired for a
+// message that timed out and was received again: a fault run on moto
+// reporting no expired handle does not show that none timed out.
+func TestMotoTakesStaleReceiptHandles(t *testing.T) {
+	ctx := testContext(t)
+	client := serialMoto(t)
+	url := motoFIFO(t, ctx, client, "stale-", "30")
+	sendGroup(t, ctx, client, url, "g:1")
+	receive := func(vis int32) string {
+		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), VisibilityTimeout: vis})
+		require.NoError(t, err)
+		require.Len(t, out.Messages, 1)
+		return aws.ToString(out.Messages[0].ReceiptHandle)
+	}
+	stale := receive(1)
+	waitVisible(t, ctx, client, url)
+	receive(30)
+
+	vis, err := client.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(url),
+		Entries: []types.ChangeMessageVisibilityBatchRequestEntry{{Id: aws.String("0"), ReceiptHandle: aws.String(stale), VisibilityTimeout: 30}}})
+	require.NoError(t, err)
+	assert.Empty(t, vis.Failed, "moto takes the stale handle")
+	del, err := client.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(url),
+		Entries: []types.DeleteMessageBatchRequestEntry{{Id: aws.String("0"), ReceiptHandle: aws.String(stale)}}})
+	require.NoError(t, err)
+	assert.Empty(t, del.Failed, "moto takes the stale handle")
+	assert.Zero(t, inFlight(t, ctx, client, url), "and deletes the message with it")
+
+	t.Run("sqstest refuses it", func(t *testing.T) {
+		clk := sqstest.NewClock(time.Unix(1_700_000_000, 0))
+		f := sqstest.New(func(o *sqstest.Options) { o.Clock = clk.Now })
+		url := f.CreateQueue("stale.fifo", sqstest.QueueOptions{VisibilityTimeout: 30 * time.Second})
+		sendGroup(t, ctx, f, url, "g:1")
+		first, err := f.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url)})
+		require.NoError(t, err)
+		require.Len(t, first.Messages, 1)
+		clk.Advance(31 * time.Second)
+		again, err := f.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url)})
+		require.NoError(t, err)
+		require.Len(t, again.Messages, 1)
+		del, err := f.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(url),
+			Entries: []types.DeleteMessageBatchRequestEntry{{Id: aws.String("0"), ReceiptHandle: first.Messages[0].ReceiptHandle}}})
+		require.NoError(t, err)
+		require.Len(t, del.Failed, 1)
+		assert.Equal(t, "ReceiptHandleIsInvalid", aws.ToString(del.Failed[0].Code))
+	})
+}
