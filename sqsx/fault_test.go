@@ -719,7 +719,7 @@ func (r *recorder) group(g string) []string {
 	return out
 }
 
-// outcome names how a call ended for the history.
+// callOutcome names how a call ended for the history.
 func callOutcome(err error, lost bool) string {
 	switch {
 	case lost:
