@@ -78,7 +78,7 @@ func (c *Client) Rewrap(ctx context.Context, dst io.Writer, src io.Reader, to Ke
 	if !old.Framed {
 		frameLen = c.opts.FrameSize
 	}
-	w, err := c.writeMessage(ctx, dst, m, frameLen)
+	w, err := c.writeMessage(ctx, dst, m, frameLen, nil)
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,7 @@ const module = "github.com/kumo-go/kumo/"
 // secret; a type that does belongs in secretCases.
 var noSecret = []reflect.Type{
 	reflect.TypeFor[kms.CacheOptions](), reflect.TypeFor[kms.CommitmentPolicy](), reflect.TypeFor[kms.DiscoveryFilter](),
-	reflect.TypeFor[kms.EncryptedDataKey](), reflect.TypeFor[kms.Header](), reflect.TypeFor[kms.KMSAPI](),
+	reflect.TypeFor[kms.DecryptedHeader](), reflect.TypeFor[kms.EncryptedDataKey](), reflect.TypeFor[kms.Header](), reflect.TypeFor[kms.KMSAPI](),
 	reflect.TypeFor[kms.Keyring](), reflect.TypeFor[kms.OpenSSLKDF](), reflect.TypeFor[kms.OpenSSLOptions](),
 	reflect.TypeFor[kms.Options](), reflect.TypeFor[kms.RSAPadding](), reflect.TypeFor[kms.Suite](),
 	reflect.TypeFor[s3sign.Checksum](), reflect.TypeFor[s3sign.ExpiryPolicy](),

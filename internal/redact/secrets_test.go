@@ -167,6 +167,16 @@ func secretCases(t testing.TB) []secretCase {
 	client, err := kms.New(aesRing)
 	require.NoError(t, err)
 
+	// A reader part-way through a message holds its derived key and
+	// plaintext it has not released yet.
+	readerSecret := []byte("decrypted-reader-plaintext-0123456789")
+	readerMsg, err := client.Encrypt(ctx, bytes.Repeat(readerSecret, 10), nil)
+	require.NoError(t, err)
+	reader, err := client.DecryptReaderWithHeader(ctx, bytes.NewReader(readerMsg), nil)
+	require.NoError(t, err)
+	_, err = reader.Read(make([]byte, 5))
+	require.NoError(t, err)
+
 	cache, err := kms.NewCache()
 	require.NoError(t, err)
 	rec := &recordingKeyring{Keyring: aesRing}
@@ -229,6 +239,7 @@ func secretCases(t testing.TB) []secretCase {
 		{name: "kms.MultiKeyring", value: kms.NewMultiKeyring(aesRing, rsaRing, kmsRing), secrets: append(append([][]byte{aesKey}, rsaSecrets(rsaKey())...), sdk...), opaque: true},
 		{name: "kms.KMSKeyring", value: kmsRing, secrets: sdk, pointerOnly: true, opaque: true},
 		{name: "kms.KMSDiscoveryKeyring", value: discovery, secrets: sdk, opaque: true},
+		{name: "kms.DecryptedReader", value: reader, secrets: [][]byte{readerSecret[5:]}, opaque: true},
 		{name: "kms.Cache", value: cache, secrets: cacheSecrets, pointerOnly: true, opaque: true},
 		{name: "kms.EncryptionMaterials", value: &kms.EncryptionMaterials{Suite: kms.SuiteCommitted, PlaintextDataKey: aesKey}, secrets: [][]byte{aesKey}},
 		{name: "kms.DecryptionMaterials", value: &kms.DecryptionMaterials{Suite: kms.SuiteCommitted, PlaintextDataKey: aesKey}, secrets: [][]byte{aesKey}},
