@@ -23,6 +23,19 @@
 // [NewRawRSAKeyring] wrap with keys you hold; [NewMultiKeyring] combines
 // keyrings.
 //
+// # Encryption context
+//
+// The encryption context is stored in the message, unencrypted, and bound
+// to it: Decrypt's required pairs must match it. Keys listed in
+// Options.RequiredEncryptionContextKeys are authenticated but not stored
+// (the Encryption SDK's required encryption context), so a reader must
+// supply their values; errors name missing keys, never values.
+// [Client.DecryptWithHeader] and [Client.DecryptReaderWithHeader] return the
+// authenticated header with the plaintext: the whole context, the suite, the
+// frame length and which keys wrapped the data key (for a stream of a
+// signed suite, only once it is read to io.EOF). [ParseHeader] reads a
+// header without any key: a claim, not a fact.
+//
 // # Streams
 //
 // [Client.EncryptWriter] and [Client.DecryptReader] keep memory at a few

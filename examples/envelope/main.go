@@ -3,11 +3,13 @@
 // aws-encryption-cli can read them too.
 //
 //	envelope encrypt -in F -out F.enc [-key-id ARN|alias]... [-raw-aes-key-file K -raw-key-namespace NS -raw-key-name N]
-//	                 [-context k=v,...] [-frame-size N] [-suite committed|signed] [-endpoint URL] [-region R]
-//	envelope decrypt -in F.enc -out F [-context k=v,...] [the same keyring flags, or -discovery]
+//	                 [-context k=v,...] [-required-context k,...] [-frame-size N] [-suite committed|signed] [-endpoint URL] [-region R]
+//	envelope decrypt -in F.enc -out F [-context k=v,...] [-required-context k,...] [the same keyring flags, or -discovery]
 //	envelope rewrap  -in F.enc -out G.enc -from-key-id ARN -key-id NEWARN [-endpoint URL] [-region R]
 //	envelope inspect -in F.enc
 //
+// -required-context names keys of -context that are authenticated but not
+// stored in the file: decrypting needs their values in -context again.
 // "-" is standard input or output. A raw key file holds 16, 24 or 32 bytes,
 // raw or base64. Output files are written to a temporary file and renamed
 // only on success, so a failed decrypt leaves nothing behind. When standard
@@ -50,6 +52,7 @@ func (k *keyIDs) Set(v string) error { *k = append(*k, v); return nil }
 type flags struct {
 	in, out, context, suite, endpoint, region  string
 	rawKeyFile, rawNamespace, rawName, fromKey string
+	requiredContext                            string
 	keys                                       keyIDs
 	frameSize                                  int
 	discovery                                  bool
@@ -73,6 +76,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.StringVar(&f.rawNamespace, "raw-key-namespace", "", "raw key namespace")
 	fs.StringVar(&f.rawName, "raw-key-name", "", "raw key name")
 	fs.StringVar(&f.context, "context", "", "encryption context, k=v,k2=v2")
+	fs.StringVar(&f.requiredContext, "required-context", "", "keys of -context authenticated but not stored in the file, k,k2 (decrypt needs their values in -context)")
 	fs.IntVar(&f.frameSize, "frame-size", 0, "plaintext bytes per frame (default 4096)")
 	fs.StringVar(&f.suite, "suite", "committed", "committed or signed")
 	fs.StringVar(&f.endpoint, "endpoint", "", "KMS endpoint URL, such as a local emulator")
@@ -129,8 +133,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return err
 	}
+	required, err := parseKeys(f.requiredContext)
+	if err != nil {
+		return err
+	}
 	opts := func(o *kms.Options) {
 		o.FrameSize = f.frameSize
+		o.RequiredEncryptionContextKeys = required
 		if f.suite == "signed" {
 			o.Suite = kms.SuiteCommittedSigned
 		}
@@ -264,6 +273,20 @@ func parseContext(s string) (map[string]string, error) {
 		ec[k] = v
 	}
 	return ec, nil
+}
+
+// parseKeys reads "k,k2".
+func parseKeys(s string) ([]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	keys := strings.Split(s, ",")
+	for _, k := range keys {
+		if k == "" {
+			return nil, fmt.Errorf("-required-context: %q has an empty key", s)
+		}
+	}
+	return keys, nil
 }
 
 func inspect(in io.Reader, out io.Writer) error {

@@ -70,6 +70,41 @@ func TestRawKeyRoundTrip(t *testing.T) {
 	assert.Equal(t, "piped", dec)
 }
 
+// With -required-context the named pairs are authenticated but not
+// stored: inspect does not show them, and decrypt needs their values.
+func TestRequiredContext(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "key")
+	require.NoError(t, os.WriteFile(key, bytes.Repeat([]byte{5}, 32), 0o600))
+	raw := []string{"-raw-aes-key-file", key, "-raw-key-namespace", "team", "-raw-key-name", "k1"}
+	enc, err := envelope(t, []byte("payroll"), append([]string{"encrypt", "-in", "-", "-out", "-", "-context", "tenant=acme,dept=finance", "-required-context", "tenant"}, raw...)...)
+	require.NoError(t, err)
+	info, err := envelope(t, []byte(enc), "inspect", "-in", "-")
+	require.NoError(t, err)
+	assert.Contains(t, info, "context:\n  dept=finance\ndata keys:")
+	for _, tt := range []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"-context", "tenant=acme", "-required-context", "tenant"}, ""},
+		{[]string{"-context", "tenant=acme,dept=finance"}, ""},
+		{[]string{"-required-context", "tenant"}, `the required context has no value for the required key(s) "tenant"`},
+		{[]string{"-context", "dept=finance"}, "kms: no keyring could decrypt a data key"},
+		{[]string{"-context", "tenant=other", "-required-context", "tenant"}, "kms: no keyring could decrypt a data key"},
+		{[]string{"-required-context", "tenant,"}, `-required-context: "tenant," has an empty key`},
+	} {
+		dec, err := envelope(t, []byte(enc), append(append([]string{"decrypt", "-in", "-", "-out", "-"}, raw...), tt.args...)...)
+		if tt.err == "" {
+			require.NoError(t, err, tt.args)
+			assert.Equal(t, "payroll", dec)
+			continue
+		}
+		require.ErrorContains(t, err, tt.err, tt.args)
+	}
+	_, err = envelope(t, []byte("x"), append([]string{"encrypt", "-in", "-", "-out", "-", "-required-context", "tenant"}, raw...)...)
+	require.ErrorContains(t, err, `the encryption context has no value for the required key(s) "tenant"`)
+}
+
 func TestBadInput(t *testing.T) {
 	dir := t.TempDir()
 	short := filepath.Join(dir, "short")
