@@ -18,6 +18,7 @@ import (
 
 	"github.com/kumo-go/kumo/internal/moto"
 	"github.com/kumo-go/kumo/kms"
+	"github.com/kumo-go/kumo/kms/kmstest"
 )
 
 // countingDDB and countingKMS count the calls a key store makes.
@@ -409,5 +410,49 @@ func TestVersionBranchKey(t *testing.T) {
 		got, err := c.Decrypt(ctx, m, nil)
 		require.NoError(t, err)
 		assert.Equal(t, want, string(got))
+	}
+}
+
+// The in-memory KeyStoreTable and Fake KMS behave as moto's DynamoDB and
+// KMS do for everything the key store does: create, a refused duplicate
+// (a cancelled transaction), rotate, read, a missing key.
+func TestBranchKeyStoreFakeMatchesMoto(t *testing.T) {
+	e := newKeyStoreEnv(t)
+	fakeKMS := kmstest.New()
+	fakeStore, err := kms.NewBranchKeyStore(kmstest.NewKeyStoreTable(), fakeKMS, "t", "kumo-test-store", fakeKMS.CreateKey())
+	require.NoError(t, err)
+	for name, store := range map[string]*kms.BranchKeyStore{"moto": e.store, "kmstest": fakeStore} {
+		t.Run(name, func(t *testing.T) {
+			id, err := store.CreateBranchKey(ctx, "dup", map[string]string{"a": "b"})
+			require.NoError(t, err)
+			_, err = store.CreateBranchKey(ctx, "dup", map[string]string{"a": "b"})
+			var cancelled *ddbtypes.TransactionCanceledException
+			require.ErrorAs(t, err, &cancelled)
+			var codes []string
+			for _, r := range cancelled.CancellationReasons {
+				codes = append(codes, aws.ToString(r.Code))
+			}
+			// A new version item, the existing active and beacon items.
+			assert.Equal(t, []string{"None", "ConditionalCheckFailed", "ConditionalCheckFailed"}, codes)
+
+			ring, err := kms.NewHierarchicalKeyring(store, id)
+			require.NoError(t, err)
+			before, err := newClient(t, ring).Encrypt(ctx, []byte("x"), nil)
+			require.NoError(t, err)
+			require.NoError(t, store.VersionBranchKey(ctx, id))
+			fresh, err := kms.NewHierarchicalKeyring(store, id)
+			require.NoError(t, err)
+			c := newClient(t, fresh)
+			after, err := c.Encrypt(ctx, []byte("y"), nil)
+			require.NoError(t, err)
+			for _, m := range [][]byte{before, after} {
+				_, err := c.Decrypt(ctx, m, nil)
+				require.NoError(t, err)
+			}
+			missing, err := kms.NewHierarchicalKeyring(store, "missing")
+			require.NoError(t, err)
+			_, err = newClient(t, missing).Encrypt(ctx, []byte("x"), nil)
+			require.ErrorIs(t, err, kms.ErrBranchKeyNotFound)
+		})
 	}
 }
