@@ -21,7 +21,10 @@
 // keys. [NewKMSDiscoveryKeyring] decrypts with whatever key a message
 // names, within a partition and accounts. [NewRawAESKeyring] and
 // [NewRawRSAKeyring] wrap with keys you hold; [NewMultiKeyring] combines
-// keyrings.
+// keyrings. [NewHierarchicalKeyring] wraps with branch keys kept in a
+// DynamoDB [BranchKeyStore] (the official SDKs' key store schema, read and
+// written), each read through KMS once per cache TTL instead of one KMS
+// call per message; a [BranchKeyIDSupplier] gives each tenant its own.
 //
 // # Encryption context
 //

@@ -7,6 +7,13 @@
 //	envelope decrypt -in F.enc -out F [-context k=v,...] [-required-context k,...] [the same keyring flags, or -discovery]
 //	envelope rewrap  -in F.enc -out G.enc -from-key-id ARN -key-id NEWARN [-endpoint URL] [-region R]
 //	envelope inspect -in F.enc
+//	envelope create-branch-key -key-store-table T -key-store-kms-key ARN [-key-store-name N] [-branch-key-id ID -context k=v,...]
+//
+// -branch-key-id with -key-store-table and -key-store-kms-key (and
+// -key-store-name, the logical name, which defaults to the table's) selects
+// the hierarchical keyring: data keys wrapped by a branch key kept in a
+// DynamoDB key store in the official SDKs' schema; create-branch-key makes
+// one and prints its ID. -endpoint applies to DynamoDB too.
 //
 // -required-context names keys of -context that are authenticated but not
 // stored in the file: decrypting needs their values in -context again.
@@ -29,13 +36,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/kumo-go/kumo/kms"
 )
 
-const commands = "encrypt decrypt rewrap inspect"
+const commands = "encrypt decrypt rewrap inspect create-branch-key"
 
 func main() {
 	if err := run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
@@ -53,6 +62,8 @@ type flags struct {
 	in, out, context, suite, endpoint, region  string
 	rawKeyFile, rawNamespace, rawName, fromKey string
 	requiredContext                            string
+	branchKeyID, keyStoreTable, keyStoreName   string
+	keyStoreKMSKey                             string
 	keys                                       keyIDs
 	frameSize                                  int
 	discovery                                  bool
@@ -79,15 +90,22 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.StringVar(&f.requiredContext, "required-context", "", "keys of -context authenticated but not stored in the file, k,k2 (decrypt needs their values in -context)")
 	fs.IntVar(&f.frameSize, "frame-size", 0, "plaintext bytes per frame (default 4096)")
 	fs.StringVar(&f.suite, "suite", "committed", "committed or signed")
-	fs.StringVar(&f.endpoint, "endpoint", "", "KMS endpoint URL, such as a local emulator")
+	fs.StringVar(&f.endpoint, "endpoint", "", "KMS (and DynamoDB) endpoint URL, such as a local emulator")
 	fs.StringVar(&f.region, "region", "", "AWS region")
 	fs.BoolVar(&f.discovery, "discovery", false, "decrypt with whichever KMS key the message names")
 	fs.StringVar(&f.fromKey, "from-key-id", "", "the KMS key the message is wrapped for (rewrap)")
+	fs.StringVar(&f.branchKeyID, "branch-key-id", "", "hierarchical keyring: the branch key in the key store")
+	fs.StringVar(&f.keyStoreTable, "key-store-table", "", "hierarchical keyring: the DynamoDB table of the branch key store")
+	fs.StringVar(&f.keyStoreName, "key-store-name", "", "hierarchical keyring: the key store's logical name (default: the table name)")
+	fs.StringVar(&f.keyStoreKMSKey, "key-store-kms-key", "", "hierarchical keyring: the KMS key ARN that wraps the branch keys")
 	if err := fs.Parse(args[1:]); err != nil {
 		return fmt.Errorf("%s: %v", cmd, err)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%s: unexpected argument %q", cmd, fs.Arg(0))
+	}
+	if cmd == "create-branch-key" {
+		return createBranchKey(ctx, f, stdout)
 	}
 	if f.in == "" {
 		return fmt.Errorf("%s: -in is required", cmd)
@@ -114,7 +132,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return err
 	}
 	var client *awskms.Client
-	needKMS := len(f.keys) > 0 || f.discovery || cmd == "rewrap"
+	needKMS := len(f.keys) > 0 || f.discovery || cmd == "rewrap" || f.branchKeyID != ""
 	if needKMS {
 		if client, err = kmsClient(ctx, f); err != nil {
 			return err
@@ -128,7 +146,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		keyring, err = kms.NewKMSKeyring(client, f.fromKey)
 	default:
-		keyring, err = buildKeyring(f, client, cmd)
+		keyring, err = buildKeyring(ctx, f, client, cmd)
 	}
 	if err != nil {
 		return err
@@ -180,8 +198,19 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	})
 }
 
-func buildKeyring(f flags, client *awskms.Client, cmd string) (kms.Keyring, error) {
+func buildKeyring(ctx context.Context, f flags, client *awskms.Client, cmd string) (kms.Keyring, error) {
 	var rings []kms.Keyring
+	if f.branchKeyID != "" {
+		store, err := keyStore(ctx, f, client)
+		if err != nil {
+			return nil, err
+		}
+		k, err := kms.NewHierarchicalKeyring(store, f.branchKeyID)
+		if err != nil {
+			return nil, err
+		}
+		rings = append(rings, k)
+	}
 	if f.rawKeyFile != "" {
 		key, err := readRawKey(f.rawKeyFile)
 		if err != nil {
@@ -215,7 +244,7 @@ func buildKeyring(f flags, client *awskms.Client, cmd string) (kms.Keyring, erro
 	}
 	switch len(rings) {
 	case 0:
-		return nil, errors.New("no keyring: give -key-id, -raw-aes-key-file or (to decrypt) -discovery")
+		return nil, errors.New("no keyring: give -key-id, -raw-aes-key-file, -branch-key-id or (to decrypt) -discovery")
 	case 1:
 		return rings[0], nil
 	}
@@ -241,7 +270,53 @@ func readRawKey(path string) ([]byte, error) {
 	return nil, fmt.Errorf("%s: a raw AES key file holds 16, 24 or 32 bytes, raw or base64 (it holds %d bytes)", path, len(b))
 }
 
+// keyStore is the branch key store the flags name.
+func keyStore(ctx context.Context, f flags, client *awskms.Client) (*kms.BranchKeyStore, error) {
+	if f.keyStoreTable == "" || f.keyStoreKMSKey == "" {
+		return nil, errors.New("the hierarchical keyring needs -key-store-table and -key-store-kms-key")
+	}
+	cfg, err := awsConfig(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	name := f.keyStoreName
+	if name == "" {
+		name = f.keyStoreTable
+	}
+	return kms.NewBranchKeyStore(dynamodb.NewFromConfig(cfg), client, f.keyStoreTable, name, f.keyStoreKMSKey)
+}
+
+// createBranchKey creates a branch key and prints its ID.
+func createBranchKey(ctx context.Context, f flags, stdout io.Writer) error {
+	ec, err := parseContext(f.context)
+	if err != nil {
+		return err
+	}
+	client, err := kmsClient(ctx, f)
+	if err != nil {
+		return err
+	}
+	store, err := keyStore(ctx, f, client)
+	if err != nil {
+		return err
+	}
+	id, err := store.CreateBranchKey(ctx, f.branchKeyID, ec)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, id)
+	return err
+}
+
 func kmsClient(ctx context.Context, f flags) (*awskms.Client, error) {
+	cfg, err := awsConfig(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return awskms.NewFromConfig(cfg), nil
+}
+
+func awsConfig(ctx context.Context, f flags) (aws.Config, error) {
 	var opts []func(*config.LoadOptions) error
 	if f.region != "" {
 		opts = append(opts, config.WithRegion(f.region))
@@ -251,12 +326,12 @@ func kmsClient(ctx context.Context, f flags) (*awskms.Client, error) {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, err
+		return aws.Config{}, err
 	}
 	if cfg.Region == "" {
-		return nil, errors.New("no AWS region: set -region or AWS_REGION")
+		return aws.Config{}, errors.New("no AWS region: set -region or AWS_REGION")
 	}
-	return awskms.NewFromConfig(cfg), nil
+	return cfg, nil
 }
 
 // parseContext reads "k=v,k2=v2".
