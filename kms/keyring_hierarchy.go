@@ -74,6 +74,11 @@ type HierarchicalKeyringOptions struct {
 // instead of once per message. Its messages decrypt with the official
 // SDKs' hierarchical keyring on the same table, and theirs with it.
 //
+// On decrypt a message's data keys for its branch key cost one key store
+// read (a DynamoDB GetItem, and a KMS Decrypt if the item exists) per
+// version not cached, so a hostile message costs at most
+// Options.MaxEncryptedDataKeys of them.
+//
 // A HierarchicalKeyring is safe for concurrent use. Its cache is its own:
 // concurrent misses for one branch key each read the key store.
 type HierarchicalKeyring struct {
