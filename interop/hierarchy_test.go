@@ -122,12 +122,29 @@ func TestHierarchicalKeyringWithNodeSDK(t *testing.T) {
 			_, err = k.Decrypt(ctx, msg, map[string]string{"not": "stored"})
 			require.ErrorIs(t, err, kms.ErrNoDataKey, "the wrap is bound to the whole context")
 
-			// kumo encrypts; the official SDK decrypts.
+			// kumo encrypts; the official SDK decrypts, and reports the
+			// same authenticated header as kumo.
 			msg, err = k.Encrypt(ctx, pt, ec)
 			require.NoError(t, err)
-			got, err = node(map[string]any{"op": "decrypt", "branchKeyId": id, "context": ec}, msg)
+			out, err := node(map[string]any{"op": "decrypt", "branchKeyId": id, "context": ec, "header": true}, msg)
 			require.NoError(t, err, "the official SDK decrypts kumo's message")
-			assert.True(t, bytes.Equal(pt, got))
+			var js struct {
+				Plaintext         []byte
+				SuiteID           int
+				FrameLength       int
+				EncryptionContext map[string]string
+				EncryptedDataKeys []struct{ ProviderID, ProviderInfo string }
+			}
+			require.NoError(t, json.Unmarshal(out, &js))
+			assert.True(t, bytes.Equal(pt, js.Plaintext))
+			_, h, err = k.DecryptWithHeader(ctx, msg, ec)
+			require.NoError(t, err)
+			assert.Equal(t, js.EncryptionContext, h.EncryptionContext, "the context both report")
+			assert.Equal(t, int(h.Suite), js.SuiteID)
+			assert.Equal(t, h.FrameLength, js.FrameLength)
+			require.Len(t, js.EncryptedDataKeys, 1)
+			assert.Equal(t, h.EncryptedDataKeys[0].ProviderID, js.EncryptedDataKeys[0].ProviderID)
+			assert.Equal(t, string(h.EncryptedDataKeys[0].ProviderInfo), js.EncryptedDataKeys[0].ProviderInfo)
 		}
 	}
 	t.Run("created by the official store", func(t *testing.T) { check(t, string(jsID)) })

@@ -65,6 +65,18 @@ async function main () {
       throw new Error(`context pair ${k} does not match`)
     }
   }
+  if (cfg.header) {
+    // What the SDK says the authenticated header holds, for comparison
+    // with kumo's DecryptWithHeader.
+    process.stdout.write(JSON.stringify({
+      plaintext: Buffer.from(plaintext).toString('base64'),
+      suiteId: messageHeader.suiteId,
+      frameLength: messageHeader.frameLength,
+      encryptionContext: messageHeader.encryptionContext,
+      encryptedDataKeys: messageHeader.encryptedDataKeys.map(k => ({ providerId: k.providerId, providerInfo: k.providerInfo }))
+    }))
+    return
+  }
   process.stdout.write(plaintext)
 }
 
