@@ -280,3 +280,13 @@ func TestDecryptWithHeaderNoRequiredContext(t *testing.T) {
 	assert.Equal(t, map[string]string{"a": "b"}, h.EncryptionContext)
 	assert.Equal(t, 4096, h.FrameLength)
 }
+
+// Rewrap takes no required context, so a Client that requires keys refuses
+// every message, naming the keys.
+func TestRequiredContextRewrap(t *testing.T) {
+	c := requiredClient(t, kms.SuiteCommitted, "tenant")
+	msg := mustEncrypt(t, c, []byte("x"), map[string]string{"tenant": "acme"})
+	err := c.Rewrap(ctx, io.Discard, bytes.NewReader(msg), aesKeyring(t))
+	require.ErrorIs(t, err, kms.ErrEncryptionContext)
+	assert.ErrorContains(t, err, `"tenant"`)
+}

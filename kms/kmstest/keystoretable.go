@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 )
 
 // KeyStoreTable is an in-memory DynamoDB table for a kms.BranchKeyStore:
@@ -25,6 +26,12 @@ import (
 type KeyStoreTable struct {
 	mu    sync.Mutex
 	items map[[2]string]map[string]ddbtypes.AttributeValue
+}
+
+// ddbError is a DynamoDB error the SDK would return as a generic API
+// error (ValidationException has no typed struct in the dynamodb package).
+func ddbError(code, msg string) error {
+	return &smithy.GenericAPIError{Code: code, Message: msg, Fault: smithy.FaultClient}
 }
 
 // NewKeyStoreTable returns an empty table.
@@ -44,7 +51,7 @@ func itemKey(item map[string]ddbtypes.AttributeValue) ([2]string, error) {
 	for i, name := range []string{"branch-key-id", "type"} {
 		s, ok := item[name].(*ddbtypes.AttributeValueMemberS)
 		if !ok || s.Value == "" {
-			return k, apiError("ValidationException", "the item's key attribute "+name+" is missing or not a non-empty string")
+			return k, ddbError("ValidationException", "the item's key attribute "+name+" is missing or not a non-empty string")
 		}
 		k[i] = s.Value
 	}
@@ -69,7 +76,7 @@ func (t *KeyStoreTable) GetItem(_ context.Context, in *dynamodb.GetItemInput, _ 
 // or none.
 func (t *KeyStoreTable) TransactWriteItems(_ context.Context, in *dynamodb.TransactWriteItemsInput, _ ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	if in == nil || len(in.TransactItems) == 0 || len(in.TransactItems) > 100 {
-		return nil, apiError("ValidationException", "TransactItems must hold 1 to 100 items")
+		return nil, ddbError("ValidationException", "TransactItems must hold 1 to 100 items")
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -78,7 +85,7 @@ func (t *KeyStoreTable) TransactWriteItems(_ context.Context, in *dynamodb.Trans
 	failed := false
 	for i, w := range in.TransactItems {
 		if w.Put == nil {
-			return nil, apiError("ValidationException", "this fake takes Put items only")
+			return nil, ddbError("ValidationException", "this fake takes Put items only")
 		}
 		k, err := itemKey(w.Put.Item)
 		if err != nil {
@@ -115,7 +122,7 @@ func holds(expr string, names map[string]string, values map[string]ddbtypes.Attr
 		if strings.HasPrefix(s, "#") {
 			n, ok := names[s]
 			if !ok {
-				return "", apiError("ValidationException", "an expression attribute name is not defined: "+s)
+				return "", ddbError("ValidationException", "an expression attribute name is not defined: "+s)
 			}
 			return n, nil
 		}
@@ -146,11 +153,11 @@ func holds(expr string, names map[string]string, values map[string]ddbtypes.Attr
 			}
 			v, found := values[strings.TrimSpace(r)]
 			if !found {
-				return false, apiError("ValidationException", "an expression attribute value is not defined: "+r)
+				return false, ddbError("ValidationException", "an expression attribute value is not defined: "+r)
 			}
 			ok = equal(item[n], v)
 		default:
-			return false, apiError("ValidationException", fmt.Sprintf("this fake does not evaluate the condition %q", term))
+			return false, ddbError("ValidationException", fmt.Sprintf("this fake does not evaluate the condition %q", term))
 		}
 		if !ok {
 			return false, nil
