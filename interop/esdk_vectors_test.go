@@ -9,8 +9,10 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -194,9 +196,30 @@ func TestESDKVectorsDecrypt(t *testing.T) {
 			msg := readVectorFile(t, v.dir, v.test.Ciphertext)
 			want := readVectorFile(t, v.dir, v.test.Result.Output.Plaintext)
 			c := legacyClient(t, k)
-			got, err := c.Decrypt(ctx, msg, v.test.Context)
+			got, dh, err := c.DecryptWithHeader(ctx, msg, v.test.Context)
 			require.NoError(t, err)
 			assert.True(t, bytes.Equal(want, got), "plaintext differs")
+			// The authenticated header: the stored context plus the pairs
+			// supplied but not stored (the RequiredEncryptionContext CMM's
+			// vectors, written by the .NET SDK), and the header's fields.
+			ph, err := kms.ParseHeader(bytes.NewReader(msg))
+			require.NoError(t, err)
+			wantEC := maps.Clone(ph.EncryptionContext)
+			var notStored []string
+			for k, val := range v.test.Context {
+				if _, ok := ph.EncryptionContext[k]; !ok {
+					wantEC[k] = val
+					notStored = append(notStored, k)
+				}
+			}
+			slices.Sort(notStored)
+			assert.Equal(t, wantEC, dh.EncryptionContext)
+			assert.Equal(t, notStored, dh.NotStoredKeys)
+			assert.Equal(t, v.test.CMM == "RequiredEncryptionContext", len(notStored) > 0, "only the required-EC CMM's vectors leave pairs out")
+			assert.Equal(t, ph.Suite, dh.Suite)
+			assert.Equal(t, ph.FrameLength, dh.FrameLength)
+			assert.Equal(t, ph.Framed, dh.Framed)
+			assert.Equal(t, ph.EncryptedDataKeys, dh.EncryptedDataKeys)
 
 			r, err := c.DecryptReader(ctx, bytes.NewReader(msg), v.test.Context)
 			require.NoError(t, err)

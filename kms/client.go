@@ -63,6 +63,20 @@ type Options struct {
 	// Rand is the source of message IDs, data keys and signing keys; default
 	// crypto/rand.
 	Rand io.Reader
+
+	// RequiredEncryptionContextKeys are encryption-context keys that every
+	// message is encrypted and decrypted with, and that the message
+	// authenticates without storing them: the Encryption SDK's required
+	// encryption context (its required-encryption-context CMM). Encrypt and
+	// EncryptWriter fail unless their context has a value for each key;
+	// the keyring binds its wrapping to the whole context and the header
+	// tag covers the pairs, but only the other pairs are written. Decrypt
+	// and DecryptReader fail unless their required pairs give a value for
+	// each key, since the message does not carry them. Errors name missing
+	// keys, never values. Keys follow the context's rules (not empty, UTF-8,
+	// not starting with "aws-crypto-"). Default none: the whole context is
+	// stored.
+	RequiredEncryptionContextKeys []string
 }
 
 // DefaultMaxEncryptedDataKeys is the default of Options.MaxEncryptedDataKeys.
@@ -128,6 +142,13 @@ func New(keyring Keyring, optFns ...func(*Options)) (*Client, error) {
 	if o.Rand == nil {
 		o.Rand = rand.Reader
 	}
+	if o.RequiredEncryptionContextKeys != nil {
+		keys, err := requiredKeys(o.RequiredEncryptionContextKeys)
+		if err != nil {
+			return nil, err
+		}
+		o.RequiredEncryptionContextKeys = keys
+	}
 	c := &Client{keyring: keyring, opts: o}
 	if _, err := io.ReadFull(rand.Reader, c.partition[:]); err != nil {
 		return nil, err
@@ -138,7 +159,9 @@ func New(keyring Keyring, optFns ...func(*Options)) (*Client, error) {
 // Encrypt encrypts plaintext under the encryption context ec and returns the
 // whole message. The context is stored in the message unencrypted and must
 // be given again (or at least its pairs that matter) to Decrypt; keys must
-// not start with "aws-crypto-".
+// not start with "aws-crypto-". The pairs of
+// Options.RequiredEncryptionContextKeys are authenticated but not stored:
+// Decrypt must be given them.
 func (c *Client) Encrypt(ctx context.Context, plaintext []byte, ec map[string]string) ([]byte, error) {
 	var out bytes.Buffer
 	out.Grow(len(plaintext) + len(plaintext)/c.opts.FrameSize*(4+ivLen+tagLen) + 1024)
@@ -158,12 +181,30 @@ func (c *Client) Encrypt(ctx context.Context, plaintext []byte, ec map[string]st
 // Decrypt decrypts a whole message. required lists encryption-context pairs
 // the message must have been encrypted with: a pair the message stores must
 // match, and one it does not store must have been authenticated at encryption
-// (the Encryption SDK's required encryption context). The plaintext is
+// (the Encryption SDK's required encryption context); it must give a value
+// for each of Options.RequiredEncryptionContextKeys. The plaintext is
 // returned only once every frame and any signature verified.
 func (c *Client) Decrypt(ctx context.Context, msg []byte, required map[string]string) ([]byte, error) {
+	out, _, err := c.decryptAll(ctx, msg, required)
+	return out, err
+}
+
+// DecryptWithHeader is Decrypt that also returns what the message's header
+// says, all of it authenticated: the whole encryption context (the pairs
+// stored and the required pairs authenticated without being stored), the
+// suite, the frame length and the encrypted data keys' providers.
+func (c *Client) DecryptWithHeader(ctx context.Context, msg []byte, required map[string]string) ([]byte, *DecryptedHeader, error) {
+	out, r, err := c.decryptAll(ctx, msg, required)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, r.hdr.decrypted(), nil
+}
+
+func (c *Client) decryptAll(ctx context.Context, msg []byte, required map[string]string) ([]byte, *decryptReader, error) {
 	r, err := c.newDecryptReader(ctx, bytes.NewReader(msg), required, int64(len(msg)))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([]byte, 0, len(msg))
 	for {
@@ -173,10 +214,10 @@ func (c *Client) Decrypt(ctx context.Context, msg []byte, required map[string]st
 		n, err := r.Read(out[len(out):cap(out)])
 		out = out[:len(out)+n]
 		if err == io.EOF {
-			return out, nil
+			return out, r, nil
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 }
@@ -208,6 +249,19 @@ func (c *Client) DecryptReader(ctx context.Context, src io.Reader, required map[
 	return r, nil
 }
 
+// DecryptReaderWithHeader is DecryptReader whose reader also reports the
+// message's authenticated header ([DecryptedReader.Header]): at once for
+// unsigned suites, whose header tag has verified before this returns; for
+// signed suites only after Read (or WriteTo) has returned io.EOF, once the
+// signature over the whole message has verified.
+func (c *Client) DecryptReaderWithHeader(ctx context.Context, src io.Reader, required map[string]string) (*DecryptedReader, error) {
+	r, err := c.newDecryptReader(ctx, src, required, -1)
+	if err != nil {
+		return nil, err
+	}
+	return &DecryptedReader{r: r}, nil
+}
+
 // encMaterials are encryption materials with the signing key that goes
 // with their aws-crypto-public-key.
 type encMaterials struct {
@@ -219,6 +273,9 @@ type encMaterials struct {
 // of size bytes (-1: unknown), from the cache when there is one.
 func (c *Client) encryptionMaterials(ctx context.Context, ec map[string]string, size int64) (*encMaterials, error) {
 	if err := checkContext(ec); err != nil {
+		return nil, err
+	}
+	if err := missingKeys(c.opts.RequiredEncryptionContextKeys, ec, "the encryption context"); err != nil {
 		return nil, err
 	}
 	if c.opts.Cache != nil {

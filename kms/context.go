@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -125,3 +126,50 @@ func (r *reader) u16() uint16 {
 }
 
 var errTruncated = fmt.Errorf("%w: truncated", ErrMalformed)
+
+// requiredKeys validates Options.RequiredEncryptionContextKeys and returns
+// them sorted, without repeats.
+func requiredKeys(keys []string) ([]string, error) {
+	ec := make(map[string]string, len(keys))
+	for _, k := range keys {
+		ec[k] = ""
+	}
+	if err := checkContext(ec); err != nil {
+		return nil, fmt.Errorf("%w (Options.RequiredEncryptionContextKeys)", err)
+	}
+	return slices.Sorted(maps.Keys(ec)), nil
+}
+
+// missingKeys fails with ErrEncryptionContext naming the keys of required
+// that ec has no value for; what says which context ec is. It never quotes
+// a value.
+func missingKeys(required []string, ec map[string]string, what string) error {
+	var missing []string
+	for _, k := range required {
+		if _, ok := ec[k]; !ok {
+			missing = append(missing, strconv.Quote(k))
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s has no value for the required key(s) %s (Options.RequiredEncryptionContextKeys)", ErrEncryptionContext, what, strings.Join(missing, ", "))
+}
+
+// splitContext splits a message's whole context into the pairs its header
+// stores and the serialized pairs under authOnly keys, which the header
+// authenticates without storing them.
+func splitContext(ec map[string]string, authOnly []string) (stored map[string]string, extra []byte, err error) {
+	stored = maps.Clone(ec)
+	only := make(map[string]string, len(authOnly))
+	for _, k := range authOnly {
+		v, ok := ec[k]
+		if !ok {
+			return nil, nil, missingKeys(authOnly, ec, "the encryption context")
+		}
+		only[k] = v
+		delete(stored, k)
+	}
+	extra, err = serializeContext(only)
+	return stored, extra, err
+}

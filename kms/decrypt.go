@@ -73,6 +73,7 @@ type batch struct {
 
 // decryptReader reads one message's body.
 type decryptReader struct {
+	hdr       *openedHeader // the header it reads the body of
 	ctx       context.Context
 	src       io.Reader
 	aead      cipher.AEAD
@@ -124,7 +125,7 @@ func newReadBuffer(src io.Reader, size int64) *bufio.Reader {
 // bodyReader returns the reader of the body that follows an opened header.
 // size is the whole message's length when it is in memory, else -1.
 func (c *Client) bodyReader(ctx context.Context, src io.Reader, o *openedHeader, size int64) *decryptReader {
-	r := &decryptReader{ctx: ctx, src: src, aead: o.aead, messageID: o.h.MessageID, framed: o.h.Framed,
+	r := &decryptReader{hdr: o, ctx: ctx, src: src, aead: o.aead, messageID: o.h.MessageID, framed: o.h.Framed,
 		frameLen: o.h.FrameLength, conc: c.opts.Concurrency, maxBody: c.opts.MaxBodyLength, pub: o.pub, sig: o.sig, seq: 1}
 	if size >= 0 {
 		// The message is in memory already: no frame can be larger than it.

@@ -21,7 +21,23 @@
 // keys. [NewKMSDiscoveryKeyring] decrypts with whatever key a message
 // names, within a partition and accounts. [NewRawAESKeyring] and
 // [NewRawRSAKeyring] wrap with keys you hold; [NewMultiKeyring] combines
-// keyrings.
+// keyrings. [NewHierarchicalKeyring] wraps with branch keys kept in a
+// DynamoDB [BranchKeyStore] (the official SDKs' key store schema, read and
+// written), each read through KMS once per cache TTL instead of one KMS
+// call per message; a [BranchKeyIDSupplier] gives each tenant its own.
+//
+// # Encryption context
+//
+// The encryption context is stored in the message, unencrypted, and bound
+// to it: Decrypt's required pairs must match it. Keys listed in
+// Options.RequiredEncryptionContextKeys are authenticated but not stored
+// (the Encryption SDK's required encryption context), so a reader must
+// supply their values; errors name missing keys, never values.
+// [Client.DecryptWithHeader] and [Client.DecryptReaderWithHeader] return the
+// authenticated header with the plaintext: the whole context, the suite, the
+// frame length and which keys wrapped the data key (for a stream of a
+// signed suite, only once it is read to io.EOF). [ParseHeader] reads a
+// header without any key: a claim, not a fact.
 //
 // The multi-Region-key-aware keyrings, as the Encryption SDKs define them,
 // let a message encrypted under a multi-Region key (key/mrk-…) in one

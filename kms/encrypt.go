@@ -54,13 +54,15 @@ func (c *Client) newEncryptWriter(ctx context.Context, dst io.Writer, ec map[str
 	if err != nil {
 		return nil, err
 	}
-	return c.writeMessage(ctx, dst, m, c.opts.FrameSize)
+	return c.writeMessage(ctx, dst, m, c.opts.FrameSize, c.opts.RequiredEncryptionContextKeys)
 }
 
 // writeMessage starts a message under the materials m, with a new message
 // ID (so the keys it derives are its own, even when the data key is not),
-// writes its header and returns the writer of its frames.
-func (c *Client) writeMessage(ctx context.Context, dst io.Writer, m *encMaterials, frameLen int) (*encryptWriter, error) {
+// writes its header and returns the writer of its frames. The pairs of
+// m.EncryptionContext under authOnly keys are authenticated by the header
+// but not stored in it.
+func (c *Client) writeMessage(ctx context.Context, dst io.Writer, m *encMaterials, frameLen int, authOnly []string) (*encryptWriter, error) {
 	info, ok := m.Suite.info()
 	if !ok {
 		return nil, fmt.Errorf("kms: unknown suite %v", m.Suite)
@@ -86,7 +88,14 @@ func (c *Client) writeMessage(ctx context.Context, dst io.Writer, m *encMaterial
 		return nil, err
 	}
 	h.suiteData = commitKey
-	if err := sealHeader(h, aead); err != nil {
+	var extra []byte
+	if len(authOnly) > 0 {
+		h.EncryptionContext, extra, err = splitContext(m.EncryptionContext, authOnly)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := sealHeader(h, aead, extra); err != nil {
 		return nil, err
 	}
 	w := &encryptWriter{ctx: ctx, dst: dst, aead: aead, messageID: h.MessageID, frameLen: frameLen, conc: c.opts.Concurrency, seq: 1}
@@ -110,10 +119,12 @@ func (c *Client) writeMessage(ctx context.Context, dst io.Writer, m *encMaterial
 }
 
 // sealHeader serializes h's body and computes its authentication tag: AES-GCM
-// over nothing, with the body as AAD and an all-zero IV. The IV is fixed by
-// the format, so a derived key must never seal two different header bodies:
-// every header kumo writes has a new message ID, hence a key of its own.
-func sealHeader(h *Header, aead cipher.AEAD) error {
+// over nothing, with the body and then extra (the serialized pairs
+// authenticated but not stored) as AAD and an all-zero IV. The IV is fixed
+// by the format, so a derived key must never seal two different header
+// bodies: every header kumo writes has a new message ID, hence a key of its
+// own.
+func sealHeader(h *Header, aead cipher.AEAD, extra []byte) error {
 	body, err := h.serializeBody()
 	if err != nil {
 		return err
@@ -123,7 +134,11 @@ func sealHeader(h *Header, aead cipher.AEAD) error {
 	if h.Version == 1 {
 		h.authIV = zero
 	}
-	h.authTag = aead.Seal(nil, zero, nil, body)
+	aad := body
+	if len(extra) > 0 {
+		aad = append(append(make([]byte, 0, len(body)+len(extra)), body...), extra...)
+	}
+	h.authTag = aead.Seal(nil, zero, nil, aad)
 	return nil
 }
 

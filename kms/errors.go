@@ -32,3 +32,8 @@ var (
 	// message's encrypted data keys. It wraps what each keyring said.
 	ErrNoDataKey = errors.New("kms: no keyring could decrypt a data key")
 )
+
+// ErrHeaderNotAuthenticated is returned by [DecryptedReader.Header] for a
+// message in a signed suite that has not yet been read to io.EOF: its
+// signature, which authenticates the header, is at the end.
+var ErrHeaderNotAuthenticated = errors.New("kms: the header of a signed message is authenticated only once the message is read to io.EOF")

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -20,6 +22,11 @@ type openedHeader struct {
 	aead    cipher.AEAD
 	pub     *ecdsa.PublicKey // signed suites
 	sig     hash.Hash        // signed suites: already fed the header
+	// full is the whole authenticated context: the pairs stored and the
+	// required pairs the header authenticates without storing them, whose
+	// keys are notStored (sorted).
+	full      map[string]string
+	notStored []string
 }
 
 // openHeader reads a header from r and opens it: the one place that checks
@@ -32,6 +39,9 @@ func (c *Client) openHeader(ctx context.Context, r io.Reader, required map[strin
 		if strings.HasPrefix(k, reservedPrefix) {
 			return nil, fmt.Errorf("%w: required key %q uses the reserved prefix %q", ErrEncryptionContext, k, reservedPrefix)
 		}
+	}
+	if err := missingKeys(c.opts.RequiredEncryptionContextKeys, required, "the required context"); err != nil {
+		return nil, err
 	}
 	h, err := readHeader(r, c.opts.MaxEncryptedDataKeys)
 	if err != nil {
@@ -103,7 +113,10 @@ func (c *Client) openHeader(ctx context.Context, r io.Reader, required map[strin
 		}
 		return nil, fmt.Errorf("%w: the header does not verify", ErrAuthentication)
 	}
-	o.aead = aead
+	o.aead, o.full = aead, full
+	if len(authOnly) > 0 {
+		o.notStored = slices.Sorted(maps.Keys(authOnly))
+	}
 	if info.curve != nil {
 		o.sig = info.sigHash()
 		o.sig.Write(h.bytes())

@@ -35,7 +35,8 @@ import (
 // 0x0078) encrypt with the data key itself, whatever the message ID, so
 // they cannot keep their data key: Rewrap refuses them; decrypt them and
 // encrypt again. So are messages whose header authenticates context pairs
-// it does not store (a required encryption context): Rewrap takes none.
+// it does not store (a required encryption context): Rewrap takes none, so
+// a Client with Options.RequiredEncryptionContextKeys refuses every message.
 //
 // On error, what was written to dst is not a valid message: write to a
 // temporary file and rename it on success.
@@ -78,7 +79,7 @@ func (c *Client) Rewrap(ctx context.Context, dst io.Writer, src io.Reader, to Ke
 	if !old.Framed {
 		frameLen = c.opts.FrameSize
 	}
-	w, err := c.writeMessage(ctx, dst, m, frameLen)
+	w, err := c.writeMessage(ctx, dst, m, frameLen, nil)
 	if err != nil {
 		return err
 	}

@@ -4,10 +4,12 @@
 //
 //	envelope encrypt -in F -out F.enc [-key-id ARN|alias]... [-raw-aes-key-file K -raw-key-namespace NS -raw-key-name N]
 //	                 [-kms-rsa-key ARN [-kms-rsa-oaep sha256|sha1] [-kms-rsa-public-key PEMFILE]] [-mrk-region R]
-//	                 [-context k=v,...] [-frame-size N] [-suite committed|signed] [AWS flags]
-//	envelope decrypt -in F.enc -out F [-context k=v,...] [the same keyring flags, or -discovery] [-mrk-region R]...
+//	                 [-branch-key-id ID -key-store-table T -key-store-kms-key ARN [-key-store-name N]]
+//	                 [-context k=v,...] [-required-context k,...] [-frame-size N] [-suite committed|signed] [AWS flags]
+//	envelope decrypt -in F.enc -out F [-context k=v,...] [-required-context k,...] [the same keyring flags, or -discovery] [-mrk-region R]...
 //	envelope rewrap  -in F.enc -out G.enc -from-key-id ARN -key-id NEWARN [AWS flags]
 //	envelope inspect -in F.enc
+//	envelope create-branch-key -key-store-table T -key-store-kms-key ARN [-key-store-name N] [-branch-key-id ID -context k=v,...]
 //
 // The AWS flags are -endpoint URL, -region R, -profile NAME and -debug (the
 // SDK's own warnings). envelope -h and envelope COMMAND -h print the usage;
@@ -21,6 +23,15 @@
 // keys with the public key of an RSA KMS key (fetched with GetPublicKey,
 // or read from -kms-rsa-public-key, so encrypting needs no KMS call) and
 // decrypts through KMS.
+//
+// -branch-key-id with -key-store-table and -key-store-kms-key (and
+// -key-store-name, the logical name, which defaults to the table's) selects
+// the hierarchical keyring: data keys wrapped by a branch key kept in a
+// DynamoDB key store in the official SDKs' schema; create-branch-key makes
+// one and prints its ID. -endpoint applies to DynamoDB too.
+//
+// -required-context names keys of -context that are authenticated but not
+// stored in the file: decrypting needs their values in -context again.
 //
 // "-" is standard input or output. A raw key file holds 16, 24 or 32 bytes,
 // raw or base64. Output files are written to a temporary file and renamed
@@ -48,6 +59,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
@@ -55,9 +67,9 @@ import (
 	"github.com/kumo-go/kumo/kms"
 )
 
-const commands = "encrypt decrypt rewrap inspect"
+const commands = "encrypt decrypt rewrap inspect create-branch-key"
 
-const usage = `envelope encrypt|decrypt|rewrap|inspect [flags]
+const usage = `envelope encrypt|decrypt|rewrap|inspect|create-branch-key [flags]
 
 Encrypts files in the AWS Encryption SDK message format with KMS keys or a
 raw AES key, decrypts them, re-wraps them for other KMS keys, and shows a
@@ -83,6 +95,11 @@ decrypting the body with a new key.`,
 
 Prints the message's header: format, suite, message ID, frame size,
 encryption context and encrypted data keys.`,
+	"create-branch-key": `envelope create-branch-key -key-store-table T -key-store-kms-key ARN [-key-store-name N] [-branch-key-id ID -context k=v,...]
+                 [-endpoint URL] [-region R] [-profile P]
+
+Creates a branch key for the hierarchical keyring in a DynamoDB key store
+(the official SDKs' schema) and prints its ID.`,
 }
 
 func main() {
@@ -99,6 +116,9 @@ type flags struct {
 	in, out, context, suite                    string
 	rawKeyFile, rawNamespace, rawName, fromKey string
 	rsaKey, rsaOAEP, rsaPublicKey              string
+	requiredContext                            string
+	branchKeyID, keyStoreTable, keyStoreName   string
+	keyStoreKMSKey                             string
 	keys, mrkRegions                           keyIDs
 	frameSize                                  int
 	discovery                                  bool
@@ -134,6 +154,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.StringVar(&f.rawNamespace, "raw-key-namespace", "", "raw key namespace")
 	fs.StringVar(&f.rawName, "raw-key-name", "", "raw key name")
 	fs.StringVar(&f.context, "context", "", "encryption context, k=v,k2=v2")
+	fs.StringVar(&f.requiredContext, "required-context", "", "keys of -context authenticated but not stored in the file, k,k2 (decrypt needs their values in -context)")
 	fs.IntVar(&f.frameSize, "frame-size", 0, "plaintext bytes per frame (default 4096)")
 	fs.StringVar(&f.suite, "suite", "committed", "committed or signed")
 	f.aws.Register(fs.FlagSet)
@@ -143,8 +164,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.StringVar(&f.rsaKey, "kms-rsa-key", "", "ARN of an RSA KMS key to wrap data keys with its public key")
 	fs.StringVar(&f.rsaOAEP, "kms-rsa-oaep", "sha256", "OAEP hash of -kms-rsa-key: sha256 or sha1")
 	fs.StringVar(&f.rsaPublicKey, "kms-rsa-public-key", "", "PEM file of -kms-rsa-key's public key (encrypt without calling KMS)")
+	fs.StringVar(&f.branchKeyID, "branch-key-id", "", "hierarchical keyring: the branch key in the key store")
+	fs.StringVar(&f.keyStoreTable, "key-store-table", "", "hierarchical keyring: the DynamoDB table of the branch key store")
+	fs.StringVar(&f.keyStoreName, "key-store-name", "", "hierarchical keyring: the key store's logical name (default: the table name)")
+	fs.StringVar(&f.keyStoreKMSKey, "key-store-kms-key", "", "hierarchical keyring: the KMS key ARN that wraps the branch keys")
 	if err := fs.Parse(top.Args()[1:]); err != nil {
 		return err
+	}
+	if cmd == "create-branch-key" {
+		return createBranchKey(ctx, f, stdout)
 	}
 	if f.in == "" {
 		return fs.Usagef("%s: -in is required", cmd)
@@ -178,7 +206,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	var client *awskms.Client
 	var cfg aws.Config
-	needKMS := len(f.keys) > 0 || f.discovery || cmd == "rewrap" || (f.rsaKey != "" && (cmd != "encrypt" || f.rsaPublicKey == ""))
+	needKMS := len(f.keys) > 0 || f.discovery || cmd == "rewrap" || f.branchKeyID != "" || (f.rsaKey != "" && (cmd != "encrypt" || f.rsaPublicKey == ""))
 	if needKMS {
 		if cfg, err = kmsConfig(ctx, f); err != nil {
 			return err
@@ -190,13 +218,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "rewrap":
 		keyring, err = kms.NewKMSKeyring(client, f.fromKey)
 	default:
-		keyring, err = buildKeyring(f, cfg, client, cmd)
+		keyring, err = buildKeyring(ctx, f, cfg, client, cmd)
 	}
+	if err != nil {
+		return err
+	}
+	required, err := parseKeys(f.requiredContext)
 	if err != nil {
 		return err
 	}
 	opts := func(o *kms.Options) {
 		o.FrameSize = f.frameSize
+		o.RequiredEncryptionContextKeys = required
 		if f.suite == "signed" {
 			o.Suite = kms.SuiteCommittedSigned
 		}
@@ -234,8 +267,19 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	})
 }
 
-func buildKeyring(f flags, cfg aws.Config, client *awskms.Client, cmd string) (kms.Keyring, error) {
+func buildKeyring(ctx context.Context, f flags, cfg aws.Config, client *awskms.Client, cmd string) (kms.Keyring, error) {
 	var rings []kms.Keyring
+	if f.branchKeyID != "" {
+		store, err := keyStore(ctx, f, client)
+		if err != nil {
+			return nil, err
+		}
+		k, err := kms.NewHierarchicalKeyring(store, f.branchKeyID)
+		if err != nil {
+			return nil, err
+		}
+		rings = append(rings, k)
+	}
 	if f.rawKeyFile != "" {
 		key, err := readRawKey(f.rawKeyFile)
 		if err != nil {
@@ -296,7 +340,7 @@ func buildKeyring(f flags, cfg aws.Config, client *awskms.Client, cmd string) (k
 	}
 	switch len(rings) {
 	case 0:
-		return nil, cli.Usagef("no keyring: give -key-id, -kms-rsa-key, -raw-aes-key-file or (to decrypt) -discovery")
+		return nil, cli.Usagef("no keyring: give -key-id, -kms-rsa-key, -raw-aes-key-file, -branch-key-id or (to decrypt) -discovery")
 	case 1:
 		return rings[0], nil
 	}
@@ -364,6 +408,44 @@ func readRawKey(path string) ([]byte, error) {
 	return nil, fmt.Errorf("%s: a raw AES key file holds 16, 24 or 32 bytes, raw or base64 (it holds %d bytes)", path, len(b))
 }
 
+// keyStore is the branch key store the flags name.
+func keyStore(ctx context.Context, f flags, client *awskms.Client) (*kms.BranchKeyStore, error) {
+	if f.keyStoreTable == "" || f.keyStoreKMSKey == "" {
+		return nil, cli.Usagef("the hierarchical keyring needs -key-store-table and -key-store-kms-key")
+	}
+	cfg, err := kmsConfig(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	name := f.keyStoreName
+	if name == "" {
+		name = f.keyStoreTable
+	}
+	return kms.NewBranchKeyStore(dynamodb.NewFromConfig(cfg), client, f.keyStoreTable, name, f.keyStoreKMSKey)
+}
+
+// createBranchKey creates a branch key and prints its ID.
+func createBranchKey(ctx context.Context, f flags, stdout io.Writer) error {
+	ec, err := parseContext(f.context)
+	if err != nil {
+		return err
+	}
+	cfg, err := kmsConfig(ctx, f)
+	if err != nil {
+		return err
+	}
+	store, err := keyStore(ctx, f, awskms.NewFromConfig(cfg))
+	if err != nil {
+		return err
+	}
+	id, err := store.CreateBranchKey(ctx, f.branchKeyID, ec)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, id)
+	return err
+}
+
 func kmsConfig(ctx context.Context, f flags) (aws.Config, error) {
 	cfg, err := f.aws.Config(ctx)
 	if err != nil {
@@ -389,6 +471,20 @@ func parseContext(s string) (map[string]string, error) {
 		ec[k] = v
 	}
 	return ec, nil
+}
+
+// parseKeys reads "k,k2".
+func parseKeys(s string) ([]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	keys := strings.Split(s, ",")
+	for _, k := range keys {
+		if k == "" {
+			return nil, fmt.Errorf("-required-context: %q has an empty key", s)
+		}
+	}
+	return keys, nil
 }
 
 func inspect(in io.Reader, out io.Writer) error {

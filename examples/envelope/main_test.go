@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -71,6 +73,41 @@ func TestRawKeyRoundTrip(t *testing.T) {
 	assert.Equal(t, "piped", dec)
 }
 
+// With -required-context the named pairs are authenticated but not
+// stored: inspect does not show them, and decrypt needs their values.
+func TestRequiredContext(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "key")
+	require.NoError(t, os.WriteFile(key, bytes.Repeat([]byte{5}, 32), 0o600))
+	raw := []string{"-raw-aes-key-file", key, "-raw-key-namespace", "team", "-raw-key-name", "k1"}
+	enc, err := envelope(t, []byte("payroll"), append([]string{"encrypt", "-in", "-", "-out", "-", "-context", "tenant=acme,dept=finance", "-required-context", "tenant"}, raw...)...)
+	require.NoError(t, err)
+	info, err := envelope(t, []byte(enc), "inspect", "-in", "-")
+	require.NoError(t, err)
+	assert.Contains(t, info, "context:\n  dept=finance\ndata keys:")
+	for _, tt := range []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"-context", "tenant=acme", "-required-context", "tenant"}, ""},
+		{[]string{"-context", "tenant=acme,dept=finance"}, ""},
+		{[]string{"-required-context", "tenant"}, `the required context has no value for the required key(s) "tenant"`},
+		{[]string{"-context", "dept=finance"}, "kms: no keyring could decrypt a data key"},
+		{[]string{"-context", "tenant=other", "-required-context", "tenant"}, "kms: no keyring could decrypt a data key"},
+		{[]string{"-required-context", "tenant,"}, `-required-context: "tenant," has an empty key`},
+	} {
+		dec, err := envelope(t, []byte(enc), append(append([]string{"decrypt", "-in", "-", "-out", "-"}, raw...), tt.args...)...)
+		if tt.err == "" {
+			require.NoError(t, err, tt.args)
+			assert.Equal(t, "payroll", dec)
+			continue
+		}
+		require.ErrorContains(t, err, tt.err, tt.args)
+	}
+	_, err = envelope(t, []byte("x"), append([]string{"encrypt", "-in", "-", "-out", "-", "-required-context", "tenant"}, raw...)...)
+	require.ErrorContains(t, err, `the encryption context has no value for the required key(s) "tenant"`)
+}
+
 func TestBadInput(t *testing.T) {
 	dir := t.TempDir()
 	short := filepath.Join(dir, "short")
@@ -79,11 +116,11 @@ func TestBadInput(t *testing.T) {
 		args []string
 		err  string
 	}{
-		{nil, "missing command: want one of encrypt decrypt rewrap inspect"},
+		{nil, "missing command: want one of encrypt decrypt rewrap inspect create-branch-key"},
 		{[]string{"seal"}, `unknown command "seal"`},
 		{[]string{"encrypt", "-out", "x"}, "encrypt: -in is required"},
 		{[]string{"encrypt", "-in", short}, "encrypt: -out is required"},
-		{[]string{"encrypt", "-in", short, "-out", "-"}, "no keyring: give -key-id, -kms-rsa-key, -raw-aes-key-file or (to decrypt) -discovery"},
+		{[]string{"encrypt", "-in", short, "-out", "-"}, "no keyring: give -key-id, -kms-rsa-key, -raw-aes-key-file, -branch-key-id or (to decrypt) -discovery"},
 		{[]string{"encrypt", "-in", short, "-out", "-", "-raw-aes-key-file", short, "-raw-key-namespace", "a", "-raw-key-name", "b"}, "a raw AES key file holds 16, 24 or 32 bytes, raw or base64 (it holds 10 bytes)"},
 		{[]string{"encrypt", "-in", short, "-out", "-", "-context", "novalue"}, `-context: "novalue" is not key=value`},
 		{[]string{"inspect", "-in", short}, "kms: malformed message"},
@@ -122,6 +159,51 @@ func TestKMSAgainstMoto(t *testing.T) {
 	out, err := envelope(t, nil, "decrypt", "-in", plain+".new", "-out", "-", "-discovery", "-endpoint", endpoint, "-context", "app=test")
 	require.NoError(t, err)
 	assert.Equal(t, "kms wrapped", out)
+}
+
+// The hierarchical keyring from the command line: a branch key created in
+// a key store table on moto's DynamoDB, a file encrypted under it and back.
+func TestHierarchicalAgainstMoto(t *testing.T) {
+	endpoint := moto.Endpoint(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", moto.AccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", moto.SecretKey)
+	t.Setenv("AWS_REGION", moto.Region)
+	ctx := context.Background()
+	cfg := moto.Config(t)
+	key, err := awskms.NewFromConfig(cfg).CreateKey(ctx, &awskms.CreateKeyInput{})
+	require.NoError(t, err)
+	table := moto.UniqueName("keystore")
+	_, err = dynamodb.NewFromConfig(cfg).CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName: aws.String(table),
+		KeySchema: []ddbtypes.KeySchemaElement{
+			{AttributeName: aws.String("branch-key-id"), KeyType: ddbtypes.KeyTypeHash},
+			{AttributeName: aws.String("type"), KeyType: ddbtypes.KeyTypeRange},
+		},
+		AttributeDefinitions: []ddbtypes.AttributeDefinition{
+			{AttributeName: aws.String("branch-key-id"), AttributeType: ddbtypes.ScalarAttributeTypeS},
+			{AttributeName: aws.String("type"), AttributeType: ddbtypes.ScalarAttributeTypeS},
+		},
+		BillingMode: ddbtypes.BillingModePayPerRequest,
+	})
+	require.NoError(t, err)
+	store := []string{"-key-store-table", table, "-key-store-kms-key", aws.ToString(key.KeyMetadata.Arn), "-endpoint", endpoint}
+
+	id, err := envelope(t, nil, append([]string{"create-branch-key", "-branch-key-id", "tenant-acme", "-context", "tenant=acme"}, store...)...)
+	require.NoError(t, err)
+	require.Equal(t, "tenant-acme\n", id)
+	_, err = envelope(t, nil, append([]string{"create-branch-key", "-branch-key-id", "tenant-acme"}, store...)...)
+	require.ErrorContains(t, err, "kms: CreateBranchKey with a chosen branch key ID needs an encryption context")
+
+	enc, err := envelope(t, []byte("branch wrapped"), append([]string{"encrypt", "-in", "-", "-out", "-", "-branch-key-id", "tenant-acme", "-context", "app=test"}, store...)...)
+	require.NoError(t, err)
+	info, err := envelope(t, []byte(enc), "inspect", "-in", "-")
+	require.NoError(t, err)
+	assert.Contains(t, info, "aws-kms-hierarchy ")
+	out, err := envelope(t, []byte(enc), append([]string{"decrypt", "-in", "-", "-out", "-", "-branch-key-id", "tenant-acme", "-context", "app=test"}, store...)...)
+	require.NoError(t, err)
+	assert.Equal(t, "branch wrapped", out)
+	_, err = envelope(t, []byte(enc), "decrypt", "-in", "-", "-out", "-", "-branch-key-id", "tenant-acme", "-endpoint", endpoint)
+	require.ErrorContains(t, err, "the hierarchical keyring needs -key-store-table and -key-store-kms-key")
 }
 
 // BenchmarkCommandVsLibrary moves 256 MiB through the command people copy,

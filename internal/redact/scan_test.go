@@ -40,6 +40,8 @@ const module = "github.com/kumo-go/kumo/"
 var noSecret = []reflect.Type{
 	reflect.TypeFor[kms.CacheOptions](), reflect.TypeFor[kms.CommitmentPolicy](), reflect.TypeFor[kms.DiscoveryFilter](),
 	reflect.TypeFor[kms.ClientSupplier](), reflect.TypeFor[kms.KMSRSAOptions](),
+	reflect.TypeFor[kms.BranchKeyIDSupplier](), reflect.TypeFor[kms.BranchKeyStoreKMSAPI](), reflect.TypeFor[kms.BranchKeyStoreOptions](),
+	reflect.TypeFor[kms.DecryptedHeader](), reflect.TypeFor[kms.DynamoDBAPI](), reflect.TypeFor[kms.HierarchicalKeyringOptions](),
 	reflect.TypeFor[kms.EncryptedDataKey](), reflect.TypeFor[kms.Header](), reflect.TypeFor[kms.KMSAPI](),
 	reflect.TypeFor[kms.Keyring](), reflect.TypeFor[kms.OpenSSLKDF](), reflect.TypeFor[kms.OpenSSLOptions](),
 	reflect.TypeFor[kms.Options](), reflect.TypeFor[kms.RSAPadding](), reflect.TypeFor[kms.Suite](),
@@ -87,13 +89,14 @@ var secretName = regexp.MustCompile(`(?i)secret|token|passw|passphrase|private|p
 // notSecret lists fields whose names match secretName but hold no secret,
 // each with the reason.
 var notSecret = map[string]string{
-	"s3sign.PostPolicy.Key":                "an S3 object key",
-	"sqsx.S3Record.Key":                    "an S3 object key",
-	"sqsx.S3Pointer.Key":                   "an S3 object key",
-	"cognitoauth.Claims.TokenUse":          `which token it is ("id" or "access"), not a token`,
-	"cognitoauth.VerifierOptions.TokenUse": `which token is accepted ("id", "access" or "any"), not a token`,
-	"cognitoauth.jwksKey.key":              "an RSA public key from the user pool's published JWKS",
-	"kms.OpenSSLOptions.Password":          `says which form of the data key was the password ("base64" or "raw"), not the password`,
+	"s3sign.PostPolicy.Key":                 "an S3 object key",
+	"sqsx.S3Record.Key":                     "an S3 object key",
+	"sqsx.S3Pointer.Key":                    "an S3 object key",
+	"cognitoauth.Claims.TokenUse":           `which token it is ("id" or "access"), not a token`,
+	"cognitoauth.VerifierOptions.TokenUse":  `which token is accepted ("id", "access" or "any"), not a token`,
+	"cognitoauth.jwksKey.key":               "an RSA public key from the user pool's published JWKS",
+	"kms.OpenSSLOptions.Password":           `says which form of the data key was the password ("base64" or "raw"), not the password`,
+	"kms.BranchKeyStoreOptions.GrantTokens": "KMS grant tokens, which name a grant and are not secret (KMS logs them)",
 }
 
 // carriers are types that hold secrets themselves: private keys, ciphers

@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sdkcreds "github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	sdkkms "github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -82,7 +83,7 @@ type secretCase struct {
 // pointers their constructors return are safe. (kms is being rewritten by
 // another change; s3sign.Options.Multipart and the S3 fields of sqsx's and
 // sqslambda's options are exported fields.)
-var valueWalked = map[string]bool{"kms.RawAESKeyring": true, "kms.KMSDiscoveryKeyring": true, "s3sign.Options": true,
+var valueWalked = map[string]bool{"kms.RawAESKeyring": true, "kms.KMSDiscoveryKeyring": true, "kms.BranchKeyStore": true, "s3sign.Options": true,
 	"sqsx.SenderOptions": true, "sqsx.ProcessorOptions": true, "sqslambda.Options": true}
 
 // holder keeps a value in an unexported field: fmt cannot call the
@@ -180,6 +181,22 @@ func secretCases(t testing.TB) []secretCase {
 	require.NoError(t, err)
 	client, err := kms.New(aesRing)
 	require.NoError(t, err)
+	ddbClient := dynamodb.New(dynamodb.Options{Region: "us-east-1", Credentials: staticCreds()})
+	keyStore, err := kms.NewBranchKeyStore(ddbClient, kmsClient, "table", "logical", "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+		func(o *kms.BranchKeyStoreOptions) { o.GrantTokens = []string{"grant"} })
+	require.NoError(t, err)
+	hierarchy, err := kms.NewHierarchicalKeyring(keyStore, "branch-key")
+	require.NoError(t, err)
+
+	// A reader part-way through a message holds its derived key and
+	// plaintext it has not released yet.
+	readerSecret := []byte("decrypted-reader-plaintext-0123456789")
+	readerMsg, err := client.Encrypt(ctx, bytes.Repeat(readerSecret, 10), nil)
+	require.NoError(t, err)
+	reader, err := client.DecryptReaderWithHeader(ctx, bytes.NewReader(readerMsg), nil)
+	require.NoError(t, err)
+	_, err = reader.Read(make([]byte, 5))
+	require.NoError(t, err)
 
 	cache, err := kms.NewCache()
 	require.NoError(t, err)
@@ -249,6 +266,9 @@ func secretCases(t testing.TB) []secretCase {
 		{name: "kms.KMSMRKKeyring", value: mrkRing, secrets: sdk, pointerOnly: true, opaque: true},
 		{name: "kms.KMSMRKDiscoveryKeyring", value: mrkDiscovery, secrets: sdk, pointerOnly: true, opaque: true},
 		{name: "kms.KMSRSAKeyring", value: kmsRSARing, secrets: sdk, pointerOnly: true, opaque: true},
+		{name: "kms.DecryptedReader", value: reader, secrets: [][]byte{readerSecret[5:]}, opaque: true},
+		{name: "kms.BranchKeyStore", value: keyStore, secrets: sdk, opaque: true},
+		{name: "kms.HierarchicalKeyring", value: hierarchy, secrets: sdk, pointerOnly: true, opaque: true},
 		{name: "kms.Cache", value: cache, secrets: cacheSecrets, pointerOnly: true, opaque: true},
 		{name: "kms.EncryptionMaterials", value: &kms.EncryptionMaterials{Suite: kms.SuiteCommitted, PlaintextDataKey: aesKey}, secrets: [][]byte{aesKey}},
 		{name: "kms.DecryptionMaterials", value: &kms.DecryptionMaterials{Suite: kms.SuiteCommitted, PlaintextDataKey: aesKey}, secrets: [][]byte{aesKey}},
