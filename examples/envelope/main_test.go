@@ -327,15 +327,15 @@ func TestCommandLine(t *testing.T) {
 		code  int
 		first string // of stdout for code 0, else of stderr
 	}{
-		{[]string{"-h"}, 0, "usage: envelope encrypt|decrypt|rewrap|inspect [flags]"},
-		{[]string{"help"}, 0, "usage: envelope encrypt|decrypt|rewrap|inspect [flags]"},
+		{[]string{"-h"}, 0, "usage: envelope encrypt|decrypt|rewrap|inspect|create-branch-key [flags]"},
+		{[]string{"help"}, 0, "usage: envelope encrypt|decrypt|rewrap|inspect|create-branch-key [flags]"},
 		{[]string{"help", "inspect"}, 0, "usage: envelope inspect -in F.enc"},
 		{[]string{"encrypt", "-h"}, 0, "usage: envelope encrypt -in F -out F.enc [-key-id ARN|alias]... [-raw-aes-key-file K -raw-key-namespace NS -raw-key-name N]"},
 		{[]string{"decrypt", "-help"}, 0, "usage: envelope decrypt -in F.enc -out F [-context k=v,...] [-key-id ARN|alias]... [-raw-aes-key-file K ...] [-discovery]"},
 		{[]string{"rewrap", "-h"}, 0, "usage: envelope rewrap -in F.enc -out G.enc -from-key-id ARN -key-id NEWARN... [-endpoint URL] [-region R] [-profile P]"},
 		{[]string{"inspect", "-h"}, 0, "usage: envelope inspect -in F.enc"},
-		{nil, 2, "envelope: missing command: want one of encrypt decrypt rewrap inspect"},
-		{[]string{"seal"}, 2, `envelope: unknown command "seal": want one of encrypt decrypt rewrap inspect`},
+		{nil, 2, "envelope: missing command: want one of encrypt decrypt rewrap inspect create-branch-key"},
+		{[]string{"seal"}, 2, `envelope: unknown command "seal": want one of encrypt decrypt rewrap inspect create-branch-key`},
 		{[]string{"-x"}, 2, "envelope: flag provided but not defined: -x"},
 		{[]string{"encrypt", "-x"}, 2, "envelope: encrypt: flag provided but not defined: -x"},
 		{[]string{"decrypt", "-in", "a"}, 2, "envelope: decrypt: -out is required"},
