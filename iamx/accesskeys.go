@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -76,6 +75,10 @@ type RotateResult struct {
 	NewKeyID     string
 	RetiredKeyID string // the key deactivated and deleted; "" if the user had none
 	DeletedKeyID string // the inactive key deleted first under DeleteInactive
+	// LostKeyID is a key a failed CreateAccessKey had made after all: its
+	// answer, and with it the key's secret, was lost, so RotateAccessKey
+	// deleted the key again (the error says whether that worked).
+	LostKeyID string
 }
 
 // ErrRotate is wrapped by every RotateAccessKey error. The message says
@@ -94,6 +97,30 @@ var ErrRotate = errors.New("iamx: access key rotation")
 //
 // The old key is never touched before the new one is stored and working;
 // a failure after that leaves the new key in place and says what remains.
+//
+// IAM's CreateAccessKey is not idempotent, and the secret of a new key is
+// in its answer only: a request repeated after its answer was lost makes a
+// second key, or meets the two-key limit, and the first key lives on with a
+// secret nobody holds. So CreateAccessKey is sent with a per-call option
+// that lets the client's retryer (an *iam.Client's, or any client's that
+// applies its optFns) repeat it only after an error saying IAM did not act
+// on it: throttling, or a connection that was never made. Then:
+//   - an error answer from IAM (other than a 5xx) means no key was made;
+//     for LimitExceeded, met because keys were made since step 1, the
+//     error lists the user's keys now and says which to delete;
+//   - any other failure (a broken connection, a timeout, ctx ending, a 5xx
+//     answer, an answer without a key) leaves open whether IAM made a key.
+//     RotateAccessKey then lists the user's keys: one that was not there in
+//     step 1 was made by this call, and since its secret was lost, it is
+//     deleted and named in [RotateResult.LostKeyID]. The error says what
+//     happened, what was deleted, and what to check by hand when the list
+//     fails, shows no new key (IAM is eventually consistent, so it may
+//     appear later) or shows more than one (then none is deleted).
+//
+// Deleting a key whose secret nobody holds, here or after store fails, is
+// done even when ctx has ended, taking at most 10 s more. RotateAccessKey
+// assumes nothing else changes user's keys while it runs: a key another
+// caller makes meanwhile can be taken for one a lost answer made.
 func RotateAccessKey(ctx context.Context, client IAMAPI, user string, store func(credentials.Profile) error, optFns ...func(*RotateOptions)) (RotateResult, error) {
 	var o RotateOptions
 	for _, fn := range optFns {
@@ -132,19 +159,13 @@ func RotateAccessKey(ctx context.Context, client IAMAPI, user string, store func
 	keys := list.AccessKeyMetadata
 	if len(keys) >= 2 {
 		var inactive []iamtypes.AccessKeyMetadata
-		var ids []string
 		for _, k := range keys {
-			ids = append(ids, fmt.Sprintf("%s (%s)", aws.ToString(k.AccessKeyId), k.Status))
 			if k.Status == iamtypes.StatusTypeInactive {
 				inactive = append(inactive, k)
 			}
 		}
 		if !o.DeleteInactive || len(inactive) == 0 {
-			hint := "set DeleteInactive to delete the inactive one first, or delete one yourself"
-			if len(inactive) == 0 {
-				hint = "both are active, so delete the one no longer in use yourself"
-			}
-			return res, fmt.Errorf("%w: %s has %d keys, IAM's limit: %s; %s", ErrRotate, user, len(keys), strings.Join(ids, ", "), hint)
+			return res, fmt.Errorf("%w: %s has %d keys, IAM's limit: %s; %s", ErrRotate, user, len(keys), describeKeys(keys, nil), limitHint(keys, o.DeleteInactive, false))
 		}
 		victim := aws.ToString(inactive[0].AccessKeyId)
 		if err := deleteKey(ctx, client, user, victim); err != nil {
@@ -163,21 +184,20 @@ func RotateAccessKey(ctx context.Context, client IAMAPI, user string, store func
 		res.RetiredKeyID = aws.ToString(keys[0].AccessKeyId)
 	}
 
-	created, err := client.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(user)})
+	created, err := createKey(ctx, client, user, keys, o, &res)
 	if err != nil {
-		return res, fmt.Errorf("%w: create a key for %s: %w; the old key %s is untouched", ErrRotate, user, err, orNone(res.RetiredKeyID))
+		return res, err
 	}
-	if created.AccessKey == nil {
-		return res, fmt.Errorf("%w: CreateAccessKey for %s returned no key", ErrRotate, user)
-	}
-	res.NewKeyID = aws.ToString(created.AccessKey.AccessKeyId)
-	p, err := credentials.FromAccessKey(created.AccessKey)
+	res.NewKeyID = aws.ToString(created.AccessKeyId)
+	p, err := credentials.FromAccessKey(created)
 	if err == nil {
 		p.Name, p.Region = o.Profile, o.Region
 		err = store(p)
 	}
 	if err != nil {
-		derr := deleteKey(ctx, client, user, res.NewKeyID)
+		cctx, cancel := cleanupContext(ctx)
+		derr := deleteKey(cctx, client, user, res.NewKeyID)
+		cancel()
 		if derr != nil {
 			return res, fmt.Errorf("%w: storing the new key %s failed (%w) and deleting it again failed too (%v); delete it by hand; the old key %s is untouched", ErrRotate, res.NewKeyID, err, derr, orNone(res.RetiredKeyID))
 		}
