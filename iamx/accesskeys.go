@@ -165,7 +165,7 @@ func RotateAccessKey(ctx context.Context, client IAMAPI, user string, store func
 			}
 		}
 		if !o.DeleteInactive || len(inactive) == 0 {
-			return res, fmt.Errorf("%w: %s has %d keys, IAM's limit: %s; %s", ErrRotate, user, len(keys), describeKeys(keys, nil), limitHint(keys, o.DeleteInactive, false))
+			return res, fmt.Errorf("%w: %s has %d keys, IAM's limit: %s; %s", ErrRotate, user, len(keys), describeKeys(keys, keys), limitHint(keys, o.DeleteInactive, false))
 		}
 		victim := aws.ToString(inactive[0].AccessKeyId)
 		if err := deleteKey(ctx, client, user, victim); err != nil {

@@ -167,13 +167,12 @@ func limitExceeded(ctx context.Context, client IAMAPI, user string, before []iam
 		ErrRotate, user, err, len(keys), describeKeys(keys, before), limitHint(keys, o.DeleteInactive, true), old)
 }
 
-// describeKeys lists keys as "ID (Status)", marking those not in before
-// (nil before marks none).
+// describeKeys lists keys as "ID (Status)", marking those not in before.
 func describeKeys(keys, before []iamtypes.AccessKeyMetadata) string {
 	var s []string
 	for _, k := range keys {
 		id := aws.ToString(k.AccessKeyId)
-		if before != nil && !hasKey(before, id) {
+		if !hasKey(before, id) {
 			s = append(s, fmt.Sprintf("%s (%s, made since the rotation listed the keys)", id, k.Status))
 			continue
 		}

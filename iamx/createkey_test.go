@@ -103,6 +103,7 @@ func TestRotateAccessKeyFailedCreate(t *testing.T) {
 		f      *iamtest.Fake
 		old    string // the user's key before the rotation; "" for none
 		other  string // a key made by someone else during the call
+		other2 string // and a second one
 		client iamx.IAMAPI
 		cancel context.CancelFunc
 	}
@@ -244,6 +245,15 @@ func TestRotateAccessKeyFailedCreate(t *testing.T) {
 			calls: map[string]int{"ListAccessKeys": 2, "CreateAccessKey": 2},
 		},
 		{
+			name: "limit met through two keys made meanwhile: both are named", noOldKey: true,
+			setup: func(e *env) {
+				madeMeanwhile(e, iamtypes.StatusTypeActive, func() { e.other2 = fakeKey(e.t, e.f, "bot") })
+			},
+			want:  "iamx: access key rotation: create a key for bot: LimitExceeded: Cannot exceed quota for AccessKeysPerUser: 2: it has 2 keys now, IAM's limit: {other} (Active, made since the rotation listed the keys), {other2} (Active, made since the rotation listed the keys); both are active, so delete the one no longer in use yourself; there was no old key",
+			as:    new(*iamtypes.LimitExceededException),
+			calls: map[string]int{"ListAccessKeys": 2, "CreateAccessKey": 3},
+		},
+		{
 			name:  "limit met through an inactive key made meanwhile, DeleteInactive set",
 			opt:   func(o *iamx.RotateOptions) { o.DeleteInactive = true },
 			setup: func(e *env) { madeMeanwhile(e, iamtypes.StatusTypeInactive, nil) },
@@ -300,14 +310,16 @@ func TestRotateAccessKeyFailedCreate(t *testing.T) {
 			if e.old != "" {
 				want = append(want, e.old)
 			}
-			if e.other != "" {
-				want = append(want, e.other)
+			for _, id := range []string{e.other, e.other2} {
+				if id != "" {
+					want = append(want, id)
+				}
 			}
 			lost := ""
 			if tc.lost {
 				lost = res.LostKeyID
 				require.NotEmpty(t, lost)
-				assert.NotContains(t, []string{e.old, e.other}, lost)
+				assert.NotContains(t, []string{e.old, e.other, e.other2}, lost)
 				assert.Equal(t, []any{&iam.DeleteAccessKeyInput{UserName: aws.String("bot"), AccessKeyId: aws.String(lost)}}, e.f.Log("DeleteAccessKey"), "the key deleted is the one lost")
 			} else {
 				assert.Empty(t, res.LostKeyID)
@@ -315,7 +327,7 @@ func TestRotateAccessKeyFailedCreate(t *testing.T) {
 			if tc.kept {
 				// The key the lost answer made is the one nobody expected.
 				for _, id := range now {
-					if id != e.old && id != e.other {
+					if id != e.old && id != e.other && id != e.other2 {
 						assert.True(t, lost == "" || lost == id)
 						lost = id
 					}
@@ -325,7 +337,7 @@ func TestRotateAccessKeyFailedCreate(t *testing.T) {
 			assert.ElementsMatch(t, want, now)
 			assert.Equal(t, iamx.RotateResult{RetiredKeyID: e.old, LostKeyID: res.LostKeyID}, res)
 
-			text := strings.NewReplacer("{old}", e.old, "{lost}", lost, "{other}", e.other).Replace(tc.want)
+			text := strings.NewReplacer("{old}", e.old, "{lost}", lost, "{other2}", e.other2, "{other}", e.other).Replace(tc.want)
 			assert.EqualError(t, err, text)
 			assert.Zero(t, stored, "nothing was stored")
 			assert.Equal(t, tc.calls, calls)

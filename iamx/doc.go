@@ -135,6 +135,8 @@
 // Access keys: [RotateAccessKey] replaces a user's key in the only safe
 // order (create, store, wait until it works, deactivate the old, delete
 // it), minds IAM's two-key limit, checks the new key with an STS client
-// derived from the IAM client (never a silent default), and on any
-// failure leaves a key that works and an error that says which keys exist.
+// derived from the IAM client (never a silent default), never repeats a
+// CreateAccessKey that may have acted (it is not idempotent) and deletes a
+// key whose answer, with its secret, was lost, and on any failure leaves a
+// key that works and an error that says which keys exist.
 package iamx
