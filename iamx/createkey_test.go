@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -16,9 +17,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -347,13 +350,22 @@ func TestRotateAccessKeyFailedCreate(t *testing.T) {
 
 // createTransport sends requests on to moto, except that CreateAccessKey
 // can be answered Throttling without reaching moto, or reach moto and lose
-// its answer, as a connection reset after the service answered does.
+// its answer, as a connection reset after the service answered does (or,
+// with fault, have it replaced by a 500 ServiceFailure).
 type createTransport struct {
 	throttle, drop int32        // how many CreateAccessKey requests to throttle, then to lose the answer of
+	fault          bool         // lost answers become 500 ServiceFailure answers
 	sent, passed   atomic.Int32 // CreateAccessKey requests made, and passed on to moto
 }
 
-const throttleXML = `<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`
+const (
+	throttleXML = `<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`
+	faultXML    = `<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Receiver</Type><Code>ServiceFailure</Code><Message>internal</Message></Error><RequestId>r-2</RequestId></ErrorResponse>`
+)
+
+func xmlAnswer(r *http.Request, status int, body string) *http.Response {
+	return &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {"text/xml"}}, Body: io.NopCloser(strings.NewReader(body)), Request: r}
+}
 
 func (c *createTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	body, err := io.ReadAll(r.Body)
@@ -367,8 +379,7 @@ func (c *createTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	n := c.sent.Add(1)
 	if n <= c.throttle {
-		return &http.Response{StatusCode: http.StatusBadRequest, Header: http.Header{"Content-Type": {"text/xml"}},
-			Body: io.NopCloser(strings.NewReader(throttleXML)), Request: r}, nil
+		return xmlAnswer(r, http.StatusBadRequest, throttleXML), nil
 	}
 	c.passed.Add(1)
 	resp, err := http.DefaultTransport.RoundTrip(r)
@@ -377,36 +388,57 @@ func (c *createTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
+	if c.fault {
+		return xmlAnswer(r, http.StatusInternalServerError, faultXML), nil
+	}
 	return nil, connReset
 }
 
 // Against moto through a real SDK client with its default retryer, which
-// retries a connection reset: the finding was this retry meeting the
-// two-key limit, with the first key left behind.
+// retries a connection reset and a 500: the finding was such a retry
+// meeting the two-key limit, with the first key left behind.
 func TestRotateAccessKeyLostCreateMoto(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	client, user, opts := motoIAM(t)
-	old := newKey(t, client, user, iamtypes.StatusTypeActive)
-	tr := &createTransport{drop: 1}
-	lossy := iam.New(client.Options(), func(o *iam.Options) { o.HTTPClient = &http.Client{Transport: tr} })
+	for _, tc := range []struct {
+		name  string
+		fault bool
+		cause error  // what the error wraps: errors.Is
+		as    any    // or errors.As
+		ends  string // how the error in parentheses ends
+	}{
+		{name: "connection reset after moto acted", cause: syscall.ECONNRESET, ends: "connection reset by peer"},
+		{name: "500 after moto acted", fault: true, as: new(*iamtypes.ServiceFailureException),
+			ends: "https response error StatusCode: 500, RequestID: r-2, ServiceFailure: internal"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			client, user, opts := motoIAM(t)
+			old := newKey(t, client, user, iamtypes.StatusTypeActive)
+			tr := &createTransport{drop: 1, fault: tc.fault}
+			lossy := iam.New(client.Options(), func(o *iam.Options) { o.HTTPClient = &http.Client{Transport: tr} })
 
-	res, err := iamx.RotateAccessKey(ctx, lossy, user, func(credentials.Profile) error { t.Error("nothing to store"); return nil }, opts)
-	require.ErrorIs(t, err, iamx.ErrRotate)
-	assert.ErrorIs(t, err, syscall.ECONNRESET)
-	assert.Equal(t, int32(1), tr.sent.Load(), "CreateAccessKey was not repeated")
-	require.NotEmpty(t, res.LostKeyID)
-	assert.NotEqual(t, old, res.LostKeyID)
-	assert.Equal(t, iamx.RotateResult{RetiredKeyID: old, LostKeyID: res.LostKeyID}, res)
-	assert.Equal(t, map[string]iamtypes.StatusType{old: iamtypes.StatusTypeActive}, keys(t, client, user), "the lost key was deleted, the old one kept")
-	msg := err.Error()
-	assert.True(t, strings.HasPrefix(msg, "iamx: access key rotation: CreateAccessKey for "+user+" failed without saying whether IAM made a key (operation error IAM: CreateAccessKey, "), msg)
-	assert.True(t, strings.HasSuffix(msg, "connection reset by peer); it had made "+res.LostKeyID+", whose secret was lost with the answer, so that key was deleted; the old key "+old+" is untouched"), msg)
+			res, err := iamx.RotateAccessKey(ctx, lossy, user, func(credentials.Profile) error { t.Error("nothing to store"); return nil }, opts)
+			require.ErrorIs(t, err, iamx.ErrRotate)
+			if tc.cause != nil {
+				assert.ErrorIs(t, err, tc.cause)
+			} else {
+				assert.ErrorAs(t, err, tc.as)
+			}
+			assert.Equal(t, int32(1), tr.sent.Load(), "CreateAccessKey was not repeated")
+			require.NotEmpty(t, res.LostKeyID)
+			assert.NotEqual(t, old, res.LostKeyID)
+			assert.Equal(t, iamx.RotateResult{RetiredKeyID: old, LostKeyID: res.LostKeyID}, res)
+			assert.Equal(t, map[string]iamtypes.StatusType{old: iamtypes.StatusTypeActive}, keys(t, client, user), "the lost key was deleted, the old one kept")
+			msg := err.Error()
+			assert.True(t, strings.HasPrefix(msg, "iamx: access key rotation: CreateAccessKey for "+user+" failed without saying whether IAM made a key (operation error IAM: CreateAccessKey, "), msg)
+			assert.True(t, strings.HasSuffix(msg, tc.ends+"); it had made "+res.LostKeyID+", whose secret was lost with the answer, so that key was deleted; the old key "+old+" is untouched"), msg)
 
-	// The state is clean: the next rotation works.
-	res, err = iamx.RotateAccessKey(ctx, client, user, func(credentials.Profile) error { return nil }, opts)
-	require.NoError(t, err)
-	assert.Equal(t, map[string]iamtypes.StatusType{res.NewKeyID: iamtypes.StatusTypeActive}, keys(t, client, user))
+			// The state is clean: the next rotation works.
+			res, err = iamx.RotateAccessKey(ctx, client, user, func(credentials.Profile) error { return nil }, opts)
+			require.NoError(t, err)
+			assert.Equal(t, map[string]iamtypes.StatusType{res.NewKeyID: iamtypes.StatusTypeActive}, keys(t, client, user))
+		})
+	}
 }
 
 // A throttled CreateAccessKey did nothing, so the client's own retryer
@@ -461,4 +493,63 @@ func TestRotateAccessKeyStoreFailsAfterCancel(t *testing.T) {
 	assert.EqualError(t, err, "iamx: access key rotation: storing the new key failed, so it was deleted again: interrupted; the old key "+old+" is untouched")
 	assert.Equal(t, iamx.RotateResult{RetiredKeyID: old}, res)
 	assert.Equal(t, []string{old}, fakeKeys(t, f, "bot"))
+}
+
+// sdkError wraps err as an *iam.Client returns an error answer with the
+// given HTTP status.
+func sdkError(status int, err error) error {
+	return &smithy.OperationError{ServiceID: "IAM", OperationName: "CreateAccessKey", Err: &awshttp.ResponseError{RequestID: "r-1",
+		ResponseError: &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{StatusCode: status}}, Err: err}}}
+}
+
+// sdkFailure wraps err as an *iam.Client returns a failure without an
+// error answer.
+func sdkFailure(err error) error {
+	return &smithy.OperationError{ServiceID: "IAM", OperationName: "CreateAccessKey", Err: err}
+}
+
+// Which failures of CreateAccessKey, in the shapes an *iam.Client returns
+// them, leave open whether IAM made a key (so the keys are listed), and
+// which say it made none.
+func TestRotateAccessKeyWhichFailuresMayHaveActed(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	post := func(err error) error { return &url.Error{Op: "Post", URL: "https://iam.amazonaws.com/", Err: err} }
+	for _, tc := range []struct {
+		name  string
+		err   error
+		maybe bool
+	}{
+		{"400 Throttling", sdkError(400, &smithy.GenericAPIError{Code: "Throttling", Message: "Rate exceeded"}), false},
+		{"404 NoSuchEntity", sdkError(404, &iamtypes.NoSuchEntityException{Message: aws.String("no user")}), false},
+		{"403 AccessDenied", sdkError(403, &smithy.GenericAPIError{Code: "AccessDenied"}), false},
+		{"400 InvalidClientTokenId", sdkError(400, &smithy.GenericAPIError{Code: "InvalidClientTokenId"}), false},
+		{"dial refused", sdkFailure(&smithyhttp.RequestSendError{Err: post(&net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED})}), false},
+		{"dial DNS failure", sdkFailure(&smithyhttp.RequestSendError{Err: post(&net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "iam.amazonaws.com", IsNotFound: true}})}), false},
+		{"500 ServiceFailure", sdkError(500, &iamtypes.ServiceFailureException{Message: aws.String("internal")}), true},
+		{"503 without a code the SDK knows", sdkError(503, &smithy.GenericAPIError{Code: "ServiceUnavailable"}), true},
+		{"server fault, no status", &iamtypes.ServiceFailureException{}, true},
+		{"connection reset", sdkFailure(&smithyhttp.RequestSendError{Err: post(connReset)}), true},
+		{"unexpected EOF", sdkFailure(&smithyhttp.RequestSendError{Err: post(io.ErrUnexpectedEOF)}), true},
+		{"timeout", sdkFailure(&smithyhttp.RequestSendError{Err: post(&net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded})}), true},
+		{"context cancelled", sdkFailure(&smithy.CanceledError{Err: context.Canceled}), true},
+		{"answer not readable", sdkFailure(&smithy.DeserializationError{Err: io.ErrUnexpectedEOF}), true},
+		{"any other error", errors.New("proxy said no"), true},
+	} {
+		f := iamtest.New()
+		f.AddUser("bot")
+		old := fakeKey(t, f, "bot")
+		f.ResetCalls()
+		f.FailNext("CreateAccessKey", tc.err)
+		_, err := iamx.RotateAccessKey(ctx, f, "bot", func(credentials.Profile) error { return nil })
+		require.ErrorIs(t, err, tc.err, tc.name)
+		if tc.maybe {
+			assert.ErrorContains(t, err, "failed without saying whether IAM made a key", tc.name)
+			assert.ErrorContains(t, err, "IAM lists no key made by it", tc.name)
+			assert.Equal(t, 2, f.Calls("ListAccessKeys"), tc.name)
+		} else {
+			assert.ErrorContains(t, err, "; IAM made none; the old key "+old+" is untouched", tc.name)
+			assert.Equal(t, 1, f.Calls("ListAccessKeys"), tc.name)
+		}
+	}
 }
