@@ -553,3 +553,47 @@ func TestRotateAccessKeyWhichFailuresMayHaveActed(t *testing.T) {
 		}
 	}
 }
+
+// retryAll is a retryer of the older aws.Retryer kind (no
+// GetAttemptToken) that retries every error at once.
+type retryAll struct{}
+
+func (r *retryAll) IsErrorRetryable(error) bool                  { return true }
+func (r *retryAll) MaxAttempts() int                             { return 3 }
+func (r *retryAll) RetryDelay(int, error) (time.Duration, error) { return 0, nil }
+func (r *retryAll) GetRetryToken(context.Context, error) (func(error) error, error) {
+	return nopRelease, nil
+}
+func (r *retryAll) GetInitialToken() func(error) error { return nopRelease }
+
+func nopRelease(error) error { return nil }
+
+// Even a client whose retryer retries everything sends a CreateAccessKey
+// that may have acted once, and still repeats a throttled one.
+func TestRotateAccessKeyRetryAllClientMoto(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	client, user, opts := motoIAM(t)
+	old := newKey(t, client, user, iamtypes.StatusTypeActive)
+	for _, tc := range []struct {
+		name string
+		tr   *createTransport
+		sent int32
+	}{
+		{"lost answer: sent once", &createTransport{drop: 1}, 1},
+		{"throttled: repeated", &createTransport{throttle: 2}, 3},
+	} {
+		r := &retryAll{}
+		c := iam.New(client.Options(), func(o *iam.Options) { o.HTTPClient, o.Retryer = &http.Client{Transport: tc.tr}, r })
+		res, err := iamx.RotateAccessKey(ctx, c, user, func(credentials.Profile) error { return nil }, opts)
+		assert.Equal(t, tc.sent, tc.tr.sent.Load(), tc.name)
+		if tc.tr.drop > 0 {
+			require.ErrorIs(t, err, syscall.ECONNRESET, tc.name)
+			assert.NotEmpty(t, res.LostKeyID, tc.name)
+		} else {
+			require.NoError(t, err, tc.name)
+			old = res.NewKeyID
+		}
+		assert.Equal(t, map[string]iamtypes.StatusType{old: iamtypes.StatusTypeActive}, keys(t, client, user), tc.name)
+	}
+}
