@@ -163,6 +163,10 @@ func limitExceeded(ctx context.Context, client IAMAPI, user string, before []iam
 			ErrRotate, user, err, keyIDs(before), lerr, old)
 	}
 	keys := list.AccessKeyMetadata
+	if len(keys) < 2 {
+		return fmt.Errorf("%w: create a key for %s: %w, though IAM lists only %s for it (IAM is eventually consistent, so a key made meanwhile may not show yet): list its keys again and delete the one no longer in use yourself, then rotate again; %s",
+			ErrRotate, user, err, keyIDs(keys), old)
+	}
 	return fmt.Errorf("%w: create a key for %s: %w: it has %d keys now, IAM's limit: %s; %s; %s",
 		ErrRotate, user, err, len(keys), describeKeys(keys, before), limitHint(keys, o.DeleteInactive, true), old)
 }

@@ -265,6 +265,15 @@ func TestRotateAccessKeyFailedCreate(t *testing.T) {
 			calls: map[string]int{"ListAccessKeys": 2, "CreateAccessKey": 2, "UpdateAccessKey": 1},
 		},
 		{
+			name: "limit met, though IAM does not list the second key yet",
+			setup: func(e *env) {
+				e.f.FailNext("CreateAccessKey", &iamtypes.LimitExceededException{Message: aws.String("Cannot exceed quota for AccessKeysPerUser: 2")})
+			},
+			want:  "iamx: access key rotation: create a key for bot: LimitExceeded: Cannot exceed quota for AccessKeysPerUser: 2, though IAM lists only {old} for it (IAM is eventually consistent, so a key made meanwhile may not show yet): list its keys again and delete the one no longer in use yourself, then rotate again; the old key {old} is untouched",
+			as:    new(*iamtypes.LimitExceededException),
+			calls: map[string]int{"ListAccessKeys": 2, "CreateAccessKey": 1},
+		},
+		{
 			name: "limit met, and the list to say which fails",
 			setup: func(e *env) {
 				madeMeanwhile(e, iamtypes.StatusTypeActive, nil)
