@@ -2,6 +2,7 @@ package cognitoauth_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -243,6 +244,49 @@ func TestHostileUserPool(t *testing.T) {
 			_, err = c.SignIn(ctx, "alice", "Correct-Horse-1")
 			require.EqualError(t, err, tc.want)
 			assert.Equal(t, tc.calls, h.calls.Load())
+		})
+	}
+}
+
+// resultPool answers every sign-in with the tokens it is given.
+type resultPool struct {
+	cognitoauth.IdentityProviderAPI
+	result *ciptypes.AuthenticationResultType
+}
+
+func (p resultPool) InitiateAuth(context.Context, *cip.InitiateAuthInput, ...func(*cip.Options)) (*cip.InitiateAuthOutput, error) {
+	return &cip.InitiateAuthOutput{AuthenticationResult: p.result}, nil
+}
+
+// TestIncompleteAuthenticationResult: tokens without an ID or access token
+// are refused, not returned half empty (an answer without an access token
+// signed in, and ChangePassword, GlobalSignOut and ConfirmDevice failed
+// later).
+func TestIncompleteAuthenticationResult(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	idToken := "e30." + base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"s","cognito:username":"alice"}`)) + ".c2ln"
+	for _, tc := range []struct {
+		name   string
+		result *ciptypes.AuthenticationResultType
+		want   string
+	}{
+		{"complete", &ciptypes.AuthenticationResultType{IdToken: aws.String(idToken), AccessToken: aws.String("access"), ExpiresIn: 3600}, ""},
+		{"no ID token", &ciptypes.AuthenticationResultType{AccessToken: aws.String("access"), ExpiresIn: 3600}, "cognitoauth: Cognito returned no ID token"},
+		{"no access token", &ciptypes.AuthenticationResultType{IdToken: aws.String(idToken), ExpiresIn: 3600}, "cognitoauth: Cognito returned no access token"},
+		{"ID token of 1 MiB", &ciptypes.AuthenticationResultType{IdToken: aws.String("e30." + strings.Repeat("A", 1<<20) + ".c2ln"), AccessToken: aws.String("access")},
+			"cognitoauth: malformed token: 1048585 bytes, over 16384"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := cognitoauth.New(resultPool{result: tc.result}, nil, "us-east-1_Abc", "client", func(o *cognitoauth.Options) { o.Flow = cognitoauth.FlowPassword })
+			require.NoError(t, err)
+			tok, err := c.SignIn(ctx, "alice", "Correct-Horse-1")
+			if tc.want != "" {
+				require.EqualError(t, err, tc.want)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, "alice", tok.Claims.Username)
 		})
 	}
 }

@@ -109,6 +109,9 @@ func tokensFrom(r *ciptypes.AuthenticationResultType, refresh string, now time.T
 	if r == nil || aws.ToString(r.IdToken) == "" {
 		return nil, errors.New("cognitoauth: Cognito returned no ID token")
 	}
+	if aws.ToString(r.AccessToken) == "" {
+		return nil, errors.New("cognitoauth: Cognito returned no access token")
+	}
 	claims, _, err := ParseClaims(aws.ToString(r.IdToken))
 	if err != nil {
 		return nil, err
