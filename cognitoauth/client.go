@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -189,6 +190,15 @@ func New(idp IdentityProviderAPI, ids IdentityAPI, userPoolID, clientID string, 
 	}
 	if _, ok := idp.(RefreshTokenAPI); o.RefreshRotation && !ok {
 		return nil, fmt.Errorf("cognitoauth: Options.RefreshRotation needs a user-pools client with GetTokensFromRefreshToken (RefreshTokenAPI); %T has none", idp)
+	}
+	// A nil pointer in an interface option would panic at first use.
+	for _, opt := range []struct {
+		name, example string
+		v             any
+	}{{"Devices", "&cognitoauth.MemoryDeviceStore{}", o.Devices}, {"Rand", "crypto/rand.Reader", o.Rand}} {
+		if rv := reflect.ValueOf(opt.v); opt.v != nil && rv.Kind() == reflect.Pointer && rv.IsNil() {
+			return nil, fmt.Errorf("cognitoauth: Options.%s is a nil %T; set it to one (such as %s) or leave it unset", opt.name, opt.v, opt.example)
+		}
 	}
 	if _, ok := idp.(DeviceAPI); o.Devices != nil && !ok {
 		return nil, fmt.Errorf("cognitoauth: Options.Devices needs a user-pools client with ConfirmDevice and UpdateDeviceStatus (DeviceAPI); %T has none", idp)

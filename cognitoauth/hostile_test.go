@@ -1,6 +1,7 @@
 package cognitoauth_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -54,6 +55,10 @@ func TestNewRefusesInvalidOptions(t *testing.T) {
 		{"DeviceName of 1024", "us-east-1_KumoTest1", func(o *cognitoauth.Options) { devices(o); o.DeviceName = strings.Repeat("é", 1024) }, ""},
 		{"DeviceName of 1025", "us-east-1_KumoTest1", func(o *cognitoauth.Options) { devices(o); o.DeviceName = strings.Repeat("x", 1025) },
 			"cognitoauth: Options.DeviceName is 1025 characters or not UTF-8; Cognito takes 1 to 1024 characters of UTF-8"},
+		{"nil *MemoryDeviceStore", "us-east-1_KumoTest1", func(o *cognitoauth.Options) { var m *cognitoauth.MemoryDeviceStore; o.Devices = m },
+			"cognitoauth: Options.Devices is a nil *cognitoauth.MemoryDeviceStore; set it to one (such as &cognitoauth.MemoryDeviceStore{}) or leave it unset"},
+		{"nil *bytes.Reader", "us-east-1_KumoTest1", func(o *cognitoauth.Options) { var r *bytes.Reader; o.Rand = r },
+			"cognitoauth: Options.Rand is a nil *bytes.Reader; set it to one (such as crypto/rand.Reader) or leave it unset"},
 		{"DeviceName not UTF-8", "us-east-1_KumoTest1", func(o *cognitoauth.Options) { devices(o); o.DeviceName = "a\xffb" },
 			"cognitoauth: Options.DeviceName is 3 characters or not UTF-8; Cognito takes 1 to 1024 characters of UTF-8"},
 	} {
