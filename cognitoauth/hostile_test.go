@@ -279,8 +279,8 @@ func TestIncompleteAuthenticationResult(t *testing.T) {
 		{"complete", &ciptypes.AuthenticationResultType{IdToken: aws.String(idToken), AccessToken: aws.String("access"), ExpiresIn: 3600}, ""},
 		{"no ID token", &ciptypes.AuthenticationResultType{AccessToken: aws.String("access"), ExpiresIn: 3600}, "cognitoauth: Cognito returned no ID token"},
 		{"no access token", &ciptypes.AuthenticationResultType{IdToken: aws.String(idToken), ExpiresIn: 3600}, "cognitoauth: Cognito returned no access token"},
-		{"ID token of 1 MiB", &ciptypes.AuthenticationResultType{IdToken: aws.String("e30." + strings.Repeat("A", 1<<20) + ".c2ln"), AccessToken: aws.String("access")},
-			"cognitoauth: malformed token: 1048585 bytes, over 16384"},
+		{"ID token over 1 MiB", &ciptypes.AuthenticationResultType{IdToken: aws.String("e30." + strings.Repeat("A", 1<<20) + ".c2ln"), AccessToken: aws.String("access")},
+			"cognitoauth: malformed token: 1048585 bytes, over 1048576"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := cognitoauth.New(resultPool{result: tc.result}, nil, "us-east-1_Abc", "client", func(o *cognitoauth.Options) { o.Flow = cognitoauth.FlowPassword })
@@ -292,6 +292,54 @@ func TestIncompleteAuthenticationResult(t *testing.T) {
 			}
 			require.NoError(t, err)
 			assert.Equal(t, "alice", tok.Claims.Username)
+		})
+	}
+}
+
+// TestSignInWithALargeIDToken: an ID token over Verify's 16 KiB, as a user
+// with many groups or long attributes gets, still signs in and refreshes
+// (SignIn refused it as malformed before).
+func TestSignInWithALargeIDToken(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	pool := cognitotest.New()
+	groups := make([]string, 100)
+	for i := range groups {
+		groups[i] = fmt.Sprintf("%03d-%s", i, strings.Repeat("g", 124)) // 128 characters, Cognito's longest group name
+	}
+	pool.AddUser("alice", "Correct-Horse-1", cognitotest.User{Email: "alice@example.com", Groups: groups})
+	c, err := cognitoauth.New(pool, pool, pool.UserPoolID(), pool.ClientID(), pool.ClientOptions)
+	require.NoError(t, err)
+	tok, err := c.SignIn(ctx, "alice", "Correct-Horse-1")
+	require.NoError(t, err)
+	assert.Greater(t, len(tok.IDToken), 16<<10)
+	assert.Equal(t, groups, tok.Claims.Groups)
+	_, err = c.Refresh(ctx, tok)
+	require.NoError(t, err)
+}
+
+// TestParseClaimsBounds: reading the largest ID token ParseClaims accepts
+// allocates at most about 18 times its size (its doc says so), whatever it
+// holds; the worst case is many tiny groups.
+func TestParseClaimsBounds(t *testing.T) {
+	payload := func(extra string) string {
+		p := `{"sub":"s","cognito:username":"alice","exp":1795352400` + extra + `}`
+		return "e30." + base64.RawURLEncoding.EncodeToString([]byte(p)) + ".c2ln"
+	}
+	fill := func(unit string) string {
+		return strings.Repeat(unit, (750<<10)/len(unit))
+	}
+	for _, tc := range []struct{ name, token string }{
+		{"one long attribute", payload(`,"custom:a":"` + fill("a") + `"`)},
+		{"tiny groups", payload(`,"cognito:groups":["g"` + fill(`,"g"`) + `]`)},
+		{"many claims", payload(fill(`,"k":1`))},
+		{"nested arrays", payload(`,"x":` + strings.Repeat("[", 9000) + strings.Repeat("]", 9000))},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.LessOrEqual(t, len(tc.token), 1<<20)
+			n := allocated(func() { _, _, _ = cognitoauth.ParseClaims(tc.token) })
+			t.Logf("%d bytes allocated for a %d-byte token", n, len(tc.token))
+			assert.Less(t, n, uint64(20*len(tc.token)))
 		})
 	}
 }
