@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -131,6 +132,11 @@ type Options struct {
 	RememberDevices bool
 }
 
+// poolRegionRE is the shape of the Region part of a pool ID New takes:
+// that of every partition's Regions (us-east-1, us-gov-west-1,
+// cn-north-1, eusc-de-east-1, ...).
+var poolRegionRE = regexp.MustCompile(`^[a-z]+(-[a-z]+)+-[0-9]+$`)
+
 // maxDeviceName is the longest DeviceName ConfirmDevice takes.
 const maxDeviceName = 1024
 
@@ -157,7 +163,7 @@ func New(idp IdentityProviderAPI, ids IdentityAPI, userPoolID, clientID string, 
 		return nil, errors.New("cognitoauth: New needs a user-pools client")
 	}
 	region, name, ok := strings.Cut(userPoolID, "_")
-	if !ok || !regionRE.MatchString(region) || !poolSuffixRE.MatchString(name) || clientID == "" {
+	if !ok || !poolRegionRE.MatchString(region) || !poolSuffixRE.MatchString(name) || clientID == "" {
 		return nil, fmt.Errorf("cognitoauth: New needs a user pool ID <region>_<letters and digits> (such as eu-west-1_AbC123) and a client ID, got %q and %q", userPoolID, clientID)
 	}
 	var o Options

@@ -48,6 +48,8 @@ func TestNewRefusesInvalidOptions(t *testing.T) {
 			`cognitoauth: New needs a user pool ID <region>_<letters and digits> (such as eu-west-1_AbC123) and a client ID, got "../x_Abc" and "kumotestclient0000000000"`},
 		{"pool name of 56", "us-east-1_" + strings.Repeat("a", 56), nil, "cognitoauth: New needs a user pool ID"},
 		{"pool name of 55", "us-east-1_" + strings.Repeat("a", 55), nil, ""},
+		{"GovCloud", "us-gov-west-1_Abc", nil, ""},
+		{"European Sovereign Cloud", "eusc-de-east-1_Abc", nil, ""},
 		{"RememberDevices without Devices", "us-east-1_KumoTest1", func(o *cognitoauth.Options) { o.RememberDevices = true },
 			"cognitoauth: Options.DeviceName and Options.RememberDevices need Options.Devices; without a DeviceStore no device is confirmed"},
 		{"DeviceName without Devices", "us-east-1_KumoTest1", func(o *cognitoauth.Options) { o.DeviceName = "laptop" },
