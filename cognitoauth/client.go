@@ -7,10 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/smithy-go"
 
@@ -64,7 +67,8 @@ var (
 	// ErrCodeExpired: a code that expired or was replaced by a newer one;
 	// ask for a new code.
 	ErrCodeExpired = errors.New("cognitoauth: the code expired; ask for a new one")
-	// ErrInvalidPassword: a new password the pool's policy refuses.
+	// ErrInvalidPassword: a new password the pool's policy refuses,
+	// its password-history rule included (a recent password reused).
 	ErrInvalidPassword = errors.New("cognitoauth: the password does not meet the pool's policy")
 	// ErrLimitExceeded: too many attempts or codes; try again later.
 	ErrLimitExceeded = errors.New("cognitoauth: too many attempts; try again later")
@@ -73,8 +77,9 @@ var (
 // Options configure a [Client]. The zero value of each field means the
 // default its comment states.
 type Options struct {
-	// Region is the user pool's Region; default the part of the user pool
-	// ID before the underscore.
+	// Region is the user pool's Region: the part of the user pool ID
+	// before the underscore, which is the default; another value is
+	// refused.
 	Region string
 	// ClientSecret is the app client's secret, for app clients that have
 	// one: SECRET_HASH (or ClientSecret) is then sent with every call that
@@ -116,8 +121,9 @@ type Options struct {
 	// sends. The user-pools client must implement DeviceAPI. Default none:
 	// device metadata the pool returns is ignored.
 	Devices DeviceStore `json:"-"`
-	// DeviceName is the name ConfirmDevice gives new devices; default
-	// "kumo".
+	// DeviceName is the name ConfirmDevice gives new devices, at most
+	// 1,024 characters; default "kumo". Setting it (or RememberDevices)
+	// without Devices is refused.
 	DeviceName string
 	// RememberDevices answers yes when the pool asks whether to remember a
 	// new device (pools set to "user opt-in"): SignIn then calls
@@ -125,6 +131,14 @@ type Options struct {
 	// not remembered until [Client.RememberDevice].
 	RememberDevices bool
 }
+
+// poolRegionRE is the shape of the Region part of a pool ID New takes:
+// that of every partition's Regions (us-east-1, us-gov-west-1,
+// cn-north-1, eusc-de-east-1, ...).
+var poolRegionRE = regexp.MustCompile(`^[a-z]+(-[a-z]+)+-[0-9]+$`)
+
+// maxDeviceName is the longest DeviceName ConfirmDevice takes.
+const maxDeviceName = 1024
 
 // Client signs users in and exchanges their tokens for credentials. It is
 // safe for concurrent use.
@@ -149,8 +163,8 @@ func New(idp IdentityProviderAPI, ids IdentityAPI, userPoolID, clientID string, 
 		return nil, errors.New("cognitoauth: New needs a user-pools client")
 	}
 	region, name, ok := strings.Cut(userPoolID, "_")
-	if !ok || region == "" || name == "" || clientID == "" {
-		return nil, fmt.Errorf("cognitoauth: New needs a user pool ID of the form region_name and a client ID, got %q and %q", userPoolID, clientID)
+	if !ok || !poolRegionRE.MatchString(region) || !poolSuffixRE.MatchString(name) || clientID == "" {
+		return nil, fmt.Errorf("cognitoauth: New needs a user pool ID <region>_<letters and digits> (such as eu-west-1_AbC123) and a client ID, got %q and %q", userPoolID, clientID)
 	}
 	var o Options
 	for _, fn := range optFns {
@@ -158,6 +172,9 @@ func New(idp IdentityProviderAPI, ids IdentityAPI, userPoolID, clientID string, 
 	}
 	if o.Region == "" {
 		o.Region = region
+	}
+	if o.Region != region {
+		return nil, fmt.Errorf("cognitoauth: Options.Region %q is not the Region of user pool %s; leave it empty for the pool's Region %s", o.Region, userPoolID, region)
 	}
 	if o.RefreshBefore < 0 {
 		return nil, fmt.Errorf("cognitoauth: Options.RefreshBefore %s is negative; use 0 for the default of 5 minutes or a positive duration", o.RefreshBefore)
@@ -168,11 +185,26 @@ func New(idp IdentityProviderAPI, ids IdentityAPI, userPoolID, clientID string, 
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
+	if o.Devices == nil && (o.DeviceName != "" || o.RememberDevices) {
+		return nil, errors.New("cognitoauth: Options.DeviceName and Options.RememberDevices need Options.Devices; without a DeviceStore no device is confirmed")
+	}
+	if n := utf8.RuneCountInString(o.DeviceName); n > maxDeviceName || !utf8.ValidString(o.DeviceName) {
+		return nil, fmt.Errorf("cognitoauth: Options.DeviceName is %d characters or not UTF-8; Cognito takes 1 to %d characters of UTF-8", n, maxDeviceName)
+	}
 	if o.DeviceName == "" {
 		o.DeviceName = "kumo"
 	}
 	if _, ok := idp.(RefreshTokenAPI); o.RefreshRotation && !ok {
 		return nil, fmt.Errorf("cognitoauth: Options.RefreshRotation needs a user-pools client with GetTokensFromRefreshToken (RefreshTokenAPI); %T has none", idp)
+	}
+	// A nil pointer in an interface option would panic at first use.
+	for _, opt := range []struct {
+		name, example string
+		v             any
+	}{{"Devices", "&cognitoauth.MemoryDeviceStore{}", o.Devices}, {"Rand", "crypto/rand.Reader", o.Rand}} {
+		if rv := reflect.ValueOf(opt.v); opt.v != nil && rv.Kind() == reflect.Pointer && rv.IsNil() {
+			return nil, fmt.Errorf("cognitoauth: Options.%s is a nil %T; set it to one (such as %s) or leave it unset", opt.name, opt.v, opt.example)
+		}
 	}
 	if _, ok := idp.(DeviceAPI); o.Devices != nil && !ok {
 		return nil, fmt.Errorf("cognitoauth: Options.Devices needs a user-pools client with ConfirmDevice and UpdateDeviceStatus (DeviceAPI); %T has none", idp)
@@ -229,7 +261,7 @@ func mapError(err error, refreshing bool) error {
 		sentinel = ErrCodeMismatch
 	case "ExpiredCodeException":
 		sentinel = ErrCodeExpired
-	case "InvalidPasswordException":
+	case "InvalidPasswordException", "PasswordHistoryPolicyViolationException":
 		sentinel = ErrInvalidPassword
 	case "LimitExceededException", "TooManyFailedAttemptsException", "TooManyRequestsException":
 		sentinel = ErrLimitExceeded

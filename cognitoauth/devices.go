@@ -12,6 +12,7 @@ import (
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/kumo-go/kumo/cognitoauth/internal/srp"
+	"github.com/kumo-go/kumo/internal/redact"
 )
 
 // Device is a device the user pool tracks for a user: its key and group
@@ -46,15 +47,17 @@ type DeviceStore interface {
 
 // MemoryDeviceStore is a DeviceStore in memory. The zero value is ready.
 type MemoryDeviceStore struct {
-	mu      sync.Mutex
-	devices map[string]Device
+	mu sync.Mutex
+	// devices is Hidden so that no fmt path reaches the passwords, not
+	// even %w, which prints a non-error's fields without calling Format.
+	devices redact.Hidden[map[string]Device]
 }
 
 // LoadDevice implements DeviceStore.
 func (m *MemoryDeviceStore) LoadDevice(_ context.Context, username string) (Device, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	d, ok := m.devices[username]
+	d, ok := m.devices.Value()[username]
 	return d, ok, nil
 }
 
@@ -62,10 +65,10 @@ func (m *MemoryDeviceStore) LoadDevice(_ context.Context, username string) (Devi
 func (m *MemoryDeviceStore) SaveDevice(_ context.Context, username string, d Device) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.devices == nil {
-		m.devices = map[string]Device{}
+	if m.devices.Value() == nil {
+		m.devices = redact.Hide(map[string]Device{})
 	}
-	m.devices[username] = d
+	m.devices.Value()[username] = d
 	return nil
 }
 
@@ -73,7 +76,7 @@ func (m *MemoryDeviceStore) SaveDevice(_ context.Context, username string, d Dev
 func (m *MemoryDeviceStore) ForgetDevice(_ context.Context, username string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	delete(m.devices, username)
+	delete(m.devices.Value(), username)
 	return nil
 }
 

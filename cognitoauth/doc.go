@@ -84,7 +84,8 @@
 //   - iss is https://cognito-idp.<region>.amazonaws.com/<pool>
 //     (ErrWrongIssuer); token_use is the one asked for (ErrWrongTokenUse);
 //     aud (ID tokens) or client_id (access tokens) is among ClientIDs
-//     (ErrWrongAudience); sub is set;
+//     (ErrWrongAudience); sub, exp and iat are set, as Cognito always sets
+//     them (ErrMalformedToken without them);
 //   - now < exp + Skew (ErrTokenExpired), now >= nbf - Skew when nbf is set
 //     and iat <= now + Skew (ErrTokenNotYetValid);
 //   - the user is in one of AnyGroup (ErrMissingGroup) and the token has

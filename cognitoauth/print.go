@@ -128,7 +128,7 @@ func (d Device) MarshalJSON() ([]byte, error) {
 // String describes the store by how many devices it holds.
 func (m *MemoryDeviceStore) String() string {
 	m.mu.Lock()
-	n := len(m.devices)
+	n := len(m.devices.Value())
 	m.mu.Unlock()
 	return redact.Describe("MemoryDeviceStore", "devices", n)
 }

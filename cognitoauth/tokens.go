@@ -72,18 +72,29 @@ func (t Tokens) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("sub", t.Claims.Subject), slog.String("username", t.Claims.Username), slog.Time("expires", t.Expires))
 }
 
-// maxToken bounds what parseClaims reads.
+// maxToken bounds the tokens Verify reads.
 const maxToken = 16 << 10
 
+// maxIDToken bounds the ID tokens ParseClaims reads, which come from
+// Cognito at sign-in: an ID token carries the user's attributes (each up
+// to 2,048 characters, 50 of them custom) and groups, so it can be far
+// larger than the access tokens services verify.
+const maxIDToken = 1 << 20
+
 // ErrMalformedToken is returned for a token that is not a JWT with JSON
-// claims of the types Cognito writes, or is larger than 16 KiB.
+// claims of the types Cognito writes, or is larger than 16 KiB (Verify) or
+// 1 MiB (ParseClaims, SignIn and Refresh).
 var ErrMalformedToken = errors.New("cognitoauth: malformed token")
 
-// ParseClaims reads the claims of an ID token (a JWT) without checking its
-// signature.
+// ParseClaims reads the claims of an ID token (a JWT) of at most 1 MiB
+// without checking its signature. It is for tokens from Cognito (SignIn
+// and Refresh use it); a service reading tokens its callers send uses a
+// [Verifier], which refuses tokens over 16 KiB unread. Measured: parsing
+// allocates about the token's size, up to 18 times it for a token of
+// nearly 200,000 one-letter groups.
 func ParseClaims(idToken string) (Claims, time.Time, error) {
-	if len(idToken) > maxToken {
-		return Claims{}, time.Time{}, fmt.Errorf("%w: %d bytes, over %d", ErrMalformedToken, len(idToken), maxToken)
+	if len(idToken) > maxIDToken {
+		return Claims{}, time.Time{}, fmt.Errorf("%w: %d bytes, over %d", ErrMalformedToken, len(idToken), maxIDToken)
 	}
 	parts := strings.Split(idToken, ".")
 	if len(parts) != 3 {
@@ -108,6 +119,9 @@ func ParseClaims(idToken string) (Claims, time.Time, error) {
 func tokensFrom(r *ciptypes.AuthenticationResultType, refresh string, now time.Time) (*Tokens, error) {
 	if r == nil || aws.ToString(r.IdToken) == "" {
 		return nil, errors.New("cognitoauth: Cognito returned no ID token")
+	}
+	if aws.ToString(r.AccessToken) == "" {
+		return nil, errors.New("cognitoauth: Cognito returned no access token")
 	}
 	claims, _, err := ParseClaims(aws.ToString(r.IdToken))
 	if err != nil {

@@ -75,8 +75,11 @@ import (
 // Options configure a [Fake].
 type Options struct {
 	// Region, UserPoolID, ClientID and IdentityPoolID name the pools;
-	// defaults us-east-1, us-east-1_KumoTest1, kumotestclient0000000000 and
-	// us-east-1:00000000-0000-4000-8000-000000000000.
+	// defaults: Region the part of UserPoolID before the underscore, or
+	// us-east-1; UserPoolID <Region>_KumoTest1; ClientID
+	// kumotestclient0000000000; IdentityPoolID
+	// <Region>:00000000-0000-4000-8000-000000000000. A pool ID goes with its
+	// Region, as Cognito's do: cognitoauth.New and NewVerifier refuse others.
 	Region, UserPoolID, ClientID, IdentityPoolID string
 	// ClientSecret, when set, makes the app client one with a secret:
 	// calls must then carry SECRET_HASH; default none.
@@ -176,11 +179,17 @@ func New(optFns ...func(*Options)) *Fake {
 	for _, fn := range optFns {
 		fn(&o)
 	}
+	if region, _, ok := strings.Cut(o.UserPoolID, "_"); ok && o.Region == "" {
+		o.Region = region
+	}
+	if o.Region == "" {
+		o.Region = "us-east-1"
+	}
 	for _, d := range []struct {
 		v   *string
 		def string
-	}{{&o.Region, "us-east-1"}, {&o.UserPoolID, "us-east-1_KumoTest1"}, {&o.ClientID, "kumotestclient0000000000"},
-		{&o.IdentityPoolID, "us-east-1:00000000-0000-4000-8000-000000000000"}} {
+	}{{&o.UserPoolID, o.Region + "_KumoTest1"}, {&o.ClientID, "kumotestclient0000000000"},
+		{&o.IdentityPoolID, o.Region + ":00000000-0000-4000-8000-000000000000"}} {
 		if *d.v == "" {
 			*d.v = d.def
 		}

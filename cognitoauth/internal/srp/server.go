@@ -30,9 +30,9 @@ func PoolName(poolID string) string {
 // NewServer starts the server side for a user whose password and salt are
 // known (a fake stores them), with secret b.
 func NewServer(poolID, userID, password, saltHex string, b *big.Int) (*Server, error) {
-	salt, ok := parseHex(saltHex)
-	if !ok {
-		return nil, errors.New("srp: salt is not hex")
+	salt, err := parseHex("salt", saltHex)
+	if err != nil {
+		return nil, err
 	}
 	name := PoolName(poolID)
 	inner := sha256.Sum256([]byte(name + userID + ":" + password))
@@ -49,8 +49,8 @@ func (s *Server) B() string { return s.bigB.Text(16) }
 // Expected returns the signature a client with the right password sends
 // for A, the secret block and the timestamp.
 func (s *Server) Expected(aHex string, secretBlock []byte, timestamp string) (string, error) {
-	bigA, ok := parseHex(aHex)
-	if !ok || new(big.Int).Mod(bigA, N).Sign() == 0 {
+	bigA, err := parseHex("SRP_A", aHex)
+	if err != nil || new(big.Int).Mod(bigA, N).Sign() == 0 {
 		return "", errors.New("srp: SRP_A is not a valid value")
 	}
 	u := new(big.Int).SetBytes(hexHash(PadHex(bigA) + PadHex(s.bigB)))

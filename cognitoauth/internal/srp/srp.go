@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"math/big"
 	"strings"
 	"time"
@@ -72,20 +73,20 @@ func (s *Session) A() string { return s.bigA.Text(16) }
 // challenge's USER_ID_FOR_SRP. It refuses a B that is 0 mod N and a
 // scrambling parameter u of 0, which a malicious server could use.
 func (s *Session) PasswordClaim(userIDForSRP, password, saltHex, srpBHex, secretBlockB64 string, now time.Time) (signature, timestamp string, err error) {
-	b, ok := parseHex(srpBHex)
-	if !ok {
-		return "", "", errors.New("srp: SRP_B is not hex")
+	b, err := parseHex("SRP_B", srpBHex)
+	if err != nil {
+		return "", "", err
 	}
 	if new(big.Int).Mod(b, N).Sign() == 0 {
 		return "", "", errors.New("srp: the server's B is 0 mod N; refusing it")
 	}
-	salt, ok := parseHex(saltHex)
-	if !ok {
-		return "", "", errors.New("srp: SALT is not hex")
+	salt, err := parseHex("SALT", saltHex)
+	if err != nil {
+		return "", "", err
 	}
 	secretBlock := decodeLenient(secretBlockB64)
 	if len(secretBlock) == 0 {
-		return "", "", errors.New("srp: SECRET_BLOCK is empty")
+		return "", "", errors.New("srp: SECRET_BLOCK is empty or not base64")
 	}
 	u := new(big.Int).SetBytes(hexHash(PadHex(s.bigA) + PadHex(b)))
 	if u.Sign() == 0 {
@@ -115,12 +116,23 @@ func (s *Session) PasswordClaim(userIDForSRP, password, saltHex, srpBHex, secret
 	return base64.StdEncoding.EncodeToString(mac.Sum(nil)), timestamp, nil
 }
 
-// parseHex reads a non-negative hex number: digits only, no sign or prefix.
-func parseHex(s string) (*big.Int, bool) {
-	if s == "" || len(s) > 2048 || strings.Trim(s, "0123456789abcdefABCDEF") != "" {
-		return nil, false
+// maxHex bounds the hex numbers a server sends (SRP_B, SALT): 2,048
+// digits, far above the 768 of a number mod N.
+const maxHex = 2048
+
+// parseHex reads the challenge parameter name, a non-negative hex number:
+// digits only, no sign or prefix, at most maxHex of them.
+func parseHex(name, s string) (*big.Int, error) {
+	switch {
+	case s == "":
+		return nil, fmt.Errorf("srp: %s is missing", name)
+	case len(s) > maxHex:
+		return nil, fmt.Errorf("srp: %s is %d characters; at most %d hex digits are allowed", name, len(s), maxHex)
+	case strings.Trim(s, "0123456789abcdefABCDEF") != "":
+		return nil, fmt.Errorf("srp: %s is not hex (digits 0-9, a-f only, no sign or 0x)", name)
 	}
-	return new(big.Int).SetString(s, 16)
+	n, _ := new(big.Int).SetString(s, 16)
+	return n, nil
 }
 
 // decodeLenient decodes base64 as the reference client (Node's Buffer) does:

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/big"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,12 +78,34 @@ func TestAgainstServerSide(t *testing.T) {
 		assert.NotEqual(t, want, wrong)
 	}
 
-	_, _, err := s.PasswordClaim("user", "pw", "0a1b", "0", "AAAA", time.Now())
-	assert.EqualError(t, err, "srp: the server's B is 0 mod N; refusing it")
-	_, _, err = s.PasswordClaim("user", "pw", "0a1b", N.Text(16), "AAAA", time.Now())
-	assert.Error(t, err)
-	_, _, err = s.PasswordClaim("user", "pw", "zz", "5", "AAAA", time.Now())
-	assert.EqualError(t, err, "srp: SALT is not hex")
-	_, _, err = s.PasswordClaim("user", "pw", "0a", "5", "%%", time.Now())
-	assert.EqualError(t, err, "srp: SECRET_BLOCK is empty")
+}
+
+// TestPasswordClaimHostileServer: each malformed or hostile server value
+// is refused with an error naming the parameter and what is wrong.
+func TestPasswordClaimHostileServer(t *testing.T) {
+	s := New("eu-west-1_Pool123", big.NewInt(12345))
+	for _, tc := range []struct {
+		name, salt, b, block, want string
+	}{
+		{"B 0", "0a1b", "0", "AAAA", "srp: the server's B is 0 mod N; refusing it"},
+		{"B N", "0a1b", N.Text(16), "AAAA", "srp: the server's B is 0 mod N; refusing it"},
+		{"B 2N", "0a1b", new(big.Int).Lsh(N, 1).Text(16), "AAAA", "srp: the server's B is 0 mod N; refusing it"},
+		{"B missing", "0a1b", "", "AAAA", "srp: SRP_B is missing"},
+		{"B signed", "0a1b", "-5", "AAAA", "srp: SRP_B is not hex (digits 0-9, a-f only, no sign or 0x)"},
+		{"B 0x", "0a1b", "0x5", "AAAA", "srp: SRP_B is not hex (digits 0-9, a-f only, no sign or 0x)"},
+		{"B huge", "0a1b", strings.Repeat("f", 1<<20), "AAAA", "srp: SRP_B is 1048576 characters; at most 2048 hex digits are allowed"},
+		{"salt not hex", "zz", "5", "AAAA", "srp: SALT is not hex (digits 0-9, a-f only, no sign or 0x)"},
+		{"salt missing", "", "5", "AAAA", "srp: SALT is missing"},
+		{"salt huge", strings.Repeat("0", 2049), "5", "AAAA", "srp: SALT is 2049 characters; at most 2048 hex digits are allowed"},
+		{"block not base64", "0a", "5", "%%", "srp: SECRET_BLOCK is empty or not base64"},
+		{"block missing", "0a", "5", "", "srp: SECRET_BLOCK is empty or not base64"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := s.PasswordClaim("user", "pw", tc.salt, tc.b, tc.block, time.Now())
+			assert.EqualError(t, err, tc.want)
+		})
+	}
+	// The largest B allowed is still worked with, not refused.
+	_, _, err := s.PasswordClaim("user", "pw", "0a", strings.Repeat("f", 2048), "AAAA", time.Now())
+	assert.NoError(t, err)
 }
