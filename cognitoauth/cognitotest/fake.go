@@ -227,11 +227,7 @@ func (f *Fake) RevokeRefreshTokens(username string) {
 // begin counts and logs a call with its input, and applies injected
 // failures and hooks (fakecall.Begin); on success it returns with f.mu
 // held.
-func (f *Fake) begin(op string, input ...any) error {
-	var in any
-	if len(input) > 0 {
-		in = input[0]
-	}
+func (f *Fake) begin(op string, in any) error {
 	if err := fakecall.Begin(&f.Recorder, op, in); err != nil {
 		return err
 	}
@@ -583,11 +579,8 @@ func (f *Fake) GetTokensFromRefreshToken(_ context.Context, in *cip.GetTokensFro
 	}
 	defer f.mu.Unlock()
 	defer fakecall.End(&f.Recorder, "GetTokensFromRefreshToken", &out, &err)
-	if aws.ToString(in.ClientId) != f.opts.ClientID {
-		return nil, apiError("ResourceNotFoundException", "User pool client "+aws.ToString(in.ClientId)+" does not exist.")
-	}
-	if f.opts.ClientSecret != "" && !hmac.Equal([]byte(aws.ToString(in.ClientSecret)), []byte(f.opts.ClientSecret)) {
-		return nil, apiError("NotAuthorizedException", "Client "+f.opts.ClientID+" is configured with secret but the secret was not received or is wrong")
+	if err := f.checkClientSecret(in.ClientId, in.ClientSecret, apiError); err != nil {
+		return nil, err
 	}
 	old := aws.ToString(in.RefreshToken)
 	if f.rotatedOut[old] {

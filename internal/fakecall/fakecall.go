@@ -314,3 +314,13 @@ func Input[T any](in *T) *T {
 	}
 	return in
 }
+
+// Copy returns a deep copy of v, made as [Recorder.Log]'s copies are, for
+// a fake that keeps or hands out copies of what callers pass (items,
+// objects). Past the bounds of a log copy (a depth of 64, 65,536 values)
+// the rest is shared.
+func Copy[T any](v T) T {
+	c, _ := deepCopy(v)
+	out, _ := c.(T)
+	return out
+}

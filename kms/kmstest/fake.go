@@ -299,46 +299,9 @@ func aad(id string, ec map[string]string) []byte {
 	return b
 }
 
-// GenerateDataKey returns a fresh data key and its copy under KeyId.
-func (f *Fake) GenerateDataKey(_ context.Context, in *awskms.GenerateDataKeyInput, _ ...func(*awskms.Options)) (out *awskms.GenerateDataKeyOutput, err error) {
-	if in == nil { // as the SDK does: a nil input is an empty one, which then fails validation
-		in = &awskms.GenerateDataKeyInput{}
-	}
-	if err := f.begin("GenerateDataKey", in); err != nil {
-		return nil, err
-	}
-	defer f.mu.Unlock()
-	defer fakecall.End(&f.Recorder, "GenerateDataKey", &out, &err)
-	k, err := f.usableKey(aws.ToString(in.KeyId))
-	if err != nil {
-		return nil, err
-	}
-	var n int
-	switch {
-	case in.NumberOfBytes != nil && in.KeySpec != "":
-		return nil, apiError("ValidationException", "give NumberOfBytes or KeySpec, not both")
-	case in.NumberOfBytes != nil:
-		n = int(*in.NumberOfBytes)
-		if n < 1 || n > 1024 {
-			return nil, apiError("ValidationException", "NumberOfBytes must be 1 to 1024")
-		}
-	case in.KeySpec == types.DataKeySpecAes256:
-		n = 32
-	case in.KeySpec == types.DataKeySpecAes128:
-		n = 16
-	default:
-		return nil, apiError("ValidationException", "give NumberOfBytes or KeySpec AES_128 or AES_256")
-	}
-	pt := make([]byte, n)
-	f.mustRead(pt)
-	return &awskms.GenerateDataKeyOutput{Plaintext: pt, CiphertextBlob: f.seal(k, pt, in.EncryptionContext), KeyId: aws.String(k.arn)}, nil
-}
-
 // Encrypt encrypts up to 4096 bytes under KeyId.
 func (f *Fake) Encrypt(_ context.Context, in *awskms.EncryptInput, _ ...func(*awskms.Options)) (out *awskms.EncryptOutput, err error) {
-	if in == nil { // as the SDK does: a nil input is an empty one, which then fails validation
-		in = &awskms.EncryptInput{}
-	}
+	in = fakecall.Input(in)
 	if err := f.begin("Encrypt", in); err != nil {
 		return nil, err
 	}
@@ -360,9 +323,7 @@ func (f *Fake) Encrypt(_ context.Context, in *awskms.EncryptInput, _ ...func(*aw
 
 // Decrypt opens a blob; KeyId, when given, must name the blob's key.
 func (f *Fake) Decrypt(_ context.Context, in *awskms.DecryptInput, _ ...func(*awskms.Options)) (out *awskms.DecryptOutput, err error) {
-	if in == nil { // as the SDK does: a nil input is an empty one, which then fails validation
-		in = &awskms.DecryptInput{}
-	}
+	in = fakecall.Input(in)
 	if err := f.begin("Decrypt", in); err != nil {
 		return nil, err
 	}
@@ -395,9 +356,7 @@ func (f *Fake) openFor(blob []byte, ec map[string]string, keyID string) (*key, [
 // ReEncrypt moves a blob to DestinationKeyId without revealing the
 // plaintext.
 func (f *Fake) ReEncrypt(_ context.Context, in *awskms.ReEncryptInput, _ ...func(*awskms.Options)) (out *awskms.ReEncryptOutput, err error) {
-	if in == nil { // as the SDK does: a nil input is an empty one, which then fails validation
-		in = &awskms.ReEncryptInput{}
-	}
+	in = fakecall.Input(in)
 	if err := f.begin("ReEncrypt", in); err != nil {
 		return nil, err
 	}
@@ -416,9 +375,7 @@ func (f *Fake) ReEncrypt(_ context.Context, in *awskms.ReEncryptInput, _ ...func
 
 // DescribeKey returns a key's ARN, ID and state.
 func (f *Fake) DescribeKey(_ context.Context, in *awskms.DescribeKeyInput, _ ...func(*awskms.Options)) (out *awskms.DescribeKeyOutput, err error) {
-	if in == nil { // as the SDK does: a nil input is an empty one, which then fails validation
-		in = &awskms.DescribeKeyInput{}
-	}
+	in = fakecall.Input(in)
 	if err := f.begin("DescribeKey", in); err != nil {
 		return nil, err
 	}
