@@ -365,11 +365,7 @@ func apiError(code, msg string) error {
 // begin counts and logs a call with its input, applies injected failures
 // and hooks (fakecall.Begin), and finds the queue; on success it returns
 // with f.mu held.
-func (f *Fake) begin(op, url string, input ...any) (*queue, error) {
-	var in any
-	if len(input) > 0 {
-		in = input[0]
-	}
+func (f *Fake) begin(op, url string, in any) (*queue, error) {
 	if err := fakecall.Begin(&f.Recorder, op, in); err != nil {
 		return nil, err
 	}
