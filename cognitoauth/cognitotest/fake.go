@@ -38,9 +38,16 @@
 // *types.UserNotFoundException, *types.UserNotConfirmedException,
 // *types.PasswordResetRequiredException, *types.ResourceNotFoundException,
 // *types.InvalidParameterException, *types.InvalidPasswordException,
-// *types.CodeMismatchException, *types.RefreshTokenReuseException), the
-// identity pool's as cognitoidentity's (*types.NotAuthorizedException,
+// *types.RefreshTokenReuseException, *types.UsernameExistsException,
+// *types.CodeMismatchException, *types.ExpiredCodeException,
+// *types.LimitExceededException, *types.UnsupportedTokenTypeException,
+// *types.InternalErrorException), the identity pool's as
+// cognitoidentity's (*types.NotAuthorizedException,
 // *types.ResourceNotFoundException, *types.InvalidParameterException).
+// Where an operation's model does not list an error, the SDK's client has
+// no struct for it and neither has the fake: RevokeToken's
+// ResourceNotFoundException and NotAuthorizedException are
+// *smithy.GenericAPIError.
 //
 // Its ID and access tokens carry Cognito's claims and are signed with
 // RS256 by a key the pool publishes as a JWKS ([Fake.JWKSHandler],
@@ -131,8 +138,9 @@ type User struct {
 
 // Fake is the in-memory pools. It is safe for concurrent use.
 //
-// Its embedded Recorder gives it these methods, by operation name
-// ("InitiateAuth", "RespondToAuthChallenge", "GetId", ...):
+// Its embedded Recorder gives it these methods, by operation name (the
+// SDK method's: "InitiateAuth", "RespondToAuthChallenge", "SignUp",
+// "ConfirmDevice", "GetId", ...; and "JWKS" for JWKSHandler's requests):
 //   - FailNext(op, err): the next call of op returns err without acting;
 //   - LoseNext(op, err): the next successful call of op acts, then
 //     returns err instead of its answer;

@@ -21,8 +21,9 @@
 //	}
 //
 // [Errors] makes the error an SDK client returns for a service's error code
-// and message, from the service package's TypeRegistry or error structs,
-// and [Input] turns a nil input into an empty one, as the SDK does.
+// and message, from the service package's TypeRegistry or error structs;
+// [Input] turns a nil input into an empty one, as the SDK does; [Copy]
+// deep-copies what a fake keeps or hands out.
 package fakecall
 
 import (

@@ -32,18 +32,25 @@
 //     failover tests;
 //   - asymmetric RSA keys for encryption ([Fake.CreateRSAKey],
 //     GetPublicKey, Encrypt and Decrypt with RSAES_OAEP_SHA_1/256);
-//   - KMS's wire protocol over HTTP ([Fake.ServeHTTP]), for clients that
-//     are not in-process;
+//   - GenerateDataKeyWithoutPlaintext, so a Fake is also the KMS client
+//     of a kms.BranchKeyStore, and [KeyStoreTable], an in-memory DynamoDB
+//     table for the key store's items with its conditional writes;
+//   - KMS's wire protocol over HTTP ([Fake.ServeHTTP], and
+//     [Regions.ServeHTTP] for several Regions on one endpoint), for
+//     clients that are not in-process;
 //   - error injection, a log of every call's input and call counts
 //     (FailNext, LoseNext, OnCall, Log, Calls: see [Fake]).
 //
 // Errors are those *kms.Client returns: the SDK's typed structs
 // (*types.NotFoundException, *types.DisabledException,
 // *types.KMSInvalidStateException, *types.InvalidCiphertextException,
-// *types.IncorrectKeyException, *types.AlreadyExistsException), or a
-// *smithy.GenericAPIError for ValidationException, for which the SDK has
-// none. All satisfy smithy.APIError with KMS's codes and messages. Keys
-// live in account 123456789012 of us-east-1 unless [Options] say otherwise.
+// *types.IncorrectKeyException, *types.AlreadyExistsException,
+// *types.InvalidKeyUsageException, *types.UnsupportedOperationException,
+// *types.KMSInternalException), or a *smithy.GenericAPIError for
+// ValidationException, for which the SDK has none. All satisfy
+// smithy.APIError with KMS's codes and messages, in Go and over HTTP.
+// [KeyStoreTable]'s are *dynamodb.Client's (see there). Keys live in
+// account 123456789012 of us-east-1 unless [Options] say otherwise.
 package kmstest
 
 import (
@@ -83,7 +90,9 @@ type Options struct {
 // Fake is an in-memory KMS. It is safe for concurrent use.
 //
 // Its embedded Recorder gives it these methods, by operation name
-// ("GenerateDataKey", "Encrypt", "Decrypt", "ReEncrypt", "DescribeKey"):
+// ("GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "Encrypt",
+// "Decrypt", "ReEncrypt", "DescribeKey", "GetPublicKey"), for calls in Go
+// and over HTTP alike:
 //   - FailNext(op, err): the next call of op returns err without acting;
 //   - LoseNext(op, err): the next successful call of op acts, then
 //     returns err instead of its answer;

@@ -45,6 +45,10 @@
 // InvalidParameterValue and MissingParameter, for which the SDK has none.
 // Queues live in account 123456789012 of us-east-1 unless [Options] say
 // otherwise.
+//
+// [S3] is an in-memory S3 for sqsx's payload offloading (PutObject,
+// GetObject, DeleteObject), with the same recorder and the errors
+// *s3.Client returns.
 package sqstest
 
 import (
