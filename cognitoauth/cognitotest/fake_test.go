@@ -269,15 +269,19 @@ func TestEveryErrorIsTheSDKs(t *testing.T) {
 			return err
 		}, new(*citypes.NotAuthorizedException)},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			err := tc.err()
-			var apiErr smithy.APIError
-			require.ErrorAs(t, err, &apiErr)
-			assert.Equal(t, tc.code, apiErr.ErrorCode())
-			assert.Equal(t, tc.msg, apiErr.ErrorMessage())
-			assert.ErrorAs(t, err, tc.as, "got %T", apiErr)
-		})
+		t.Run(tc.name, func(t *testing.T) { checkError(t, tc.err(), tc.code, tc.msg, tc.as) })
 	}
+}
+
+// checkError checks that errors.As finds smithy.APIError with code and
+// msg, and the SDK's type as.
+func checkError(t *testing.T, err error, code, msg string, as any) {
+	t.Helper()
+	var apiErr smithy.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, code, apiErr.ErrorCode())
+	assert.Equal(t, msg, apiErr.ErrorMessage())
+	assert.ErrorAs(t, err, as, "got %T", apiErr)
 }
 
 // The clock sets the tokens' times and the credentials' expiry.

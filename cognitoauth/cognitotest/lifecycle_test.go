@@ -311,14 +311,7 @@ func TestLifecycleErrorsAreTheSDKs(t *testing.T) {
 			return err
 		}, new(*ciptypes.NotAuthorizedException)},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			err := tc.err()
-			var apiErr smithy.APIError
-			require.ErrorAs(t, err, &apiErr)
-			assert.Equal(t, tc.code, apiErr.ErrorCode())
-			assert.Equal(t, tc.msg, apiErr.ErrorMessage())
-			assert.ErrorAs(t, err, tc.as, "got %T", apiErr)
-		})
+		t.Run(tc.name, func(t *testing.T) { checkError(t, tc.err(), tc.code, tc.msg, tc.as) })
 	}
 }
 

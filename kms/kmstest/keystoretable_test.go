@@ -141,23 +141,8 @@ func TestKeyStoreTableConformanceFake(t *testing.T) {
 }
 
 func TestKeyStoreTableConformanceMoto(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	c := dynamodb.NewFromConfig(moto.Config(t))
-	name := moto.UniqueName("keys")
-	_, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName: aws.String(name),
-		KeySchema: []ddbtypes.KeySchemaElement{
-			{AttributeName: aws.String("branch-key-id"), KeyType: ddbtypes.KeyTypeHash},
-			{AttributeName: aws.String("type"), KeyType: ddbtypes.KeyTypeRange},
-		},
-		AttributeDefinitions: []ddbtypes.AttributeDefinition{
-			{AttributeName: aws.String("branch-key-id"), AttributeType: ddbtypes.ScalarAttributeTypeS},
-			{AttributeName: aws.String("type"), AttributeType: ddbtypes.ScalarAttributeTypeS},
-		},
-		BillingMode: ddbtypes.BillingModePayPerRequest,
-	})
-	require.NoError(t, err)
+	name := moto.NewKeyStoreTable(t, c)
 	keyStoreConformance(t, table{c, name, true})
 }
 
