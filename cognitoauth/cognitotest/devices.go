@@ -13,6 +13,7 @@ import (
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/kumo-go/kumo/cognitoauth/internal/srp"
+	"github.com/kumo-go/kumo/internal/fakecall"
 )
 
 // device is a device the pool tracks. Like Cognito it keeps the verifier
@@ -150,11 +151,13 @@ func (f *Fake) devicePassword(u *user, s *session, responses map[string]string) 
 // ConfirmDevice implements cognitoauth.DeviceAPI: it stores the device's
 // verifier and salt. With Options.DeviceOptIn the answer asks the user to
 // confirm and the device stays not remembered.
-func (f *Fake) ConfirmDevice(_ context.Context, in *cip.ConfirmDeviceInput, _ ...func(*cip.Options)) (*cip.ConfirmDeviceOutput, error) {
-	if err := f.begin("ConfirmDevice"); err != nil {
+func (f *Fake) ConfirmDevice(_ context.Context, in *cip.ConfirmDeviceInput, _ ...func(*cip.Options)) (out *cip.ConfirmDeviceOutput, err error) {
+	in = fakecall.Input(in)
+	if err := f.begin("ConfirmDevice", in); err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	defer fakecall.End(&f.Recorder, "ConfirmDevice", &out, &err)
 	u, err := f.accessUser(aws.ToString(in.AccessToken))
 	if err != nil {
 		return nil, err
@@ -176,11 +179,13 @@ func (f *Fake) ConfirmDevice(_ context.Context, in *cip.ConfirmDeviceInput, _ ..
 }
 
 // UpdateDeviceStatus implements cognitoauth.DeviceAPI.
-func (f *Fake) UpdateDeviceStatus(_ context.Context, in *cip.UpdateDeviceStatusInput, _ ...func(*cip.Options)) (*cip.UpdateDeviceStatusOutput, error) {
-	if err := f.begin("UpdateDeviceStatus"); err != nil {
+func (f *Fake) UpdateDeviceStatus(_ context.Context, in *cip.UpdateDeviceStatusInput, _ ...func(*cip.Options)) (out *cip.UpdateDeviceStatusOutput, err error) {
+	in = fakecall.Input(in)
+	if err := f.begin("UpdateDeviceStatus", in); err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	defer fakecall.End(&f.Recorder, "UpdateDeviceStatus", &out, &err)
 	u, err := f.accessUser(aws.ToString(in.AccessToken))
 	if err != nil {
 		return nil, err

@@ -55,3 +55,16 @@ func apiError(code, msg string) error { return userPoolErrors.New(code, msg) }
 // identityError is apiError for the identity pool's
 // *cognitoidentity.Client.
 func identityError(code, msg string) error { return identityPoolErrors.New(code, msg) }
+
+// revokeErrors are the error structs *cognitoidentityprovider.Client
+// makes for RevokeToken: its deserializer knows only the errors the
+// operation's model lists, so any other code (ResourceNotFoundException,
+// NotAuthorizedException) reaches the caller as a *smithy.GenericAPIError.
+var revokeErrors = fakecall.TypedErrors(fakecall.JSON,
+	&ciptypes.ForbiddenException{}, &ciptypes.InternalErrorException{}, &ciptypes.InvalidParameterException{},
+	&ciptypes.TooManyRequestsException{}, &ciptypes.UnauthorizedException{}, &ciptypes.UnsupportedOperationException{},
+	&ciptypes.UnsupportedTokenTypeException{},
+)
+
+// revokeError is apiError for RevokeToken.
+func revokeError(code, msg string) error { return revokeErrors.New(code, msg) }

@@ -38,9 +38,16 @@
 // *types.UserNotFoundException, *types.UserNotConfirmedException,
 // *types.PasswordResetRequiredException, *types.ResourceNotFoundException,
 // *types.InvalidParameterException, *types.InvalidPasswordException,
-// *types.CodeMismatchException, *types.RefreshTokenReuseException), the
-// identity pool's as cognitoidentity's (*types.NotAuthorizedException,
+// *types.RefreshTokenReuseException, *types.UsernameExistsException,
+// *types.CodeMismatchException, *types.ExpiredCodeException,
+// *types.LimitExceededException, *types.UnsupportedTokenTypeException,
+// *types.InternalErrorException), the identity pool's as
+// cognitoidentity's (*types.NotAuthorizedException,
 // *types.ResourceNotFoundException, *types.InvalidParameterException).
+// Where an operation's model does not list an error, the SDK's client has
+// no struct for it and neither has the fake: RevokeToken's
+// ResourceNotFoundException and NotAuthorizedException are
+// *smithy.GenericAPIError.
 //
 // Its ID and access tokens carry Cognito's claims and are signed with
 // RS256 by a key the pool publishes as a JWKS ([Fake.JWKSHandler],
@@ -134,8 +141,9 @@ type User struct {
 
 // Fake is the in-memory pools. It is safe for concurrent use.
 //
-// Its embedded Recorder gives it these methods, by operation name
-// ("InitiateAuth", "RespondToAuthChallenge", "GetId", ...):
+// Its embedded Recorder gives it these methods, by operation name (the
+// SDK method's: "InitiateAuth", "RespondToAuthChallenge", "SignUp",
+// "ConfirmDevice", "GetId", ...; and "JWKS" for JWKSHandler's requests):
 //   - FailNext(op, err): the next call of op returns err without acting;
 //   - LoseNext(op, err): the next successful call of op acts, then
 //     returns err instead of its answer;
@@ -236,11 +244,7 @@ func (f *Fake) RevokeRefreshTokens(username string) {
 // begin counts and logs a call with its input, and applies injected
 // failures and hooks (fakecall.Begin); on success it returns with f.mu
 // held.
-func (f *Fake) begin(op string, input ...any) error {
-	var in any
-	if len(input) > 0 {
-		in = input[0]
-	}
+func (f *Fake) begin(op string, in any) error {
 	if err := fakecall.Begin(&f.Recorder, op, in); err != nil {
 		return err
 	}
@@ -592,11 +596,8 @@ func (f *Fake) GetTokensFromRefreshToken(_ context.Context, in *cip.GetTokensFro
 	}
 	defer f.mu.Unlock()
 	defer fakecall.End(&f.Recorder, "GetTokensFromRefreshToken", &out, &err)
-	if aws.ToString(in.ClientId) != f.opts.ClientID {
-		return nil, apiError("ResourceNotFoundException", "User pool client "+aws.ToString(in.ClientId)+" does not exist.")
-	}
-	if f.opts.ClientSecret != "" && !hmac.Equal([]byte(aws.ToString(in.ClientSecret)), []byte(f.opts.ClientSecret)) {
-		return nil, apiError("NotAuthorizedException", "Client "+f.opts.ClientID+" is configured with secret but the secret was not received or is wrong")
+	if err := f.checkClientSecret(in.ClientId, in.ClientSecret, apiError); err != nil {
+		return nil, err
 	}
 	old := aws.ToString(in.RefreshToken)
 	if f.rotatedOut[old] {

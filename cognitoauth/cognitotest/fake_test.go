@@ -35,7 +35,18 @@ func testCtx(t *testing.T) context.Context {
 // (signed up, not confirmed).
 type pool struct {
 	idp      cognitoauth.IdentityProviderAPI
+	life     cognitoauth.LifecycleAPI
 	clientID string
+}
+
+// aliceAccess signs alice in and returns her access token.
+func aliceAccess(ctx context.Context, p pool) (*string, error) {
+	out, err := p.idp.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(p.clientID), AuthFlow: ciptypes.AuthFlowTypeUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": "alice", "PASSWORD": "Correct-Horse-1"}})
+	if err != nil {
+		return nil, err
+	}
+	return out.AuthenticationResult.AccessToken, nil
 }
 
 func passwordAuth(ctx context.Context, p pool, clientID, user, password string) error {
@@ -65,6 +76,50 @@ var sharedErrors = []struct {
 	{"revoked refresh token", "NotAuthorizedException", func(ctx context.Context, p pool) error {
 		_, err := p.idp.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(p.clientID), AuthFlow: ciptypes.AuthFlowTypeRefreshTokenAuth,
 			AuthParameters: map[string]string{"REFRESH_TOKEN": "not-a-token"}})
+		return err
+	}, new(*ciptypes.NotAuthorizedException)},
+
+	// The lifecycle calls' errors that moto 5.2.1 models (it ignores
+	// confirmation codes and has no ResendConfirmationCode, RevokeToken or
+	// device calls: those are in TestLifecycleErrorsAreTheSDKs).
+	{"sign-up of an existing user", "UsernameExistsException", func(ctx context.Context, p pool) error {
+		_, err := p.life.SignUp(ctx, &cip.SignUpInput{ClientId: aws.String(p.clientID), Username: aws.String("alice"), Password: aws.String("Correct-Horse-1")})
+		return err
+	}, new(*ciptypes.UsernameExistsException)},
+	{"sign-up with a short password", "InvalidPasswordException", func(ctx context.Context, p pool) error {
+		_, err := p.life.SignUp(ctx, &cip.SignUpInput{ClientId: aws.String(p.clientID), Username: aws.String("bob"), Password: aws.String("short")})
+		return err
+	}, new(*ciptypes.InvalidPasswordException)},
+	{"sign-up on an unknown app client", "ResourceNotFoundException", func(ctx context.Context, p pool) error {
+		_, err := p.life.SignUp(ctx, &cip.SignUpInput{ClientId: aws.String("nosuchclient"), Username: aws.String("bob"), Password: aws.String("Correct-Horse-1")})
+		return err
+	}, new(*ciptypes.ResourceNotFoundException)},
+	{"confirming an unknown user", "UserNotFoundException", func(ctx context.Context, p pool) error {
+		_, err := p.life.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: aws.String(p.clientID), Username: aws.String("nobody"), ConfirmationCode: aws.String("123456")})
+		return err
+	}, new(*ciptypes.UserNotFoundException)},
+	{"confirming on an unknown app client", "ResourceNotFoundException", func(ctx context.Context, p pool) error {
+		_, err := p.life.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: aws.String("nosuchclient"), Username: aws.String("carol"), ConfirmationCode: aws.String("123456")})
+		return err
+	}, new(*ciptypes.ResourceNotFoundException)},
+	{"password reset on an unknown app client", "ResourceNotFoundException", func(ctx context.Context, p pool) error {
+		_, err := p.life.ForgotPassword(ctx, &cip.ForgotPasswordInput{ClientId: aws.String("nosuchclient"), Username: aws.String("alice")})
+		return err
+	}, new(*ciptypes.ResourceNotFoundException)},
+	{"password change with a wrong password", "NotAuthorizedException", func(ctx context.Context, p pool) error {
+		access, err := aliceAccess(ctx, p)
+		if err != nil {
+			return err
+		}
+		_, err = p.life.ChangePassword(ctx, &cip.ChangePasswordInput{AccessToken: access, PreviousPassword: aws.String("wrong-Horse-1"), ProposedPassword: aws.String("Other-Horse-1")})
+		return err
+	}, new(*ciptypes.NotAuthorizedException)},
+	{"password change with a made-up access token", "NotAuthorizedException", func(ctx context.Context, p pool) error {
+		_, err := p.life.ChangePassword(ctx, &cip.ChangePasswordInput{AccessToken: aws.String("not-a-token"), PreviousPassword: aws.String("Correct-Horse-1"), ProposedPassword: aws.String("Other-Horse-1")})
+		return err
+	}, new(*ciptypes.NotAuthorizedException)},
+	{"sign-out with a made-up access token", "NotAuthorizedException", func(ctx context.Context, p pool) error {
+		_, err := p.life.GlobalSignOut(ctx, &cip.GlobalSignOutInput{AccessToken: aws.String("not-a-token")})
 		return err
 	}, new(*ciptypes.NotAuthorizedException)},
 }
@@ -100,7 +155,7 @@ func TestSharedErrorsFake(t *testing.T) {
 	f := cognitotest.New()
 	f.AddUser("alice", "Correct-Horse-1", cognitotest.User{})
 	f.AddUser("carol", "Correct-Horse-1", cognitotest.User{Unconfirmed: true})
-	checkShared(t, pool{idp: f, clientID: f.ClientID()})
+	checkShared(t, pool{idp: f, life: f, clientID: f.ClientID()})
 }
 
 func TestSharedErrorsMoto(t *testing.T) {
@@ -118,7 +173,7 @@ func TestSharedErrorsMoto(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.SignUp(ctx, &cip.SignUpInput{ClientId: app.UserPoolClient.ClientId, Username: aws.String("carol"), Password: aws.String("Correct-Horse-1")})
 	require.NoError(t, err)
-	checkShared(t, pool{idp: c, clientID: aws.ToString(app.UserPoolClient.ClientId)})
+	checkShared(t, pool{idp: c, life: c, clientID: aws.ToString(app.UserPoolClient.ClientId)})
 }
 
 // Every error the fake returns, on the fake: errors.As finds the SDK's
@@ -214,15 +269,19 @@ func TestEveryErrorIsTheSDKs(t *testing.T) {
 			return err
 		}, new(*citypes.NotAuthorizedException)},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			err := tc.err()
-			var apiErr smithy.APIError
-			require.ErrorAs(t, err, &apiErr)
-			assert.Equal(t, tc.code, apiErr.ErrorCode())
-			assert.Equal(t, tc.msg, apiErr.ErrorMessage())
-			assert.ErrorAs(t, err, tc.as, "got %T", apiErr)
-		})
+		t.Run(tc.name, func(t *testing.T) { checkError(t, tc.err(), tc.code, tc.msg, tc.as) })
 	}
+}
+
+// checkError checks that errors.As finds smithy.APIError with code and
+// msg, and the SDK's type as.
+func checkError(t *testing.T, err error, code, msg string, as any) {
+	t.Helper()
+	var apiErr smithy.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, code, apiErr.ErrorCode())
+	assert.Equal(t, msg, apiErr.ErrorMessage())
+	assert.ErrorAs(t, err, as, "got %T", apiErr)
 }
 
 // The clock sets the tokens' times and the credentials' expiry.

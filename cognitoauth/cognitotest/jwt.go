@@ -187,7 +187,7 @@ func (f *Fake) jwks() []byte {
 // answer 503.
 func (f *Fake) JWKSHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := f.begin("JWKS"); err != nil {
+		if err := f.begin("JWKS", nil); err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}

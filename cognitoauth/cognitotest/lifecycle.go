@@ -14,6 +14,7 @@ import (
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/kumo-go/kumo/cognitoauth"
+	"github.com/kumo-go/kumo/internal/fakecall"
 )
 
 // Codes live as long as Cognito's: sign-up codes a day, password-reset
@@ -149,6 +150,33 @@ func (f *Fake) checkSecretHash(clientID, username string, hash *string) error {
 	return f.checkClient(clientID, map[string]string{"SECRET_HASH": aws.ToString(hash)}, username)
 }
 
+// clientUser checks the app client and SECRET_HASH of a call about a user
+// by name, and finds the user.
+func (f *Fake) clientUser(clientID, username, hash *string) (*user, error) {
+	name := aws.ToString(username)
+	if err := f.checkSecretHash(aws.ToString(clientID), name, hash); err != nil {
+		return nil, err
+	}
+	u, ok := f.users[name]
+	if !ok {
+		return nil, apiError("UserNotFoundException", "Username/client id combination not found.")
+	}
+	return u, nil
+}
+
+// checkClientSecret checks the app client and the client secret of the
+// calls that carry the secret itself (GetTokensFromRefreshToken,
+// RevokeToken); newErr makes the operation's errors.
+func (f *Fake) checkClientSecret(clientID, secret *string, newErr func(code, msg string) error) error {
+	if aws.ToString(clientID) != f.opts.ClientID {
+		return newErr("ResourceNotFoundException", "User pool client "+aws.ToString(clientID)+" does not exist.")
+	}
+	if f.opts.ClientSecret != "" && !hmac.Equal([]byte(aws.ToString(secret)), []byte(f.opts.ClientSecret)) {
+		return newErr("NotAuthorizedException", "Client "+f.opts.ClientID+" is configured with secret but the secret was not received or is wrong")
+	}
+	return nil
+}
+
 func checkPassword(pw string) error {
 	if len(pw) < minPassword {
 		return apiError("InvalidPasswordException", fmt.Sprintf("Password does not conform to policy: Password not long enough (at least %d characters)", minPassword))
@@ -191,11 +219,13 @@ func delivery(u *user) *ciptypes.CodeDeliveryDetailsType {
 
 // SignUp implements cognitoauth.LifecycleAPI: the user is added
 // unconfirmed, with a code to read with [Fake.ConfirmationCode].
-func (f *Fake) SignUp(_ context.Context, in *cip.SignUpInput, _ ...func(*cip.Options)) (*cip.SignUpOutput, error) {
-	if err := f.begin("SignUp"); err != nil {
+func (f *Fake) SignUp(_ context.Context, in *cip.SignUpInput, _ ...func(*cip.Options)) (out *cip.SignUpOutput, err error) {
+	in = fakecall.Input(in)
+	if err := f.begin("SignUp", in); err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	defer fakecall.End(&f.Recorder, "SignUp", &out, &err)
 	name := aws.ToString(in.Username)
 	if err := f.checkSecretHash(aws.ToString(in.ClientId), name, in.SecretHash); err != nil {
 		return nil, err
@@ -216,28 +246,26 @@ func (f *Fake) SignUp(_ context.Context, in *cip.SignUpInput, _ ...func(*cip.Opt
 		}
 	}
 	f.users[name] = u
-	f.issueCode(f.state().signUp, name, signUpCodeTTL)
+	f.issueCode(f.state().signUp, u.name, signUpCodeTTL)
 	return &cip.SignUpOutput{UserConfirmed: false, UserSub: aws.String(u.sub), CodeDeliveryDetails: delivery(u)}, nil
 }
 
 // ConfirmSignUp implements cognitoauth.LifecycleAPI.
-func (f *Fake) ConfirmSignUp(_ context.Context, in *cip.ConfirmSignUpInput, _ ...func(*cip.Options)) (*cip.ConfirmSignUpOutput, error) {
-	if err := f.begin("ConfirmSignUp"); err != nil {
+func (f *Fake) ConfirmSignUp(_ context.Context, in *cip.ConfirmSignUpInput, _ ...func(*cip.Options)) (out *cip.ConfirmSignUpOutput, err error) {
+	in = fakecall.Input(in)
+	if err := f.begin("ConfirmSignUp", in); err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	name := aws.ToString(in.Username)
-	if err := f.checkSecretHash(aws.ToString(in.ClientId), name, in.SecretHash); err != nil {
+	defer fakecall.End(&f.Recorder, "ConfirmSignUp", &out, &err)
+	u, err := f.clientUser(in.ClientId, in.Username, in.SecretHash)
+	if err != nil {
 		return nil, err
-	}
-	u, ok := f.users[name]
-	if !ok {
-		return nil, apiError("UserNotFoundException", "Username/client id combination not found.")
 	}
 	if !u.Unconfirmed {
 		return nil, apiError("NotAuthorizedException", "User cannot be confirmed. Current status is CONFIRMED")
 	}
-	if err := f.useCode(f.state().signUp, name, aws.ToString(in.ConfirmationCode)); err != nil {
+	if err := f.useCode(f.state().signUp, u.name, aws.ToString(in.ConfirmationCode)); err != nil {
 		return nil, err
 	}
 	u.Unconfirmed = false
@@ -246,63 +274,57 @@ func (f *Fake) ConfirmSignUp(_ context.Context, in *cip.ConfirmSignUpInput, _ ..
 
 // ResendConfirmationCode implements cognitoauth.LifecycleAPI: a new code
 // replaces the last one.
-func (f *Fake) ResendConfirmationCode(_ context.Context, in *cip.ResendConfirmationCodeInput, _ ...func(*cip.Options)) (*cip.ResendConfirmationCodeOutput, error) {
-	if err := f.begin("ResendConfirmationCode"); err != nil {
+func (f *Fake) ResendConfirmationCode(_ context.Context, in *cip.ResendConfirmationCodeInput, _ ...func(*cip.Options)) (out *cip.ResendConfirmationCodeOutput, err error) {
+	in = fakecall.Input(in)
+	if err := f.begin("ResendConfirmationCode", in); err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	name := aws.ToString(in.Username)
-	if err := f.checkSecretHash(aws.ToString(in.ClientId), name, in.SecretHash); err != nil {
+	defer fakecall.End(&f.Recorder, "ResendConfirmationCode", &out, &err)
+	u, err := f.clientUser(in.ClientId, in.Username, in.SecretHash)
+	if err != nil {
 		return nil, err
-	}
-	u, ok := f.users[name]
-	if !ok {
-		return nil, apiError("UserNotFoundException", "Username/client id combination not found.")
 	}
 	if !u.Unconfirmed {
 		return nil, apiError("InvalidParameterException", "User is already confirmed.")
 	}
-	f.issueCode(f.state().signUp, name, signUpCodeTTL)
+	f.issueCode(f.state().signUp, u.name, signUpCodeTTL)
 	return &cip.ResendConfirmationCodeOutput{CodeDeliveryDetails: delivery(u)}, nil
 }
 
 // ForgotPassword implements cognitoauth.LifecycleAPI: the code is read
 // with [Fake.ResetCode].
-func (f *Fake) ForgotPassword(_ context.Context, in *cip.ForgotPasswordInput, _ ...func(*cip.Options)) (*cip.ForgotPasswordOutput, error) {
-	if err := f.begin("ForgotPassword"); err != nil {
+func (f *Fake) ForgotPassword(_ context.Context, in *cip.ForgotPasswordInput, _ ...func(*cip.Options)) (out *cip.ForgotPasswordOutput, err error) {
+	in = fakecall.Input(in)
+	if err := f.begin("ForgotPassword", in); err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	name := aws.ToString(in.Username)
-	if err := f.checkSecretHash(aws.ToString(in.ClientId), name, in.SecretHash); err != nil {
+	defer fakecall.End(&f.Recorder, "ForgotPassword", &out, &err)
+	u, err := f.clientUser(in.ClientId, in.Username, in.SecretHash)
+	if err != nil {
 		return nil, err
 	}
-	u, ok := f.users[name]
-	if !ok {
-		return nil, apiError("UserNotFoundException", "Username/client id combination not found.")
-	}
-	f.issueCode(f.state().reset, name, resetCodeTTL)
+	f.issueCode(f.state().reset, u.name, resetCodeTTL)
 	return &cip.ForgotPasswordOutput{CodeDeliveryDetails: delivery(u)}, nil
 }
 
 // ConfirmForgotPassword implements cognitoauth.LifecycleAPI.
-func (f *Fake) ConfirmForgotPassword(_ context.Context, in *cip.ConfirmForgotPasswordInput, _ ...func(*cip.Options)) (*cip.ConfirmForgotPasswordOutput, error) {
-	if err := f.begin("ConfirmForgotPassword"); err != nil {
+func (f *Fake) ConfirmForgotPassword(_ context.Context, in *cip.ConfirmForgotPasswordInput, _ ...func(*cip.Options)) (out *cip.ConfirmForgotPasswordOutput, err error) {
+	in = fakecall.Input(in)
+	if err := f.begin("ConfirmForgotPassword", in); err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	name := aws.ToString(in.Username)
-	if err := f.checkSecretHash(aws.ToString(in.ClientId), name, in.SecretHash); err != nil {
+	defer fakecall.End(&f.Recorder, "ConfirmForgotPassword", &out, &err)
+	u, err := f.clientUser(in.ClientId, in.Username, in.SecretHash)
+	if err != nil {
 		return nil, err
-	}
-	u, ok := f.users[name]
-	if !ok {
-		return nil, apiError("UserNotFoundException", "Username/client id combination not found.")
 	}
 	if err := checkPassword(aws.ToString(in.Password)); err != nil {
 		return nil, err
 	}
-	if err := f.useCode(f.state().reset, name, aws.ToString(in.ConfirmationCode)); err != nil {
+	if err := f.useCode(f.state().reset, u.name, aws.ToString(in.ConfirmationCode)); err != nil {
 		return nil, err
 	}
 	u.password, u.ResetRequired, u.TemporaryPassword = aws.ToString(in.Password), false, false
@@ -310,11 +332,13 @@ func (f *Fake) ConfirmForgotPassword(_ context.Context, in *cip.ConfirmForgotPas
 }
 
 // ChangePassword implements cognitoauth.LifecycleAPI.
-func (f *Fake) ChangePassword(_ context.Context, in *cip.ChangePasswordInput, _ ...func(*cip.Options)) (*cip.ChangePasswordOutput, error) {
-	if err := f.begin("ChangePassword"); err != nil {
+func (f *Fake) ChangePassword(_ context.Context, in *cip.ChangePasswordInput, _ ...func(*cip.Options)) (out *cip.ChangePasswordOutput, err error) {
+	in = fakecall.Input(in)
+	if err := f.begin("ChangePassword", in); err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	defer fakecall.End(&f.Recorder, "ChangePassword", &out, &err)
 	u, err := f.accessUser(aws.ToString(in.AccessToken))
 	if err != nil {
 		return nil, err
@@ -331,11 +355,13 @@ func (f *Fake) ChangePassword(_ context.Context, in *cip.ChangePasswordInput, _ 
 
 // GlobalSignOut implements cognitoauth.LifecycleAPI: every refresh token
 // and access token of the user stops working.
-func (f *Fake) GlobalSignOut(_ context.Context, in *cip.GlobalSignOutInput, _ ...func(*cip.Options)) (*cip.GlobalSignOutOutput, error) {
-	if err := f.begin("GlobalSignOut"); err != nil {
+func (f *Fake) GlobalSignOut(_ context.Context, in *cip.GlobalSignOutInput, _ ...func(*cip.Options)) (out *cip.GlobalSignOutOutput, err error) {
+	in = fakecall.Input(in)
+	if err := f.begin("GlobalSignOut", in); err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	defer fakecall.End(&f.Recorder, "GlobalSignOut", &out, &err)
 	u, err := f.accessUser(aws.ToString(in.AccessToken))
 	if err != nil {
 		return nil, err
@@ -358,21 +384,20 @@ func (f *Fake) GlobalSignOut(_ context.Context, in *cip.GlobalSignOutInput, _ ..
 // session stop working. An access token is refused with
 // UnsupportedTokenTypeException; an unknown token is accepted, as OAuth
 // revocation does.
-func (f *Fake) RevokeToken(_ context.Context, in *cip.RevokeTokenInput, _ ...func(*cip.Options)) (*cip.RevokeTokenOutput, error) {
-	if err := f.begin("RevokeToken"); err != nil {
+func (f *Fake) RevokeToken(_ context.Context, in *cip.RevokeTokenInput, _ ...func(*cip.Options)) (out *cip.RevokeTokenOutput, err error) {
+	in = fakecall.Input(in)
+	if err := f.begin("RevokeToken", in); err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	if aws.ToString(in.ClientId) != f.opts.ClientID {
-		return nil, apiError("ResourceNotFoundException", "User pool client "+aws.ToString(in.ClientId)+" does not exist.")
-	}
-	if f.opts.ClientSecret != "" && !hmac.Equal([]byte(aws.ToString(in.ClientSecret)), []byte(f.opts.ClientSecret)) {
-		return nil, apiError("NotAuthorizedException", "Client "+f.opts.ClientID+" is configured with secret but the secret was not received or is wrong")
+	defer fakecall.End(&f.Recorder, "RevokeToken", &out, &err)
+	if err := f.checkClientSecret(in.ClientId, in.ClientSecret, revokeError); err != nil {
+		return nil, err
 	}
 	tok := aws.ToString(in.Token)
 	l := f.state()
 	if _, ok := l.access[tok]; ok {
-		return nil, apiError("UnsupportedTokenTypeException", "The token type is not supported: only refresh tokens can be revoked")
+		return nil, revokeError("UnsupportedTokenTypeException", "The token type is not supported: only refresh tokens can be revoked")
 	}
 	fam, ok := l.family[tok]
 	if !ok {

@@ -25,6 +25,11 @@ const (
 	// code (NoSuchEntity for NoSuchEntityException); a
 	// *smithy.GenericAPIError has unknown fault.
 	Query
+	// RestXML is restXml (S3): the type comes from the answer's Code, and
+	// codes the SDK has no struct for give a *smithy.GenericAPIError of
+	// unknown fault. Its deserializers know a struct only where the
+	// operation's model lists it, so give [TypedErrors] the operation's.
+	RestXML
 )
 
 // Errors makes a service's error answers into the errors its SDK client

@@ -21,8 +21,9 @@
 //	}
 //
 // [Errors] makes the error an SDK client returns for a service's error code
-// and message, from the service package's TypeRegistry or error structs,
-// and [Input] turns a nil input into an empty one, as the SDK does.
+// and message, from the service package's TypeRegistry or error structs;
+// [Input] turns a nil input into an empty one, as the SDK does; [Copy]
+// deep-copies what a fake keeps or hands out.
 package fakecall
 
 import (
@@ -313,4 +314,14 @@ func Input[T any](in *T) *T {
 		return new(T)
 	}
 	return in
+}
+
+// Copy returns a deep copy of v, made as [Recorder.Log]'s copies are, for
+// a fake that keeps or hands out copies of what callers pass (items,
+// objects). Past the bounds of a log copy (a depth of 64, 65,536 values)
+// the rest is shared.
+func Copy[T any](v T) T {
+	c, _ := deepCopy(v)
+	out, _ := c.(T)
+	return out
 }

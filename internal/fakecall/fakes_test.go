@@ -14,9 +14,9 @@ import (
 	"github.com/kumo-go/kumo/sqsx/sqstest"
 )
 
-// Every SDK-shaped operation of every fake takes a nil input as the SDK
-// does, as an empty one, and answers without panicking the test binary;
-// each call is counted once under the operation's own name.
+// Every SDK-shaped operation of every exported fake type takes a nil input
+// as the SDK does, as an empty one, and answers without panicking the test
+// binary; each call is counted once under the operation's own name.
 func TestFakesTakeNilInputs(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -25,7 +25,9 @@ func TestFakesTakeNilInputs(t *testing.T) {
 		Calls(string) int
 		TotalCalls() int
 	}{
-		"kmstest": kmstest.New(), "sqstest": sqstest.New(), "cognitotest": cognitotest.New(), "iamtest": iamtest.New(),
+		"kmstest": kmstest.New(), "kmstest.KeyStoreTable": kmstest.NewKeyStoreTable(),
+		"sqstest": sqstest.New(), "sqstest.S3": sqstest.NewS3(),
+		"cognitotest": cognitotest.New(), "iamtest": iamtest.New(),
 	} {
 		v := reflect.ValueOf(fake)
 		ops := 0

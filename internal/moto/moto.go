@@ -40,6 +40,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 )
@@ -248,4 +250,28 @@ func NewUser(t testing.TB, client *iam.Client, prefix string) (name, arn string)
 		t.Fatalf("moto: creating user %s: %v", name, err)
 	}
 	return name, aws.ToString(out.User.Arn)
+}
+
+// NewKeyStoreTable creates a table with a branch key store's schema
+// (partition key "branch-key-id", sort key "type", both strings) and a
+// unique name, and returns the name.
+func NewKeyStoreTable(t testing.TB, client *dynamodb.Client) string {
+	t.Helper()
+	name := UniqueName("keystore")
+	_, err := client.CreateTable(context.Background(), &dynamodb.CreateTableInput{
+		TableName: aws.String(name),
+		KeySchema: []ddbtypes.KeySchemaElement{
+			{AttributeName: aws.String("branch-key-id"), KeyType: ddbtypes.KeyTypeHash},
+			{AttributeName: aws.String("type"), KeyType: ddbtypes.KeyTypeRange},
+		},
+		AttributeDefinitions: []ddbtypes.AttributeDefinition{
+			{AttributeName: aws.String("branch-key-id"), AttributeType: ddbtypes.ScalarAttributeTypeS},
+			{AttributeName: aws.String("type"), AttributeType: ddbtypes.ScalarAttributeTypeS},
+		},
+		BillingMode: ddbtypes.BillingModePayPerRequest,
+	})
+	if err != nil {
+		t.Fatalf("moto: creating key store table %s: %v", name, err)
+	}
+	return name
 }

@@ -32,18 +32,25 @@
 //     failover tests;
 //   - asymmetric RSA keys for encryption ([Fake.CreateRSAKey],
 //     GetPublicKey, Encrypt and Decrypt with RSAES_OAEP_SHA_1/256);
-//   - KMS's wire protocol over HTTP ([Fake.ServeHTTP]), for clients that
-//     are not in-process;
+//   - GenerateDataKeyWithoutPlaintext, so a Fake is also the KMS client
+//     of a kms.BranchKeyStore, and [KeyStoreTable], an in-memory DynamoDB
+//     table for the key store's items with its conditional writes;
+//   - KMS's wire protocol over HTTP ([Fake.ServeHTTP], and
+//     [Regions.ServeHTTP] for several Regions on one endpoint), for
+//     clients that are not in-process;
 //   - error injection, a log of every call's input and call counts
 //     (FailNext, LoseNext, OnCall, Log, Calls: see [Fake]).
 //
 // Errors are those *kms.Client returns: the SDK's typed structs
 // (*types.NotFoundException, *types.DisabledException,
 // *types.KMSInvalidStateException, *types.InvalidCiphertextException,
-// *types.IncorrectKeyException, *types.AlreadyExistsException), or a
-// *smithy.GenericAPIError for ValidationException, for which the SDK has
-// none. All satisfy smithy.APIError with KMS's codes and messages. Keys
-// live in account 123456789012 of us-east-1 unless [Options] say otherwise.
+// *types.IncorrectKeyException, *types.AlreadyExistsException,
+// *types.InvalidKeyUsageException, *types.UnsupportedOperationException,
+// *types.KMSInternalException), or a *smithy.GenericAPIError for
+// ValidationException, for which the SDK has none. All satisfy
+// smithy.APIError with KMS's codes and messages, in Go and over HTTP.
+// [KeyStoreTable]'s are *dynamodb.Client's (see there). Keys live in
+// account 123456789012 of us-east-1 unless [Options] say otherwise.
 package kmstest
 
 import (
@@ -83,7 +90,9 @@ type Options struct {
 // Fake is an in-memory KMS. It is safe for concurrent use.
 //
 // Its embedded Recorder gives it these methods, by operation name
-// ("GenerateDataKey", "Encrypt", "Decrypt", "ReEncrypt", "DescribeKey"):
+// ("GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "Encrypt",
+// "Decrypt", "ReEncrypt", "DescribeKey", "GetPublicKey"), for calls in Go
+// and over HTTP alike:
 //   - FailNext(op, err): the next call of op returns err without acting;
 //   - LoseNext(op, err): the next successful call of op acts, then
 //     returns err instead of its answer;
@@ -299,46 +308,9 @@ func aad(id string, ec map[string]string) []byte {
 	return b
 }
 
-// GenerateDataKey returns a fresh data key and its copy under KeyId.
-func (f *Fake) GenerateDataKey(_ context.Context, in *awskms.GenerateDataKeyInput, _ ...func(*awskms.Options)) (out *awskms.GenerateDataKeyOutput, err error) {
-	if in == nil { // as the SDK does: a nil input is an empty one, which then fails validation
-		in = &awskms.GenerateDataKeyInput{}
-	}
-	if err := f.begin("GenerateDataKey", in); err != nil {
-		return nil, err
-	}
-	defer f.mu.Unlock()
-	defer fakecall.End(&f.Recorder, "GenerateDataKey", &out, &err)
-	k, err := f.usableKey(aws.ToString(in.KeyId))
-	if err != nil {
-		return nil, err
-	}
-	var n int
-	switch {
-	case in.NumberOfBytes != nil && in.KeySpec != "":
-		return nil, apiError("ValidationException", "give NumberOfBytes or KeySpec, not both")
-	case in.NumberOfBytes != nil:
-		n = int(*in.NumberOfBytes)
-		if n < 1 || n > 1024 {
-			return nil, apiError("ValidationException", "NumberOfBytes must be 1 to 1024")
-		}
-	case in.KeySpec == types.DataKeySpecAes256:
-		n = 32
-	case in.KeySpec == types.DataKeySpecAes128:
-		n = 16
-	default:
-		return nil, apiError("ValidationException", "give NumberOfBytes or KeySpec AES_128 or AES_256")
-	}
-	pt := make([]byte, n)
-	f.mustRead(pt)
-	return &awskms.GenerateDataKeyOutput{Plaintext: pt, CiphertextBlob: f.seal(k, pt, in.EncryptionContext), KeyId: aws.String(k.arn)}, nil
-}
-
 // Encrypt encrypts up to 4096 bytes under KeyId.
 func (f *Fake) Encrypt(_ context.Context, in *awskms.EncryptInput, _ ...func(*awskms.Options)) (out *awskms.EncryptOutput, err error) {
-	if in == nil { // as the SDK does: a nil input is an empty one, which then fails validation
-		in = &awskms.EncryptInput{}
-	}
+	in = fakecall.Input(in)
 	if err := f.begin("Encrypt", in); err != nil {
 		return nil, err
 	}
@@ -360,9 +332,7 @@ func (f *Fake) Encrypt(_ context.Context, in *awskms.EncryptInput, _ ...func(*aw
 
 // Decrypt opens a blob; KeyId, when given, must name the blob's key.
 func (f *Fake) Decrypt(_ context.Context, in *awskms.DecryptInput, _ ...func(*awskms.Options)) (out *awskms.DecryptOutput, err error) {
-	if in == nil { // as the SDK does: a nil input is an empty one, which then fails validation
-		in = &awskms.DecryptInput{}
-	}
+	in = fakecall.Input(in)
 	if err := f.begin("Decrypt", in); err != nil {
 		return nil, err
 	}
@@ -395,9 +365,7 @@ func (f *Fake) openFor(blob []byte, ec map[string]string, keyID string) (*key, [
 // ReEncrypt moves a blob to DestinationKeyId without revealing the
 // plaintext.
 func (f *Fake) ReEncrypt(_ context.Context, in *awskms.ReEncryptInput, _ ...func(*awskms.Options)) (out *awskms.ReEncryptOutput, err error) {
-	if in == nil { // as the SDK does: a nil input is an empty one, which then fails validation
-		in = &awskms.ReEncryptInput{}
-	}
+	in = fakecall.Input(in)
 	if err := f.begin("ReEncrypt", in); err != nil {
 		return nil, err
 	}
@@ -416,9 +384,7 @@ func (f *Fake) ReEncrypt(_ context.Context, in *awskms.ReEncryptInput, _ ...func
 
 // DescribeKey returns a key's ARN, ID and state.
 func (f *Fake) DescribeKey(_ context.Context, in *awskms.DescribeKeyInput, _ ...func(*awskms.Options)) (out *awskms.DescribeKeyOutput, err error) {
-	if in == nil { // as the SDK does: a nil input is an empty one, which then fails validation
-		in = &awskms.DescribeKeyInput{}
-	}
+	in = fakecall.Input(in)
 	if err := f.begin("DescribeKey", in); err != nil {
 		return nil, err
 	}

@@ -2,6 +2,8 @@ package kmstest_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"errors"
 	"os"
 	"strings"
@@ -224,11 +226,25 @@ func TestNilInputIsAValidationError(t *testing.T) {
 	}
 }
 
-// Every error the fake returns is the SDK's: errors.As finds its typed
-// struct (or a *smithy.GenericAPIError where the SDK has none) and
-// smithy.APIError, with KMS's code and message.
-func TestErrorsAreTheSDKs(t *testing.T) {
-	f := kmstest.New()
+// client is what the error cases call: kms.KMSAPI and the key store's
+// GenerateDataKeyWithoutPlaintext, as *kms.Client and the Fake have them.
+type client interface {
+	kms.KMSAPI
+	GenerateDataKeyWithoutPlaintext(context.Context, *awskms.GenerateDataKeyWithoutPlaintextInput, ...func(*awskms.Options)) (*awskms.GenerateDataKeyWithoutPlaintextOutput, error)
+}
+
+// errorCase is one error the fake can return: what errors.As must find
+// (the SDK's typed struct, or *smithy.GenericAPIError where the SDK has
+// none), with KMS's code and message.
+type errorCase struct {
+	name, code, msg string
+	call            func(c client) error
+	as              any
+}
+
+// sdkErrorCases are the errors of the fake's SDK operations, each called
+// on c; f is the fake behind c, whose keys they use.
+func sdkErrorCases(t *testing.T, f *kmstest.Fake) []errorCase {
 	a, b := f.CreateKey(), f.CreateKey()
 	ec := map[string]string{"k": "v"}
 	dk, err := f.GenerateDataKey(ctx, &awskms.GenerateDataKeyInput{KeyId: aws.String(a), KeySpec: types.DataKeySpecAes256, EncryptionContext: ec})
@@ -236,37 +252,165 @@ func TestErrorsAreTheSDKs(t *testing.T) {
 	disabled, pending := f.CreateKey(), f.CreateKey()
 	require.NoError(t, f.SetKeyState(disabled, types.KeyStateDisabled))
 	require.NoError(t, f.SetKeyState(pending, types.KeyStatePendingDeletion))
+	rsaARN, err := f.ImportRSAKey(rsaKey(t, 0))
+	require.NoError(t, err)
+	rsaDisabled, err := f.ImportRSAKey(rsaKey(t, 1))
+	require.NoError(t, err)
+	require.NoError(t, f.SetKeyState(rsaDisabled, types.KeyStateDisabled))
+	missing := "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-000000000000"
+	oaep := types.EncryptionAlgorithmSpecRsaesOaepSha256
+	gdkwp := func(c client, key string, n int32) error {
+		_, err := c.GenerateDataKeyWithoutPlaintext(ctx, &awskms.GenerateDataKeyWithoutPlaintextInput{KeyId: aws.String(key), NumberOfBytes: aws.Int32(n)})
+		return err
+	}
+	return []errorCase{
+		{"disabled", "DisabledException", disabled + " is disabled.", func(c client) error {
+			return errOf(c.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(disabled), Plaintext: []byte("x")}))
+		}, new(*types.DisabledException)},
+		{"pending deletion", "KMSInvalidStateException", pending + " is pending deletion.", func(c client) error {
+			return errOf(c.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(pending), Plaintext: []byte("x")}))
+		}, new(*types.KMSInvalidStateException)},
+		{"wrong context", "InvalidCiphertextException", "the ciphertext is invalid or does not match the encryption context", func(c client) error {
+			return errOf(c.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob}))
+		}, new(*types.InvalidCiphertextException)},
+		{"wrong key", "IncorrectKeyException", "the key ID in the request does not identify the key that encrypted the ciphertext", func(c client) error {
+			return errOf(c.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob, EncryptionContext: ec, KeyId: aws.String(b)}))
+		}, new(*types.IncorrectKeyException)},
+		{"validation", "ValidationException", "Plaintext must be 1 to 4096 bytes", func(c client) error {
+			return errOf(c.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(a), Plaintext: make([]byte, 4097)}))
+		}, new(*smithy.GenericAPIError)},
+		{"missing key", "NotFoundException", "Key '" + missing + "' does not exist", func(c client) error {
+			return errOf(c.DescribeKey(ctx, &awskms.DescribeKeyInput{KeyId: aws.String(missing)}))
+		}, new(*types.NotFoundException)},
 
-	for _, tc := range []struct {
-		name, code, msg string
-		err             error
-		as              any
-	}{
-		{"missing key", "NotFoundException", "Key 'arn:aws:kms:us-east-1:123456789012:key/nope' does not exist",
-			f.CreateAlias("alias/x", "nope"), new(*types.NotFoundException)},
-		{"missing alias", "NotFoundException", "Alias arn:aws:kms:us-east-1:123456789012:alias/nope is not found.",
-			f.CreateAlias("alias/y", "alias/nope"), new(*types.NotFoundException)},
-		{"disabled", "DisabledException", disabled + " is disabled.",
-			errOf(f.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(disabled), Plaintext: []byte("x")})), new(*types.DisabledException)},
-		{"pending deletion", "KMSInvalidStateException", pending + " is pending deletion.",
-			errOf(f.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(pending), Plaintext: []byte("x")})), new(*types.KMSInvalidStateException)},
-		{"wrong context", "InvalidCiphertextException", "the ciphertext is invalid or does not match the encryption context",
-			errOf(f.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob})), new(*types.InvalidCiphertextException)},
-		{"wrong key", "IncorrectKeyException", "the key ID in the request does not identify the key that encrypted the ciphertext",
-			errOf(f.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: dk.CiphertextBlob, EncryptionContext: ec, KeyId: aws.String(b)})), new(*types.IncorrectKeyException)},
-		{"alias exists", "AlreadyExistsException", "An alias with the name arn:aws:kms:us-east-1:123456789012:alias/dup already exists",
-			func() error { _ = f.CreateAlias("alias/dup", a); return f.CreateAlias("alias/dup", b) }(), new(*types.AlreadyExistsException)},
-		{"validation", "ValidationException", "Plaintext must be 1 to 4096 bytes",
-			errOf(f.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(a)})), new(*smithy.GenericAPIError)},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var apiErr smithy.APIError
-			require.ErrorAs(t, tc.err, &apiErr)
-			assert.Equal(t, tc.code, apiErr.ErrorCode())
-			assert.Equal(t, tc.msg, apiErr.ErrorMessage())
-			assert.ErrorAs(t, tc.err, tc.as, "got %T", tc.err)
+		{"without plaintext: missing key", "NotFoundException", "Key '" + missing + "' does not exist", func(c client) error {
+			return gdkwp(c, missing, 32)
+		}, new(*types.NotFoundException)},
+		{"without plaintext: disabled", "DisabledException", disabled + " is disabled.", func(c client) error {
+			return gdkwp(c, disabled, 32)
+		}, new(*types.DisabledException)},
+		{"without plaintext: size", "ValidationException", "NumberOfBytes must be 1 to 1024", func(c client) error {
+			return gdkwp(c, a, 1025)
+		}, new(*smithy.GenericAPIError)},
+		{"without plaintext: RSA key", "InvalidKeyUsageException", rsaARN + " is an asymmetric key; this operation needs a symmetric encryption key",
+			func(c client) error { return gdkwp(c, rsaARN, 32) }, new(*types.InvalidKeyUsageException)},
+
+		{"public key of a symmetric key", "UnsupportedOperationException", a + " is a symmetric key, which has no public key", func(c client) error {
+			return errOf(c.GetPublicKey(ctx, &awskms.GetPublicKeyInput{KeyId: aws.String(a)}))
+		}, new(*types.UnsupportedOperationException)},
+		{"public key of a disabled key", "DisabledException", rsaDisabled + " is disabled.", func(c client) error {
+			return errOf(c.GetPublicKey(ctx, &awskms.GetPublicKeyInput{KeyId: aws.String(rsaDisabled)}))
+		}, new(*types.DisabledException)},
+		{"public key of a missing key", "NotFoundException", "Key '" + missing + "' does not exist", func(c client) error {
+			return errOf(c.GetPublicKey(ctx, &awskms.GetPublicKeyInput{KeyId: aws.String(missing)}))
+		}, new(*types.NotFoundException)},
+		{"RSA algorithm, symmetric key", "InvalidKeyUsageException", a + " is a symmetric key; EncryptionAlgorithm RSAES_OAEP_SHA_256 needs an RSA key", func(c client) error {
+			return errOf(c.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(a), Plaintext: []byte("x"), EncryptionAlgorithm: oaep}))
+		}, new(*types.InvalidKeyUsageException)},
+		{"RSA with a context", "ValidationException", "EncryptionContext is not supported with asymmetric keys", func(c client) error {
+			return errOf(c.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(rsaARN), Plaintext: []byte("x"), EncryptionAlgorithm: oaep, EncryptionContext: ec}))
+		}, new(*smithy.GenericAPIError)},
+		{"RSA plaintext too long", "ValidationException", "Plaintext must be 1 to 190 bytes for RSA_2048 with RSAES_OAEP_SHA_256", func(c client) error {
+			return errOf(c.Encrypt(ctx, &awskms.EncryptInput{KeyId: aws.String(rsaARN), Plaintext: make([]byte, 191), EncryptionAlgorithm: oaep}))
+		}, new(*smithy.GenericAPIError)},
+		{"RSA decrypt without KeyId", "ValidationException", "KeyId is required to decrypt with an asymmetric key", func(c client) error {
+			return errOf(c.Decrypt(ctx, &awskms.DecryptInput{CiphertextBlob: make([]byte, 256), EncryptionAlgorithm: oaep}))
+		}, new(*smithy.GenericAPIError)},
+		{"RSA decrypt of garbage", "InvalidCiphertextException", "the ciphertext is invalid for this key and EncryptionAlgorithm", func(c client) error {
+			return errOf(c.Decrypt(ctx, &awskms.DecryptInput{KeyId: aws.String(rsaARN), CiphertextBlob: make([]byte, 256), EncryptionAlgorithm: oaep}))
+		}, new(*types.InvalidCiphertextException)},
+		{"injected server fault", "KMSInternalException", "try again", func(c client) error {
+			f.FailNext("DescribeKey", &types.KMSInternalException{Message: aws.String("try again")})
+			return errOf(c.DescribeKey(ctx, &awskms.DescribeKeyInput{KeyId: aws.String(a)}))
+		}, new(*types.KMSInternalException)},
+	}
+}
+
+var rsaKeys [2]*rsa.PrivateKey
+
+// rsaKey returns the i'th of two 2048-bit keys made once per test binary.
+func rsaKey(t *testing.T, i int) *rsa.PrivateKey {
+	if rsaKeys[i] == nil {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		require.NoError(t, err)
+		rsaKeys[i] = k
+	}
+	return rsaKeys[i]
+}
+
+func checkError(t *testing.T, tc errorCase, err error) {
+	t.Helper()
+	var apiErr smithy.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, tc.code, apiErr.ErrorCode())
+	assert.Equal(t, tc.msg, apiErr.ErrorMessage())
+	assert.ErrorAs(t, err, tc.as, "got %T", apiErr)
+}
+
+// Every error the fake returns is the SDK's: errors.As finds its typed
+// struct (or a *smithy.GenericAPIError where the SDK has none) and
+// smithy.APIError, with KMS's code and message, from the Go methods and
+// through *kms.Client over the fake's HTTP server (ServeHTTP), where the
+// SDK's own deserializer makes the error of the wire answer.
+func TestErrorsAreTheSDKs(t *testing.T) {
+	for _, over := range []string{"Go", "HTTP"} {
+		t.Run(over, func(t *testing.T) {
+			f := kmstest.New()
+			var c client = f
+			if over == "HTTP" {
+				c = sdkClient(t, f, "us-east-1")
+			}
+			for _, tc := range sdkErrorCases(t, f) {
+				t.Run(tc.name, func(t *testing.T) { checkError(t, tc, tc.call(c)) })
+			}
 		})
 	}
+}
+
+// The errors of the fake's own methods (keys, aliases, replicas).
+func TestSetupErrorsAreTheSDKs(t *testing.T) {
+	f := kmstest.New()
+	a, b := f.CreateKey(), f.CreateKey()
+	west := kmstest.New(func(o *kmstest.Options) { o.Region = "us-west-2" })
+	mrk := f.CreateMultiRegionKey()
+	_, err := f.AddReplica(mrk, west)
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		errorCase
+		err error
+	}{
+		{errorCase{name: "missing key", code: "NotFoundException", msg: "Key 'arn:aws:kms:us-east-1:123456789012:key/nope' does not exist",
+			as: new(*types.NotFoundException)}, f.CreateAlias("alias/x", "nope")},
+		{errorCase{name: "missing alias", code: "NotFoundException", msg: "Alias arn:aws:kms:us-east-1:123456789012:alias/nope is not found.",
+			as: new(*types.NotFoundException)}, f.CreateAlias("alias/y", "alias/nope")},
+		{errorCase{name: "alias exists", code: "AlreadyExistsException", msg: "An alias with the name arn:aws:kms:us-east-1:123456789012:alias/dup already exists",
+			as: new(*types.AlreadyExistsException)}, func() error { _ = f.CreateAlias("alias/dup", a); return f.CreateAlias("alias/dup", b) }()},
+		{errorCase{name: "replica of a single-Region key", code: "UnsupportedOperationException", msg: a + " is not a multi-Region key",
+			as: new(*types.UnsupportedOperationException)}, errOf(f.AddReplica(a, west))},
+		{errorCase{name: "replica exists", code: "AlreadyExistsException", msg: mrk + " already has a replica in us-west-2",
+			as: new(*types.AlreadyExistsException)}, errOf(f.AddReplica(mrk, west))},
+		{errorCase{name: "replica in the key's Region", code: "ValidationException", msg: "ReplicaRegion us-east-1 is the Region of the key; give another Region",
+			as: new(*smithy.GenericAPIError)}, errOf(f.AddReplica(mrk, kmstest.New()))},
+		{errorCase{name: "no Region", code: "ValidationException", msg: "a Region name is required",
+			as: new(*smithy.GenericAPIError)}, errOf(kmstest.NewRegions().CreateMultiRegionKey(""))},
+		{errorCase{name: "not an RSA spec", code: "ValidationException", msg: `KeySpec "ECC_NIST_P256" is not an RSA key spec for encryption; allowed are RSA_2048, RSA_3072 and RSA_4096`,
+			as: new(*smithy.GenericAPIError)}, errOf(f.CreateRSAKey(types.KeySpecEccNistP256))},
+	} {
+		t.Run(tc.name, func(t *testing.T) { checkError(t, tc.errorCase, tc.err) })
+	}
+}
+
+// An injected error that is not an API error is a broken connection over
+// HTTP; the call is counted once.
+func TestServeHTTPBreaksTheConnection(t *testing.T) {
+	f := kmstest.New()
+	c := sdkClient(t, f, "us-east-1")
+	f.FailNext("DescribeKey", errors.New("connection reset"))
+	_, err := c.DescribeKey(ctx, &awskms.DescribeKeyInput{KeyId: aws.String(f.CreateKey())})
+	require.Error(t, err)
+	var apiErr smithy.APIError
+	assert.False(t, errors.As(err, &apiErr), "a transport error, not an answer: %v", err)
+	assert.Equal(t, 1, f.Calls("DescribeKey"))
 }
 
 func errOf[T any](_ T, err error) error { return err }

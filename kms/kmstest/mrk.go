@@ -102,10 +102,9 @@ type Regions struct {
 }
 
 // NewRegions returns an empty set of Regions; optFns configure each Fake
-// (Options.Region is set to the Fake's Region after them). An
-// Options.Hook is shared by every Region's Fake; to tell Regions apart in
-// a hook, make a Fake with kmstest.New and give it a replica with
-// [Fake.AddReplica].
+// (Options.Region is set to the Fake's Region after them). Each Region's
+// Fake has its own recorder: inject failures, set hooks and read call
+// counts on regions.Fake(region).
 func NewRegions(optFns ...func(*Options)) *Regions {
 	return &Regions{optFns: optFns, fakes: map[string]*Fake{}}
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+
+	"github.com/kumo-go/kumo/internal/fakecall"
 )
 
 // rsaSpecs are the RSA key specs KMS offers for encryption, by modulus
@@ -144,14 +146,13 @@ func newHash(h crypto.Hash) hash.Hash {
 // GetPublicKey returns an RSA key's public key (DER, SubjectPublicKeyInfo)
 // and what it may be used for; a symmetric key answers
 // UnsupportedOperationException, as in KMS.
-func (f *Fake) GetPublicKey(_ context.Context, in *awskms.GetPublicKeyInput, _ ...func(*awskms.Options)) (*awskms.GetPublicKeyOutput, error) {
-	if in == nil { // as the SDK does: a nil input is an empty one, which then fails validation
-		in = &awskms.GetPublicKeyInput{}
-	}
+func (f *Fake) GetPublicKey(_ context.Context, in *awskms.GetPublicKeyInput, _ ...func(*awskms.Options)) (out *awskms.GetPublicKeyOutput, err error) {
+	in = fakecall.Input(in)
 	if err := f.begin("GetPublicKey", in); err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
+	defer fakecall.End(&f.Recorder, "GetPublicKey", &out, &err)
 	k, err := f.lookup(aws.ToString(in.KeyId))
 	if err != nil {
 		return nil, err

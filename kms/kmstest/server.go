@@ -25,15 +25,25 @@ const maxRequestBody = 1 << 20
 //	srv := httptest.NewServer(fake)
 //	client := kms.New(kms.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: ...})
 //
-// It serves GenerateDataKey, Encrypt, Decrypt, ReEncrypt, DescribeKey and
-// GetPublicKey; other operations answer UnknownOperationException.
-// Requests are not authenticated (any signature, or none, is accepted).
-// Errors carry the code and message the fake's Go methods return.
+// It serves GenerateDataKey, GenerateDataKeyWithoutPlaintext, Encrypt,
+// Decrypt, ReEncrypt, DescribeKey and GetPublicKey; other operations
+// answer UnknownOperationException. Requests are not authenticated (any
+// signature, or none, is accepted). Calls over HTTP are counted, logged,
+// failed and hooked as the Go methods' are.
+//
+// Errors are answered as KMS's JSON protocol answers them: the code in
+// __type and X-Amzn-ErrorType, the message in message, status 400 for a
+// client fault and 500 for a server fault (KMSInternalException), so the
+// SDK's client makes the same typed error of it that the Go method
+// returns. An injected error that is not a smithy.APIError (FailNext or
+// LoseNext with errors.New("connection reset")) closes the connection
+// without an answer, as a network failure does; where the connection
+// cannot be taken over (HTTP/2) it answers 500 InternalFailure.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "TrentService.")
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
 	if err != nil || len(body) > maxRequestBody {
-		writeError(w, "ValidationException", "the request body is unreadable or over 1 MiB")
+		writeError(w, "ValidationException", "the request body is unreadable or over 1 MiB", smithy.FaultClient)
 		return
 	}
 	ctx := r.Context()
@@ -41,6 +51,8 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch op {
 	case "GenerateDataKey":
 		out, err = serve(ctx, body, f.GenerateDataKey)
+	case "GenerateDataKeyWithoutPlaintext":
+		out, err = serve(ctx, body, f.GenerateDataKeyWithoutPlaintext)
 	case "Encrypt":
 		out, err = serve(ctx, body, f.Encrypt)
 	case "Decrypt":
@@ -55,15 +67,15 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			out = describeKeyWire(d)
 		}
 	default:
-		writeError(w, "UnknownOperationException", "kmstest does not serve "+op)
+		writeError(w, "UnknownOperationException", "kmstest does not serve "+op+"; it serves GenerateDataKey, GenerateDataKeyWithoutPlaintext, Encrypt, Decrypt, ReEncrypt, DescribeKey and GetPublicKey", smithy.FaultClient)
 		return
 	}
 	var apiErr smithy.APIError
 	switch {
 	case errors.As(err, &apiErr):
-		writeError(w, apiErr.ErrorCode(), apiErr.ErrorMessage())
+		writeError(w, apiErr.ErrorCode(), apiErr.ErrorMessage(), apiErr.ErrorFault())
 	case err != nil:
-		writeError(w, "ValidationException", err.Error())
+		breakConnection(w)
 	default:
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		_ = json.NewEncoder(w).Encode(out)
@@ -96,15 +108,29 @@ func describeKeyWire(d *awskms.DescribeKeyOutput) any {
 	return m
 }
 
-func writeError(w http.ResponseWriter, code, msg string) {
+// writeError answers an error as KMS's JSON protocol does; a server
+// fault is a 500.
+func writeError(w http.ResponseWriter, code, msg string, fault smithy.ErrorFault) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.Header().Set("X-Amzn-ErrorType", code)
 	status := http.StatusBadRequest
-	if code == "KMSInternalException" {
+	if fault == smithy.FaultServer {
 		status = http.StatusInternalServerError
 	}
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": msg})
+}
+
+// breakConnection closes the request's connection without an answer, as
+// a network failure would, or where it cannot, answers 500.
+func breakConnection(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	writeError(w, "InternalFailure", "kmstest: an injected failure that is not an API error", smithy.FaultServer)
 }
 
 // signingRegion finds the Region in a SigV4 Authorization header's
@@ -119,7 +145,7 @@ var signingRegion = regexp.MustCompile(`Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/k
 func (r *Regions) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	m := signingRegion.FindStringSubmatch(req.Header.Get("Authorization"))
 	if m == nil {
-		writeError(w, "MissingAuthenticationTokenException", "kmstest.Regions needs a SigV4-signed request to know its Region")
+		writeError(w, "MissingAuthenticationTokenException", "kmstest.Regions needs a SigV4-signed request to know its Region", smithy.FaultClient)
 		return
 	}
 	r.Fake(m[1]).ServeHTTP(w, req)

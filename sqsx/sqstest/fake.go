@@ -45,6 +45,10 @@
 // InvalidParameterValue and MissingParameter, for which the SDK has none.
 // Queues live in account 123456789012 of us-east-1 unless [Options] say
 // otherwise.
+//
+// [S3] is an in-memory S3 for sqsx's payload offloading (PutObject,
+// GetObject, DeleteObject), with the same recorder and the errors
+// *s3.Client returns.
 package sqstest
 
 import (
@@ -365,11 +369,7 @@ func apiError(code, msg string) error {
 // begin counts and logs a call with its input, applies injected failures
 // and hooks (fakecall.Begin), and finds the queue; on success it returns
 // with f.mu held.
-func (f *Fake) begin(op, url string, input ...any) (*queue, error) {
-	var in any
-	if len(input) > 0 {
-		in = input[0]
-	}
+func (f *Fake) begin(op, url string, in any) (*queue, error) {
 	if err := fakecall.Begin(&f.Recorder, op, in); err != nil {
 		return nil, err
 	}

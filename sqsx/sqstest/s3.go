@@ -3,6 +3,7 @@ package sqstest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/kumo-go/kumo/internal/fakecall"
 	"github.com/kumo-go/kumo/sqsx"
@@ -24,8 +26,13 @@ import (
 //	store.CreateBucket("payloads")
 //	sender, _ := sqsx.NewSender(q, url, func(o *sqsx.SenderOptions) { o.S3, o.OffloadBucket = store, "payloads" })
 //
-// It returns the errors the SDK returns: *s3types.NoSuchBucket and
-// *s3types.NoSuchKey. Deleting a missing key succeeds, as in S3. It embeds
+// It returns the errors *s3.Client returns: *s3types.NoSuchKey from
+// GetObject; NoSuchBucket as a *smithy.GenericAPIError (the SDK's
+// deserializers of these three calls have no struct for it, so
+// errors.As with *s3types.NoSuchBucket is false against S3 too); and for a
+// nil Bucket or Key, or an empty Key, the errors the client makes before
+// sending (smithy.InvalidParamsError, *smithy.SerializationError).
+// Deleting a missing key succeeds, as in S3. It embeds
 // the same recorder as [Fake]: FailNext, LoseNext, OnCall, Log, Calls,
 // CallCounts, TotalCalls and ResetCalls, with the operation names
 // "PutObject", "GetObject" and "DeleteObject". It is safe for concurrent
@@ -77,16 +84,44 @@ func (f *S3) Keys(bucket string) []string {
 	return keys
 }
 
-// bucket finds a bucket after counting the call; f.mu is held on success.
-func (f *S3) bucket(op string, name *string, input any) (map[string][]byte, error) {
+// s3Errors make S3's error answers into what *s3.Client returns. Its
+// deserializers know an error struct only where the operation's model
+// lists one: GetObject's NoSuchKey; NoSuchBucket from these three calls is
+// a *smithy.GenericAPIError, as are the codes no operation lists.
+var (
+	s3Errors        = fakecall.TypedErrors(fakecall.RestXML)
+	getObjectErrors = fakecall.TypedErrors(fakecall.RestXML, &s3types.NoSuchKey{}, &s3types.InvalidObjectState{})
+)
+
+// begin counts and logs a call and applies injected failures and hooks
+// (fakecall.Begin), then refuses what *s3.Client refuses before sending:
+// a nil Bucket or Key (smithy.InvalidParamsError), an empty Key
+// (smithy.SerializationError).
+func (f *S3) begin(op string, bucket, key *string, input any) error {
 	if err := fakecall.Begin(&f.Recorder, op, input); err != nil {
-		return nil, err
+		return err
 	}
-	f.mu.Lock()
+	invalid := smithy.InvalidParamsError{Context: op + "Input"}
+	if bucket == nil {
+		invalid.Add(smithy.NewErrParamRequired("Bucket"))
+	}
+	if key == nil {
+		invalid.Add(smithy.NewErrParamRequired("Key"))
+	}
+	if invalid.Len() > 0 {
+		return invalid
+	}
+	if *key == "" {
+		return &smithy.SerializationError{Err: errors.New("input member Key must not be empty")}
+	}
+	return nil
+}
+
+// bucket finds a bucket. f.mu is held.
+func (f *S3) bucket(name *string) (map[string][]byte, error) {
 	b, ok := f.buckets[aws.ToString(name)]
 	if !ok {
-		f.mu.Unlock()
-		return nil, &s3types.NoSuchBucket{Message: aws.String("The specified bucket does not exist")}
+		return nil, s3Errors.New("NoSuchBucket", "The specified bucket does not exist")
 	}
 	return b, nil
 }
@@ -94,55 +129,61 @@ func (f *S3) bucket(op string, name *string, input any) (map[string][]byte, erro
 // PutObject implements the SDK method; it reads the whole body.
 func (f *S3) PutObject(_ context.Context, in *s3.PutObjectInput, _ ...func(*s3.Options)) (out *s3.PutObjectOutput, err error) {
 	in = fakecall.Input(in)
-	var content []byte
+	if err := f.begin("PutObject", in.Bucket, in.Key, in); err != nil {
+		return nil, err
+	}
+	defer fakecall.End(&f.Recorder, "PutObject", &out, &err)
+	content := []byte{}
 	if in.Body != nil {
-		var err error
 		if content, err = io.ReadAll(in.Body); err != nil {
 			return nil, fmt.Errorf("sqstest: reading the PutObject body: %w", err)
 		}
 	}
-	if aws.ToString(in.Key) == "" {
-		if err := fakecall.Begin(&f.Recorder, "PutObject", in); err != nil {
-			return nil, err
-		}
-		return nil, apiError("InvalidArgument", "The key must not be empty.")
-	}
-	b, err := f.bucket("PutObject", in.Bucket, in)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	b, err := f.bucket(in.Bucket)
 	if err != nil {
 		return nil, err
 	}
-	defer fakecall.End(&f.Recorder, "PutObject", &out, &err)
 	b[aws.ToString(in.Key)] = content
-	f.mu.Unlock()
 	return &s3.PutObjectOutput{}, nil
 }
 
 // GetObject implements the SDK method.
 func (f *S3) GetObject(_ context.Context, in *s3.GetObjectInput, _ ...func(*s3.Options)) (out *s3.GetObjectOutput, err error) {
 	in = fakecall.Input(in)
-	b, err := f.bucket("GetObject", in.Bucket, in)
-	if err != nil {
+	if err := f.begin("GetObject", in.Bucket, in.Key, in); err != nil {
 		return nil, err
 	}
 	defer fakecall.End(&f.Recorder, "GetObject", &out, &err)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	b, err := f.bucket(in.Bucket)
+	if err != nil {
+		return nil, err
+	}
 	content, ok := b[aws.ToString(in.Key)]
-	f.mu.Unlock()
 	if !ok {
-		return nil, &s3types.NoSuchKey{Message: aws.String("The specified key does not exist.")}
+		return nil, getObjectErrors.New("NoSuchKey", "The specified key does not exist.")
 	}
 	return &s3.GetObjectOutput{Body: io.NopCloser(bytes.NewReader(content)), ContentLength: aws.Int64(int64(len(content)))}, nil
 }
 
-// DeleteObject implements the SDK method.
+// DeleteObject implements the SDK method; deleting a missing key
+// succeeds, as in S3.
 func (f *S3) DeleteObject(_ context.Context, in *s3.DeleteObjectInput, _ ...func(*s3.Options)) (out *s3.DeleteObjectOutput, err error) {
 	in = fakecall.Input(in)
-	b, err := f.bucket("DeleteObject", in.Bucket, in)
-	if err != nil {
+	if err := f.begin("DeleteObject", in.Bucket, in.Key, in); err != nil {
 		return nil, err
 	}
 	defer fakecall.End(&f.Recorder, "DeleteObject", &out, &err)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	b, err := f.bucket(in.Bucket)
+	if err != nil {
+		return nil, err
+	}
 	delete(b, aws.ToString(in.Key))
-	f.mu.Unlock()
 	return &s3.DeleteObjectOutput{}, nil
 }
 
