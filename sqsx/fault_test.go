@@ -235,7 +235,7 @@ func faultRun(t *testing.T, client sqsx.SQSAPI, url string, n, stint int, seed u
 		}
 		return nil
 	}
-	expired := &errorLog{}
+	expired, cut := &errorLog{}, &errorLog{}
 	for round := 0; remaining() > 0; round++ {
 		require.Less(t, round, 200, "the queue did not empty")
 		c := &chaos{SQSAPI: client, rnd: rand.New(rand.NewPCG(seed, uint64(round))), throttle: 0.03, lose: 0.03, keepReceives: onMoto,
@@ -254,6 +254,9 @@ func faultRun(t *testing.T, client sqsx.SQSAPI, url string, n, stint int, seed u
 			o.OnError = func(err error) {
 				if errors.Is(err, sqsx.ErrReceiptHandleExpired) {
 					expired.add(err)
+				}
+				if !kill && errors.Is(err, sqsx.ErrShutdownTimeout) {
+					cut.add(err) // Run returns ErrShutdownTimeout too
 				}
 			}
 		})
@@ -298,7 +301,7 @@ func faultRun(t *testing.T, client sqsx.SQSAPI, url string, n, stint int, seed u
 		}
 		rec.add("test", fmt.Sprintf("round %d returned", round), "", nil)
 		if !kill {
-			require.NoError(t, err, "round %d: a graceful stop drains cleanly", round)
+			require.NoError(t, err, "round %d: a graceful stop drains cleanly; cut off: %v", round, cut.all())
 		}
 		if kill || onMoto {
 			expire()
