@@ -261,3 +261,71 @@ func TestProcessorShutdownCutsOffCalls(t *testing.T) {
 		})
 	}
 }
+
+// TestProcessorHandlerOutlivesTheDrain: a handler that ignores its ctx and
+// returns after ShutdownTimeout (and Run) has its message reported and
+// counted as abandoned when it does, whether it succeeded (the delete) or
+// failed (the release): neither call is made any more.
+func TestProcessorHandlerOutlivesTheDrain(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		fail bool
+		op   string
+	}{{"handled", false, "DeleteMessageBatch"}, {"failed", true, "ChangeMessageVisibilityBatch"}} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := testContext(t)
+			f := sqstest.New()
+			url := f.CreateQueue("late.fifo", sqstest.QueueOptions{VisibilityTimeout: 30 * time.Second})
+			sendAll(t, f, url, []sqsx.Message{{GroupID: "a", Body: "a:1", DeduplicationID: "1"}})
+			started, finish := make(chan struct{}), make(chan struct{})
+			reports := make(chan error, 10)
+			p, err := sqsx.NewProcessor(f, url, func(_ context.Context, m *sqsx.Message) error {
+				close(started)
+				<-finish // ignores its ctx
+				if c.fail {
+					return errors.New("injected")
+				}
+				return nil
+			}, func(o *sqsx.ProcessorOptions) {
+				o.ShutdownTimeout = 100 * time.Millisecond
+				o.OnError = func(err error) { reports <- err }
+			})
+			require.NoError(t, err)
+			runCtx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			res := make(chan error, 1)
+			go func() { res <- p.Run(runCtx) }()
+			<-started
+			cancel()
+			select {
+			case err := <-res:
+				require.ErrorIs(t, err, sqsx.ErrShutdownTimeout)
+			case <-ctx.Done():
+				t.Fatal("Run did not return")
+			}
+			calls := f.CallCounts()
+			close(finish)
+			for {
+				var err error
+				select {
+				case err = <-reports:
+				case <-ctx.Done():
+					t.Fatal("the late handler's message was not reported")
+				}
+				var pe *sqsx.ProcessError
+				require.ErrorAs(t, err, &pe)
+				if pe.Op == "Handler" {
+					continue
+				}
+				assert.Equal(t, c.op, pe.Op)
+				assert.ErrorIs(t, err, sqsx.ErrShutdownTimeout)
+				break
+			}
+			st := p.Stats()
+			assert.Equal(t, int64(1), st.Abandoned)
+			assert.Zero(t, st.Deleted+st.Released)
+			assert.Equal(t, calls, f.CallCounts(), "no call after Run returned")
+			assert.Equal(t, 1, f.Len(url))
+		})
+	}
+}

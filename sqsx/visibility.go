@@ -265,7 +265,7 @@ func (s *session) changeVisibility(ms []*Message, vis time.Duration, why string,
 	}
 	fail := func(todo []*Message, err error) {
 		var ee *EntryError
-		if ctx.Err() != nil && !errors.As(err, &ee) { // cut off
+		if ctx.Err() != nil && errors.Is(err, context.Cause(ctx)) { // cut off (cutOff wraps the cause)
 			if gone == nil {
 				s.abandon("ChangeMessageVisibilityBatch", why, todo, err)
 				return
