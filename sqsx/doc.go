@@ -118,9 +118,10 @@
 // visibility timeout and is handled again. A heartbeat cut off is reported
 // only if a handler still holds its messages. Run returns once its calls
 // have returned (promptly, with a client that honours its context), so
-// when it does Stats are final and OnError has heard of every call; only a
-// handler that outlives ShutdownTimeout, ignoring its context, runs on,
-// and when it returns its message is reported and counted as abandoned.
+// when it does Stats are final and OnError has heard of every call. Only a
+// handler still running when ShutdownTimeout runs out can be heard of
+// later: Run does not wait for it, and when it returns (at once if it
+// honours its context) its message is reported and counted as abandoned.
 //
 // The trade-off: SQS does not notice a client that hangs up, so a message
 // that arrives while the abandoned poll would still have waited can be

@@ -134,9 +134,9 @@ var (
 	// or release was cut off is reported through OnError (a *ProcessError
 	// whose Err wraps ErrShutdownTimeout) and counted in Stats.Abandoned;
 	// unless SQS acted on a call cut off under way, it comes back after
-	// its visibility timeout and is handled again. A handler that outlives
-	// the drain runs on; its message is reported the same way when it
-	// returns, after Run has.
+	// its visibility timeout and is handled again. Run does not wait for
+	// a handler still running then; its message is reported the same way
+	// when it returns, which may be after Run has.
 	ErrShutdownTimeout = errors.New("sqsx: ShutdownTimeout ran out before the drain was done")
 )
 
@@ -329,8 +329,8 @@ type session struct {
 // OnError); or the error that stopped it (a queue that does not exist,
 // access denied). Errors on the way are retried and reported through
 // OnError. When Run returns, its SQS calls have returned and been counted
-// and reported; only a handler that outlived ShutdownTimeout can still
-// report after that.
+// and reported; only a handler still running when ShutdownTimeout ran out
+// can report after that.
 //
 // A message whose handler returns nil is deleted; one whose handler fails
 // is released, with the later messages of its FIFO group from the same
