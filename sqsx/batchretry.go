@@ -56,15 +56,25 @@ type batchAnswer struct {
 // call) that may succeed later, up to batchTries calls with backoff on clk.
 // retry says whether an error may go away: an *EntryError for an entry,
 // anything else for a failed call. Every item ends in exactly one of ok or
-// fail; fail gets every item of a failed call at once.
+// fail; fail gets every item of a failed call at once. Once ctx ends no
+// call is made: the items not yet answered go to fail with an error that
+// wraps ctx's cause (and the error of a call cut off under way).
 func retryBatch[T any](ctx context.Context, clk Clock, items []T,
 	call func(ctx context.Context, items []T) (batchAnswer, error),
 	retry func(err error) bool, ok func(T), fail func(items []T, err error)) {
 	pause := func(try int) { _ = sleep(ctx, clk, backoffFor(try, 50*time.Millisecond, 2*time.Second)) }
 	for try := 1; len(items) > 0; try++ {
+		if ctx.Err() != nil {
+			fail(items, cutOff(ctx, nil))
+			return
+		}
 		ans, err := call(ctx, items)
 		if err != nil {
-			if try >= batchTries || ctx.Err() != nil || !retry(err) {
+			switch {
+			case ctx.Err() != nil:
+				fail(items, cutOff(ctx, err))
+				return
+			case try >= batchTries || !retry(err):
 				fail(items, err)
 				return
 			}
@@ -85,7 +95,7 @@ func retryBatch[T any](ctx context.Context, clk Clock, items []T,
 				continue
 			}
 			answered[i] = true
-			if ee := newEntryError(f); try < batchTries && ctx.Err() == nil && retry(ee) {
+			if ee := newEntryError(f); try < batchTries && retry(ee) { // a retry after ctx ended is cut off
 				again = append(again, items[i])
 			} else {
 				fail(items[i:i+1], ee)

@@ -20,11 +20,11 @@ import (
 // with no-op handlers at Concurrency 4 fell to ~2,000 msgs/s on sqstest.
 const deleteWait = 2 * time.Millisecond
 
-// deleter batches the deletes of handled messages.
+// deleter batches the deletes of handled messages. Its calls count in the
+// session's calls, which Run waits for.
 type deleter struct {
 	s     *session
 	slots chan struct{} // calls under way at once
-	calls sync.WaitGroup
 
 	mu     sync.Mutex
 	buf    []delItem
@@ -42,9 +42,9 @@ type delItem struct {
 // once that part is deleted, so a later message of a FIFO group is never
 // deleted before an earlier one.
 type split struct {
-	r      *received
-	then   []*Message
-	failed bool
+	r    *received
+	then []*Message
+	err  error // why the first part was not deleted, if it was not
 }
 
 func newDeleter(s *session) *deleter {
@@ -76,10 +76,9 @@ func (d *deleter) enqueue(r *received, ms []*Message, rest bool) {
 			return
 		}
 		d.mu.Unlock()
-		for _, m := range ms {
-			d.s.p.report("DeleteMessageBatch", m.ID, errors.New("handled after the drain ended; not deleted, so it will be handled again"))
-		}
+		// A handler that outlived ShutdownTimeout.
 		r.letGo(ms...)
+		d.s.abandon("DeleteMessageBatch", "handled after the drain ended: delete", ms, errDrainOver)
 		return
 	}
 	var full []delItem
@@ -121,8 +120,9 @@ func (d *deleter) flush() {
 	}
 }
 
-// close sends what is queued and waits for every call, or for ctx.
-func (d *deleter) close(ctx context.Context) {
+// close sends what is queued; later deletes are refused, but for the rest
+// of a run being deleted. The session's calls count them all.
+func (d *deleter) close() {
 	d.mu.Lock()
 	d.closed = true
 	items := d.buf
@@ -134,44 +134,29 @@ func (d *deleter) close(ctx context.Context) {
 		d.send(items[start:min(start+maxBatchEntries, len(items))])
 	}
 	d.mu.Unlock()
-	done := make(chan struct{})
-	go func() { d.calls.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-	}
 }
 
 // send deletes up to 10 messages in a goroutine, retrying what may succeed
 // later. It is called with d.mu held (or from a send under way), so that
-// close cannot start waiting between the check of d.closed and the count.
+// Run cannot stop waiting for calls between the check of d.closed and the
+// count.
 func (d *deleter) send(items []delItem) {
-	d.calls.Add(1)
+	if !d.s.calls.begin() {
+		// Run has stopped waiting: only after close, where every send
+		// comes from a call under way, so this does not happen.
+		go func() {
+			d.cutOff(items, errDrainOver)
+			d.rest(items)
+		}()
+		return
+	}
 	go func() {
-		defer d.calls.Done()
+		defer d.s.calls.end()
 		d.slots <- struct{}{}
 		defer func() { <-d.slots }()
 		s := d.s
 		p := s.p
-		all := items
-		defer func() {
-			done := map[*split]bool{}
-			for _, it := range all {
-				sp := it.sp
-				if sp == nil || done[sp] {
-					continue
-				}
-				done[sp] = true
-				if !sp.failed {
-					d.enqueue(sp.r, sp.then, true)
-					continue
-				}
-				for _, m := range sp.then {
-					p.report("DeleteMessageBatch", m.ID, errors.New("not deleted because an earlier message of its run was not; it will be handled again, after that one"))
-				}
-				sp.r.letGo(sp.then...)
-			}
-		}()
+		defer d.rest(items)
 		call := func(ctx context.Context, items []delItem) (batchAnswer, error) {
 			in := &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(p.url), Entries: make([]types.DeleteMessageBatchRequestEntry, len(items))}
 			strs := make([]string, 2*len(items)) // the entries' IDs and handles, in one allocation
@@ -210,6 +195,10 @@ func (d *deleter) send(items []delItem) {
 			s.deletePayload(it.m)
 		}
 		fail := func(items []delItem, err error) {
+			if errors.Is(err, ErrShutdownTimeout) {
+				d.cutOff(items, err)
+				return
+			}
 			var ee *EntryError
 			for _, it := range items {
 				if errors.As(err, &ee) && expired(ee) {
@@ -219,10 +208,50 @@ func (d *deleter) send(items []delItem) {
 				}
 				it.r.letGo(it.m)
 				if it.sp != nil {
-					it.sp.failed = true
+					it.sp.err = err
 				}
 			}
 		}
 		retryBatch(s.apiCtx, p.opts.Clock, items, call, retry, ok, fail)
 	}()
+}
+
+// rest follows up the split runs whose first part is in items, once that
+// part is done: their rest is deleted if it was, or else let go.
+func (d *deleter) rest(items []delItem) {
+	p := d.s.p
+	done := map[*split]bool{}
+	for _, it := range items {
+		sp := it.sp
+		if sp == nil || done[sp] {
+			continue
+		}
+		done[sp] = true
+		switch {
+		case sp.err == nil:
+			d.enqueue(sp.r, sp.then, true)
+		case errors.Is(sp.err, ErrShutdownTimeout):
+			sp.r.letGo(sp.then...)
+			d.s.abandon("DeleteMessageBatch", "delete (after an earlier message of its run)", sp.then, sp.err)
+		default:
+			for _, m := range sp.then {
+				p.report("DeleteMessageBatch", m.ID, errors.New("not deleted because an earlier message of its run was not; it will be handled again, after that one"))
+			}
+			sp.r.letGo(sp.then...)
+		}
+	}
+}
+
+// cutOff reports items whose delete the end of the drain cut off, and the
+// messages the first part of a split run holds back.
+func (d *deleter) cutOff(items []delItem, err error) {
+	ms := make([]*Message, len(items))
+	for i, it := range items {
+		ms[i] = it.m
+		it.r.letGo(it.m)
+		if it.sp != nil {
+			it.sp.err = err
+		}
+	}
+	d.s.abandon("DeleteMessageBatch", "delete", ms, err)
 }

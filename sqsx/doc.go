@@ -67,8 +67,8 @@
 // # Delivery
 //
 // Delivery is at least once, as with SQS itself: a message whose delete
-// did not reach SQS (the worker died, its receipt handle expired) is
-// handled again. Order holds through that: a run's handled messages are
+// did not reach SQS (the worker died, its receipt handle expired,
+// ShutdownTimeout cut it off) is handled again. Order holds through that: a run's handled messages are
 // deleted in one call, or in order across two, so SQS never hands an
 // earlier message of a group back after a later one was deleted. One
 // narrow case remains, and only this one: SQS deletes a later entry of a
@@ -104,8 +104,24 @@
 // milliseconds on an empty queue, where it used to wait out the 20 s
 // poll). Every message received but not started is released at once;
 // running handlers finish their current message with a context that lasts
-// until ShutdownTimeout; handled messages are deleted. Then Run returns
-// nil.
+// until ShutdownTimeout; handled messages are deleted. Once SQS has
+// answered every delete and release, Run returns nil.
+//
+// ShutdownTimeout (30 s by default) bounds all of that, counted from the
+// cancel. When it runs out, handlers' context ends and every SQS call still
+// under way is cut off. A delete or release cut off, or not yet made, did
+// not happen as far as the Processor knows: each such message is reported
+// through OnError (a [*ProcessError] wrapping [ErrShutdownTimeout]) and
+// counted in Stats.Abandoned, not in Deleted or Released, and Run returns
+// ErrShutdownTimeout. Unless SQS acted on a call cut off under way (it may
+// have: the answer is what was lost), the message comes back after its
+// visibility timeout and is handled again. A heartbeat cut off is reported
+// only if a handler still holds its messages. Run returns once its calls
+// have returned (promptly, with a client that honours its context), so
+// when it does Stats are final and OnError has heard of every call. Only a
+// handler still running when ShutdownTimeout runs out can be heard of
+// later: Run does not wait for it, and when it returns (at once if it
+// honours its context) its message is reported and counted as abandoned.
 //
 // The trade-off: SQS does not notice a client that hangs up, so a message
 // that arrives while the abandoned poll would still have waited can be

@@ -58,6 +58,10 @@ type ProcessorOptions struct {
 	MaxReceiveCount int
 	DeadLetter      Handler
 	// ShutdownTimeout bounds the drain after Run's ctx ends; default 30 s.
+	// When it runs out, handlers' ctx ends and every SQS call under way
+	// is cut off; Run returns once those calls have returned (promptly,
+	// with a client that honours its ctx, as the SDK's does) and reports
+	// what they left undone: see [ErrShutdownTimeout].
 	ShutdownTimeout time.Duration
 	// S3 reads the bodies of messages offloaded to S3 in the AWS extended
 	// client libraries' format (see [S3Pointer]) before the handler sees
@@ -87,10 +91,11 @@ type ProcessorOptions struct {
 	// 12-hour limit; default the system clock. See [Clock].
 	Clock Clock
 	// OnError hears of everything that did not go to plan: failed handlers
-	// and calls, and receipt handles that expired (ErrReceiptHandleExpired:
-	// the message will be handled again). Errors are *ProcessError. The
-	// default logs them with log/slog at Warn level. It must be safe for
-	// concurrent use.
+	// and calls, receipt handles that expired (ErrReceiptHandleExpired:
+	// the message will be handled again), and deletes and releases that
+	// ShutdownTimeout cut off (ErrShutdownTimeout). Errors are
+	// *ProcessError. The default logs them with log/slog at Warn level. It
+	// must be safe for concurrent use.
 	OnError func(error)
 	// Observer hears of every call, received message and handling, with
 	// timings; a handler's ctx is the one Observer.Handle returns. The zero
@@ -123,10 +128,16 @@ var (
 	// longer takes a message's receipt handle: its visibility timeout ran
 	// out, so it will be (or has been) received and handled again.
 	ErrReceiptHandleExpired = errors.New("sqsx: receipt handle expired; the message will be handled again")
-	// ErrShutdownTimeout is returned by Run when handlers, or the release
-	// of their messages, were still under way when ShutdownTimeout ran
-	// out. Their messages come back after their visibility timeout.
-	ErrShutdownTimeout = errors.New("sqsx: handlers or releases still under way at the end of ShutdownTimeout")
+	// ErrShutdownTimeout is returned by Run when ShutdownTimeout ran out
+	// before the drain was done: a handler was still running, or a delete
+	// or release was under way or not yet made. Each message whose delete
+	// or release was cut off is reported through OnError (a *ProcessError
+	// whose Err wraps ErrShutdownTimeout) and counted in Stats.Abandoned;
+	// unless SQS acted on a call cut off under way, it comes back after
+	// its visibility timeout and is handled again. Run does not wait for
+	// a handler still running then; its message is reported the same way
+	// when it returns, which may be after Run has.
+	ErrShutdownTimeout = errors.New("sqsx: ShutdownTimeout ran out before the drain was done")
 )
 
 // Stats counts what a Processor did since it was made, over every Run.
@@ -140,10 +151,16 @@ type Stats struct {
 	Failed int64
 	// Deleted counts messages SQS confirmed deleted.
 	Deleted int64
-	// Released counts messages made visible again by the Processor: after
-	// a failure (with the rest of their FIFO run), or unstarted at
-	// shutdown.
+	// Released counts messages SQS confirmed made visible again by the
+	// Processor: after a failure (with the rest of their FIFO run), or
+	// unstarted at shutdown.
 	Released int64
+	// Abandoned counts messages whose delete or release ShutdownTimeout
+	// cut off: the call was under way, its answer never came (SQS may
+	// have acted on it), or it was not made. Each is reported with
+	// ErrShutdownTimeout. Unless SQS acted, an abandoned message comes
+	// back after its visibility timeout.
+	Abandoned int64
 	// DeadLettered counts messages DeadLetter took (returned nil for).
 	DeadLettered int64
 	// Extended counts visibility extensions by heartbeats, one per
@@ -177,9 +194,9 @@ type Processor struct {
 
 	running atomic.Bool
 	stats   struct {
-		received, handled, failed, deleted, released, deadLettered, extended atomic.Int64
-		mu                                                                   sync.Mutex
-		calls                                                                map[string]int64
+		received, handled, failed, deleted, released, abandoned, deadLettered, extended atomic.Int64
+		mu                                                                              sync.Mutex
+		calls                                                                           map[string]int64
 	}
 }
 
@@ -265,7 +282,7 @@ func (p *Processor) Stats() Stats {
 	}
 	s.mu.Unlock()
 	return Stats{Received: s.received.Load(), Handled: s.handled.Load(), Failed: s.failed.Load(), Deleted: s.deleted.Load(),
-		Released: s.released.Load(), DeadLettered: s.deadLettered.Load(), Extended: s.extended.Load(), Calls: calls}
+		Released: s.released.Load(), Abandoned: s.abandoned.Load(), DeadLettered: s.deadLettered.Load(), Extended: s.extended.Load(), Calls: calls}
 }
 
 func (p *Processor) count(op string) {
@@ -283,13 +300,19 @@ type session struct {
 	p   *Processor
 	vt  time.Duration
 	sem chan struct{} // a slot per run being handled
-	// handlerCtx is what handlers get: not ended by Run's ctx, only when
-	// ShutdownTimeout runs out. apiCtx is for SQS calls, ended last.
-	handlerCtx, apiCtx context.Context
-	stopping           <-chan struct{} // closed when no new work may start
-	runs               sync.WaitGroup
-	active             atomic.Int64 // runs received and not yet handed to the deleter
-	del                *deleter
+	// handlerCtx is what handlers get, apiCtx is for SQS calls: not ended
+	// by Run's ctx, only when ShutdownTimeout runs out (apiCtx with
+	// ErrShutdownTimeout as its cause). beatCtx, for heartbeats, also ends
+	// once the drain is done.
+	handlerCtx, apiCtx, beatCtx context.Context
+	stopping                    <-chan struct{} // closed when no new work may start
+	runs                        sync.WaitGroup
+	active                      atomic.Int64 // runs received and not yet handed to the deleter
+	del                         *deleter
+	// calls counts deletes and releases under way, beats heartbeats'
+	// calls: Run waits for both before it returns.
+	calls, beats *inflight
+	cut          atomic.Bool // a delete, release or extension was cut off: Run returns ErrShutdownTimeout
 
 	mu     sync.Mutex
 	groups map[string]chan struct{} // the done channel of each FIFO group's last run
@@ -301,10 +324,13 @@ type session struct {
 // once; see the package doc's Shutdown section), lets running handlers finish
 // their current message, deletes what was handled and releases, with
 // visibility 0, every message received but not started. It returns nil
-// after a clean drain; ErrShutdownTimeout if handlers outlived
-// ShutdownTimeout; or the error that stopped it (a queue that does not
-// exist, access denied). Errors on the way are retried and reported
-// through OnError.
+// after a clean drain; ErrShutdownTimeout if ShutdownTimeout ran out first
+// (each message left without its delete or release is reported through
+// OnError); or the error that stopped it (a queue that does not exist,
+// access denied). Errors on the way are retried and reported through
+// OnError. When Run returns, its SQS calls have returned and been counted
+// and reported; only a handler still running when ShutdownTimeout ran out
+// can report after that.
 //
 // A message whose handler returns nil is deleted; one whose handler fails
 // is released, with the later messages of its FIFO group from the same
@@ -316,15 +342,18 @@ func (p *Processor) Run(ctx context.Context) error {
 	}
 	defer p.running.Store(false)
 
-	apiCtx, apiCancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer apiCancel()
+	apiCtx, apiCancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer apiCancel(nil)
+	beatCtx, beatCancel := context.WithCancel(apiCtx)
+	defer beatCancel()
 	handlerCtx, handlerCancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer handlerCancel()
 	work, stopWork := context.WithCancelCause(ctx)
 	defer stopWork(nil)
 
 	s := &session{p: p, vt: p.opts.VisibilityTimeout, sem: make(chan struct{}, p.opts.Concurrency),
-		handlerCtx: handlerCtx, apiCtx: apiCtx, stopping: work.Done(), groups: map[string]chan struct{}{}}
+		handlerCtx: handlerCtx, apiCtx: apiCtx, beatCtx: beatCtx, stopping: work.Done(), groups: map[string]chan struct{}{},
+		calls: newInflight(), beats: newInflight()}
 	if s.vt == 0 {
 		vt, err := p.queueVisibility(ctx)
 		if err != nil {
@@ -334,17 +363,25 @@ func (p *Processor) Run(ctx context.Context) error {
 	}
 	s.del = newDeleter(s)
 
-	// When work stops, a timer bounds the drain.
+	// When work stops, a timer bounds the drain: at its end handlers'
+	// ctx and every SQS call under way are cut off.
 	deadline := make(chan struct{})
+	drained := make(chan struct{})
+	defer close(drained)
 	go func() {
-		<-work.Done()
+		select {
+		case <-work.Done():
+		case <-drained:
+			return
+		}
 		t := time.NewTimer(p.opts.ShutdownTimeout)
 		defer t.Stop()
 		select {
 		case <-t.C:
 			close(deadline)
 			handlerCancel()
-		case <-apiCtx.Done():
+			apiCancel(ErrShutdownTimeout)
+		case <-drained:
 		}
 	}()
 
@@ -365,21 +402,25 @@ func (p *Processor) Run(ctx context.Context) error {
 
 	runsDone := make(chan struct{})
 	go func() { s.runs.Wait(); close(runsDone) }()
-	var result error
 	select {
 	case <-runsDone:
 	case <-deadline:
-		result = ErrShutdownTimeout
+		s.cut.Store(true) // handlers still running
 	}
-	// Deletes and releases get the rest of the drain, and at least a
-	// few seconds.
-	flushCtx, cancel := context.WithTimeout(apiCtx, max(p.opts.ShutdownTimeout, 5*time.Second))
-	defer cancel()
-	s.del.close(flushCtx)
+	// Deletes and releases go on until they are done or the drain's end
+	// cuts them off; then heartbeats, whose messages are gone by now
+	// unless a handler outlived the drain, stop.
+	s.del.close()
+	s.calls.wait()
+	beatCancel()
+	s.beats.wait()
 	if fatalErr != nil {
 		return fatalErr
 	}
-	return result
+	if s.cut.Load() {
+		return ErrShutdownTimeout
+	}
+	return nil
 }
 
 // queueVisibility reads the queue's visibility timeout.

@@ -137,7 +137,7 @@ func (r *received) startHeartbeat() {
 		select {
 		case <-r.done:
 			return
-		case <-r.s.apiCtx.Done():
+		case <-r.s.beatCtx.Done():
 			return
 		default:
 		}
@@ -166,7 +166,7 @@ func (r *received) heartbeat() {
 		select {
 		case <-r.done:
 			return
-		case <-s.apiCtx.Done():
+		case <-s.beatCtx.Done():
 			return
 		case <-clk.After(every):
 		}
@@ -209,9 +209,24 @@ func (r *received) release(ms []*Message, vis time.Duration) {
 // entries that may succeed later. It returns the messages changed; the
 // others are reported.
 //
-// gone, if set, says whether a message was let go meanwhile (a heartbeat
-// racing a delete): a refused handle of such a message is no news.
+// A heartbeat (why "heartbeat") passes gone, which says whether a message
+// was let go meanwhile (a heartbeat racing a delete): a refused handle of
+// such a message is no news, nor is an extension the drain cut off.
+// Heartbeats run on beatCtx, which ends once the drain is done; releases
+// on apiCtx, and a release the drain cut off is reported for each
+// message and counted as abandoned.
 func (s *session) changeVisibility(ms []*Message, vis time.Duration, why string, gone func(*Message) bool) []*Message {
+	ctx, calls := s.apiCtx, s.calls
+	if gone != nil {
+		ctx, calls = s.beatCtx, s.beats
+	}
+	if !calls.begin() { // Run is returning or has returned
+		if gone == nil {
+			s.abandon("ChangeMessageVisibilityBatch", why, ms, errDrainOver)
+		}
+		return nil
+	}
+	defer calls.end()
 	var changed []*Message
 	secs := int32(min(vis, maxVisibility) / time.Second)
 	call := func(ctx context.Context, todo []*Message) (batchAnswer, error) {
@@ -250,6 +265,23 @@ func (s *session) changeVisibility(ms []*Message, vis time.Duration, why string,
 	}
 	fail := func(todo []*Message, err error) {
 		var ee *EntryError
+		if ctx.Err() != nil && errors.Is(err, context.Cause(ctx)) { // cut off (cutOff wraps the cause)
+			if gone == nil {
+				s.abandon("ChangeMessageVisibilityBatch", why, todo, err)
+				return
+			}
+			var held []*Message
+			for _, m := range todo {
+				if !gone(m) {
+					held = append(held, m)
+				}
+			}
+			if len(held) > 0 { // their handler outlived the drain
+				s.cut.Store(true)
+				s.p.report("ChangeMessageVisibilityBatch", "", fmt.Errorf("%s of %d messages cut off: %w", why, len(held), ErrShutdownTimeout))
+			}
+			return
+		}
 		switch {
 		case !errors.As(err, &ee):
 			s.p.report("ChangeMessageVisibilityBatch", "", fmt.Errorf("%s of %d messages: %w", why, len(todo), err))
@@ -261,7 +293,7 @@ func (s *session) changeVisibility(ms []*Message, vis time.Duration, why string,
 		}
 	}
 	for start := 0; start < len(ms); start += maxBatchEntries {
-		retryBatch(s.apiCtx, s.p.opts.Clock, ms[start:min(start+maxBatchEntries, len(ms))], call, retry,
+		retryBatch(ctx, s.p.opts.Clock, ms[start:min(start+maxBatchEntries, len(ms))], call, retry,
 			func(m *Message) { changed = append(changed, m) }, fail)
 	}
 	return changed

@@ -1,0 +1,331 @@
+package sqsx_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kumo-go/kumo/sqsx"
+	"github.com/kumo-go/kumo/sqsx/sqstest"
+)
+
+// stall is the fake with the first call of one operation held until its
+// ctx ends: a call still under way when the drain runs out. acts says
+// whether SQS acted on it all the same (a request that reached SQS, whose
+// answer never came back), as the serial moto does with a call its client
+// hung up on.
+type stall struct {
+	*sqstest.Fake
+	op   string
+	vis  int32 // for ChangeMessageVisibilityBatch: hold only a call with this VisibilityTimeout
+	acts bool
+
+	once  sync.Once
+	held  chan struct{} // closed once the call is held
+	ended chan struct{} // closed when the held call returns
+
+	mu  sync.Mutex
+	ids map[string]string // message IDs by body, from every receive
+}
+
+func newStall(f *sqstest.Fake, op string, vis int32, acts bool) *stall {
+	return &stall{Fake: f, op: op, vis: vis, acts: acts, held: make(chan struct{}), ended: make(chan struct{}), ids: map[string]string{}}
+}
+
+// hold holds the call if it is the one to hold: it returns once ctx ends,
+// with ctx's error, after act if SQS acts.
+func (s *stall) hold(ctx context.Context, op string, vis int32, act func()) (bool, error) {
+	if op != s.op || op == "ChangeMessageVisibilityBatch" && vis != s.vis {
+		return false, nil
+	}
+	first := false
+	s.once.Do(func() { first = true })
+	if !first {
+		return false, nil
+	}
+	defer close(s.ended)
+	close(s.held)
+	<-ctx.Done()
+	if s.acts {
+		act()
+	}
+	return true, fmt.Errorf("operation error SQS: %s: %w", op, ctx.Err())
+}
+
+func (s *stall) DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessageBatchInput, o ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error) {
+	if held, err := s.hold(ctx, "DeleteMessageBatch", 0, func() { _, _ = s.Fake.DeleteMessageBatch(context.Background(), in, o...) }); held {
+		return nil, err
+	}
+	return s.Fake.DeleteMessageBatch(ctx, in, o...)
+}
+
+func (s *stall) ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.ChangeMessageVisibilityBatchInput, o ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error) {
+	var vis int32
+	if len(in.Entries) > 0 {
+		vis = in.Entries[0].VisibilityTimeout
+	}
+	if held, err := s.hold(ctx, "ChangeMessageVisibilityBatch", vis, func() { _, _ = s.Fake.ChangeMessageVisibilityBatch(context.Background(), in, o...) }); held {
+		return nil, err
+	}
+	return s.Fake.ChangeMessageVisibilityBatch(ctx, in, o...)
+}
+
+func (s *stall) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, o ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	out, err := s.Fake.ReceiveMessage(ctx, in, o...)
+	if err == nil {
+		s.mu.Lock()
+		for _, m := range out.Messages {
+			s.ids[*m.Body] = *m.MessageId
+		}
+		s.mu.Unlock()
+	}
+	return out, err
+}
+
+func (s *stall) id(body string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ids[body]
+}
+
+// cutOff returns the IDs of the messages OnError heard were cut off by
+// the end of the drain, by operation.
+func cutOff(errs []error) map[string][]string {
+	out := map[string][]string{}
+	for _, err := range errs {
+		var pe *sqsx.ProcessError
+		if errors.As(err, &pe) && errors.Is(err, sqsx.ErrShutdownTimeout) {
+			out[pe.Op] = append(out[pe.Op], pe.MessageID)
+		}
+	}
+	return out
+}
+
+// TestProcessorShutdownCutsOffCalls: a delete, release or heartbeat still
+// under way when ShutdownTimeout runs out (a call SQS never answers) is cut
+// off before Run returns; a delete or release cut off is reported for its
+// message with ErrShutdownTimeout, counted in Stats.Abandoned and not as
+// Deleted or Released, and Run returns ErrShutdownTimeout. Nothing is
+// reported after Run returns. SQS may or may not have acted on such a call:
+// both are shown. A heartbeat under way once the drain is done is cut off
+// at once, unreported: its messages are gone.
+func TestProcessorShutdownCutsOffCalls(t *testing.T) {
+	type want struct {
+		err                                      error
+		handled, failed, deleted, released, extd int64
+		abandoned                                int64
+		cut                                      map[string][]string // bodies, by op
+		left                                     int
+	}
+	cases := []struct {
+		name string
+		op   string
+		vis  int32
+		acts bool
+		// fail names the message whose handler fails; block, the one
+		// whose handler waits until Run's ctx is cancelled and the call
+		// held. two adds a message of another group, left unstarted
+		// behind block (Concurrency 1).
+		fail, block    string
+		two, heartbeat bool
+		want           want
+	}{
+		{name: "delete SQS made", op: "DeleteMessageBatch", acts: true,
+			want: want{err: sqsx.ErrShutdownTimeout, handled: 1, abandoned: 1, cut: map[string][]string{"DeleteMessageBatch": {"a:1"}}}},
+		{name: "delete SQS did not make", op: "DeleteMessageBatch",
+			want: want{err: sqsx.ErrShutdownTimeout, handled: 1, abandoned: 1, cut: map[string][]string{"DeleteMessageBatch": {"a:1"}}, left: 1}},
+		{name: "release of a failed message", op: "ChangeMessageVisibilityBatch", fail: "a:1", acts: true,
+			want: want{err: sqsx.ErrShutdownTimeout, failed: 1, abandoned: 1, cut: map[string][]string{"ChangeMessageVisibilityBatch": {"a:1"}}, left: 1}},
+		{name: "release of an unstarted message", op: "ChangeMessageVisibilityBatch", block: "a:1", two: true,
+			want: want{err: sqsx.ErrShutdownTimeout, handled: 1, deleted: 1, abandoned: 1, cut: map[string][]string{"ChangeMessageVisibilityBatch": {"b:1"}}, left: 1}},
+		{name: "heartbeat once the drain is done", op: "ChangeMessageVisibilityBatch", vis: 30, heartbeat: true, block: "a:1",
+			want: want{handled: 1, deleted: 1, cut: map[string][]string{}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := testContext(t)
+			clk := sqstest.NewClock(time.Unix(1_700_000_000, 0))
+			f := sqstest.New(func(o *sqstest.Options) { o.Clock = clk.Now })
+			url := f.CreateQueue("cut.fifo", sqstest.QueueOptions{VisibilityTimeout: 30 * time.Second})
+			msgs := []sqsx.Message{{GroupID: "a", Body: "a:1", DeduplicationID: "1"}}
+			if c.two {
+				msgs = append(msgs, sqsx.Message{GroupID: "b", Body: "b:1", DeduplicationID: "2"})
+			}
+			sendAll(t, f, url, msgs)
+			s := newStall(f, c.op, c.vis, c.acts)
+			started, cancelled := make(chan struct{}), make(chan struct{})
+			errs := &errorLog{}
+			var returned sync.Mutex // held until Run returns: OnError after it is a failure
+			returned.Lock()
+			late := make(chan error, 10)
+			p, err := sqsx.NewProcessor(s, url, func(_ context.Context, m *sqsx.Message) error {
+				if m.Body == c.block {
+					close(started)
+					<-cancelled
+				}
+				if m.Body == c.fail {
+					return errors.New("injected")
+				}
+				return nil
+			}, func(o *sqsx.ProcessorOptions) {
+				o.Clock = clk
+				o.Concurrency = 1
+				o.ShutdownTimeout = 200 * time.Millisecond
+				if c.heartbeat {
+					o.ShutdownTimeout = time.Minute // the drain ends once its work is done
+				}
+				o.OnError = func(err error) {
+					if returned.TryLock() {
+						returned.Unlock()
+						late <- err
+					}
+					errs.add(err)
+				}
+			})
+			require.NoError(t, err)
+			runCtx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			res := make(chan error, 1)
+			go func() { res <- p.Run(runCtx) }()
+			held := func() {
+				select {
+				case <-s.held:
+				case <-ctx.Done():
+					t.Fatal("the call was never made")
+				}
+			}
+			switch {
+			case c.heartbeat:
+				<-started
+				require.NoError(t, clk.WaitForTimers(ctx, 1))
+				clk.Advance(15 * time.Second) // HeartbeatFraction 0.5 of 30 s
+				held()
+				cancel()
+			case c.block != "": // the release of what is unstarted follows the cancel
+				<-started
+				cancel()
+				held()
+			default:
+				held()
+				cancel()
+			}
+			close(cancelled)
+			var got error
+			select {
+			case got = <-res:
+			case <-time.After(10 * time.Second):
+				t.Fatal("Run did not return within 10 s of the cancel")
+			}
+			returned.Unlock()
+			if c.want.err == nil {
+				require.NoError(t, got)
+			} else {
+				require.ErrorIs(t, got, c.want.err)
+			}
+			select {
+			case <-s.ended:
+			default:
+				t.Error("Run returned with the held call still under way")
+			}
+			st := p.Stats()
+			assert.Equal(t, c.want.handled, st.Handled, "Handled")
+			assert.Equal(t, c.want.failed, st.Failed, "Failed")
+			assert.Equal(t, c.want.deleted, st.Deleted, "Deleted: confirmed deletes only")
+			assert.Equal(t, c.want.released, st.Released, "Released: confirmed releases only")
+			assert.Equal(t, c.want.extd, st.Extended, "Extended")
+			assert.Equal(t, c.want.abandoned, st.Abandoned, "Abandoned")
+			bodies := map[string][]string{}
+			for op, ids := range cutOff(errs.all()) {
+				for _, id := range ids {
+					for _, m := range msgs {
+						if s.id(m.Body) == id {
+							bodies[op] = append(bodies[op], m.Body)
+						}
+					}
+				}
+			}
+			assert.Equal(t, c.want.cut, bodies, "each message cut off reported, with its ID: %v", errs.all())
+			assert.Equal(t, c.want.left, f.Len(url), "messages left in the queue")
+			select {
+			case err := <-late:
+				t.Errorf("OnError after Run returned: %v", err)
+			default:
+			}
+		})
+	}
+}
+
+// TestProcessorHandlerOutlivesTheDrain: a handler that ignores its ctx and
+// returns after ShutdownTimeout (and Run) has its message reported and
+// counted as abandoned when it does, whether it succeeded (the delete) or
+// failed (the release): neither call is made any more.
+func TestProcessorHandlerOutlivesTheDrain(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		fail bool
+		op   string
+	}{{"handled", false, "DeleteMessageBatch"}, {"failed", true, "ChangeMessageVisibilityBatch"}} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := testContext(t)
+			f := sqstest.New()
+			url := f.CreateQueue("late.fifo", sqstest.QueueOptions{VisibilityTimeout: 30 * time.Second})
+			sendAll(t, f, url, []sqsx.Message{{GroupID: "a", Body: "a:1", DeduplicationID: "1"}})
+			started, finish := make(chan struct{}), make(chan struct{})
+			reports := make(chan error, 10)
+			p, err := sqsx.NewProcessor(f, url, func(_ context.Context, m *sqsx.Message) error {
+				close(started)
+				<-finish // ignores its ctx
+				if c.fail {
+					return errors.New("injected")
+				}
+				return nil
+			}, func(o *sqsx.ProcessorOptions) {
+				o.ShutdownTimeout = 100 * time.Millisecond
+				o.OnError = func(err error) { reports <- err }
+			})
+			require.NoError(t, err)
+			runCtx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			res := make(chan error, 1)
+			go func() { res <- p.Run(runCtx) }()
+			<-started
+			cancel()
+			select {
+			case err := <-res:
+				require.ErrorIs(t, err, sqsx.ErrShutdownTimeout)
+			case <-ctx.Done():
+				t.Fatal("Run did not return")
+			}
+			calls := f.CallCounts()
+			close(finish)
+			for {
+				var err error
+				select {
+				case err = <-reports:
+				case <-ctx.Done():
+					t.Fatal("the late handler's message was not reported")
+				}
+				var pe *sqsx.ProcessError
+				require.ErrorAs(t, err, &pe)
+				if pe.Op == "Handler" {
+					continue
+				}
+				assert.Equal(t, c.op, pe.Op)
+				assert.ErrorIs(t, err, sqsx.ErrShutdownTimeout)
+				break
+			}
+			st := p.Stats()
+			assert.Equal(t, int64(1), st.Abandoned)
+			assert.Zero(t, st.Deleted+st.Released)
+			assert.Equal(t, calls, f.CallCounts(), "no call after Run returned")
+			assert.Equal(t, 1, f.Len(url))
+		})
+	}
+}
