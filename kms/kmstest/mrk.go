@@ -102,20 +102,28 @@ type Regions struct {
 }
 
 // NewRegions returns an empty set of Regions; optFns configure each Fake
-// (Options.Region is set to the Fake's Region after them). An
-// Options.Hook is shared by every Region's Fake; to tell Regions apart in
-// a hook, make a Fake with kmstest.New and give it a replica with
-// [Fake.AddReplica].
+// (Options.Region is set to the Fake's Region after them). Each Region's
+// Fake has its own calls, log and injected faults (Regions.Fake(region).FailNext,
+// OnCall, Calls, ...).
 func NewRegions(optFns ...func(*Options)) *Regions {
 	return &Regions{optFns: optFns, fakes: map[string]*Fake{}}
 }
 
 // Fake returns the Fake of region, making it on first use.
 func (r *Regions) Fake(region string) *Fake {
+	return r.fakeWithin(region, -1)
+}
+
+// fakeWithin is Fake that makes no new Fake once limit exist (no limit when
+// negative), returning nil instead.
+func (r *Regions) fakeWithin(region string, limit int) *Fake {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	f, ok := r.fakes[region]
 	if !ok {
+		if limit >= 0 && len(r.fakes) >= limit {
+			return nil
+		}
 		f = New(append(append([]func(*Options){}, r.optFns...), func(o *Options) { o.Region = region })...)
 		r.fakes[region] = f
 	}
