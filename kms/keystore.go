@@ -220,6 +220,9 @@ func (s *BranchKeyStore) itemContext(item map[string]ddbtypes.AttributeValue) (m
 			}
 			enc = v.Value
 		case *ddbtypes.AttributeValueMemberS:
+			if name == bksHierarchy {
+				return nil, nil, fmt.Errorf("attribute %q is a string; the key store schema makes it a number", name)
+			}
 			ec[name] = v.Value
 		case *ddbtypes.AttributeValueMemberN:
 			if name != bksHierarchy {
