@@ -25,6 +25,10 @@
 // DynamoDB [BranchKeyStore] (the official SDKs' key store schema, read and
 // written), each read through KMS once per cache TTL instead of one KMS
 // call per message; a [BranchKeyIDSupplier] gives each tenant its own.
+// The KMS keyrings (strict, discovery and MRK-aware) refuse a message
+// with an aws-kms data key whose provider info is not a key ARN, with
+// [ErrMalformed], as the specification and the other Encryption SDKs do,
+// rather than skip that data key.
 //
 // # Encryption context
 //

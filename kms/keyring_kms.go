@@ -169,6 +169,9 @@ func (k *KMSKeyring) OnDecrypt(ctx context.Context, m *DecryptionMaterials, edks
 	if m.PlaintextDataKey != nil {
 		return nil
 	}
+	if err := checkKMSProviderInfo(edks); err != nil {
+		return err // before any DescribeKey
+	}
 	f := newKeyFailures()
 	var ids []string
 	byARN := map[string]string{} // key ARN -> the ID it was configured as
@@ -212,9 +215,12 @@ func (k *KMSKeyring) OnDecrypt(ctx context.Context, m *DecryptionMaterials, edks
 // route accepts, naming the key, until one works; route gives the KeyId to
 // send, which KMS must answer with. It records each failure in f.
 func kmsDecrypt(ctx context.Context, client KMSAPI, grants []string, m *DecryptionMaterials, edks []EncryptedDataKey, route func(keyARN string) (string, bool), name func(string) string, f *keyFailures) error {
+	if err := checkKMSProviderInfo(edks); err != nil {
+		return err
+	}
 	for _, e := range edks {
 		keyARN := string(e.ProviderInfo)
-		if e.ProviderID != kmsProviderID || !isKeyARN(keyARN) {
+		if e.ProviderID != kmsProviderID {
 			continue
 		}
 		keyID, ok := route(keyARN)
@@ -240,6 +246,20 @@ func kmsDecrypt(ctx context.Context, client KMSAPI, grants []string, m *Decrypti
 		default:
 			m.PlaintextDataKey = out.Plaintext
 			return nil
+		}
+	}
+	return nil
+}
+
+// checkKMSProviderInfo fails when an aws-kms data key's provider info is
+// not a KMS key ARN (an alias, a key ID, anything else), which no KMS keyring
+// writes: the specification's KMS keyrings, strict and discovery, MRK-aware
+// or not, "MUST fail" OnDecrypt then rather than skip that data key, and the
+// JavaScript SDK's do. The provider info is not quoted: it may be 64 KiB.
+func checkKMSProviderInfo(edks []EncryptedDataKey) error {
+	for i, e := range edks {
+		if e.ProviderID == kmsProviderID && !isKeyARN(string(e.ProviderInfo)) {
+			return fmt.Errorf("%w: encrypted data key %d is an aws-kms data key whose provider info is not a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>)", ErrMalformed, i+1)
 		}
 	}
 	return nil
