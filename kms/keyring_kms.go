@@ -253,13 +253,19 @@ func kmsDecrypt(ctx context.Context, client KMSAPI, grants []string, m *Decrypti
 
 // checkKMSProviderInfo fails when an aws-kms data key's provider info is
 // not a KMS key ARN (an alias, a key ID, anything else), which no KMS keyring
-// writes: the specification's KMS keyrings, strict and discovery, MRK-aware
-// or not, "MUST fail" OnDecrypt then rather than skip that data key, and the
-// JavaScript SDK's do. The provider info is not quoted: it may be 64 KiB.
+// writes: the specification's KMS keyrings "MUST fail" OnDecrypt then rather
+// than skip that data key; the JavaScript SDK's MRK-aware keyrings refuse
+// anything but a key ARN, the official Go SDK's keyrings anything that is
+// not an ARN. The provider info is not quoted: it may be 64 KiB.
 func checkKMSProviderInfo(edks []EncryptedDataKey) error {
+	return checkProviderInfo(edks, kmsProviderID)
+}
+
+// checkProviderInfo is checkKMSProviderInfo for the data keys of providerID.
+func checkProviderInfo(edks []EncryptedDataKey, providerID string) error {
 	for i, e := range edks {
-		if e.ProviderID == kmsProviderID && !isKeyARN(string(e.ProviderInfo)) {
-			return fmt.Errorf("%w: encrypted data key %d is an aws-kms data key whose provider info is not a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>)", ErrMalformed, i+1)
+		if e.ProviderID == providerID && !isKeyARN(string(e.ProviderInfo)) {
+			return fmt.Errorf("%w: encrypted data key %d is an %s data key whose provider info is not a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>)", ErrMalformed, i+1, providerID)
 		}
 	}
 	return nil
