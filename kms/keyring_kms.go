@@ -109,6 +109,10 @@ func kmsGenerate(ctx context.Context, client KMSAPI, grants []string, keyID stri
 	if !isKeyARN(keyARN) {
 		return fmt.Errorf("kms: GenerateDataKey answered with key %q, which is not a key ARN", keyARN)
 	}
+	if len(out.CiphertextBlob) == 0 {
+		clear(out.Plaintext)
+		return fmt.Errorf("kms: GenerateDataKey with %s answered with no ciphertext blob; a message without it could not be decrypted", keyID)
+	}
 	m.PlaintextDataKey = out.Plaintext
 	m.EncryptedDataKeys = append(m.EncryptedDataKeys, EncryptedDataKey{ProviderID: kmsProviderID, ProviderInfo: []byte(keyARN), Ciphertext: out.CiphertextBlob})
 	return nil
@@ -129,6 +133,9 @@ func kmsEncrypt(ctx context.Context, client KMSAPI, grants []string, keyID strin
 	keyARN := aws.ToString(out.KeyId)
 	if !isKeyARN(keyARN) {
 		return fmt.Errorf("kms: Encrypt answered with key %q, which is not a key ARN", keyARN)
+	}
+	if len(out.CiphertextBlob) == 0 {
+		return fmt.Errorf("kms: Encrypt with %s answered with no ciphertext blob; a copy without it could not be decrypted", keyID)
 	}
 	m.EncryptedDataKeys = append(m.EncryptedDataKeys, EncryptedDataKey{ProviderID: kmsProviderID, ProviderInfo: []byte(keyARN), Ciphertext: out.CiphertextBlob})
 	return nil
