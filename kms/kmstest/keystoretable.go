@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -21,8 +21,9 @@ import (
 // (attribute_exists, attribute_not_exists and =, joined by AND, with
 // #name and :value placeholders) and refuses others with a
 // ValidationException; a failed condition cancels the whole transaction
-// with *types.TransactionCanceledException, as DynamoDB does. Items are
-// copied in and out. It is safe for concurrent use.
+// with *types.TransactionCanceledException, as DynamoDB does, and so does
+// a transaction that writes one item twice. Items are copied in and out,
+// attribute values included. It is safe for concurrent use.
 type KeyStoreTable struct {
 	mu    sync.Mutex
 	items map[[2]string]map[string]ddbtypes.AttributeValue
@@ -67,9 +68,12 @@ func (t *KeyStoreTable) GetItem(_ context.Context, in *dynamodb.GetItemInput, _ 
 	if err != nil {
 		return nil, err
 	}
+	if len(in.Key) != 2 {
+		return nil, ddbError("ValidationException", "The provided key element does not match the schema")
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return &dynamodb.GetItemOutput{Item: maps.Clone(t.items[k])}, nil
+	return &dynamodb.GetItemOutput{Item: cloneItem(t.items[k])}, nil
 }
 
 // TransactWriteItems implements kms.DynamoDBAPI for Put items: all apply,
@@ -91,6 +95,9 @@ func (t *KeyStoreTable) TransactWriteItems(_ context.Context, in *dynamodb.Trans
 		if err != nil {
 			return nil, err
 		}
+		if slices.Contains(keys[:i], k) {
+			return nil, ddbError("ValidationException", "Transaction request cannot include multiple operations on one item")
+		}
 		keys[i] = k
 		ok, err := holds(aws.ToString(w.Put.ConditionExpression), w.Put.ExpressionAttributeNames, w.Put.ExpressionAttributeValues, t.items[k])
 		if err != nil {
@@ -106,7 +113,7 @@ func (t *KeyStoreTable) TransactWriteItems(_ context.Context, in *dynamodb.Trans
 		return nil, &ddbtypes.TransactionCanceledException{Message: aws.String("Transaction cancelled, please refer cancellation reasons for specific reasons"), CancellationReasons: reasons}
 	}
 	for i, w := range in.TransactItems {
-		t.items[keys[i]] = maps.Clone(w.Put.Item)
+		t.items[keys[i]] = cloneItem(w.Put.Item)
 	}
 	return &dynamodb.TransactWriteItemsOutput{}, nil
 }
@@ -128,24 +135,28 @@ func holds(expr string, names map[string]string, values map[string]ddbtypes.Attr
 		}
 		return s, nil
 	}
+	// call reports whether term is fn(<one operand>).
+	call := func(term, fn string) bool {
+		return strings.HasPrefix(term, fn+"(") && strings.HasSuffix(term, ")") && !strings.ContainsAny(term[len(fn)+1:len(term)-1], "()")
+	}
 	for _, term := range strings.Split(expr, " AND ") {
 		term = strings.TrimSpace(term)
 		var ok bool
 		switch {
-		case strings.HasPrefix(term, "attribute_not_exists(") && strings.HasSuffix(term, ")"):
+		case call(term, "attribute_not_exists"):
 			n, err := name(term[len("attribute_not_exists(") : len(term)-1])
 			if err != nil {
 				return false, err
 			}
 			_, exists := item[n]
 			ok = !exists
-		case strings.HasPrefix(term, "attribute_exists(") && strings.HasSuffix(term, ")"):
+		case call(term, "attribute_exists"):
 			n, err := name(term[len("attribute_exists(") : len(term)-1])
 			if err != nil {
 				return false, err
 			}
 			_, ok = item[n]
-		case strings.Contains(term, " = "):
+		case strings.Count(term, " = ") == 1 && !strings.ContainsAny(term, "()"):
 			l, r, _ := strings.Cut(term, " = ")
 			n, err := name(l)
 			if err != nil {
@@ -179,4 +190,51 @@ func equal(a, b ddbtypes.AttributeValue) bool {
 		return ok && bytes.Equal(x.Value, y.Value)
 	}
 	return false
+}
+
+// cloneItem copies an item and its attribute values, so that neither the
+// caller nor the table sees the other's later changes.
+func cloneItem(item map[string]ddbtypes.AttributeValue) map[string]ddbtypes.AttributeValue {
+	if item == nil {
+		return nil
+	}
+	out := make(map[string]ddbtypes.AttributeValue, len(item))
+	for k, v := range item {
+		out[k] = cloneValue(v)
+	}
+	return out
+}
+
+func cloneValue(v ddbtypes.AttributeValue) ddbtypes.AttributeValue {
+	switch x := v.(type) {
+	case *ddbtypes.AttributeValueMemberS:
+		return &ddbtypes.AttributeValueMemberS{Value: x.Value}
+	case *ddbtypes.AttributeValueMemberN:
+		return &ddbtypes.AttributeValueMemberN{Value: x.Value}
+	case *ddbtypes.AttributeValueMemberB:
+		return &ddbtypes.AttributeValueMemberB{Value: bytes.Clone(x.Value)}
+	case *ddbtypes.AttributeValueMemberBOOL:
+		return &ddbtypes.AttributeValueMemberBOOL{Value: x.Value}
+	case *ddbtypes.AttributeValueMemberNULL:
+		return &ddbtypes.AttributeValueMemberNULL{Value: x.Value}
+	case *ddbtypes.AttributeValueMemberSS:
+		return &ddbtypes.AttributeValueMemberSS{Value: slices.Clone(x.Value)}
+	case *ddbtypes.AttributeValueMemberNS:
+		return &ddbtypes.AttributeValueMemberNS{Value: slices.Clone(x.Value)}
+	case *ddbtypes.AttributeValueMemberBS:
+		bs := make([][]byte, len(x.Value))
+		for i, b := range x.Value {
+			bs[i] = bytes.Clone(b)
+		}
+		return &ddbtypes.AttributeValueMemberBS{Value: bs}
+	case *ddbtypes.AttributeValueMemberL:
+		l := make([]ddbtypes.AttributeValue, len(x.Value))
+		for i, e := range x.Value {
+			l[i] = cloneValue(e)
+		}
+		return &ddbtypes.AttributeValueMemberL{Value: l}
+	case *ddbtypes.AttributeValueMemberM:
+		return &ddbtypes.AttributeValueMemberM{Value: cloneItem(x.Value)}
+	}
+	return v
 }
