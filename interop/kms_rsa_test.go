@@ -7,6 +7,8 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
+	"fmt"
 	"net/http/httptest"
 	"testing"
 
@@ -99,4 +101,82 @@ func TestOfficialKMSRSAKeyring(t *testing.T) {
 			require.ErrorIs(t, err, kms.ErrNoDataKey)
 		})
 	}
+}
+
+// TestOfficialKeyringsRefuseNonARNProviderInfo: the official Go SDK's KMS
+// RSA keyring and KMS keyring refuse a message with a data key of theirs
+// whose provider info is not an ARN ("Malformed arn"), beside one that
+// decrypts; kumo's used to skip it and decrypt. (An alias ARN the official
+// keyrings skip, and kumo refuses, as the JavaScript SDK's MRK-aware
+// keyrings do: no KMS keyring writes one.)
+func TestOfficialKeyringsRefuseNonARNProviderInfo(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60e9)
+	defer cancel()
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	fake := kmstest.New()
+	rsaARN, err := fake.ImportRSAKey(priv)
+	require.NoError(t, err)
+	symARN := fake.CreateKey()
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	sdk := awskms.New(awskms.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	der, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	require.NoError(t, err)
+	m, err := mpl.NewClient(mpltypes.MaterialProvidersConfig{})
+	require.NoError(t, err)
+	policy := mpltypes.ESDKCommitmentPolicyRequireEncryptRequireDecrypt
+	off, err := esdk.NewClient(esdktypes.AwsEncryptionSdkConfig{CommitmentPolicy: &policy})
+	require.NoError(t, err)
+	alg := types.EncryptionAlgorithmSpecRsaesOaepSha256
+	offRSA, err := m.CreateAwsKmsRsaKeyring(ctx, mpltypes.CreateAwsKmsRsaKeyringInput{EncryptionAlgorithm: alg, KmsKeyId: rsaARN, KmsClient: sdk,
+		PublicKey: pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})})
+	require.NoError(t, err)
+	offKMS, err := m.CreateAwsKmsKeyring(ctx, mpltypes.CreateAwsKmsKeyringInput{KmsKeyId: symARN, KmsClient: sdk})
+	require.NoError(t, err)
+	kumoRSA, err := kms.NewKMSRSAKeyring(fake, rsaARN, alg)
+	require.NoError(t, err)
+	kumoKMS, err := kms.NewKMSKeyring(fake, symARN)
+	require.NoError(t, err)
+
+	for _, tt := range []struct {
+		name       string
+		providerID string
+		kumo       kms.Keyring
+		official   mpltypes.IKeyring
+	}{
+		{"KMS RSA", "aws-kms-rsa", kumoRSA, offRSA},
+		{"KMS", "aws-kms", kumoKMS, offKMS},
+	} {
+		for _, info := range []string{"", "not an ARN", "alias/app"} {
+			t.Run(fmt.Sprintf("%s/%q", tt.name, info), func(t *testing.T) {
+				enc, err := kms.NewMultiKeyring(tt.kumo, dataKeyAdder{ProviderID: tt.providerID, ProviderInfo: []byte(info), Ciphertext: []byte("junk")})
+				require.NoError(t, err)
+				c, err := kms.New(enc)
+				require.NoError(t, err)
+				msg, err := c.Encrypt(ctx, []byte("pt"), nil)
+				require.NoError(t, err)
+				_, oerr := off.Decrypt(ctx, esdktypes.DecryptInput{Ciphertext: msg, Keyring: tt.official})
+				require.Error(t, oerr, "official")
+				assert.Contains(t, oerr.Error(), "Malformed arn", "official")
+				c, err = kms.New(tt.kumo)
+				require.NoError(t, err)
+				_, kerr := c.Decrypt(ctx, msg, nil)
+				require.ErrorIs(t, kerr, kms.ErrMalformed, "kumo")
+			})
+		}
+	}
+}
+
+// dataKeyAdder adds one made-up encrypted data key to each message.
+type dataKeyAdder kms.EncryptedDataKey
+
+func (d dataKeyAdder) OnEncrypt(_ context.Context, m *kms.EncryptionMaterials) error {
+	m.EncryptedDataKeys = append(m.EncryptedDataKeys, kms.EncryptedDataKey(d))
+	return nil
+}
+
+func (dataKeyAdder) OnDecrypt(context.Context, *kms.DecryptionMaterials, []kms.EncryptedDataKey) error {
+	return errors.New("dataKeyAdder cannot decrypt")
 }

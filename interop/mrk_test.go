@@ -3,6 +3,8 @@ package interop
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -172,4 +174,67 @@ func TestNodeMRKStrictMultiKeyring(t *testing.T) {
 	_, err = kms.NewKMSMRKMultiKeyring(supplier, arns[0], arns[1])
 	require.Error(t, err, "kumo")
 	assert.False(t, nodeSucceeds(t, "mrk.js", cfg("encrypt", arns[0], arns[1]), pt), "JS accepted one multi-Region key twice")
+}
+
+// TestNodeKMSKeyringsRefuseNonARNProviderInfo: a message with an aws-kms
+// data key whose provider info is not a key ARN (beside one that decrypts)
+// is refused by the JavaScript SDK's MRK-aware keyrings ("Unexpected EDK
+// ProviderInfo for AWS KMS EDK", the specification's "MUST fail"), and so
+// by kumo's, which used to skip that data key and decrypt the message.
+func TestNodeKMSKeyringsRefuseNonARNProviderInfo(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60e9)
+	defer cancel()
+	regions := kmstest.NewRegions()
+	arns, err := regions.CreateMultiRegionKey("us-east-1", "us-west-2")
+	require.NoError(t, err)
+	srv := httptest.NewServer(regions)
+	defer srv.Close()
+	endpoints := map[string]string{"us-east-1": srv.URL, "us-west-2": srv.URL}
+	east, err := kms.NewKMSMRKKeyring(regions.Fake("us-east-1"), arns[0])
+	require.NoError(t, err)
+	strict, err := kms.NewKMSMRKKeyring(regions.Fake("us-west-2"), arns[1])
+	require.NoError(t, err)
+	discovery, err := kms.NewKMSMRKDiscoveryKeyring(regions.Fake("us-west-2"), "us-west-2", nil)
+	require.NoError(t, err)
+	kumo := map[string]kms.Keyring{"mrk": strict, "mrk-discovery": discovery}
+
+	for _, info := range []string{"", "alias/app", "arn:aws:kms:us-east-1:123456789012:alias/app", "not an ARN"} {
+		enc := kms.Keyring(east)
+		if info != "" {
+			enc, err = kms.NewMultiKeyring(east, providerInfoKeyring(info))
+			require.NoError(t, err)
+		}
+		c, err := kms.New(enc)
+		require.NoError(t, err)
+		msg, err := c.Encrypt(ctx, []byte("pt"), nil)
+		require.NoError(t, err)
+		for kind, k := range kumo {
+			t.Run(fmt.Sprintf("%s/%q", kind, info), func(t *testing.T) {
+				c, err := kms.New(k)
+				require.NoError(t, err)
+				_, kerr := c.Decrypt(ctx, msg, nil)
+				js := nodeSucceeds(t, "mrk.js", map[string]any{"op": "decrypt", "keyring": kind, "keyId": arns[1], "region": "us-west-2", "endpoints": endpoints}, msg)
+				if info == "" {
+					require.NoError(t, kerr, "kumo")
+					assert.True(t, js, "JS")
+					return
+				}
+				require.ErrorIs(t, kerr, kms.ErrMalformed, "kumo")
+				assert.False(t, js, "JS decrypted what kumo refused")
+			})
+		}
+	}
+}
+
+// providerInfoKeyring adds an aws-kms data key whose provider info is
+// info, which no KMS keyring writes.
+type providerInfoKeyring string
+
+func (p providerInfoKeyring) OnEncrypt(_ context.Context, m *kms.EncryptionMaterials) error {
+	m.EncryptedDataKeys = append(m.EncryptedDataKeys, kms.EncryptedDataKey{ProviderID: "aws-kms", ProviderInfo: []byte(p), Ciphertext: []byte("junk")})
+	return nil
+}
+
+func (providerInfoKeyring) OnDecrypt(context.Context, *kms.DecryptionMaterials, []kms.EncryptedDataKey) error {
+	return errors.New("providerInfoKeyring cannot decrypt")
 }

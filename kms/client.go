@@ -100,9 +100,10 @@ type Client struct {
 	partition [16]byte // separates this Client's entries in a shared Cache
 }
 
-// New returns a Client that wraps data keys with keyring.
+// New returns a Client that wraps data keys with keyring; a nil keyring, or a
+// nil pointer to one, is refused.
 func New(keyring Keyring, optFns ...func(*Options)) (*Client, error) {
-	if keyring == nil {
+	if keyring == nil || nilPointer(keyring) {
 		return nil, errors.New("kms: New needs a keyring")
 	}
 	o := Options{}

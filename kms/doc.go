@@ -25,6 +25,11 @@
 // DynamoDB [BranchKeyStore] (the official SDKs' key store schema, read and
 // written), each read through KMS once per cache TTL instead of one KMS
 // call per message; a [BranchKeyIDSupplier] gives each tenant its own.
+// The KMS keyrings (strict, discovery, MRK-aware and RSA) refuse a message
+// with a KMS data key whose provider info is not a key ARN, with
+// [ErrMalformed], rather than skip that data key, as the specification
+// says (the JavaScript SDK's MRK-aware keyrings refuse it too, the official
+// Go SDK's when it is not an ARN at all).
 //
 // # Encryption context
 //

@@ -259,6 +259,9 @@ func TestBranchKeyStoreRefusesAlteredItems(t *testing.T) {
 		{"hierarchy version 2", func(m map[string]ddbtypes.AttributeValue) {
 			m["hierarchy-version"] = &ddbtypes.AttributeValueMemberN{Value: "2"}
 		}, `hierarchy version "2"`},
+		{"hierarchy version as a string", func(m map[string]ddbtypes.AttributeValue) {
+			m["hierarchy-version"] = &ddbtypes.AttributeValueMemberS{Value: "1"}
+		}, `attribute "hierarchy-version" is a string; the key store schema makes it a number`},
 		{"a binary attribute", func(m map[string]ddbtypes.AttributeValue) {
 			m["aws-crypto-ec:app"] = &ddbtypes.AttributeValueMemberB{Value: []byte("kumo")}
 		}, `attribute "aws-crypto-ec:app" is binary`},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 )
 
@@ -63,13 +64,16 @@ type MultiKeyring struct {
 // NewMultiKeyring returns a keyring of generator and children. generator
 // may be nil when there are children: such a keyring cannot make a data key
 // and is for decrypting, or for materials that arrive with a data key. A
-// nil child is refused.
+// nil child, or a nil pointer to a keyring as generator or child, is refused.
 func NewMultiKeyring(generator Keyring, children ...Keyring) (*MultiKeyring, error) {
 	if generator == nil && len(children) == 0 {
 		return nil, errors.New("kms: NewMultiKeyring needs a generator, at least one child keyring, or both")
 	}
+	if generator != nil && nilPointer(generator) {
+		return nil, fmt.Errorf("kms: the generator of NewMultiKeyring is a nil %T; give a keyring, or nil (no generator)", generator)
+	}
 	for i, c := range children {
-		if c == nil {
+		if c == nil || nilPointer(c) {
 			return nil, fmt.Errorf("kms: child keyring %d of NewMultiKeyring is nil; every child must be a keyring", i)
 		}
 	}
@@ -122,4 +126,11 @@ func cloneContext(ec map[string]string) map[string]string {
 		return map[string]string{}
 	}
 	return maps.Clone(ec)
+}
+
+// nilPointer reports whether k is a nil pointer of some keyring type (a
+// typed nil, which compares unequal to nil but fails on first use).
+func nilPointer(k Keyring) bool {
+	v := reflect.ValueOf(k)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }

@@ -109,6 +109,10 @@ func kmsGenerate(ctx context.Context, client KMSAPI, grants []string, keyID stri
 	if !isKeyARN(keyARN) {
 		return fmt.Errorf("kms: GenerateDataKey answered with key %q, which is not a key ARN", keyARN)
 	}
+	if len(out.CiphertextBlob) == 0 {
+		clear(out.Plaintext)
+		return fmt.Errorf("kms: GenerateDataKey with %s answered with no ciphertext blob; a message without it could not be decrypted", keyID)
+	}
 	m.PlaintextDataKey = out.Plaintext
 	m.EncryptedDataKeys = append(m.EncryptedDataKeys, EncryptedDataKey{ProviderID: kmsProviderID, ProviderInfo: []byte(keyARN), Ciphertext: out.CiphertextBlob})
 	return nil
@@ -129,6 +133,9 @@ func kmsEncrypt(ctx context.Context, client KMSAPI, grants []string, keyID strin
 	keyARN := aws.ToString(out.KeyId)
 	if !isKeyARN(keyARN) {
 		return fmt.Errorf("kms: Encrypt answered with key %q, which is not a key ARN", keyARN)
+	}
+	if len(out.CiphertextBlob) == 0 {
+		return fmt.Errorf("kms: Encrypt with %s answered with no ciphertext blob; a copy without it could not be decrypted", keyID)
 	}
 	m.EncryptedDataKeys = append(m.EncryptedDataKeys, EncryptedDataKey{ProviderID: kmsProviderID, ProviderInfo: []byte(keyARN), Ciphertext: out.CiphertextBlob})
 	return nil
@@ -168,6 +175,9 @@ func (k *KMSKeyring) resolve(ctx context.Context, id string) (string, error) {
 func (k *KMSKeyring) OnDecrypt(ctx context.Context, m *DecryptionMaterials, edks []EncryptedDataKey) error {
 	if m.PlaintextDataKey != nil {
 		return nil
+	}
+	if err := checkKMSProviderInfo(edks); err != nil {
+		return err // before any DescribeKey
 	}
 	f := newKeyFailures()
 	var ids []string
@@ -212,9 +222,12 @@ func (k *KMSKeyring) OnDecrypt(ctx context.Context, m *DecryptionMaterials, edks
 // route accepts, naming the key, until one works; route gives the KeyId to
 // send, which KMS must answer with. It records each failure in f.
 func kmsDecrypt(ctx context.Context, client KMSAPI, grants []string, m *DecryptionMaterials, edks []EncryptedDataKey, route func(keyARN string) (string, bool), name func(string) string, f *keyFailures) error {
+	if err := checkKMSProviderInfo(edks); err != nil {
+		return err
+	}
 	for _, e := range edks {
 		keyARN := string(e.ProviderInfo)
-		if e.ProviderID != kmsProviderID || !isKeyARN(keyARN) {
+		if e.ProviderID != kmsProviderID {
 			continue
 		}
 		keyID, ok := route(keyARN)
@@ -240,6 +253,26 @@ func kmsDecrypt(ctx context.Context, client KMSAPI, grants []string, m *Decrypti
 		default:
 			m.PlaintextDataKey = out.Plaintext
 			return nil
+		}
+	}
+	return nil
+}
+
+// checkKMSProviderInfo fails when an aws-kms data key's provider info is
+// not a KMS key ARN (an alias, a key ID, anything else), which no KMS keyring
+// writes: the specification's KMS keyrings "MUST fail" OnDecrypt then rather
+// than skip that data key; the JavaScript SDK's MRK-aware keyrings refuse
+// anything but a key ARN, the official Go SDK's keyrings anything that is
+// not an ARN. The provider info is not quoted: it may be 64 KiB.
+func checkKMSProviderInfo(edks []EncryptedDataKey) error {
+	return checkProviderInfo(edks, kmsProviderID)
+}
+
+// checkProviderInfo is checkKMSProviderInfo for the data keys of providerID.
+func checkProviderInfo(edks []EncryptedDataKey, providerID string) error {
+	for i, e := range edks {
+		if e.ProviderID == providerID && !isKeyARN(string(e.ProviderInfo)) {
+			return fmt.Errorf("%w: encrypted data key %d is an %s data key whose provider info is not a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>)", ErrMalformed, i+1, providerID)
 		}
 	}
 	return nil

@@ -226,6 +226,8 @@ func (k *KMSRSAKeyring) newHash() hash.Hash {
 // OnDecrypt implements [Keyring]: each aws-kms-rsa data key of its KMS key
 // (or, for a multi-Region key, a replica) is sent to KMS Decrypt with the
 // keyring's algorithm until one decrypts with the right context digest.
+// A message with an aws-kms-rsa data key whose provider info is not a key
+// ARN is refused with [ErrMalformed], as the official Go SDK refuses it.
 func (k *KMSRSAKeyring) OnDecrypt(ctx context.Context, m *DecryptionMaterials, edks []EncryptedDataKey) error {
 	if m.PlaintextDataKey != nil {
 		return nil
@@ -236,6 +238,9 @@ func (k *KMSRSAKeyring) OnDecrypt(ctx context.Context, m *DecryptionMaterials, e
 	if signedSuite(m.Suite) {
 		return fmt.Errorf("kms: the KMS RSA keyring refuses the signed suite %v (anyone with the public key could sign)", m.Suite)
 	}
+	if err := checkProviderInfo(edks, kmsRSAProviderID); err != nil {
+		return err
+	}
 	digest, err := contextDigest(m.EncryptionContext)
 	if err != nil {
 		return err
@@ -243,7 +248,7 @@ func (k *KMSRSAKeyring) OnDecrypt(ctx context.Context, m *DecryptionMaterials, e
 	f := newKeyFailures()
 	for _, e := range edks {
 		info := string(e.ProviderInfo)
-		if e.ProviderID != kmsRSAProviderID || !isKeyARN(info) || !mrkMatchForDecrypt(k.keyARN, info) {
+		if e.ProviderID != kmsRSAProviderID || !mrkMatchForDecrypt(k.keyARN, info) {
 			continue
 		}
 		out, err := k.client.Decrypt(ctx, &awskms.DecryptInput{

@@ -247,3 +247,34 @@ func TestKMSRSAKeyringConcurrent(t *testing.T) {
 	assert.LessOrEqual(t, fake.Calls("GetPublicKey"), 8)
 	assert.Equal(t, 8, fake.Calls("Decrypt"))
 }
+
+// TestKMSRSAKeyringRefusesNonARNProviderInfo: an aws-kms-rsa data key whose
+// provider info is not a key ARN used to be skipped, so the keyring
+// decrypted messages the official Go SDK's KMS RSA keyring refuses
+// ("Malformed arn"); it now fails, before any KMS call.
+func TestKMSRSAKeyringRefusesNonARNProviderInfo(t *testing.T) {
+	fake := kmstest.New()
+	keyARN, err := fake.ImportRSAKey(testRSAKey(t))
+	require.NoError(t, err)
+	k, err := kms.NewKMSRSAKeyring(fake, keyARN, types.EncryptionAlgorithmSpecRsaesOaepSha256)
+	require.NoError(t, err)
+	msg, err := newClient(t, k).Encrypt(ctx, []byte("x"), nil)
+	require.NoError(t, err)
+	h, err := kms.ParseHeader(bytes.NewReader(msg))
+	require.NoError(t, err)
+	good := h.EncryptedDataKeys[0]
+	for _, info := range []string{"", "not an ARN", "alias/app", "arn:aws:kms:us-east-1:123456789012:alias/app", "arn:aws:kms:us-east-1:123456789012:key/"} {
+		bad := kms.EncryptedDataKey{ProviderID: "aws-kms-rsa", ProviderInfo: []byte(info), Ciphertext: good.Ciphertext}
+		for order, edks := range map[string][]kms.EncryptedDataKey{"first": {bad, good}, "last": {good, bad}} {
+			fake.ResetCalls()
+			m := &kms.DecryptionMaterials{Suite: kms.SuiteCommitted, EncryptionContext: map[string]string{}}
+			err := k.OnDecrypt(ctx, m, edks)
+			require.ErrorIs(t, err, kms.ErrMalformed, "%q %s", info, order)
+			assert.Nil(t, m.PlaintextDataKey)
+			assert.Zero(t, fake.TotalCalls(), "KMS was called")
+		}
+	}
+	// aws-kms data keys are not the RSA keyring's to judge.
+	m := &kms.DecryptionMaterials{Suite: kms.SuiteCommitted, EncryptionContext: map[string]string{}}
+	require.NoError(t, k.OnDecrypt(ctx, m, []kms.EncryptedDataKey{{ProviderID: "aws-kms", ProviderInfo: []byte("alias/app")}, good}))
+}

@@ -283,22 +283,22 @@ func NewKMSMRKDiscoveryMultiKeyring(clients ClientSupplier, regions []string, fi
 
 // String names the KMS key; the client (and its credentials) and grant
 // tokens are left out.
-func (k *KMSMRKKeyring) String() string {
+func (k KMSMRKKeyring) String() string {
 	return redact.Describe("KMSMRKKeyring", "keyID", k.keyID, "grantTokens", len(k.grants))
 }
 
 // GoString is String qualified by the package, for %#v.
-func (k *KMSMRKKeyring) GoString() string { return redact.GoString(k) }
+func (k KMSMRKKeyring) GoString() string { return redact.GoString(k) }
 
 // Format prints String under every verb.
-func (k *KMSMRKKeyring) Format(f fmt.State, verb rune) { redact.Format(f, verb, k) }
+func (k KMSMRKKeyring) Format(f fmt.State, verb rune) { redact.Format(f, verb, k) }
 
 // LogValue logs String.
-func (k *KMSMRKKeyring) LogValue() slog.Value { return redact.LogValue(k) }
+func (k KMSMRKKeyring) LogValue() slog.Value { return redact.LogValue(k) }
 
 // String gives the Region and the filter; the client (and its credentials)
 // and grant tokens are left out.
-func (k *KMSMRKDiscoveryKeyring) String() string {
+func (k KMSMRKDiscoveryKeyring) String() string {
 	filter := "none"
 	if k.filter != nil {
 		filter = fmt.Sprintf("%s:%q", k.filter.Partition, k.filter.AccountIDs)
@@ -307,10 +307,10 @@ func (k *KMSMRKDiscoveryKeyring) String() string {
 }
 
 // GoString is String qualified by the package, for %#v.
-func (k *KMSMRKDiscoveryKeyring) GoString() string { return redact.GoString(k) }
+func (k KMSMRKDiscoveryKeyring) GoString() string { return redact.GoString(k) }
 
 // Format prints String under every verb.
-func (k *KMSMRKDiscoveryKeyring) Format(f fmt.State, verb rune) { redact.Format(f, verb, k) }
+func (k KMSMRKDiscoveryKeyring) Format(f fmt.State, verb rune) { redact.Format(f, verb, k) }
 
 // LogValue logs String.
-func (k *KMSMRKDiscoveryKeyring) LogValue() slog.Value { return redact.LogValue(k) }
+func (k KMSMRKDiscoveryKeyring) LogValue() slog.Value { return redact.LogValue(k) }

@@ -220,6 +220,9 @@ func (s *BranchKeyStore) itemContext(item map[string]ddbtypes.AttributeValue) (m
 			}
 			enc = v.Value
 		case *ddbtypes.AttributeValueMemberS:
+			if name == bksHierarchy {
+				return nil, nil, fmt.Errorf("attribute %q is a string; the key store schema makes it a number", name)
+			}
 			ec[name] = v.Value
 		case *ddbtypes.AttributeValueMemberN:
 			if name != bksHierarchy {
@@ -291,6 +294,9 @@ func (s *BranchKeyStore) CreateBranchKey(ctx context.Context, id string, ec map[
 	})
 	if err != nil {
 		return "", fmt.Errorf("kms: creating the beacon key of %q with KMS: %w", id, err)
+	}
+	if len(beacon.CiphertextBlob) == 0 {
+		return "", fmt.Errorf("kms: creating the beacon key of %q: KMS GenerateDataKeyWithoutPlaintext answered with no ciphertext blob", id)
 	}
 	items = append(items, s.put(beaconEC, beacon.CiphertextBlob, cond, nil))
 	if _, err := s.ddb.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
@@ -365,6 +371,9 @@ func (s *BranchKeyStore) newVersion(ctx context.Context, id string, custom map[s
 	if err != nil {
 		return nil, fmt.Errorf("kms: creating a version of branch key %q with KMS: %w", id, err)
 	}
+	if len(gen.CiphertextBlob) == 0 {
+		return nil, fmt.Errorf("kms: creating a version of branch key %q: KMS GenerateDataKeyWithoutPlaintext answered with no ciphertext blob", id)
+	}
 	active := s.context(id, bksActive, created, custom)
 	active[bksVersion] = bksVersionPrefix + version
 	re, err := s.kms.ReEncrypt(ctx, &awskms.ReEncryptInput{
@@ -373,6 +382,9 @@ func (s *BranchKeyStore) newVersion(ctx context.Context, id string, custom map[s
 	})
 	if err != nil {
 		return nil, fmt.Errorf("kms: making the active copy of branch key %q with KMS: %w", id, err)
+	}
+	if len(re.CiphertextBlob) == 0 {
+		return nil, fmt.Errorf("kms: making the active copy of branch key %q: KMS ReEncrypt answered with no ciphertext blob", id)
 	}
 	return []ddbtypes.TransactWriteItem{
 		s.put(decryptOnly, gen.CiphertextBlob, "attribute_not_exists(#bkid)", nil),

@@ -2,6 +2,7 @@ package kms_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -316,4 +317,93 @@ func TestKmstestReplicas(t *testing.T) {
 	// The other Region's ARN is not found in this Region.
 	_, err = east.Decrypt(ctx, &awskms.DecryptInput{KeyId: aws.String(replica), CiphertextBlob: out.CiphertextBlob})
 	assert.Equal(t, "NotFoundException", code(err))
+}
+
+// TestKMSKeyringsRefuseNonARNProviderInfo: an aws-kms data key whose
+// provider info is not a KMS key ARN used to be skipped, so a message the
+// JavaScript SDK refuses ("Unexpected EDK ProviderInfo for AWS KMS EDK")
+// decrypted here through its other data key. The specification's KMS
+// keyrings MUST fail instead; they now do, before any KMS call (the
+// interop test TestNodeKMSKeyringsRefuseNonARNProviderInfo checks it
+// against the JavaScript SDK).
+func TestKMSKeyringsRefuseNonARNProviderInfo(t *testing.T) {
+	regions := kmstest.NewRegions()
+	arns, err := regions.CreateMultiRegionKey("us-east-1", "us-west-2")
+	require.NoError(t, err)
+	east, west := regions.Fake("us-east-1"), regions.Fake("us-west-2")
+	enc, err := kms.NewKMSMRKKeyring(east, arns[0])
+	require.NoError(t, err)
+	c, err := kms.New(enc)
+	require.NoError(t, err)
+	msg, err := c.Encrypt(ctx, []byte("x"), nil)
+	require.NoError(t, err)
+	h, err := kms.ParseHeader(bytes.NewReader(msg))
+	require.NoError(t, err)
+	good := h.EncryptedDataKeys[0]
+
+	strict, err := kms.NewKMSKeyring(east, arns[0])
+	require.NoError(t, err)
+	discovery, err := kms.NewKMSDiscoveryKeyring(east, nil)
+	require.NoError(t, err)
+	mrk, err := kms.NewKMSMRKKeyring(west, arns[1])
+	require.NoError(t, err)
+	mrkDiscovery, err := kms.NewKMSMRKDiscoveryKeyring(west, "us-west-2", nil)
+	require.NoError(t, err)
+	keyrings := map[string]kms.Keyring{"KMS": strict, "KMS discovery": discovery, "KMS MRK": mrk, "KMS MRK discovery": mrkDiscovery}
+
+	for _, info := range []string{"alias/app", "arn:aws:kms:us-east-1:123456789012:alias/app", strings.TrimPrefix(arns[0], "arn:aws:kms:us-east-1:123456789012:key/"), "arn:aws:kms:us-east-1:123456789012:key/", "", strings.Repeat("x", 65535)} {
+		bad := kms.EncryptedDataKey{ProviderID: "aws-kms", ProviderInfo: []byte(info), Ciphertext: []byte("junk")}
+		for name, k := range keyrings {
+			for order, edks := range map[string][]kms.EncryptedDataKey{"first": {bad, good}, "last": {good, bad}} {
+				east.ResetCalls()
+				west.ResetCalls()
+				m := &kms.DecryptionMaterials{Suite: kms.SuiteCommitted, EncryptionContext: map[string]string{}}
+				err := k.OnDecrypt(ctx, m, edks)
+				require.ErrorIs(t, err, kms.ErrMalformed, "%s, %.30q %s", name, info, order)
+				assert.NotContains(t, err.Error(), "xxxx", "the provider info is not quoted")
+				assert.Nil(t, m.PlaintextDataKey, name)
+				assert.Zero(t, east.TotalCalls()+west.TotalCalls(), "%s called KMS", name)
+			}
+		}
+	}
+	// Without the bad data key each of them decrypts.
+	for name, k := range keyrings {
+		m := &kms.DecryptionMaterials{Suite: kms.SuiteCommitted, EncryptionContext: map[string]string{}}
+		require.NoError(t, k.OnDecrypt(ctx, m, []kms.EncryptedDataKey{good}), name)
+	}
+
+	// Through a Client the error is both kinds; a multi-keyring still
+	// falls through to a child that decrypts another data key.
+	raw := aesKeyring(t)
+	withJunk, err := kms.NewMultiKeyring(enc, raw, junkKMSDataKey{})
+	require.NoError(t, err)
+	c, err = kms.New(withJunk)
+	require.NoError(t, err)
+	msg, err = c.Encrypt(ctx, []byte("x"), nil)
+	require.NoError(t, err)
+	c, err = kms.New(mrkDiscovery)
+	require.NoError(t, err)
+	_, err = c.Decrypt(ctx, msg, nil)
+	require.ErrorIs(t, err, kms.ErrNoDataKey)
+	require.ErrorIs(t, err, kms.ErrMalformed)
+	multi, err := kms.NewMultiKeyring(nil, mrkDiscovery, raw)
+	require.NoError(t, err)
+	c, err = kms.New(multi)
+	require.NoError(t, err)
+	pt, err := c.Decrypt(ctx, msg, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "x", string(pt))
+}
+
+// junkKMSDataKey adds an aws-kms data key naming an alias, which no KMS
+// keyring writes.
+type junkKMSDataKey struct{}
+
+func (junkKMSDataKey) OnEncrypt(_ context.Context, m *kms.EncryptionMaterials) error {
+	m.EncryptedDataKeys = append(m.EncryptedDataKeys, kms.EncryptedDataKey{ProviderID: "aws-kms", ProviderInfo: []byte("alias/app"), Ciphertext: []byte("junk")})
+	return nil
+}
+
+func (junkKMSDataKey) OnDecrypt(context.Context, *kms.DecryptionMaterials, []kms.EncryptedDataKey) error {
+	return errors.New("junkKMSDataKey cannot decrypt")
 }

@@ -22,6 +22,10 @@ func TestNewMultiKeyringRefusesBadInput(t *testing.T) {
 		{"nothing", nil, nil, "kms: NewMultiKeyring needs a generator, at least one child keyring, or both"},
 		{"nil child", aes, []kms.Keyring{aes, nil}, "kms: child keyring 1 of NewMultiKeyring is nil; every child must be a keyring"},
 		{"only a nil child", nil, []kms.Keyring{nil}, "kms: child keyring 0 of NewMultiKeyring is nil; every child must be a keyring"},
+		// Typed nils (a nil *RawAESKeyring in the interface) used to be
+		// accepted and panicked the first encrypt.
+		{"typed nil child", aes, []kms.Keyring{(*kms.RawAESKeyring)(nil)}, "kms: child keyring 0 of NewMultiKeyring is nil; every child must be a keyring"},
+		{"typed nil generator", (*kms.KMSMRKKeyring)(nil), []kms.Keyring{aes}, "kms: the generator of NewMultiKeyring is a nil *kms.KMSMRKKeyring; give a keyring, or nil (no generator)"},
 	} {
 		k, err := kms.NewMultiKeyring(tt.generator, tt.children...)
 		assert.EqualError(t, err, tt.want, tt.name)
@@ -43,4 +47,19 @@ func TestNewMultiKeyringRefusesBadInput(t *testing.T) {
 	children[0] = nil
 	_, err = newClient(t, k).Encrypt(ctx, []byte("x"), nil)
 	require.NoError(t, err)
+}
+
+// TestNewRefusesTypedNilKeyring: a nil *KMSKeyring in the Keyring interface
+// is not == nil; it used to make a Client that panicked on first use.
+func TestNewRefusesTypedNilKeyring(t *testing.T) {
+	for name, k := range map[string]kms.Keyring{
+		"nil":                nil,
+		"nil *KMSKeyring":    (*kms.KMSKeyring)(nil),
+		"nil *MultiKeyring":  (*kms.MultiKeyring)(nil),
+		"nil *KMSRSAKeyring": (*kms.KMSRSAKeyring)(nil),
+	} {
+		c, err := kms.New(k)
+		assert.EqualError(t, err, "kms: New needs a keyring", name)
+		assert.Nil(t, c, name)
+	}
 }

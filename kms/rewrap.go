@@ -112,7 +112,7 @@ func (k *KMSKeyring) rewrapKMS(ctx context.Context, old *Header, m *EncryptionMa
 				DestinationEncryptionContext: m.EncryptionContext,
 				GrantTokens:                  k.grants,
 			})
-			if err != nil || !isKeyARN(aws.ToString(out.KeyId)) {
+			if err != nil || !isKeyARN(aws.ToString(out.KeyId)) || len(out.CiphertextBlob) == 0 {
 				edks = nil
 				break
 			}

@@ -83,7 +83,7 @@ type secretCase struct {
 // pointers their constructors return are safe. (kms is being rewritten by
 // another change; s3sign.Options.Multipart and the S3 fields of sqsx's and
 // sqslambda's options are exported fields.)
-var valueWalked = map[string]bool{"kms.RawAESKeyring": true, "kms.KMSDiscoveryKeyring": true, "kms.BranchKeyStore": true, "s3sign.Options": true,
+var valueWalked = map[string]bool{"kms.RawAESKeyring": true, "kms.KMSDiscoveryKeyring": true, "kms.KMSMRKKeyring": true, "kms.KMSMRKDiscoveryKeyring": true, "kms.BranchKeyStore": true, "s3sign.Options": true,
 	"sqsx.SenderOptions": true, "sqsx.ProcessorOptions": true, "sqslambda.Options": true}
 
 // holder keeps a value in an unexported field: fmt cannot call the
@@ -263,8 +263,8 @@ func secretCases(t testing.TB) []secretCase {
 		{name: "kms.MultiKeyring", value: multiRing, secrets: append(append([][]byte{aesKey}, rsaSecrets(rsaKey())...), sdk...), opaque: true},
 		{name: "kms.KMSKeyring", value: kmsRing, secrets: sdk, pointerOnly: true, opaque: true},
 		{name: "kms.KMSDiscoveryKeyring", value: discovery, secrets: sdk, opaque: true},
-		{name: "kms.KMSMRKKeyring", value: mrkRing, secrets: sdk, pointerOnly: true, opaque: true},
-		{name: "kms.KMSMRKDiscoveryKeyring", value: mrkDiscovery, secrets: sdk, pointerOnly: true, opaque: true},
+		{name: "kms.KMSMRKKeyring", value: mrkRing, secrets: sdk, opaque: true},
+		{name: "kms.KMSMRKDiscoveryKeyring", value: mrkDiscovery, secrets: sdk, opaque: true},
 		{name: "kms.KMSRSAKeyring", value: kmsRSARing, secrets: sdk, pointerOnly: true, opaque: true},
 		{name: "kms.DecryptedReader", value: reader, secrets: [][]byte{readerSecret[5:]}, opaque: true},
 		{name: "kms.BranchKeyStore", value: keyStore, secrets: sdk, opaque: true},

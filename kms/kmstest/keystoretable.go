@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -33,7 +34,8 @@ type KeyStoreTableOptions struct {
 // (attribute_exists, attribute_not_exists and =, joined by AND, with
 // #name and :value placeholders) and refuses others with a
 // ValidationException; a failed condition cancels the whole transaction,
-// as DynamoDB does. Items are deep-copied in and out. It is safe for
+// as DynamoDB does, and so does a transaction that writes one item twice.
+// Items are deep-copied in and out. It is safe for
 // concurrent use.
 //
 // Errors are those *dynamodb.Client returns: the SDK's typed structs
@@ -162,6 +164,9 @@ func (t *KeyStoreTable) TransactWriteItems(_ context.Context, in *dynamodb.Trans
 		if err != nil {
 			return nil, err
 		}
+		if slices.Contains(keys[:i], k) {
+			return nil, ddbError("ValidationException", "Transaction request cannot include multiple operations on one item")
+		}
 		keys[i] = k
 		ok, err := holds(aws.ToString(w.Put.ConditionExpression), w.Put.ExpressionAttributeNames, w.Put.ExpressionAttributeValues, t.items[k])
 		if err != nil {
@@ -201,24 +206,28 @@ func holds(expr string, names map[string]string, values map[string]ddbtypes.Attr
 		}
 		return s, nil
 	}
+	// call reports whether term is fn(<one operand>).
+	call := func(term, fn string) bool {
+		return strings.HasPrefix(term, fn+"(") && strings.HasSuffix(term, ")") && !strings.ContainsAny(term[len(fn)+1:len(term)-1], "()")
+	}
 	for _, term := range strings.Split(expr, " AND ") {
 		term = strings.TrimSpace(term)
 		var ok bool
 		switch {
-		case strings.HasPrefix(term, "attribute_not_exists(") && strings.HasSuffix(term, ")"):
+		case call(term, "attribute_not_exists"):
 			n, err := name(term[len("attribute_not_exists(") : len(term)-1])
 			if err != nil {
 				return false, err
 			}
 			_, exists := item[n]
 			ok = !exists
-		case strings.HasPrefix(term, "attribute_exists(") && strings.HasSuffix(term, ")"):
+		case call(term, "attribute_exists"):
 			n, err := name(term[len("attribute_exists(") : len(term)-1])
 			if err != nil {
 				return false, err
 			}
 			_, ok = item[n]
-		case strings.Contains(term, " = "):
+		case strings.Count(term, " = ") == 1 && !strings.ContainsAny(term, "()"):
 			l, r, _ := strings.Cut(term, " = ")
 			n, err := name(l)
 			if err != nil {

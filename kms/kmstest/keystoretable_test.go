@@ -184,3 +184,75 @@ func TestKeyStoreTableFake(t *testing.T) {
 	assert.Equal(t, 3, tbl.Calls("GetItem"))
 	assert.Len(t, tbl.Log("TransactWriteItems"), 5)
 }
+
+// TestKeyStoreTableCopiesValues: items are copied in and out, attribute
+// values included. The table used to copy only the map, so a test that
+// flipped a byte of an item it had read (to fake tampering) changed the
+// table's own item, and a caller's later change to what it put did too.
+func TestKeyStoreTableCopiesValues(t *testing.T) {
+	ctx := context.Background()
+	tbl := kmstest.NewKeyStoreTable()
+	key := map[string]ddbtypes.AttributeValue{"branch-key-id": &ddbtypes.AttributeValueMemberS{Value: "bk"}, "type": &ddbtypes.AttributeValueMemberS{Value: "branch:ACTIVE"}}
+	item := map[string]ddbtypes.AttributeValue{
+		"branch-key-id": key["branch-key-id"], "type": key["type"],
+		"enc":  &ddbtypes.AttributeValueMemberB{Value: []byte{1, 2}},
+		"list": &ddbtypes.AttributeValueMemberL{Value: []ddbtypes.AttributeValue{&ddbtypes.AttributeValueMemberBS{Value: [][]byte{{3}}}}},
+		"map":  &ddbtypes.AttributeValueMemberM{Value: map[string]ddbtypes.AttributeValue{"ss": &ddbtypes.AttributeValueMemberSS{Value: []string{"a"}}}},
+	}
+	_, err := tbl.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []ddbtypes.TransactWriteItem{{Put: &ddbtypes.Put{Item: item}}}})
+	require.NoError(t, err)
+	item["enc"].(*ddbtypes.AttributeValueMemberB).Value[0] = 9
+	item["list"].(*ddbtypes.AttributeValueMemberL).Value[0].(*ddbtypes.AttributeValueMemberBS).Value[0][0] = 9
+	item["map"].(*ddbtypes.AttributeValueMemberM).Value["ss"].(*ddbtypes.AttributeValueMemberSS).Value[0] = "z"
+
+	for range 2 {
+		out, err := tbl.GetItem(ctx, &dynamodb.GetItemInput{Key: key})
+		require.NoError(t, err)
+		enc := out.Item["enc"].(*ddbtypes.AttributeValueMemberB)
+		assert.Equal(t, []byte{1, 2}, enc.Value)
+		assert.Equal(t, []byte{3}, out.Item["list"].(*ddbtypes.AttributeValueMemberL).Value[0].(*ddbtypes.AttributeValueMemberBS).Value[0])
+		assert.Equal(t, []string{"a"}, out.Item["map"].(*ddbtypes.AttributeValueMemberM).Value["ss"].(*ddbtypes.AttributeValueMemberSS).Value)
+		enc.Value[0] = 9 // must not reach the table: the second read sees 1
+	}
+}
+
+// TestKeyStoreTableRefusesWhatDynamoDBRefuses: a transaction writing one
+// item twice, a key with other attributes than the table's two, and a
+// condition the fake cannot parse are ValidationExceptions (the last used
+// to report an undefined name "#a) OR attribute_exists(#a").
+func TestKeyStoreTableRefusesWhatDynamoDBRefuses(t *testing.T) {
+	ctx := context.Background()
+	tbl := kmstest.NewKeyStoreTable()
+	item := func(typ string) map[string]ddbtypes.AttributeValue {
+		return map[string]ddbtypes.AttributeValue{"branch-key-id": &ddbtypes.AttributeValueMemberS{Value: "bk"}, "type": &ddbtypes.AttributeValueMemberS{Value: typ}}
+	}
+	put := func(it map[string]ddbtypes.AttributeValue, cond string) ddbtypes.TransactWriteItem {
+		return ddbtypes.TransactWriteItem{Put: &ddbtypes.Put{Item: it, ConditionExpression: aws.String(cond), ExpressionAttributeNames: map[string]string{"#a": "enc"}}}
+	}
+	for _, tt := range []struct {
+		name string
+		call func() error
+		msg  string
+	}{
+		{"one item twice", func() error {
+			_, err := tbl.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []ddbtypes.TransactWriteItem{put(item("a"), ""), put(item("a"), "")}})
+			return err
+		}, "Transaction request cannot include multiple operations on one item"},
+		{"a key with an extra attribute", func() error {
+			k := item("a")
+			k["enc"] = &ddbtypes.AttributeValueMemberB{Value: []byte{1}}
+			_, err := tbl.GetItem(ctx, &dynamodb.GetItemInput{Key: k})
+			return err
+		}, "The provided key element does not match the schema"},
+		{"OR", func() error {
+			_, err := tbl.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []ddbtypes.TransactWriteItem{put(item("a"), "attribute_exists(#a) OR attribute_exists(#a)")}})
+			return err
+		}, `kmstest.KeyStoreTable does not evaluate the condition "attribute_exists(#a) OR attribute_exists(#a)"; it takes attribute_exists, attribute_not_exists and = joined by AND`},
+	} {
+		var apiErr smithy.APIError
+		require.ErrorAs(t, tt.call(), &apiErr, tt.name)
+		assert.Equal(t, "ValidationException", apiErr.ErrorCode(), tt.name)
+		assert.Equal(t, tt.msg, apiErr.ErrorMessage(), tt.name)
+	}
+	assert.Zero(t, tbl.Len())
+}

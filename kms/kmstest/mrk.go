@@ -111,10 +111,19 @@ func NewRegions(optFns ...func(*Options)) *Regions {
 
 // Fake returns the Fake of region, making it on first use.
 func (r *Regions) Fake(region string) *Fake {
+	return r.fakeWithin(region, -1)
+}
+
+// fakeWithin is Fake that makes no new Fake once limit exist (no limit when
+// negative), returning nil instead.
+func (r *Regions) fakeWithin(region string, limit int) *Fake {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	f, ok := r.fakes[region]
 	if !ok {
+		if limit >= 0 && len(r.fakes) >= limit {
+			return nil
+		}
 		f = New(append(append([]func(*Options){}, r.optFns...), func(o *Options) { o.Region = region })...)
 		r.fakes[region] = f
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -135,18 +136,39 @@ func breakConnection(w http.ResponseWriter) {
 
 // signingRegion finds the Region in a SigV4 Authorization header's
 // credential scope (Credential=AKID/DATE/REGION/kms/aws4_request).
-var signingRegion = regexp.MustCompile(`Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/kms/aws4_request`)
+var signingRegion = regexp.MustCompile(`Credential=[^/,\s]+/\d{8}/([^/,\s]*)/kms/aws4_request`)
+
+// validRegion is what Regions.ServeHTTP takes for a Region name: lower-case
+// letters, digits and hyphens, as AWS's (and local test names such as
+// "local") are, and short.
+var validRegion = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
+
+// maxServedRegions bounds the Fakes that requests over HTTP may make, so that
+// a client naming a new Region in every request cannot grow memory without
+// end; AWS has fewer than 40 Regions.
+const maxServedRegions = 64
 
 // ServeHTTP serves every Region's Fake on one endpoint, as KMS's wire
 // protocol does per Region: each request goes to the Fake of the Region
 // its SigV4 signature names (the Region the client was configured with),
 // made on first use. An unsigned request, or one signed for no Region,
-// answers MissingAuthenticationTokenException.
+// answers MissingAuthenticationTokenException; a Region name that is not
+// 1 to 32 lower-case letters, digits and hyphens, or a new Region once
+// 64 exist, answers InvalidSignatureException.
 func (r *Regions) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	m := signingRegion.FindStringSubmatch(req.Header.Get("Authorization"))
 	if m == nil {
 		writeError(w, "MissingAuthenticationTokenException", "kmstest.Regions needs a SigV4-signed request to know its Region", smithy.FaultClient)
 		return
 	}
-	r.Fake(m[1]).ServeHTTP(w, req)
+	if !validRegion.MatchString(m[1]) {
+		writeError(w, "InvalidSignatureException", "Credential should be scoped to a valid region: 1 to 32 lower-case letters, digits and hyphens", smithy.FaultClient)
+		return
+	}
+	f := r.fakeWithin(m[1], maxServedRegions)
+	if f == nil {
+		writeError(w, "InvalidSignatureException", fmt.Sprintf("Credential should be scoped to a valid region: kmstest.Regions serves at most %d Regions over HTTP", maxServedRegions), smithy.FaultClient)
+		return
+	}
+	f.ServeHTTP(w, req)
 }

@@ -1,6 +1,7 @@
 package kmstest_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -80,4 +81,41 @@ func TestRegionsOverHTTP(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, "MissingAuthenticationTokenException", resp.Header.Get("X-Amzn-ErrorType"))
+}
+
+// TestRegionsOverHTTPHostileRegion: the Region a request signs for is
+// outside input: a name that is not Region-shaped, or a new Region in every
+// request, must not make Fakes without end.
+func TestRegionsOverHTTPHostileRegion(t *testing.T) {
+	regions := kmstest.NewRegions()
+	srv := httptest.NewServer(regions)
+	t.Cleanup(srv.Close)
+	post := func(region string) string {
+		t.Helper()
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL, strings.NewReader(`{"KeyId":"alias/x"}`))
+		require.NoError(t, err)
+		req.Header.Set("X-Amz-Target", "TrentService.DescribeKey")
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20260101/"+region+"/kms/aws4_request, SignedHeaders=host, Signature=00")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.Header.Get("X-Amzn-ErrorType")
+	}
+	for _, tc := range []struct{ region, code string }{
+		{"us-west-2", "NotFoundException"},
+		{"local", "NotFoundException"},
+		{strings.Repeat("r", 33), "InvalidSignatureException"},
+		{strings.Repeat("r", 100_000), "InvalidSignatureException"},
+		{"US-EAST-1", "InvalidSignatureException"},
+		{"", "InvalidSignatureException"},
+		{"us_east_1", "InvalidSignatureException"},
+	} {
+		assert.Equal(t, tc.code, post(tc.region), "Region %.40q", tc.region)
+	}
+	for i := 0; i < 62; i++ { // 64 with us-west-2 and local
+		require.Equal(t, "NotFoundException", post(fmt.Sprintf("xx-test-%d", i)))
+	}
+	assert.Equal(t, "InvalidSignatureException", post("xx-test-one-too-many"), "a 65th Region is refused")
+	assert.Equal(t, "NotFoundException", post("us-west-2"), "Regions already made are still served")
+	assert.Equal(t, "NotFoundException", post("xx-test-61"))
 }
