@@ -182,9 +182,11 @@ func checkExpiry(d time.Duration) error {
 		return fmt.Errorf("%w: expiry %s is negative; want 1s to 7d, or 0 for the default", ErrInvalidInput, d)
 	case d > MaxExpiry:
 		return fmt.Errorf("%w: expiry %s exceeds the SigV4 maximum of 7d", ErrInvalidInput, d)
+	case d < time.Second:
+		return fmt.Errorf("%w: expiry %s is under a second, the least X-Amz-Expires can say; use 1s", ErrInvalidInput, d)
 	case d%time.Second != 0:
 		return fmt.Errorf("%w: expiry %s is not a whole number of seconds, which is all X-Amz-Expires can say; use %s or %s",
-			ErrInvalidInput, d, max(d.Truncate(time.Second), time.Second), d.Truncate(time.Second)+time.Second)
+			ErrInvalidInput, d, d.Truncate(time.Second), d.Truncate(time.Second)+time.Second)
 	}
 	return nil
 }
