@@ -59,6 +59,16 @@ func TestZeroOptionsMeanDefaults(t *testing.T) {
 	}
 }
 
+// A Hash prints as its name, so a Signer says which hash it signs with
+// (it printed hash:2).
+func TestHashString(t *testing.T) {
+	for h, want := range map[cfsign.Hash]string{cfsign.HashDefault: "HashDefault", cfsign.SHA1: "SHA1", cfsign.SHA256: "SHA256", 3: "Hash(3)", -1: "Hash(-1)"} {
+		assert.Equal(t, want, h.String())
+	}
+	assert.Equal(t, `Signer{keyPairID:"KEC" hash:SHA256 key:[redacted]}`, newSigner(t, "KEC", ecKey).String())
+	assert.Equal(t, `Signer{keyPairID:"KRSA" hash:SHA1 key:[redacted]}`, newSigner(t, "KRSA", rsaKey).String())
+}
+
 // Invalid non-zero options are refused with what is allowed.
 func TestInvalidOptionsRefused(t *testing.T) {
 	_, err := cfsign.New("K", rsaKey, func(o *cfsign.Options) { o.Hash = 3 })

@@ -33,6 +33,19 @@ const (
 	SHA256
 )
 
+// String returns the constant's name, and Hash(N) for any other value.
+func (h Hash) String() string {
+	switch h {
+	case HashDefault:
+		return "HashDefault"
+	case SHA1:
+		return "SHA1"
+	case SHA256:
+		return "SHA256"
+	}
+	return fmt.Sprintf("Hash(%d)", int(h))
+}
+
 // Options configure a [Signer]. The zero value of each field is its
 // default.
 type Options struct {
