@@ -64,6 +64,13 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"-send", "x"}, 2, `fifo-worker: invalid value "x" for flag -send: parse error`},
 		{[]string{"-consume", "-fail-rate", "2"}, 2, "fifo-worker: -fail-rate 2: use a share from 0 to 1"},
 		{[]string{"-consume", "extra"}, 2, `fifo-worker: unexpected argument "extra"`},
+		// Refused before anything is sent (sqsx refused them only after).
+		{[]string{"-send", "5", "-consume", "-concurrency", "0"}, 2, "fifo-worker: -concurrency 0: handle 1 or more groups at once"},
+		{[]string{"-send", "5", "-consume", "-concurrency", "-1"}, 2, "fifo-worker: -concurrency -1: handle 1 or more groups at once"},
+		{[]string{"-send", "5", "-consume", "-wait", "-1s"}, 2, "fifo-worker: -wait -1s: a long poll is 1s to 20s in whole seconds"},
+		{[]string{"-send", "5", "-consume", "-wait", "1500ms"}, 2, "fifo-worker: -wait 1.5s: a long poll is 1s to 20s in whole seconds"},
+		{[]string{"-send", "5", "-consume", "-wait", "21s"}, 2, "fifo-worker: -wait 21s: a long poll is 1s to 20s in whole seconds"},
+		{[]string{"-send", "5", "-consume", "-for", "-1s"}, 2, "fifo-worker: -for -1s: give a positive duration, or none to stop once the work is done"},
 	} {
 		flag.CommandLine = flag.NewFlagSet(os.Args[0], flag.ExitOnError) // realMain registers its flags here
 		var out, errOut bytes.Buffer
@@ -79,6 +86,7 @@ func TestCommandLine(t *testing.T) {
 		first, rest, _ := strings.Cut(errOut.String(), "\n")
 		assert.Equal(t, tt.first, first, tt.args)
 		assert.True(t, strings.HasPrefix(rest, "\nusage: fifo-worker "), rest)
+		assert.Empty(t, out.String(), "nothing done before the usage error")
 	}
 }
 
