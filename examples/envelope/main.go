@@ -410,8 +410,8 @@ func readRawKey(path string) ([]byte, error) {
 
 // keyStore is the branch key store the flags name.
 func keyStore(ctx context.Context, f flags, client *awskms.Client) (*kms.BranchKeyStore, error) {
-	if f.keyStoreTable == "" || f.keyStoreKMSKey == "" {
-		return nil, cli.Usagef("the hierarchical keyring needs -key-store-table and -key-store-kms-key")
+	if err := needKeyStore(f); err != nil {
+		return nil, err
 	}
 	cfg, err := kmsConfig(ctx, f)
 	if err != nil {
@@ -425,7 +425,19 @@ func keyStore(ctx context.Context, f flags, client *awskms.Client) (*kms.BranchK
 }
 
 // createBranchKey creates a branch key and prints its ID.
+// needKeyStore checks that the flags name a key store, before anything
+// else about AWS (the region) is asked for.
+func needKeyStore(f flags) error {
+	if f.keyStoreTable == "" || f.keyStoreKMSKey == "" {
+		return cli.Usagef("the hierarchical keyring needs -key-store-table and -key-store-kms-key")
+	}
+	return nil
+}
+
 func createBranchKey(ctx context.Context, f flags, stdout io.Writer) error {
+	if err := needKeyStore(f); err != nil {
+		return err
+	}
 	ec, err := parseContext(f.context)
 	if err != nil {
 		return err

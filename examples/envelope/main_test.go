@@ -322,6 +322,9 @@ func TestProviderInfo(t *testing.T) {
 // one error line and the usage on stderr and exits 2; a failure prints one
 // line and exits 1.
 func TestCommandLine(t *testing.T) {
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
 	for _, tt := range []struct {
 		args  []string
 		code  int
@@ -341,6 +344,8 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"decrypt", "-in", "a"}, 2, "envelope: decrypt: -out is required"},
 		{[]string{"encrypt", "-in", "a", "-out", "-", "-context", "x"}, 2, `envelope: -context: "x" is not key=value`},
 		{[]string{"inspect", "-in", "/nonexistent"}, 1, "envelope: open /nonexistent: no such file or directory"},
+		// The missing flags are named before a missing region is.
+		{[]string{"create-branch-key"}, 2, "envelope: the hierarchical keyring needs -key-store-table and -key-store-kms-key"},
 	} {
 		var out, errOut bytes.Buffer
 		code := cli.Exit("envelope", run(context.Background(), tt.args, nil, &out, &errOut), &out, &errOut)
