@@ -39,6 +39,10 @@
 // *types.InvalidIdentityTokenException), and a *smithy.GenericAPIError for
 // the common errors the SDK has no struct for (ValidationError,
 // InvalidClientTokenId, SignatureDoesNotMatch, ExpiredToken, AccessDenied).
+// An input without a member the SDK requires (UpdateAccessKey's Status,
+// AssumeRole's RoleSessionName, ...) fails as the SDK's client fails it
+// before sending anything: a *smithy.OperationError wrapping a
+// smithy.InvalidParamsError, not a service error.
 // The account is 123456789012 unless [Options] say otherwise.
 package iamtest
 
@@ -260,8 +264,11 @@ func (f *Fake) UpdateAccessKey(ctx context.Context, in *iam.UpdateAccessKeyInput
 		return nil, err
 	}
 	defer fakecall.End(&f.Recorder, "UpdateAccessKey", &out, &err)
+	if err := missingParams("IAM", "UpdateAccessKey", required{"AccessKeyId", in.AccessKeyId == nil}, required{"Status", in.Status == ""}); err != nil {
+		return nil, err
+	}
 	if in.Status != iamtypes.StatusTypeActive && in.Status != iamtypes.StatusTypeInactive {
-		return nil, apiError("ValidationError", "Status must be Active or Inactive, not %q", in.Status)
+		return nil, apiError("ValidationError", "1 validation error detected: Value '%s' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]", in.Status)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -280,6 +287,9 @@ func (f *Fake) DeleteAccessKey(ctx context.Context, in *iam.DeleteAccessKeyInput
 		return nil, err
 	}
 	defer fakecall.End(&f.Recorder, "DeleteAccessKey", &out, &err)
+	if err := missingParams("IAM", "DeleteAccessKey", required{"AccessKeyId", in.AccessKeyId == nil}); err != nil {
+		return nil, err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	u, k, err := f.userKeyLocked(in.UserName, in.AccessKeyId)
@@ -338,6 +348,24 @@ func (f *Fake) authenticate(c aws.Credentials) (*key, error) {
 	return k, nil
 }
 
+// checkSessionName refuses a RoleSessionName as STS does: 2 to 64 of
+// the characters [\w+=,.@-].
+func checkSessionName(name string) error {
+	const prefix = "1 validation error detected: Value '%s' at 'roleSessionName' failed to satisfy constraint: "
+	switch {
+	case len(name) < 2:
+		return stsError("ValidationError", prefix+"Member must have length greater than or equal to 2", name)
+	case len(name) > 64:
+		return stsError("ValidationError", prefix+"Member must have length less than or equal to 64", name)
+	}
+	for _, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("_+=,.@-", c)) {
+			return stsError("ValidationError", prefix+"Member must satisfy regular expression pattern: [\\w+=,.@-]*", name)
+		}
+	}
+	return nil
+}
+
 func durationSeconds(d *int32) (time.Duration, error) {
 	if d == nil {
 		return time.Hour, nil
@@ -373,8 +401,11 @@ func (f *Fake) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, _ ...fun
 		return nil, err
 	}
 	defer fakecall.End(&f.Recorder, "AssumeRole", &out, &err)
-	if aws.ToString(in.RoleSessionName) == "" {
-		return nil, stsError("ValidationError", "RoleSessionName is required")
+	if err := missingParams("STS", "AssumeRole", required{"RoleArn", in.RoleArn == nil}, required{"RoleSessionName", in.RoleSessionName == nil}); err != nil {
+		return nil, err
+	}
+	if err := checkSessionName(aws.ToString(in.RoleSessionName)); err != nil {
+		return nil, err
 	}
 	d, err := durationSeconds(in.DurationSeconds)
 	if err != nil {
@@ -396,6 +427,10 @@ func (f *Fake) AssumeRoleWithSAML(ctx context.Context, in *sts.AssumeRoleWithSAM
 		return nil, err
 	}
 	defer fakecall.End(&f.Recorder, "AssumeRoleWithSAML", &out, &err)
+	if err := missingParams("STS", "AssumeRoleWithSAML", required{"RoleArn", in.RoleArn == nil}, required{"PrincipalArn", in.PrincipalArn == nil},
+		required{"SAMLAssertion", in.SAMLAssertion == nil}); err != nil {
+		return nil, err
+	}
 	a, err := iamx.ParseSAMLResponse(aws.ToString(in.SAMLAssertion))
 	if err != nil {
 		return nil, stsError("InvalidIdentityToken", "Invalid SAML response: %v", err)
