@@ -53,6 +53,7 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -80,6 +81,9 @@ type Options struct {
 	// temporary credentials' expiry and SAML assertions' NotOnOrAfter;
 	// default time.Now.
 	Clock func() time.Time
+	// Rand is the source of access key IDs, secrets and session tokens;
+	// default crypto/rand. It is read under a lock of the fake's own.
+	Rand io.Reader
 }
 
 // Fake is an in-memory STS and IAM. It is safe for concurrent use.
@@ -98,6 +102,8 @@ type Options struct {
 type Fake struct {
 	fakecall.Recorder
 	opts Options
+
+	randMu sync.Mutex // serialises reads of opts.Rand
 
 	mu    sync.Mutex
 	users map[string]*user
@@ -128,6 +134,9 @@ func New(optFns ...func(*Options)) *Fake {
 	}
 	if o.Clock == nil {
 		o.Clock = time.Now
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Reader
 	}
 	return &Fake{opts: o, users: map[string]*user{}, keys: map[string]*key{}}
 }
@@ -178,18 +187,33 @@ func (f *Fake) begin(op string, input any) error {
 
 var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
-func randomID(prefix string) string {
-	b := make([]byte, 10)
-	rand.Read(b)
-	return prefix + idEncoding.EncodeToString(b)[:16]
+// random reads n bytes of Options.Rand.
+func (f *Fake) random(n int) ([]byte, error) {
+	b := make([]byte, n)
+	f.randMu.Lock()
+	defer f.randMu.Unlock()
+	if _, err := io.ReadFull(f.opts.Rand, b); err != nil {
+		return nil, fmt.Errorf("iamtest: reading Options.Rand: %w", err)
+	}
+	return b, nil
 }
 
-// randomSecret returns n random bytes in base64: 30 give the 40
-// characters of a real secret access key.
-func randomSecret(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return base64.StdEncoding.EncodeToString(b)
+// newKey returns a key with a random ID under prefix (AKIA, ASIA), a
+// 40-character secret and, for session keys, a token.
+func (f *Fake) newKey(prefix string, token bool) (*key, error) {
+	n := 10 + 30
+	if token {
+		n += 90
+	}
+	b, err := f.random(n)
+	if err != nil {
+		return nil, err
+	}
+	k := &key{id: prefix + idEncoding.EncodeToString(b[:10])[:16], secret: base64.StdEncoding.EncodeToString(b[10:40])}
+	if token {
+		k.token = base64.StdEncoding.EncodeToString(b[40:])
+	}
+	return k, nil
 }
 
 func (f *Fake) userLocked(name *string) (*user, error) {
@@ -238,8 +262,11 @@ func (f *Fake) CreateAccessKey(ctx context.Context, in *iam.CreateAccessKeyInput
 	if len(u.keys) >= 2 {
 		return nil, apiError("LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: 2")
 	}
-	k := &key{id: randomID("AKIA"), secret: randomSecret(30), user: u.name, status: iamtypes.StatusTypeActive, created: f.opts.Clock(),
-		arn: fmt.Sprintf("arn:aws:iam::%s:user/%s", f.opts.AccountID, u.name)}
+	k, err := f.newKey("AKIA", false)
+	if err != nil {
+		return nil, err
+	}
+	k.user, k.status, k.created, k.arn = u.name, iamtypes.StatusTypeActive, f.opts.Clock(), fmt.Sprintf("arn:aws:iam::%s:user/%s", f.opts.AccountID, u.name)
 	f.keys[k.id] = k
 	u.keys = append(u.keys, k.id)
 	return &iam.CreateAccessKeyOutput{AccessKey: &iamtypes.AccessKey{AccessKeyId: aws.String(k.id), SecretAccessKey: aws.String(k.secret),
@@ -384,8 +411,11 @@ func (f *Fake) session(roleARN, sessionName string, d time.Duration) (*ststypes.
 	}
 	name := parts[5][strings.LastIndex(parts[5], "/")+1:]
 	now := f.opts.Clock()
-	k := &key{id: randomID("ASIA"), secret: randomSecret(30), token: randomSecret(90), expires: now.Add(d), created: now, status: iamtypes.StatusTypeActive,
-		arn: fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", parts[4], name, sessionName)}
+	k, err := f.newKey("ASIA", true)
+	if err != nil {
+		return nil, nil, err
+	}
+	k.expires, k.created, k.status, k.arn = now.Add(d), now, iamtypes.StatusTypeActive, fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", parts[4], name, sessionName)
 	f.mu.Lock()
 	f.keys[k.id] = k
 	f.mu.Unlock()
