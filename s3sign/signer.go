@@ -283,6 +283,10 @@ func (s *Signer) lifetime(ctx context.Context, d time.Duration) (time.Duration, 
 		if s.opts.OnCredentialExpiry == ClampToCredentials {
 			d = c.Expires.Sub(now).Truncate(time.Second)
 			if d <= 0 {
+				if c.Expires.After(now) {
+					return 0, time.Time{}, fmt.Errorf("%w: the credentials expire at %s, under a second from now, and a URL lives at least 1s",
+						ErrExpiresAfterCredentials, c.Expires.UTC().Format(time.RFC3339Nano))
+				}
 				return 0, time.Time{}, fmt.Errorf("%w: the credentials expired at %s", ErrExpiresAfterCredentials, c.Expires.UTC().Format(time.RFC3339))
 			}
 		} else {
