@@ -261,7 +261,7 @@ func send(ctx context.Context, out io.Writer, c sqsx.SQSAPI, url string, o optio
 	if _, err := s.Send(ctx, msgs...); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "sent %d messages in %d groups in %s\n", o.send, o.groups, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(out, "sent %d messages in %d groups in %s\n", o.send, min(o.send, o.groups), time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

@@ -34,6 +34,13 @@ func TestOffline(t *testing.T) {
 	line := lastLine(out.String())
 	assert.True(t, strings.HasPrefix(line, "processed=1000 groups=10 in_order=true lost=0 duplicates=0 api_calls="), line)
 
+	// Fewer messages than groups fill as many groups as there are messages
+	// (it said "5 messages in 10 groups").
+	out.Reset()
+	require.NoError(t, run(context.Background(), &out, options{send: 5, groups: 10, consume: true, concurrency: 2, seed: 1}))
+	assert.True(t, strings.HasPrefix(out.String(), "sent 5 messages in 5 groups in "), out.String())
+	assert.Contains(t, lastLine(out.String()), "processed=5 groups=5 in_order=true")
+
 	out.Reset()
 	require.NoError(t, run(context.Background(), &out, options{send: 1000, groups: 50, consume: true, concurrency: 16, seed: 1}))
 	assert.Contains(t, lastLine(out.String()), "processed=1000 groups=50 in_order=true lost=0 duplicates=0 api_calls=")
