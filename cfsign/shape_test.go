@@ -89,6 +89,8 @@ func TestInvalidOptionsRefused(t *testing.T) {
 			"cfsign: CookieOptions.SameSite None needs Secure, which browsers require for it; leave DisableSecure off or pick another SameSite"},
 		{"Path with a semicolon", func(o *cfsign.CookieOptions) { o.Path = "/a;b" },
 			`cfsign: CookieOptions: http: invalid byte ';' in Cookie.Path; Domain is a host name such as example.com, Path starts with / and has no ; or control characters`},
+		{"Path without a leading slash", func(o *cfsign.CookieOptions) { o.Path = "videos/" },
+			`cfsign: CookieOptions.Path "videos/" does not start with /, so browsers would ignore it; Domain is a host name such as example.com, Path starts with / and has no ; or control characters`},
 		{"Domain that is no host name", func(o *cfsign.CookieOptions) { o.Domain = "bad domain" },
 			"cfsign: CookieOptions: http: invalid Cookie.Domain; Domain is a host name such as example.com, Path starts with / and has no ; or control characters"},
 	} {

@@ -289,6 +289,11 @@ func (s *Signer) SignedCookies(p Policy, optFns ...func(*CookieOptions)) ([]*htt
 	if err := (&http.Cookie{Name: "CloudFront-Signature", Value: "x", Domain: o.Domain, Path: o.Path}).Valid(); err != nil {
 		return nil, fmt.Errorf("cfsign: CookieOptions: %v; Domain is a host name such as example.com, Path starts with / and has no ; or control characters", err)
 	}
+	// Browsers replace a Path that does not start with / by the page's own
+	// folder (RFC 6265, 5.2.4), so the cookies would go elsewhere.
+	if !strings.HasPrefix(o.Path, "/") {
+		return nil, fmt.Errorf("cfsign: CookieOptions.Path %q does not start with /, so browsers would ignore it; Domain is a host name such as example.com, Path starts with / and has no ; or control characters", o.Path)
+	}
 	doc, err := p.JSON()
 	if err != nil {
 		return nil, err
