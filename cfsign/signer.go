@@ -253,6 +253,7 @@ func cfUnbase64(s string) ([]byte, error) {
 type CookieOptions struct {
 	// Domain and Path scope the cookies; empty Domain leaves the attribute
 	// out (the cookies go to the host that set them), empty Path means "/".
+	// A Path starts with / and has no ; or control characters.
 	Domain string
 	Path   string
 	// DisableSecure and DisableHTTPOnly drop the Secure and HttpOnly
