@@ -59,6 +59,16 @@ func TestZeroOptionsMeanDefaults(t *testing.T) {
 	}
 }
 
+// A Hash prints as its name, so a Signer says which hash it signs with
+// (it printed hash:2).
+func TestHashString(t *testing.T) {
+	for h, want := range map[cfsign.Hash]string{cfsign.HashDefault: "HashDefault", cfsign.SHA1: "SHA1", cfsign.SHA256: "SHA256", 3: "Hash(3)", -1: "Hash(-1)"} {
+		assert.Equal(t, want, h.String())
+	}
+	assert.Equal(t, `Signer{keyPairID:"KEC" hash:SHA256 key:[redacted]}`, newSigner(t, "KEC", ecKey).String())
+	assert.Equal(t, `Signer{keyPairID:"KRSA" hash:SHA1 key:[redacted]}`, newSigner(t, "KRSA", rsaKey).String())
+}
+
 // Invalid non-zero options are refused with what is allowed.
 func TestInvalidOptionsRefused(t *testing.T) {
 	_, err := cfsign.New("K", rsaKey, func(o *cfsign.Options) { o.Hash = 3 })
@@ -79,6 +89,8 @@ func TestInvalidOptionsRefused(t *testing.T) {
 			"cfsign: CookieOptions.SameSite None needs Secure, which browsers require for it; leave DisableSecure off or pick another SameSite"},
 		{"Path with a semicolon", func(o *cfsign.CookieOptions) { o.Path = "/a;b" },
 			`cfsign: CookieOptions: http: invalid byte ';' in Cookie.Path; Domain is a host name such as example.com, Path starts with / and has no ; or control characters`},
+		{"Path without a leading slash", func(o *cfsign.CookieOptions) { o.Path = "videos/" },
+			`cfsign: CookieOptions.Path "videos/" does not start with /, so browsers would ignore it; Domain is a host name such as example.com, Path starts with / and has no ; or control characters`},
 		{"Domain that is no host name", func(o *cfsign.CookieOptions) { o.Domain = "bad domain" },
 			"cfsign: CookieOptions: http: invalid Cookie.Domain; Domain is a host name such as example.com, Path starts with / and has no ; or control characters"},
 	} {

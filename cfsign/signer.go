@@ -33,6 +33,19 @@ const (
 	SHA256
 )
 
+// String returns the constant's name, and Hash(N) for any other value.
+func (h Hash) String() string {
+	switch h {
+	case HashDefault:
+		return "HashDefault"
+	case SHA1:
+		return "SHA1"
+	case SHA256:
+		return "SHA256"
+	}
+	return fmt.Sprintf("Hash(%d)", int(h))
+}
+
 // Options configure a [Signer]. The zero value of each field is its
 // default.
 type Options struct {
@@ -240,6 +253,7 @@ func cfUnbase64(s string) ([]byte, error) {
 type CookieOptions struct {
 	// Domain and Path scope the cookies; empty Domain leaves the attribute
 	// out (the cookies go to the host that set them), empty Path means "/".
+	// A Path starts with / and has no ; or control characters.
 	Domain string
 	Path   string
 	// DisableSecure and DisableHTTPOnly drop the Secure and HttpOnly
@@ -275,6 +289,11 @@ func (s *Signer) SignedCookies(p Policy, optFns ...func(*CookieOptions)) ([]*htt
 	// a word; refuse it instead.
 	if err := (&http.Cookie{Name: "CloudFront-Signature", Value: "x", Domain: o.Domain, Path: o.Path}).Valid(); err != nil {
 		return nil, fmt.Errorf("cfsign: CookieOptions: %v; Domain is a host name such as example.com, Path starts with / and has no ; or control characters", err)
+	}
+	// Browsers replace a Path that does not start with / by the page's own
+	// folder (RFC 6265, 5.2.4), so the cookies would go elsewhere.
+	if !strings.HasPrefix(o.Path, "/") {
+		return nil, fmt.Errorf("cfsign: CookieOptions.Path %q does not start with /, so browsers would ignore it; Domain is a host name such as example.com, Path starts with / and has no ; or control characters", o.Path)
 	}
 	doc, err := p.JSON()
 	if err != nil {

@@ -21,6 +21,11 @@
 //	s3cfg := cfg.Copy()
 //	s3cfg.Credentials = aws.NewCredentialsCache(c.CredentialsProvider(tokens))
 //	client := s3.NewFromConfig(s3cfg) // tokens and credentials refresh as needed
+//	out, err := client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("alice-files")})
+//	if err != nil {
+//		return err
+//	}
+//	fmt.Println(len(out.Contents), "objects, as alice")
 //
 // By hand that is five calls (InitiateAuth, reading IdToken, GetId,
 // GetCredentialsForIdentity, building a client) and nothing refreshes.

@@ -27,11 +27,16 @@ const (
 	ConfigFile
 )
 
+// String is "credentials file" or "config file", and FileKind(N) for any
+// other value, which OpenSharedFile refuses.
 func (k FileKind) String() string {
-	if k == ConfigFile {
+	switch k {
+	case CredentialsFile:
+		return "credentials file"
+	case ConfigFile:
 		return "config file"
 	}
-	return "credentials file"
+	return fmt.Sprintf("FileKind(%d)", int(k))
 }
 
 // SharedFile is ~/.aws/credentials or ~/.aws/config open for editing.

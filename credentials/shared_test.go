@@ -292,7 +292,11 @@ func TestOpenSharedFileUnknownKind(t *testing.T) {
 	for _, kind := range []credentials.FileKind{2, -1} {
 		_, err := credentials.OpenSharedFile(path, kind)
 		assert.EqualError(t, err, fmt.Sprintf("credentials: unknown FileKind %d; want CredentialsFile or ConfigFile", int(kind)))
+		// and is not printed as one of the two (it printed "credentials file").
+		assert.Equal(t, fmt.Sprintf("FileKind(%d)", int(kind)), kind.String())
 	}
+	assert.Equal(t, "credentials file", credentials.CredentialsFile.String())
+	assert.Equal(t, "config file", credentials.ConfigFile.String())
 	for _, kind := range []credentials.FileKind{credentials.CredentialsFile, credentials.ConfigFile} {
 		f, err := credentials.OpenSharedFile(path, kind)
 		require.NoError(t, err)

@@ -1,7 +1,31 @@
 // Package kms does envelope encryption with AWS KMS data keys, in the AWS
 // Encryption SDK message format, so anything it encrypts opens in every
 // official Encryption SDK (Java, Python, JavaScript, C, .NET, Go, the CLI)
-// and the reverse.
+// and the reverse:
+//
+//	cfg, err := config.LoadDefaultConfig(ctx)
+//	if err != nil {
+//		return err
+//	}
+//	keyring, err := kms.NewKMSKeyring(awskms.NewFromConfig(cfg), kmsKeyARN) // or raw AES, raw RSA, multi, hierarchical
+//	if err != nil {
+//		return err
+//	}
+//	client, err := kms.New(keyring)
+//	if err != nil {
+//		return err
+//	}
+//	msg, err := client.Encrypt(ctx, plaintext, map[string]string{"tenant": "acme"})
+//	if err != nil {
+//		return err
+//	}
+//	plain, err := client.Decrypt(ctx, msg, map[string]string{"tenant": "acme"}) // the pairs it must carry
+//	if err != nil {
+//		return err // a wrong key, context or message: nothing is returned
+//	}
+//	fmt.Printf("%d bytes sealed, %d opened\n", len(msg), len(plain))
+//
+// (awskms is aws-sdk-go-v2's github.com/aws/aws-sdk-go-v2/service/kms.)
 //
 // The recipe it makes one call: ask KMS for a data key, encrypt locally with
 // the plaintext key, keep only the KMS-encrypted copy beside the data; to
@@ -9,10 +33,6 @@
 // hand-made recipe lacks: authenticated encryption (AES-256-GCM), a key
 // derived per message and committed to, the encryption context bound to
 // every part, and optionally an ECDSA signature.
-//
-//	client, err := kms.New(keyring) // a KMS, KMS MRK, KMS RSA, raw AES, raw RSA or multi keyring
-//	msg, err := client.Encrypt(ctx, plaintext, map[string]string{"tenant": "acme"})
-//	plain, err := client.Decrypt(ctx, msg, map[string]string{"tenant": "acme"})
 //
 // # Keyrings
 //

@@ -23,7 +23,7 @@ func TestWholeSecondExpiries(t *testing.T) {
 		d    time.Duration
 		text string
 	}{
-		{500 * time.Millisecond, "s3sign: invalid input: expiry 500ms is not a whole number of seconds, which is all X-Amz-Expires can say; use 1s or 1s"},
+		{500 * time.Millisecond, "s3sign: invalid input: expiry 500ms is under a second, the least X-Amz-Expires can say; use 1s"},
 		{1500 * time.Millisecond, "s3sign: invalid input: expiry 1.5s is not a whole number of seconds, which is all X-Amz-Expires can say; use 1s or 2s"},
 		{time.Minute + time.Nanosecond, "s3sign: invalid input: expiry 1m0.000000001s is not a whole number of seconds, which is all X-Amz-Expires can say; use 1m0s or 1m1s"},
 	} {
@@ -110,11 +110,13 @@ func TestSSECOwnerPayerACLChecksums(t *testing.T) {
 	}
 
 	for name, fn := range map[string]func(*s3sign.PutOptions){
-		"short SSE-C key":      func(o *s3sign.PutOptions) { o.SSECustomerKey = key[:31] },
-		"SSE-C and SSE-KMS":    func(o *s3sign.PutOptions) { o.SSECustomerKey, o.SSEKMSKeyID = key, "alias/x" },
-		"owner not an account": func(o *s3sign.PutOptions) { o.ExpectedBucketOwner = "1111-2222-3333" },
-		"unknown ACL":          func(o *s3sign.PutOptions) { o.ACL = "world-writable" },
-		"unknown checksum":     func(o *s3sign.PutOptions) { o.Checksum, o.ChecksumValue = "MD4", "AAAA" },
+		"short SSE-C key":       func(o *s3sign.PutOptions) { o.SSECustomerKey = key[:31] },
+		"SSE-C and SSE-KMS":     func(o *s3sign.PutOptions) { o.SSECustomerKey, o.SSEKMSKeyID = key, "alias/x" },
+		"owner not an account":  func(o *s3sign.PutOptions) { o.ExpectedBucketOwner = "1111-2222-3333" },
+		"unknown ACL":           func(o *s3sign.PutOptions) { o.ACL = "world-writable" },
+		"unknown storage class": func(o *s3sign.PutOptions) { o.StorageClass = "COLD" },
+		"tagging bad escape":    func(o *s3sign.PutOptions) { o.Tagging = "team=a%zz" },
+		"unknown checksum":      func(o *s3sign.PutOptions) { o.Checksum, o.ChecksumValue = "MD4", "AAAA" },
 		// Values signed into headers no client could send.
 		"checksum with a line break": func(o *s3sign.PutOptions) { o.Checksum, o.ChecksumValue = s3sign.CRC32, "AA\nAAA==" },
 		"Content-Type with CRLF":     func(o *s3sign.PutOptions) { o.ContentType = "text/plain\r\nX-Evil: 1" },
@@ -166,4 +168,29 @@ func TestAccessPointARN(t *testing.T) {
 	require.ErrorContains(t, err, "does not match client region", "another region needs UseARNRegion")
 	_, err = s.PostForm(ctx, "arn:aws:s3:eu-west-1:111122223333:accesspoint/my-ap", s3sign.PostPolicy{Key: "k"})
 	require.ErrorIs(t, err, s3sign.ErrInvalidInput)
+}
+
+// An unknown storage class is refused with the classes S3 knows, as an
+// unknown ACL is, and a Tagging that is not URL-query form with its shape.
+func TestUnknownPutValuesListAllowed(t *testing.T) {
+	s := newSigner(t, static())
+	for name, c := range map[string]struct {
+		fn   func(*s3sign.PutOptions)
+		want []string
+	}{
+		"storage class": {func(o *s3sign.PutOptions) { o.StorageClass = "COLD" }, []string{`StorageClass "COLD"; want one of [`, "STANDARD_IA", "GLACIER_IR"}},
+		"tagging":       {func(o *s3sign.PutOptions) { o.Tagging = "team=a%zz" }, []string{`Tagging "team=a%zz" has a malformed %-escape; want URL-query form such as team=a&tier=hot`}},
+	} {
+		_, err := s.PutURL(ctx, "bucket", "k", c.fn)
+		require.ErrorIs(t, err, s3sign.ErrInvalidInput, name)
+		for _, w := range c.want {
+			require.Contains(t, err.Error(), w, name)
+		}
+	}
+	for _, sc := range types.StorageClass("").Values() {
+		_, err := s.PutURL(ctx, "bucket", "k", func(o *s3sign.PutOptions) { o.StorageClass = sc })
+		require.NoError(t, err, sc)
+	}
+	_, err := s.PutURL(ctx, "bucket", "k", func(o *s3sign.PutOptions) { o.Tagging = "team=a%20b&tier=hot+cold" })
+	require.NoError(t, err)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -41,9 +42,9 @@ type PutOptions struct {
 	ChecksumValue string
 	// SSEKMSKeyID encrypts the object with this KMS key (aws:kms).
 	SSEKMSKeyID  string
-	Metadata     map[string]string // x-amz-meta-*
-	Tagging      string            // URL-query form: "team=a&tier=hot"
-	StorageClass types.StorageClass
+	Metadata     map[string]string  // x-amz-meta-*
+	Tagging      string             // URL-query form: "team=a&tier=hot"
+	StorageClass types.StorageClass // one of types.StorageClass.Values(); empty: the bucket's default
 	// IfNoneMatch refuses to overwrite an existing object (If-None-Match: *).
 	IfNoneMatch bool
 	// ACL is a canned ACL, such as types.ObjectCannedACLBucketOwnerFullControl.
@@ -132,9 +133,20 @@ func (s *Signer) PutURL(ctx context.Context, bucket, key string, optFns ...func(
 		in.Metadata = o.Metadata
 	}
 	if o.Tagging != "" {
+		for _, pair := range strings.Split(o.Tagging, "&") {
+			k, v, _ := strings.Cut(pair, "=")
+			_, errK := url.QueryUnescape(k)
+			_, errV := url.QueryUnescape(v)
+			if errK != nil || errV != nil {
+				return nil, fmt.Errorf("%w: Tagging %q has a malformed %%-escape; want URL-query form such as team=a&tier=hot, escaped as url.Values.Encode does", ErrInvalidInput, o.Tagging)
+			}
+		}
 		in.Tagging = aws.String(o.Tagging)
 	}
 	if o.StorageClass != "" {
+		if !slices.Contains(o.StorageClass.Values(), o.StorageClass) {
+			return nil, fmt.Errorf("%w: StorageClass %q; want one of %v", ErrInvalidInput, o.StorageClass, o.StorageClass.Values())
+		}
 		in.StorageClass = o.StorageClass
 	}
 	if o.IfNoneMatch {

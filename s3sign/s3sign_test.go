@@ -103,6 +103,14 @@ func TestCredentialExpiry(t *testing.T) {
 	gone := newSigner(t, expiring{until: now.Add(-time.Minute)}, func(o *s3sign.Options) { o.OnCredentialExpiry = s3sign.ClampToCredentials })
 	_, err = gone.GetURL(ctx, "bucket", "k")
 	require.ErrorIs(t, err, s3sign.ErrExpiresAfterCredentials)
+	assert.EqualError(t, err, "s3sign: the URL would outlive the credentials that sign it: the credentials expired at 2026-11-22T11:59:00Z")
+
+	// Credentials with under a second left have not expired yet, but no
+	// URL fits (the error said they had expired).
+	going := newSigner(t, expiring{until: now.Add(500 * time.Millisecond)}, func(o *s3sign.Options) { o.OnCredentialExpiry = s3sign.ClampToCredentials })
+	_, err = going.GetURL(ctx, "bucket", "k")
+	require.ErrorIs(t, err, s3sign.ErrExpiresAfterCredentials)
+	assert.EqualError(t, err, "s3sign: the URL would outlive the credentials that sign it: the credentials expire at 2026-11-22T12:00:00.5Z, under a second from now, and a URL lives at least 1s")
 }
 
 func TestPutHeadersAndInspect(t *testing.T) {

@@ -182,9 +182,11 @@ func checkExpiry(d time.Duration) error {
 		return fmt.Errorf("%w: expiry %s is negative; want 1s to 7d, or 0 for the default", ErrInvalidInput, d)
 	case d > MaxExpiry:
 		return fmt.Errorf("%w: expiry %s exceeds the SigV4 maximum of 7d", ErrInvalidInput, d)
+	case d < time.Second:
+		return fmt.Errorf("%w: expiry %s is under a second, the least X-Amz-Expires can say; use 1s", ErrInvalidInput, d)
 	case d%time.Second != 0:
 		return fmt.Errorf("%w: expiry %s is not a whole number of seconds, which is all X-Amz-Expires can say; use %s or %s",
-			ErrInvalidInput, d, max(d.Truncate(time.Second), time.Second), d.Truncate(time.Second)+time.Second)
+			ErrInvalidInput, d, d.Truncate(time.Second), d.Truncate(time.Second)+time.Second)
 	}
 	return nil
 }
@@ -281,6 +283,10 @@ func (s *Signer) lifetime(ctx context.Context, d time.Duration) (time.Duration, 
 		if s.opts.OnCredentialExpiry == ClampToCredentials {
 			d = c.Expires.Sub(now).Truncate(time.Second)
 			if d <= 0 {
+				if c.Expires.After(now) {
+					return 0, time.Time{}, fmt.Errorf("%w: the credentials expire at %s, under a second from now, and a URL lives at least 1s",
+						ErrExpiresAfterCredentials, c.Expires.UTC().Format(time.RFC3339Nano))
+				}
 				return 0, time.Time{}, fmt.Errorf("%w: the credentials expired at %s", ErrExpiresAfterCredentials, c.Expires.UTC().Format(time.RFC3339))
 			}
 		} else {

@@ -6,7 +6,11 @@
 //		return err
 //	}
 //	results, err := sender.Send(ctx, sqsx.Message{GroupID: "order-7", Body: "paid"},
-//		sqsx.Message{GroupID: "order-7", Body: "shipped"}) // a *BatchError names each failure
+//		sqsx.Message{GroupID: "order-7", Body: "shipped"})
+//	if err != nil {
+//		return err // a *BatchError names each failure
+//	}
+//	fmt.Println(len(results), "messages sent, in order")
 //
 //	p, err := sqsx.NewProcessor(client, queueURL, func(ctx context.Context, m *sqsx.Message) error {
 //		return apply(ctx, m.GroupID, m.Body) // nil: deleted; an error: back to the queue, in order
@@ -14,7 +18,7 @@
 //	if err != nil {
 //		return err
 //	}
-//	err = p.Run(ctx) // until ctx ends; then it drains and returns nil
+//	return p.Run(ctx) // until ctx ends; then it drains and returns nil
 //
 // It offers:
 //

@@ -47,6 +47,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -144,30 +145,50 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case !ok:
 		return top.Usagef("unknown command %q: want one of %s", cmd, commands)
 	}
-	var f flags
+	// Each command takes only the flags it uses, so one it would ignore
+	// (-frame-size on decrypt, -key-id on inspect) is refused rather than
+	// dropped, and its usage lists only its own.
+	f := flags{suite: "committed", rsaOAEP: "sha256"}
 	fs := cli.NewFlagSet("envelope "+cmd, synopsis)
 	defer func() { err = fs.WithUsage(err) }()
-	fs.StringVar(&f.in, "in", "", "input file, - for standard input")
-	fs.StringVar(&f.out, "out", "", "output file, - for standard output")
-	fs.Var(&f.keys, "key-id", "KMS key ARN, ID or alias (repeat for more keys)")
-	fs.StringVar(&f.rawKeyFile, "raw-aes-key-file", "", "file holding a raw AES key (16, 24 or 32 bytes, raw or base64)")
-	fs.StringVar(&f.rawNamespace, "raw-key-namespace", "", "raw key namespace")
-	fs.StringVar(&f.rawName, "raw-key-name", "", "raw key name")
-	fs.StringVar(&f.context, "context", "", "encryption context, k=v,k2=v2")
-	fs.StringVar(&f.requiredContext, "required-context", "", "keys of -context authenticated but not stored in the file, k,k2 (decrypt needs their values in -context)")
-	fs.IntVar(&f.frameSize, "frame-size", 0, "plaintext bytes per frame (default 4096)")
-	fs.StringVar(&f.suite, "suite", "committed", "committed or signed")
-	f.aws.Register(fs.FlagSet)
-	fs.BoolVar(&f.discovery, "discovery", false, "decrypt with whichever KMS key the message names")
-	fs.StringVar(&f.fromKey, "from-key-id", "", "the KMS key the message is wrapped for (rewrap)")
-	fs.Var(&f.mrkRegions, "mrk-region", "use multi-Region keys' replicas in this region; with -discovery, repeat to try more regions")
-	fs.StringVar(&f.rsaKey, "kms-rsa-key", "", "ARN of an RSA KMS key to wrap data keys with its public key")
-	fs.StringVar(&f.rsaOAEP, "kms-rsa-oaep", "sha256", "OAEP hash of -kms-rsa-key: sha256 or sha1")
-	fs.StringVar(&f.rsaPublicKey, "kms-rsa-public-key", "", "PEM file of -kms-rsa-key's public key (encrypt without calling KMS)")
-	fs.StringVar(&f.branchKeyID, "branch-key-id", "", "hierarchical keyring: the branch key in the key store")
-	fs.StringVar(&f.keyStoreTable, "key-store-table", "", "hierarchical keyring: the DynamoDB table of the branch key store")
-	fs.StringVar(&f.keyStoreName, "key-store-name", "", "hierarchical keyring: the key store's logical name (default: the table name)")
-	fs.StringVar(&f.keyStoreKMSKey, "key-store-kms-key", "", "hierarchical keyring: the KMS key ARN that wraps the branch keys")
+	has := func(cmds ...string) bool { return slices.Contains(cmds, cmd) }
+	if has("encrypt", "decrypt", "rewrap", "inspect") {
+		fs.StringVar(&f.in, "in", "", "input file, - for standard input")
+	}
+	if has("encrypt", "decrypt", "rewrap") {
+		fs.StringVar(&f.out, "out", "", "output file, - for standard output")
+		fs.Var(&f.keys, "key-id", "KMS key ARN, ID or alias (repeat for more keys)")
+	}
+	if has("encrypt", "decrypt") {
+		fs.StringVar(&f.rawKeyFile, "raw-aes-key-file", "", "file holding a raw AES key (16, 24 or 32 bytes, raw or base64)")
+		fs.StringVar(&f.rawNamespace, "raw-key-namespace", "", "raw key namespace")
+		fs.StringVar(&f.rawName, "raw-key-name", "", "raw key name")
+		fs.StringVar(&f.requiredContext, "required-context", "", "keys of -context authenticated but not stored in the file, k,k2 (decrypt needs their values in -context)")
+		fs.Var(&f.mrkRegions, "mrk-region", "use multi-Region keys' replicas in this region; with -discovery, repeat to try more regions")
+		fs.StringVar(&f.rsaKey, "kms-rsa-key", "", "ARN of an RSA KMS key to wrap data keys with its public key")
+		fs.StringVar(&f.rsaOAEP, "kms-rsa-oaep", "sha256", "OAEP hash of -kms-rsa-key: sha256 or sha1")
+	}
+	if has("encrypt") {
+		fs.IntVar(&f.frameSize, "frame-size", 0, "plaintext bytes per frame (default 4096)")
+		fs.StringVar(&f.suite, "suite", "committed", "committed or signed")
+		fs.StringVar(&f.rsaPublicKey, "kms-rsa-public-key", "", "PEM file of -kms-rsa-key's public key (encrypt without calling KMS)")
+	}
+	if has("decrypt") {
+		fs.BoolVar(&f.discovery, "discovery", false, "decrypt with whichever KMS key the message names")
+	}
+	if has("rewrap") {
+		fs.StringVar(&f.fromKey, "from-key-id", "", "the KMS key the message is wrapped for")
+	}
+	if has("encrypt", "decrypt", "create-branch-key") {
+		fs.StringVar(&f.context, "context", "", "encryption context, k=v,k2=v2")
+		fs.StringVar(&f.branchKeyID, "branch-key-id", "", "hierarchical keyring: the branch key in the key store")
+		fs.StringVar(&f.keyStoreTable, "key-store-table", "", "hierarchical keyring: the DynamoDB table of the branch key store")
+		fs.StringVar(&f.keyStoreName, "key-store-name", "", "hierarchical keyring: the key store's logical name (default: the table name)")
+		fs.StringVar(&f.keyStoreKMSKey, "key-store-kms-key", "", "hierarchical keyring: the KMS key ARN that wraps the branch keys")
+	}
+	if !has("inspect") {
+		f.aws.Register(fs.FlagSet)
+	}
 	if err := fs.Parse(top.Args()[1:]); err != nil {
 		return err
 	}
@@ -410,8 +431,8 @@ func readRawKey(path string) ([]byte, error) {
 
 // keyStore is the branch key store the flags name.
 func keyStore(ctx context.Context, f flags, client *awskms.Client) (*kms.BranchKeyStore, error) {
-	if f.keyStoreTable == "" || f.keyStoreKMSKey == "" {
-		return nil, cli.Usagef("the hierarchical keyring needs -key-store-table and -key-store-kms-key")
+	if err := needKeyStore(f); err != nil {
+		return nil, err
 	}
 	cfg, err := kmsConfig(ctx, f)
 	if err != nil {
@@ -425,7 +446,19 @@ func keyStore(ctx context.Context, f flags, client *awskms.Client) (*kms.BranchK
 }
 
 // createBranchKey creates a branch key and prints its ID.
+// needKeyStore checks that the flags name a key store, before anything
+// else about AWS (the region) is asked for.
+func needKeyStore(f flags) error {
+	if f.keyStoreTable == "" || f.keyStoreKMSKey == "" {
+		return cli.Usagef("the hierarchical keyring needs -key-store-table and -key-store-kms-key")
+	}
+	return nil
+}
+
 func createBranchKey(ctx context.Context, f flags, stdout io.Writer) error {
+	if err := needKeyStore(f); err != nil {
+		return err
+	}
 	ec, err := parseContext(f.context)
 	if err != nil {
 		return err

@@ -322,6 +322,9 @@ func TestProviderInfo(t *testing.T) {
 // one error line and the usage on stderr and exits 2; a failure prints one
 // line and exits 1.
 func TestCommandLine(t *testing.T) {
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
 	for _, tt := range []struct {
 		args  []string
 		code  int
@@ -341,6 +344,14 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"decrypt", "-in", "a"}, 2, "envelope: decrypt: -out is required"},
 		{[]string{"encrypt", "-in", "a", "-out", "-", "-context", "x"}, 2, `envelope: -context: "x" is not key=value`},
 		{[]string{"inspect", "-in", "/nonexistent"}, 1, "envelope: open /nonexistent: no such file or directory"},
+		// A flag of another command is refused, not silently dropped.
+		{[]string{"inspect", "-in", "a", "-key-id", "alias/x"}, 2, "envelope: inspect: flag provided but not defined: -key-id"},
+		{[]string{"decrypt", "-in", "a", "-out", "b", "-frame-size", "1"}, 2, "envelope: decrypt: flag provided but not defined: -frame-size"},
+		{[]string{"rewrap", "-in", "a", "-out", "b", "-raw-aes-key-file", "k"}, 2, "envelope: rewrap: flag provided but not defined: -raw-aes-key-file"},
+		{[]string{"encrypt", "-in", "a", "-out", "b", "-discovery"}, 2, "envelope: encrypt: flag provided but not defined: -discovery"},
+		{[]string{"create-branch-key", "-in", "a"}, 2, "envelope: create-branch-key: flag provided but not defined: -in"},
+		// The missing flags are named before a missing region is.
+		{[]string{"create-branch-key"}, 2, "envelope: the hierarchical keyring needs -key-store-table and -key-store-kms-key"},
 	} {
 		var out, errOut bytes.Buffer
 		code := cli.Exit("envelope", run(context.Background(), tt.args, nil, &out, &errOut), &out, &errOut)
@@ -358,6 +369,9 @@ func TestCommandLine(t *testing.T) {
 			assert.Empty(t, rest, "one line per error")
 		case strings.Contains(first, "-in F"):
 			assert.Contains(t, got, "\n  -in string\n", "the flags are listed")
+		}
+		if code == 0 && strings.HasPrefix(first, "usage: envelope inspect") {
+			assert.NotContains(t, got, "-key-id", "inspect lists only its own flags")
 		}
 	}
 }

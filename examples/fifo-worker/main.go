@@ -155,6 +155,13 @@ func run(ctx context.Context, out io.Writer, o options) error {
 		return cli.Usagef("-queue-url %s: a FIFO queue's URL ends in .fifo", o.queueURL)
 	case o.otel != "" && o.otel != "stdout":
 		return cli.Usagef("-otel %s: the one exporter is stdout", o.otel)
+	// Found here, not by sqsx once messages have been sent.
+	case o.consume && o.concurrency < 1:
+		return cli.Usagef("-concurrency %d: handle 1 or more groups at once", o.concurrency)
+	case o.wait != 0 && (o.wait < time.Second || o.wait > 20*time.Second || o.wait%time.Second != 0):
+		return cli.Usagef("-wait %s: a long poll is 1s to 20s in whole seconds", o.wait)
+	case o.runFor < 0:
+		return cli.Usagef("-for %s: give a positive duration, or none to stop once the work is done", o.runFor)
 	}
 	if o.otel == "stdout" {
 		out = &lockedWriter{w: out} // the exporters write from goroutines of their own
@@ -254,7 +261,7 @@ func send(ctx context.Context, out io.Writer, c sqsx.SQSAPI, url string, o optio
 	if _, err := s.Send(ctx, msgs...); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "sent %d messages in %d groups in %s\n", o.send, o.groups, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(out, "sent %d messages in %d groups in %s\n", o.send, min(o.send, o.groups), time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

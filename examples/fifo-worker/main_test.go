@@ -34,6 +34,13 @@ func TestOffline(t *testing.T) {
 	line := lastLine(out.String())
 	assert.True(t, strings.HasPrefix(line, "processed=1000 groups=10 in_order=true lost=0 duplicates=0 api_calls="), line)
 
+	// Fewer messages than groups fill as many groups as there are messages
+	// (it said "5 messages in 10 groups").
+	out.Reset()
+	require.NoError(t, run(context.Background(), &out, options{send: 5, groups: 10, consume: true, concurrency: 2, seed: 1}))
+	assert.True(t, strings.HasPrefix(out.String(), "sent 5 messages in 5 groups in "), out.String())
+	assert.Contains(t, lastLine(out.String()), "processed=5 groups=5 in_order=true")
+
 	out.Reset()
 	require.NoError(t, run(context.Background(), &out, options{send: 1000, groups: 50, consume: true, concurrency: 16, seed: 1}))
 	assert.Contains(t, lastLine(out.String()), "processed=1000 groups=50 in_order=true lost=0 duplicates=0 api_calls=")
@@ -64,6 +71,13 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"-send", "x"}, 2, `fifo-worker: invalid value "x" for flag -send: parse error`},
 		{[]string{"-consume", "-fail-rate", "2"}, 2, "fifo-worker: -fail-rate 2: use a share from 0 to 1"},
 		{[]string{"-consume", "extra"}, 2, `fifo-worker: unexpected argument "extra"`},
+		// Refused before anything is sent (sqsx refused them only after).
+		{[]string{"-send", "5", "-consume", "-concurrency", "0"}, 2, "fifo-worker: -concurrency 0: handle 1 or more groups at once"},
+		{[]string{"-send", "5", "-consume", "-concurrency", "-1"}, 2, "fifo-worker: -concurrency -1: handle 1 or more groups at once"},
+		{[]string{"-send", "5", "-consume", "-wait", "-1s"}, 2, "fifo-worker: -wait -1s: a long poll is 1s to 20s in whole seconds"},
+		{[]string{"-send", "5", "-consume", "-wait", "1500ms"}, 2, "fifo-worker: -wait 1.5s: a long poll is 1s to 20s in whole seconds"},
+		{[]string{"-send", "5", "-consume", "-wait", "21s"}, 2, "fifo-worker: -wait 21s: a long poll is 1s to 20s in whole seconds"},
+		{[]string{"-send", "5", "-consume", "-for", "-1s"}, 2, "fifo-worker: -for -1s: give a positive duration, or none to stop once the work is done"},
 	} {
 		flag.CommandLine = flag.NewFlagSet(os.Args[0], flag.ExitOnError) // realMain registers its flags here
 		var out, errOut bytes.Buffer
@@ -79,6 +93,7 @@ func TestCommandLine(t *testing.T) {
 		first, rest, _ := strings.Cut(errOut.String(), "\n")
 		assert.Equal(t, tt.first, first, tt.args)
 		assert.True(t, strings.HasPrefix(rest, "\nusage: fifo-worker "), rest)
+		assert.Empty(t, out.String(), "nothing done before the usage error")
 	}
 }
 

@@ -1,7 +1,7 @@
 // Command presign makes S3 presigned URLs and POST forms.
 //
-//	presign get|put|head|delete -bucket B -key K [-expires 15m] [-content-type T] [-path-style] [AWS flags]
-//	    get, put: [-sse-c-key-file F] [-expected-bucket-owner ACCOUNT] [-request-payer]; put: [-acl ACL]
+//	presign get|put|head|delete -bucket B -key K [-expires 15m] [-path-style] [AWS flags]
+//	    get, put: [-sse-c-key-file F] [-expected-bucket-owner ACCOUNT] [-request-payer]; put: [-content-type T] [-acl ACL]
 //	presign post -bucket B -key-prefix P -max-size N [-content-type-prefix T] [-expires 15m] [-path-style] [AWS flags]
 //	presign inspect -url URL
 //
@@ -31,6 +31,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -94,22 +95,41 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case !ok:
 		return top.Usagef("unknown command %q: want one of %s", cmd, commands)
 	}
+	// Each command takes only its own flags, so a flag it would ignore
+	// (-acl on get, -key-prefix on put) is refused rather than dropped.
 	fs := cli.NewFlagSet("presign "+cmd, synopsis)
-	bucket := fs.String("bucket", "", "bucket")
-	key := fs.String("key", "", "object key")
-	expires := fs.Duration("expires", 15*time.Minute, "lifetime, at most 168h")
-	contentType := fs.String("content-type", "", "Content-Type the upload must have (put)")
+	str := func(on bool, name, usage string) *string {
+		if !on {
+			return new(string)
+		}
+		return fs.String(name, "", usage)
+	}
+	object := cmd == "get" || cmd == "put" || cmd == "head" || cmd == "delete"
+	signs := cmd != "inspect"
+	bucket := str(signs, "bucket", "bucket (required)")
+	key := str(object, "key", "object key (required)")
+	expires, pathStyle := new(time.Duration), new(bool)
 	awsFlags := cli.AWSFlags{DefaultRegion: "us-east-1"}
-	awsFlags.Register(fs.FlagSet)
-	pathStyle := fs.Bool("path-style", false, "path-style addressing")
-	prefix := fs.String("key-prefix", "", "key prefix the browser may upload under (post)")
-	maxSize := fs.Int64("max-size", 0, "largest upload in bytes (post)")
-	typePrefix := fs.String("content-type-prefix", "", "Content-Type prefix (post)")
-	rawURL := fs.String("url", "", "presigned URL (inspect)")
-	sseKeyFile := fs.String("sse-c-key-file", "", "file of the 32-byte SSE-C key (get, put)")
-	owner := fs.String("expected-bucket-owner", "", "12-digit account ID the bucket must belong to (get, put)")
-	payer := fs.Bool("request-payer", false, "accept requester-pays charges (get, put)")
-	acl := fs.String("acl", "", "canned ACL such as bucket-owner-full-control (put)")
+	if signs {
+		expires = fs.Duration("expires", 15*time.Minute, "lifetime, at most 168h")
+		pathStyle = fs.Bool("path-style", false, "path-style addressing")
+		awsFlags.Register(fs.FlagSet)
+	}
+	contentType := str(cmd == "put", "content-type", "Content-Type the upload must have")
+	acl := str(cmd == "put", "acl", "canned ACL such as bucket-owner-full-control")
+	sseKeyFile := str(cmd == "get" || cmd == "put", "sse-c-key-file", "file of the 32-byte SSE-C key")
+	owner := str(cmd == "get" || cmd == "put", "expected-bucket-owner", "12-digit account ID the bucket must belong to")
+	payer := new(bool)
+	if cmd == "get" || cmd == "put" {
+		payer = fs.Bool("request-payer", false, "accept requester-pays charges")
+	}
+	prefix := str(cmd == "post", "key-prefix", "key prefix the browser may upload under (required)")
+	maxSize := new(int64)
+	if cmd == "post" {
+		maxSize = fs.Int64("max-size", 0, "largest upload in bytes (required)")
+	}
+	typePrefix := str(cmd == "post", "content-type-prefix", "Content-Type prefix")
+	rawURL := str(cmd == "inspect", "url", "presigned URL (required)")
 	if err := fs.Parse(top.Args()[1:]); err != nil {
 		return err
 	}
@@ -127,6 +147,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	switch {
+	case *bucket == "":
+		return fs.Usagef("%s: -bucket is required", cmd)
 	case cmd == "post" && (*prefix == "" || *maxSize <= 0):
 		return fs.Usagef("post: -key-prefix and a positive -max-size are required")
 	case cmd != "post" && *key == "":
@@ -195,7 +217,10 @@ func s3Client(ctx context.Context, awsFlags cli.AWSFlags, pathStyle bool, stderr
 	if err != nil {
 		return nil, err
 	}
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil || cfg.Credentials == nil {
+	if cfg.Credentials == nil {
+		cfg.Credentials = aws.AnonymousCredentials{} // refused below, like a chain that finds nothing
+	}
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 		fmt.Fprintln(stderr, "presign: no AWS credentials configured; signing with AWS's documented example keys (the URLs will not work)")
 		cfg.Credentials = credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "")
 	}

@@ -76,7 +76,6 @@ func TestCommands(t *testing.T) {
 		{nil, "missing command"},
 		{[]string{"copy"}, `unknown command "copy"`},
 		{[]string{"get", "-bucket", "b-1", "-key", "k", "-expires", "200h"}, "exceeds the SigV4 maximum of 7d"},
-		{[]string{"get", "-bucket", "", "-key", "k"}, "the bucket name is empty"},
 		{[]string{"post", "-bucket", "b-1"}, "-key-prefix and a positive -max-size are required"},
 		{[]string{"inspect", "-url", "https://x/"}, "not a SigV4 presigned URL"},
 	} {
@@ -112,6 +111,13 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"copy"}, 2, `presign: unknown command "copy": want one of get put head delete post inspect`},
 		{[]string{"get", "-bucket"}, 2, "presign: get: flag needs an argument: -bucket"},
 		{[]string{"get", "-bucket", "b-1"}, 2, "presign: get: -key is required"},
+		{[]string{"get", "-bucket", "", "-key", "k"}, 2, "presign: get: -bucket is required"},
+		{[]string{"post", "-key-prefix", "u/", "-max-size", "1"}, 2, "presign: post: -bucket is required"},
+		// A flag of another command is refused, not silently dropped.
+		{[]string{"head", "-bucket", "b-1", "-key", "k", "-acl", "private"}, 2, "presign: head: flag provided but not defined: -acl"},
+		{[]string{"get", "-bucket", "b-1", "-key", "k", "-content-type", "image/png"}, 2, "presign: get: flag provided but not defined: -content-type"},
+		{[]string{"put", "-bucket", "b-1", "-key", "k", "-key-prefix", "u/"}, 2, "presign: put: flag provided but not defined: -key-prefix"},
+		{[]string{"inspect", "-url", "https://x/", "-region", "eu-west-1"}, 2, "presign: inspect: flag provided but not defined: -region"},
 		{[]string{"inspect"}, 2, "presign: inspect: -url is required"},
 		{[]string{"post", "-bucket", "b-1"}, 2, "presign: post: -key-prefix and a positive -max-size are required"},
 		{[]string{"get", "-bucket", "b", "-key", "k"}, 1, `presign: s3sign: invalid input: bucket "b" must be 3 to 63 characters`},
@@ -119,6 +125,11 @@ func TestCommandLine(t *testing.T) {
 		var out, errOut bytes.Buffer
 		code := cli.Exit("presign", run(context.Background(), tt.args, &out, &errOut), &out, &errOut)
 		assert.Equal(t, tt.code, code, tt.args)
+		if len(tt.args) == 2 && tt.args[1] == "-h" {
+			// The usage lists the command's own flags and no other's.
+			assert.Equal(t, tt.args[0] == "put", strings.Contains(out.String(), "-acl"), tt.args)
+			assert.Equal(t, tt.args[0] == "inspect", strings.Contains(out.String(), "-url"), tt.args)
+		}
 		switch code {
 		case 0:
 			first, _, _ := strings.Cut(out.String(), "\n")

@@ -31,6 +31,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -86,19 +87,37 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	case !ok:
 		return top.Usagef("unknown command %q: want one of %s", cmd, commands)
 	}
+	// Each command takes only its own flags, so one it would ignore (-region
+	// on list, -format on env) is refused rather than dropped.
 	fs := cli.NewFlagSet("profiles "+cmd, synopsis)
-	dirPath := fs.String("dir", "", "folder of per-profile credentials files")
-	profile := fs.String("profile", "", "profile name")
-	region := fs.String("region", "", "default region for the profile (import)")
-	file := fs.String("in", "-", "create-access-key JSON file, - for standard input (import)")
-	endpoint := fs.String("endpoint", "", "AWS endpoint URL, such as an emulator's (moto_server); default: AWS (whoami)")
-	format := fs.String("format", "env", "output format (export)")
-	debug := fs.Bool("debug", false, "print the AWS SDK's warnings and retries on standard error (whoami)")
+	str := func(on bool, name, value, usage string) *string {
+		if !on {
+			return new(string)
+		}
+		return fs.String(name, value, usage)
+	}
+	dirPath := fs.String("dir", "", "folder of per-profile credentials files (required)")
+	profileUsage := "profile name (required)"
+	if cmd == "import" {
+		profileUsage = "profile name (default: the IAM user name)"
+	}
+	profile := str(cmd != "list", "profile", "", profileUsage)
+	region := str(cmd == "import", "region", "", "default region for the profile")
+	file := str(cmd == "import", "in", "-", "create-access-key JSON file, - for standard input")
+	endpoint := str(cmd == "whoami", "endpoint", "", "AWS endpoint URL, such as an emulator's (moto_server); default: AWS")
+	format := str(cmd == "export", "format", string(credentials.FormatEnv), "output format")
+	debug := new(bool)
+	if cmd == "whoami" {
+		debug = fs.Bool("debug", false, "print the AWS SDK's warnings and retries on standard error")
+	}
 	if err := fs.Parse(top.Args()[1:]); err != nil {
 		return err
 	}
 	if *dirPath == "" {
 		return fs.Usagef("%s: -dir is required", cmd)
+	}
+	if cmd == "export" && !slices.Contains(credentials.ExportFormats(), credentials.ExportFormat(*format)) {
+		return fs.Usagef("export: -format %q: want one of %v", *format, credentials.ExportFormats())
 	}
 	needProfile := func() error {
 		if *profile == "" {

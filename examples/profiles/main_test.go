@@ -73,7 +73,7 @@ func TestCommands(t *testing.T) {
 		{[]string{"env", "-dir", dir, "-profile", "bob"}, `profile not found: "bob"`},
 		{[]string{"list", "-dir", dir, "-bogus"}, "list: flag provided but not defined: -bogus"},
 		{[]string{"import", "-dir", dir, "-in", filepath.Join(dir, "missing.json")}, "no such file"},
-		{[]string{"export", "-dir", dir, "-profile", "alice", "-format", "yaml"}, `unknown export format "yaml"`},
+		{[]string{"export", "-dir", dir, "-profile", "alice", "-format", "yaml"}, `export: -format "yaml": want one of [process env env-no-export powershell windows-cmd fish]`},
 	} {
 		_, err := runCmd(t, "", tt.args...)
 		require.Error(t, err, tt.args)
@@ -146,6 +146,12 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"list", "-bogus"}, 2, "profiles: list: flag provided but not defined: -bogus"},
 		{[]string{"list"}, 2, "profiles: list: -dir is required"},
 		{[]string{"list", "-dir", missing}, 1, ""},
+		// A wrong -format is a wrong command line, found before any file is read.
+		{[]string{"export", "-dir", missing, "-profile", "alice", "-format", "yaml"}, 2, `profiles: export: -format "yaml": want one of [process env env-no-export powershell windows-cmd fish]`},
+		// A flag of another command is refused, not silently dropped.
+		{[]string{"list", "-dir", missing, "-region", "eu-west-1"}, 2, "profiles: list: flag provided but not defined: -region"},
+		{[]string{"env", "-dir", missing, "-profile", "a", "-format", "fish"}, 2, "profiles: env: flag provided but not defined: -format"},
+		{[]string{"remove", "-dir", missing, "-profile", "a", "-endpoint", "http://127.0.0.1:1"}, 2, "profiles: remove: flag provided but not defined: -endpoint"},
 	} {
 		var out, errOut bytes.Buffer
 		code := cli.Exit("profiles", run(context.Background(), tt.args, strings.NewReader(""), &out), &out, &errOut)

@@ -92,6 +92,8 @@ func run(ctx context.Context, out io.Writer, o options) error {
 		return cli.Usagef("give -queue-url, or -setup to create a queue")
 	case o.upload < 0 || o.upload > 1000:
 		return cli.Usagef("-upload %d: use 0 to 1000", o.upload)
+	case o.runFor < 0:
+		return cli.Usagef("-for %s: give a positive duration, or none to work until the queue is quiet", o.runFor)
 	}
 	cfg, err := o.AWSFlags.Config(ctx)
 	if err != nil {

@@ -53,6 +53,7 @@ func TestCommandLine(t *testing.T) {
 		{nil, 2, "s3-events: -bucket is required"},
 		{[]string{"-bucket", "b"}, 2, "s3-events: give -queue-url, or -setup to create a queue"},
 		{[]string{"-upload", "many"}, 2, `s3-events: invalid value "many" for flag -upload: parse error`},
+		{[]string{"-bucket", "b", "-setup", "-for", "-1s"}, 2, "s3-events: -for -1s: give a positive duration, or none to work until the queue is quiet"},
 	} {
 		flag.CommandLine = flag.NewFlagSet(os.Args[0], flag.ExitOnError) // realMain registers its flags here
 		var out, errOut bytes.Buffer

@@ -5,6 +5,7 @@ import (
 
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/kumo-go/kumo/internal/fakecall"
 )
@@ -55,4 +56,28 @@ func apiError(code, format string, args ...any) error {
 // errors with no struct).
 func stsError(code, format string, args ...any) error {
 	return stsErrors.New(code, fmt.Sprintf(format, args...))
+}
+
+// required is a required member of an input and whether it is missing.
+type required struct {
+	name    string
+	missing bool
+}
+
+// missingParams returns what the SDK's client returns, before it sends
+// anything, for an input that lacks required members (given in the
+// model's order, as the SDK lists them): a *smithy.OperationError wrapping
+// a smithy.InvalidParamsError, which is not a smithy.APIError. It returns
+// nil when nothing is missing.
+func missingParams(service, op string, members ...required) error {
+	p := smithy.InvalidParamsError{Context: op + "Input"}
+	for _, m := range members {
+		if m.missing {
+			p.Add(smithy.NewErrParamRequired(m.name))
+		}
+	}
+	if p.Len() == 0 {
+		return nil
+	}
+	return &smithy.OperationError{ServiceID: service, OperationName: op, Err: p}
 }

@@ -1,6 +1,7 @@
 package iamtest_test
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"os"
@@ -36,6 +37,22 @@ var iamErrorCases = []struct {
 	}, new(*iamtypes.NoSuchEntityException)},
 	{"unknown key", "NoSuchEntity", "The Access Key with id AKIANOTAKEY0000000 cannot be found.", func(c iamx.IAMAPI) error {
 		_, err := c.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String("bot"), AccessKeyId: aws.String("AKIANOTAKEY0000000")})
+		return err
+	}, new(*iamtypes.NoSuchEntityException)},
+	{"key for an unknown user", "NoSuchEntity", "The user with name nobody cannot be found.", func(c iamx.IAMAPI) error {
+		_, err := c.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("nobody")})
+		return err
+	}, new(*iamtypes.NoSuchEntityException)},
+	{"update for an unknown user", "NoSuchEntity", "The user with name nobody cannot be found.", func(c iamx.IAMAPI) error {
+		_, err := c.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: aws.String("nobody"), AccessKeyId: aws.String("AKIANOTAKEY0000000"), Status: iamtypes.StatusTypeInactive})
+		return err
+	}, new(*iamtypes.NoSuchEntityException)},
+	{"update of an unknown key", "NoSuchEntity", "The Access Key with id AKIANOTAKEY0000000 cannot be found.", func(c iamx.IAMAPI) error {
+		_, err := c.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: aws.String("bot"), AccessKeyId: aws.String("AKIANOTAKEY0000000"), Status: iamtypes.StatusTypeInactive})
+		return err
+	}, new(*iamtypes.NoSuchEntityException)},
+	{"delete for an unknown user", "NoSuchEntity", "The user with name nobody cannot be found.", func(c iamx.IAMAPI) error {
+		_, err := c.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String("nobody"), AccessKeyId: aws.String("AKIANOTAKEY0000000")})
 		return err
 	}, new(*iamtypes.NoSuchEntityException)},
 	{"third key", "LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: 2", func(c iamx.IAMAPI) error {
@@ -118,6 +135,74 @@ func TestIAMConformanceMoto(t *testing.T) {
 	checkAccessKeys(t, c)
 }
 
+// missingMemberCases are inputs without a member the service model
+// requires: the SDK's client refuses them before sending anything, with a
+// *smithy.OperationError wrapping a smithy.InvalidParamsError (not an
+// APIError), and the fake must too.
+var missingMemberCases = []struct {
+	name string
+	iam  func(c iamx.IAMAPI) error
+	sts  func(c interface {
+		AssumeRole(context.Context, *sts.AssumeRoleInput, ...func(*sts.Options)) (*sts.AssumeRoleOutput, error)
+		AssumeRoleWithSAML(context.Context, *sts.AssumeRoleWithSAMLInput, ...func(*sts.Options)) (*sts.AssumeRoleWithSAMLOutput, error)
+	}) error
+}{
+	{name: "update without key or status", iam: func(c iamx.IAMAPI) error {
+		_, err := c.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: aws.String("bot")})
+		return err
+	}},
+	{name: "update without status", iam: func(c iamx.IAMAPI) error {
+		_, err := c.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: aws.String("bot"), AccessKeyId: aws.String("AKIANOTAKEY0000000")})
+		return err
+	}},
+	{name: "delete without key", iam: func(c iamx.IAMAPI) error {
+		_, err := c.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String("bot")})
+		return err
+	}},
+	{name: "assume role without session name", sts: func(c interface {
+		AssumeRole(context.Context, *sts.AssumeRoleInput, ...func(*sts.Options)) (*sts.AssumeRoleOutput, error)
+		AssumeRoleWithSAML(context.Context, *sts.AssumeRoleWithSAMLInput, ...func(*sts.Options)) (*sts.AssumeRoleWithSAMLOutput, error)
+	}) error {
+		_, err := c.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::123456789012:role/Dev")})
+		return err
+	}},
+	{name: "SAML with nothing", sts: func(c interface {
+		AssumeRole(context.Context, *sts.AssumeRoleInput, ...func(*sts.Options)) (*sts.AssumeRoleOutput, error)
+		AssumeRoleWithSAML(context.Context, *sts.AssumeRoleWithSAMLInput, ...func(*sts.Options)) (*sts.AssumeRoleWithSAMLOutput, error)
+	}) error {
+		_, err := c.AssumeRoleWithSAML(ctx, &sts.AssumeRoleWithSAMLInput{})
+		return err
+	}},
+}
+
+// The fake fails an input missing a required member exactly as the SDK's
+// client does (the client never reaches moto with it).
+func TestMissingMembersFailAsTheClient(t *testing.T) {
+	f := iamtest.New()
+	f.AddUser("bot")
+	cfg := moto.Config(t)
+	realIAM, realSTS := iam.NewFromConfig(cfg), sts.NewFromConfig(cfg)
+	for _, tc := range missingMemberCases {
+		t.Run(tc.name, func(t *testing.T) {
+			var fakeErr, realErr error
+			if tc.iam != nil {
+				fakeErr, realErr = tc.iam(f), tc.iam(realIAM)
+			} else {
+				fakeErr, realErr = tc.sts(f), tc.sts(realSTS)
+			}
+			for _, err := range []error{realErr, fakeErr} {
+				var params smithy.InvalidParamsError
+				require.ErrorAs(t, err, &params)
+				var op *smithy.OperationError
+				require.ErrorAs(t, err, &op)
+				var apiErr smithy.APIError
+				assert.False(t, errors.As(err, &apiErr), "not a service error: %v", err)
+			}
+			assert.Equal(t, realErr.Error(), fakeErr.Error())
+		})
+	}
+}
+
 // The STS errors are checked on the fake only: moto 5.2.1 does not
 // authenticate callers, does not check DurationSeconds, and answers a
 // malformed SAML assertion with a 500. The codes are those STS documents:
@@ -130,7 +215,7 @@ func TestSTSErrors(t *testing.T) {
 	k, err := f.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("bot")})
 	require.NoError(t, err)
 	wrong := aws.Credentials{AccessKeyID: aws.ToString(k.AccessKey.AccessKeyId), SecretAccessKey: "wrong"}
-	role, err := f.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::123456789012:role/Dev"), RoleSessionName: aws.String("s"), DurationSeconds: aws.Int32(900)})
+	role, err := f.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::123456789012:role/Dev"), RoleSessionName: aws.String("s1"), DurationSeconds: aws.Int32(900)})
 	require.NoError(t, err)
 	session := aws.Credentials{AccessKeyID: aws.ToString(role.Credentials.AccessKeyId), SecretAccessKey: aws.ToString(role.Credentials.SecretAccessKey),
 		SessionToken: aws.ToString(role.Credentials.SessionToken)}
@@ -153,7 +238,7 @@ func TestSTSErrors(t *testing.T) {
 			new(*smithy.GenericAPIError)},
 		{"wrong secret", "SignatureDoesNotMatch", func() error { return callerIdentity(wrong) }, new(*smithy.GenericAPIError)},
 		{"duration too short", "ValidationError", func() error {
-			_, err := f.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::123456789012:role/Dev"), RoleSessionName: aws.String("s"), DurationSeconds: aws.Int32(899)})
+			_, err := f.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::123456789012:role/Dev"), RoleSessionName: aws.String("s1"), DurationSeconds: aws.Int32(899)})
 			return err
 		}, new(*smithy.GenericAPIError)},
 		{"role not offered", "AccessDenied", func() error { return saml("arn:aws:iam::123456789012:role/Admin", samlDoc) }, new(*smithy.GenericAPIError)},
@@ -164,6 +249,18 @@ func TestSTSErrors(t *testing.T) {
 			return saml("arn:aws:iam::123456789012:role/Dev", samlDoc)
 		},
 			new(*ststypes.ExpiredTokenException)},
+		{"session name with a space", "ValidationError", func() error {
+			_, err := f.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::123456789012:role/Dev"), RoleSessionName: aws.String("a b")})
+			return err
+		}, new(*smithy.GenericAPIError)},
+		{"session name too short", "ValidationError", func() error {
+			_, err := f.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::123456789012:role/Dev"), RoleSessionName: aws.String("")})
+			return err
+		}, new(*smithy.GenericAPIError)},
+		{"status not an enum value", "ValidationError", func() error {
+			_, err := f.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: aws.String("bot"), AccessKeyId: k.AccessKey.AccessKeyId, Status: "Paused"})
+			return err
+		}, new(*smithy.GenericAPIError)},
 		{"session expired", "ExpiredToken", func() error { now = now.Add(time.Hour); return callerIdentity(session) }, new(*smithy.GenericAPIError)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -39,6 +39,10 @@
 // *types.InvalidIdentityTokenException), and a *smithy.GenericAPIError for
 // the common errors the SDK has no struct for (ValidationError,
 // InvalidClientTokenId, SignatureDoesNotMatch, ExpiredToken, AccessDenied).
+// An input without a member the SDK requires (UpdateAccessKey's Status,
+// AssumeRole's RoleSessionName, ...) fails as the SDK's client fails it
+// before sending anything: a *smithy.OperationError wrapping a
+// smithy.InvalidParamsError, not a service error.
 // The account is 123456789012 unless [Options] say otherwise.
 package iamtest
 
@@ -49,6 +53,7 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -76,6 +81,9 @@ type Options struct {
 	// temporary credentials' expiry and SAML assertions' NotOnOrAfter;
 	// default time.Now.
 	Clock func() time.Time
+	// Rand is the source of access key IDs, secrets and session tokens;
+	// default crypto/rand. It is read under a lock of the fake's own.
+	Rand io.Reader
 }
 
 // Fake is an in-memory STS and IAM. It is safe for concurrent use.
@@ -94,6 +102,8 @@ type Options struct {
 type Fake struct {
 	fakecall.Recorder
 	opts Options
+
+	randMu sync.Mutex // serialises reads of opts.Rand
 
 	mu    sync.Mutex
 	users map[string]*user
@@ -124,6 +134,9 @@ func New(optFns ...func(*Options)) *Fake {
 	}
 	if o.Clock == nil {
 		o.Clock = time.Now
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Reader
 	}
 	return &Fake{opts: o, users: map[string]*user{}, keys: map[string]*key{}}
 }
@@ -174,18 +187,33 @@ func (f *Fake) begin(op string, input any) error {
 
 var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
-func randomID(prefix string) string {
-	b := make([]byte, 10)
-	rand.Read(b)
-	return prefix + idEncoding.EncodeToString(b)[:16]
+// random reads n bytes of Options.Rand.
+func (f *Fake) random(n int) ([]byte, error) {
+	b := make([]byte, n)
+	f.randMu.Lock()
+	defer f.randMu.Unlock()
+	if _, err := io.ReadFull(f.opts.Rand, b); err != nil {
+		return nil, fmt.Errorf("iamtest: reading Options.Rand: %w", err)
+	}
+	return b, nil
 }
 
-// randomSecret returns n random bytes in base64: 30 give the 40
-// characters of a real secret access key.
-func randomSecret(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return base64.StdEncoding.EncodeToString(b)
+// newKey returns a key with a random ID under prefix (AKIA, ASIA), a
+// 40-character secret and, for session keys, a token.
+func (f *Fake) newKey(prefix string, token bool) (*key, error) {
+	n := 10 + 30
+	if token {
+		n += 90
+	}
+	b, err := f.random(n)
+	if err != nil {
+		return nil, err
+	}
+	k := &key{id: prefix + idEncoding.EncodeToString(b[:10])[:16], secret: base64.StdEncoding.EncodeToString(b[10:40])}
+	if token {
+		k.token = base64.StdEncoding.EncodeToString(b[40:])
+	}
+	return k, nil
 }
 
 func (f *Fake) userLocked(name *string) (*user, error) {
@@ -234,8 +262,11 @@ func (f *Fake) CreateAccessKey(ctx context.Context, in *iam.CreateAccessKeyInput
 	if len(u.keys) >= 2 {
 		return nil, apiError("LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: 2")
 	}
-	k := &key{id: randomID("AKIA"), secret: randomSecret(30), user: u.name, status: iamtypes.StatusTypeActive, created: f.opts.Clock(),
-		arn: fmt.Sprintf("arn:aws:iam::%s:user/%s", f.opts.AccountID, u.name)}
+	k, err := f.newKey("AKIA", false)
+	if err != nil {
+		return nil, err
+	}
+	k.user, k.status, k.created, k.arn = u.name, iamtypes.StatusTypeActive, f.opts.Clock(), fmt.Sprintf("arn:aws:iam::%s:user/%s", f.opts.AccountID, u.name)
 	f.keys[k.id] = k
 	u.keys = append(u.keys, k.id)
 	return &iam.CreateAccessKeyOutput{AccessKey: &iamtypes.AccessKey{AccessKeyId: aws.String(k.id), SecretAccessKey: aws.String(k.secret),
@@ -260,8 +291,11 @@ func (f *Fake) UpdateAccessKey(ctx context.Context, in *iam.UpdateAccessKeyInput
 		return nil, err
 	}
 	defer fakecall.End(&f.Recorder, "UpdateAccessKey", &out, &err)
+	if err := missingParams("IAM", "UpdateAccessKey", required{"AccessKeyId", in.AccessKeyId == nil}, required{"Status", in.Status == ""}); err != nil {
+		return nil, err
+	}
 	if in.Status != iamtypes.StatusTypeActive && in.Status != iamtypes.StatusTypeInactive {
-		return nil, apiError("ValidationError", "Status must be Active or Inactive, not %q", in.Status)
+		return nil, apiError("ValidationError", "1 validation error detected: Value '%s' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]", in.Status)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -280,6 +314,9 @@ func (f *Fake) DeleteAccessKey(ctx context.Context, in *iam.DeleteAccessKeyInput
 		return nil, err
 	}
 	defer fakecall.End(&f.Recorder, "DeleteAccessKey", &out, &err)
+	if err := missingParams("IAM", "DeleteAccessKey", required{"AccessKeyId", in.AccessKeyId == nil}); err != nil {
+		return nil, err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	u, k, err := f.userKeyLocked(in.UserName, in.AccessKeyId)
@@ -338,6 +375,24 @@ func (f *Fake) authenticate(c aws.Credentials) (*key, error) {
 	return k, nil
 }
 
+// checkSessionName refuses a RoleSessionName as STS does: 2 to 64 of
+// the characters [\w+=,.@-].
+func checkSessionName(name string) error {
+	const prefix = "1 validation error detected: Value '%s' at 'roleSessionName' failed to satisfy constraint: "
+	switch {
+	case len(name) < 2:
+		return stsError("ValidationError", prefix+"Member must have length greater than or equal to 2", name)
+	case len(name) > 64:
+		return stsError("ValidationError", prefix+"Member must have length less than or equal to 64", name)
+	}
+	for _, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("_+=,.@-", c)) {
+			return stsError("ValidationError", prefix+"Member must satisfy regular expression pattern: [\\w+=,.@-]*", name)
+		}
+	}
+	return nil
+}
+
 func durationSeconds(d *int32) (time.Duration, error) {
 	if d == nil {
 		return time.Hour, nil
@@ -356,8 +411,11 @@ func (f *Fake) session(roleARN, sessionName string, d time.Duration) (*ststypes.
 	}
 	name := parts[5][strings.LastIndex(parts[5], "/")+1:]
 	now := f.opts.Clock()
-	k := &key{id: randomID("ASIA"), secret: randomSecret(30), token: randomSecret(90), expires: now.Add(d), created: now, status: iamtypes.StatusTypeActive,
-		arn: fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", parts[4], name, sessionName)}
+	k, err := f.newKey("ASIA", true)
+	if err != nil {
+		return nil, nil, err
+	}
+	k.expires, k.created, k.status, k.arn = now.Add(d), now, iamtypes.StatusTypeActive, fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", parts[4], name, sessionName)
 	f.mu.Lock()
 	f.keys[k.id] = k
 	f.mu.Unlock()
@@ -373,8 +431,11 @@ func (f *Fake) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, _ ...fun
 		return nil, err
 	}
 	defer fakecall.End(&f.Recorder, "AssumeRole", &out, &err)
-	if aws.ToString(in.RoleSessionName) == "" {
-		return nil, stsError("ValidationError", "RoleSessionName is required")
+	if err := missingParams("STS", "AssumeRole", required{"RoleArn", in.RoleArn == nil}, required{"RoleSessionName", in.RoleSessionName == nil}); err != nil {
+		return nil, err
+	}
+	if err := checkSessionName(aws.ToString(in.RoleSessionName)); err != nil {
+		return nil, err
 	}
 	d, err := durationSeconds(in.DurationSeconds)
 	if err != nil {
@@ -396,6 +457,10 @@ func (f *Fake) AssumeRoleWithSAML(ctx context.Context, in *sts.AssumeRoleWithSAM
 		return nil, err
 	}
 	defer fakecall.End(&f.Recorder, "AssumeRoleWithSAML", &out, &err)
+	if err := missingParams("STS", "AssumeRoleWithSAML", required{"RoleArn", in.RoleArn == nil}, required{"PrincipalArn", in.PrincipalArn == nil},
+		required{"SAMLAssertion", in.SAMLAssertion == nil}); err != nil {
+		return nil, err
+	}
 	a, err := iamx.ParseSAMLResponse(aws.ToString(in.SAMLAssertion))
 	if err != nil {
 		return nil, stsError("InvalidIdentityToken", "Invalid SAML response: %v", err)

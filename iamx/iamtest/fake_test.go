@@ -4,13 +4,17 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"io"
+	mrand "math/rand/v2"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -144,8 +148,10 @@ func TestAssumeRole(t *testing.T) {
 	assert.Equal(t, "arn:aws:sts::444455556666:assumed-role/Ops/ci", aws.ToString(out.AssumedRoleUser.Arn))
 	_, err = f.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("Ops"), RoleSessionName: aws.String("ci")})
 	assert.Equal(t, "ValidationError", code(t, err))
+	// Without a session name the SDK's client refuses the input itself.
 	_, err = f.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::444455556666:role/Ops")})
-	assert.Equal(t, "ValidationError", code(t, err))
+	var params smithy.InvalidParamsError
+	assert.ErrorAs(t, err, &params)
 }
 
 // RotateAccessKey against the fake with propagation switched on: it waits
@@ -182,4 +188,39 @@ func TestRotateDeleteFails(t *testing.T) {
 	require.Len(t, list.AccessKeyMetadata, 2)
 	assert.Equal(t, res.RetiredKeyID, aws.ToString(list.AccessKeyMetadata[0].AccessKeyId))
 	assert.Equal(t, iamtypes.StatusTypeInactive, list.AccessKeyMetadata[0].Status)
+}
+
+// Options.Rand makes key IDs, secrets and session tokens repeatable, as
+// Clock makes their dates; a failing Rand is an error, not a panic.
+func TestRand(t *testing.T) {
+	newFake := func(r io.Reader) *iamtest.Fake {
+		f := iamtest.New(func(o *iamtest.Options) { o.Rand = r })
+		f.AddUser("bot")
+		return f
+	}
+	keyOf := func(f *iamtest.Fake) (*iamtypes.AccessKey, *ststypes.Credentials) {
+		k, err := f.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("bot")})
+		require.NoError(t, err)
+		r, err := f.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::123456789012:role/Dev"), RoleSessionName: aws.String("ci")})
+		require.NoError(t, err)
+		return k.AccessKey, r.Credentials
+	}
+	k1, s1 := keyOf(newFake(mrand.NewChaCha8([32]byte{1})))
+	k2, s2 := keyOf(newFake(mrand.NewChaCha8([32]byte{1})))
+	assert.Equal(t, aws.ToString(k1.AccessKeyId), aws.ToString(k2.AccessKeyId))
+	assert.Equal(t, aws.ToString(k1.SecretAccessKey), aws.ToString(k2.SecretAccessKey))
+	assert.Equal(t, aws.ToString(s1.SessionToken), aws.ToString(s2.SessionToken))
+	assert.Regexp(t, `^AKIA[A-Z2-7]{16}$`, aws.ToString(k1.AccessKeyId))
+	assert.Regexp(t, `^ASIA[A-Z2-7]{16}$`, aws.ToString(s1.AccessKeyId))
+	assert.Len(t, aws.ToString(k1.SecretAccessKey), 40)
+	assert.Len(t, aws.ToString(s1.SessionToken), 120)
+
+	f := newFake(iotest.ErrReader(errors.New("no entropy")))
+	_, err := f.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("bot")})
+	require.EqualError(t, err, "iamtest: reading Options.Rand: no entropy")
+	_, err = f.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::123456789012:role/Dev"), RoleSessionName: aws.String("ci")})
+	require.EqualError(t, err, "iamtest: reading Options.Rand: no entropy")
+	keys, err := f.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String("bot")})
+	require.NoError(t, err)
+	assert.Empty(t, keys.AccessKeyMetadata, "no key half made")
 }

@@ -8,11 +8,20 @@
 //		return err
 //	}
 //	s, err := sqsx.NewSender(client, url, func(o *sqsx.SenderOptions) { o.Observer = obs })
-//	...
+//	if err != nil {
+//		return err
+//	}
+//	if _, err := s.Send(ctx, sqsx.Message{Body: "hello"}); err != nil { // a "create" span per message
+//		return err
+//	}
 //	p, err := sqsx.NewProcessor(client, url, func(ctx context.Context, m *sqsx.Message) error {
 //		// ctx carries the "process" span, a child of the sender's "create" span.
-//		return apply(ctx, m)
+//		return apply(ctx, m.GroupID, m.Body)
 //	}, func(o *sqsx.ProcessorOptions) { o.Observer = obs })
+//	if err != nil {
+//		return err
+//	}
+//	return p.Run(ctx)
 //
 // It lives in a package of its own so that only its users compile
 // OpenTelemetry: sqsx's Observer is a plain struct of funcs.
