@@ -205,7 +205,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Claims, error) {
 		// this check many different strings would verify as one token.
 		return Claims{}, fmt.Errorf("%w: not three base64url parts (A-Z a-z 0-9 - _) joined by dots", ErrMalformedToken)
 	}
-	var rc rawClaims
+	var rc verifyClaims
 	var keyErr error
 	tok, err := v.parser.ParseWithClaims(token, &rc, func(t *jwt.Token) (any, error) {
 		if _, crit := t.Header["crit"]; crit {
@@ -235,15 +235,18 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Claims, error) {
 	default:
 		return Claims{}, fmt.Errorf("%w: not a JWT of three base64url parts with a JSON header and Cognito's claims", ErrMalformedToken)
 	}
-	// The library decoded the payload already; decoding it again for Raw
-	// costs less than capturing it inside json.Unmarshal (a second scan).
-	_, rest, _ := strings.Cut(token, ".")
-	payload, _, _ := strings.Cut(rest, ".")
-	rc.raw, _ = base64.RawURLEncoding.Strict().DecodeString(payload)
-	if err := checkClaimNames(rc.raw); err != nil {
-		return Claims{}, err
+	if _, rest, _ := strings.Cut(token, "."); len(rc.raw) != base64.RawURLEncoding.DecodedLen(strings.IndexByte(rest, '.')) {
+		// verifyClaims.UnmarshalJSON saw only the JSON value, not the white
+		// space around it, or was not called at all (the payload is null):
+		// Raw is the whole payload.
+		payload, _, _ := strings.Cut(rest, ".")
+		rc.raw, _ = base64.RawURLEncoding.Strict().DecodeString(payload)
+		rc.nameErr = checkClaimNames(rc.raw)
 	}
-	if err := v.check(&rc); err != nil {
+	if rc.nameErr != nil {
+		return Claims{}, rc.nameErr
+	}
+	if err := v.check(&rc.rawClaims); err != nil {
 		return Claims{}, err
 	}
 	return rc.claims(), nil
@@ -256,20 +259,35 @@ func canonicalJWT(token string) bool {
 	parts := 0
 	run := 0
 	for i := 0; i < len(token); i++ {
-		switch c := token[i]; {
-		case c == '.':
+		switch jwtAlphabet[token[i]] {
+		case 1:
+			run++
+		case 2:
 			if run == 0 {
 				return false
 			}
 			parts, run = parts+1, 0
-		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '_':
-			run++
 		default:
 			return false
 		}
 	}
 	return parts == 2
 }
+
+// jwtAlphabet classes the bytes of a token for canonicalJWT: 1 for the
+// base64url alphabet, 2 for the dot, 0 for everything else. A table reads
+// a token in less than half the time of comparing ranges byte by byte.
+var jwtAlphabet = func() (t [256]byte) {
+	for c := range t {
+		switch {
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '_':
+			t[c] = 1
+		case c == '.':
+			t[c] = 2
+		}
+	}
+	return t
+}()
 
 // checkClaimNames refuses a payload with a claim named like one Verifier
 // reads but in another letter case ("Token_Use", "ISS"): encoding/json
