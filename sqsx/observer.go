@@ -23,9 +23,12 @@ type Observer struct {
 	// its first try, with Send's ctx. The context it returns is the
 	// message's (CallEntry.Context of its SendMessageBatch calls). The
 	// attributes it returns (trace context such as "traceparent") are
-	// added to the message as String message attributes, unless the
-	// message has an attribute of that name already, or they would take
-	// it over SQS's 10 attributes or its size limit: then none are added.
+	// added to the message as String message attributes, unless one is
+	// not a valid attribute (a name SQS refuses, or one of the offloading
+	// size attributes ExtendedPayloadSize and SQSLargePayloadSize; an
+	// empty value or a character SQS refuses), the message has an
+	// attribute of that name already, or they would take it over SQS's 10
+	// attributes or its size limit: then none are added.
 	// The message itself must not be changed.
 	Create func(ctx context.Context, e CreateEvent) (context.Context, map[string]string)
 	// Call is called after each SQS call a Sender or Processor makes, each
@@ -123,7 +126,7 @@ func extraAttrs(m *Message, attrs map[string]string, size, limit int) (map[strin
 	}
 	n := 0
 	for k, v := range attrs {
-		if _, taken := m.MessageAttributes[k]; taken || !validAttrName(k) || v == "" {
+		if _, taken := m.MessageAttributes[k]; taken || !validAttrName(k) || isReservedAttribute(k) || v == "" {
 			return nil, 0
 		}
 		if ok, _ := validSQSText(v); !ok {

@@ -382,3 +382,36 @@ func TestObserverAttributesFit(t *testing.T) {
 	tp := "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 	assert.Equal(t, map[string]string{"plain": tp, "ten": "", "own": "mine", fmt.Sprint(len(long)): "", fmt.Sprint(len(long) - 1): tp}, got)
 }
+
+// TestObserverAttributesRefused: attributes SQS would refuse, or that
+// would turn the message into an offloading pointer, are not added; the
+// message goes out without them.
+func TestObserverAttributesRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		attrs map[string]string
+	}{
+		{"offloading size", map[string]string{"ExtendedPayloadSize": "5"}},
+		{"legacy offloading size", map[string]string{"traceparent": "x", "SQSLargePayloadSize": "5"}},
+		{"reserved prefix", map[string]string{"AWS.trace": "x"}},
+		{"empty value", map[string]string{"traceparent": ""}},
+		{"refused character", map[string]string{"traceparent": "\x00"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := testContext(t)
+			f := sqstest.New()
+			url := f.CreateQueue("q", sqstest.QueueOptions{})
+			obs := sqsx.Observer{Create: func(ctx context.Context, _ sqsx.CreateEvent) (context.Context, map[string]string) {
+				return ctx, tc.attrs
+			}}
+			s, err := sqsx.NewSender(f, url, func(o *sqsx.SenderOptions) { o.Observer = obs })
+			require.NoError(t, err)
+			_, err = s.Send(ctx, sqsx.Message{Body: "plain"})
+			require.NoError(t, err)
+			out, err := f.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MessageAttributeNames: []string{"All"}})
+			require.NoError(t, err)
+			require.Len(t, out.Messages, 1)
+			assert.Empty(t, out.Messages[0].MessageAttributes)
+		})
+	}
+}

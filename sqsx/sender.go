@@ -107,7 +107,10 @@ type SenderOptions struct {
 	S3            S3API
 	// OffloadThreshold is the size ([Message.Size]) above which a body is
 	// offloaded, 1 byte to 1 MiB; default DefaultOffloadThreshold (256
-	// KiB), the libraries' default. AlwaysOffload offloads every body.
+	// KiB), the libraries' default. A message larger than MaxBatchBytes
+	// is offloaded whatever the threshold. AlwaysOffload offloads every
+	// body. S3, OffloadThreshold, AlwaysOffload and OffloadKeyPrefix are
+	// refused without an OffloadBucket.
 	OffloadThreshold int
 	AlwaysOffload    bool
 	// OffloadKeyPrefix goes before each object's name, up to 900 bytes;
@@ -172,8 +175,8 @@ func NewSender(client SQSAPI, queueURL string, optFns ...func(*SenderOptions)) (
 		return nil, fmt.Errorf("sqsx: OffloadThreshold %d: use 1 to 1048576 (0 for %d)", o.OffloadThreshold, DefaultOffloadThreshold)
 	case o.OffloadBucket != "" && o.S3 == nil:
 		return nil, errors.New("sqsx: OffloadBucket needs an S3 client (SenderOptions.S3)")
-	case o.OffloadBucket == "" && (o.AlwaysOffload || o.OffloadKeyPrefix != ""):
-		return nil, errors.New("sqsx: AlwaysOffload and OffloadKeyPrefix need an OffloadBucket")
+	case o.OffloadBucket == "" && (o.S3 != nil || o.AlwaysOffload || o.OffloadKeyPrefix != "" || o.OffloadThreshold != DefaultOffloadThreshold):
+		return nil, errors.New("sqsx: S3, OffloadThreshold, AlwaysOffload and OffloadKeyPrefix need an OffloadBucket")
 	case len(o.OffloadKeyPrefix) > 900 || !utf8.ValidString(o.OffloadKeyPrefix):
 		return nil, fmt.Errorf("sqsx: OffloadKeyPrefix: use up to 900 bytes of UTF-8 (S3 keys are at most 1024)")
 	}
@@ -241,7 +244,7 @@ func (s *Sender) validate(ctx context.Context, m *Message) error {
 	switch size := m.Size(); {
 	case m.Body == "":
 		return bad("the body is empty; SQS needs at least one character")
-	case size > limit && s.opts.OffloadBucket != "":
+	case size > limit && m.Payload != nil:
 		return bad("%d bytes (body and attributes, the body offloaded) is over the %d allowed", size, limit)
 	case size > limit:
 		return bad("%d bytes (body and attributes) is over the %d allowed (SenderOptions.OffloadBucket sends larger bodies through S3)", size, limit)

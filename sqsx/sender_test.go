@@ -345,7 +345,9 @@ func TestSenderValidates(t *testing.T) {
 			{func(o *sqsx.SenderOptions) { o.MaxGroupEntries = 11 }, "MaxGroupEntries 11: use 1 to 10 (0 for 1)"},
 			{func(o *sqsx.SenderOptions) { o.OffloadThreshold = -1 }, "OffloadThreshold -1: use 1 to 1048576 (0 for 262144)"},
 			{func(o *sqsx.SenderOptions) { o.OffloadBucket = "b" }, "OffloadBucket needs an S3 client"},
-			{func(o *sqsx.SenderOptions) { o.AlwaysOffload = true }, "AlwaysOffload and OffloadKeyPrefix need an OffloadBucket"},
+			{func(o *sqsx.SenderOptions) { o.AlwaysOffload = true }, "S3, OffloadThreshold, AlwaysOffload and OffloadKeyPrefix need an OffloadBucket"},
+			{func(o *sqsx.SenderOptions) { o.S3 = sqstest.NewS3() }, "S3, OffloadThreshold, AlwaysOffload and OffloadKeyPrefix need an OffloadBucket"},
+			{func(o *sqsx.SenderOptions) { o.OffloadThreshold = 5 }, "S3, OffloadThreshold, AlwaysOffload and OffloadKeyPrefix need an OffloadBucket"},
 		} {
 			_, err := sqsx.NewSender(q, std, tc.opt)
 			assert.ErrorContains(t, err, tc.want)
