@@ -218,13 +218,22 @@ func (m *Message) SetAttributes(attrs map[string]string) {
 	}
 }
 
+// quoted quotes s for an error, its first 64 bytes and its length when it
+// is longer: an error about a huge value need not carry all of it.
+func quoted(s string) string {
+	if len(s) <= 64 {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprintf("%q... (%d bytes)", s[:64], len(s))
+}
+
 // validAttribute checks one message attribute as SQS would.
 func validAttribute(name string, a Attribute) error {
 	switch {
 	case !validAttrName(name):
-		return fmt.Errorf("attribute name %q: use 1 to 256 of A-Z a-z 0-9 _ - ., no leading, trailing or doubled period, not starting with AWS. or Amazon. in any case", name)
+		return fmt.Errorf("attribute name %s: use 1 to 256 of A-Z a-z 0-9 _ - ., no leading, trailing or doubled period, not starting with AWS. or Amazon. in any case", quoted(name))
 	case !validAttrDataType(a.DataType):
-		return fmt.Errorf("attribute %q: data type %q: use String, Number or Binary, optionally followed by a period and a label of A-Z a-z 0-9 _ - . (256 characters in all)", name, a.DataType)
+		return fmt.Errorf("attribute %q: data type %s: use String, Number or Binary, optionally followed by a period and a label of A-Z a-z 0-9 _ - . (256 characters in all)", name, quoted(a.DataType))
 	}
 	switch a.BaseType() {
 	case "Binary":
@@ -233,7 +242,7 @@ func validAttribute(name string, a Attribute) error {
 		}
 	case "Number":
 		if !validNumber(a.StringValue) || a.BinaryValue != nil {
-			return fmt.Errorf("attribute %q: %q is not a Number SQS accepts: decimal digits with optional sign, point and exponent, up to 38 significant digits, from 10^-128 to 10^126, and no BinaryValue", name, a.StringValue)
+			return fmt.Errorf("attribute %q: %s is not a Number SQS accepts: decimal digits with optional sign, point and exponent, up to 38 significant digits, from 10^-128 to 10^126, and no BinaryValue", name, quoted(a.StringValue))
 		}
 	default:
 		if ok, _ := validSQSText(a.StringValue); !ok || a.StringValue == "" || a.BinaryValue != nil {

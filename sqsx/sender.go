@@ -279,11 +279,11 @@ func (s *Sender) validate(ctx context.Context, m *Message) error {
 	case m.GroupID == "":
 		return bad("a FIFO queue needs a GroupID")
 	case !validFIFOID(m.GroupID):
-		return bad("GroupID %q: use 1 to 128 of A-Z a-z 0-9 and ASCII punctuation", m.GroupID)
+		return bad("GroupID %s: use 1 to 128 of A-Z a-z 0-9 and ASCII punctuation", quoted(m.GroupID))
 	case m.Delay != 0:
 		return bad("a FIFO queue takes no per-message delay (set DelaySeconds on the queue)")
 	case m.DeduplicationID != "" && !validFIFOID(m.DeduplicationID):
-		return bad("DeduplicationID %q: use 1 to 128 of A-Z a-z 0-9 and ASCII punctuation", m.DeduplicationID)
+		return bad("DeduplicationID %s: use 1 to 128 of A-Z a-z 0-9 and ASCII punctuation", quoted(m.DeduplicationID))
 	case m.DeduplicationID == "":
 		contentDup, err := s.contentBasedDedup(ctx)
 		if err != nil {
