@@ -2,6 +2,7 @@ package sqsx
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -18,6 +19,10 @@ import (
 // zero Observer costs a nil check per event. The funcs are called from
 // many goroutines at once and must be safe for concurrent use; they run on
 // the Sender's and Processor's own paths, so they should return quickly.
+// A func that panics does not end the program: the panic is reported (a
+// Processor's OnError with Op "Observer", a Sender's log/slog at Warn
+// level, sqslambda's OnError) and the work goes on as if the func had
+// returned nothing.
 type Observer struct {
 	// Create is called once for each valid message a Send takes, before
 	// its first try, with Send's ctx. The context it returns is the
@@ -101,6 +106,54 @@ type HandleEvent struct {
 	Messages []*Message
 	// DeadLetter is set when they go to ProcessorOptions.DeadLetter.
 	DeadLetter bool
+}
+
+// recovering returns o with each func wrapped so that a panic in it is
+// reported, not left to end the program: a Create that panics adds no
+// attributes and keeps Send's ctx, a Handle that panics leaves the
+// handler its ctx, and the call or handling goes on.
+func (o Observer) recovering(report func(error)) Observer {
+	catch := func(what string) {
+		if r := recover(); r != nil {
+			report(fmt.Errorf("sqsx: Observer.%s panicked: %v", what, r))
+		}
+	}
+	if create := o.Create; create != nil {
+		o.Create = func(ctx context.Context, e CreateEvent) (c context.Context, attrs map[string]string) {
+			c = ctx
+			defer catch("Create")
+			if cc, a := create(ctx, e); cc != nil {
+				c, attrs = cc, a
+			} else {
+				attrs = a
+			}
+			return c, attrs
+		}
+	}
+	if call := o.Call; call != nil {
+		o.Call = func(ctx context.Context, e CallEvent) {
+			defer catch("Call")
+			call(ctx, e)
+		}
+	}
+	if handle := o.Handle; handle != nil {
+		o.Handle = func(ctx context.Context, e HandleEvent) (hc context.Context, done func([]error)) {
+			hc = ctx
+			defer catch("Handle")
+			c, d := handle(ctx, e)
+			if c != nil {
+				hc = c
+			}
+			if d != nil {
+				done = func(errs []error) {
+					defer catch("Handle's done")
+					d(errs)
+				}
+			}
+			return hc, done
+		}
+	}
+	return o
 }
 
 // observeCall builds the CallEvent of a batch call over ms, whose entry IDs

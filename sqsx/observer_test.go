@@ -415,3 +415,60 @@ func TestObserverAttributesRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestObserverPanicsAreReported: an Observer func that panics neither ends
+// the program nor changes what is sent or handled; a Processor reports it
+// through OnError.
+func TestObserverPanicsAreReported(t *testing.T) {
+	boom := func() { panic("observer bug") }
+	for _, tc := range []struct {
+		name string
+		obs  sqsx.Observer
+	}{
+		{"Create", sqsx.Observer{Create: func(context.Context, sqsx.CreateEvent) (context.Context, map[string]string) { boom(); return nil, nil }}},
+		{"Call", sqsx.Observer{Call: func(context.Context, sqsx.CallEvent) { boom() }}},
+		{"Handle", sqsx.Observer{Handle: func(context.Context, sqsx.HandleEvent) (context.Context, func([]error)) { boom(); return nil, nil }}},
+		{"Handle's done", sqsx.Observer{Handle: func(ctx context.Context, _ sqsx.HandleEvent) (context.Context, func([]error)) {
+			return ctx, func([]error) { boom() }
+		}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := testContext(t)
+			f := sqstest.New()
+			url := f.CreateQueue("q", sqstest.QueueOptions{})
+			s, err := sqsx.NewSender(f, url, func(o *sqsx.SenderOptions) { o.Observer = tc.obs })
+			require.NoError(t, err)
+			_, err = s.Send(ctx, sqsx.Message{Body: "b"})
+			require.NoError(t, err)
+			require.Equal(t, 1, f.Len(url))
+
+			handled := make(chan struct{})
+			reported := make(chan error, 10)
+			p, err := sqsx.NewProcessor(f, url, func(context.Context, *sqsx.Message) error {
+				close(handled)
+				return nil
+			}, func(o *sqsx.ProcessorOptions) {
+				o.Observer = tc.obs
+				o.OnError = func(err error) { reported <- err }
+			})
+			require.NoError(t, err)
+			stop := start(t, p)
+			select {
+			case <-handled:
+			case <-ctx.Done():
+				t.Fatal("not handled")
+			}
+			require.NoError(t, stop())
+			assert.Equal(t, int64(1), p.Stats().Deleted)
+			if tc.name == "Create" {
+				return // the Processor calls no Create
+			}
+			require.NotEmpty(t, reported)
+			err = <-reported
+			var pe *sqsx.ProcessError
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, "Observer", pe.Op)
+			assert.ErrorContains(t, err, "sqsx: Observer."+tc.name+" panicked: observer bug")
+		})
+	}
+}

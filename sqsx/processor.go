@@ -102,7 +102,8 @@ type ProcessorOptions struct {
 
 // ProcessError is what a Processor reports through OnError.
 type ProcessError struct {
-	// Op is the SQS operation, "Handler" or "DeadLetter".
+	// Op is the SQS operation, "Handler", "DeadLetter", or "Observer"
+	// for a panic in an Observer func.
 	Op string
 	// MessageID is empty for an error of a whole call.
 	MessageID string
@@ -254,6 +255,8 @@ func newProcessor(client SQSAPI, url string, one Handler, batch BatchHandler, op
 	if o.OnError == nil {
 		o.OnError = func(err error) { slog.Default().Warn("sqsx processor", "err", err) }
 	}
+	onError := o.OnError
+	o.Observer = o.Observer.recovering(func(err error) { onError(&ProcessError{Op: "Observer", Err: err}) })
 	p := &Processor{client: client, url: url, fifo: strings.HasSuffix(url, ".fifo"), one: one, batch: batch, opts: o}
 	p.stats.calls = map[string]int64{}
 	return p, nil

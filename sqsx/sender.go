@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -180,6 +181,7 @@ func NewSender(client SQSAPI, queueURL string, optFns ...func(*SenderOptions)) (
 	case len(o.OffloadKeyPrefix) > 900 || !utf8.ValidString(o.OffloadKeyPrefix):
 		return nil, fmt.Errorf("sqsx: OffloadKeyPrefix: use up to 900 bytes of UTF-8 (S3 keys are at most 1024)")
 	}
+	o.Observer = o.Observer.recovering(func(err error) { slog.Default().Warn("sqsx sender", "err", err) })
 	return &Sender{client: client, url: queueURL, fifo: strings.HasSuffix(queueURL, ".fifo"), opts: o}, nil
 }
 
