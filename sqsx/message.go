@@ -44,7 +44,8 @@ type Message struct {
 	// body SQS delivered, to park or inspect.
 	Payload *S3Pointer
 
-	fetched bool // Body was read from Payload by this Processor
+	fetched bool      // Body was read from Payload by this Processor
+	recv    *received // the receive that brought m, in a Processor
 }
 
 // Attribute is a message attribute of any SQS type. DataType is String,

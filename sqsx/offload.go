@@ -437,6 +437,15 @@ func (s *session) deletePayload(m *Message) {
 	if !s.p.opts.DeletePayloads || m.Payload == nil || !m.fetched {
 		return
 	}
+	// SQS answers a delete with a receipt handle that is no longer
+	// current with success, and keeps the message: once its visibility
+	// may have run out (a heartbeat failed, or SQS's 12 hours passed), it
+	// may be on its way to another receive, which needs the object.
+	if m.recv != nil && !s.p.opts.Clock.Now().Before(m.recv.hiddenUntil(m)) {
+		s.p.report("DeleteObject", m.ID, fmt.Errorf("%w: kept s3://%s/%s: the message's visibility timeout may have run out before its delete, which SQS then answers with success without deleting it",
+			ErrReceiptHandleExpired, m.Payload.Bucket, m.Payload.Key))
+		return
+	}
 	s.p.count("DeleteObject")
 	if err := deletePayload(s.apiCtx, s.p.opts.S3, m); err != nil {
 		s.p.report("DeleteObject", m.ID, err)

@@ -495,3 +495,59 @@ func TestResolvePayloadStalledBody(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, 1, q.Len(url), "not deleted")
 }
+
+// TestDeletePayloadsKeepsTheObjectOfAStaleHandle: SQS answers a delete
+// with a receipt handle that is no longer current with success, without
+// deleting the message. So the Processor deletes a payload only while its
+// message's visibility surely lasts; past that, the object stays (and
+// OnError says so), for the message may come back and need it.
+func TestDeletePayloadsKeepsTheObjectOfAStaleHandle(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		advance time.Duration // how long the handler takes, on the fake clock
+		kept    bool
+	}{
+		{"within the visibility timeout", 0, false},
+		{"past the visibility timeout", 31 * time.Second, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := sqstest.NewClock(time.Unix(1_700_000_000, 0))
+			q := sqstest.New(func(o *sqstest.Options) { o.Clock = clk.Now })
+			url := q.CreateQueue("stale", sqstest.QueueOptions{VisibilityTimeout: 30 * time.Second})
+			store := sqstest.NewS3()
+			store.CreateBucket("b")
+			store.PutRaw("b", "k", []byte("hello"))
+			sendRaw(t, q, url, pointerMessage("software.amazon.payloadoffloading.PayloadS3Pointer", "ExtendedPayloadSize", "b", "k", 5, false))
+			var errs errorLog
+			p, err := sqsx.NewProcessor(q, url, func(_ context.Context, m *sqsx.Message) error {
+				assert.Equal(t, "hello", m.Body)
+				clk.Advance(tc.advance)
+				return nil
+			}, func(o *sqsx.ProcessorOptions) {
+				o.S3, o.DeletePayloads, o.Clock = store, true, clk
+				o.HeartbeatFraction = 0.99
+				o.OnError = errs.add
+			})
+			require.NoError(t, err)
+			stop := start(t, p)
+			for p.Stats().Deleted == 0 {
+				select {
+				case <-testContext(t).Done():
+					t.Fatal("not deleted")
+				case <-time.After(time.Millisecond):
+				}
+			}
+			require.NoError(t, stop())
+			_, ok := store.Object("b", "k")
+			assert.Equal(t, tc.kept, ok)
+			if tc.kept {
+				var said bool
+				for _, err := range errs.all() {
+					var pe *sqsx.ProcessError
+					said = said || errors.As(err, &pe) && pe.Op == "DeleteObject" && errors.Is(err, sqsx.ErrReceiptHandleExpired)
+				}
+				assert.True(t, said, "OnError says the object was kept: %v", errs.all())
+			}
+		})
+	}
+}

@@ -69,7 +69,12 @@ type ProcessorOptions struct {
 	// its declared size: it is reported through OnError (Op "GetObject"),
 	// released and not deleted. DeletePayloads deletes each object once
 	// its message is deleted after a successful handling (not after
-	// DeadLetter, whose handler may park the pointer). DeletePayloads and
+	// DeadLetter, whose handler may park the pointer), and only while the
+	// message's visibility surely lasts: SQS answers a delete with a
+	// receipt handle that is no longer current with success but keeps
+	// the message, so past that (a heartbeat failed, SQS's 12 hours ran
+	// out) the object stays and OnError reports ErrReceiptHandleExpired
+	// (Op "DeleteObject"). DeletePayloads and
 	// MaxPayloadBytes are refused without S3. Memory: each message being
 	// handled holds its body, at most MaxPayloadBytes.
 	S3              S3API
