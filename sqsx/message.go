@@ -50,7 +50,8 @@ type Message struct {
 
 // Attribute is a message attribute of any SQS type. DataType is String,
 // Number or Binary, optionally followed by a custom label after a period
-// ("Number.int", "Binary.gzip", "String.json"). String and Number types
+// ("Number.int", "Binary.image/png", "String.json"; a label may hold any
+// character a body may). String and Number types
 // carry StringValue (a Number as its decimal text, as SQS keeps it);
 // Binary types carry BinaryValue.
 type Attribute struct {
@@ -100,8 +101,8 @@ func (m *Message) Size() int {
 }
 
 // validAttrDataType reports whether t is String, Number or Binary,
-// optionally with a custom label: up to 256 characters in all, the label
-// of A-Z a-z 0-9 _ - . as SQS allows.
+// optionally with a custom label after a period: up to 256 bytes in all,
+// the label of the characters a body may hold, as SQS allows.
 func validAttrDataType(t string) bool {
 	if len(t) > 256 {
 		return false
@@ -113,15 +114,10 @@ func validAttrDataType(t string) bool {
 	if !hasLabel {
 		return true
 	}
-	if label == "" {
-		return false
-	}
-	for _, c := range label {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return true
+	// SQS gives a data type the message body's restrictions, so a label
+	// such as "image/png" or "json; charset=utf-8" is valid.
+	ok, _ := validSQSText(label)
+	return ok && label != ""
 }
 
 // validNumber reports whether s is a number SQS accepts: decimal, with an
@@ -234,7 +230,7 @@ func validAttribute(name string, a Attribute) error {
 	case !validAttrName(name):
 		return fmt.Errorf("attribute name %s: use 1 to 256 of A-Z a-z 0-9 _ - ., no leading, trailing or doubled period, not starting with AWS. or Amazon. in any case", quoted(name))
 	case !validAttrDataType(a.DataType):
-		return fmt.Errorf("attribute %q: data type %s: use String, Number or Binary, optionally followed by a period and a label of A-Z a-z 0-9 _ - . (256 characters in all)", name, quoted(a.DataType))
+		return fmt.Errorf("attribute %q: data type %s: use String, Number or Binary, optionally followed by a period and a label of the characters SQS accepts in a body (256 bytes in all)", name, quoted(a.DataType))
 	}
 	switch a.BaseType() {
 	case "Binary":
