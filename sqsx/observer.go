@@ -195,7 +195,7 @@ func extraAttrs(m *Message, attrs map[string]string, size, limit int) (map[strin
 
 // create lets Observer.Create see a message Send takes.
 func (s *Sender) create(ctx context.Context, p *pending) {
-	c, attrs := s.opts.Observer.Create(ctx, CreateEvent{QueueURL: s.url, Message: p.msg})
+	c, attrs := s.opts.Observer.Create(ctx, CreateEvent{QueueURL: s.url, Message: p.caller})
 	extra, n := extraAttrs(p.msg, attrs, p.size, min(maxMessageBytes, s.opts.MaxBatchBytes))
 	p.ctx, p.extra, p.size = c, extra, p.size+n
 }
@@ -204,7 +204,7 @@ func (s *Sender) create(ctx context.Context, p *pending) {
 func (s *Sender) observeSend(ctx context.Context, start time.Time, b []*pending, out batchOutcome) {
 	e := CallEvent{Op: OpSend, QueueURL: s.url, Start: start, Duration: time.Since(start), Entries: make([]CallEntry, len(b))}
 	for i, p := range b {
-		e.Entries[i] = CallEntry{Message: p.msg, MessageID: out.ok[p.index].MessageID, Context: p.ctx, Err: out.failed[p.index]}
+		e.Entries[i] = CallEntry{Message: p.caller, MessageID: out.ok[p.index].MessageID, Context: p.ctx, Err: out.failed[p.index]}
 	}
 	if out.callErr != nil {
 		e.Err = out.callErr

@@ -472,3 +472,40 @@ func TestObserverPanicsAreReported(t *testing.T) {
 		})
 	}
 }
+
+// TestObserverSeesTheCallersOffloadedMessage: for a message whose body
+// goes to S3, Create and Call see the caller's message, as documented,
+// not the pointer sent in its place.
+func TestObserverSeesTheCallersOffloadedMessage(t *testing.T) {
+	ctx := testContext(t)
+	f := sqstest.New()
+	url := f.CreateQueue("q", sqstest.QueueOptions{})
+	store := sqstest.NewS3()
+	store.CreateBucket("b")
+	var mu sync.Mutex
+	var seen []string
+	obs := sqsx.Observer{
+		Create: func(ctx context.Context, e sqsx.CreateEvent) (context.Context, map[string]string) {
+			mu.Lock()
+			seen = append(seen, "create "+e.Message.Body)
+			mu.Unlock()
+			return ctx, nil
+		},
+		Call: func(_ context.Context, e sqsx.CallEvent) {
+			mu.Lock()
+			for _, en := range e.Entries {
+				seen = append(seen, "call "+en.Message.Body)
+			}
+			mu.Unlock()
+		},
+	}
+	s, err := sqsx.NewSender(f, url, func(o *sqsx.SenderOptions) {
+		o.Observer, o.S3, o.OffloadBucket, o.AlwaysOffload = obs, store, "b", true
+	})
+	require.NoError(t, err)
+	msgs := []sqsx.Message{{Body: "the real body"}}
+	res, err := s.Send(ctx, msgs...)
+	require.NoError(t, err)
+	require.NotNil(t, res[0].Payload)
+	assert.Equal(t, []string{"create the real body", "call the real body"}, seen)
+}

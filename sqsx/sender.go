@@ -317,7 +317,8 @@ func (s *Sender) contentBasedDedup(ctx context.Context) (bool, error) {
 // pending is one message still to send.
 type pending struct {
 	index    int
-	msg      *Message
+	msg      *Message // what is sent: the caller's, or its pointer when offloaded
+	caller   *Message // the caller's, for the Observer
 	size     int
 	attempts int
 	// ctx and extra are Observer.Create's context and attributes.
@@ -394,7 +395,7 @@ func (s *Sender) Send(ctx context.Context, msgs ...Message) ([]SendResult, error
 		if _, ok := groups[g]; !ok {
 			order = append(order, g)
 		}
-		p := &pending{index: i, msg: m, size: m.Size()}
+		p := &pending{index: i, msg: m, caller: &msgs[i], size: m.Size()}
 		if s.opts.Observer.Create != nil {
 			s.create(ctx, p)
 		}
