@@ -29,6 +29,9 @@ var everyType = map[string]sqsx.Attribute{
 	"gzip":       {DataType: "Binary.gzip", BinaryValue: []byte{0x1f, 0x8b, 8}},
 	"json":       {DataType: "String.json", StringValue: `{"a":1}`},
 	"label.dots": {DataType: "String.a-b_c.d", StringValue: "v"},
+	// A label has the body's restrictions, not the name's.
+	"mime":    {DataType: "Binary.image/png", BinaryValue: []byte{0x89, 'P', 'N', 'G'}},
+	"charset": {DataType: "String.application/json; charset=utf-8 é", StringValue: "{}"},
 }
 
 const traceHeader = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"

@@ -44,12 +44,14 @@ type Message struct {
 	// body SQS delivered, to park or inspect.
 	Payload *S3Pointer
 
-	fetched bool // Body was read from Payload by this Processor
+	fetched bool      // Body was read from Payload by this Processor
+	recv    *received // the receive that brought m, in a Processor
 }
 
 // Attribute is a message attribute of any SQS type. DataType is String,
 // Number or Binary, optionally followed by a custom label after a period
-// ("Number.int", "Binary.gzip", "String.json"). String and Number types
+// ("Number.int", "Binary.image/png", "String.json"; a label may hold any
+// character a body may). String and Number types
 // carry StringValue (a Number as its decimal text, as SQS keeps it);
 // Binary types carry BinaryValue.
 type Attribute struct {
@@ -99,8 +101,8 @@ func (m *Message) Size() int {
 }
 
 // validAttrDataType reports whether t is String, Number or Binary,
-// optionally with a custom label: up to 256 characters in all, the label
-// of A-Z a-z 0-9 _ - . as SQS allows.
+// optionally with a custom label after a period: up to 256 bytes in all,
+// the label of the characters a body may hold, as SQS allows.
 func validAttrDataType(t string) bool {
 	if len(t) > 256 {
 		return false
@@ -112,15 +114,10 @@ func validAttrDataType(t string) bool {
 	if !hasLabel {
 		return true
 	}
-	if label == "" {
-		return false
-	}
-	for _, c := range label {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return true
+	// SQS gives a data type the message body's restrictions, so a label
+	// such as "image/png" or "json; charset=utf-8" is valid.
+	ok, _ := validSQSText(label)
+	return ok && label != ""
 }
 
 // validNumber reports whether s is a number SQS accepts: decimal, with an
@@ -218,13 +215,22 @@ func (m *Message) SetAttributes(attrs map[string]string) {
 	}
 }
 
+// quoted quotes s for an error, its first 64 bytes and its length when it
+// is longer: an error about a huge value need not carry all of it.
+func quoted(s string) string {
+	if len(s) <= 64 {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprintf("%q... (%d bytes)", s[:64], len(s))
+}
+
 // validAttribute checks one message attribute as SQS would.
 func validAttribute(name string, a Attribute) error {
 	switch {
 	case !validAttrName(name):
-		return fmt.Errorf("attribute name %q: use 1 to 256 of A-Z a-z 0-9 _ - ., no leading, trailing or doubled period, not starting with AWS. or Amazon. in any case", name)
+		return fmt.Errorf("attribute name %s: use 1 to 256 of A-Z a-z 0-9 _ - ., no leading, trailing or doubled period, not starting with AWS. or Amazon. in any case", quoted(name))
 	case !validAttrDataType(a.DataType):
-		return fmt.Errorf("attribute %q: data type %q: use String, Number or Binary, optionally followed by a period and a label of A-Z a-z 0-9 _ - . (256 characters in all)", name, a.DataType)
+		return fmt.Errorf("attribute %q: data type %s: use String, Number or Binary, optionally followed by a period and a label of the characters SQS accepts in a body (256 bytes in all)", name, quoted(a.DataType))
 	}
 	switch a.BaseType() {
 	case "Binary":
@@ -233,7 +239,7 @@ func validAttribute(name string, a Attribute) error {
 		}
 	case "Number":
 		if !validNumber(a.StringValue) || a.BinaryValue != nil {
-			return fmt.Errorf("attribute %q: %q is not a Number SQS accepts: decimal digits with optional sign, point and exponent, up to 38 significant digits, from 10^-128 to 10^126, and no BinaryValue", name, a.StringValue)
+			return fmt.Errorf("attribute %q: %s is not a Number SQS accepts: decimal digits with optional sign, point and exponent, up to 38 significant digits, from 10^-128 to 10^126, and no BinaryValue", name, quoted(a.StringValue))
 		}
 	default:
 		if ok, _ := validSQSText(a.StringValue); !ok || a.StringValue == "" || a.BinaryValue != nil {

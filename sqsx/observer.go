@@ -2,6 +2,7 @@ package sqsx
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -18,14 +19,21 @@ import (
 // zero Observer costs a nil check per event. The funcs are called from
 // many goroutines at once and must be safe for concurrent use; they run on
 // the Sender's and Processor's own paths, so they should return quickly.
+// A func that panics does not end the program: the panic is reported (a
+// Processor's OnError with Op "Observer", a Sender's log/slog at Warn
+// level, sqslambda's OnError) and the work goes on as if the func had
+// returned nothing.
 type Observer struct {
 	// Create is called once for each valid message a Send takes, before
 	// its first try, with Send's ctx. The context it returns is the
 	// message's (CallEntry.Context of its SendMessageBatch calls). The
 	// attributes it returns (trace context such as "traceparent") are
-	// added to the message as String message attributes, unless the
-	// message has an attribute of that name already, or they would take
-	// it over SQS's 10 attributes or its size limit: then none are added.
+	// added to the message as String message attributes, unless one is
+	// not a valid attribute (a name SQS refuses, or one of the offloading
+	// size attributes ExtendedPayloadSize and SQSLargePayloadSize; an
+	// empty value or a character SQS refuses), the message has an
+	// attribute of that name already, or they would take it over SQS's 10
+	// attributes or its size limit: then none are added.
 	// The message itself must not be changed.
 	Create func(ctx context.Context, e CreateEvent) (context.Context, map[string]string)
 	// Call is called after each SQS call a Sender or Processor makes, each
@@ -100,6 +108,54 @@ type HandleEvent struct {
 	DeadLetter bool
 }
 
+// recovering returns o with each func wrapped so that a panic in it is
+// reported, not left to end the program: a Create that panics adds no
+// attributes and keeps Send's ctx, a Handle that panics leaves the
+// handler its ctx, and the call or handling goes on.
+func (o Observer) recovering(report func(error)) Observer {
+	catch := func(what string) {
+		if r := recover(); r != nil {
+			report(fmt.Errorf("sqsx: Observer.%s panicked: %v", what, r))
+		}
+	}
+	if create := o.Create; create != nil {
+		o.Create = func(ctx context.Context, e CreateEvent) (c context.Context, attrs map[string]string) {
+			c = ctx
+			defer catch("Create")
+			if cc, a := create(ctx, e); cc != nil {
+				c, attrs = cc, a
+			} else {
+				attrs = a
+			}
+			return c, attrs
+		}
+	}
+	if call := o.Call; call != nil {
+		o.Call = func(ctx context.Context, e CallEvent) {
+			defer catch("Call")
+			call(ctx, e)
+		}
+	}
+	if handle := o.Handle; handle != nil {
+		o.Handle = func(ctx context.Context, e HandleEvent) (hc context.Context, done func([]error)) {
+			hc = ctx
+			defer catch("Handle")
+			c, d := handle(ctx, e)
+			if c != nil {
+				hc = c
+			}
+			if d != nil {
+				done = func(errs []error) {
+					defer catch("Handle's done")
+					d(errs)
+				}
+			}
+			return hc, done
+		}
+	}
+	return o
+}
+
 // observeCall builds the CallEvent of a batch call over ms, whose entry IDs
 // are their indexes, from the answer's failed entries.
 func (o *Observer) observeCall(ctx context.Context, op Op, url string, start time.Time, ms []*Message, failed []types.BatchResultErrorEntry, err error) {
@@ -123,7 +179,7 @@ func extraAttrs(m *Message, attrs map[string]string, size, limit int) (map[strin
 	}
 	n := 0
 	for k, v := range attrs {
-		if _, taken := m.MessageAttributes[k]; taken || !validAttrName(k) || v == "" {
+		if _, taken := m.MessageAttributes[k]; taken || !validAttrName(k) || isReservedAttribute(k) || v == "" {
 			return nil, 0
 		}
 		if ok, _ := validSQSText(v); !ok {
@@ -139,7 +195,7 @@ func extraAttrs(m *Message, attrs map[string]string, size, limit int) (map[strin
 
 // create lets Observer.Create see a message Send takes.
 func (s *Sender) create(ctx context.Context, p *pending) {
-	c, attrs := s.opts.Observer.Create(ctx, CreateEvent{QueueURL: s.url, Message: p.msg})
+	c, attrs := s.opts.Observer.Create(ctx, CreateEvent{QueueURL: s.url, Message: p.caller})
 	extra, n := extraAttrs(p.msg, attrs, p.size, min(maxMessageBytes, s.opts.MaxBatchBytes))
 	p.ctx, p.extra, p.size = c, extra, p.size+n
 }
@@ -148,7 +204,7 @@ func (s *Sender) create(ctx context.Context, p *pending) {
 func (s *Sender) observeSend(ctx context.Context, start time.Time, b []*pending, out batchOutcome) {
 	e := CallEvent{Op: OpSend, QueueURL: s.url, Start: start, Duration: time.Since(start), Entries: make([]CallEntry, len(b))}
 	for i, p := range b {
-		e.Entries[i] = CallEntry{Message: p.msg, MessageID: out.ok[p.index].MessageID, Context: p.ctx, Err: out.failed[p.index]}
+		e.Entries[i] = CallEntry{Message: p.caller, MessageID: out.ok[p.index].MessageID, Context: p.ctx, Err: out.failed[p.index]}
 	}
 	if out.callErr != nil {
 		e.Err = out.callErr

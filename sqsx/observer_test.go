@@ -382,3 +382,130 @@ func TestObserverAttributesFit(t *testing.T) {
 	tp := "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 	assert.Equal(t, map[string]string{"plain": tp, "ten": "", "own": "mine", fmt.Sprint(len(long)): "", fmt.Sprint(len(long) - 1): tp}, got)
 }
+
+// TestObserverAttributesRefused: attributes SQS would refuse, or that
+// would turn the message into an offloading pointer, are not added; the
+// message goes out without them.
+func TestObserverAttributesRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		attrs map[string]string
+	}{
+		{"offloading size", map[string]string{"ExtendedPayloadSize": "5"}},
+		{"legacy offloading size", map[string]string{"traceparent": "x", "SQSLargePayloadSize": "5"}},
+		{"reserved prefix", map[string]string{"AWS.trace": "x"}},
+		{"empty value", map[string]string{"traceparent": ""}},
+		{"refused character", map[string]string{"traceparent": "\x00"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := testContext(t)
+			f := sqstest.New()
+			url := f.CreateQueue("q", sqstest.QueueOptions{})
+			obs := sqsx.Observer{Create: func(ctx context.Context, _ sqsx.CreateEvent) (context.Context, map[string]string) {
+				return ctx, tc.attrs
+			}}
+			s, err := sqsx.NewSender(f, url, func(o *sqsx.SenderOptions) { o.Observer = obs })
+			require.NoError(t, err)
+			_, err = s.Send(ctx, sqsx.Message{Body: "plain"})
+			require.NoError(t, err)
+			out, err := f.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MessageAttributeNames: []string{"All"}})
+			require.NoError(t, err)
+			require.Len(t, out.Messages, 1)
+			assert.Empty(t, out.Messages[0].MessageAttributes)
+		})
+	}
+}
+
+// TestObserverPanicsAreReported: an Observer func that panics neither ends
+// the program nor changes what is sent or handled; a Processor reports it
+// through OnError.
+func TestObserverPanicsAreReported(t *testing.T) {
+	boom := func() { panic("observer bug") }
+	for _, tc := range []struct {
+		name string
+		obs  sqsx.Observer
+	}{
+		{"Create", sqsx.Observer{Create: func(context.Context, sqsx.CreateEvent) (context.Context, map[string]string) { boom(); return nil, nil }}},
+		{"Call", sqsx.Observer{Call: func(context.Context, sqsx.CallEvent) { boom() }}},
+		{"Handle", sqsx.Observer{Handle: func(context.Context, sqsx.HandleEvent) (context.Context, func([]error)) { boom(); return nil, nil }}},
+		{"Handle's done", sqsx.Observer{Handle: func(ctx context.Context, _ sqsx.HandleEvent) (context.Context, func([]error)) {
+			return ctx, func([]error) { boom() }
+		}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := testContext(t)
+			f := sqstest.New()
+			url := f.CreateQueue("q", sqstest.QueueOptions{})
+			s, err := sqsx.NewSender(f, url, func(o *sqsx.SenderOptions) { o.Observer = tc.obs })
+			require.NoError(t, err)
+			_, err = s.Send(ctx, sqsx.Message{Body: "b"})
+			require.NoError(t, err)
+			require.Equal(t, 1, f.Len(url))
+
+			handled := make(chan struct{})
+			reported := make(chan error, 10)
+			p, err := sqsx.NewProcessor(f, url, func(context.Context, *sqsx.Message) error {
+				close(handled)
+				return nil
+			}, func(o *sqsx.ProcessorOptions) {
+				o.Observer = tc.obs
+				o.OnError = func(err error) { reported <- err }
+			})
+			require.NoError(t, err)
+			stop := start(t, p)
+			select {
+			case <-handled:
+			case <-ctx.Done():
+				t.Fatal("not handled")
+			}
+			require.NoError(t, stop())
+			assert.Equal(t, int64(1), p.Stats().Deleted)
+			if tc.name == "Create" {
+				return // the Processor calls no Create
+			}
+			require.NotEmpty(t, reported)
+			err = <-reported
+			var pe *sqsx.ProcessError
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, "Observer", pe.Op)
+			assert.ErrorContains(t, err, "sqsx: Observer."+tc.name+" panicked: observer bug")
+		})
+	}
+}
+
+// TestObserverSeesTheCallersOffloadedMessage: for a message whose body
+// goes to S3, Create and Call see the caller's message, as documented,
+// not the pointer sent in its place.
+func TestObserverSeesTheCallersOffloadedMessage(t *testing.T) {
+	ctx := testContext(t)
+	f := sqstest.New()
+	url := f.CreateQueue("q", sqstest.QueueOptions{})
+	store := sqstest.NewS3()
+	store.CreateBucket("b")
+	var mu sync.Mutex
+	var seen []string
+	obs := sqsx.Observer{
+		Create: func(ctx context.Context, e sqsx.CreateEvent) (context.Context, map[string]string) {
+			mu.Lock()
+			seen = append(seen, "create "+e.Message.Body)
+			mu.Unlock()
+			return ctx, nil
+		},
+		Call: func(_ context.Context, e sqsx.CallEvent) {
+			mu.Lock()
+			for _, en := range e.Entries {
+				seen = append(seen, "call "+en.Message.Body)
+			}
+			mu.Unlock()
+		},
+	}
+	s, err := sqsx.NewSender(f, url, func(o *sqsx.SenderOptions) {
+		o.Observer, o.S3, o.OffloadBucket, o.AlwaysOffload = obs, store, "b", true
+	})
+	require.NoError(t, err)
+	msgs := []sqsx.Message{{Body: "the real body"}}
+	res, err := s.Send(ctx, msgs...)
+	require.NoError(t, err)
+	require.NotNil(t, res[0].Payload)
+	assert.Equal(t, []string{"create the real body", "call the real body"}, seen)
+}

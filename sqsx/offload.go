@@ -1,6 +1,7 @@
 package sqsx
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -35,7 +36,10 @@ const (
 	legacyPayloadSizeAttribute = "SQSLargePayloadSize"
 	pointerClass               = "software.amazon.payloadoffloading.PayloadS3Pointer"
 	legacyPointerClass         = "com.amazon.sqs.javamessaging.MessageS3Pointer"
+)
 
+// Sizes of payload offloading.
+const (
 	// DefaultOffloadThreshold is the body-and-attributes size above which
 	// a Sender with an OffloadBucket offloads, as the extended client
 	// libraries do by default: 256 KiB.
@@ -114,6 +118,15 @@ func parsePointer(body string, size Attribute) (*S3Pointer, error) {
 	if err := json.Unmarshal(parts[1], &loc); err != nil || loc.Bucket == nil || loc.Key == nil || *loc.Bucket == "" || *loc.Key == "" {
 		return nil, fmt.Errorf("%w: the pointer needs a non-empty s3BucketName and s3Key", ErrPayload)
 	}
+	// encoding/json keeps the last of a repeated name (and matches names
+	// case-insensitively); another reader may keep the first, so a
+	// pointer naming one twice is refused rather than read one way.
+	if k, twice := repeatedName(parts[1]); twice {
+		return nil, fmt.Errorf("%w: the pointer has %q twice", ErrPayload, k)
+	}
+	if len(*loc.Key) > 1024 || len(*loc.Bucket) > 63 {
+		return nil, fmt.Errorf("%w: the pointer's s3BucketName or s3Key is not one S3 has: S3 keys are at most 1024 bytes and bucket names 63", ErrPayload)
+	}
 	n, err := strconv.ParseInt(size.StringValue, 10, 64)
 	if err != nil || n < 0 || size.BaseType() != "Number" {
 		return nil, fmt.Errorf("%w: the size attribute %q is not a Number of bytes", ErrPayload, size.StringValue)
@@ -125,13 +138,16 @@ func parsePointer(body string, size Attribute) (*S3Pointer, error) {
 // removes that attribute and sets m.Payload. A malformed pointer is
 // returned as an error; the message keeps its body.
 func takePointer(m *Message) error {
-	name := payloadSizeAttribute
-	size, ok := m.MessageAttributes[name]
-	if !ok {
-		name = legacyPayloadSizeAttribute
-		if size, ok = m.MessageAttributes[name]; !ok {
-			return nil
-		}
+	size, ok := m.MessageAttributes[payloadSizeAttribute]
+	legacy, hasLegacy := m.MessageAttributes[legacyPayloadSizeAttribute]
+	switch {
+	case ok && hasLegacy && size.StringValue != legacy.StringValue:
+		return fmt.Errorf("%w: the size attributes %s %s and %s %s disagree", ErrPayload,
+			payloadSizeAttribute, size.StringValue, legacyPayloadSizeAttribute, legacy.StringValue)
+	case !ok && !hasLegacy:
+		return nil
+	case !ok:
+		size = legacy
 	}
 	p, err := parsePointer(m.Body, size)
 	if err != nil {
@@ -148,13 +164,20 @@ func takePointer(m *Message) error {
 
 // ResolvePayload replaces the body of a message offloaded in the extended
 // client libraries' format with the object it points to, reading at most
-// maxBytes (DefaultMaxPayloadBytes when 0), and sets m.Payload. A message
-// without the size attribute is left as it is. Errors wrap [ErrPayload]
-// and the S3 error (errors.As finds *s3types.NoSuchKey for a missing
-// object). It allocates the declared size (at most maxBytes) plus one
-// byte and a 32 KiB copy buffer, whatever the object holds. The Processor and sqslambda call it for you when given an S3
-// client; it is exported for consumers of their own.
+// maxBytes (DefaultMaxPayloadBytes when 0; a negative maxBytes is
+// refused), and sets m.Payload. A message without the size attribute is
+// left as it is. A pointer that could be read two ways (a name repeated,
+// both size attributes with different values) is refused. Errors wrap
+// [ErrPayload] and the S3 error (errors.As finds *s3types.NoSuchKey for a
+// missing object), or ctx's error: when ctx ends, the object's body is
+// closed, so a stalled read ends too. It allocates the declared size (at
+// most maxBytes) plus one byte and a 32 KiB copy buffer, whatever the
+// object holds. The Processor and sqslambda call it for you when given an
+// S3 client; it is exported for consumers of their own.
 func ResolvePayload(ctx context.Context, client S3API, m *Message, maxBytes int64) error {
+	if maxBytes < 0 {
+		return fmt.Errorf("%w: maxBytes %d: use a positive size (0 for %d)", ErrPayload, maxBytes, DefaultMaxPayloadBytes)
+	}
 	if m.Payload == nil {
 		if err := takePointer(m); err != nil || m.Payload == nil {
 			return err
@@ -178,6 +201,9 @@ func ResolvePayload(ctx context.Context, client S3API, m *Message, maxBytes int6
 		return fmt.Errorf("%w: reading s3://%s/%s: %w", ErrPayload, p.Bucket, p.Key, err)
 	}
 	defer out.Body.Close()
+	// A body that stalls is closed when ctx ends, which ends the read.
+	stop := context.AfterFunc(ctx, func() { _ = out.Body.Close() })
+	defer stop()
 	if out.ContentLength != nil && *out.ContentLength > maxBytes {
 		return fmt.Errorf("%w: s3://%s/%s is %d bytes: %w (%d)", ErrPayload, p.Bucket, p.Key, *out.ContentLength, ErrPayloadTooLarge, maxBytes)
 	}
@@ -187,6 +213,8 @@ func ResolvePayload(ctx context.Context, client S3API, m *Message, maxBytes int6
 	buf.Grow(int(p.Size) + 1)
 	n, err := io.Copy(&buf, io.LimitReader(out.Body, p.Size+1))
 	switch {
+	case err != nil && ctx.Err() != nil:
+		return fmt.Errorf("%w: reading s3://%s/%s: %w", ErrPayload, p.Bucket, p.Key, ctx.Err())
 	case err != nil:
 		return fmt.Errorf("%w: reading s3://%s/%s: %w", ErrPayload, p.Bucket, p.Key, err)
 	case n > p.Size:
@@ -226,7 +254,7 @@ func newPayloadKey() string {
 // S3, with its key; ok is false when m stays as it is.
 func (s *Sender) offload(m *Message) (out Message, ok bool) {
 	o := &s.opts
-	if o.OffloadBucket == "" || !o.AlwaysOffload && m.Size() <= o.OffloadThreshold {
+	if o.OffloadBucket == "" || !o.AlwaysOffload && m.Size() <= min(o.OffloadThreshold, o.MaxBatchBytes) {
 		return *m, false
 	}
 	p := S3Pointer{Bucket: o.OffloadBucket, Key: o.OffloadKeyPrefix + newPayloadKey(), Size: int64(len(m.Body))}
@@ -363,6 +391,32 @@ func (s *session) resolve(ms []*Message) ([]error, bool) {
 	return errs, false
 }
 
+// repeatedName reports the first member name a JSON object repeats,
+// compared as encoding/json matches them (after unescaping, ignoring case).
+func repeatedName(obj json.RawMessage) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(obj))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return "", false
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		k, _ := t.(string)
+		if seen[strings.ToLower(k)] {
+			return k, true
+		}
+		seen[strings.ToLower(k)] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", false
+		}
+	}
+	return "", false
+}
+
 func hasPayloadAttribute(m *Message) bool {
 	_, a := m.MessageAttributes[payloadSizeAttribute]
 	_, b := m.MessageAttributes[legacyPayloadSizeAttribute]
@@ -381,6 +435,15 @@ func failedOp(err error) string {
 // to; a failure is reported through OnError (Op "DeleteObject").
 func (s *session) deletePayload(m *Message) {
 	if !s.p.opts.DeletePayloads || m.Payload == nil || !m.fetched {
+		return
+	}
+	// SQS answers a delete with a receipt handle that is no longer
+	// current with success, and keeps the message: once its visibility
+	// may have run out (a heartbeat failed, or SQS's 12 hours passed), it
+	// may be on its way to another receive, which needs the object.
+	if m.recv != nil && !s.p.opts.Clock.Now().Before(m.recv.hiddenUntil(m)) {
+		s.p.report("DeleteObject", m.ID, fmt.Errorf("%w: kept s3://%s/%s: the message's visibility timeout may have run out before its delete, which SQS then answers with success without deleting it",
+			ErrReceiptHandleExpired, m.Payload.Bucket, m.Payload.Key))
 		return
 	}
 	s.p.count("DeleteObject")

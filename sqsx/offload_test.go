@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -198,7 +199,7 @@ func TestProcessorPayloadFailures(t *testing.T) {
 				t.Error("the handler must not see a message whose body was not read")
 				return nil
 			}, func(o *sqsx.ProcessorOptions) {
-				o.ShutdownTimeout, o.MaxPayloadBytes = 5*time.Second, 10
+				o.ShutdownTimeout = 5 * time.Second
 				o.OnError = func(err error) { // the message comes back at once, and fails again
 					select {
 					case reported <- err:
@@ -206,7 +207,7 @@ func TestProcessorPayloadFailures(t *testing.T) {
 					}
 				}
 				if tc.s3 {
-					o.S3, o.DeletePayloads = store, true
+					o.S3, o.DeletePayloads, o.MaxPayloadBytes = store, true, 10
 				}
 			})
 			require.NoError(t, err)
@@ -283,6 +284,15 @@ func TestSenderOffload(t *testing.T) {
 		require.ErrorIs(t, err, sqsx.ErrInvalidMessage)
 		assert.ErrorContains(t, res[0].Err, "no DeduplicationID, and the queue has no content-based deduplication")
 		assert.Len(t, store.Keys("b"), before, "nothing uploaded for a refused message")
+	})
+	t.Run("a message over MaxBatchBytes is offloaded below the threshold", func(t *testing.T) {
+		s := newSender(func(o *sqsx.SenderOptions) { o.MaxBatchBytes = 2048 })
+		res, err := s.Send(ctx, sqsx.Message{Body: strings.Repeat("x", 2048)}, sqsx.Message{Body: strings.Repeat("x", 2049)})
+		require.NoError(t, err)
+		assert.Nil(t, res[0].Payload, "at MaxBatchBytes stays in SQS")
+		require.NotNil(t, res[1].Payload, "over MaxBatchBytes goes to S3 although under the 256 KiB threshold")
+		assert.Equal(t, int64(2049), res[1].Payload.Size)
+		_, _ = q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10})
 	})
 	t.Run("always", func(t *testing.T) {
 		s := newSender(func(o *sqsx.SenderOptions) { o.AlwaysOffload = true })
@@ -378,4 +388,166 @@ func TestResolvePayloadMemoryBound(t *testing.T) {
 	t.Logf("allocated %d bytes for a 1 MiB bound", after.TotalAlloc-before.TotalAlloc)
 	assert.ErrorContains(t, err, "holds more than the 1048576 bytes the message declares")
 	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(bound+64<<10), "allocated while reading")
+}
+
+// TestResolvePayloadRefusesAmbiguousPointers: a pointer that could be read
+// two ways, or names what S3 cannot hold, is refused rather than resolved
+// by a guess.
+func TestResolvePayloadRefusesAmbiguousPointers(t *testing.T) {
+	const ptr = "software.amazon.payloadoffloading.PayloadS3Pointer"
+	good := `["` + ptr + `",{"s3BucketName":"b","s3Key":"k"}]`
+	size := func(name, v string) map[string]sqsx.Attribute {
+		return map[string]sqsx.Attribute{name: {DataType: "Number", StringValue: v}}
+	}
+	both := func(a, b string) map[string]sqsx.Attribute {
+		return map[string]sqsx.Attribute{"ExtendedPayloadSize": {DataType: "Number", StringValue: a}, "SQSLargePayloadSize": {DataType: "Number", StringValue: b}}
+	}
+	for _, tc := range []struct {
+		name     string
+		body     string
+		attrs    map[string]sqsx.Attribute
+		maxBytes int64
+		want     string // "" for success
+	}{
+		{"good", good, size("ExtendedPayloadSize", "5"), 0, ""},
+		{"both size attributes, equal", good, both("5", "5"), 0, ""},
+		{"both size attributes, different", good, both("5", "6"), 0, "ExtendedPayloadSize 5 and SQSLargePayloadSize 6 disagree"},
+		{"key twice", `["` + ptr + `",{"s3BucketName":"b","s3Key":"k","s3Key":"other"}]`, size("ExtendedPayloadSize", "5"), 0, `"s3Key" twice`},
+		{"bucket twice", `["` + ptr + `",{"s3BucketName":"a","s3BucketName":"b","s3Key":"k"}]`, size("ExtendedPayloadSize", "5"), 0, `"s3BucketName" twice`},
+		{"escaped key twice", `["` + ptr + `",{"s3BucketName":"b","s3Key":"k","s3\u004bey":"other"}]`, size("ExtendedPayloadSize", "5"), 0, `"s3Key" twice`},
+		{"key over 1024 bytes", `["` + ptr + `",{"s3BucketName":"b","s3Key":"` + strings.Repeat("k", 1025) + `"}]`, size("ExtendedPayloadSize", "5"), 0, "S3 keys are at most 1024 bytes and bucket names 63"},
+		{"bucket over 63 bytes", `["` + ptr + `",{"s3BucketName":"` + strings.Repeat("b", 64) + `","s3Key":"k"}]`, size("ExtendedPayloadSize", "5"), 0, "S3 keys are at most 1024 bytes and bucket names 63"},
+		{"negative maxBytes", good, size("ExtendedPayloadSize", "5"), -1, "maxBytes -1: use a positive size (0 for 67108864)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			store := sqstest.NewS3()
+			store.PutRaw("b", "k", []byte("hello"))
+			m := &sqsx.Message{Body: tc.body, MessageAttributes: tc.attrs}
+			err := sqsx.ResolvePayload(testContext(t), store, m, tc.maxBytes)
+			if tc.want == "" {
+				require.NoError(t, err)
+				assert.Equal(t, "hello", m.Body)
+				assert.Empty(t, m.MessageAttributes, "both size attributes are taken off")
+				return
+			}
+			require.ErrorIs(t, err, sqsx.ErrPayload)
+			assert.ErrorContains(t, err, tc.want)
+			assert.Equal(t, tc.body, m.Body, "the body stays the pointer")
+		})
+	}
+}
+
+// stalled is an S3 whose object bodies never yield a byte until closed,
+// as a connection that stalls mid-body; the SDK's bodies behave so too.
+type stalled struct{ sqsx.S3API }
+
+func (stalled) GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	return &s3.GetObjectOutput{Body: &stalledBody{closed: make(chan struct{})}}, nil
+}
+
+type stalledBody struct {
+	once   sync.Once
+	closed chan struct{}
+}
+
+func (b *stalledBody) Read([]byte) (int, error) {
+	<-b.closed
+	return 0, errors.New("use of closed body")
+}
+func (b *stalledBody) Close() error { b.once.Do(func() { close(b.closed) }); return nil }
+
+// TestResolvePayloadStalledBody: a read that stalls ends with ctx; in a
+// Processor, at the latest with ShutdownTimeout, and the message is
+// released, not deleted.
+func TestResolvePayloadStalledBody(t *testing.T) {
+	m := pointerMessage("software.amazon.payloadoffloading.PayloadS3Pointer", "ExtendedPayloadSize", "b", "k", 5, false)
+	ctx, cancel := context.WithCancel(testContext(t))
+	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
+	err := sqsx.ResolvePayload(ctx, stalled{}, &m, 0)
+	require.ErrorIs(t, err, sqsx.ErrPayload)
+	require.ErrorIs(t, err, context.Canceled)
+
+	q := sqstest.New()
+	url := q.CreateQueue("stall", sqstest.QueueOptions{})
+	sendRaw(t, q, url, pointerMessage("software.amazon.payloadoffloading.PayloadS3Pointer", "ExtendedPayloadSize", "b", "k", 5, false))
+	reported := make(chan error, 10)
+	p, err := sqsx.NewProcessor(q, url, func(context.Context, *sqsx.Message) error {
+		t.Error("the handler must not see a message whose body was not read")
+		return nil
+	}, func(o *sqsx.ProcessorOptions) {
+		o.S3, o.ShutdownTimeout = stalled{}, 100*time.Millisecond
+		o.OnError = func(err error) { reported <- err }
+	})
+	require.NoError(t, err)
+	stop := start(t, p)
+	for q.Calls("ReceiveMessage") == 0 || p.Stats().Received == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	if err := stop(); err != nil {
+		require.ErrorIs(t, err, sqsx.ErrShutdownTimeout)
+	}
+	select {
+	case err = <-reported:
+	case <-testContext(t).Done():
+		t.Fatal("the stalled read never ended")
+	}
+	assert.ErrorIs(t, err, sqsx.ErrPayload)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, 1, q.Len(url), "not deleted")
+}
+
+// TestDeletePayloadsKeepsTheObjectOfAStaleHandle: SQS answers a delete
+// with a receipt handle that is no longer current with success, without
+// deleting the message. So the Processor deletes a payload only while its
+// message's visibility surely lasts; past that, the object stays (and
+// OnError says so), for the message may come back and need it.
+func TestDeletePayloadsKeepsTheObjectOfAStaleHandle(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		advance time.Duration // how long the handler takes, on the fake clock
+		kept    bool
+	}{
+		{"within the visibility timeout", 0, false},
+		{"past the visibility timeout", 31 * time.Second, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := sqstest.NewClock(time.Unix(1_700_000_000, 0))
+			q := sqstest.New(func(o *sqstest.Options) { o.Clock = clk.Now })
+			url := q.CreateQueue("stale", sqstest.QueueOptions{VisibilityTimeout: 30 * time.Second})
+			store := sqstest.NewS3()
+			store.CreateBucket("b")
+			store.PutRaw("b", "k", []byte("hello"))
+			sendRaw(t, q, url, pointerMessage("software.amazon.payloadoffloading.PayloadS3Pointer", "ExtendedPayloadSize", "b", "k", 5, false))
+			var errs errorLog
+			p, err := sqsx.NewProcessor(q, url, func(_ context.Context, m *sqsx.Message) error {
+				assert.Equal(t, "hello", m.Body)
+				clk.Advance(tc.advance)
+				return nil
+			}, func(o *sqsx.ProcessorOptions) {
+				o.S3, o.DeletePayloads, o.Clock = store, true, clk
+				o.HeartbeatFraction = 0.99
+				o.OnError = errs.add
+			})
+			require.NoError(t, err)
+			stop := start(t, p)
+			for p.Stats().Deleted == 0 {
+				select {
+				case <-testContext(t).Done():
+					t.Fatal("not deleted")
+				case <-time.After(time.Millisecond):
+				}
+			}
+			require.NoError(t, stop())
+			_, ok := store.Object("b", "k")
+			assert.Equal(t, tc.kept, ok)
+			if tc.kept {
+				var said bool
+				for _, err := range errs.all() {
+					var pe *sqsx.ProcessError
+					said = said || errors.As(err, &pe) && pe.Op == "DeleteObject" && errors.Is(err, sqsx.ErrReceiptHandleExpired)
+				}
+				assert.True(t, said, "OnError says the object was kept: %v", errs.all())
+			}
+		})
+	}
 }

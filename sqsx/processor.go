@@ -54,7 +54,8 @@ type ProcessorOptions struct {
 	// MaxReceiveCount, when above 0, hands a message received more times
 	// than this to DeadLetter instead of the handler; if DeadLetter
 	// returns nil the message is deleted. See the package doc for how this
-	// meets the queue's own redrive policy and FIFO order.
+	// meets the queue's own redrive policy and FIFO order. Each needs the
+	// other.
 	MaxReceiveCount int
 	DeadLetter      Handler
 	// ShutdownTimeout bounds the drain after Run's ctx ends; default 30 s.
@@ -72,8 +73,14 @@ type ProcessorOptions struct {
 	// its declared size: it is reported through OnError (Op "GetObject"),
 	// released and not deleted. DeletePayloads deletes each object once
 	// its message is deleted after a successful handling (not after
-	// DeadLetter, whose handler may park the pointer). Memory: each
-	// message being handled holds its body, at most MaxPayloadBytes.
+	// DeadLetter, whose handler may park the pointer), and only while the
+	// message's visibility surely lasts: SQS answers a delete with a
+	// receipt handle that is no longer current with success but keeps
+	// the message, so past that (a heartbeat failed, SQS's 12 hours ran
+	// out) the object stays and OnError reports ErrReceiptHandleExpired
+	// (Op "DeleteObject"). DeletePayloads and
+	// MaxPayloadBytes are refused without S3. Memory: each message being
+	// handled holds its body, at most MaxPayloadBytes.
 	S3              S3API
 	MaxPayloadBytes int64
 	DeletePayloads  bool
@@ -105,7 +112,8 @@ type ProcessorOptions struct {
 
 // ProcessError is what a Processor reports through OnError.
 type ProcessError struct {
-	// Op is the SQS operation, "Handler" or "DeadLetter".
+	// Op is the SQS operation, "Handler", "DeadLetter", or "Observer"
+	// for a panic in an Observer func.
 	Op string
 	// MessageID is empty for an error of a whole call.
 	MessageID string
@@ -258,8 +266,10 @@ func newProcessor(client SQSAPI, url string, one Handler, batch BatchHandler, op
 		return nil, fmt.Errorf("sqsx: ShutdownTimeout %s: use a positive duration (0 for 30s)", o.ShutdownTimeout)
 	case o.MaxPayloadBytes < 0:
 		return nil, fmt.Errorf("sqsx: MaxPayloadBytes %d: use a positive size (0 for %d)", o.MaxPayloadBytes, DefaultMaxPayloadBytes)
-	case o.DeletePayloads && o.S3 == nil:
-		return nil, errors.New("sqsx: DeletePayloads needs an S3 client (ProcessorOptions.S3)")
+	case (o.DeletePayloads || o.MaxPayloadBytes != DefaultMaxPayloadBytes) && o.S3 == nil:
+		return nil, errors.New("sqsx: DeletePayloads and MaxPayloadBytes need an S3 client (ProcessorOptions.S3)")
+	case o.DeadLetter != nil && o.MaxReceiveCount == 0:
+		return nil, errors.New("sqsx: DeadLetter needs a MaxReceiveCount (it takes messages received more times than that)")
 	}
 	if o.Clock == nil {
 		o.Clock = realClock{}
@@ -267,6 +277,8 @@ func newProcessor(client SQSAPI, url string, one Handler, batch BatchHandler, op
 	if o.OnError == nil {
 		o.OnError = func(err error) { slog.Default().Warn("sqsx processor", "err", err) }
 	}
+	onError := o.OnError
+	o.Observer = o.Observer.recovering(func(err error) { onError(&ProcessError{Op: "Observer", Err: err}) })
 	p := &Processor{client: client, url: url, fifo: strings.HasSuffix(url, ".fifo"), one: one, batch: batch, opts: o}
 	p.stats.calls = map[string]int64{}
 	return p, nil

@@ -656,7 +656,11 @@ func TestNewProcessorRefusesBadOptions(t *testing.T) {
 		{"pollers", func(o *sqsx.ProcessorOptions) { o.Pollers = -2 }, "Pollers -2: use 1 or more (0 for 1)"},
 		{"negative count", func(o *sqsx.ProcessorOptions) { o.MaxReceiveCount = -1 }, "MaxReceiveCount -1: use 1 or more, or 0 for none"},
 		{"payload bound", func(o *sqsx.ProcessorOptions) { o.MaxPayloadBytes = -1 }, "MaxPayloadBytes -1: use a positive size"},
-		{"delete payloads", func(o *sqsx.ProcessorOptions) { o.DeletePayloads = true }, "DeletePayloads needs an S3 client"},
+		{"delete payloads", func(o *sqsx.ProcessorOptions) { o.DeletePayloads = true }, "DeletePayloads and MaxPayloadBytes need an S3 client"},
+		{"max payload bytes", func(o *sqsx.ProcessorOptions) { o.MaxPayloadBytes = 1 << 20 }, "DeletePayloads and MaxPayloadBytes need an S3 client"},
+		{"dead letter alone", func(o *sqsx.ProcessorOptions) {
+			o.DeadLetter = func(context.Context, *sqsx.Message) error { return nil }
+		}, "DeadLetter needs a MaxReceiveCount"},
 		{"wait", func(o *sqsx.ProcessorOptions) { o.WaitTime = 30 * time.Second }, "WaitTime 30s: use whole seconds from 1s to 20s"},
 		{"wait fraction", func(o *sqsx.ProcessorOptions) { o.WaitTime = 1500 * time.Millisecond }, "WaitTime 1.5s"},
 		{"max messages", func(o *sqsx.ProcessorOptions) { o.MaxMessages = 11 }, "MaxMessages 11: use 1 to 10"},

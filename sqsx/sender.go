@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -107,7 +108,10 @@ type SenderOptions struct {
 	S3            S3API
 	// OffloadThreshold is the size ([Message.Size]) above which a body is
 	// offloaded, 1 byte to 1 MiB; default DefaultOffloadThreshold (256
-	// KiB), the libraries' default. AlwaysOffload offloads every body.
+	// KiB), the libraries' default. A message larger than MaxBatchBytes
+	// is offloaded whatever the threshold. AlwaysOffload offloads every
+	// body. S3, OffloadThreshold, AlwaysOffload and OffloadKeyPrefix are
+	// refused without an OffloadBucket.
 	OffloadThreshold int
 	AlwaysOffload    bool
 	// OffloadKeyPrefix goes before each object's name, up to 900 bytes;
@@ -172,11 +176,12 @@ func NewSender(client SQSAPI, queueURL string, optFns ...func(*SenderOptions)) (
 		return nil, fmt.Errorf("sqsx: OffloadThreshold %d: use 1 to 1048576 (0 for %d)", o.OffloadThreshold, DefaultOffloadThreshold)
 	case o.OffloadBucket != "" && o.S3 == nil:
 		return nil, errors.New("sqsx: OffloadBucket needs an S3 client (SenderOptions.S3)")
-	case o.OffloadBucket == "" && (o.AlwaysOffload || o.OffloadKeyPrefix != ""):
-		return nil, errors.New("sqsx: AlwaysOffload and OffloadKeyPrefix need an OffloadBucket")
+	case o.OffloadBucket == "" && (o.S3 != nil || o.AlwaysOffload || o.OffloadKeyPrefix != "" || o.OffloadThreshold != DefaultOffloadThreshold):
+		return nil, errors.New("sqsx: S3, OffloadThreshold, AlwaysOffload and OffloadKeyPrefix need an OffloadBucket")
 	case len(o.OffloadKeyPrefix) > 900 || !utf8.ValidString(o.OffloadKeyPrefix):
 		return nil, fmt.Errorf("sqsx: OffloadKeyPrefix: use up to 900 bytes of UTF-8 (S3 keys are at most 1024)")
 	}
+	o.Observer = o.Observer.recovering(func(err error) { slog.Default().Warn("sqsx sender", "err", err) })
 	return &Sender{client: client, url: queueURL, fifo: strings.HasSuffix(queueURL, ".fifo"), opts: o}, nil
 }
 
@@ -241,7 +246,7 @@ func (s *Sender) validate(ctx context.Context, m *Message) error {
 	switch size := m.Size(); {
 	case m.Body == "":
 		return bad("the body is empty; SQS needs at least one character")
-	case size > limit && s.opts.OffloadBucket != "":
+	case size > limit && m.Payload != nil:
 		return bad("%d bytes (body and attributes, the body offloaded) is over the %d allowed", size, limit)
 	case size > limit:
 		return bad("%d bytes (body and attributes) is over the %d allowed (SenderOptions.OffloadBucket sends larger bodies through S3)", size, limit)
@@ -276,11 +281,11 @@ func (s *Sender) validate(ctx context.Context, m *Message) error {
 	case m.GroupID == "":
 		return bad("a FIFO queue needs a GroupID")
 	case !validFIFOID(m.GroupID):
-		return bad("GroupID %q: use 1 to 128 of A-Z a-z 0-9 and ASCII punctuation", m.GroupID)
+		return bad("GroupID %s: use 1 to 128 of A-Z a-z 0-9 and ASCII punctuation", quoted(m.GroupID))
 	case m.Delay != 0:
 		return bad("a FIFO queue takes no per-message delay (set DelaySeconds on the queue)")
 	case m.DeduplicationID != "" && !validFIFOID(m.DeduplicationID):
-		return bad("DeduplicationID %q: use 1 to 128 of A-Z a-z 0-9 and ASCII punctuation", m.DeduplicationID)
+		return bad("DeduplicationID %s: use 1 to 128 of A-Z a-z 0-9 and ASCII punctuation", quoted(m.DeduplicationID))
 	case m.DeduplicationID == "":
 		contentDup, err := s.contentBasedDedup(ctx)
 		if err != nil {
@@ -312,7 +317,8 @@ func (s *Sender) contentBasedDedup(ctx context.Context) (bool, error) {
 // pending is one message still to send.
 type pending struct {
 	index    int
-	msg      *Message
+	msg      *Message // what is sent: the caller's, or its pointer when offloaded
+	caller   *Message // the caller's, for the Observer
 	size     int
 	attempts int
 	// ctx and extra are Observer.Create's context and attributes.
@@ -389,7 +395,7 @@ func (s *Sender) Send(ctx context.Context, msgs ...Message) ([]SendResult, error
 		if _, ok := groups[g]; !ok {
 			order = append(order, g)
 		}
-		p := &pending{index: i, msg: m, size: m.Size()}
+		p := &pending{index: i, msg: m, caller: &msgs[i], size: m.Size()}
 		if s.opts.Observer.Create != nil {
 			s.create(ctx, p)
 		}

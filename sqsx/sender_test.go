@@ -302,6 +302,11 @@ func TestSenderValidates(t *testing.T) {
 		"delay on fifo": {fifo, sqsx.Message{Body: "x", GroupID: "g", DeduplicationID: "d", Delay: time.Second}, "a FIFO queue takes no per-message delay"},
 		"no dedup":      {fifo, sqsx.Message{Body: "x", GroupID: "g"}, "no DeduplicationID, and the queue has no content-based deduplication"},
 		"long dedup":    {dedup, sqsx.Message{Body: "x", GroupID: "g", DeduplicationID: strings.Repeat("d", 129)}, "DeduplicationID"},
+		// A huge invalid value is quoted in part, with its length.
+		"huge name":   {std, sqsx.Message{Body: "x", MessageAttributes: map[string]sqsx.Attribute{strings.Repeat("n", 100_000): sqsx.StringAttribute("v")}}, `nnnn"... (100000 bytes): use 1 to 256`},
+		"huge digits": {std, sqsx.Message{Body: "x", MessageAttributes: map[string]sqsx.Attribute{"k": {DataType: "Number", StringValue: strings.Repeat("9", 100_000)}}}, `999"... (100000 bytes) is not a Number`},
+		"huge type":   {std, sqsx.Message{Body: "x", MessageAttributes: map[string]sqsx.Attribute{"k": {DataType: "String." + strings.Repeat("t", 100_000), StringValue: "v"}}}, `ttt"... (100007 bytes): use String`},
+		"huge group":  {dedup, sqsx.Message{Body: "x", GroupID: strings.Repeat("g", 100_000)}, `ggg"... (100000 bytes): use 1 to 128`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			s, err := sqsx.NewSender(q, tc.url)
@@ -310,6 +315,7 @@ func TestSenderValidates(t *testing.T) {
 			res, err := s.Send(context.Background(), tc.msg)
 			require.ErrorIs(t, err, sqsx.ErrInvalidMessage)
 			assert.ErrorContains(t, res[0].Err, tc.want)
+			assert.Less(t, len(res[0].Err.Error()), 1024, "the error quotes a bounded part of the message")
 			assert.Zero(t, q.Calls("SendMessageBatch"), "nothing sent")
 		})
 	}
@@ -345,7 +351,9 @@ func TestSenderValidates(t *testing.T) {
 			{func(o *sqsx.SenderOptions) { o.MaxGroupEntries = 11 }, "MaxGroupEntries 11: use 1 to 10 (0 for 1)"},
 			{func(o *sqsx.SenderOptions) { o.OffloadThreshold = -1 }, "OffloadThreshold -1: use 1 to 1048576 (0 for 262144)"},
 			{func(o *sqsx.SenderOptions) { o.OffloadBucket = "b" }, "OffloadBucket needs an S3 client"},
-			{func(o *sqsx.SenderOptions) { o.AlwaysOffload = true }, "AlwaysOffload and OffloadKeyPrefix need an OffloadBucket"},
+			{func(o *sqsx.SenderOptions) { o.AlwaysOffload = true }, "S3, OffloadThreshold, AlwaysOffload and OffloadKeyPrefix need an OffloadBucket"},
+			{func(o *sqsx.SenderOptions) { o.S3 = sqstest.NewS3() }, "S3, OffloadThreshold, AlwaysOffload and OffloadKeyPrefix need an OffloadBucket"},
+			{func(o *sqsx.SenderOptions) { o.OffloadThreshold = 5 }, "S3, OffloadThreshold, AlwaysOffload and OffloadKeyPrefix need an OffloadBucket"},
 		} {
 			_, err := sqsx.NewSender(q, std, tc.opt)
 			assert.ErrorContains(t, err, tc.want)

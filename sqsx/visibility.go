@@ -20,12 +20,15 @@ type received struct {
 	msgs []*Message // at most 10
 	at   time.Time
 
-	mu    sync.Mutex
-	held  []bool // held[i]: msgs[i] is still held
-	left  int    // how many are held
-	done  chan struct{}
-	timer func() bool // stops the heartbeat's next beat, on a funcClock
-	vis   sync.Mutex  // one visibility change of this receive at a time
+	mu   sync.Mutex
+	held []bool // held[i]: msgs[i] is still held
+	left int    // how many are held
+	// hidden[i] is a time until which msgs[i] is surely hidden: its
+	// receipt handle is current until then.
+	hidden []time.Time
+	done   chan struct{}
+	timer  func() bool // stops the heartbeat's next beat, on a funcClock
+	vis    sync.Mutex  // one visibility change of this receive at a time
 }
 
 func newReceived(s *session, ms []types.Message) *received {
@@ -39,11 +42,16 @@ func newReceived(s *session, ms []types.Message) *received {
 		m.SetAttributes(sm.Attributes)
 		m.MessageAttributes = fromSQSAttributes(sm.MessageAttributes)
 		_ = takePointer(m) // a malformed pointer fails the message when it is handled
+		m.recv = r
 		r.msgs[i] = m
 	}
 	r.held = make([]bool, len(ms))
+	r.hidden = make([]time.Time, len(ms))
+	// SQS hid the messages a little before r.at, when it answered.
+	until := r.at.Add(s.vt - min(2*time.Second, s.vt/4))
 	for i := range r.held {
 		r.held[i] = true
+		r.hidden[i] = until
 	}
 	r.left = len(ms)
 	if r.left == 0 {
@@ -84,6 +92,18 @@ func (r *received) letGo(ms ...*Message) {
 			}
 		}
 	}
+}
+
+// hiddenUntil is the time until which m is surely hidden, so that a
+// delete with its receipt handle reaches it (zero for a message of no
+// receive).
+func (r *received) hiddenUntil(m *Message) time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if i := r.index(m); i >= 0 {
+		return r.hidden[i]
+	}
+	return time.Time{}
 }
 
 // gone reports whether m is no longer held.
@@ -186,8 +206,16 @@ func (r *received) beat() bool {
 	}
 	r.vis.Lock()
 	ms := r.holding()
+	start := s.p.opts.Clock.Now() // SQS extends them from a moment after this
 	ok := s.changeVisibility(ms, ext, "heartbeat", r.gone)
 	r.vis.Unlock()
+	r.mu.Lock()
+	for _, m := range ok {
+		if i := r.index(m); i >= 0 {
+			r.hidden[i] = start.Add(ext)
+		}
+	}
+	r.mu.Unlock()
 	s.p.stats.extended.Add(int64(len(ok)))
 	return true
 }

@@ -36,7 +36,8 @@ type Options struct {
 	// S3 reads the bodies of records offloaded to S3 in the AWS extended
 	// client libraries' format (see sqsx.S3Pointer) before the handler
 	// sees them, at most MaxPayloadBytes each (default
-	// sqsx.DefaultMaxPayloadBytes). Without S3 such a record fails with
+	// sqsx.DefaultMaxPayloadBytes; a negative one fails every offloaded
+	// record, since ProcessEvent has no error to refuse it with). Without S3 such a record fails with
 	// sqsx.ErrPayload instead of reaching the handler with its pointer
 	// body, as does one whose object is missing; the record is reported
 	// as a batch item failure and through OnError. The objects are not
@@ -45,7 +46,8 @@ type Options struct {
 	S3              sqsx.S3API
 	MaxPayloadBytes int64
 	// OnError hears of every record that failed, with its message ID:
-	// handler errors, panics and payloads that could not be read. Default
+	// handler errors, panics and payloads that could not be read; and of
+	// panics in Observer.Handle, which do not fail the record. Default
 	// none. It must be safe for concurrent use.
 	OnError func(messageID string, err error)
 	// Observer hears of each handling (Observer.Handle, with the record's
@@ -140,7 +142,7 @@ func ProcessEvent(ctx context.Context, ev events.SQSEvent, h sqsx.Handler, optFn
 func (o *Options) handle(ctx context.Context, queue string, h sqsx.Handler, m *sqsx.Message) error {
 	err := sqsx.ResolvePayload(ctx, o.S3, m, o.MaxPayloadBytes)
 	if err == nil {
-		err = observed(ctx, o.Observer, queue, h, m)
+		err = observed(ctx, o.Observer, queue, h, m, o.OnError)
 	}
 	if err != nil && o.OnError != nil {
 		o.OnError(m.ID, err)
@@ -148,16 +150,34 @@ func (o *Options) handle(ctx context.Context, queue string, h sqsx.Handler, m *s
 	return err
 }
 
-// observed runs h over m with Observer.Handle around it.
-func observed(ctx context.Context, obs sqsx.Observer, queue string, h sqsx.Handler, m *sqsx.Message) error {
+// observed runs h over m with Observer.Handle around it. A panic in
+// Observer.Handle or its done is reported through onError; the handler
+// runs all the same, and its outcome stands.
+func observed(ctx context.Context, obs sqsx.Observer, queue string, h sqsx.Handler, m *sqsx.Message, onError func(string, error)) error {
 	if obs.Handle == nil {
 		return safeHandle(ctx, h, m)
 	}
-	ctx, done := obs.Handle(ctx, sqsx.HandleEvent{Queue: queue, Messages: []*sqsx.Message{m}})
-	err := safeHandle(ctx, h, m)
-	if done != nil {
-		done([]error{err})
+	catch := func(what string) {
+		if r := recover(); r != nil && onError != nil {
+			onError(m.ID, fmt.Errorf("sqslambda: Observer.%s panicked: %v", what, r))
+		}
 	}
+	hctx, done := ctx, func([]error) {}
+	func() {
+		defer catch("Handle")
+		c, d := obs.Handle(ctx, sqsx.HandleEvent{Queue: queue, Messages: []*sqsx.Message{m}})
+		if c != nil {
+			hctx = c
+		}
+		if d != nil {
+			done = d
+		}
+	}()
+	err := safeHandle(hctx, h, m)
+	func() {
+		defer catch("Handle's done")
+		done([]error{err})
+	}()
 	return err
 }
 

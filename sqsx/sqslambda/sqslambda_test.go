@@ -192,4 +192,49 @@ func TestProcessEventResolvesPayloads(t *testing.T) {
 		return nil
 	})
 	assert.Equal(t, []string{"1"}, failures(resp))
+
+	// Nor with a negative MaxPayloadBytes, which is not taken as the default.
+	var negErr error
+	resp = sqslambda.ProcessEvent(context.Background(), events.SQSEvent{Records: ev.Records[:1]}, func(context.Context, *sqsx.Message) error {
+		t.Error("handled with a negative MaxPayloadBytes")
+		return nil
+	}, func(o *sqslambda.Options) {
+		o.S3, o.MaxPayloadBytes = store, -1
+		o.OnError = func(_ string, err error) { negErr = err }
+	})
+	assert.Equal(t, []string{"1"}, failures(resp))
+	assert.ErrorContains(t, negErr, "maxBytes -1: use a positive size")
+}
+
+// TestProcessEventObserverPanic: a panic in Observer.Handle or its done is
+// reported through OnError; the record is handled and its outcome stands.
+func TestProcessEventObserverPanic(t *testing.T) {
+	ev := events.SQSEvent{Records: []events.SQSMessage{{MessageId: "1", Body: "a"}, {MessageId: "2", Body: "b"}}}
+	for name, obs := range map[string]sqsx.Observer{
+		"Handle": {Handle: func(context.Context, sqsx.HandleEvent) (context.Context, func([]error)) { panic("observer bug") }},
+		"Handle's done": {Handle: func(ctx context.Context, _ sqsx.HandleEvent) (context.Context, func([]error)) {
+			return ctx, func([]error) { panic("observer bug") }
+		}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var mu sync.Mutex
+			var handled []string
+			reported := map[string]error{}
+			resp := sqslambda.ProcessEvent(context.Background(), ev, func(_ context.Context, m *sqsx.Message) error {
+				mu.Lock()
+				defer mu.Unlock()
+				handled = append(handled, m.ID)
+				if m.ID == "2" {
+					return errors.New("failed")
+				}
+				return nil
+			}, func(o *sqslambda.Options) {
+				o.Observer, o.Concurrency = obs, 2
+				o.OnError = func(id string, err error) { mu.Lock(); reported[id] = err; mu.Unlock() }
+			})
+			assert.Equal(t, []string{"2"}, failures(resp))
+			assert.ElementsMatch(t, []string{"1", "2"}, handled)
+			assert.ErrorContains(t, reported["1"], "sqslambda: Observer."+name+" panicked: observer bug")
+		})
+	}
 }
