@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kumo-go/kumo/internal/opts"
 	"github.com/kumo-go/kumo/internal/redact"
 )
 
@@ -83,9 +84,7 @@ func New(keyPairID string, key crypto.Signer, optFns ...func(*Options)) (*Signer
 		return nil, err
 	}
 	var o Options
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
@@ -273,9 +272,7 @@ type CookieOptions struct {
 // cookies expire with the policy.
 func (s *Signer) SignedCookies(p Policy, optFns ...func(*CookieOptions)) ([]*http.Cookie, error) {
 	var o CookieOptions
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if o.Path == "" {
 		o.Path = "/"
 	}

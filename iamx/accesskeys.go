@@ -13,6 +13,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/kumo-go/kumo/credentials"
+	"github.com/kumo-go/kumo/internal/opts"
 )
 
 // IAMAPI is the part of the IAM client RotateAccessKey calls.
@@ -123,9 +124,7 @@ var ErrRotate = errors.New("iamx: access key rotation")
 // caller makes meanwhile can be taken for one a lost answer made.
 func RotateAccessKey(ctx context.Context, client IAMAPI, user string, store func(credentials.Profile) error, optFns ...func(*RotateOptions)) (RotateResult, error) {
 	var o RotateOptions
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	var res RotateResult
 	if user == "" || store == nil {
 		return res, fmt.Errorf("%w: needs a user name and a store function", ErrRotate)

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/kumo-go/kumo/internal/opts"
 	"github.com/kumo-go/kumo/internal/redact"
 )
 
@@ -319,9 +320,7 @@ type SAMLOptions struct {
 // seconds to 12 hours.
 func AssumeRoleWithSAML(ctx context.Context, client STSAPI, a *SAMLAssertion, role SAMLRole, optFns ...func(*SAMLOptions)) (aws.Credentials, error) {
 	var o SAMLOptions
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}

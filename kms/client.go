@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+
+	"github.com/kumo-go/kumo/internal/opts"
 )
 
 // CommitmentPolicy says which messages a Client decrypts.
@@ -107,9 +109,7 @@ func New(keyring Keyring, optFns ...func(*Options)) (*Client, error) {
 		return nil, errors.New("kms: New needs a keyring")
 	}
 	o := Options{}
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if o.Suite == 0 {
 		o.Suite = SuiteCommitted
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/kumo-go/kumo/internal/opts"
 	"github.com/kumo-go/kumo/internal/redact"
 )
 
@@ -179,7 +180,7 @@ func NewClientSupplier(cfg aws.Config, optFns ...func(*awskms.Options)) ClientSu
 		defer mu.Unlock()
 		c, ok := clients[region]
 		if !ok {
-			c = awskms.NewFromConfig(cfg, append([]func(*awskms.Options){func(o *awskms.Options) { o.Region = region }}, optFns...)...)
+			c = awskms.NewFromConfig(cfg, append([]func(*awskms.Options){func(o *awskms.Options) { o.Region = region }}, opts.NonNil(optFns)...)...)
 			clients[region] = c
 		}
 		return c, nil

@@ -67,6 +67,7 @@ import (
 
 	"github.com/kumo-go/kumo/iamx"
 	"github.com/kumo-go/kumo/internal/fakecall"
+	"github.com/kumo-go/kumo/internal/opts"
 )
 
 // Options configure a [Fake].
@@ -126,9 +127,7 @@ type key struct {
 // New returns an empty fake.
 func New(optFns ...func(*Options)) *Fake {
 	var o Options
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if o.AccountID == "" {
 		o.AccountID = "123456789012"
 	}
@@ -337,9 +336,7 @@ func (f *Fake) GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityI
 	}
 	defer fakecall.End(&f.Recorder, "GetCallerIdentity", &out, &err)
 	var o sts.Options
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	arn := fmt.Sprintf("arn:aws:iam::%s:root", f.opts.AccountID)
 	userID := f.opts.AccountID
 	if o.Credentials != nil {

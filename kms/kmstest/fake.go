@@ -72,6 +72,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/kumo-go/kumo/internal/fakecall"
+	"github.com/kumo-go/kumo/internal/opts"
 )
 
 // Options configure a [Fake].
@@ -123,9 +124,7 @@ type key struct {
 // New returns an empty fake.
 func New(optFns ...func(*Options)) *Fake {
 	var o Options
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if o.Region == "" {
 		o.Region = "us-east-1"
 	}
