@@ -48,7 +48,8 @@ func (h Hash) String() string {
 }
 
 // Options configure a [Signer]. The zero value of each field is its
-// default.
+// default. Here and in every cfsign function that takes option funcs, a
+// nil option func is skipped.
 type Options struct {
 	// Hash is the signature hash: HashDefault (the zero value: SHA-1 for
 	// RSA keys, SHA-256 for ECDSA keys), SHA1 or SHA256.

@@ -246,7 +246,7 @@ func (d *Dir) Env(name string) ([]string, error) {
 // bundle, ...) resolves as LoadDefaultConfig resolves it: optFns first, then
 // AWS_* environment variables, then the profile's file. A file the SDK's own
 // loader would crash on (a value that is a lone quote) is refused first.
-// optFns go last and so can override any of this.
+// optFns go last and so can override any of this; nil ones are skipped.
 func (d *Dir) LoadConfig(ctx context.Context, name string, optFns ...func(*config.LoadOptions) error) (aws.Config, error) {
 	p, doc, err := d.load(name)
 	if err != nil {

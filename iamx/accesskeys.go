@@ -30,8 +30,8 @@ type CallerIdentityAPI interface {
 	GetCallerIdentity(ctx context.Context, params *sts.GetCallerIdentityInput, optFns ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
 }
 
-// RotateOptions adjust RotateAccessKey. The zero value of each field is
-// its default.
+// RotateOptions adjust RotateAccessKey. The zero value of each field is its
+// default; a nil option func is skipped.
 type RotateOptions struct {
 	// DeleteInactive lets a rotation of a user at IAM's two-key limit
 	// delete the user's inactive key first. Without it, two keys is an

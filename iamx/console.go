@@ -24,7 +24,7 @@ var consolePartitions = map[string][2]string{
 }
 
 // ConsoleOptions adjust ConsoleURL. The zero value of each field is its
-// default.
+// default; a nil option func is skipped.
 type ConsoleOptions struct {
 	// Partition picks the sign-in endpoint and default destination: "aws"
 	// (empty means "aws"), "aws-cn" or "aws-us-gov".

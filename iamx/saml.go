@@ -302,8 +302,8 @@ func validSessionName(n string) bool {
 	return true
 }
 
-// SAMLOptions adjust AssumeRoleWithSAML. The zero value of each field is
-// its default.
+// SAMLOptions adjust AssumeRoleWithSAML. The zero value of each field is its
+// default; a nil option func is skipped.
 type SAMLOptions struct {
 	// Duration overrides the assertion's SessionDuration: 15m to 12h in
 	// whole seconds; zero means the assertion's, else STS's default.

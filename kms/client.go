@@ -27,7 +27,8 @@ const (
 )
 
 // Options configure a [Client]. The zero value of each field means its
-// documented default.
+// documented default. Here and in every kms function that takes option
+// funcs, a nil option func is skipped.
 type Options struct {
 	// Suite is the algorithm suite to encrypt with: SuiteCommitted (the
 	// default) or SuiteCommittedSigned.

@@ -165,7 +165,8 @@ type ClientSupplier func(region string) (KMSAPI, error)
 
 // NewClientSupplier returns a ClientSupplier of aws-sdk-go-v2 KMS clients
 // made from cfg, one per Region, made on first use and kept; the empty
-// Region is cfg.Region. optFns adjust each client's options.
+// Region is cfg.Region. optFns adjust each client's options; nil ones
+// are skipped.
 func NewClientSupplier(cfg aws.Config, optFns ...func(*awskms.Options)) ClientSupplier {
 	var mu sync.Mutex
 	clients := map[string]*awskms.Client{}

@@ -70,7 +70,7 @@ import (
 	"github.com/kumo-go/kumo/internal/opts"
 )
 
-// Options configure a [Fake].
+// Options configure a [Fake]; a nil option func is skipped.
 type Options struct {
 	// AccountID goes into ARNs; default 123456789012 (the account moto
 	// answers for).

@@ -75,7 +75,8 @@ import (
 	"github.com/kumo-go/kumo/internal/opts"
 )
 
-// Options configure a [Fake].
+// Options configure a [Fake]. Here and in NewKeyStoreTable and NewRegions,
+// a nil option func is skipped.
 type Options struct {
 	// Region and AccountID go into key ARNs; defaults us-east-1 and
 	// 123456789012 (the account moto answers for).
