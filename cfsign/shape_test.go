@@ -128,3 +128,29 @@ func TestVerifyClockAndKeyList(t *testing.T) {
 	}, many, at(now))
 	assert.EqualError(t, err, `cfsign: unknown key pair ID "KX"; the keys given are "K00", "K01", "K02", "K03", "K04", "K05", "K06", "K07", "K08", "K09" and 2 more`)
 }
+
+// A nil option func is skipped: each function that takes option funcs
+// answers with its defaults, as without one.
+func TestNilOptionFuncsSkipped(t *testing.T) {
+	var s *cfsign.Signer
+	var err error
+	require.NotPanics(t, func() { s, err = cfsign.New("KEC", ecKey, nil, clock, nil) })
+	require.NoError(t, err)
+	u, err := s.SignURL("https://d1.cloudfront.net/a", later)
+	require.NoError(t, err, "the Clock set beside the nil funcs applies")
+	p := cfsign.Policy{Resource: "https://d1.cloudfront.net/*", DateLessThan: later}
+	var cookies []*http.Cookie
+	require.NotPanics(t, func() { cookies, err = s.SignedCookies(p, nil) })
+	require.NoError(t, err)
+	for _, c := range cookies {
+		assert.Equal(t, "/", c.Path, c.Name)
+		assert.True(t, c.Secure && c.HttpOnly, c.Name)
+	}
+	// VerifyOptions.Clock nil is time.Now, long after the policy ended.
+	require.NotPanics(t, func() { _, err = cfsign.Verify(u, pubKeys, nil) })
+	assert.ErrorIs(t, err, cfsign.ErrExpired)
+	require.NotPanics(t, func() { _, err = cfsign.Verify(u, pubKeys, nil, at(now), nil) })
+	assert.NoError(t, err)
+	require.NotPanics(t, func() { _, err = cfsign.VerifyCookies("https://d1.cloudfront.net/a", cookies, pubKeys, nil) })
+	assert.ErrorIs(t, err, cfsign.ErrExpired)
+}

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kumo-go/kumo/internal/opts"
 	"github.com/kumo-go/kumo/internal/redact"
 )
 
@@ -47,7 +48,8 @@ func (h Hash) String() string {
 }
 
 // Options configure a [Signer]. The zero value of each field is its
-// default.
+// default. Here and in every cfsign function that takes option funcs, a
+// nil option func is skipped.
 type Options struct {
 	// Hash is the signature hash: HashDefault (the zero value: SHA-1 for
 	// RSA keys, SHA-256 for ECDSA keys), SHA1 or SHA256.
@@ -83,9 +85,7 @@ func New(keyPairID string, key crypto.Signer, optFns ...func(*Options)) (*Signer
 		return nil, err
 	}
 	var o Options
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
@@ -273,9 +273,7 @@ type CookieOptions struct {
 // cookies expire with the policy.
 func (s *Signer) SignedCookies(p Policy, optFns ...func(*CookieOptions)) ([]*http.Cookie, error) {
 	var o CookieOptions
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if o.Path == "" {
 		o.Path = "/"
 	}

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kumo-go/kumo/internal/opts"
 )
 
 // Errors of Verify and VerifyCookies, for callers that branch on them.
@@ -108,9 +110,7 @@ func splitSigned(signedURL string) (string, map[string]string, error) {
 
 func verify(resource string, params map[string]string, keys map[string]crypto.PublicKey, optFns []func(*VerifyOptions)) (Policy, error) {
 	var o VerifyOptions
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/smithy-go"
 
+	"github.com/kumo-go/kumo/internal/opts"
 	"github.com/kumo-go/kumo/internal/redact"
 )
 
@@ -167,9 +168,7 @@ func New(idp IdentityProviderAPI, ids IdentityAPI, userPoolID, clientID string, 
 		return nil, fmt.Errorf("cognitoauth: New needs a user pool ID <region>_<letters and digits> (such as eu-west-1_AbC123) and a client ID, got %q and %q", userPoolID, clientID)
 	}
 	var o Options
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if o.Region == "" {
 		o.Region = region
 	}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/kumo-go/kumo/internal/opts"
 )
 
 // Errors of [Verifier.Verify]. Each names what failed and never includes
@@ -136,9 +138,7 @@ type Verifier struct {
 // limited to RS256 with strict base64url; the claims are checked here.
 func NewVerifier(region, userPoolID string, optFns ...func(*VerifierOptions)) (*Verifier, error) {
 	o := VerifierOptions{TokenUse: TokenUseAccess, Clock: time.Now}
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if !regionRE.MatchString(region) || !strings.HasPrefix(userPoolID, region+"_") || !poolSuffixRE.MatchString(userPoolID[len(region)+1:]) {
 		return nil, fmt.Errorf("cognitoauth: user pool ID %q in region %q: want <region>_<letters and digits>, such as eu-west-1_AbC123", userPoolID, region)
 	}

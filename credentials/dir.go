@@ -12,6 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/kumo-go/kumo/internal/opts"
 )
 
 // Dir is a folder of credentials files, one per profile: <dir>/<name>.ini,
@@ -244,7 +246,7 @@ func (d *Dir) Env(name string) ([]string, error) {
 // bundle, ...) resolves as LoadDefaultConfig resolves it: optFns first, then
 // AWS_* environment variables, then the profile's file. A file the SDK's own
 // loader would crash on (a value that is a lone quote) is refused first.
-// optFns go last and so can override any of this.
+// optFns go last and so can override any of this; nil ones are skipped.
 func (d *Dir) LoadConfig(ctx context.Context, name string, optFns ...func(*config.LoadOptions) error) (aws.Config, error) {
 	p, doc, err := d.load(name)
 	if err != nil {
@@ -255,7 +257,7 @@ func (d *Dir) LoadConfig(ctx context.Context, name string, optFns ...func(*confi
 		return aws.Config{}, fmt.Errorf("credentials: %s line %d has a value that is a lone quote, on which aws-sdk-go-v2's loader crashes; remove or fix that line", path, line)
 	}
 	creds := p.Credentials()
-	opts := []func(*config.LoadOptions) error{
+	load := []func(*config.LoadOptions) error{
 		config.WithSharedCredentialsFiles([]string{path}),
 		config.WithSharedConfigFiles([]string{}),
 		config.WithSharedConfigProfile(name),
@@ -264,15 +266,15 @@ func (d *Dir) LoadConfig(ctx context.Context, name string, optFns ...func(*confi
 		})),
 	}
 	if p.Region != "" {
-		opts = append(opts, config.WithRegion(p.Region))
+		load = append(load, config.WithRegion(p.Region))
 	}
 	// The last option sees what the caller's options chose.
 	callerRegion := false
-	opts = append(append(opts, optFns...), func(o *config.LoadOptions) error {
+	load = append(append(load, opts.NonNilErr(optFns)...), func(o *config.LoadOptions) error {
 		callerRegion = o.Region != "" || o.DefaultRegion != ""
 		return nil
 	})
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := config.LoadDefaultConfig(ctx, load...)
 	if err != nil {
 		return aws.Config{}, err
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"os"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -52,6 +54,26 @@ func TestLoadConfigTakesOnlyTheFile(t *testing.T) {
 		_, err = d.LoadConfig(ctx, "alice")
 		require.ErrorContains(t, err, path+" line "+bad.line+" has a value that is a lone quote", bad.text)
 	}
+}
+
+// A nil option func is skipped: LoadConfig drops it before the SDK's
+// loader, which would call it, sees it; the other options still apply.
+func TestLoadConfigSkipsNilOptionFuncs(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d, err := credentials.OpenDir(t.TempDir())
+	require.NoError(t, err)
+	require.NoError(t, d.Put(testProfile("alice")))
+	var cfg aws.Config
+	require.NotPanics(t, func() { cfg, err = d.LoadConfig(ctx, "alice", nil, config.WithRegion("us-west-2"), nil) })
+	require.NoError(t, err)
+	assert.Equal(t, "us-west-2", cfg.Region)
+	require.NotPanics(t, func() { cfg, err = d.LoadConfig(ctx, "alice", nil) })
+	require.NoError(t, err)
+	assert.Equal(t, "", cfg.Region, "no region in the file")
+	c, err := cfg.Credentials.Retrieve(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, testKeyID, c.AccessKeyID)
 }
 
 func TestAccountID(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/kumo-go/kumo/credentials"
+	"github.com/kumo-go/kumo/internal/opts"
 )
 
 // IAMAPI is the part of the IAM client RotateAccessKey calls.
@@ -29,8 +30,8 @@ type CallerIdentityAPI interface {
 	GetCallerIdentity(ctx context.Context, params *sts.GetCallerIdentityInput, optFns ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
 }
 
-// RotateOptions adjust RotateAccessKey. The zero value of each field is
-// its default.
+// RotateOptions adjust RotateAccessKey. The zero value of each field is its
+// default; a nil option func is skipped.
 type RotateOptions struct {
 	// DeleteInactive lets a rotation of a user at IAM's two-key limit
 	// delete the user's inactive key first. Without it, two keys is an
@@ -123,9 +124,7 @@ var ErrRotate = errors.New("iamx: access key rotation")
 // caller makes meanwhile can be taken for one a lost answer made.
 func RotateAccessKey(ctx context.Context, client IAMAPI, user string, store func(credentials.Profile) error, optFns ...func(*RotateOptions)) (RotateResult, error) {
 	var o RotateOptions
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	var res RotateResult
 	if user == "" || store == nil {
 		return res, fmt.Errorf("%w: needs a user name and a store function", ErrRotate)

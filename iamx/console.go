@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/kumo-go/kumo/internal/opts"
 )
 
 // consolePartitions maps a partition to its sign-in federation endpoint
@@ -22,7 +24,7 @@ var consolePartitions = map[string][2]string{
 }
 
 // ConsoleOptions adjust ConsoleURL. The zero value of each field is its
-// default.
+// default; a nil option func is skipped.
 type ConsoleOptions struct {
 	// Partition picks the sign-in endpoint and default destination: "aws"
 	// (empty means "aws"), "aws-cn" or "aws-us-gov".
@@ -58,9 +60,7 @@ var ErrSignIn = errors.New("iamx: console sign-in refused")
 // do not log it. Errors never contain the credentials or the URL.
 func ConsoleURL(ctx context.Context, creds aws.Credentials, destination string, optFns ...func(*ConsoleOptions)) (string, error) {
 	var o ConsoleOptions
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if o.Partition == "" {
 		o.Partition = "aws"
 	}

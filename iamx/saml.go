@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/kumo-go/kumo/internal/opts"
 	"github.com/kumo-go/kumo/internal/redact"
 )
 
@@ -301,8 +302,8 @@ func validSessionName(n string) bool {
 	return true
 }
 
-// SAMLOptions adjust AssumeRoleWithSAML. The zero value of each field is
-// its default.
+// SAMLOptions adjust AssumeRoleWithSAML. The zero value of each field is its
+// default; a nil option func is skipped.
 type SAMLOptions struct {
 	// Duration overrides the assertion's SessionDuration: 15m to 12h in
 	// whole seconds; zero means the assertion's, else STS's default.
@@ -319,9 +320,7 @@ type SAMLOptions struct {
 // seconds to 12 hours.
 func AssumeRoleWithSAML(ctx context.Context, client STSAPI, a *SAMLAssertion, role SAMLRole, optFns ...func(*SAMLOptions)) (aws.Credentials, error) {
 	var o SAMLOptions
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -131,4 +132,46 @@ func TestConsoleAndSAMLOptions(t *testing.T) {
 	})
 	require.NoError(t, err)
 	assert.Equal(t, int32(3600), aws.ToInt32(s.in.DurationSeconds))
+}
+
+// A nil option func is skipped: each function of iamx and iamtest that
+// takes option funcs answers with its defaults, as without one.
+func TestNilOptionFuncsSkipped(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var fake *iamtest.Fake
+	require.NotPanics(t, func() { fake = iamtest.New(nil) })
+	fake.AddUser("bot")
+	var err error
+	var stored credentials.Profile
+	require.NotPanics(t, func() {
+		_, err = iamx.RotateAccessKey(ctx, fake, "bot", func(p credentials.Profile) error { stored = p; return nil },
+			nil, func(o *iamx.RotateOptions) { o.NewSTS = fake.ClientFor }, nil)
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "bot", stored.Name, "Profile empty is the user name")
+
+	var id *sts.GetCallerIdentityOutput
+	require.NotPanics(t, func() { id, err = fake.GetCallerIdentity(ctx, nil, nil) })
+	require.NoError(t, err)
+	assert.Equal(t, "arn:aws:iam::123456789012:root", aws.ToString(id.Arn), "iamtest.Options.AccountID default, no credentials")
+	require.NotPanics(t, func() { id, err = fake.ClientFor(stored.Credentials()).GetCallerIdentity(ctx, nil, nil) })
+	require.NoError(t, err)
+	assert.Equal(t, "arn:aws:iam::123456789012:user/bot", aws.ToString(id.Arn))
+
+	var asked string
+	client := &http.Client{Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
+		asked = r.URL.Scheme + "://" + r.URL.Host + r.URL.Path
+		return &http.Response{StatusCode: 200, Body: http.NoBody, Request: r}, nil
+	})}
+	require.NotPanics(t, func() {
+		_, _ = iamx.ConsoleURL(ctx, tempCreds, "", nil, func(o *iamx.ConsoleOptions) { o.HTTPClient = client }, nil)
+	})
+	assert.Equal(t, "https://signin.aws.amazon.com/federation", asked, "Partition empty is aws")
+
+	a, err := iamx.ParseSAMLResponse(b64(samlXML(success, samlAttrs, devRole+","+devIdP)))
+	require.NoError(t, err)
+	require.NotPanics(t, func() { _, err = iamx.AssumeRoleWithSAML(ctx, &stubSTS{}, a, a.Roles[0], nil) })
+	require.ErrorIs(t, err, iamx.ErrInvalidSAML, "Clock nil is time.Now, after the assertion expired")
+	assert.ErrorContains(t, err, "expired at 2026-11-22T18:00:00Z")
 }

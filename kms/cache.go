@@ -8,6 +8,8 @@ import (
 	"math"
 	"sync"
 	"time"
+
+	"github.com/kumo-go/kumo/internal/opts"
 )
 
 // CacheOptions configure a [Cache]. Zero values mean the defaults.
@@ -58,9 +60,7 @@ type cacheEntry struct {
 // NewCache returns an empty cache.
 func NewCache(optFns ...func(*CacheOptions)) (*Cache, error) {
 	o := CacheOptions{}
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if o.MaxAge == 0 {
 		o.MaxAge = 5 * time.Minute
 	}

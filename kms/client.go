@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+
+	"github.com/kumo-go/kumo/internal/opts"
 )
 
 // CommitmentPolicy says which messages a Client decrypts.
@@ -25,7 +27,8 @@ const (
 )
 
 // Options configure a [Client]. The zero value of each field means its
-// documented default.
+// documented default. Here and in every kms function that takes option
+// funcs, a nil option func is skipped.
 type Options struct {
 	// Suite is the algorithm suite to encrypt with: SuiteCommitted (the
 	// default) or SuiteCommittedSigned.
@@ -107,9 +110,7 @@ func New(keyring Keyring, optFns ...func(*Options)) (*Client, error) {
 		return nil, errors.New("kms: New needs a keyring")
 	}
 	o := Options{}
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if o.Suite == 0 {
 		o.Suite = SuiteCommitted
 	}

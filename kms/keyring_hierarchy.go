@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/kumo-go/kumo/internal/opts"
 	"github.com/kumo-go/kumo/internal/redact"
 )
 
@@ -105,9 +106,7 @@ func NewHierarchicalKeyring(store *BranchKeyStore, branchKeyID string, optFns ..
 		return nil, errors.New("kms: NewHierarchicalKeyring needs a branch key store")
 	}
 	o := HierarchicalKeyringOptions{}
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	switch {
 	case branchKeyID == "" && o.BranchKeyIDSupplier == nil:
 		return nil, errors.New("kms: NewHierarchicalKeyring needs a branch key ID or Options.BranchKeyIDSupplier")

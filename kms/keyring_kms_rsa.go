@@ -22,6 +22,7 @@ import (
 	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
+	"github.com/kumo-go/kumo/internal/opts"
 	"github.com/kumo-go/kumo/internal/redact"
 )
 
@@ -77,9 +78,7 @@ type KMSRSAKeyring struct {
 // may be nil for a keyring that only encrypts with Options.PublicKey.
 func NewKMSRSAKeyring(client KMSAPI, keyARN string, algorithm types.EncryptionAlgorithmSpec, optFns ...func(*KMSRSAOptions)) (*KMSRSAKeyring, error) {
 	o := KMSRSAOptions{}
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if !isKeyARN(keyARN) {
 		return nil, fmt.Errorf("kms: the KMS RSA keyring needs a key ARN (arn:aws:kms:<region>:<account>:key/<id>), not %q", keyARN)
 	}

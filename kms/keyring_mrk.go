@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/kumo-go/kumo/internal/opts"
 	"github.com/kumo-go/kumo/internal/redact"
 )
 
@@ -164,7 +165,8 @@ type ClientSupplier func(region string) (KMSAPI, error)
 
 // NewClientSupplier returns a ClientSupplier of aws-sdk-go-v2 KMS clients
 // made from cfg, one per Region, made on first use and kept; the empty
-// Region is cfg.Region. optFns adjust each client's options.
+// Region is cfg.Region. optFns adjust each client's options; nil ones
+// are skipped.
 func NewClientSupplier(cfg aws.Config, optFns ...func(*awskms.Options)) ClientSupplier {
 	var mu sync.Mutex
 	clients := map[string]*awskms.Client{}
@@ -179,7 +181,7 @@ func NewClientSupplier(cfg aws.Config, optFns ...func(*awskms.Options)) ClientSu
 		defer mu.Unlock()
 		c, ok := clients[region]
 		if !ok {
-			c = awskms.NewFromConfig(cfg, append([]func(*awskms.Options){func(o *awskms.Options) { o.Region = region }}, optFns...)...)
+			c = awskms.NewFromConfig(cfg, append([]func(*awskms.Options){func(o *awskms.Options) { o.Region = region }}, opts.NonNil(optFns)...)...)
 			clients[region] = c
 		}
 		return c, nil

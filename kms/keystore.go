@@ -18,6 +18,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/kumo-go/kumo/internal/opts"
 	"github.com/kumo-go/kumo/internal/redact"
 )
 
@@ -115,9 +116,7 @@ func NewBranchKeyStore(ddb DynamoDBAPI, kmsClient BranchKeyStoreKMSAPI, table, l
 		return nil, fmt.Errorf("kms: the key store's KMS key must be a key ARN (arn:aws:kms:<region>:<account>:key/<id>), not %q", kmsKeyARN)
 	}
 	o := BranchKeyStoreOptions{}
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}

@@ -12,7 +12,9 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
@@ -606,4 +608,53 @@ func TestLargeFramesStayWithinTheDocumentedBound(t *testing.T) {
 			assert.LessOrEqual(t, peak, bound+slack)
 		})
 	}
+}
+
+// A nil option func is skipped: each function of kms and kmstest that
+// takes option funcs answers with its defaults, as without one.
+func TestNilOptionFuncsSkipped(t *testing.T) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	var err error
+	var fake *kmstest.Fake
+	require.NotPanics(t, func() { fake = kmstest.New(nil) })
+	assert.Equal(t, "us-east-1", fake.Region(), "kmstest.Options.Region default")
+	var regions *kmstest.Regions
+	require.NotPanics(t, func() { regions = kmstest.NewRegions(nil); regions.Fake("eu-west-1") })
+	assert.Equal(t, "eu-west-1", regions.Fake("eu-west-1").Region())
+	var table *kmstest.KeyStoreTable
+	require.NotPanics(t, func() { table = kmstest.NewKeyStoreTable(nil) })
+
+	var c *kms.Client
+	require.NotPanics(t, func() { c, err = kms.New(aesKeyring(t), nil) })
+	require.NoError(t, err)
+	msg, err := c.Encrypt(ctx, []byte("x"), nil)
+	require.NoError(t, err)
+	_, h, err := c.DecryptWithHeader(ctx, msg, nil)
+	require.NoError(t, err)
+	assert.Equal(t, kms.SuiteCommitted, h.Suite, "Options.Suite default")
+
+	require.NotPanics(t, func() { _, err = kms.NewCache(nil) })
+	require.NoError(t, err)
+
+	var store *kms.BranchKeyStore
+	require.NotPanics(t, func() { store, err = kms.NewBranchKeyStore(table, fake, "t", "t", fake.CreateKey(), nil) })
+	require.NoError(t, err)
+	_, err = store.CreateBranchKey(ctx, "b", map[string]string{"tenant": "b"})
+	require.NoError(t, err)
+	require.NotPanics(t, func() { _, err = kms.NewHierarchicalKeyring(store, "b", nil) })
+	require.NoError(t, err)
+
+	keyARN, err := fake.ImportRSAKey(testRSAKey(t))
+	require.NoError(t, err)
+	require.NotPanics(t, func() {
+		_, err = kms.NewKMSRSAKeyring(fake, keyARN, types.EncryptionAlgorithmSpecRsaesOaepSha256, nil)
+	})
+	require.NoError(t, err)
+
+	require.NotPanics(t, func() { _, err = kms.DecryptOpenSSL(ctx, fake, nil, []byte("not openssl"), nil) })
+	assert.EqualError(t, err, "kms: not an `openssl enc` file with a salt (it does not start with Salted__); files made with -nosalt are not supported")
+
+	require.NotPanics(t, func() { _, err = kms.NewClientSupplier(aws.Config{Region: "eu-west-1"}, nil)("") })
+	require.NoError(t, err)
 }

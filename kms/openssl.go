@@ -16,6 +16,8 @@ import (
 	"strings"
 
 	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
+
+	"github.com/kumo-go/kumo/internal/opts"
 )
 
 // OpenSSLKDF names how `openssl enc` turned the password into a key.
@@ -105,9 +107,7 @@ func (w opensslWay) String() string {
 // nothing in kumo writes it.
 func DecryptOpenSSL(ctx context.Context, client KMSAPI, encryptedDataKey, data []byte, optFns ...func(*OpenSSLOptions)) ([]byte, error) {
 	o := OpenSSLOptions{Iterations: 10000}
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if o.Iterations <= 0 {
 		return nil, errors.New("kms: OpenSSL PBKDF2 iterations must be positive")
 	}

@@ -22,7 +22,7 @@
 // takes the narrow [PresignAPI] and a credentials provider instead (a fake
 // in tests). GetURL, PutURL, HeadURL, DeleteURL and CreateUpload take
 // option funcs, PostForm the [PostPolicy] it signs; in both, and in
-// [Options], a zero value means the default.
+// [Options], a zero value means the default. A nil option func is skipped.
 //
 // It wraps aws-sdk-go-v2's presign client and adds what it leaves to you:
 //

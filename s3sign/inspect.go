@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kumo-go/kumo/internal/opts"
 )
 
 // URLInfo is what a presigned URL says about itself.
@@ -35,9 +37,7 @@ type InspectOptions struct {
 // parameters, not the signature.
 func Inspect(rawURL string, optFns ...func(*InspectOptions)) (*URLInfo, error) {
 	var o InspectOptions
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}

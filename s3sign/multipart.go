@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/kumo-go/kumo/internal/opts"
 )
 
 // S3's multipart limits.
@@ -39,9 +41,7 @@ type UploadOptions struct {
 // last, and there may be at most 10,000.
 func (s *Signer) CreateUpload(ctx context.Context, bucket, key string, size, partSize int64, optFns ...func(*UploadOptions)) (*Upload, error) {
 	var o UploadOptions
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if s.multipart.Value() == nil {
 		return nil, errors.New("s3sign: multipart uploads need Options.Multipart (NewFromClient sets it from the client)")
 	}

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/kumo-go/kumo/internal/opts"
 )
 
 // Checksum names a checksum S3 checks on upload; the value is the base64 of
@@ -65,9 +67,7 @@ type PutOptions struct {
 // PutURL presigns a PUT of bucket/key.
 func (s *Signer) PutURL(ctx context.Context, bucket, key string, optFns ...func(*PutOptions)) (*Request, error) {
 	var o PutOptions
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if err := s.checkBucketKey(bucket, key); err != nil {
 		return nil, err
 	}

@@ -202,3 +202,40 @@ func TestShapeRenames(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "bucket.s3.eu-west-1.amazonaws.com", u.Host)
 }
+
+// A nil option func is skipped: each function that takes option funcs
+// answers with its defaults, as without one.
+func TestNilOptionFuncsSkipped(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var s *s3sign.Signer
+	var err error
+	require.NotPanics(t, func() {
+		s, err = s3sign.NewFromClient(client(static(), false), nil, func(o *s3sign.Options) { o.Clock = clock; o.Multipart = multipartStub{} }, nil)
+	})
+	require.NoError(t, err)
+	require.NotPanics(t, func() { _, err = s3sign.New(s3.NewPresignClient(client(static(), false)), static(), nil) })
+	require.NoError(t, err)
+	for name, call := range map[string]func() (*s3sign.Request, error){
+		"GetURL":    func() (*s3sign.Request, error) { return s.GetURL(ctx, "bucket", "k", nil) },
+		"PutURL":    func() (*s3sign.Request, error) { return s.PutURL(ctx, "bucket", "k", nil) },
+		"HeadURL":   func() (*s3sign.Request, error) { return s.HeadURL(ctx, "bucket", "k", nil) },
+		"DeleteURL": func() (*s3sign.Request, error) { return s.DeleteURL(ctx, "bucket", "k", nil) },
+		"CreateUpload": func() (*s3sign.Request, error) {
+			up, err := s.CreateUpload(ctx, "bucket", "k", 6<<20, 5<<20, nil)
+			if err != nil {
+				return nil, err
+			}
+			return up.Parts[0], nil
+		},
+	} {
+		var r *s3sign.Request
+		require.NotPanics(t, func() { r, err = call() }, name)
+		require.NoError(t, err, name)
+		assert.Equal(t, now.Add(s3sign.DefaultExpiry), r.Expires, name)
+		var info *s3sign.URLInfo
+		require.NotPanics(t, func() { info, err = s3sign.Inspect(r.URL, nil) }, name)
+		require.NoError(t, err, name)
+		assert.True(t, info.Expired, "%s: Inspect's Clock is time.Now, long after 2026-11-22", name)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/kumo-go/kumo/internal/opts"
 	"github.com/kumo-go/kumo/internal/redact"
 )
 
@@ -139,9 +140,7 @@ func New(p PresignAPI, creds aws.CredentialsProvider, optFns ...func(*Options)) 
 		return nil, errors.New("s3sign: New needs a presigner and a credentials provider")
 	}
 	var o Options
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if o.Expires == 0 {
 		o.Expires = DefaultExpiry
 	}
@@ -346,9 +345,7 @@ type GetOptions struct {
 // GetURL presigns a GET of bucket/key.
 func (s *Signer) GetURL(ctx context.Context, bucket, key string, optFns ...func(*GetOptions)) (*Request, error) {
 	var o GetOptions
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if err := s.checkBucketKey(bucket, key); err != nil {
 		return nil, err
 	}
@@ -396,9 +393,7 @@ type HeadOptions struct {
 // HeadURL presigns a HEAD of bucket/key.
 func (s *Signer) HeadURL(ctx context.Context, bucket, key string, optFns ...func(*HeadOptions)) (*Request, error) {
 	var o HeadOptions
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if err := s.checkBucketKey(bucket, key); err != nil {
 		return nil, err
 	}
@@ -435,9 +430,7 @@ type DeleteOptions struct {
 // DeleteURL presigns a DELETE of bucket/key.
 func (s *Signer) DeleteURL(ctx context.Context, bucket, key string, optFns ...func(*DeleteOptions)) (*Request, error) {
 	var o DeleteOptions
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if err := s.checkBucketKey(bucket, key); err != nil {
 		return nil, err
 	}

@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/kumo-go/kumo/internal/opts"
 )
 
 // BatchHandler handles one run of messages at once. On a FIFO queue a run
@@ -231,11 +233,7 @@ func NewBatchProcessor(client SQSAPI, queueURL string, h BatchHandler, optFns ..
 
 func newProcessor(client SQSAPI, url string, one Handler, batch BatchHandler, optFns []func(*ProcessorOptions)) (*Processor, error) {
 	var o ProcessorOptions
-	for _, fn := range optFns {
-		if fn != nil {
-			fn(&o)
-		}
-	}
+	opts.Apply(&o, optFns)
 	setDefault(&o.Concurrency, 10)
 	setDefault(&o.Pollers, 1)
 	setDefault(&o.WaitTime, maxWait)

@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/kumo-go/kumo/internal/opts"
 )
 
 var (
@@ -147,11 +149,7 @@ type Sender struct {
 // is a FIFO queue.
 func NewSender(client SQSAPI, queueURL string, optFns ...func(*SenderOptions)) (*Sender, error) {
 	var o SenderOptions
-	for _, fn := range optFns {
-		if fn != nil {
-			fn(&o)
-		}
-	}
+	opts.Apply(&o, optFns)
 	setDefault(&o.MaxBatchBytes, maxMessageBytes)
 	setDefault(&o.MaxInFlight, 4)
 	setDefault(&o.MaxAttempts, 5)

@@ -77,6 +77,7 @@ import (
 	"github.com/kumo-go/kumo/cognitoauth"
 	"github.com/kumo-go/kumo/cognitoauth/internal/srp"
 	"github.com/kumo-go/kumo/internal/fakecall"
+	"github.com/kumo-go/kumo/internal/opts"
 )
 
 // Options configure a [Fake].
@@ -184,9 +185,7 @@ type session struct {
 // New returns an empty pool.
 func New(optFns ...func(*Options)) *Fake {
 	var o Options
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if region, _, ok := strings.Cut(o.UserPoolID, "_"); ok && o.Region == "" {
 		o.Region = region
 	}

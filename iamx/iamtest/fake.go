@@ -67,9 +67,10 @@ import (
 
 	"github.com/kumo-go/kumo/iamx"
 	"github.com/kumo-go/kumo/internal/fakecall"
+	"github.com/kumo-go/kumo/internal/opts"
 )
 
-// Options configure a [Fake].
+// Options configure a [Fake]; a nil option func is skipped.
 type Options struct {
 	// AccountID goes into ARNs; default 123456789012 (the account moto
 	// answers for).
@@ -126,9 +127,7 @@ type key struct {
 // New returns an empty fake.
 func New(optFns ...func(*Options)) *Fake {
 	var o Options
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if o.AccountID == "" {
 		o.AccountID = "123456789012"
 	}
@@ -337,9 +336,7 @@ func (f *Fake) GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityI
 	}
 	defer fakecall.End(&f.Recorder, "GetCallerIdentity", &out, &err)
 	var o sts.Options
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	arn := fmt.Sprintf("arn:aws:iam::%s:root", f.opts.AccountID)
 	userID := f.opts.AccountID
 	if o.Credentials != nil {

@@ -72,9 +72,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/kumo-go/kumo/internal/fakecall"
+	"github.com/kumo-go/kumo/internal/opts"
 )
 
-// Options configure a [Fake].
+// Options configure a [Fake]. Here and in NewKeyStoreTable and NewRegions,
+// a nil option func is skipped.
 type Options struct {
 	// Region and AccountID go into key ARNs; defaults us-east-1 and
 	// 123456789012 (the account moto answers for).
@@ -123,9 +125,7 @@ type key struct {
 // New returns an empty fake.
 func New(optFns ...func(*Options)) *Fake {
 	var o Options
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if o.Region == "" {
 		o.Region = "us-east-1"
 	}

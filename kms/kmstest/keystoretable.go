@@ -13,6 +13,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/kumo-go/kumo/internal/fakecall"
+	"github.com/kumo-go/kumo/internal/opts"
 )
 
 // KeyStoreTableOptions configure a [KeyStoreTable].
@@ -73,9 +74,7 @@ func ddbError(code, msg string) error { return ddbErrors.New(code, msg) }
 // NewKeyStoreTable returns an empty table.
 func NewKeyStoreTable(optFns ...func(*KeyStoreTableOptions)) *KeyStoreTable {
 	var o KeyStoreTableOptions
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	return &KeyStoreTable{opts: o, items: map[[2]string]map[string]ddbtypes.AttributeValue{}}
 }
 

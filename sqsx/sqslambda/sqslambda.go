@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/kumo-go/kumo/internal/opts"
 	"github.com/kumo-go/kumo/sqsx"
 )
 
@@ -67,9 +68,7 @@ type Options struct {
 // below 1 counts as 1.
 func ProcessEvent(ctx context.Context, ev events.SQSEvent, h sqsx.Handler, optFns ...func(*Options)) events.SQSEventResponse {
 	o := Options{Concurrency: 1}
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	o.Concurrency = max(o.Concurrency, 1)
 
 	msgs := make([]*sqsx.Message, len(ev.Records))

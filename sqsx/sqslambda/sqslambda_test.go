@@ -238,3 +238,21 @@ func TestProcessEventObserverPanic(t *testing.T) {
 		})
 	}
 }
+
+// A nil option func is skipped: ProcessEvent answers with its defaults,
+// Concurrency 1 handling every record in event order.
+func TestProcessEventSkipsNilOptionFuncs(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ev := events.SQSEvent{Records: []events.SQSMessage{record("1", "", "a"), record("2", "", "b"), record("3", "", "c")}}
+	var handled []string
+	var resp events.SQSEventResponse
+	assert.NotPanics(t, func() {
+		resp = sqslambda.ProcessEvent(ctx, ev, func(_ context.Context, m *sqsx.Message) error {
+			handled = append(handled, m.Body)
+			return nil
+		}, nil)
+	})
+	assert.Equal(t, []string{"a", "b", "c"}, handled)
+	assert.Empty(t, failures(resp))
+}

@@ -89,6 +89,7 @@ import (
 	"go.opentelemetry.io/otel/semconv/v1.39.0/messagingconv"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/kumo-go/kumo/internal/opts"
 	"github.com/kumo-go/kumo/sqsx"
 )
 
@@ -153,9 +154,7 @@ func (o *observer) set(k setKey) attribute.Set {
 // when the MeterProvider refuses an instrument.
 func New(optFns ...func(*Options)) (sqsx.Observer, error) {
 	var o Options
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if o.TracerProvider == nil {
 		o.TracerProvider = otel.GetTracerProvider()
 	}

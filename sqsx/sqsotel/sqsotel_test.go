@@ -44,6 +44,16 @@ func newTelemetry(t *testing.T) *telemetry {
 	return te
 }
 
+// A nil option func is skipped: New answers with its defaults (the global
+// providers).
+func TestNewSkipsNilOptionFuncs(t *testing.T) {
+	var obs sqsx.Observer
+	var err error
+	require.NotPanics(t, func() { obs, err = sqsotel.New(nil) })
+	require.NoError(t, err)
+	assert.NotNil(t, obs)
+}
+
 // ended returns the ended spans named name.
 func (te *telemetry) ended(name string) []sdktrace.ReadOnlySpan {
 	var out []sdktrace.ReadOnlySpan

@@ -70,6 +70,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/kumo-go/kumo/internal/fakecall"
+	"github.com/kumo-go/kumo/internal/opts"
 	"github.com/kumo-go/kumo/sqsx"
 )
 
@@ -315,9 +316,7 @@ func (q *queue) remove(m *message) {
 // New returns a service with no queues.
 func New(optFns ...func(*Options)) *Fake {
 	var o Options
-	for _, fn := range optFns {
-		fn(&o)
-	}
+	opts.Apply(&o, optFns)
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
