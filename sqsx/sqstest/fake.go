@@ -20,7 +20,11 @@
 //	}
 //
 // It does what code under test relies on: visibility timeouts; receipt
-// handles that go stale once a message is received again; FIFO group
+// handles that go stale once a message is received again (a delete or
+// visibility change with a stale handle fails with ReceiptHandleIsInvalid,
+// so tests see the staleness; SQS documents that a DeleteMessage with a
+// handle from an earlier receive succeeds without deleting, and moto
+// deletes: code must rely on neither answer); FIFO group
 // blocking (a group is held while any of its messages is in flight) with as
 // many messages of one group per receive as it can, as SQS does; a 5-minute
 // deduplication window (content-based with SHA-256, or by deduplication
