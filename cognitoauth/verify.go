@@ -6,8 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
-	"regexp"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -87,7 +88,8 @@ type VerifierOptions struct {
 	Skew time.Duration
 	// Clock is the time source; default time.Now.
 	Clock func() time.Time
-	// JWKSURL is where the keys are fetched; default
+	// JWKSURL is where the keys are fetched: an https URL, or http to a
+	// loopback host (for tests), without user info or fragment; default
 	// https://cognito-idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json.
 	JWKSURL string
 	// HTTPClient fetches the JWKS; default a client with a 10-second
@@ -107,12 +109,51 @@ type VerifierOptions struct {
 
 var errNoVerifier = errors.New("cognitoauth: Verifier not made by NewVerifier")
 
-// The shapes of a region and of the part of a pool ID after it; both end
-// up in the issuer and the JWKS URL.
-var (
-	regionRE     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-	poolSuffixRE = regexp.MustCompile(`^[0-9A-Za-z]{1,55}$`)
-)
+// verifierPartition reports whether the Verifier knows the issuer form of
+// region's partition. Cognito documents its issuer as
+// https://cognito-idp.<region>.amazonaws.com/<pool>, which is the form of
+// the aws and aws-us-gov partitions; the others use other domains
+// (amazonaws.com.cn in China, amazonaws.eu in the European Sovereign
+// Cloud, others in the ISO partitions) for which no issuer form is
+// documented, so building one would be a guess: they are refused.
+func verifierPartition(region string) bool {
+	for _, p := range []string{"cn-", "eusc-", "us-iso-", "us-isob-", "us-isof-", "eu-isoe-"} {
+		if strings.HasPrefix(region, p) {
+			return false
+		}
+	}
+	return true
+}
+
+// checkJWKSURL refuses a JWKS URL the Verifier cannot fetch safely.
+func checkJWKSURL(raw string) error {
+	const allowed = "want https, or http to a loopback host (localhost, 127.0.0.0/8, ::1), with a host and no user info or fragment"
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return fmt.Errorf("cognitoauth: JWKSURL is not a URL: %s", allowed)
+	case u.User != nil:
+		return fmt.Errorf("cognitoauth: JWKSURL has user info: %s", allowed)
+	case u.Fragment != "" || strings.Contains(raw, "#"):
+		return fmt.Errorf("cognitoauth: JWKSURL has a fragment: %s", allowed)
+	case u.Opaque != "" || u.Host == "" || u.Hostname() == "":
+		return fmt.Errorf("cognitoauth: JWKSURL %q has no host: %s", u.Redacted(), allowed)
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http" && loopback(u.Hostname()):
+		return nil
+	}
+	return fmt.Errorf("cognitoauth: JWKSURL %q: %s", u.Redacted(), allowed)
+}
+
+// loopback reports whether host is localhost or a loopback IP address.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
 
 // maxSkew bounds VerifierOptions.Skew.
 const maxSkew = 5 * time.Minute
@@ -132,6 +173,11 @@ type Verifier struct {
 // whose ID starts with the region ("eu-west-1_AbC123"). Options are
 // checked here; no request is made until the first Verify.
 //
+// Pools of the aws and aws-us-gov partitions are supported. Regions of the
+// other partitions (China cn-*, European Sovereign Cloud eusc-*, ISO) are
+// refused: their issuer form is not documented, and a guessed issuer
+// would refuse every token or, worse, accept another pool's.
+//
 // The signature and header are read by github.com/golang-jwt/jwt/v5,
 // limited to RS256 with strict base64url; the claims are checked here.
 func NewVerifier(region, userPoolID string, optFns ...func(*VerifierOptions)) (*Verifier, error) {
@@ -139,8 +185,11 @@ func NewVerifier(region, userPoolID string, optFns ...func(*VerifierOptions)) (*
 	for _, fn := range optFns {
 		fn(&o)
 	}
-	if !regionRE.MatchString(region) || !strings.HasPrefix(userPoolID, region+"_") || !poolSuffixRE.MatchString(userPoolID[len(region)+1:]) {
+	if !poolRegionRE.MatchString(region) || !strings.HasPrefix(userPoolID, region+"_") || !poolSuffixRE.MatchString(userPoolID[len(region)+1:]) {
 		return nil, fmt.Errorf("cognitoauth: user pool ID %q in region %q: want <region>_<letters and digits>, such as eu-west-1_AbC123", userPoolID, region)
+	}
+	if !verifierPartition(region) {
+		return nil, fmt.Errorf("cognitoauth: region %q: the issuer of its partition's user pools is not documented, so the Verifier cannot check it; supported: the aws and aws-us-gov partitions (issuer https://cognito-idp.<region>.amazonaws.com/<pool>)", region)
 	}
 	switch o.TokenUse {
 	case "":
@@ -179,6 +228,8 @@ func NewVerifier(region, userPoolID string, optFns ...func(*VerifierOptions)) (*
 	issuer := "https://cognito-idp." + region + ".amazonaws.com/" + userPoolID
 	if o.JWKSURL == "" {
 		o.JWKSURL = issuer + "/.well-known/jwks.json"
+	} else if err := checkJWKSURL(o.JWKSURL); err != nil {
+		return nil, err
 	}
 	return &Verifier{issuer: issuer, opts: o, keys: newJWKS(o.JWKSURL, o.HTTPClient, o.Clock, o.MinRefetchInterval),
 		parser: jwt.NewParser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithoutClaimsValidation(), jwt.WithStrictDecoding())}, nil
