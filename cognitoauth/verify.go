@@ -1,6 +1,7 @@
 package cognitoauth
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -10,8 +11,10 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -238,8 +241,10 @@ func NewVerifier(region, userPoolID string, optFns ...func(*VerifierOptions)) (*
 // Issuer is the iss the Verifier requires: https://cognito-idp.<region>.amazonaws.com/<pool>.
 func (v *Verifier) Issuer() string { return v.issuer }
 
-// Verify verifies token and returns its claims. Tokens over 16 KiB are
-// refused unread. The JWKS is fetched on first use and again when a token
+// Verify verifies token and returns its claims. Tokens over 1 MiB (above
+// any Cognito issues) are refused unread; a Verify allocates under 256 KiB
+// plus 8 times the token's length, so under 9 MiB, whatever the token
+// holds. A payload that names a claim twice is refused. The JWKS is fetched on first use and again when a token
 // names a key ID not in it or the cached copy is stale (Cache-Control
 // max-age or Expires, default 1 hour, at most 1 day), never more often
 // than MinRefetchInterval; ctx bounds the fetch. A stale copy is used when
@@ -340,15 +345,22 @@ var jwtAlphabet = func() (t [256]byte) {
 	return t
 }()
 
-// checkClaimNames refuses a payload with a claim named like one Verifier
-// reads but in another letter case ("Token_Use", "ISS"): encoding/json
-// would take it for the real one, while JWT claim names are case-sensitive
-// (RFC 7519, section 4), so such a token could pass as what it is not.
+// checkClaimNames refuses a payload whose top-level claim names are
+// ambiguous:
+//   - a claim named like one Verifier reads but in another letter case
+//     ("Token_Use", "ISS"): encoding/json would take it for the real one,
+//     while JWT claim names are case-sensitive (RFC 7519, section 4);
+//   - a claim name that appears twice ("exp", "\u0065xp" among them):
+//     encoding/json takes the last copy, other JWT libraries the first, so
+//     a token could mean one thing here and another elsewhere (RFC 7519
+//     lets a parser refuse such a token, and RFC 8259 leaves the meaning
+//     open). Every name counts, not only the ones Verify reads, since
+//     callers read Claims.Raw.
 //
 // The payload has passed json.Unmarshal already; the top-level keys are
-// read by a scan that decodes nothing, and only a payload the scan does not
-// take as plain (a key with an escape, anything unexpected) is decoded
-// into a map, at four times the cost.
+// read by a scan that decodes only keys with an escape or invalid UTF-8
+// (as encoding/json does), and only a payload the scan does not expect is
+// decoded token by token.
 func checkClaimNames(payload []byte) error {
 	if ok, err := claimNamesFast(payload); ok {
 		return err
@@ -365,9 +377,87 @@ func claimNameErr(k string) error {
 	return nil
 }
 
+// repeatedClaimErr names the claim k that appears twice, quoted and cut
+// to 64 bytes (a name is the sender's text, not the token).
+func repeatedClaimErr(k string) error {
+	if len(k) > 64 {
+		k = k[:64] + "..."
+	}
+	return fmt.Errorf("%w: the claim %s appears twice", ErrMalformedToken, strconv.QuoteToASCII(k))
+}
+
+// claimSet holds the top-level claim names of a payload p seen so far. The
+// first few are compared one by one as they come, as Cognito's tokens have
+// few claims; the rest are kept in a list sized by counting p's members
+// once, and sorted by repeated, so that memory stays linear in p (about
+// 24 bytes a claim) and time n log n whatever the names are.
+type claimSet struct {
+	p    []byte
+	n    int
+	few  [16][]byte
+	rest [][]byte
+}
+
+// add records name and reports false when it is among the first few
+// already; repeated finds the other repeats.
+func (s *claimSet) add(name []byte) bool {
+	for _, k := range s.few[:s.n] {
+		if string(k) == string(name) {
+			return false
+		}
+	}
+	if s.n < len(s.few) {
+		s.few[s.n] = name
+		s.n++
+		return true
+	}
+	if s.rest == nil {
+		s.rest = make([][]byte, 0, max(countMembers(s.p)-len(s.few), 1))
+	}
+	s.rest = append(s.rest, name)
+	return true
+}
+
+// repeated returns a name added twice, or nil.
+func (s *claimSet) repeated() []byte {
+	slices.SortFunc(s.rest, bytes.Compare)
+	for i := 1; i < len(s.rest); i++ {
+		if bytes.Equal(s.rest[i-1], s.rest[i]) {
+			return s.rest[i]
+		}
+	}
+	return nil
+}
+
+// countMembers returns the number of members of the JSON object p (valid
+// JSON), or an upper bound of it.
+func countMembers(p []byte) int {
+	n := 0
+	i := skipSpace(p, 0) + 1
+	for i < len(p) {
+		i = skipSpace(p, i)
+		if i >= len(p) || p[i] != '"' {
+			break
+		}
+		j, ok := skipValue(p, i) // the key
+		if !ok {
+			return len(p) / 5
+		}
+		i = skipSpace(p, j) + 1 // the colon
+		start := skipSpace(p, i)
+		if j, ok = skipValue(p, start); !ok || j == start {
+			return len(p) / 5
+		}
+		n++
+		i = skipSpace(p, j) + 1 // the comma
+	}
+	return n
+}
+
 // claimNamesFast checks the top-level keys of a JSON object without
-// decoding it. ok is false when it cannot tell (a key with an escape, text
-// it does not expect); the caller then decodes the payload.
+// decoding it. ok is false when it cannot tell (a key with an escape or
+// invalid UTF-8, which encoding/json would rewrite, text it does not
+// expect); the caller then decodes the payload.
 func claimNamesFast(p []byte) (ok bool, err error) {
 	i := skipSpace(p, 0)
 	if i >= len(p) || p[i] != '{' {
@@ -377,22 +467,40 @@ func claimNamesFast(p []byte) (ok bool, err error) {
 	if i < len(p) && p[i] == '}' {
 		return true, nil
 	}
+	seen := claimSet{p: p}
 	for {
 		if i >= len(p) || p[i] != '"' {
 			return false, nil
 		}
 		j := i + 1
+		plain := true
 		for j < len(p) && p[j] != '"' {
 			if p[j] == '\\' {
-				return false, nil
+				plain = false
+				j++
+			} else if p[j] >= utf8.RuneSelf {
+				plain = false
 			}
 			j++
 		}
 		if j >= len(p) {
 			return false, nil
 		}
-		if err := claimNameErr(string(p[i+1 : j])); err != nil {
+		key := p[i+1 : j]
+		if !plain && (bytes.IndexByte(key, '\\') >= 0 || !utf8.Valid(key)) {
+			// The name as encoding/json reads it: escapes resolved,
+			// invalid UTF-8 replaced.
+			var k string
+			if json.Unmarshal(p[i:j+1], &k) != nil {
+				return false, nil
+			}
+			key = []byte(k)
+		}
+		if err := claimNameErr(string(key)); err != nil {
 			return true, err
+		}
+		if !seen.add(key) {
+			return true, repeatedClaimErr(string(key))
 		}
 		i = skipSpace(p, j+1)
 		if i >= len(p) || p[i] != ':' {
@@ -407,7 +515,13 @@ func claimNamesFast(p []byte) (ok bool, err error) {
 		case i < len(p) && p[i] == ',':
 			i = skipSpace(p, i+1)
 		case i < len(p) && p[i] == '}':
-			return skipSpace(p, i+1) == len(p), nil
+			if skipSpace(p, i+1) != len(p) {
+				return false, nil
+			}
+			if k := seen.repeated(); k != nil {
+				return true, repeatedClaimErr(string(k))
+			}
+			return true, nil
 		default:
 			return false, nil
 		}
@@ -465,16 +579,34 @@ func skipValue(p []byte, i int) (int, bool) {
 	return i, depth == 0
 }
 
-// claimNamesSlow is checkClaimNames by decoding the payload.
+// claimNamesSlow is checkClaimNames by decoding the payload's keys as
+// encoding/json does (escapes resolved, invalid UTF-8 replaced).
 func claimNamesSlow(payload []byte) error {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(payload, &m); err != nil {
-		return fmt.Errorf("%w: the claims are not a JSON object", ErrMalformedToken)
+	notObject := fmt.Errorf("%w: the claims are not a JSON object", ErrMalformedToken)
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return notObject
 	}
-	for k := range m {
+	seen := claimSet{p: payload}
+	for dec.More() {
+		t, err := dec.Token()
+		k, ok := t.(string)
+		if err != nil || !ok {
+			return notObject
+		}
 		if err := claimNameErr(k); err != nil {
 			return err
 		}
+		if !seen.add([]byte(k)) {
+			return repeatedClaimErr(k)
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return notObject
+		}
+	}
+	if k := seen.repeated(); k != nil {
+		return repeatedClaimErr(string(k))
 	}
 	return nil
 }
