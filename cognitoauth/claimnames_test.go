@@ -1,10 +1,13 @@
 package cognitoauth
 
 import (
+	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // claimNamesCases are payloads for the scan and the decoder to agree on.
@@ -46,8 +49,33 @@ func FuzzClaimNames(f *testing.F) {
 		if json.Unmarshal(p, &m) != nil {
 			return
 		}
-		if (checkClaimNames(p) == nil) != (claimNamesSlow(p) == nil) {
+		err := checkClaimNames(p)
+		if (err == nil) != (claimNamesSlow(p) == nil) {
 			t.Fatalf("scan and decoding disagree on %q", p)
 		}
+		// Independently: a name is repeated when the decoded map has fewer
+		// entries than the object has members.
+		if m != nil {
+			repeated := len(m) < topLevelMembers(t, p)
+			if repeated && err == nil || err != nil && strings.Contains(err.Error(), "appears twice") != repeated {
+				t.Fatalf("%q: %d names of %d members, checkClaimNames says %v", p, len(m), topLevelMembers(t, p), err)
+			}
+		}
 	})
+}
+
+// topLevelMembers counts the members of the JSON object p with
+// encoding/json's tokenizer.
+func topLevelMembers(t *testing.T, p []byte) int {
+	dec := json.NewDecoder(bytes.NewReader(p))
+	_, err := dec.Token()
+	require.NoError(t, err)
+	n := 0
+	for ; dec.More(); n++ {
+		_, err := dec.Token()
+		require.NoError(t, err)
+		var v json.RawMessage
+		require.NoError(t, dec.Decode(&v))
+	}
+	return n
 }
