@@ -133,10 +133,15 @@ type Options struct {
 	RememberDevices bool
 }
 
-// poolRegionRE is the shape of the Region part of a pool ID New takes:
-// that of every partition's Regions (us-east-1, us-gov-west-1,
-// cn-north-1, eusc-de-east-1, ...).
-var poolRegionRE = regexp.MustCompile(`^[a-z]+(-[a-z]+)+-[0-9]+$`)
+// The shapes of a user pool ID, <region>_<suffix>, that New and
+// NewVerifier take: poolRegionRE is that of every partition's Regions
+// (us-east-1, us-gov-west-1, cn-north-1, eusc-de-east-1, ...; the Verifier
+// then refuses the partitions it cannot build an issuer for), poolSuffixRE
+// that of the part after the underscore. Both end up in URLs.
+var (
+	poolRegionRE = regexp.MustCompile(`^[a-z]+(-[a-z]+)+-[0-9]+$`)
+	poolSuffixRE = regexp.MustCompile(`^[0-9A-Za-z]{1,55}$`)
+)
 
 // maxDeviceName is the longest DeviceName ConfirmDevice takes.
 const maxDeviceName = 1024

@@ -77,9 +77,10 @@
 //
 // Verify accepts a token only when all of these hold, and otherwise returns
 // the error named (test with errors.Is; no error quotes the token):
-//   - at most 16 KiB, three base64url parts (no padding, canonical), a JSON
-//     header with a kid and no crit, JSON claims of Cognito's types
-//     (ErrMalformedToken);
+//   - at most 1 MiB, three base64url parts (no padding, canonical), a JSON
+//     header with a kid and no crit, a JSON object of claims of Cognito's
+//     types, no claim name twice and none in another letter case than the
+//     claim Verify reads (ErrMalformedToken);
 //   - alg RS256, and the JWKS key with that kid is an RSA key of 2048 to
 //     8192 bits with an odd exponent, stating alg RS256, its kid unique in
 //     the JWKS (ErrUnsupportedAlgorithm): none, HS256 and the rest are
@@ -87,7 +88,8 @@
 //   - the kid is in the pool's JWKS (ErrUnknownKey) and the signature
 //     verifies with that key (ErrInvalidSignature);
 //   - iss is https://cognito-idp.<region>.amazonaws.com/<pool>
-//     (ErrWrongIssuer); token_use is the one asked for (ErrWrongTokenUse);
+//     (ErrWrongIssuer; NewVerifier refuses the partitions whose issuer is
+//     not of this form: China, the European Sovereign Cloud, ISO); token_use is the one asked for (ErrWrongTokenUse);
 //     aud (ID tokens) or client_id (access tokens) is among ClientIDs
 //     (ErrWrongAudience); sub, exp and iat are set, as Cognito always sets
 //     them (ErrMalformedToken without them);
@@ -104,9 +106,13 @@
 // the caller's context bounds it. Responses over 64 KiB or 100 keys are
 // refused, and when the endpoint fails, the keys already cached keep
 // serving. ErrJWKSUnavailable reports a failed fetch. Measured bounds: a
-// Verify allocates under 256 KiB whatever a 16 KiB token holds (thousands
-// of claims or groups, arrays nested 5,000 deep), about 1 KiB to refuse a
-// larger one, and a 64 KiB JWKS under 2 MiB to fetch and parse.
+// Verify allocates under 256 KiB plus 8 times the token's length (under
+// 9 MiB) whatever a token up to 1 MiB holds (75,000 claims, 190,000
+// groups, arrays nested 9,000 deep), about 1 KiB to refuse a larger one,
+// and a 64 KiB JWKS under 2 MiB to fetch and parse. The 1 MiB bound is
+// above any token Cognito issues (the arithmetic is in tokens.go): a user
+// in 100 groups of 128 characters has an access token of about 18 KiB, and
+// an ID token carries up to 50 custom attributes of 2,048 characters.
 //
 // The JWS layer (splitting, base64url, the RS256 check) is
 // github.com/golang-jwt/jwt/v5, limited to RS256 with strict decoding; the

@@ -298,7 +298,7 @@ func TestIncompleteAuthenticationResult(t *testing.T) {
 	}
 }
 
-// TestSignInWithALargeIDToken: an ID token over Verify's 16 KiB, as a user
+// TestSignInWithALargeIDToken: an ID token over 16 KiB, as a user
 // with many groups or long attributes gets, still signs in and refreshes
 // (SignIn refused it as malformed before).
 func TestSignInWithALargeIDToken(t *testing.T) {

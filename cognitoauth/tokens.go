@@ -72,29 +72,38 @@ func (t Tokens) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("sub", t.Claims.Subject), slog.String("username", t.Claims.Username), slog.Time("expires", t.Expires))
 }
 
-// maxToken bounds the tokens Verify reads.
-const maxToken = 16 << 10
-
-// maxIDToken bounds the ID tokens ParseClaims reads, which come from
-// Cognito at sign-in: an ID token carries the user's attributes (each up
-// to 2,048 characters, 50 of them custom) and groups, so it can be far
-// larger than the access tokens services verify.
-const maxIDToken = 1 << 20
+// maxToken bounds the tokens Verify and ParseClaims read: 1 MiB, above
+// every token Cognito can issue. From Cognito's documented quotas, the
+// largest payload is an ID token's, counting 3 UTF-8 bytes per character
+// (Cognito counts UTF-16 units; one outside the BMP is 2 units, 4 bytes):
+//
+//	50 custom attributes: 50 x (32-byte name + 2,048 x 3 + 6)  =  309,000
+//	~20 standard attributes, the same                          ~  124,000
+//	cognito:groups, 100 groups of 128 characters: 100 x 387    =   38,700
+//	cognito:roles and preferred_role, 101 role ARNs of ~610    ~   62,000
+//	sub, iss, aud, exp, identities and the rest                ~    2,000
+//	                                                     total ~  536,000
+//
+// which base64url makes about 715,000 bytes, plus the header and a
+// signature of at most 683 characters (4096-bit key). The rest, about
+// 330,000 bytes, is room for claims a pre-token-generation trigger adds.
+// (A user in 100 groups with 128-character names already has an access
+// token of about 18,500 bytes.)
+const maxToken = 1 << 20
 
 // ErrMalformedToken is returned for a token that is not a JWT with JSON
-// claims of the types Cognito writes, or is larger than 16 KiB (Verify) or
-// 1 MiB (ParseClaims, SignIn and Refresh).
+// claims of the types Cognito writes, or is larger than 1 MiB.
 var ErrMalformedToken = errors.New("cognitoauth: malformed token")
 
 // ParseClaims reads the claims of an ID token (a JWT) of at most 1 MiB
 // without checking its signature. It is for tokens from Cognito (SignIn
 // and Refresh use it); a service reading tokens its callers send uses a
-// [Verifier], which refuses tokens over 16 KiB unread. Measured: parsing
+// [Verifier]. Measured: parsing
 // allocates about the token's size, up to 18 times it for a token of
 // nearly 200,000 one-letter groups.
 func ParseClaims(idToken string) (Claims, time.Time, error) {
-	if len(idToken) > maxIDToken {
-		return Claims{}, time.Time{}, fmt.Errorf("%w: %d bytes, over %d", ErrMalformedToken, len(idToken), maxIDToken)
+	if len(idToken) > maxToken {
+		return Claims{}, time.Time{}, fmt.Errorf("%w: %d bytes, over %d", ErrMalformedToken, len(idToken), maxToken)
 	}
 	parts := strings.Split(idToken, ".")
 	if len(parts) != 3 {

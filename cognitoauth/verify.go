@@ -1,16 +1,20 @@
 package cognitoauth
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
-	"regexp"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -89,7 +93,8 @@ type VerifierOptions struct {
 	Skew time.Duration
 	// Clock is the time source; default time.Now.
 	Clock func() time.Time
-	// JWKSURL is where the keys are fetched; default
+	// JWKSURL is where the keys are fetched: an https URL, or http to a
+	// loopback host (for tests), without user info or fragment; default
 	// https://cognito-idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json.
 	JWKSURL string
 	// HTTPClient fetches the JWKS; default a client with a 10-second
@@ -109,12 +114,51 @@ type VerifierOptions struct {
 
 var errNoVerifier = errors.New("cognitoauth: Verifier not made by NewVerifier")
 
-// The shapes of a region and of the part of a pool ID after it; both end
-// up in the issuer and the JWKS URL.
-var (
-	regionRE     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-	poolSuffixRE = regexp.MustCompile(`^[0-9A-Za-z]{1,55}$`)
-)
+// verifierPartition reports whether the Verifier knows the issuer form of
+// region's partition. Cognito documents its issuer as
+// https://cognito-idp.<region>.amazonaws.com/<pool>, which is the form of
+// the aws and aws-us-gov partitions; the others use other domains
+// (amazonaws.com.cn in China, amazonaws.eu in the European Sovereign
+// Cloud, others in the ISO partitions) for which no issuer form is
+// documented, so building one would be a guess: they are refused.
+func verifierPartition(region string) bool {
+	for _, p := range []string{"cn-", "eusc-", "us-iso-", "us-isob-", "us-isof-", "eu-isoe-"} {
+		if strings.HasPrefix(region, p) {
+			return false
+		}
+	}
+	return true
+}
+
+// checkJWKSURL refuses a JWKS URL the Verifier cannot fetch safely.
+func checkJWKSURL(raw string) error {
+	const allowed = "want https, or http to a loopback host (localhost, 127.0.0.0/8, ::1), with a host and no user info or fragment"
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return fmt.Errorf("cognitoauth: JWKSURL is not a URL: %s", allowed)
+	case u.User != nil:
+		return fmt.Errorf("cognitoauth: JWKSURL has user info: %s", allowed)
+	case u.Fragment != "" || strings.Contains(raw, "#"):
+		return fmt.Errorf("cognitoauth: JWKSURL has a fragment: %s", allowed)
+	case u.Opaque != "" || u.Host == "" || u.Hostname() == "":
+		return fmt.Errorf("cognitoauth: JWKSURL %q has no host: %s", u.Redacted(), allowed)
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http" && loopback(u.Hostname()):
+		return nil
+	}
+	return fmt.Errorf("cognitoauth: JWKSURL %q: %s", u.Redacted(), allowed)
+}
+
+// loopback reports whether host is localhost or a loopback IP address.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
 
 // maxSkew bounds VerifierOptions.Skew.
 const maxSkew = 5 * time.Minute
@@ -134,13 +178,21 @@ type Verifier struct {
 // whose ID starts with the region ("eu-west-1_AbC123"). Options are
 // checked here; no request is made until the first Verify.
 //
+// Pools of the aws and aws-us-gov partitions are supported. Regions of the
+// other partitions (China cn-*, European Sovereign Cloud eusc-*, ISO) are
+// refused: their issuer form is not documented, and a guessed issuer
+// would refuse every token or, worse, accept another pool's.
+//
 // The signature and header are read by github.com/golang-jwt/jwt/v5,
 // limited to RS256 with strict base64url; the claims are checked here.
 func NewVerifier(region, userPoolID string, optFns ...func(*VerifierOptions)) (*Verifier, error) {
 	o := VerifierOptions{TokenUse: TokenUseAccess, Clock: time.Now}
 	opts.Apply(&o, optFns)
-	if !regionRE.MatchString(region) || !strings.HasPrefix(userPoolID, region+"_") || !poolSuffixRE.MatchString(userPoolID[len(region)+1:]) {
+	if !poolRegionRE.MatchString(region) || !strings.HasPrefix(userPoolID, region+"_") || !poolSuffixRE.MatchString(userPoolID[len(region)+1:]) {
 		return nil, fmt.Errorf("cognitoauth: user pool ID %q in region %q: want <region>_<letters and digits>, such as eu-west-1_AbC123", userPoolID, region)
+	}
+	if !verifierPartition(region) {
+		return nil, fmt.Errorf("cognitoauth: region %q: the issuer of its partition's user pools is not documented, so the Verifier cannot check it; supported: the aws and aws-us-gov partitions (issuer https://cognito-idp.<region>.amazonaws.com/<pool>)", region)
 	}
 	switch o.TokenUse {
 	case "":
@@ -179,6 +231,8 @@ func NewVerifier(region, userPoolID string, optFns ...func(*VerifierOptions)) (*
 	issuer := "https://cognito-idp." + region + ".amazonaws.com/" + userPoolID
 	if o.JWKSURL == "" {
 		o.JWKSURL = issuer + "/.well-known/jwks.json"
+	} else if err := checkJWKSURL(o.JWKSURL); err != nil {
+		return nil, err
 	}
 	return &Verifier{issuer: issuer, opts: o, keys: newJWKS(o.JWKSURL, o.HTTPClient, o.Clock, o.MinRefetchInterval),
 		parser: jwt.NewParser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithoutClaimsValidation(), jwt.WithStrictDecoding())}, nil
@@ -187,8 +241,10 @@ func NewVerifier(region, userPoolID string, optFns ...func(*VerifierOptions)) (*
 // Issuer is the iss the Verifier requires: https://cognito-idp.<region>.amazonaws.com/<pool>.
 func (v *Verifier) Issuer() string { return v.issuer }
 
-// Verify verifies token and returns its claims. Tokens over 16 KiB are
-// refused unread. The JWKS is fetched on first use and again when a token
+// Verify verifies token and returns its claims. Tokens over 1 MiB (above
+// any Cognito issues) are refused unread; a Verify allocates under 256 KiB
+// plus 8 times the token's length, so under 9 MiB, whatever the token
+// holds. A payload that names a claim twice is refused. The JWKS is fetched on first use and again when a token
 // names a key ID not in it or the cached copy is stale (Cache-Control
 // max-age or Expires, default 1 hour, at most 1 day), never more often
 // than MinRefetchInterval; ctx bounds the fetch. A stale copy is used when
@@ -289,15 +345,22 @@ var jwtAlphabet = func() (t [256]byte) {
 	return t
 }()
 
-// checkClaimNames refuses a payload with a claim named like one Verifier
-// reads but in another letter case ("Token_Use", "ISS"): encoding/json
-// would take it for the real one, while JWT claim names are case-sensitive
-// (RFC 7519, section 4), so such a token could pass as what it is not.
+// checkClaimNames refuses a payload whose top-level claim names are
+// ambiguous:
+//   - a claim named like one Verifier reads but in another letter case
+//     ("Token_Use", "ISS"): encoding/json would take it for the real one,
+//     while JWT claim names are case-sensitive (RFC 7519, section 4);
+//   - a claim name that appears twice ("exp", "\u0065xp" among them):
+//     encoding/json takes the last copy, other JWT libraries the first, so
+//     a token could mean one thing here and another elsewhere (RFC 7519
+//     lets a parser refuse such a token, and RFC 8259 leaves the meaning
+//     open). Every name counts, not only the ones Verify reads, since
+//     callers read Claims.Raw.
 //
 // The payload has passed json.Unmarshal already; the top-level keys are
-// read by a scan that decodes nothing, and only a payload the scan does not
-// take as plain (a key with an escape, anything unexpected) is decoded
-// into a map, at four times the cost.
+// read by a scan that decodes only keys with an escape or invalid UTF-8
+// (as encoding/json does), and only a payload the scan does not expect is
+// decoded token by token.
 func checkClaimNames(payload []byte) error {
 	if ok, err := claimNamesFast(payload); ok {
 		return err
@@ -314,9 +377,87 @@ func claimNameErr(k string) error {
 	return nil
 }
 
+// repeatedClaimErr names the claim k that appears twice, quoted and cut
+// to 64 bytes (a name is the sender's text, not the token).
+func repeatedClaimErr(k string) error {
+	if len(k) > 64 {
+		k = k[:64] + "..."
+	}
+	return fmt.Errorf("%w: the claim %s appears twice", ErrMalformedToken, strconv.QuoteToASCII(k))
+}
+
+// claimSet holds the top-level claim names of a payload p seen so far. The
+// first few are compared one by one as they come, as Cognito's tokens have
+// few claims; the rest are kept in a list sized by counting p's members
+// once, and sorted by repeated, so that memory stays linear in p (about
+// 24 bytes a claim) and time n log n whatever the names are.
+type claimSet struct {
+	p    []byte
+	n    int
+	few  [16][]byte
+	rest [][]byte
+}
+
+// add records name and reports false when it is among the first few
+// already; repeated finds the other repeats.
+func (s *claimSet) add(name []byte) bool {
+	for _, k := range s.few[:s.n] {
+		if string(k) == string(name) {
+			return false
+		}
+	}
+	if s.n < len(s.few) {
+		s.few[s.n] = name
+		s.n++
+		return true
+	}
+	if s.rest == nil {
+		s.rest = make([][]byte, 0, max(countMembers(s.p)-len(s.few), 1))
+	}
+	s.rest = append(s.rest, name)
+	return true
+}
+
+// repeated returns a name added twice, or nil.
+func (s *claimSet) repeated() []byte {
+	slices.SortFunc(s.rest, bytes.Compare)
+	for i := 1; i < len(s.rest); i++ {
+		if bytes.Equal(s.rest[i-1], s.rest[i]) {
+			return s.rest[i]
+		}
+	}
+	return nil
+}
+
+// countMembers returns the number of members of the JSON object p (valid
+// JSON), or an upper bound of it.
+func countMembers(p []byte) int {
+	n := 0
+	i := skipSpace(p, 0) + 1
+	for i < len(p) {
+		i = skipSpace(p, i)
+		if i >= len(p) || p[i] != '"' {
+			break
+		}
+		j, ok := skipValue(p, i) // the key
+		if !ok {
+			return len(p) / 5
+		}
+		i = skipSpace(p, j) + 1 // the colon
+		start := skipSpace(p, i)
+		if j, ok = skipValue(p, start); !ok || j == start {
+			return len(p) / 5
+		}
+		n++
+		i = skipSpace(p, j) + 1 // the comma
+	}
+	return n
+}
+
 // claimNamesFast checks the top-level keys of a JSON object without
-// decoding it. ok is false when it cannot tell (a key with an escape, text
-// it does not expect); the caller then decodes the payload.
+// decoding it. ok is false when it cannot tell (a key with an escape or
+// invalid UTF-8, which encoding/json would rewrite, text it does not
+// expect); the caller then decodes the payload.
 func claimNamesFast(p []byte) (ok bool, err error) {
 	i := skipSpace(p, 0)
 	if i >= len(p) || p[i] != '{' {
@@ -326,22 +467,40 @@ func claimNamesFast(p []byte) (ok bool, err error) {
 	if i < len(p) && p[i] == '}' {
 		return true, nil
 	}
+	seen := claimSet{p: p}
 	for {
 		if i >= len(p) || p[i] != '"' {
 			return false, nil
 		}
 		j := i + 1
+		plain := true
 		for j < len(p) && p[j] != '"' {
 			if p[j] == '\\' {
-				return false, nil
+				plain = false
+				j++
+			} else if p[j] >= utf8.RuneSelf {
+				plain = false
 			}
 			j++
 		}
 		if j >= len(p) {
 			return false, nil
 		}
-		if err := claimNameErr(string(p[i+1 : j])); err != nil {
+		key := p[i+1 : j]
+		if !plain && (bytes.IndexByte(key, '\\') >= 0 || !utf8.Valid(key)) {
+			// The name as encoding/json reads it: escapes resolved,
+			// invalid UTF-8 replaced.
+			var k string
+			if json.Unmarshal(p[i:j+1], &k) != nil {
+				return false, nil
+			}
+			key = []byte(k)
+		}
+		if err := claimNameErr(string(key)); err != nil {
 			return true, err
+		}
+		if !seen.add(key) {
+			return true, repeatedClaimErr(string(key))
 		}
 		i = skipSpace(p, j+1)
 		if i >= len(p) || p[i] != ':' {
@@ -356,7 +515,13 @@ func claimNamesFast(p []byte) (ok bool, err error) {
 		case i < len(p) && p[i] == ',':
 			i = skipSpace(p, i+1)
 		case i < len(p) && p[i] == '}':
-			return skipSpace(p, i+1) == len(p), nil
+			if skipSpace(p, i+1) != len(p) {
+				return false, nil
+			}
+			if k := seen.repeated(); k != nil {
+				return true, repeatedClaimErr(string(k))
+			}
+			return true, nil
 		default:
 			return false, nil
 		}
@@ -414,16 +579,34 @@ func skipValue(p []byte, i int) (int, bool) {
 	return i, depth == 0
 }
 
-// claimNamesSlow is checkClaimNames by decoding the payload.
+// claimNamesSlow is checkClaimNames by decoding the payload's keys as
+// encoding/json does (escapes resolved, invalid UTF-8 replaced).
 func claimNamesSlow(payload []byte) error {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(payload, &m); err != nil {
-		return fmt.Errorf("%w: the claims are not a JSON object", ErrMalformedToken)
+	notObject := fmt.Errorf("%w: the claims are not a JSON object", ErrMalformedToken)
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return notObject
 	}
-	for k := range m {
+	seen := claimSet{p: payload}
+	for dec.More() {
+		t, err := dec.Token()
+		k, ok := t.(string)
+		if err != nil || !ok {
+			return notObject
+		}
 		if err := claimNameErr(k); err != nil {
 			return err
 		}
+		if !seen.add([]byte(k)) {
+			return repeatedClaimErr(k)
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return notObject
+		}
+	}
+	if k := seen.repeated(); k != nil {
+		return repeatedClaimErr(string(k))
 	}
 	return nil
 }

@@ -40,8 +40,6 @@ func TestVerifyPayloadForms(t *testing.T) {
 		"white space inside":   "{ " + strings.ReplaceAll(body, ",", " ,\n ") + " }",
 		"an escaped value":     "{" + strings.Replace(body, `"s-1"`, `"\u0073-1"`, 1) + "}",
 		"an escaped name":      "{" + strings.Replace(body, `"sub"`, `"\u0073ub"`, 1) + "}",
-		"a null claim first":   `{"jti":null,` + body + "}",
-		"a repeated claim":     `{"sub":"other",` + body + "}",
 		"unknown nested stuff": `{"x":{"ISS":[1,{"a":"\"}"}]},` + body + `,"y":[null,true,-1.5e3]}`,
 	} {
 		got, err := v.Verify(testCtx(t), sign(payload))
@@ -52,17 +50,30 @@ func TestVerifyPayloadForms(t *testing.T) {
 	}
 
 	for name, payload := range map[string]string{
-		"ISS, plain":                 "{" + body + `,"ISS":"x"}`,
-		"ISS, white space around":    " {" + body + `,"ISS":"x"} `,
-		"Iss, escaped":               "{" + body + `,"\u0049ss":"x"}`,
-		"Sub with an escaped value":  "{" + body + `,"Sub":"\u0078"}`,
-		"ſub after a repeated claim": `{"sub":"o",` + body + `,"ſub":"x"}`,
+		"ISS, plain":                "{" + body + `,"ISS":"x"}`,
+		"ISS, white space around":   " {" + body + `,"ISS":"x"} `,
+		"Iss, escaped":              "{" + body + `,"\u0049ss":"x"}`,
+		"Sub with an escaped value": "{" + body + `,"Sub":"\u0078"}`,
+		"ſub":                       "{" + body + `,"ſub":"x"}`,
 	} {
 		_, err := v.Verify(testCtx(t), sign(payload))
 		require.ErrorIs(t, err, cognitoauth.ErrMalformedToken, name)
 		assert.Contains(t, err.Error(), "another letter case", name)
 	}
 
+	// A claim twice is refused, whichever copy comes first, however it is
+	// written.
+	for name, payload := range map[string]string{
+		"a null claim first":            `{"jti":null,` + body + "}",
+		"a repeated claim":              `{"sub":"other",` + body + "}",
+		"a repeated claim, escaped":     `{"\u0073ub":"other",` + body + "}",
+		"a repeated claim, white space": " {" + body + `, "sub" : "other" } `,
+	} {
+		_, err := v.Verify(testCtx(t), sign(payload))
+		require.ErrorIs(t, err, cognitoauth.ErrMalformedToken, name)
+		assert.Contains(t, err.Error(), "appears twice", name)
+	}
+
 	_, err = v.Verify(testCtx(t), sign(" null "))
-	require.ErrorIs(t, err, cognitoauth.ErrWrongIssuer, "a null payload has no claims")
+	require.ErrorIs(t, err, cognitoauth.ErrMalformedToken, "a null payload is not a claims object (RFC 7519, section 7.2)")
 }

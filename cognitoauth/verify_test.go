@@ -411,7 +411,7 @@ func TestVerifyHostileTokens(t *testing.T) {
 		{"whitespace inside", parts[0] + " ." + parts[1] + "." + parts[2], cognitoauth.ErrMalformedToken},
 		{"header not JSON", b64([]byte("not json")) + "." + parts[1] + "." + parts[2], cognitoauth.ErrMalformedToken},
 		{"payload not JSON", parts[0] + "." + b64([]byte("[1,2")) + "." + parts[2], cognitoauth.ErrMalformedToken},
-		{"over 16 KiB", mint(t, hdr(), with(claims, "pad", strings.Repeat("a", 16<<10)), rs256(k)), cognitoauth.ErrMalformedToken},
+		{"over 1 MiB", mint(t, hdr(), with(claims, "pad", strings.Repeat("a", 800<<10)), rs256(k)), cognitoauth.ErrMalformedToken},
 	}
 	// A signature whose last character carries non-zero unused bits is a
 	// second encoding of the same bytes: refused as malformed.

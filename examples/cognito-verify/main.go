@@ -45,8 +45,9 @@ Verifies a Cognito user-pool token (RS256 signature against the pool's
 JWKS, issuer, token use, app client, expiry) and prints its claims as one
 JSON line. TOKEN - reads the token from standard input.`
 
-// maxStdin bounds what is read for "-": Verify refuses tokens over 16 KiB.
-const maxStdin = 64 << 10
+// maxStdin bounds what is read for "-": Verify refuses tokens over 1 MiB;
+// the rest is room for white space around it.
+const maxStdin = 1<<20 + 4<<10
 
 type clientIDs []string
 
