@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/smithy-go"
@@ -84,8 +85,16 @@ func motoBackend(t *testing.T) flowBackend {
 	cfg := moto.Config(t)
 	// moto answers calls it has not implemented (GetTokensFromRefreshToken,
 	// which Refresh tries once when REFRESH_TOKEN_AUTH is refused) with a
-	// server error; one attempt keeps the SDK from retrying it.
-	cfg.RetryMaxAttempts = 1
+	// server error, which the SDK retries: two attempts with a short backoff
+	// keep that quick. One attempt was too few: under load the client now
+	// and then fails to read one of moto's 400 answers ("use of closed
+	// network connection"), a connection error the SDK retries.
+	cfg.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = 2
+			o.Backoff = retry.NewExponentialJitterBackoff(20 * time.Millisecond)
+		})
+	}
 	idp := cip.NewFromConfig(cfg)
 	up, err := idp.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String(fmt.Sprintf("flows-%d", time.Now().UnixNano()))})
 	require.NoError(t, err)
