@@ -127,29 +127,14 @@ type flags struct {
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
-	top := cli.NewFlagSet("envelope", usage+"\n\ncommands:\n"+cli.Commands(synopses, strings.Fields(commands)...))
-	if err := top.ParseArgs(args); err != nil {
+	cmd, fs, rest, err := cli.Dispatch("envelope", usage, commands, synopses, args)
+	if err != nil {
 		return err
-	}
-	cmd := top.Arg(0)
-	if cmd == "help" && top.NArg() <= 2 { // envelope help [COMMAND]
-		if _, ok := synopses[top.Arg(1)]; ok {
-			return run(ctx, []string{top.Arg(1), "-h"}, stdin, stdout, stderr)
-		}
-		return top.Parse([]string{"-h"})
-	}
-	synopsis, ok := synopses[cmd]
-	switch {
-	case cmd == "":
-		return top.Usagef("missing command: want one of %s", commands)
-	case !ok:
-		return top.Usagef("unknown command %q: want one of %s", cmd, commands)
 	}
 	// Each command takes only the flags it uses, so one it would ignore
 	// (-frame-size on decrypt, -key-id on inspect) is refused rather than
 	// dropped, and its usage lists only its own.
 	f := flags{suite: "committed", rsaOAEP: "sha256"}
-	fs := cli.NewFlagSet("envelope "+cmd, synopsis)
 	defer func() { err = fs.WithUsage(err) }()
 	has := func(cmds ...string) bool { return slices.Contains(cmds, cmd) }
 	if has("encrypt", "decrypt", "rewrap", "inspect") {
@@ -189,7 +174,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if !has("inspect") {
 		f.aws.Register(fs.FlagSet)
 	}
-	if err := fs.Parse(top.Args()[1:]); err != nil {
+	if err := fs.Parse(rest); err != nil {
 		return err
 	}
 	if cmd == "create-branch-key" {

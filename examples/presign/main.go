@@ -77,27 +77,12 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	top := cli.NewFlagSet("presign", usage+"\n\ncommands:\n"+cli.Commands(synopses, strings.Fields(commands)...))
-	if err := top.ParseArgs(args); err != nil {
+	cmd, fs, rest, err := cli.Dispatch("presign", usage, commands, synopses, args)
+	if err != nil {
 		return err
-	}
-	cmd := top.Arg(0)
-	if cmd == "help" && top.NArg() <= 2 { // presign help [COMMAND]
-		if _, ok := synopses[top.Arg(1)]; ok {
-			return run(ctx, []string{top.Arg(1), "-h"}, stdout, stderr)
-		}
-		return top.Parse([]string{"-h"})
-	}
-	synopsis, ok := synopses[cmd]
-	switch {
-	case cmd == "":
-		return top.Usagef("missing command: want one of %s", commands)
-	case !ok:
-		return top.Usagef("unknown command %q: want one of %s", cmd, commands)
 	}
 	// Each command takes only its own flags, so a flag it would ignore
 	// (-acl on get, -key-prefix on put) is refused rather than dropped.
-	fs := cli.NewFlagSet("presign "+cmd, synopsis)
 	str := func(on bool, name, usage string) *string {
 		if !on {
 			return new(string)
@@ -130,7 +115,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	typePrefix := str(cmd == "post", "content-type-prefix", "Content-Type prefix")
 	rawURL := str(cmd == "inspect", "url", "presigned URL (required)")
-	if err := fs.Parse(top.Args()[1:]); err != nil {
+	if err := fs.Parse(rest); err != nil {
 		return err
 	}
 	if cmd == "inspect" {

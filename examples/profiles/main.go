@@ -69,27 +69,12 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
-	top := cli.NewFlagSet("profiles", usage+"\n\ncommands:\n"+cli.Commands(synopses, strings.Fields(commands)...))
-	if err := top.ParseArgs(args); err != nil {
+	cmd, fs, rest, err := cli.Dispatch("profiles", usage, commands, synopses, args)
+	if err != nil {
 		return err
-	}
-	cmd := top.Arg(0)
-	if cmd == "help" && top.NArg() <= 2 { // profiles help [COMMAND]
-		if _, ok := synopses[top.Arg(1)]; ok {
-			return run(ctx, []string{top.Arg(1), "-h"}, stdin, stdout)
-		}
-		return top.Parse([]string{"-h"})
-	}
-	synopsis, ok := synopses[cmd]
-	switch {
-	case cmd == "":
-		return top.Usagef("missing command: want one of %s", commands)
-	case !ok:
-		return top.Usagef("unknown command %q: want one of %s", cmd, commands)
 	}
 	// Each command takes only its own flags, so one it would ignore (-region
 	// on list, -format on env) is refused rather than dropped.
-	fs := cli.NewFlagSet("profiles "+cmd, synopsis)
 	str := func(on bool, name, value, usage string) *string {
 		if !on {
 			return new(string)
@@ -110,7 +95,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	if cmd == "whoami" {
 		debug = fs.Bool("debug", false, "print the AWS SDK's warnings and retries on standard error")
 	}
-	if err := fs.Parse(top.Args()[1:]); err != nil {
+	if err := fs.Parse(rest); err != nil {
 		return err
 	}
 	if *dirPath == "" {

@@ -194,3 +194,36 @@ func Commands(synopses map[string]string, order ...string) string {
 	}
 	return b.String()
 }
+
+// Dispatch reads the command line of a program with commands, "prog
+// [-h] COMMAND [command flags]", where commands lists the command names in
+// order and synopses holds each one's usage. It returns the command, an
+// empty FlagSet for it named "prog COMMAND", and the arguments left for
+// that FlagSet to parse. "prog help COMMAND" is "prog COMMAND -h"; "prog
+// -h" and "prog help" give the top-level usage; a missing or unknown
+// command is a *UsageError.
+func Dispatch(prog, usage, commands string, synopses map[string]string, args []string) (cmd string, fs *FlagSet, rest []string, err error) {
+	order := strings.Fields(commands)
+	top := NewFlagSet(prog, usage+"\n\ncommands:\n"+Commands(synopses, order...))
+	if err := top.ParseArgs(args); err != nil {
+		return "", nil, nil, err
+	}
+	cmd = top.Arg(0)
+	if top.NArg() > 0 {
+		rest = top.Args()[1:]
+	}
+	if cmd == "help" && top.NArg() <= 2 { // prog help [COMMAND]
+		if _, ok := synopses[top.Arg(1)]; !ok {
+			return "", nil, nil, top.Parse([]string{"-h"})
+		}
+		cmd, rest = top.Arg(1), []string{"-h"}
+	}
+	synopsis, ok := synopses[cmd]
+	switch {
+	case cmd == "":
+		return "", nil, nil, top.Usagef("missing command: want one of %s", commands)
+	case !ok:
+		return "", nil, nil, top.Usagef("unknown command %q: want one of %s", cmd, commands)
+	}
+	return cmd, NewFlagSet(prog+" "+cmd, synopsis), rest, nil
+}

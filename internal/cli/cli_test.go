@@ -121,3 +121,41 @@ func TestCommands(t *testing.T) {
 	got := Commands(map[string]string{"b": "tool b -x\n\nDoes b.", "a": "tool a"}, "a", "b")
 	assert.Equal(t, "  tool a\n  tool b -x\n", got)
 }
+
+func TestDispatch(t *testing.T) {
+	synopses := map[string]string{"get": "tool get KEY\n\nGets KEY.", "put": "tool put KEY\n\nPuts KEY."}
+	for _, tt := range []struct {
+		args      []string
+		cmd       string   // "" for an error
+		rest      []string // what is left for the command's FlagSet
+		code      int      // Exit's code for the error
+		firstLine string   // of stdout (code 0) or stderr
+	}{
+		{args: []string{"get", "-x", "k"}, cmd: "get", rest: []string{"-x", "k"}},
+		{args: []string{"put"}, cmd: "put", rest: []string{}},
+		{args: []string{"help", "put"}, cmd: "put", rest: []string{"-h"}},
+		{args: []string{"-h"}, code: 0, firstLine: "usage: tool get|put"},
+		{args: []string{"help"}, code: 0, firstLine: "usage: tool get|put"},
+		{args: []string{"help", "nope"}, code: 0, firstLine: "usage: tool get|put"},
+		{args: nil, code: 2, firstLine: "tool: missing command: want one of get put"},
+		{args: []string{"rm"}, code: 2, firstLine: `tool: unknown command "rm": want one of get put`},
+		{args: []string{"-v", "get"}, code: 2, firstLine: "tool: flag provided but not defined: -v"},
+	} {
+		cmd, fs, rest, err := Dispatch("tool", "tool get|put", "get put", synopses, tt.args)
+		if tt.cmd != "" {
+			require.NoError(t, err, tt.args)
+			assert.Equal(t, tt.cmd, cmd, tt.args)
+			assert.Equal(t, tt.rest, rest, tt.args)
+			assert.Equal(t, "tool "+tt.cmd, fs.Name(), tt.args)
+			continue
+		}
+		var out, errOut bytes.Buffer
+		assert.Equal(t, tt.code, Exit("tool", err, &out, &errOut), tt.args)
+		got := errOut.String()
+		if tt.code == 0 {
+			got = out.String()
+		}
+		first, _, _ := strings.Cut(got, "\n")
+		assert.Equal(t, tt.firstLine, first, tt.args)
+	}
+}
