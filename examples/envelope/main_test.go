@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -341,6 +342,22 @@ func BenchmarkCommandVsLibrary(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestConcurrency checks that input from a pipe leaves a core to the
+// process writing into it, and that anything else keeps the library's
+// default.
+func TestConcurrency(t *testing.T) {
+	pr, pw, err := os.Pipe()
+	require.NoError(t, err)
+	defer pr.Close()
+	defer pw.Close()
+	file, err := os.CreateTemp(t.TempDir(), "in")
+	require.NoError(t, err)
+	defer file.Close()
+	assert.Equal(t, max(1, runtime.GOMAXPROCS(0)-1), concurrency(pr))
+	assert.Equal(t, 0, concurrency(file))
+	assert.Equal(t, 0, concurrency(bytes.NewReader(nil)))
 }
 
 func TestProviderInfo(t *testing.T) {
