@@ -47,6 +47,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -206,6 +207,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			growPipe(f)
 		}
 	}
+	conc := concurrency(in)
 
 	if cmd == "inspect" {
 		return inspect(in, stdout)
@@ -235,6 +237,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	opts := func(o *kms.Options) {
 		o.FrameSize = f.frameSize
+		o.Concurrency = conc
 		o.RequiredEncryptionContextKeys = required
 		if f.suite == "signed" {
 			o.Suite = kms.SuiteCommittedSigned
@@ -569,6 +572,21 @@ func printable(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// concurrency is Options.Concurrency for reading in: one goroutine fewer
+// than the cores when in is a pipe, since the process writing into it (cat,
+// a download) needs a core of its own and frames sealed or opened on every
+// core only compete with it; the library's default (every core) otherwise.
+// On 2 cores, from a pipe fed as cat feeds it, one goroutine costs less CPU
+// than two and moves as much or more (BenchmarkCommandVsLibrary).
+func concurrency(in io.Reader) int {
+	if f, ok := in.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeNamedPipe != 0 {
+			return max(1, runtime.GOMAXPROCS(0)-1)
+		}
+	}
+	return 0
 }
 
 func openInput(path string, stdin io.Reader) (io.Reader, func(), error) {
