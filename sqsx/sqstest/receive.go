@@ -193,6 +193,7 @@ func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int, handles []stri
 				delete(q.byReceipt, m.receipt)
 				m.inflight, m.receipt, m.visibleAt = false, "", now
 				moved := *m
+				moved.att = nil
 				q.remove(m)
 				dlq.msgs = append(dlq.msgs, &moved)
 				f.arrivals++
@@ -217,9 +218,12 @@ func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int, handles []stri
 		a.msgs, a.receipts = append(a.msgs, m), append(a.receipts, m.receipt)
 	}
 	if id := aws.ToString(in.ReceiveRequestAttemptId); q.fifo && id != "" && len(out) > 0 {
-		a.at = now
+		a.id, a.at = id, now
 		q.attempts[id] = &a
 		q.attemptQ = append(q.attemptQ, id)
+		for _, m := range a.msgs {
+			m.att = &a
+		}
 	}
 	return out
 }
