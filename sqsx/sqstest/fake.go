@@ -218,6 +218,11 @@ type queue struct {
 	dead      int        // deleted messages still in msgs
 	dedup     map[string]dedupEntry
 	byReceipt map[string]*message // the current handle of each message in flight
+	// flight holds the messages take put in flight, for its scan of them:
+	// a slice, cheaper to walk than byReceipt, which keeps a handle once
+	// the message is visible again. The scan drops what is no longer in
+	// flight (visible again, deleted, moved) as it goes.
+	flight    []*message
 	deleted   map[string]bool     // handles of deleted messages: deleting again succeeds
 	attempts  map[string]*attempt // FIFO ReceiveRequestAttemptIds
 	attemptQ  []string            // their IDs in the order stored, for expiry
