@@ -218,6 +218,11 @@ type queue struct {
 	dead      int        // deleted messages still in msgs
 	dedup     map[string]dedupEntry
 	byReceipt map[string]*message // the current handle of each message in flight
+	// flight holds the messages take put in flight, for its scan of them:
+	// a slice, cheaper to walk than byReceipt, which keeps a handle once
+	// the message is visible again. The scan drops what is no longer in
+	// flight (visible again, deleted, moved) as it goes.
+	flight    []*message
 	deleted   map[string]bool     // handles of deleted messages: deleting again succeeds
 	attempts  map[string]*attempt // FIFO ReceiveRequestAttemptIds
 	attemptQ  []string            // their IDs in the order stored, for expiry
@@ -273,6 +278,7 @@ func (g *group) removed() {
 // attempt is what one FIFO receive returned, for a retry with the same
 // ReceiveRequestAttemptId.
 type attempt struct {
+	id       string
 	at       time.Time
 	msgs     []*message
 	receipts []string
@@ -294,7 +300,12 @@ type message struct {
 	inflight                               bool
 	gone                                   bool   // deleted, or moved to the dead-letter queue
 	g                                      *group // FIFO
-	order                                  uint64 // when it arrived in its queue, across the service
+	// att is the FIFO receive attempt that last took the message. Once the
+	// message is gone that attempt can no longer be answered again (a retry
+	// of it finds a message deleted), so it is dropped then rather than
+	// kept, with every message it took, for its 5 minutes.
+	att   *attempt
+	order uint64 // when it arrived in its queue, across the service
 }
 
 // remove marks m as gone from q. Gone messages leave msgs from the front at
@@ -302,6 +313,12 @@ type message struct {
 // costs the same however long the queue is. f.mu is held.
 func (q *queue) remove(m *message) {
 	m.gone = true
+	if a := m.att; a != nil {
+		if q.attempts[a.id] == a {
+			delete(q.attempts, a.id)
+		}
+		m.att = nil
+	}
 	q.dead++
 	if m.g != nil && q.fifo {
 		m.g.removed()

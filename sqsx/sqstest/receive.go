@@ -117,18 +117,25 @@ func (f *Fake) retried(q *queue, in *sqs.ReceiveMessageInput) ([]view, bool) {
 func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int, handles []string) []view {
 	now := f.opts.Clock()
 	vt := visibility(q, in)
-	// Every message in flight has its current handle in byReceipt, so the
-	// scans of what is in flight cost what is in flight, not the queue.
+	// Every message in flight is in q.flight, so the scans of what is in
+	// flight cost what is in flight, not the queue.
 	f.stamp++
 	stamp := f.stamp
-	for _, m := range q.byReceipt {
+	kept := q.flight[:0]
+	for _, m := range q.flight {
 		if m.inflight && !now.Before(m.visibleAt) {
 			m.inflight = false
 		}
-		if m.inflight && q.fifo {
+		if !m.inflight || m.gone {
+			continue
+		}
+		if q.fifo {
 			m.g.heldAt = stamp
 		}
+		kept = append(kept, m)
 	}
+	clear(q.flight[len(kept):])
+	q.flight = kept
 	var picked []*message
 	if q.fifo {
 		// SQS "tries to return as many messages with the same message
@@ -193,6 +200,7 @@ func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int, handles []stri
 				delete(q.byReceipt, m.receipt)
 				m.inflight, m.receipt, m.visibleAt = false, "", now
 				moved := *m
+				moved.att = nil
 				q.remove(m)
 				dlq.msgs = append(dlq.msgs, &moved)
 				f.arrivals++
@@ -213,13 +221,17 @@ func (f *Fake) take(q *queue, in *sqs.ReceiveMessageInput, n int, handles []stri
 		q.byReceipt[m.receipt] = m
 		m.inflight = true
 		m.visibleAt = now.Add(vt)
+		q.flight = append(q.flight, m)
 		out = append(out, snapshot(m))
 		a.msgs, a.receipts = append(a.msgs, m), append(a.receipts, m.receipt)
 	}
 	if id := aws.ToString(in.ReceiveRequestAttemptId); q.fifo && id != "" && len(out) > 0 {
-		a.at = now
+		a.id, a.at = id, now
 		q.attempts[id] = &a
 		q.attemptQ = append(q.attemptQ, id)
+		for _, m := range a.msgs {
+			m.att = &a
+		}
 	}
 	return out
 }
