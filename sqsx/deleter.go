@@ -23,17 +23,8 @@ const deleteWait = 2 * time.Millisecond
 // deleter batches the deletes of handled messages. Its calls count in the
 // session's calls, which Run waits for.
 type deleter struct {
-	s *session
-
-	// At most maxDeleteCalls goroutines make the calls, one at a time
-	// each. A goroutine done with its call takes the next batch waiting,
-	// or waits deleteIdle for one before it ends: a goroutine made for
-	// every call paid each time to grow its stack, ~1 µs a message with
-	// no-op handlers on sqstest.
-	qmu     sync.Mutex
-	waiting [][]delItem
-	workers int
-	handoff chan []delItem // to a goroutine waiting for a batch
+	s     *session
+	slots chan struct{} // calls under way at once
 
 	mu     sync.Mutex
 	buf    []delItem
@@ -57,13 +48,8 @@ type split struct {
 }
 
 func newDeleter(s *session) *deleter {
-	return &deleter{s: s, handoff: make(chan []delItem)}
+	return &deleter{s: s, slots: make(chan struct{}, 4)}
 }
-
-const (
-	maxDeleteCalls = 4                    // DeleteMessageBatch calls under way at once
-	deleteIdle     = 5 * time.Millisecond // how long a delete goroutine waits for more
-)
 
 // add queues ms, the handled messages of one run, for deletion; idle
 // sends what is queued at once instead of waiting for more.
@@ -150,9 +136,8 @@ func (d *deleter) close() {
 	d.mu.Unlock()
 }
 
-// send deletes up to 10 messages in one of the delete goroutines (a new
-// one, one waiting for a batch, or the first free, in order), retrying
-// what may succeed later. It is called with d.mu held (or from a send under way), so that
+// send deletes up to 10 messages in a goroutine, retrying what may succeed
+// later. It is called with d.mu held (or from a send under way), so that
 // Run cannot stop waiting for calls between the check of d.closed and the
 // count.
 func (d *deleter) send(items []delItem) {
@@ -165,130 +150,70 @@ func (d *deleter) send(items []delItem) {
 		}()
 		return
 	}
-	d.qmu.Lock()
-	defer d.qmu.Unlock()
-	if len(d.waiting) == 0 {
-		select {
-		case d.handoff <- items:
-			return
-		default:
-		}
-	}
-	if d.workers == maxDeleteCalls {
-		d.waiting = append(d.waiting, items)
-		return
-	}
-	d.workers++
-	go d.work(items)
-}
-
-// work makes the calls for items and then for the batches that follow.
-func (d *deleter) work(items []delItem) {
-	var idle *time.Timer
-	for {
-		d.call(items)
-		d.qmu.Lock()
-		if len(d.waiting) > 0 {
-			items = d.next()
-			d.qmu.Unlock()
-			continue
-		}
-		d.qmu.Unlock()
-		if idle == nil {
-			idle = time.NewTimer(deleteIdle)
-		} else {
-			idle.Reset(deleteIdle)
-		}
-		select {
-		case items = <-d.handoff:
-			continue
-		case <-idle.C:
-		}
-		// send may have queued a batch after the check above, finding no
-		// goroutine waiting and every one counted.
-		d.qmu.Lock()
-		if len(d.waiting) > 0 {
-			items = d.next()
-			d.qmu.Unlock()
-			continue
-		}
-		d.workers--
-		d.qmu.Unlock()
-		return
-	}
-}
-
-// next takes the oldest batch waiting. d.qmu is held.
-func (d *deleter) next() []delItem {
-	items := d.waiting[0]
-	d.waiting[0] = nil
-	d.waiting = d.waiting[1:]
-	return items
-}
-
-// call deletes items, counted in the session's calls since send, and then
-// follows up their split runs.
-func (d *deleter) call(items []delItem) {
-	defer d.s.calls.end()
-	s := d.s
-	p := s.p
-	defer d.rest(items)
-	call := func(ctx context.Context, items []delItem) (batchAnswer, error) {
-		in := &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(p.url), Entries: make([]types.DeleteMessageBatchRequestEntry, len(items))}
-		strs := make([]string, 2*len(items)) // the entries' IDs and handles, in one allocation
-		for i, it := range items {
-			strs[2*i], strs[2*i+1] = strconv.Itoa(i), it.m.ReceiptHandle
-			in.Entries[i] = types.DeleteMessageBatchRequestEntry{Id: &strs[2*i], ReceiptHandle: &strs[2*i+1]}
-		}
-		p.count("DeleteMessageBatch")
-		var start time.Time
-		if p.opts.Observer.Call != nil {
-			start = time.Now()
-		}
-		out, err := p.client.DeleteMessageBatch(ctx, in)
-		if p.opts.Observer.Call != nil {
-			p.opts.Observer.observeDelete(ctx, p.url, start, items, out, err)
-		}
-		if err != nil {
-			return batchAnswer{}, err
-		}
-		ans := batchAnswer{failed: out.Failed}
-		for _, e := range out.Successful {
-			ans.ok = append(ans.ok, aws.ToString(e.Id))
-		}
-		return ans, nil
-	}
-	retry := func(err error) bool {
-		var ee *EntryError
-		if errors.As(err, &ee) {
-			return ee.retryable() && !expired(ee)
-		}
-		return true // a lost answer is safe to repeat: deleting twice succeeds
-	}
-	ok := func(it delItem) {
-		p.stats.deleted.Add(1)
-		it.r.letGo(it.m)
-		s.deletePayload(it.m)
-	}
-	fail := func(items []delItem, err error) {
-		if errors.Is(err, ErrShutdownTimeout) {
-			d.cutOff(items, err)
-			return
-		}
-		var ee *EntryError
-		for _, it := range items {
-			if errors.As(err, &ee) && expired(ee) {
-				p.report("DeleteMessageBatch", it.m.ID, fmt.Errorf("%w: %w", ErrReceiptHandleExpired, ee))
-			} else {
-				p.report("DeleteMessageBatch", it.m.ID, fmt.Errorf("not deleted, so it will be handled again: %w", err))
+	go func() {
+		defer d.s.calls.end()
+		d.slots <- struct{}{}
+		defer func() { <-d.slots }()
+		s := d.s
+		p := s.p
+		defer d.rest(items)
+		call := func(ctx context.Context, items []delItem) (batchAnswer, error) {
+			in := &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(p.url), Entries: make([]types.DeleteMessageBatchRequestEntry, len(items))}
+			strs := make([]string, 2*len(items)) // the entries' IDs and handles, in one allocation
+			for i, it := range items {
+				strs[2*i], strs[2*i+1] = strconv.Itoa(i), it.m.ReceiptHandle
+				in.Entries[i] = types.DeleteMessageBatchRequestEntry{Id: &strs[2*i], ReceiptHandle: &strs[2*i+1]}
 			}
+			p.count("DeleteMessageBatch")
+			var start time.Time
+			if p.opts.Observer.Call != nil {
+				start = time.Now()
+			}
+			out, err := p.client.DeleteMessageBatch(ctx, in)
+			if p.opts.Observer.Call != nil {
+				p.opts.Observer.observeDelete(ctx, p.url, start, items, out, err)
+			}
+			if err != nil {
+				return batchAnswer{}, err
+			}
+			ans := batchAnswer{failed: out.Failed}
+			for _, e := range out.Successful {
+				ans.ok = append(ans.ok, aws.ToString(e.Id))
+			}
+			return ans, nil
+		}
+		retry := func(err error) bool {
+			var ee *EntryError
+			if errors.As(err, &ee) {
+				return ee.retryable() && !expired(ee)
+			}
+			return true // a lost answer is safe to repeat: deleting twice succeeds
+		}
+		ok := func(it delItem) {
+			p.stats.deleted.Add(1)
 			it.r.letGo(it.m)
-			if it.sp != nil {
-				it.sp.err = err
+			s.deletePayload(it.m)
+		}
+		fail := func(items []delItem, err error) {
+			if errors.Is(err, ErrShutdownTimeout) {
+				d.cutOff(items, err)
+				return
+			}
+			var ee *EntryError
+			for _, it := range items {
+				if errors.As(err, &ee) && expired(ee) {
+					p.report("DeleteMessageBatch", it.m.ID, fmt.Errorf("%w: %w", ErrReceiptHandleExpired, ee))
+				} else {
+					p.report("DeleteMessageBatch", it.m.ID, fmt.Errorf("not deleted, so it will be handled again: %w", err))
+				}
+				it.r.letGo(it.m)
+				if it.sp != nil {
+					it.sp.err = err
+				}
 			}
 		}
-	}
-	retryBatch(s.apiCtx, p.opts.Clock, items, call, retry, ok, fail)
+		retryBatch(s.apiCtx, p.opts.Clock, items, call, retry, ok, fail)
+	}()
 }
 
 // rest follows up the split runs whose first part is in items, once that
