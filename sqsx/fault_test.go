@@ -289,6 +289,7 @@ func faultRun(t *testing.T, client sqsx.SQSAPI, url string, n, stint int, seed u
 				t.Fatalf("round %d: no end in the test's bound", round)
 			}
 		}
+		shortDrain := kill // ShutdownTimeout 100 ms
 		if distinct.Load() == int64(n) {
 			kill = false // a graceful stop deletes the last ones
 		}
@@ -305,7 +306,9 @@ func faultRun(t *testing.T, client sqsx.SQSAPI, url string, n, stint int, seed u
 		}
 		rec.add("test", fmt.Sprintf("round %d returned", round), "", nil)
 		t.Logf("round %d: Run returned %.1f s after the cancel: %v", round, time.Since(stopped).Seconds(), err) // measured, not asserted
-		if !kill {
+		if !kill && !shortDrain {
+			// A round set up to be killed that turned graceful keeps its
+			// 100 ms drain: what it cuts off is reported, and comes back.
 			require.NoError(t, err, "round %d: a graceful stop drains cleanly; cut off: %v", round, cut.all())
 		}
 		if kill || onMoto {
