@@ -241,6 +241,7 @@ func faultRun(t *testing.T, client sqsx.SQSAPI, url string, n, stint int, seed u
 		c := &chaos{SQSAPI: client, rnd: rand.New(rand.NewPCG(seed, uint64(round))), throttle: 0.03, lose: 0.03, keepReceives: onMoto,
 			rec: rec, who: fmt.Sprintf("round%d", round)}
 		kill := round%2 == 1
+		shortDrain := kill // ShutdownTimeout 100 ms; kill itself may change below
 		if onRound != nil {
 			onRound(kill)
 		}
@@ -251,14 +252,14 @@ func faultRun(t *testing.T, client sqsx.SQSAPI, url string, n, stint int, seed u
 			// and releases retried through the chaos. On the serial moto
 			// that took over 10 s once (five deletes cut off, reported).
 			o.ShutdownTimeout = 30 * time.Second
-			if kill {
+			if shortDrain {
 				o.ShutdownTimeout = 100 * time.Millisecond
 			}
 			o.OnError = func(err error) {
 				if errors.Is(err, sqsx.ErrReceiptHandleExpired) {
 					expired.add(err)
 				}
-				if !kill && errors.Is(err, sqsx.ErrShutdownTimeout) {
+				if !shortDrain && errors.Is(err, sqsx.ErrShutdownTimeout) {
 					cut.add(err) // Run returns ErrShutdownTimeout too
 				}
 			}
@@ -289,7 +290,6 @@ func faultRun(t *testing.T, client sqsx.SQSAPI, url string, n, stint int, seed u
 				t.Fatalf("round %d: no end in the test's bound", round)
 			}
 		}
-		shortDrain := kill // ShutdownTimeout 100 ms
 		if distinct.Load() == int64(n) {
 			kill = false // a graceful stop deletes the last ones
 		}
