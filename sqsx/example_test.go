@@ -142,17 +142,12 @@ func ExampleSenderOptions_offload() {
 	ctx, cancel := context.WithCancel(context.Background())
 	p, _ := sqsx.NewProcessor(q, url, func(_ context.Context, m *sqsx.Message) error {
 		fmt.Println("handled:", len(m.Body), "bytes, equal:", m.Body == body)
+		cancel() // the one message is handled: stop; Run's drain deletes it and its object
 		return nil
 	}, func(o *sqsx.ProcessorOptions) {
 		o.S3, o.DeletePayloads = store, true
 		o.OnError = func(err error) { fmt.Println(err) }
 	})
-	go func() {
-		for q.Len(url) > 0 || len(store.Keys("report-bodies")) > 0 {
-			time.Sleep(time.Millisecond)
-		}
-		cancel()
-	}()
 	_ = p.Run(ctx)
 	fmt.Println("objects left:", len(store.Keys("report-bodies")))
 	// Output:

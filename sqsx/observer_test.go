@@ -267,11 +267,22 @@ func TestObserverEvents(t *testing.T) {
 				e.clk.Advance(2 * time.Second)
 			}
 			errs := &errorLog{}
+			deleted := make(chan struct{}, 1)
 			p, err := sqsx.NewProcessor(e.f, e.url, handler(e), quick(errs), func(o *sqsx.ProcessorOptions) {
 				o.WaitTime = time.Second
 				o.Observer = e.log.observer()
 				if tc.opts != nil {
 					tc.opts(e, o)
+				}
+				logCall := o.Observer.Call
+				o.Observer.Call = func(ctx context.Context, ev sqsx.CallEvent) {
+					logCall(ctx, ev)
+					if ev.Op == sqsx.OpDelete {
+						select {
+						case deleted <- struct{}{}:
+						default: // one pending signal is enough: the loop reads Len again
+						}
+					}
 				}
 			})
 			require.NoError(t, err)
@@ -279,8 +290,12 @@ func TestObserverEvents(t *testing.T) {
 			if tc.drive != nil {
 				tc.drive(ctx, t, e, stop)
 			} else {
-				for e.f.Len(e.url) > 0 && ctx.Err() == nil {
-					time.Sleep(time.Millisecond)
+				for e.f.Len(e.url) > 0 {
+					select {
+					case <-deleted:
+					case <-ctx.Done():
+						t.Fatal("the queue did not empty")
+					}
 				}
 				require.NoError(t, stop())
 			}

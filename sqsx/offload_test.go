@@ -37,12 +37,13 @@ func offloadRoundTrip(t *testing.T, q sqsx.SQSAPI, store sqsx.S3API, url, bucket
 
 	got := make(chan *sqsx.Message, 1)
 	done := make(chan struct{})
+	deleting := &deleteSignal{S3API: store, deleted: make(chan struct{}, 1)}
 	var errs errorLog
 	p, err := sqsx.NewProcessor(q, url, func(_ context.Context, m *sqsx.Message) error {
 		got <- m
 		return nil
 	}, quick(&errs), func(o *sqsx.ProcessorOptions) {
-		o.S3, o.DeletePayloads, o.WaitTime = store, true, time.Second
+		o.S3, o.DeletePayloads, o.WaitTime = deleting, true, time.Second
 	})
 	require.NoError(t, err)
 	stop := start(t, p)
@@ -53,8 +54,10 @@ func offloadRoundTrip(t *testing.T, q sqsx.SQSAPI, store sqsx.S3API, url, bucket
 		t.Fatal("not handled")
 	}
 	// The object goes once the message is deleted.
-	for p.Stats().Calls["DeleteObject"] == 0 && ctx.Err() == nil {
-		time.Sleep(5 * time.Millisecond)
+	select {
+	case <-deleting.deleted:
+	case <-ctx.Done():
+		t.Fatal("the object was not deleted")
 	}
 	close(done)
 	require.NoError(t, stop())
@@ -437,12 +440,45 @@ func TestResolvePayloadRefusesAmbiguousPointers(t *testing.T) {
 	}
 }
 
+// deleteSignal is an S3 that signals each DeleteObject that returned.
+type deleteSignal struct {
+	sqsx.S3API
+	deleted chan struct{}
+}
+
+func (d *deleteSignal) DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, optFns ...func(*s3.Options)) (*s3.DeleteObjectOutput, error) {
+	out, err := d.S3API.DeleteObject(ctx, in, optFns...)
+	select {
+	case d.deleted <- struct{}{}:
+	default:
+	}
+	return out, err
+}
+
 // stalled is an S3 whose object bodies never yield a byte until closed,
 // as a connection that stalls mid-body; the SDK's bodies behave so too.
-type stalled struct{ sqsx.S3API }
+// GetObject signals started, so a test knows a read is under way.
+type stalled struct {
+	sqsx.S3API
+	started chan struct{}
+}
 
-func (stalled) GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+func (s stalled) GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	select {
+	case s.started <- struct{}{}:
+	default:
+	}
 	return &s3.GetObjectOutput{Body: &stalledBody{closed: make(chan struct{})}}, nil
+}
+
+// readStarted waits for a read of s to begin.
+func (s stalled) readStarted(t *testing.T) {
+	t.Helper()
+	select {
+	case <-s.started:
+	case <-testContext(t).Done():
+		t.Fatal("no read began")
+	}
 }
 
 type stalledBody struct {
@@ -462,8 +498,15 @@ func (b *stalledBody) Close() error { b.once.Do(func() { close(b.closed) }); ret
 func TestResolvePayloadStalledBody(t *testing.T) {
 	m := pointerMessage("software.amazon.payloadoffloading.PayloadS3Pointer", "ExtendedPayloadSize", "b", "k", 5, false)
 	ctx, cancel := context.WithCancel(testContext(t))
-	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
-	err := sqsx.ResolvePayload(ctx, stalled{}, &m, 0)
+	st := stalled{started: make(chan struct{}, 1)}
+	go func() { // cancel once the read is under way
+		select {
+		case <-st.started:
+		case <-ctx.Done():
+		}
+		cancel()
+	}()
+	err := sqsx.ResolvePayload(ctx, st, &m, 0)
 	require.ErrorIs(t, err, sqsx.ErrPayload)
 	require.ErrorIs(t, err, context.Canceled)
 
@@ -475,14 +518,12 @@ func TestResolvePayloadStalledBody(t *testing.T) {
 		t.Error("the handler must not see a message whose body was not read")
 		return nil
 	}, func(o *sqsx.ProcessorOptions) {
-		o.S3, o.ShutdownTimeout = stalled{}, 100*time.Millisecond
+		o.S3, o.ShutdownTimeout = st, 100*time.Millisecond
 		o.OnError = func(err error) { reported <- err }
 	})
 	require.NoError(t, err)
 	stop := start(t, p)
-	for q.Calls("ReceiveMessage") == 0 || p.Stats().Received == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	st.readStarted(t) // the message was received and its body is being read
 	if err := stop(); err != nil {
 		require.ErrorIs(t, err, sqsx.ErrShutdownTimeout)
 	}

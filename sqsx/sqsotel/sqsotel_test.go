@@ -108,6 +108,7 @@ func TestTraceFromSenderToHandler(t *testing.T) {
 	var mu sync.Mutex
 	handlerSpans := map[string]trace.SpanContext{}
 	released := make(chan struct{})
+	deleted := make(chan struct{}, 1)
 	p, err := sqsx.NewProcessor(f, url, func(ctx context.Context, m *sqsx.Message) error {
 		mu.Lock()
 		handlerSpans[m.Body] = trace.SpanContextFromContext(ctx)
@@ -124,6 +125,12 @@ func TestTraceFromSenderToHandler(t *testing.T) {
 			if e.Op == sqsx.OpRelease {
 				close(released)
 			}
+			if e.Op == sqsx.OpDelete {
+				select {
+				case deleted <- struct{}{}:
+				default: // one pending signal is enough: the loop reads Len again
+				}
+			}
 		}
 		o.WaitTime = time.Second
 		o.RetryBackoff = func(int) time.Duration { return time.Hour }
@@ -138,8 +145,12 @@ func TestTraceFromSenderToHandler(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("the failed message was not released")
 	}
-	for f.Len(url) > 1 && ctx.Err() == nil { // "ok" deleted
-		time.Sleep(time.Millisecond)
+	for f.Len(url) > 1 { // until "ok" is deleted
+		select {
+		case <-deleted:
+		case <-ctx.Done():
+			t.Fatal("the handled message was not deleted")
+		}
 	}
 	stop()
 	require.NoError(t, <-done)
