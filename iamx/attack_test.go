@@ -82,13 +82,9 @@ func TestHostileVariableSubstitutionIsBounded(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			req := tc.req
 			req.Principal, req.Action = alice, "s3:GetObject"
-			var before, after runtime.MemStats
-			runtime.GC()
-			runtime.ReadMemStats(&before)
-			res := iamx.Evaluate(req, tc.in)
-			runtime.ReadMemStats(&after)
+			res, alloc := evaluateAllocating(t, req, tc.in)
 			require.Equal(t, tc.want, res.Decision, "%s", res)
-			assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(64<<20), "bytes allocated by one Evaluate")
+			assert.Less(t, alloc, uint64(64<<20), "bytes allocated by one Evaluate")
 		})
 	}
 }
@@ -192,16 +188,9 @@ func TestHostileRequestValueAgainstManyPatternsIsBounded(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			req := tc.req
 			req.Principal, req.ResourceAccount = alice, acct
-			var before, after runtime.MemStats
-			runtime.GC()
-			runtime.ReadMemStats(&before)
-			start := time.Now()
-			res := iamx.Evaluate(req, tc.in)
-			took := time.Since(start)
-			runtime.ReadMemStats(&after)
+			res, alloc := evaluateAllocating(t, req, tc.in)
 			require.Equal(t, tc.want, res.Decision, "%s", res)
-			assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(256<<20), "bytes allocated by one Evaluate")
-			assert.Less(t, took, 5*time.Second)
+			assert.Less(t, alloc, uint64(256<<20), "bytes allocated by one Evaluate")
 		})
 	}
 }
@@ -238,18 +227,9 @@ func TestHostileManyPatternsAfterTheBound(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			req := tc.req
 			req.Principal, req.ResourceAccount = alice, acct
-			var before, after runtime.MemStats
-			runtime.GC()
-			runtime.ReadMemStats(&before)
-			start := time.Now()
-			res := iamx.Evaluate(req, tc.in)
-			took := time.Since(start)
-			runtime.ReadMemStats(&after)
+			res, alloc := evaluateAllocating(t, req, tc.in)
 			require.Equal(t, iamx.ImplicitDeny, res.Decision, "%s", res)
-			assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(512<<20), "bytes allocated by one Evaluate")
-			// The allocation bound is the check; time only guards against a
-			// hang (-race makes it several times slower).
-			assert.Less(t, took, 10*time.Second)
+			assert.Less(t, alloc, uint64(512<<20), "bytes allocated by one Evaluate")
 		})
 	}
 }
@@ -273,5 +253,26 @@ func TestNilPolicyCountsAgainstTheRequest(t *testing.T) {
 		res := iamx.Evaluate(req, in)
 		assert.Equal(t, iamx.ExplicitDeny, res.Decision, "%s: %s", name, res)
 		assert.Contains(t, strings.Join(res.Notes, "\n"), "nil", name)
+	}
+}
+
+// evaluateAllocating runs one Evaluate and returns its result and the
+// bytes allocated meanwhile (process-wide, so a bound needs a margin).
+// The allocation bound is what these tests check, not time: a run that
+// does not return within two minutes fails the test instead of hanging it.
+func evaluateAllocating(t *testing.T, req iamx.Request, in iamx.Policies) (iamx.Result, uint64) {
+	t.Helper()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	done := make(chan iamx.Result, 1)
+	go func() { done <- iamx.Evaluate(req, in) }()
+	select {
+	case res := <-done:
+		runtime.ReadMemStats(&after)
+		return res, after.TotalAlloc - before.TotalAlloc
+	case <-time.After(2 * time.Minute):
+		t.Fatal("Evaluate did not return")
+		return iamx.Result{}, 0
 	}
 }
