@@ -87,9 +87,12 @@
 //     refused whatever the JWKS holds;
 //   - the kid is in the pool's JWKS (ErrUnknownKey) and the signature
 //     verifies with that key (ErrInvalidSignature);
-//   - iss is https://cognito-idp.<region>.amazonaws.com/<pool>
-//     (ErrWrongIssuer; NewVerifier refuses the partitions whose issuer is
-//     not of this form: China, the European Sovereign Cloud, ISO); token_use is the one asked for (ErrWrongTokenUse);
+//   - iss is https://cognito-idp.<region>.amazonaws.com/<pool>, or
+//     https://issuer-cognito-idp.<region>.amazonaws.com/<pool> for a pool
+//     with the updated issuer (VerifierOptions.IssuerType) (ErrWrongIssuer;
+//     NewVerifier refuses the partitions whose issuer is not of these
+//     forms: China, the European Sovereign Cloud, ISO);
+//   - token_use is the one asked for (ErrWrongTokenUse);
 //     aud (ID tokens) or client_id (access tokens) is among ClientIDs
 //     (ErrWrongAudience); sub, exp and iat are set, as Cognito always sets
 //     them (ErrMalformedToken without them);

@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/kumo-go/kumo/internal/opts"
@@ -93,9 +94,21 @@ type VerifierOptions struct {
 	Skew time.Duration
 	// Clock is the time source; default time.Now.
 	Clock func() time.Time
+	// IssuerType is the pool's issuer configuration, as DescribeUserPool
+	// reports it (UserPool.IssuerConfiguration.Type), and so the iss the
+	// Verifier requires:
+	//   - ciptypes.IssuerTypeOriginal (the default, and the zero value):
+	//     https://cognito-idp.<region>.amazonaws.com/<pool>;
+	//   - ciptypes.IssuerTypeUpdated:
+	//     https://issuer-cognito-idp.<region>.amazonaws.com/<pool>, region
+	//     being the pool's primary region (the one its ID starts with),
+	//     also for tokens a replica region issues.
+	// A token with the pool's other issuer form is refused with
+	// ErrWrongIssuer, whose message names this option.
+	IssuerType ciptypes.IssuerType
 	// JWKSURL is where the keys are fetched: an https URL, or http to a
 	// loopback host (for tests), without user info or fragment; default
-	// https://cognito-idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json.
+	// the issuer's <issuer>/.well-known/jwks.json.
 	JWKSURL string
 	// HTTPClient fetches the JWKS; default a client with a 10-second
 	// timeout. Verify's context bounds each fetch too.
@@ -115,9 +128,10 @@ type VerifierOptions struct {
 var errNoVerifier = errors.New("cognitoauth: Verifier not made by NewVerifier")
 
 // verifierPartition reports whether the Verifier knows the issuer form of
-// region's partition. Cognito documents its issuer as
-// https://cognito-idp.<region>.amazonaws.com/<pool>, which is the form of
-// the aws and aws-us-gov partitions; the others use other domains
+// region's partition. Cognito documents its issuers as
+// https://cognito-idp.<region>.amazonaws.com/<pool> and
+// https://issuer-cognito-idp.<region>.amazonaws.com/<pool> (updated), the
+// forms of the aws and aws-us-gov partitions; the others use other domains
 // (amazonaws.com.cn in China, amazonaws.eu in the European Sovereign
 // Cloud, others in the ISO partitions) for which no issuer form is
 // documented, so building one would be a guess: they are refused.
@@ -169,9 +183,12 @@ const maxSkew = 5 * time.Minute
 // concurrent use and should be shared: it caches the JWKS.
 type Verifier struct {
 	issuer string
-	opts   VerifierOptions
-	parser *jwt.Parser
-	keys   *jwks
+	// otherIssuer is the pool's issuer of the IssuerType not chosen, to
+	// name the option when a token has it.
+	otherIssuer string
+	opts        VerifierOptions
+	parser      *jwt.Parser
+	keys        *jwks
 }
 
 // NewVerifier returns a Verifier for the user pool userPoolID in region,
@@ -228,17 +245,28 @@ func NewVerifier(region, userPoolID string, optFns ...func(*VerifierOptions)) (*
 	if o.HTTPClient == nil {
 		o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	}
-	issuer := "https://cognito-idp." + region + ".amazonaws.com/" + userPoolID
+	var issuer, other string
+	original, updated := "https://cognito-idp."+region+".amazonaws.com/"+userPoolID, "https://issuer-cognito-idp."+region+".amazonaws.com/"+userPoolID
+	switch o.IssuerType {
+	case "", ciptypes.IssuerTypeOriginal:
+		o.IssuerType, issuer, other = ciptypes.IssuerTypeOriginal, original, updated
+	case ciptypes.IssuerTypeUpdated:
+		issuer, other = updated, original
+	default:
+		return nil, fmt.Errorf("cognitoauth: IssuerType %q: want %q or %q (empty for %[2]q)", o.IssuerType, ciptypes.IssuerTypeOriginal, ciptypes.IssuerTypeUpdated)
+	}
 	if o.JWKSURL == "" {
 		o.JWKSURL = issuer + "/.well-known/jwks.json"
 	} else if err := checkJWKSURL(o.JWKSURL); err != nil {
 		return nil, err
 	}
-	return &Verifier{issuer: issuer, opts: o, keys: newJWKS(o.JWKSURL, o.HTTPClient, o.Clock, o.MinRefetchInterval),
+	return &Verifier{issuer: issuer, otherIssuer: other, opts: o, keys: newJWKS(o.JWKSURL, o.HTTPClient, o.Clock, o.MinRefetchInterval),
 		parser: jwt.NewParser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithoutClaimsValidation(), jwt.WithStrictDecoding())}, nil
 }
 
-// Issuer is the iss the Verifier requires: https://cognito-idp.<region>.amazonaws.com/<pool>.
+// Issuer is the iss the Verifier requires: https://cognito-idp.<region>.amazonaws.com/<pool>,
+// or https://issuer-cognito-idp.<region>.amazonaws.com/<pool> with the
+// updated IssuerType.
 func (v *Verifier) Issuer() string { return v.issuer }
 
 // Verify verifies token and returns its claims. Tokens over 1 MiB (above
@@ -614,6 +642,13 @@ func claimNamesSlow(payload []byte) error {
 // check checks the claims of a token whose signature verified.
 func (v *Verifier) check(c *rawClaims) error {
 	if c.Iss != v.issuer {
+		if c.Iss == v.otherIssuer {
+			other := ciptypes.IssuerTypeUpdated
+			if v.opts.IssuerType == ciptypes.IssuerTypeUpdated {
+				other = ciptypes.IssuerTypeOriginal
+			}
+			return fmt.Errorf("%w: want %s; the token has this pool's %s issuer: if the pool's IssuerConfiguration is %[3]s, set VerifierOptions.IssuerType", ErrWrongIssuer, v.issuer, other)
+		}
 		return fmt.Errorf("%w: want %s", ErrWrongIssuer, v.issuer)
 	}
 	use := TokenUse(c.TokenUse)

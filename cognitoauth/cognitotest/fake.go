@@ -116,6 +116,12 @@ type Options struct {
 	// token then needs that DEVICE_KEY, and a remembered device's key
 	// leads to DEVICE_SRP_AUTH instead of MFA (see devices.go).
 	DeviceTracking bool
+	// UpdatedIssuer gives the pool the updated issuer configuration
+	// (IssuerConfiguration type UPDATED): its tokens' iss is
+	// https://issuer-cognito-idp.<region>.amazonaws.com/<pool>; default
+	// the original issuer, https://cognito-idp.<region>.amazonaws.com/<pool>.
+	// A Verifier for it needs VerifierOptions.IssuerType UPDATED.
+	UpdatedIssuer bool
 	// DeviceOptIn makes ConfirmDevice answer UserConfirmationNecessary and
 	// leave the device not remembered until UpdateDeviceStatus ("user
 	// opt-in"); default: devices are remembered when confirmed ("always").

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
 	"github.com/kumo-go/kumo/cognitoauth"
 )
 
@@ -97,9 +99,15 @@ func (f *Fake) KeyID() string {
 	return f.keys[len(f.keys)-1].kid
 }
 
-// Issuer is the pool's iss: https://cognito-idp.<region>.amazonaws.com/<pool>.
+// Issuer is the pool's iss: https://cognito-idp.<region>.amazonaws.com/<pool>,
+// or with Options.UpdatedIssuer
+// https://issuer-cognito-idp.<region>.amazonaws.com/<pool>.
 func (f *Fake) Issuer() string {
-	return "https://cognito-idp." + f.opts.Region + ".amazonaws.com/" + f.opts.UserPoolID
+	host := "https://cognito-idp."
+	if f.opts.UpdatedIssuer {
+		host = "https://issuer-cognito-idp."
+	}
+	return host + f.opts.Region + ".amazonaws.com/" + f.opts.UserPoolID
 }
 
 // SignToken signs claims as the pool's current key does (RS256, with the
@@ -153,7 +161,7 @@ func uuid() string {
 }
 
 // JWKS returns the pool's JSON Web Key Set, as Cognito serves it at
-// https://cognito-idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json.
+// <issuer>/.well-known/jwks.json.
 func (f *Fake) JWKS() []byte {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -215,7 +223,8 @@ func (f *Fake) StartJWKS() *httptest.Server { return httptest.NewServer(f.JWKSHa
 
 // VerifierOptions returns an option for cognitoauth.NewVerifier that
 // accepts the pool's client, fetches keys from jwksURL (a [Fake.StartJWKS]
-// server's URL) and reads the pool's clock:
+// server's URL), requires the pool's issuer (Options.UpdatedIssuer) and
+// reads the pool's clock:
 //
 //	srv := pool.StartJWKS()
 //	defer srv.Close()
@@ -223,5 +232,8 @@ func (f *Fake) StartJWKS() *httptest.Server { return httptest.NewServer(f.JWKSHa
 func (f *Fake) VerifierOptions(jwksURL string) func(*cognitoauth.VerifierOptions) {
 	return func(o *cognitoauth.VerifierOptions) {
 		o.ClientIDs, o.JWKSURL, o.Clock = []string{f.opts.ClientID}, jwksURL, f.opts.Clock
+		if f.opts.UpdatedIssuer {
+			o.IssuerType = ciptypes.IssuerTypeUpdated
+		}
 	}
 }

@@ -2,7 +2,7 @@
 // service behind Cognito would: the RS256 signature against the pool's
 // JWKS, the issuer, the token use, the app client and the expiry.
 //
-//	go run ./examples/cognito-verify -user-pool-id ID [-region R] [-client-id C]... [-token-use id|access] [-jwks-url URL] TOKEN
+//	go run ./examples/cognito-verify -user-pool-id ID [-region R] [-client-id C]... [-token-use id|access] [-issuer-type original|updated] [-jwks-url URL] TOKEN
 //
 // TOKEN - reads the token from stdin. On success it prints the token's
 // claims as one JSON object on stdout and exits 0; on any failure it
@@ -12,9 +12,11 @@
 //
 // -client-id may be given several times; without it, tokens of every app
 // client of the pool are accepted. Without -token-use, ID and access
-// tokens are both accepted. -jwks-url replaces
-// https://cognito-idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json
-// (for an emulator, or cognitotest in tests).
+// tokens are both accepted. -issuer-type updated is for a pool whose
+// issuer configuration is UPDATED (its tokens' iss is
+// https://issuer-cognito-idp.<region>.amazonaws.com/<pool>). -jwks-url
+// replaces the issuer's /.well-known/jwks.json (for an emulator, or
+// cognitotest in tests).
 package main
 
 import (
@@ -28,6 +30,8 @@ import (
 	"strings"
 	"time"
 
+	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
 	"github.com/kumo-go/kumo/cognitoauth"
 	"github.com/kumo-go/kumo/internal/cli"
 )
@@ -39,7 +43,7 @@ func main() {
 	os.Exit(cli.Exit("cognito-verify", err, os.Stdout, os.Stderr))
 }
 
-const synopsis = `cognito-verify -user-pool-id ID [-region R] [-client-id C]... [-token-use id|access] [-jwks-url URL] TOKEN|-
+const synopsis = `cognito-verify -user-pool-id ID [-region R] [-client-id C]... [-token-use id|access] [-issuer-type original|updated] [-jwks-url URL] TOKEN|-
 
 Verifies a Cognito user-pool token (RS256 signature against the pool's
 JWKS, issuer, token use, app client, expiry) and prints its claims as one
@@ -61,6 +65,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 	var clients clientIDs
 	fs.Var(&clients, "client-id", "app client whose tokens are accepted (repeatable; default: any client of the pool)")
 	use := fs.String("token-use", "", "id or access (default: either)")
+	issuerType := fs.String("issuer-type", "original", "the pool's issuer configuration: original or updated")
 	jwksURL := fs.String("jwks-url", "", "JWKS URL (default: the pool's)")
 	if err := fs.ParseArgs(args); err != nil {
 		return err
@@ -86,6 +91,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 	default:
 		return fs.Usagef("-token-use %q: want id or access", *use)
 	}
+	var issuer ciptypes.IssuerType
+	switch *issuerType {
+	case "original":
+		issuer = ciptypes.IssuerTypeOriginal
+	case "updated":
+		issuer = ciptypes.IssuerTypeUpdated
+	default:
+		return fs.Usagef("-issuer-type %q: want original or updated", *issuerType)
+	}
 	token := fs.Arg(0)
 	if token == "-" {
 		b, err := io.ReadAll(io.LimitReader(stdin, maxStdin+1))
@@ -98,7 +112,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, 
 		token = strings.TrimSpace(string(b))
 	}
 	v, err := cognitoauth.NewVerifier(*region, *pool, func(o *cognitoauth.VerifierOptions) {
-		o.ClientIDs, o.AnyClient, o.TokenUse, o.JWKSURL, o.Clock = clients, len(clients) == 0, tokenUse, *jwksURL, clock
+		o.ClientIDs, o.AnyClient, o.TokenUse, o.IssuerType, o.JWKSURL, o.Clock = clients, len(clients) == 0, tokenUse, issuer, *jwksURL, clock
 	})
 	if err != nil {
 		return err

@@ -51,6 +51,8 @@ func TestVerifyCommand(t *testing.T) {
 		{"region from the pool ID", []string{"-user-pool-id", pool.UserPoolID(), "-jwks-url", srv.URL, tokens.IDToken}, "", tokens.Claims.Subject, ""},
 		{"no region", []string{"-user-pool-id", "AbC123", "x"}, "", "", `-user-pool-id "AbC123" is not <region>_<id>: give -region`},
 		{"bad token use", append(base, "-token-use", "refresh", "x"), "", "", `-token-use "refresh": want id or access`},
+		{"updated issuer asked, original issued", append(base, "-issuer-type", "updated", tokens.IDToken), "", "", "cognitoauth: the token was not issued by this user pool: want https://issuer-cognito-idp.us-east-1.amazonaws.com/us-east-1_KumoTest1; the token has this pool's ORIGINAL issuer: if the pool's IssuerConfiguration is ORIGINAL, set VerifierOptions.IssuerType"},
+		{"bad issuer type", append(base, "-issuer-type", "UPDATED", "x"), "", "", `-issuer-type "UPDATED": want original or updated`},
 		{"unknown flag", []string{"-bogus"}, "", "", "flag provided but not defined: -bogus"},
 	}
 	for _, tc := range cases {
@@ -72,6 +74,29 @@ func TestVerifyCommand(t *testing.T) {
 			assert.Equal(t, pool.Issuer(), claims["iss"])
 		})
 	}
+
+	t.Run("a pool with the updated issuer", func(t *testing.T) {
+		upd := cognitotest.New(func(o *cognitotest.Options) { o.Clock, o.UpdatedIssuer = clock, true })
+		upd.AddUser("bob", "Correct-Horse-2", cognitotest.User{})
+		srv := upd.StartJWKS()
+		defer srv.Close()
+		client, err := cognitoauth.New(upd, upd, upd.UserPoolID(), upd.ClientID(), upd.ClientOptions)
+		require.NoError(t, err)
+		tokens, err := client.SignIn(ctx, "bob", "Correct-Horse-2")
+		require.NoError(t, err)
+		var out bytes.Buffer
+		args := []string{"-user-pool-id", upd.UserPoolID(), "-jwks-url", srv.URL, "-issuer-type", "updated", tokens.AccessToken}
+		require.NoError(t, run(ctx, args, strings.NewReader(""), &out, clock))
+		var claims map[string]any
+		require.NoError(t, json.Unmarshal(out.Bytes(), &claims))
+		assert.Equal(t, "https://issuer-cognito-idp.us-east-1.amazonaws.com/us-east-1_KumoTest1", claims["iss"])
+		// Without -issuer-type updated the token is refused, naming the option.
+		out.Reset()
+		err = run(ctx, []string{"-user-pool-id", upd.UserPoolID(), "-jwks-url", srv.URL, tokens.AccessToken}, strings.NewReader(""), &out, clock)
+		require.ErrorIs(t, err, cognitoauth.ErrWrongIssuer)
+		assert.Contains(t, err.Error(), "the token has this pool's UPDATED issuer")
+		assert.Empty(t, out.String())
+	})
 }
 
 // TestExitCodes runs the built command: exit 0 with one JSON line on
@@ -123,8 +148,8 @@ func TestExitCodes(t *testing.T) {
 		first string // of stdout for code 0, else of stderr
 		code  int
 	}{
-		{[]string{"-h"}, "usage: cognito-verify -user-pool-id ID [-region R] [-client-id C]... [-token-use id|access] [-jwks-url URL] TOKEN|-", 0},
-		{[]string{"-help"}, "usage: cognito-verify -user-pool-id ID [-region R] [-client-id C]... [-token-use id|access] [-jwks-url URL] TOKEN|-", 0},
+		{[]string{"-h"}, "usage: cognito-verify -user-pool-id ID [-region R] [-client-id C]... [-token-use id|access] [-issuer-type original|updated] [-jwks-url URL] TOKEN|-", 0},
+		{[]string{"-help"}, "usage: cognito-verify -user-pool-id ID [-region R] [-client-id C]... [-token-use id|access] [-issuer-type original|updated] [-jwks-url URL] TOKEN|-", 0},
 		{[]string{"-bogus"}, "cognito-verify: flag provided but not defined: -bogus", 2},
 		{[]string{"-user-pool-id", pool.UserPoolID()}, "cognito-verify: want one TOKEN argument (or - for stdin), got 0", 2},
 	} {
