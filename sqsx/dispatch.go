@@ -57,37 +57,71 @@ func (s *session) split(ms []*Message) [][]*Message {
 	return runs
 }
 
-// start runs one run in its own goroutine, after the group's previous run
+// runJob is a run handed to a run worker.
+type runJob struct {
+	r    *received
+	run  []*Message
+	prev <-chan struct{} // closed when the group's previous run is done
+	done chan struct{}   // closed when this run is done
+}
+
+// start hands one run to a run worker, after the group's previous run
 // (which SQS hands out only once that one is deleted, unless a visibility
-// timeout ran out).
+// timeout ran out). It is called holding a slot of s.sem, which the run
+// gives back when it is done.
+//
+// Run workers live as long as the session, up to Concurrency of them,
+// rather than a goroutine per run: a new goroutine grows its stack again
+// for every run. A worker is started when none is waiting for a run and
+// fewer than Concurrency are; otherwise one is free or about to be, since
+// every busy worker holds a slot of s.sem and this run holds one too.
 func (s *session) start(r *received, run []*Message) {
-	var prev <-chan struct{}
-	done := make(chan struct{})
+	j := runJob{r: r, run: run, done: make(chan struct{})}
 	if s.p.fifo {
 		g := run[0].GroupID
 		s.mu.Lock()
-		prev = s.groups[g]
-		s.groups[g] = done
+		j.prev = s.groups[g]
+		s.groups[g] = j.done
 		s.mu.Unlock()
 	}
 	s.runs.Add(1)
-	go func() {
-		defer s.runs.Done()
-		defer func() { <-s.sem }()
-		defer close(done)
-		if prev != nil {
-			<-prev
+	select {
+	case s.jobs <- j:
+		return
+	default:
+	}
+	if s.workers.Add(1) <= int64(s.p.opts.Concurrency) {
+		go s.work(j)
+		return
+	}
+	s.workers.Add(-1)
+	s.jobs <- j
+}
+
+// work is a run worker: it runs j, then each run handed to it, until
+// Run closes s.jobs once its pollers have stopped.
+func (s *session) work(j runJob) {
+	for ok := true; ok; j, ok = <-s.jobs {
+		s.runOne(j)
+	}
+}
+
+func (s *session) runOne(j runJob) {
+	defer s.runs.Done()
+	defer func() { <-s.sem }()
+	defer close(j.done)
+	if j.prev != nil {
+		<-j.prev
+	}
+	s.handle(j.r, j.run)
+	if s.p.fifo {
+		g := j.run[0].GroupID
+		s.mu.Lock()
+		if s.groups[g] == j.done {
+			delete(s.groups, g)
 		}
-		s.handle(r, run)
-		if s.p.fifo {
-			g := run[0].GroupID
-			s.mu.Lock()
-			if s.groups[g] == done {
-				delete(s.groups, g)
-			}
-			s.mu.Unlock()
-		}
-	}()
+		s.mu.Unlock()
+	}
 }
 
 // handle handles a run in order. A failure on a FIFO queue stops the run:
