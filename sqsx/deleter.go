@@ -98,6 +98,9 @@ func (d *deleter) enqueue(r *received, ms []*Message, rest bool) {
 		return
 	}
 	var full []delItem
+	if d.buf == nil {
+		d.buf = make([]delItem, 0, maxBatchEntries)
+	}
 	if room := maxBatchEntries - len(d.buf); len(ms) > room {
 		sp := &split{r: r, then: ms[room:]}
 		for _, m := range ms[:room] {
@@ -236,7 +239,7 @@ func (d *deleter) call(items []delItem) {
 		if err != nil {
 			return batchAnswer{}, err
 		}
-		ans := batchAnswer{failed: out.Failed}
+		ans := batchAnswer{failed: out.Failed, ok: make([]string, 0, len(out.Successful))}
 		for _, e := range out.Successful {
 			ans.ok = append(ans.ok, aws.ToString(e.Id))
 		}

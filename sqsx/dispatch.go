@@ -38,12 +38,49 @@ func (s *session) split(ms []*Message) [][]*Message {
 			return [][]*Message{ms}
 		}
 		runs := make([][]*Message, len(ms))
-		for i, m := range ms {
-			runs[i] = []*Message{m}
+		for i := range ms {
+			runs[i] = ms[i : i+1 : i+1]
 		}
 		return runs
 	}
-	var runs [][]*Message // a receive has at most 10 messages: no map
+	// A receive has at most 10 messages: no map. The runs share one
+	// array: each group's messages in receive order, the groups in the
+	// order of their first message.
+	var run [maxBatchEntries]int  // ms[i] is in runs[run[i]]
+	var head [maxBatchEntries]int // runs[g] starts with ms[head[g]]
+	if len(ms) > maxBatchEntries {
+		return splitGroups(ms)
+	}
+	n := 0
+	for i, m := range ms {
+		g := 0
+		for g < n && ms[head[g]].GroupID != m.GroupID {
+			g++
+		}
+		if g == n {
+			head[n] = i
+			n++
+		}
+		run[i] = g
+	}
+	all := make([]*Message, 0, len(ms))
+	runs := make([][]*Message, n)
+	for g := range n {
+		start := len(all)
+		for i, m := range ms[head[g]:] {
+			if run[head[g]+i] == g {
+				all = append(all, m)
+			}
+		}
+		runs[g] = all[start:len(all):len(all)]
+	}
+	return runs
+}
+
+// splitGroups is split for a FIFO receive of more than 10 messages, which
+// SQS does not answer.
+func splitGroups(ms []*Message) [][]*Message {
+	var runs [][]*Message
 	for _, m := range ms {
 		i := 0
 		for i < len(runs) && runs[i][0].GroupID != m.GroupID {
@@ -134,7 +171,8 @@ func (s *session) runOne(j runJob) {
 // group back after a later one if the later one were deleted first.
 func (s *session) handle(r *received, run []*Message) {
 	p := s.p
-	var done []*Message
+	done := make([]*Message, 0, len(run))
+	var one [1]error // a Handler's error, without an allocation per message
 	// The last run to finish sends the deletes gathered so far at once:
 	// no other run is there to fill the call, and FIFO groups stay held
 	// until their messages are deleted.
@@ -167,7 +205,7 @@ func (s *session) handle(r *received, run []*Message) {
 				j++
 			}
 		}
-		errs := s.call(run[i:j])
+		errs := s.call(run[i:j], one[:])
 		var bad []int
 		for k, err := range errs {
 			if err != nil {
@@ -240,16 +278,17 @@ func (s *session) failed(r *received, run []*Message, bad []int) bool {
 	return false
 }
 
-// call runs the handler over ms and returns one error per message.
-func (s *session) call(ms []*Message) []error {
+// call runs the handler over ms and returns one error per message; a
+// Handler's goes in one.
+func (s *session) call(ms []*Message, one []error) []error {
 	if errs, ok := s.resolve(ms); !ok {
 		return errs
 	}
 	if s.p.opts.Observer.Handle == nil {
-		return s.callCtx(s.handlerCtx, ms)
+		return s.callCtx(s.handlerCtx, ms, one)
 	}
 	ctx, done := s.p.opts.Observer.Handle(s.handlerCtx, HandleEvent{Queue: s.p.url, Messages: ms})
-	errs := s.callCtx(ctx, ms)
+	errs := s.callCtx(ctx, ms, make([]error, 1)) // done may keep errs
 	if done != nil {
 		done(errs)
 	}
@@ -270,9 +309,10 @@ func (s *session) deadLetter(m *Message) error {
 	return err
 }
 
-func (s *session) callCtx(ctx context.Context, ms []*Message) []error {
+func (s *session) callCtx(ctx context.Context, ms []*Message, one []error) []error {
 	if s.p.one != nil {
-		return []error{safeHandle(ctx, s.p.one, ms[0])}
+		one[0] = safeHandle(ctx, s.p.one, ms[0])
+		return one
 	}
 	errs := safeBatch(ctx, s.p.batch, ms)
 	switch {
