@@ -20,16 +20,30 @@ import (
 // with no-op handlers at Concurrency 4 fell to ~2,000 msgs/s on sqstest.
 const deleteWait = 2 * time.Millisecond
 
+// deleteCalls is how many DeleteMessageBatch calls a Processor makes at
+// once.
+const deleteCalls = 4
+
 // deleter batches the deletes of handled messages. Its calls count in the
 // session's calls, which Run waits for.
+//
+// The calls are made by up to deleteCalls workers that live as long as
+// the session, not by a goroutine per call: a new goroutine grows its
+// stack again for every call (an SDK client's middleware runs deep), which
+// cost the Processor more CPU per message than any other part of it.
 type deleter struct {
-	s     *session
-	slots chan struct{} // calls under way at once
+	s *session
 
-	mu     sync.Mutex
-	buf    []delItem
-	timer  *time.Timer
-	closed bool
+	mu      sync.Mutex
+	buf     []delItem
+	timer   *time.Timer
+	closed  bool
+	queue   [][]delItem // calls begun (counted in s.calls), not yet taken by a worker
+	workers int         // workers started
+	idle    int         // workers waiting for a call
+	wake    *sync.Cond  // on mu: a call is queued, or the workers stop
+	stop    bool        // the workers end once the queue is empty
+	ended   sync.WaitGroup
 }
 
 type delItem struct {
@@ -48,7 +62,9 @@ type split struct {
 }
 
 func newDeleter(s *session) *deleter {
-	return &deleter{s: s, slots: make(chan struct{}, 4)}
+	d := &deleter{s: s}
+	d.wake = sync.NewCond(&d.mu)
+	return d
 }
 
 // add queues ms, the handled messages of one run, for deletion; idle
@@ -82,6 +98,9 @@ func (d *deleter) enqueue(r *received, ms []*Message, rest bool) {
 		return
 	}
 	var full []delItem
+	if d.buf == nil {
+		d.buf = make([]delItem, 0, maxBatchEntries)
+	}
 	if room := maxBatchEntries - len(d.buf); len(ms) > room {
 		sp := &split{r: r, then: ms[room:]}
 		for _, m := range ms[:room] {
@@ -136,10 +155,9 @@ func (d *deleter) close() {
 	d.mu.Unlock()
 }
 
-// send deletes up to 10 messages in a goroutine, retrying what may succeed
-// later. It is called with d.mu held (or from a send under way), so that
-// Run cannot stop waiting for calls between the check of d.closed and the
-// count.
+// send deletes up to 10 messages on a worker, retrying what may succeed
+// later. It is called with d.mu held, so that Run cannot stop waiting for
+// calls between the check of d.closed and the count.
 func (d *deleter) send(items []delItem) {
 	if !d.s.calls.begin() {
 		// Run has stopped waiting: only after close, where every send
@@ -150,70 +168,114 @@ func (d *deleter) send(items []delItem) {
 		}()
 		return
 	}
-	go func() {
-		defer d.s.calls.end()
-		d.slots <- struct{}{}
-		defer func() { <-d.slots }()
-		s := d.s
-		p := s.p
-		defer d.rest(items)
-		call := func(ctx context.Context, items []delItem) (batchAnswer, error) {
-			in := &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(p.url), Entries: make([]types.DeleteMessageBatchRequestEntry, len(items))}
-			strs := make([]string, 2*len(items)) // the entries' IDs and handles, in one allocation
-			for i, it := range items {
-				strs[2*i], strs[2*i+1] = strconv.Itoa(i), it.m.ReceiptHandle
-				in.Entries[i] = types.DeleteMessageBatchRequestEntry{Id: &strs[2*i], ReceiptHandle: &strs[2*i+1]}
-			}
-			p.count("DeleteMessageBatch")
-			var start time.Time
-			if p.opts.Observer.Call != nil {
-				start = time.Now()
-			}
-			out, err := p.client.DeleteMessageBatch(ctx, in)
-			if p.opts.Observer.Call != nil {
-				p.opts.Observer.observeDelete(ctx, p.url, start, items, out, err)
-			}
-			if err != nil {
-				return batchAnswer{}, err
-			}
-			ans := batchAnswer{failed: out.Failed}
-			for _, e := range out.Successful {
-				ans.ok = append(ans.ok, aws.ToString(e.Id))
-			}
-			return ans, nil
-		}
-		retry := func(err error) bool {
-			var ee *EntryError
-			if errors.As(err, &ee) {
-				return ee.retryable() && !expired(ee)
-			}
-			return true // a lost answer is safe to repeat: deleting twice succeeds
-		}
-		ok := func(it delItem) {
-			p.stats.deleted.Add(1)
-			it.r.letGo(it.m)
-			s.deletePayload(it.m)
-		}
-		fail := func(items []delItem, err error) {
-			if errors.Is(err, ErrShutdownTimeout) {
-				d.cutOff(items, err)
+	d.queue = append(d.queue, items)
+	switch {
+	case d.idle > 0:
+		d.wake.Signal()
+	case d.workers < deleteCalls:
+		d.workers++
+		d.ended.Add(1)
+		go d.work()
+	}
+}
+
+// work makes the calls queued, oldest first, until the deleter stops.
+func (d *deleter) work() {
+	defer d.ended.Done()
+	d.mu.Lock()
+	for {
+		for len(d.queue) == 0 {
+			if d.stop {
+				d.mu.Unlock()
 				return
 			}
-			var ee *EntryError
-			for _, it := range items {
-				if errors.As(err, &ee) && expired(ee) {
-					p.report("DeleteMessageBatch", it.m.ID, fmt.Errorf("%w: %w", ErrReceiptHandleExpired, ee))
-				} else {
-					p.report("DeleteMessageBatch", it.m.ID, fmt.Errorf("not deleted, so it will be handled again: %w", err))
-				}
-				it.r.letGo(it.m)
-				if it.sp != nil {
-					it.sp.err = err
-				}
+			d.idle++
+			d.wake.Wait()
+			d.idle--
+		}
+		items := d.queue[0]
+		d.queue[0] = nil
+		d.queue = d.queue[1:]
+		d.mu.Unlock()
+		d.call(items)
+		d.mu.Lock()
+	}
+}
+
+// end stops the workers once Run has seen every call end, and waits for
+// them.
+func (d *deleter) end() {
+	d.mu.Lock()
+	d.stop = true
+	d.wake.Broadcast()
+	d.mu.Unlock()
+	d.ended.Wait()
+}
+
+// call deletes items, up to 10 messages, retrying what may succeed later,
+// then follows up the split runs among them; it ends a call of the
+// session's calls.
+func (d *deleter) call(items []delItem) {
+	defer d.s.calls.end()
+	defer d.rest(items)
+	s := d.s
+	p := s.p
+	call := func(ctx context.Context, items []delItem) (batchAnswer, error) {
+		in := &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(p.url), Entries: make([]types.DeleteMessageBatchRequestEntry, len(items))}
+		strs := make([]string, 2*len(items)) // the entries' IDs and handles, in one allocation
+		for i, it := range items {
+			strs[2*i], strs[2*i+1] = strconv.Itoa(i), it.m.ReceiptHandle
+			in.Entries[i] = types.DeleteMessageBatchRequestEntry{Id: &strs[2*i], ReceiptHandle: &strs[2*i+1]}
+		}
+		p.count("DeleteMessageBatch")
+		var start time.Time
+		if p.opts.Observer.Call != nil {
+			start = time.Now()
+		}
+		out, err := p.client.DeleteMessageBatch(ctx, in)
+		if p.opts.Observer.Call != nil {
+			p.opts.Observer.observeDelete(ctx, p.url, start, items, out, err)
+		}
+		if err != nil {
+			return batchAnswer{}, err
+		}
+		ans := batchAnswer{failed: out.Failed, ok: make([]string, 0, len(out.Successful))}
+		for _, e := range out.Successful {
+			ans.ok = append(ans.ok, aws.ToString(e.Id))
+		}
+		return ans, nil
+	}
+	retry := func(err error) bool {
+		var ee *EntryError
+		if errors.As(err, &ee) {
+			return ee.retryable() && !expired(ee)
+		}
+		return true // a lost answer is safe to repeat: deleting twice succeeds
+	}
+	ok := func(it delItem) {
+		p.stats.deleted.Add(1)
+		it.r.letGo(it.m)
+		s.deletePayload(it.m)
+	}
+	fail := func(items []delItem, err error) {
+		if errors.Is(err, ErrShutdownTimeout) {
+			d.cutOff(items, err)
+			return
+		}
+		var ee *EntryError
+		for _, it := range items {
+			if errors.As(err, &ee) && expired(ee) {
+				p.report("DeleteMessageBatch", it.m.ID, fmt.Errorf("%w: %w", ErrReceiptHandleExpired, ee))
+			} else {
+				p.report("DeleteMessageBatch", it.m.ID, fmt.Errorf("not deleted, so it will be handled again: %w", err))
+			}
+			it.r.letGo(it.m)
+			if it.sp != nil {
+				it.sp.err = err
 			}
 		}
-		retryBatch(s.apiCtx, p.opts.Clock, items, call, retry, ok, fail)
-	}()
+	}
+	retryBatch(s.apiCtx, p.opts.Clock, items, call, retry, ok, fail)
 }
 
 // rest follows up the split runs whose first part is in items, once that

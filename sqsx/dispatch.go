@@ -38,12 +38,49 @@ func (s *session) split(ms []*Message) [][]*Message {
 			return [][]*Message{ms}
 		}
 		runs := make([][]*Message, len(ms))
-		for i, m := range ms {
-			runs[i] = []*Message{m}
+		for i := range ms {
+			runs[i] = ms[i : i+1 : i+1]
 		}
 		return runs
 	}
-	var runs [][]*Message // a receive has at most 10 messages: no map
+	// A receive has at most 10 messages: no map. The runs share one
+	// array: each group's messages in receive order, the groups in the
+	// order of their first message.
+	var run [maxBatchEntries]int  // ms[i] is in runs[run[i]]
+	var head [maxBatchEntries]int // runs[g] starts with ms[head[g]]
+	if len(ms) > maxBatchEntries {
+		return splitGroups(ms)
+	}
+	n := 0
+	for i, m := range ms {
+		g := 0
+		for g < n && ms[head[g]].GroupID != m.GroupID {
+			g++
+		}
+		if g == n {
+			head[n] = i
+			n++
+		}
+		run[i] = g
+	}
+	all := make([]*Message, 0, len(ms))
+	runs := make([][]*Message, n)
+	for g := range n {
+		start := len(all)
+		for i, m := range ms[head[g]:] {
+			if run[head[g]+i] == g {
+				all = append(all, m)
+			}
+		}
+		runs[g] = all[start:len(all):len(all)]
+	}
+	return runs
+}
+
+// splitGroups is split for a FIFO receive of more than 10 messages, which
+// SQS does not answer.
+func splitGroups(ms []*Message) [][]*Message {
+	var runs [][]*Message
 	for _, m := range ms {
 		i := 0
 		for i < len(runs) && runs[i][0].GroupID != m.GroupID {
@@ -57,37 +94,71 @@ func (s *session) split(ms []*Message) [][]*Message {
 	return runs
 }
 
-// start runs one run in its own goroutine, after the group's previous run
+// runJob is a run handed to a run worker.
+type runJob struct {
+	r    *received
+	run  []*Message
+	prev <-chan struct{} // closed when the group's previous run is done
+	done chan struct{}   // closed when this run is done
+}
+
+// start hands one run to a run worker, after the group's previous run
 // (which SQS hands out only once that one is deleted, unless a visibility
-// timeout ran out).
+// timeout ran out). It is called holding a slot of s.sem, which the run
+// gives back when it is done.
+//
+// Run workers live as long as the session, up to Concurrency of them,
+// rather than a goroutine per run: a new goroutine grows its stack again
+// for every run. A worker is started when none is waiting for a run and
+// fewer than Concurrency are; otherwise one is free or about to be, since
+// every busy worker holds a slot of s.sem and this run holds one too.
 func (s *session) start(r *received, run []*Message) {
-	var prev <-chan struct{}
-	done := make(chan struct{})
+	j := runJob{r: r, run: run, done: make(chan struct{})}
 	if s.p.fifo {
 		g := run[0].GroupID
 		s.mu.Lock()
-		prev = s.groups[g]
-		s.groups[g] = done
+		j.prev = s.groups[g]
+		s.groups[g] = j.done
 		s.mu.Unlock()
 	}
 	s.runs.Add(1)
-	go func() {
-		defer s.runs.Done()
-		defer func() { <-s.sem }()
-		defer close(done)
-		if prev != nil {
-			<-prev
+	select {
+	case s.jobs <- j:
+		return
+	default:
+	}
+	if s.workers.Add(1) <= int64(s.p.opts.Concurrency) {
+		go s.work(j)
+		return
+	}
+	s.workers.Add(-1)
+	s.jobs <- j
+}
+
+// work is a run worker: it runs j, then each run handed to it, until
+// Run closes s.jobs once its pollers have stopped.
+func (s *session) work(j runJob) {
+	for ok := true; ok; j, ok = <-s.jobs {
+		s.runOne(j)
+	}
+}
+
+func (s *session) runOne(j runJob) {
+	defer s.runs.Done()
+	defer func() { <-s.sem }()
+	defer close(j.done)
+	if j.prev != nil {
+		<-j.prev
+	}
+	s.handle(j.r, j.run)
+	if s.p.fifo {
+		g := j.run[0].GroupID
+		s.mu.Lock()
+		if s.groups[g] == j.done {
+			delete(s.groups, g)
 		}
-		s.handle(r, run)
-		if s.p.fifo {
-			g := run[0].GroupID
-			s.mu.Lock()
-			if s.groups[g] == done {
-				delete(s.groups, g)
-			}
-			s.mu.Unlock()
-		}
-	}()
+		s.mu.Unlock()
+	}
 }
 
 // handle handles a run in order. A failure on a FIFO queue stops the run:
@@ -100,7 +171,8 @@ func (s *session) start(r *received, run []*Message) {
 // group back after a later one if the later one were deleted first.
 func (s *session) handle(r *received, run []*Message) {
 	p := s.p
-	var done []*Message
+	done := make([]*Message, 0, len(run))
+	var one [1]error // a Handler's error, without an allocation per message
 	// The last run to finish sends the deletes gathered so far at once:
 	// no other run is there to fill the call, and FIFO groups stay held
 	// until their messages are deleted.
@@ -133,7 +205,7 @@ func (s *session) handle(r *received, run []*Message) {
 				j++
 			}
 		}
-		errs := s.call(run[i:j])
+		errs := s.call(run[i:j], one[:])
 		var bad []int
 		for k, err := range errs {
 			if err != nil {
@@ -206,16 +278,17 @@ func (s *session) failed(r *received, run []*Message, bad []int) bool {
 	return false
 }
 
-// call runs the handler over ms and returns one error per message.
-func (s *session) call(ms []*Message) []error {
+// call runs the handler over ms and returns one error per message; a
+// Handler's goes in one.
+func (s *session) call(ms []*Message, one []error) []error {
 	if errs, ok := s.resolve(ms); !ok {
 		return errs
 	}
 	if s.p.opts.Observer.Handle == nil {
-		return s.callCtx(s.handlerCtx, ms)
+		return s.callCtx(s.handlerCtx, ms, one)
 	}
 	ctx, done := s.p.opts.Observer.Handle(s.handlerCtx, HandleEvent{Queue: s.p.url, Messages: ms})
-	errs := s.callCtx(ctx, ms)
+	errs := s.callCtx(ctx, ms, make([]error, 1)) // done may keep errs
 	if done != nil {
 		done(errs)
 	}
@@ -236,9 +309,10 @@ func (s *session) deadLetter(m *Message) error {
 	return err
 }
 
-func (s *session) callCtx(ctx context.Context, ms []*Message) []error {
+func (s *session) callCtx(ctx context.Context, ms []*Message, one []error) []error {
 	if s.p.one != nil {
-		return []error{safeHandle(ctx, s.p.one, ms[0])}
+		one[0] = safeHandle(ctx, s.p.one, ms[0])
+		return one
 	}
 	errs := safeBatch(ctx, s.p.batch, ms)
 	switch {

@@ -372,7 +372,7 @@ func (s *session) resolve(ms []*Message) ([]error, bool) {
 		// The messages before the failure are handled; the failure and
 		// everything after it wait.
 		if first > 0 {
-			copy(errs, s.call(ms[:first]))
+			copy(errs, s.call(ms[:first], make([]error, 1)))
 		}
 		return errs, false
 	}
@@ -384,7 +384,7 @@ func (s *session) resolve(ms []*Message) ([]error, bool) {
 		}
 	}
 	if len(ok) > 0 {
-		for j, err := range s.call(ok) {
+		for j, err := range s.call(ok, make([]error, 1)) {
 			errs[at[j]] = err
 		}
 	}

@@ -310,6 +310,10 @@ type session struct {
 	p   *Processor
 	vt  time.Duration
 	sem chan struct{} // a slot per run being handled
+	// jobs hands runs to the run workers, of which workers were started;
+	// Run closes it once its pollers have stopped.
+	jobs    chan runJob
+	workers atomic.Int64
 	// handlerCtx is what handlers get, apiCtx is for SQS calls: not ended
 	// by Run's ctx, only when ShutdownTimeout runs out (apiCtx with
 	// ErrShutdownTimeout as its cause). beatCtx, for heartbeats, also ends
@@ -361,7 +365,7 @@ func (p *Processor) Run(ctx context.Context) error {
 	work, stopWork := context.WithCancelCause(ctx)
 	defer stopWork(nil)
 
-	s := &session{p: p, vt: p.opts.VisibilityTimeout, sem: make(chan struct{}, p.opts.Concurrency),
+	s := &session{p: p, vt: p.opts.VisibilityTimeout, sem: make(chan struct{}, p.opts.Concurrency), jobs: make(chan runJob),
 		handlerCtx: handlerCtx, apiCtx: apiCtx, beatCtx: beatCtx, stopping: work.Done(), groups: map[string]chan struct{}{},
 		calls: newInflight(), beats: newInflight()}
 	if s.vt == 0 {
@@ -409,6 +413,7 @@ func (p *Processor) Run(ctx context.Context) error {
 		}()
 	}
 	pollers.Wait()
+	close(s.jobs) // no more runs: the run workers end once theirs are done
 
 	runsDone := make(chan struct{})
 	go func() { s.runs.Wait(); close(runsDone) }()
@@ -422,6 +427,7 @@ func (p *Processor) Run(ctx context.Context) error {
 	// unless a handler outlived the drain, stop.
 	s.del.close()
 	s.calls.wait()
+	s.del.end()
 	beatCancel()
 	s.beats.wait()
 	if fatalErr != nil {

@@ -131,16 +131,19 @@ func BenchmarkRoundTrip(b *testing.B) {
 }
 
 // Processor throughput on sqstest with a no-op handler and with a handler
-// that waits 1 ms (as for I/O), by Concurrency, beside two baselines in the
-// same run: a hand-written loop (receive 10, handle, DeleteMessageBatch)
-// in one goroutine, and 64 goroutines that do nothing but wait 1 ms each
-// in a loop, which is as fast as 1 ms handlers at Concurrency 64 can go on
-// this machine's timers:
+// that waits 1 ms (as for I/O), by Concurrency, beside three baselines in
+// the same run: a hand-written loop (receive 10, handle, DeleteMessageBatch)
+// in one goroutine; 64 goroutines that do nothing but wait 1 ms each in a
+// loop, which is as fast as 1 ms handlers at Concurrency 64 can go on this
+// machine's timers; and those 64 with the bare loop's work beside them for
+// the messages they stand for, which is as fast as they can go while the
+// process also does the fake SQS's work (its sleeps take longer):
 //
 //	go test -run '^$' -bench 'ProcessorThroughput' -benchtime 20000x -count 3 ./sqsx
 func BenchmarkProcessorThroughput(b *testing.B) {
 	b.Run("baseline=receive-delete-loop", receiveDeleteLoop)
 	b.Run("baseline=64-goroutines-sleep-1ms", sleepers)
+	b.Run("baseline=64-goroutines-sleep-1ms-beside-loop", sleepersBesideLoop)
 	for _, work := range []time.Duration{0, time.Millisecond} {
 		for _, c := range []int{1, 4, 16, 64} {
 			b.Run(fmt.Sprintf("work=%s/concurrency=%d", work, c), func(b *testing.B) {
@@ -245,11 +248,61 @@ func reportCPU(b *testing.B, start time.Duration) {
 // time.Sleep(time.Millisecond) takes longer than 1 ms (timer slack, and
 // the scheduler on a busy machine), so this is below the 64,000 a second
 // that 1 ms would give.
-func sleepers(b *testing.B) {
-	var left, slept atomic.Int64
+func sleepers(b *testing.B) { sleepersBeside(b, false) }
+
+// sleepersBesideLoop is sleepers with, beside them, the bare loop's work on
+// sqstest for every 10 waits done (one receive of 10 and its delete, the
+// queue refilled by a Sender as in receiveDeleteLoop): what 1 ms handlers
+// at Concurrency 64 could reach if a Processor cost nothing beyond the
+// bare loop, since the same CPU work slows the sleeps' timers.
+func sleepersBesideLoop(b *testing.B) { sleepersBeside(b, true) }
+
+func sleepersBeside(b *testing.B, loop bool) {
+	var left, slept, waits atomic.Int64
 	left.Store(int64(b.N))
+	tens := make(chan struct{}, 1<<16) // a token per 10 waits done
+	loopDone := make(chan struct{})
+	if loop {
+		ctx := context.Background()
+		f := sqstest.New()
+		url := f.CreateQueue("bench.fifo", sqstest.QueueOptions{})
+		s, err := sqsx.NewSender(f, url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		go func() {
+			defer close(loopDone)
+			sent := 0
+			for range tens {
+				if f.Len(url) <= 1000 {
+					if _, err := s.Send(ctx, benchMessages(sent, 1000)...); err != nil {
+						panic(err)
+					}
+					sent += 1000
+				}
+				out, err := f.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10,
+					MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
+					MessageAttributeNames:       []string{"All"}})
+				if err != nil {
+					panic(err)
+				}
+				in := &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(url)}
+				for i, m := range out.Messages {
+					in.Entries = append(in.Entries, types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle})
+				}
+				if len(in.Entries) > 0 {
+					if _, err := f.DeleteMessageBatch(ctx, in); err != nil {
+						panic(err)
+					}
+				}
+			}
+		}()
+	} else {
+		close(loopDone)
+	}
 	var wg sync.WaitGroup
 	b.ResetTimer()
+	cpu := cpuTime()
 	for range 64 {
 		wg.Add(1)
 		go func() {
@@ -258,11 +311,19 @@ func sleepers(b *testing.B) {
 				t0 := time.Now()
 				time.Sleep(time.Millisecond)
 				slept.Add(int64(time.Since(t0)))
+				if loop && waits.Add(1)%10 == 0 {
+					tens <- struct{}{}
+				}
 			}
 		}()
 	}
 	wg.Wait()
 	b.StopTimer()
+	close(tens)
+	<-loopDone
+	if loop {
+		reportCPU(b, cpu)
+	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 	b.ReportMetric(float64(slept.Load())/float64(b.N)/1e6, "ms/handling")
 }

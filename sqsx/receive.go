@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -36,10 +37,22 @@ func transport(err error) bool {
 	return !errors.As(err, &api) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
-func newAttemptID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+// attemptIDs makes ReceiveRequestAttemptIds: a random prefix, read once,
+// and a count. They only need to differ from one another; reading the
+// system's randomness for each receive cost a system call per receive.
+type attemptIDs struct {
+	prefix string
+	n      uint64
+}
+
+func (a *attemptIDs) next() string {
+	if a.prefix == "" {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		a.prefix = hex.EncodeToString(b) + "-"
+	}
+	a.n++
+	return a.prefix + strconv.FormatUint(a.n, 10)
 }
 
 // poll is one receive loop. It returns a fatal receive error, or nil when
@@ -53,6 +66,7 @@ func (s *session) poll(work context.Context, deadline <-chan struct{}) error {
 	// acted: a new ID would leave its messages hidden for a visibility
 	// timeout.
 	attempt, unsure := "", false
+	var ids attemptIDs
 	failures := 0
 	// A long poll under way when work stops is abandoned, or with
 	// FinishPollOnShutdown let finish, bounded by the drain (see
@@ -83,7 +97,7 @@ func (s *session) poll(work context.Context, deadline <-chan struct{}) error {
 		}
 		if p.fifo {
 			if attempt == "" {
-				attempt = newAttemptID()
+				attempt = ids.next()
 			}
 			in.ReceiveRequestAttemptId = aws.String(attempt)
 		}
