@@ -2,6 +2,7 @@ package kms
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/cipher"
 	"crypto/ecdsa"
@@ -132,7 +133,20 @@ func (c *Client) newDecryptReader(ctx context.Context, src io.Reader, required m
 	if err != nil {
 		return nil, err
 	}
-	return c.bodyReader(ctx, br, o, size), nil
+	return c.bodyReader(ctx, bodySource(br, src), o, size), nil
+}
+
+// bodySource is what the body is read from once the header has been read
+// through br: what br holds, then src itself. Batches are read in reads
+// smaller than br's buffer, which br would copy twice (into its buffer,
+// then out); this way they are copied once, straight from src.
+func bodySource(br *bufio.Reader, src io.Reader) io.Reader {
+	n := br.Buffered()
+	if n == 0 {
+		return src
+	}
+	held, _ := br.Peek(n) // br is not used again
+	return io.MultiReader(bytes.NewReader(held), src)
 }
 
 // newReadBuffer wraps src in a buffer no larger than the message, when its
@@ -393,9 +407,11 @@ func (r *decryptReader) help(b *batch) {
 }
 
 // open authenticates and decrypts every frame of b in place, then moves
-// the plaintext together at the start of b.raw: b.plain. Moving never
-// reaches a frame not yet opened, whose header alone is longer than
-// nothing.
+// the plaintext together at the start of b.raw: b.plain, served with one
+// Write however many frames it holds. Moving never reaches a frame not yet
+// opened, whose header alone is longer than nothing. A batch of one frame
+// (frames of 64 KiB and more, the non-framed body) is served where it
+// lies.
 func (r *decryptReader) open(b *batch) error {
 	var aadBuf [32 + len(aadFinalFrame) + 12]byte
 	off := 0
@@ -407,6 +423,10 @@ func (r *decryptReader) open(b *batch) error {
 				return fmt.Errorf("%w: the body", ErrAuthentication)
 			}
 			return fmt.Errorf("%w: frame %d", ErrAuthentication, f.seq)
+		}
+		if len(b.frames) == 1 {
+			b.plain = ct[:f.n]
+			return nil
 		}
 		off += copy(b.raw[off:], ct[:f.n])
 	}
