@@ -87,7 +87,7 @@
 //
 // Memory follows what the caller allows, never what a message claims. A
 // batch holds at most 256 KiB of serialized frames and their bookkeeping
-// (64 KiB when a DecryptReader reads an unsigned message; one frame, when
+// (128 KiB when a DecryptReader reads an unsigned message; one frame, when
 // frames are larger), opened in place; buffers grow only as bytes arrive.
 // A DecryptReader's peak memory is at most
 //

@@ -665,7 +665,7 @@ func TestNilOptionFuncsSkipped(t *testing.T) {
 // the frames before a tampered or missing one, in order, then the error;
 // and a reader dropped mid-message leaves no goroutine behind.
 func TestStreamOpensInOrder(t *testing.T) {
-	const frame, frames = 4096, 300 // about 19 batches of 64 KiB
+	const frame, frames = 4096, 300 // about 10 batches of 128 KiB
 	pt := randBytes(frame*frames - 100)
 	for _, conc := range []int{1, 2, 4} {
 		c := newClient(t, aesKeyring(t), func(o *kms.Options) { o.FrameSize, o.Concurrency = frame, conc })
@@ -710,7 +710,7 @@ func TestStreamOpensInOrder(t *testing.T) {
 				require.ErrorIs(t, err, kms.ErrAuthentication)
 				require.EqualError(t, err, "kms: message failed authentication: frame 200")
 				require.LessOrEqual(t, len(got), 199*frame)
-				require.Greater(t, len(got), 199*frame-64<<10, "the batches before frame 200's are released")
+				require.Greater(t, len(got), 199*frame-128<<10, "the batches before frame 200's are released")
 				require.True(t, bytes.Equal(pt[:len(got)], got))
 
 				// Frame 150 is missing.
