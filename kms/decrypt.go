@@ -29,10 +29,11 @@ import (
 //
 // Memory is bounded by what the caller allows, never by what the message
 // claims: a batch holds at most r.batch (batchTarget, or batchBytes for
-// signed suites) of serialized frames and their bookkeeping (or one frame, when a frame is larger), the batches in flight
-// together at most (Concurrency+1) × batchBytes (or one batch), a batch's
-// buffer grows only as bytes arrive, and a frame or non-framed body larger
-// than maxBody is refused before it is read.
+// signed suites) of serialized frames and their bookkeeping (or one frame,
+// when a frame is larger), the batches in flight together at most
+// (Concurrency+1) × batchBytes (or one batch), a batch's buffer grows only
+// as bytes arrive, and a frame or non-framed body larger than maxBody is
+// refused before it is read.
 //
 // Unsigned batches are smaller (batchTarget), so that a batch stays in a
 // core's faster caches from the moment it is read until it is opened and
@@ -169,11 +170,11 @@ func (c *Client) bodyReader(ctx context.Context, src io.Reader, o *openedHeader,
 		// The message is in memory already: no frame can be larger than it.
 		r.maxBody, r.whole, r.size = size, true, size
 	}
+	// Signed batches keep batchBytes: each is handed from goroutine to
+	// goroutine for the hash, and fewer handovers keep the hash busier.
 	// Batches in flight: enough to keep Concurrency goroutines busy, but
 	// together no larger than (Concurrency+1) × batchBytes, whatever the
 	// frame size (at least one batch).
-	// Signed batches keep 256 KiB: each is handed from goroutine to
-	// goroutine for the hash, and fewer handovers keep the hash busier.
 	r.batch = batchTarget
 	if r.sig != nil {
 		r.batch = batchBytes
