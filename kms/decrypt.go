@@ -2,6 +2,7 @@ package kms
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/cipher"
 	"crypto/ecdsa"
@@ -10,26 +11,45 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"sync"
 	"sync/atomic"
 	"unsafe"
 )
 
 // A message body is read in batches. The caller's goroutine parses frames
 // from the source into a batch; the batch is then opened (authenticated and
-// decrypted into a plaintext buffer of its own) on a goroutine of its own
-// when Concurrency > 1, while the caller parses the next batches and serves
-// the plaintext of earlier ones, in order. For signed suites another chain
-// of goroutines hashes each batch's bytes, in order, for the signature.
+// decrypted in place, its plaintext moved together at the batch's start)
+// when Concurrency > 1 by one of up to Concurrency-1 goroutines that take
+// parsed batches in order while any wait, while the caller parses the next
+// batches and serves the plaintext of earlier ones, in order. The caller
+// opens batches too rather than wait: the one it must serve next when no
+// goroutine has taken it, else the ones behind it. For signed suites a
+// chain of goroutines hashes each batch's bytes, in order, for the
+// signature, and the caller opens each batch once it is hashed.
 //
 // Memory is bounded by what the caller allows, never by what the message
-// claims: a batch holds at most batchBytes of serialized frames and their
-// bookkeeping (or one frame, when a frame is larger), its buffer grows only
+// claims: a batch holds at most r.batch (batchTarget, or batchBytes for
+// signed suites) of serialized frames and their bookkeeping (or one frame,
+// when a frame is larger), the batches in flight together at most
+// (Concurrency+1) × batchBytes (or one batch), a batch's buffer grows only
 // as bytes arrive, and a frame or non-framed body larger than maxBody is
 // refused before it is read.
+//
+// Unsigned batches are smaller (batchTarget), so that a batch stays in a
+// core's faster caches from the moment it is read until it is opened and
+// served, and more of them are in flight in the same memory: at 256 KiB,
+// Concurrency 2 read 1.1-1.4x as fast as one goroutine's raw AES-GCM
+// Open, at 64 or 128 KiB 1.45-1.75x (BenchmarkGoals; 128 KiB a little
+// ahead at 4 KiB frames, 32 KiB behind both).
 
-// batchBytes bounds the message bytes of one batch, counting each frame's
-// serialized bytes and its bookkeeping (slotBytes).
+// batchBytes is the unit of the memory bound: the message bytes in flight
+// per goroutine, counting each frame's serialized bytes and its bookkeeping
+// (slotBytes).
 const batchBytes = 256 << 10
+
+// batchTarget bounds the message bytes of one batch of an unsigned
+// message, counted as batchBytes is.
+const batchTarget = 128 << 10
 
 // slotBytes is the bookkeeping of one frame in a batch.
 const slotBytes = int(unsafe.Sizeof(frameSlot{}))
@@ -82,12 +102,18 @@ type decryptReader struct {
 	frameLen  int
 	conc      int   // goroutines opening batches at once
 	depth     int   // batches parsed ahead of the one being served
+	batch     int   // the message bytes of a batch (batchTarget or batchBytes)
 	maxBody   int64 // the largest frame or non-framed body it buffers
 	whole     bool  // src is the whole message, already in memory (Decrypt)
 	size      int64 // then its length
 	pub       *ecdsa.PublicKey
 	sig       hash.Hash
 	lastHash  chan struct{} // closed once every batch parsed so far is hashed
+	// Unsigned batches waiting to be opened, in order, taken by up to
+	// Concurrency-1 goroutines (openPending) and by the caller (help).
+	mu      sync.Mutex
+	pending []pendingOpen
+	openers int // goroutines running openPending
 
 	seq    uint32 // the sequence number the next frame must have
 	free   []*batch
@@ -109,7 +135,20 @@ func (c *Client) newDecryptReader(ctx context.Context, src io.Reader, required m
 	if err != nil {
 		return nil, err
 	}
-	return c.bodyReader(ctx, br, o, size), nil
+	return c.bodyReader(ctx, bodySource(br, src), o, size), nil
+}
+
+// bodySource is what the body is read from once the header has been read
+// through br: what br holds, then src itself. Batches are read in reads
+// smaller than br's buffer, which br would copy twice (into its buffer,
+// then out); this way they are copied once, straight from src.
+func bodySource(br *bufio.Reader, src io.Reader) io.Reader {
+	n := br.Buffered()
+	if n == 0 {
+		return src
+	}
+	held, _ := br.Peek(n) // br is not used again
+	return io.MultiReader(bytes.NewReader(held), src)
 }
 
 // newReadBuffer wraps src in a buffer no larger than the message, when its
@@ -131,14 +170,20 @@ func (c *Client) bodyReader(ctx context.Context, src io.Reader, o *openedHeader,
 		// The message is in memory already: no frame can be larger than it.
 		r.maxBody, r.whole, r.size = size, true, size
 	}
+	// Signed batches keep batchBytes: each is handed from goroutine to
+	// goroutine for the hash, and fewer handovers keep the hash busier.
 	// Batches in flight: enough to keep Concurrency goroutines busy, but
-	// together no larger than Concurrency+1 batches of batchBytes, whatever
-	// the frame size (at least one).
-	per := batchBytes
+	// together no larger than (Concurrency+1) × batchBytes, whatever the
+	// frame size (at least one batch).
+	r.batch = batchTarget
+	if r.sig != nil {
+		r.batch = batchBytes
+	}
+	per := r.batch
 	if r.framed {
 		per = max(per, regularFrameSize(r.frameLen))
 	}
-	r.depth = max(1, min(r.conc+1, (r.conc+1)*batchBytes/per))
+	r.depth = max(1, (r.conc+1)*batchBytes/per)
 	if !r.framed || r.conc <= 1 {
 		r.depth = 1
 	}
@@ -228,9 +273,18 @@ func (r *decryptReader) next() error {
 		b.err = r.open(b)
 	}
 	if b.opened != nil {
-		// Rather than wait for a batch no goroutine has started yet (all
-		// cores busy), open it here.
+		// Rather than wait for a batch no goroutine has started yet, open
+		// it here; while a goroutine opens it, open the next ones.
 		r.help(b)
+	wait:
+		for _, n := range r.queue {
+			select {
+			case <-b.opened:
+				break wait
+			default:
+				r.help(n)
+			}
+		}
 		<-b.opened
 	}
 	if b.err != nil {
@@ -301,17 +355,48 @@ func (r *decryptReader) start(b *batch) {
 	}
 	// The goroutine touches b only if it wins the claim: the caller may
 	// have opened, served and recycled b by the time it runs.
-	claim, opened, hashed := new(atomic.Bool), make(chan struct{}), b.hashed
+	claim, opened := new(atomic.Bool), make(chan struct{})
 	b.claim, b.opened = claim, opened
-	go func() {
-		if hashed != nil {
-			<-hashed
+	r.mu.Lock()
+	r.pending = append(r.pending, pendingOpen{b, claim, opened})
+	spawn := r.openers < r.conc-1
+	if spawn {
+		r.openers++
+	}
+	r.mu.Unlock()
+	if spawn {
+		go r.openPending()
+	}
+}
+
+// pendingOpen is a batch to open, with its claim and the channel that
+// says it is open, as start made them: whoever wins the claim opens it.
+type pendingOpen struct {
+	b      *batch
+	claim  *atomic.Bool
+	opened chan struct{}
+}
+
+// openPending opens pending batches, in order, until none is left. A
+// batch is touched only by whoever wins its claim: the caller may have
+// opened, served and recycled it by the time it is taken here.
+func (r *decryptReader) openPending() {
+	for {
+		r.mu.Lock()
+		if len(r.pending) == 0 {
+			r.openers--
+			r.mu.Unlock()
+			return
 		}
-		if claim.CompareAndSwap(false, true) {
-			b.err = r.open(b)
-			close(opened)
+		p := r.pending[0]
+		r.pending[0] = pendingOpen{}
+		r.pending = r.pending[1:]
+		r.mu.Unlock()
+		if p.claim.CompareAndSwap(false, true) {
+			p.b.err = r.open(p.b)
+			close(p.opened)
 		}
-	}()
+	}
 }
 
 // help opens b on the caller's goroutine unless a goroutine has started
@@ -324,9 +409,11 @@ func (r *decryptReader) help(b *batch) {
 }
 
 // open authenticates and decrypts every frame of b in place, then moves
-// the plaintext together at the start of b.raw: b.plain. Moving never
-// reaches a frame not yet opened, whose header alone is longer than
-// nothing.
+// the plaintext together at the start of b.raw: b.plain, served with one
+// Write however many frames it holds. Moving never reaches a frame not yet
+// opened, whose header alone is longer than nothing. A batch of one frame
+// (frames of 64 KiB and more, the non-framed body) is served where it
+// lies.
 func (r *decryptReader) open(b *batch) error {
 	var aadBuf [32 + len(aadFinalFrame) + 12]byte
 	off := 0
@@ -338,6 +425,10 @@ func (r *decryptReader) open(b *batch) error {
 				return fmt.Errorf("%w: the body", ErrAuthentication)
 			}
 			return fmt.Errorf("%w: frame %d", ErrAuthentication, f.seq)
+		}
+		if len(b.frames) == 1 {
+			b.plain = ct[:f.n]
+			return nil
 		}
 		off += copy(b.raw[off:], ct[:f.n])
 	}
@@ -413,7 +504,7 @@ func (r *decryptReader) parse(b *batch) error {
 
 func (r *decryptReader) parseFrames(b *batch) error {
 	regular := regularFrameSize(r.frameLen)
-	want := max(1, batchBytes/(regular+slotBytes))
+	want := max(1, r.batch/(regular+slotBytes))
 	for len(b.frames) < want && !b.final {
 		ahead := (want - len(b.frames)) * regular
 		if err := r.fill(b, 4, ahead, "a frame"); err != nil {
@@ -438,7 +529,7 @@ func (r *decryptReader) parseFrames(b *batch) error {
 			}
 			if len(b.frames) == cap(b.frames) {
 				// Grow as frames arrive, but never past want: the batch's
-				// bookkeeping is counted in batchBytes.
+				// bookkeeping is counted in r.batch.
 				b.frames = append(make([]frameSlot, 0, min(want, max(2*cap(b.frames), 64))), b.frames...)
 			}
 			b.frames = append(b.frames, frameSlot{iv: b.pos + 4, ct: b.pos + 4 + ivLen, n: r.frameLen, seq: seq, content: contentRegular})

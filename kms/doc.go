@@ -87,8 +87,9 @@
 //
 // Memory follows what the caller allows, never what a message claims. A
 // batch holds at most 256 KiB of serialized frames and their bookkeeping
-// (or one frame, when frames are larger), opened in place; buffers grow
-// only as bytes arrive. A DecryptReader's peak memory is at most
+// (128 KiB when a DecryptReader reads an unsigned message; one frame, when
+// frames are larger), opened in place; buffers grow only as bytes arrive.
+// A DecryptReader's peak memory is at most
 //
 //	64 KiB + the header + max((C+1) × 256 KiB, F) + 2F
 //

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -657,4 +658,83 @@ func TestNilOptionFuncsSkipped(t *testing.T) {
 
 	require.NotPanics(t, func() { _, err = kms.NewClientSupplier(aws.Config{Region: "eu-west-1"}, nil)("") })
 	require.NoError(t, err)
+}
+
+// TestStreamOpensInOrder: an unsigned message of many batches, read at
+// several Concurrency settings through Read and WriteTo, releases exactly
+// the frames before a tampered or missing one, in order, then the error;
+// and a reader dropped mid-message leaves no goroutine behind.
+func TestStreamOpensInOrder(t *testing.T) {
+	const frame, frames = 4096, 300 // about 10 batches of 128 KiB
+	pt := randBytes(frame*frames - 100)
+	for _, conc := range []int{1, 2, 4} {
+		c := newClient(t, aesKeyring(t), func(o *kms.Options) { o.FrameSize, o.Concurrency = frame, conc })
+		msg, err := c.Encrypt(ctx, pt, nil)
+		require.NoError(t, err)
+		body := len(msg) - (frames-1)*(4+12+frame+16) - (8 + 12 + 4 + frame - 100 + 16)
+		for name, read := range map[string]func(io.Reader) ([]byte, error){
+			"Read": func(r io.Reader) ([]byte, error) {
+				var out []byte
+				buf := make([]byte, 1000)
+				for {
+					n, err := r.Read(buf)
+					out = append(out, buf[:n]...)
+					if err == io.EOF {
+						return out, nil
+					}
+					if err != nil {
+						return out, err
+					}
+				}
+			},
+			"WriteTo": func(r io.Reader) ([]byte, error) {
+				var out bytes.Buffer
+				_, err := r.(io.WriterTo).WriteTo(&out)
+				return out.Bytes(), err
+			},
+		} {
+			t.Run(fmt.Sprintf("conc=%d/%s", conc, name), func(t *testing.T) {
+				open := func(m []byte) ([]byte, error) {
+					r, err := c.DecryptReader(ctx, bytes.NewReader(m), nil)
+					require.NoError(t, err)
+					return read(r)
+				}
+				got, err := open(msg)
+				require.NoError(t, err)
+				require.True(t, bytes.Equal(pt, got))
+
+				// Frame 200's tag fails: frames 1-199 at most are released.
+				bad := bytes.Clone(msg)
+				bad[body+200*(4+12+frame+16)-1] ^= 1
+				got, err = open(bad)
+				require.ErrorIs(t, err, kms.ErrAuthentication)
+				require.EqualError(t, err, "kms: message failed authentication: frame 200")
+				require.LessOrEqual(t, len(got), 199*frame)
+				require.Greater(t, len(got), 199*frame-128<<10, "the batches before frame 200's are released")
+				require.True(t, bytes.Equal(pt[:len(got)], got))
+
+				// Frame 150 is missing.
+				cut := append(bytes.Clone(msg[:body+149*(4+12+frame+16)]), msg[body+150*(4+12+frame+16):]...)
+				got, err = open(cut)
+				require.ErrorIs(t, err, kms.ErrAuthentication)
+				require.EqualError(t, err, "kms: message failed authentication: frame 151 arrived where frame 150 belongs (reordered, repeated or dropped frames)")
+				require.LessOrEqual(t, len(got), 149*frame)
+				require.True(t, bytes.Equal(pt[:len(got)], got))
+			})
+		}
+		t.Run(fmt.Sprintf("conc=%d/dropped", conc), func(t *testing.T) {
+			before := runtime.NumGoroutine()
+			for range 20 {
+				r, err := c.DecryptReader(ctx, bytes.NewReader(msg), nil)
+				require.NoError(t, err)
+				_, err = io.ReadFull(r, make([]byte, 100_000))
+				require.NoError(t, err)
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+			require.LessOrEqual(t, runtime.NumGoroutine(), before, "goroutines left behind by dropped readers")
+		})
+	}
 }

@@ -83,7 +83,7 @@ func (c *Client) Rewrap(ctx context.Context, dst io.Writer, src io.Reader, to Ke
 	if err != nil {
 		return err
 	}
-	if _, err := c.bodyReader(ctx, br, o, -1).WriteTo(w); err != nil {
+	if _, err := c.bodyReader(ctx, bodySource(br, src), o, -1).WriteTo(w); err != nil {
 		w.abort()
 		return err
 	}
