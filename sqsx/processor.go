@@ -27,13 +27,17 @@ import (
 // comes back, so a BatchHandler should stop at its first failure.
 type BatchHandler func(ctx context.Context, msgs []*Message) []error
 
+// maxPollers bounds ProcessorOptions.Pollers: Run starts a goroutine for
+// each, before it looks at its ctx again.
+const maxPollers = 100
+
 // ProcessorOptions adjust a Processor. The zero value of each option means
 // its default.
 type ProcessorOptions struct {
 	// Concurrency is how many runs are handled at once: FIFO groups, or a
 	// standard queue's messages; 1 or more, default 10.
 	Concurrency int
-	// Pollers is how many receive loops run; 1 or more, default 1. Each
+	// Pollers is how many receive loops run; 1 to 100, default 1. Each
 	// waits for room for a full receive before asking for more.
 	Pollers int
 	// WaitTime is the long poll, 1 s to 20 s in whole seconds; default 20 s.
@@ -246,8 +250,8 @@ func newProcessor(client SQSAPI, url string, one Handler, batch BatchHandler, op
 		return nil, errors.New("sqsx: a Processor needs a client and a queue URL")
 	case o.Concurrency < 1:
 		return nil, fmt.Errorf("sqsx: Concurrency %d: use 1 or more (0 for 10)", o.Concurrency)
-	case o.Pollers < 1:
-		return nil, fmt.Errorf("sqsx: Pollers %d: use 1 or more (0 for 1)", o.Pollers)
+	case o.Pollers < 1 || o.Pollers > maxPollers:
+		return nil, fmt.Errorf("sqsx: Pollers %d: use 1 to %d (0 for 1)", o.Pollers, maxPollers)
 	case o.WaitTime < time.Second || o.WaitTime > maxWait || o.WaitTime%time.Second != 0:
 		return nil, fmt.Errorf("sqsx: WaitTime %s: use whole seconds from 1s to 20s (0 for 20s)", o.WaitTime)
 	case o.MaxMessages < 1 || o.MaxMessages > maxBatchEntries:

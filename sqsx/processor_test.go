@@ -658,7 +658,9 @@ func TestNewProcessorRefusesBadOptions(t *testing.T) {
 		want string
 	}{
 		{"concurrency", func(o *sqsx.ProcessorOptions) { o.Concurrency = -1 }, "Concurrency -1: use 1 or more (0 for 10)"},
-		{"pollers", func(o *sqsx.ProcessorOptions) { o.Pollers = -2 }, "Pollers -2: use 1 or more (0 for 1)"},
+		{"pollers", func(o *sqsx.ProcessorOptions) { o.Pollers = -2 }, "Pollers -2: use 1 to 100 (0 for 1)"},
+		{"pollers over 100", func(o *sqsx.ProcessorOptions) { o.Pollers = 101 }, "Pollers 101: use 1 to 100 (0 for 1)"},
+		{"pollers 2^40", func(o *sqsx.ProcessorOptions) { o.Pollers = 1 << 40 }, "Pollers 1099511627776: use 1 to 100 (0 for 1)"},
 		{"negative count", func(o *sqsx.ProcessorOptions) { o.MaxReceiveCount = -1 }, "MaxReceiveCount -1: use 1 or more, or 0 for none"},
 		{"payload bound", func(o *sqsx.ProcessorOptions) { o.MaxPayloadBytes = -1 }, "MaxPayloadBytes -1: use a positive size"},
 		{"delete payloads", func(o *sqsx.ProcessorOptions) { o.DeletePayloads = true }, "DeletePayloads and MaxPayloadBytes need an S3 client"},
