@@ -348,7 +348,9 @@ type session struct {
 // access denied). Errors on the way are retried and reported through
 // OnError. When Run returns, its SQS calls have returned and been counted
 // and reported; only a handler still running when ShutdownTimeout ran out
-// can report after that.
+// can report after that. A ctx that ends before the first receive makes
+// Run return nil. Run may be called again once it has returned; a call
+// while it runs returns an error at once.
 //
 // A message whose handler returns nil is deleted; one whose handler fails
 // is released, with the later messages of its FIFO group from the same
@@ -375,6 +377,9 @@ func (p *Processor) Run(ctx context.Context) error {
 	if s.vt == 0 {
 		vt, err := p.queueVisibility(ctx)
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil // stopped before receiving: nothing to drain
+			}
 			return err
 		}
 		s.vt = vt

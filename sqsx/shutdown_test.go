@@ -329,3 +329,102 @@ func TestProcessorHandlerOutlivesTheDrain(t *testing.T) {
 		})
 	}
 }
+
+// slowAttributes is the fake with GetQueueAttributes honouring its ctx,
+// as the SDK's client does, and, when hold is set, answering only once
+// its ctx ends.
+type slowAttributes struct {
+	*sqstest.Fake
+	hold    bool
+	started chan struct{}
+}
+
+func (c *slowAttributes) GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttributesInput, o ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error) {
+	close(c.started)
+	if c.hold {
+		<-ctx.Done()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return c.Fake.GetQueueAttributes(ctx, in, o...)
+}
+
+// A Run whose ctx ends before it has started receiving (while it reads
+// the queue's visibility timeout, or before) returns nil, as after any
+// other clean stop, and receives nothing.
+func TestProcessorCancelledBeforeItReceives(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		visibility time.Duration // 0: read the queue's
+		during     bool          // cancel while GetQueueAttributes is under way, else before Run
+	}{
+		{"cancelled before Run, queue's visibility", 0, false},
+		{"cancelled while reading the queue's visibility", 0, true},
+		{"cancelled before Run, visibility given", 30 * time.Second, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := sqstest.New()
+			url := f.CreateQueue("early.fifo", sqstest.QueueOptions{})
+			sendAll(t, f, url, []sqsx.Message{{GroupID: "g", Body: "m", DeduplicationID: "1"}})
+			client := &slowAttributes{Fake: f, hold: tc.during, started: make(chan struct{})}
+			p, err := sqsx.NewProcessor(client, url, func(context.Context, *sqsx.Message) error { return nil },
+				func(o *sqsx.ProcessorOptions) { o.VisibilityTimeout = tc.visibility })
+			require.NoError(t, err)
+			ctx, cancel := context.WithCancel(testContext(t))
+			defer cancel()
+			if !tc.during {
+				cancel()
+			}
+			done := make(chan error, 1)
+			go func() { done <- p.Run(ctx) }()
+			if tc.during {
+				select {
+				case <-client.started:
+				case <-testContext(t).Done():
+					t.Fatal("GetQueueAttributes was not called")
+				}
+				cancel()
+			}
+			select {
+			case err = <-done:
+			case <-testContext(t).Done():
+				t.Fatal("Run did not return")
+			}
+			assert.NoError(t, err)
+			assert.Zero(t, p.Stats().Received)
+			assert.Equal(t, 1, f.Len(url))
+		})
+	}
+}
+
+// Run refuses to run twice at once, and runs again once it has returned.
+func TestProcessorRunAgain(t *testing.T) {
+	f := sqstest.New()
+	url := f.CreateQueue("again.fifo", sqstest.QueueOptions{})
+	handled := make(chan string, 2)
+	p, err := sqsx.NewProcessor(f, url, func(_ context.Context, m *sqsx.Message) error { handled <- m.Body; return nil },
+		func(o *sqsx.ProcessorOptions) { o.WaitTime = time.Second })
+	require.NoError(t, err)
+	for i, body := range []string{"first", "second"} {
+		sendAll(t, f, url, []sqsx.Message{{GroupID: "g", Body: body, DeduplicationID: body}})
+		ctx, cancel := context.WithCancel(testContext(t))
+		done := make(chan error, 1)
+		go func() { done <- p.Run(ctx) }()
+		select {
+		case got := <-handled:
+			assert.Equal(t, body, got)
+		case <-testContext(t).Done():
+			t.Fatalf("Run %d handled nothing", i+1)
+		}
+		assert.ErrorContains(t, p.Run(ctx), "sqsx: Run is already running on this Processor")
+		cancel()
+		select {
+		case err := <-done:
+			require.NoError(t, err)
+		case <-testContext(t).Done():
+			t.Fatalf("Run %d did not return", i+1)
+		}
+	}
+	assert.EqualValues(t, 2, p.Stats().Deleted)
+}
