@@ -38,7 +38,9 @@ type ProcessorOptions struct {
 	// standard queue's messages; 1 or more, default 10.
 	Concurrency int
 	// Pollers is how many receive loops run; 1 to 100, default 1. Each
-	// waits for room for a full receive before asking for more.
+	// receives again once every run of its last receive has started, so
+	// a receive's messages can wait (hidden, kept so by the heartbeat) for
+	// a run of an earlier one to end.
 	Pollers int
 	// WaitTime is the long poll, 1 s to 20 s in whole seconds; default 20 s.
 	WaitTime time.Duration
