@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -427,4 +429,90 @@ func TestProcessorRunAgain(t *testing.T) {
 		}
 	}
 	assert.EqualValues(t, 2, p.Stats().Deleted)
+}
+
+// Cancelled at any moment (receiving, runs waiting for a slot, handlers
+// running, deletes gathering), Run drains cleanly: every message received
+// is deleted or released, and every message not deleted is visible again
+// at once. KUMO_SOAK=1 tries more moments.
+func TestProcessorCancelledAtAnyMoment(t *testing.T) {
+	moments := 4
+	if soak() {
+		moments = 20
+	}
+	for _, tc := range []struct {
+		name        string
+		queue       string
+		concurrency int
+		pollers     int
+		finishPoll  bool
+		batch       bool
+	}{
+		{"FIFO, Concurrency 1", "any.fifo", 1, 1, false, false},
+		{"FIFO, Concurrency 2, 3 pollers", "any.fifo", 2, 3, false, false},
+		{"FIFO, Concurrency 64, FinishPollOnShutdown", "any.fifo", 64, 2, true, false},
+		{"FIFO, BatchHandler", "any.fifo", 2, 2, false, true},
+		{"standard, Concurrency 1", "any", 1, 1, false, false},
+		{"standard, Concurrency 10, FinishPollOnShutdown", "any", 10, 3, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for moment := range moments {
+				f := sqstest.New()
+				url := f.CreateQueue(tc.queue, sqstest.QueueOptions{})
+				var msgs []sqsx.Message
+				for i := range 30 {
+					m := sqsx.Message{Body: fmt.Sprint("m", i)}
+					if strings.HasSuffix(tc.queue, ".fifo") {
+						m.GroupID, m.DeduplicationID = fmt.Sprint("g", i%6), fmt.Sprint(i)
+					}
+					msgs = append(msgs, m)
+				}
+				sendAll(t, f, url, msgs)
+				opts := func(o *sqsx.ProcessorOptions) {
+					o.Concurrency, o.Pollers, o.WaitTime, o.FinishPollOnShutdown = tc.concurrency, tc.pollers, time.Second, tc.finishPoll
+					o.OnError = func(error) {}
+				}
+				var p *sqsx.Processor
+				var err error
+				if tc.batch {
+					p, err = sqsx.NewBatchProcessor(f, url, func(context.Context, []*sqsx.Message) []error { time.Sleep(100 * time.Microsecond); return nil }, opts)
+				} else {
+					p, err = sqsx.NewProcessor(f, url, func(context.Context, *sqsx.Message) error { time.Sleep(100 * time.Microsecond); return nil }, opts)
+				}
+				require.NoError(t, err)
+				ctx, cancel := context.WithCancel(testContext(t))
+				done := make(chan error, 1)
+				go func() { done <- p.Run(ctx) }()
+				time.Sleep(time.Duration(moment) * 500 * time.Microsecond)
+				cancel()
+				select {
+				case err = <-done:
+				case <-testContext(t).Done():
+					t.Fatalf("moment %d: Run did not return", moment)
+				}
+				require.NoError(t, err, "moment %d", moment)
+				s := p.Stats()
+				require.Equal(t, s.Received, s.Deleted+s.Released, "moment %d: %+v", moment, s)
+				left := f.Len(url)
+				require.EqualValues(t, 30, int64(left)+s.Deleted, "moment %d: %+v", moment, s)
+				// Everything left is visible: received (and deleted, so that
+				// a FIFO group's rest is not held) to the end.
+				got := 0
+				for try := 0; got < left && try < 30; try++ {
+					out, err := f.ReceiveMessage(testContext(t), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10,
+						ReceiveRequestAttemptId: aws.String(fmt.Sprint("check-", try))})
+					require.NoError(t, err)
+					if len(out.Messages) == 0 {
+						break
+					}
+					got += len(out.Messages)
+					for _, m := range out.Messages {
+						_, err := f.DeleteMessage(testContext(t), &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle})
+						require.NoError(t, err)
+					}
+				}
+				require.Equal(t, left, got, "moment %d: messages left hidden; %+v", moment, s)
+			}
+		})
+	}
 }
