@@ -27,14 +27,20 @@ import (
 // comes back, so a BatchHandler should stop at its first failure.
 type BatchHandler func(ctx context.Context, msgs []*Message) []error
 
+// maxPollers bounds ProcessorOptions.Pollers: Run starts a goroutine for
+// each, before it looks at its ctx again.
+const maxPollers = 100
+
 // ProcessorOptions adjust a Processor. The zero value of each option means
 // its default.
 type ProcessorOptions struct {
 	// Concurrency is how many runs are handled at once: FIFO groups, or a
 	// standard queue's messages; 1 or more, default 10.
 	Concurrency int
-	// Pollers is how many receive loops run; 1 or more, default 1. Each
-	// waits for room for a full receive before asking for more.
+	// Pollers is how many receive loops run; 1 to 100, default 1. Each
+	// receives again once every run of its last receive has started, so
+	// a receive's messages can wait (hidden, kept so by the heartbeat) for
+	// a run of an earlier one to end.
 	Pollers int
 	// WaitTime is the long poll, 1 s to 20 s in whole seconds; default 20 s.
 	WaitTime time.Duration
@@ -246,8 +252,8 @@ func newProcessor(client SQSAPI, url string, one Handler, batch BatchHandler, op
 		return nil, errors.New("sqsx: a Processor needs a client and a queue URL")
 	case o.Concurrency < 1:
 		return nil, fmt.Errorf("sqsx: Concurrency %d: use 1 or more (0 for 10)", o.Concurrency)
-	case o.Pollers < 1:
-		return nil, fmt.Errorf("sqsx: Pollers %d: use 1 or more (0 for 1)", o.Pollers)
+	case o.Pollers < 1 || o.Pollers > maxPollers:
+		return nil, fmt.Errorf("sqsx: Pollers %d: use 1 to %d (0 for 1)", o.Pollers, maxPollers)
 	case o.WaitTime < time.Second || o.WaitTime > maxWait || o.WaitTime%time.Second != 0:
 		return nil, fmt.Errorf("sqsx: WaitTime %s: use whole seconds from 1s to 20s (0 for 20s)", o.WaitTime)
 	case o.MaxMessages < 1 || o.MaxMessages > maxBatchEntries:
@@ -344,7 +350,9 @@ type session struct {
 // access denied). Errors on the way are retried and reported through
 // OnError. When Run returns, its SQS calls have returned and been counted
 // and reported; only a handler still running when ShutdownTimeout ran out
-// can report after that.
+// can report after that. A ctx that ends before the first receive makes
+// Run return nil. Run may be called again once it has returned; a call
+// while it runs returns an error at once.
 //
 // A message whose handler returns nil is deleted; one whose handler fails
 // is released, with the later messages of its FIFO group from the same
@@ -371,6 +379,9 @@ func (p *Processor) Run(ctx context.Context) error {
 	if s.vt == 0 {
 		vt, err := p.queueVisibility(ctx)
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil // stopped before receiving: nothing to drain
+			}
 			return err
 		}
 		s.vt = vt

@@ -658,7 +658,9 @@ func TestNewProcessorRefusesBadOptions(t *testing.T) {
 		want string
 	}{
 		{"concurrency", func(o *sqsx.ProcessorOptions) { o.Concurrency = -1 }, "Concurrency -1: use 1 or more (0 for 10)"},
-		{"pollers", func(o *sqsx.ProcessorOptions) { o.Pollers = -2 }, "Pollers -2: use 1 or more (0 for 1)"},
+		{"pollers", func(o *sqsx.ProcessorOptions) { o.Pollers = -2 }, "Pollers -2: use 1 to 100 (0 for 1)"},
+		{"pollers over 100", func(o *sqsx.ProcessorOptions) { o.Pollers = 101 }, "Pollers 101: use 1 to 100 (0 for 1)"},
+		{"pollers 2^40", func(o *sqsx.ProcessorOptions) { o.Pollers = 1 << 40 }, "Pollers 1099511627776: use 1 to 100 (0 for 1)"},
 		{"negative count", func(o *sqsx.ProcessorOptions) { o.MaxReceiveCount = -1 }, "MaxReceiveCount -1: use 1 or more, or 0 for none"},
 		{"payload bound", func(o *sqsx.ProcessorOptions) { o.MaxPayloadBytes = -1 }, "MaxPayloadBytes -1: use a positive size"},
 		{"delete payloads", func(o *sqsx.ProcessorOptions) { o.DeletePayloads = true }, "DeletePayloads and MaxPayloadBytes need an S3 client"},
@@ -895,4 +897,62 @@ func TestProcessorRehandlingAfterALaterMessage(t *testing.T) {
 	require.ErrorAs(t, errs.all()[0], &ee)
 	assert.Equal(t, "InternalError", ee.Code)
 	assert.Zero(t, f.Len(url))
+}
+
+// A poller receives again once every run of its last receive has started,
+// not once there is room for a whole receive: at Concurrency 1 it asks for
+// more while the last run of its receive holds the one slot.
+func TestProcessorReceivesAgainOnceEveryRunHasStarted(t *testing.T) {
+	for _, queue := range []string{"room.fifo", "room"} {
+		t.Run(queue, func(t *testing.T) {
+			ctx := testContext(t)
+			f := sqstest.New()
+			url := f.CreateQueue(queue, sqstest.QueueOptions{})
+			var msgs []sqsx.Message
+			for i := range 10 {
+				m := sqsx.Message{Body: fmt.Sprint("m", i)}
+				if strings.HasSuffix(queue, ".fifo") {
+					m.GroupID, m.DeduplicationID = fmt.Sprint("g", i), fmt.Sprint(i)
+				}
+				msgs = append(msgs, m)
+			}
+			sendAll(t, f, url, msgs)
+			started, gate := make(chan int), make(chan struct{})
+			p, err := sqsx.NewProcessor(f, url, func(context.Context, *sqsx.Message) error {
+				started <- f.Calls("ReceiveMessage")
+				<-gate
+				return nil
+			}, func(o *sqsx.ProcessorOptions) { o.Concurrency, o.WaitTime = 1, time.Second })
+			require.NoError(t, err)
+			runCtx, stop := context.WithCancel(ctx)
+			defer stop()
+			done := make(chan error, 1)
+			go func() { done <- p.Run(runCtx) }()
+			for run := 1; run <= 10; run++ {
+				select {
+				case calls := <-started:
+					if run < 10 {
+						assert.Equal(t, 1, calls, "run %d starts while its receive's later runs wait for the slot", run)
+					}
+				case <-ctx.Done():
+					t.Fatalf("run %d did not start", run)
+				}
+				if run < 10 {
+					gate <- struct{}{}
+				}
+			}
+			// The tenth run holds the only slot; the poller asks for more all the same.
+			for f.Calls("ReceiveMessage") < 2 {
+				select {
+				case <-ctx.Done():
+					t.Fatal("no second receive while the last run holds the slot")
+				case <-time.After(time.Millisecond):
+				}
+			}
+			close(gate)
+			stop()
+			require.NoError(t, <-done)
+			assert.EqualValues(t, 10, p.Stats().Deleted)
+		})
+	}
 }

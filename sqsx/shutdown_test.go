@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -326,6 +328,191 @@ func TestProcessorHandlerOutlivesTheDrain(t *testing.T) {
 			assert.Zero(t, st.Deleted+st.Released)
 			assert.Equal(t, calls, f.CallCounts(), "no call after Run returned")
 			assert.Equal(t, 1, f.Len(url))
+		})
+	}
+}
+
+// slowAttributes is the fake with GetQueueAttributes honouring its ctx,
+// as the SDK's client does, and, when hold is set, answering only once
+// its ctx ends.
+type slowAttributes struct {
+	*sqstest.Fake
+	hold    bool
+	started chan struct{}
+}
+
+func (c *slowAttributes) GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttributesInput, o ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error) {
+	close(c.started)
+	if c.hold {
+		<-ctx.Done()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return c.Fake.GetQueueAttributes(ctx, in, o...)
+}
+
+// A Run whose ctx ends before it has started receiving (while it reads
+// the queue's visibility timeout, or before) returns nil, as after any
+// other clean stop, and receives nothing.
+func TestProcessorCancelledBeforeItReceives(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		visibility time.Duration // 0: read the queue's
+		during     bool          // cancel while GetQueueAttributes is under way, else before Run
+	}{
+		{"cancelled before Run, queue's visibility", 0, false},
+		{"cancelled while reading the queue's visibility", 0, true},
+		{"cancelled before Run, visibility given", 30 * time.Second, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := sqstest.New()
+			url := f.CreateQueue("early.fifo", sqstest.QueueOptions{})
+			sendAll(t, f, url, []sqsx.Message{{GroupID: "g", Body: "m", DeduplicationID: "1"}})
+			client := &slowAttributes{Fake: f, hold: tc.during, started: make(chan struct{})}
+			p, err := sqsx.NewProcessor(client, url, func(context.Context, *sqsx.Message) error { return nil },
+				func(o *sqsx.ProcessorOptions) { o.VisibilityTimeout = tc.visibility })
+			require.NoError(t, err)
+			ctx, cancel := context.WithCancel(testContext(t))
+			defer cancel()
+			if !tc.during {
+				cancel()
+			}
+			done := make(chan error, 1)
+			go func() { done <- p.Run(ctx) }()
+			if tc.during {
+				select {
+				case <-client.started:
+				case <-testContext(t).Done():
+					t.Fatal("GetQueueAttributes was not called")
+				}
+				cancel()
+			}
+			select {
+			case err = <-done:
+			case <-testContext(t).Done():
+				t.Fatal("Run did not return")
+			}
+			assert.NoError(t, err)
+			assert.Zero(t, p.Stats().Received)
+			assert.Equal(t, 1, f.Len(url))
+		})
+	}
+}
+
+// Run refuses to run twice at once, and runs again once it has returned.
+func TestProcessorRunAgain(t *testing.T) {
+	f := sqstest.New()
+	url := f.CreateQueue("again.fifo", sqstest.QueueOptions{})
+	handled := make(chan string, 2)
+	p, err := sqsx.NewProcessor(f, url, func(_ context.Context, m *sqsx.Message) error { handled <- m.Body; return nil },
+		func(o *sqsx.ProcessorOptions) { o.WaitTime = time.Second })
+	require.NoError(t, err)
+	for i, body := range []string{"first", "second"} {
+		sendAll(t, f, url, []sqsx.Message{{GroupID: "g", Body: body, DeduplicationID: body}})
+		ctx, cancel := context.WithCancel(testContext(t))
+		done := make(chan error, 1)
+		go func() { done <- p.Run(ctx) }()
+		select {
+		case got := <-handled:
+			assert.Equal(t, body, got)
+		case <-testContext(t).Done():
+			t.Fatalf("Run %d handled nothing", i+1)
+		}
+		assert.ErrorContains(t, p.Run(ctx), "sqsx: Run is already running on this Processor")
+		cancel()
+		select {
+		case err := <-done:
+			require.NoError(t, err)
+		case <-testContext(t).Done():
+			t.Fatalf("Run %d did not return", i+1)
+		}
+	}
+	assert.EqualValues(t, 2, p.Stats().Deleted)
+}
+
+// Cancelled at any moment (receiving, runs waiting for a slot, handlers
+// running, deletes gathering), Run drains cleanly: every message received
+// is deleted or released, and every message not deleted is visible again
+// at once. KUMO_SOAK=1 tries more moments.
+func TestProcessorCancelledAtAnyMoment(t *testing.T) {
+	moments := 4
+	if soak() {
+		moments = 20
+	}
+	for _, tc := range []struct {
+		name        string
+		queue       string
+		concurrency int
+		pollers     int
+		finishPoll  bool
+		batch       bool
+	}{
+		{"FIFO, Concurrency 1", "any.fifo", 1, 1, false, false},
+		{"FIFO, Concurrency 2, 3 pollers", "any.fifo", 2, 3, false, false},
+		{"FIFO, Concurrency 64, FinishPollOnShutdown", "any.fifo", 64, 2, true, false},
+		{"FIFO, BatchHandler", "any.fifo", 2, 2, false, true},
+		{"standard, Concurrency 1", "any", 1, 1, false, false},
+		{"standard, Concurrency 10, FinishPollOnShutdown", "any", 10, 3, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for moment := range moments {
+				f := sqstest.New()
+				url := f.CreateQueue(tc.queue, sqstest.QueueOptions{})
+				var msgs []sqsx.Message
+				for i := range 30 {
+					m := sqsx.Message{Body: fmt.Sprint("m", i)}
+					if strings.HasSuffix(tc.queue, ".fifo") {
+						m.GroupID, m.DeduplicationID = fmt.Sprint("g", i%6), fmt.Sprint(i)
+					}
+					msgs = append(msgs, m)
+				}
+				sendAll(t, f, url, msgs)
+				opts := func(o *sqsx.ProcessorOptions) {
+					o.Concurrency, o.Pollers, o.WaitTime, o.FinishPollOnShutdown = tc.concurrency, tc.pollers, time.Second, tc.finishPoll
+					o.OnError = func(error) {}
+				}
+				var p *sqsx.Processor
+				var err error
+				if tc.batch {
+					p, err = sqsx.NewBatchProcessor(f, url, func(context.Context, []*sqsx.Message) []error { time.Sleep(100 * time.Microsecond); return nil }, opts)
+				} else {
+					p, err = sqsx.NewProcessor(f, url, func(context.Context, *sqsx.Message) error { time.Sleep(100 * time.Microsecond); return nil }, opts)
+				}
+				require.NoError(t, err)
+				ctx, cancel := context.WithCancel(testContext(t))
+				done := make(chan error, 1)
+				go func() { done <- p.Run(ctx) }()
+				time.Sleep(time.Duration(moment) * 500 * time.Microsecond)
+				cancel()
+				select {
+				case err = <-done:
+				case <-testContext(t).Done():
+					t.Fatalf("moment %d: Run did not return", moment)
+				}
+				require.NoError(t, err, "moment %d", moment)
+				s := p.Stats()
+				require.Equal(t, s.Received, s.Deleted+s.Released, "moment %d: %+v", moment, s)
+				left := f.Len(url)
+				require.EqualValues(t, 30, int64(left)+s.Deleted, "moment %d: %+v", moment, s)
+				// Everything left is visible: received (and deleted, so that
+				// a FIFO group's rest is not held) to the end.
+				got := 0
+				for try := 0; got < left && try < 30; try++ {
+					out, err := f.ReceiveMessage(testContext(t), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10,
+						ReceiveRequestAttemptId: aws.String(fmt.Sprint("check-", try))})
+					require.NoError(t, err)
+					if len(out.Messages) == 0 {
+						break
+					}
+					got += len(out.Messages)
+					for _, m := range out.Messages {
+						_, err := f.DeleteMessage(testContext(t), &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle})
+						require.NoError(t, err)
+					}
+				}
+				require.Equal(t, left, got, "moment %d: messages left hidden; %+v", moment, s)
+			}
 		})
 	}
 }

@@ -79,6 +79,18 @@ func sqsErrorCases() []errorCase {
 			_, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(std), WaitTimeSeconds: 21})
 			return err
 		}, code: "InvalidParameterValue"},
+		{name: "ReceiveRequestAttemptId of 129 characters", call: func(c client, _, fifo string) error {
+			_, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(fifo), ReceiveRequestAttemptId: aws.String(strings.Repeat("a", 129))})
+			return err
+		}, code: "InvalidParameterValue", fakeOnly: "moto 5.2.1 takes any ReceiveRequestAttemptId"},
+		{name: "ReceiveRequestAttemptId with a space", call: func(c client, _, fifo string) error {
+			_, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(fifo), ReceiveRequestAttemptId: aws.String("a b")})
+			return err
+		}, code: "InvalidParameterValue", fakeOnly: "moto 5.2.1 takes any ReceiveRequestAttemptId"},
+		{name: "ReceiveRequestAttemptId with a non-ASCII letter", call: func(c client, _, fifo string) error {
+			_, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(fifo), ReceiveRequestAttemptId: aws.String("é")})
+			return err
+		}, code: "InvalidParameterValue", fakeOnly: "moto 5.2.1 takes any ReceiveRequestAttemptId"},
 		{name: "FIFO send without group", call: func(c client, _, fifo string) error {
 			_, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(fifo), MessageBody: aws.String("x")})
 			return err
@@ -149,4 +161,18 @@ func TestEntryErrorsAndSingleCalls(t *testing.T) {
 	assert.Equal(t, 1, f.Calls("SendMessage"), "SendMessage counts as itself")
 	assert.Zero(t, f.Calls("SendMessageBatch"))
 	assert.Equal(t, []any{&sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String("")}}, f.Log("SendMessage"))
+}
+
+// The fake takes every ReceiveRequestAttemptId SQS documents as valid:
+// up to 128 of a-z, A-Z, 0-9 and ASCII punctuation.
+func TestReceiveRequestAttemptIdAccepted(t *testing.T) {
+	f := sqstest.New()
+	fifo := f.CreateQueue("attempts.fifo", sqstest.QueueOptions{})
+	punctuation := "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+	for _, id := range []string{"a", strings.Repeat("Z", 128), punctuation, "0123456789abcdefABCDEF-42"} {
+		t.Run(id, func(t *testing.T) {
+			_, err := f.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(fifo), ReceiveRequestAttemptId: aws.String(id)})
+			assert.NoError(t, err)
+		})
+	}
 }

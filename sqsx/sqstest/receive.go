@@ -39,6 +39,10 @@ func (f *Fake) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, 
 		f.mu.Unlock()
 		return nil, apiError("InvalidParameterValue", "Value "+strconv.Itoa(int(in.WaitTimeSeconds))+" for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.")
 	}
+	if id := in.ReceiveRequestAttemptId; id != nil && q.fifo && !validAttemptID(*id) {
+		f.mu.Unlock()
+		return nil, apiError("InvalidParameterValue", "Value "+*id+" for parameter ReceiveRequestAttemptId is invalid. Reason: Must be at most 128 of a-z, A-Z, 0-9 and punctuation.")
+	}
 	if msgs, ok := f.retried(q, in); ok {
 		f.mu.Unlock()
 		return &sqs.ReceiveMessageOutput{Messages: renderAll(msgs, in)}, nil
@@ -464,4 +468,18 @@ func (f *Fake) GetQueueAttributes(_ context.Context, in *sqs.GetQueueAttributesI
 		}
 	}
 	return &sqs.GetQueueAttributesOutput{Attributes: attrs}, nil
+}
+
+// validAttemptID reports whether s is a ReceiveRequestAttemptId SQS takes:
+// at most 128 of a-z, A-Z, 0-9 and ASCII punctuation.
+func validAttemptID(s string) bool {
+	if len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
