@@ -242,7 +242,9 @@ func (c *Client) EncryptWriter(ctx context.Context, dst io.Writer, ec map[string
 // errors, never a short read. For signed suites the signature covers the
 // whole message and is checked at the end: plaintext read before the reader
 // returns io.EOF is unverified by the signature (though each frame is
-// authenticated by its key), so act on it only after io.EOF.
+// authenticated by its key), so act on it only after io.EOF. It reads
+// ahead of the plaintext it returns, by up to a few batches of frames (see
+// Streams in the package documentation).
 func (c *Client) DecryptReader(ctx context.Context, src io.Reader, required map[string]string) (io.Reader, error) {
 	r, err := c.newDecryptReader(ctx, src, required, -1)
 	if err != nil {

@@ -130,12 +130,31 @@ type decryptReader struct {
 func (c *Client) newDecryptReader(ctx context.Context, src io.Reader, required map[string]string, size int64) (*decryptReader, error) {
 	// The header is read through a buffer; so is the body, which bypasses it
 	// for large reads.
+	src = progressReader{src}
 	br := newReadBuffer(src, size)
 	o, err := c.openHeader(ctx, br, required)
 	if err != nil {
 		return nil, err
 	}
 	return c.bodyReader(ctx, bodySource(br, src), o, size), nil
+}
+
+// maxEmptyReads is how many reads in a row may return neither bytes nor
+// an error before a source is given up as broken, as bufio.Reader does.
+const maxEmptyReads = 100
+
+// progressReader fails with io.ErrNoProgress once its source has returned
+// 0, nil maxEmptyReads times in a row, where io.ReadFull and the body's
+// reads would spin forever.
+type progressReader struct{ r io.Reader }
+
+func (p progressReader) Read(b []byte) (int, error) {
+	for range maxEmptyReads {
+		if n, err := p.r.Read(b); n != 0 || err != nil || len(b) == 0 {
+			return n, err
+		}
+	}
+	return 0, io.ErrNoProgress
 }
 
 // bodySource is what the body is read from once the header has been read

@@ -94,10 +94,18 @@
 //	64 KiB + the header + max((C+1) × 256 KiB, F) + 2F
 //
 // where C is Options.Concurrency and F = max(256 KiB, frame length + 40
-// bytes) (so about three frames for frames over 256 KiB), and a frame (or non-framed body) over Options.MaxBodyLength
-// (64 MiB by default) is refused before it is read. The header is refused
-// as soon as it lists more than Options.MaxEncryptedDataKeys (10 by
-// default) encrypted data keys, before any keyring is asked.
+// bytes) (so about three frames for frames over 256 KiB), and a frame (or
+// non-framed body) over Options.MaxBodyLength (64 MiB by default) is
+// refused before it is read. The header is refused as soon as it lists
+// more than Options.MaxEncryptedDataKeys (10 by default) encrypted data
+// keys, before any keyring is asked.
+//
+// A DecryptReader reads ahead of the plaintext it returns: its first Read
+// returns once a whole batch (or the rest of the message) has arrived and
+// verified, and at Concurrency above 1 once up to (C+1) × 256 KiB of the
+// message has arrived; it keeps that much read ahead after. So the source
+// must not wait for plaintext to be read before it sends the rest of the
+// message: a request and its answer over one connection would deadlock.
 //
 // Decrypt, DecryptReader, Rewrap and ParseHeader read every message the
 // format allows: both message formats, all eleven suites, framed and

@@ -149,7 +149,7 @@ func (hr *headerReader) u32() uint32 {
 // it is authenticated until a key has checked the header's tag, so treat it
 // as a claim.
 func ParseHeader(r io.Reader) (*Header, error) {
-	return readHeader(r, 0)
+	return readHeader(progressReader{r}, 0)
 }
 
 // readHeader parses a header, refusing more than maxEDKs encrypted data keys

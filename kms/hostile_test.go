@@ -563,3 +563,95 @@ func TestFinalFrameWaitsForSignature(t *testing.T) {
 		}
 	}
 }
+
+// stallReader hands out r's first n bytes, then returns 0, nil forever: a
+// broken source, which must end in io.ErrNoProgress, not a spin.
+type stallReader struct {
+	r io.Reader
+	n int
+}
+
+func (s *stallReader) Read(p []byte) (int, error) {
+	if s.n <= 0 {
+		return 0, nil
+	}
+	m, err := s.r.Read(p[:min(len(p), s.n)])
+	s.n -= m
+	if err == io.EOF {
+		return m, nil // hide the end: stall instead
+	}
+	return m, err
+}
+
+// TestSourceWithoutProgress: a source that returns 0, nil forever, in the
+// header, in a frame or after the last byte, fails with io.ErrNoProgress
+// (as bufio.Reader does) rather than spinning forever.
+func TestSourceWithoutProgress(t *testing.T) {
+	c := twClient(t, func(o *Options) { o.Concurrency = 2 })
+	unsigned := twWrite(twMessage{suite: 0x0478, frameLen: 4096}, make([]byte, 50000))
+	signed := twWrite(twMessage{suite: 0x0578, frameLen: 4096}, make([]byte, 50000))
+	header := len(newTWEncoder(twMessage{suite: 0x0478, frameLen: 4096}).header())
+	ops := []struct {
+		name string
+		run  func(src io.Reader) error
+	}{
+		{"DecryptReader Read", func(src io.Reader) error {
+			r, err := c.DecryptReader(bg, src, nil)
+			if err != nil {
+				return err
+			}
+			_, err = io.Copy(io.Discard, struct{ io.Reader }{r})
+			return err
+		}},
+		{"DecryptReader WriteTo", func(src io.Reader) error {
+			r, err := c.DecryptReader(bg, src, nil)
+			if err != nil {
+				return err
+			}
+			_, err = io.Copy(io.Discard, r)
+			return err
+		}},
+		{"Rewrap", func(src io.Reader) error { return c.Rewrap(bg, io.Discard, src, c.keyring) }},
+	}
+	const inHeader = "kms: reading the header: multiple Read calls return no data or error"
+	const inBody = "kms: reading the message: multiple Read calls return no data or error"
+	for _, tc := range []struct {
+		name string
+		msg  []byte
+		at   int
+		want string
+	}{
+		{"at the start", unsigned, 0, inHeader},
+		{"in the header", unsigned, header / 2, inHeader},
+		{"in a frame", unsigned, header + 5000, inBody},
+		{"after the last byte", unsigned, len(unsigned), inBody},
+		{"in the signature", signed, len(signed) - 10, inBody},
+		{"after the signature", signed, len(signed), inBody},
+	} {
+		for _, op := range ops {
+			t.Run(tc.name+"/"+op.name, func(t *testing.T) {
+				done := make(chan error, 1)
+				go func() { done <- op.run(&stallReader{r: bytes.NewReader(tc.msg), n: tc.at}) }()
+				select {
+				case err := <-done:
+					wantErr(t, err, io.ErrNoProgress, tc.want)
+				case <-time.After(10 * time.Second):
+					t.Fatal("still reading a source that makes no progress after 10 s")
+				}
+			})
+		}
+	}
+	t.Run("ParseHeader", func(t *testing.T) {
+		done := make(chan error, 1)
+		go func() {
+			_, err := ParseHeader(&stallReader{r: bytes.NewReader(unsigned), n: header / 2})
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			wantErr(t, err, io.ErrNoProgress, inHeader)
+		case <-time.After(10 * time.Second):
+			t.Fatal("still reading a source that makes no progress after 10 s")
+		}
+	})
+}

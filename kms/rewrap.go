@@ -44,6 +44,7 @@ func (c *Client) Rewrap(ctx context.Context, dst io.Writer, src io.Reader, to Ke
 	if to == nil {
 		return errors.New("kms: Rewrap needs a keyring to wrap for")
 	}
+	src = progressReader{src}
 	br := newReadBuffer(src, -1)
 	o, err := c.openHeader(ctx, br, nil)
 	if err != nil {
