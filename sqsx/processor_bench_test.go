@@ -60,12 +60,7 @@ func pipeline(b *testing.B, concurrency int, work time.Duration) *sqstest.Fake {
 func observedPipeline(b *testing.B, concurrency int, work time.Duration, obs sqsx.Observer) *sqstest.Fake {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	f := sqstest.New()
-	url := f.CreateQueue("bench.fifo", sqstest.QueueOptions{})
-	s, err := sqsx.NewSender(f, url, func(o *sqsx.SenderOptions) { o.Observer = obs })
-	if err != nil {
-		b.Fatal(err)
-	}
+	f, url, s := benchQueue(b, obs)
 	var handled atomic.Int64
 	var slept atomic.Int64     // how long the handlers' sleeps really took
 	all := make(chan struct{}) // closed once b.N are handled
@@ -197,12 +192,7 @@ func BenchmarkProcessorObserver(b *testing.B) {
 // (it needs the group ID and the receive count).
 func receiveDeleteLoop(b *testing.B) {
 	ctx := context.Background()
-	f := sqstest.New()
-	url := f.CreateQueue("bench.fifo", sqstest.QueueOptions{})
-	s, err := sqsx.NewSender(f, url)
-	if err != nil {
-		b.Fatal(err)
-	}
+	f, url, s := benchQueue(b, sqsx.Observer{})
 	b.ResetTimer()
 	cpu := cpuTime()
 	for sent := 0; sent < b.N || f.Len(url) > 0; {
@@ -219,6 +209,17 @@ func receiveDeleteLoop(b *testing.B) {
 	b.StopTimer()
 	reportCPU(b, cpu)
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// benchQueue is a FIFO queue on a new fake and a Sender to it with obs.
+func benchQueue(b *testing.B, obs sqsx.Observer) (*sqstest.Fake, string, *sqsx.Sender) {
+	f := sqstest.New()
+	url := f.CreateQueue("bench.fifo", sqstest.QueueOptions{})
+	s, err := sqsx.NewSender(f, url, func(o *sqsx.SenderOptions) { o.Observer = obs })
+	if err != nil {
+		b.Fatal(err)
+	}
+	return f, url, s
 }
 
 // receiveDelete is one round of the bare loop: a receive of up to 10
@@ -270,12 +271,7 @@ func sleepersBeside(b *testing.B, loop bool) {
 	loopDone := make(chan struct{})
 	if loop {
 		ctx := context.Background()
-		f := sqstest.New()
-		url := f.CreateQueue("bench.fifo", sqstest.QueueOptions{})
-		s, err := sqsx.NewSender(f, url)
-		if err != nil {
-			b.Fatal(err)
-		}
+		f, url, s := benchQueue(b, sqsx.Observer{})
 		go func() {
 			defer close(loopDone)
 			sent := 0
