@@ -98,11 +98,11 @@
 // by doubling, so the smaller buffers it grew from add less than its final
 // size until the garbage collector frees them: the peak heap stays under
 // twice that bound (measured: within 10% of it, 1-byte frames at
-// Concurrency 1 to 16). A frame (or
-// non-framed body) over Options.MaxBodyLength (64 MiB by default) is
-// refused before it is read. The header is refused as soon as it lists
-// more than Options.MaxEncryptedDataKeys (10 by default) encrypted data
-// keys, before any keyring is asked.
+// Concurrency 1 to 16). A frame (or non-framed body) over
+// Options.MaxBodyLength (64 MiB by default) is refused before it is read.
+// The header is refused as soon as it lists more than
+// Options.MaxEncryptedDataKeys (10 by default) encrypted data keys, before
+// any keyring is asked.
 //
 // A DecryptReader reads ahead of the plaintext it returns: its first Read
 // returns once a whole batch (or the rest of the message) has arrived and
