@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -431,14 +432,27 @@ func TestProcessorRunAgain(t *testing.T) {
 	assert.EqualValues(t, 2, p.Stats().Deleted)
 }
 
-// Cancelled at any moment (receiving, runs waiting for a slot, handlers
-// running, deletes gathering), Run drains cleanly: every message received
-// is deleted or released, and every message not deleted is visible again
-// at once. KUMO_SOAK=1 tries more moments.
+// Cancelled at any moment (a receive under way, runs waiting for a slot,
+// handlers running, deletes under way), Run drains cleanly: every message
+// received is deleted or released, and every message not deleted is
+// visible again at once. A moment is the k-th event of a kind: the k-th
+// ReceiveMessage or DeleteMessageBatch call as it reaches the fake, or
+// the k-th message handled; each k is one every setup reaches (30 messages
+// make at least 3 receives, 3 delete calls and 30 handlings).
+// KUMO_SOAK=1 tries more moments.
 func TestProcessorCancelledAtAnyMoment(t *testing.T) {
-	moments := 4
+	type moment struct {
+		event string // "ReceiveMessage", "DeleteMessageBatch" or "handle"
+		k     int64
+	}
+	moments := []moment{{"ReceiveMessage", 1}, {"ReceiveMessage", 2}, {"handle", 1}, {"handle", 5}, {"DeleteMessageBatch", 1}, {"DeleteMessageBatch", 2}}
 	if soak() {
-		moments = 20
+		for k := int64(1); k <= 3; k++ {
+			moments = append(moments, moment{"ReceiveMessage", k}, moment{"DeleteMessageBatch", k})
+		}
+		for k := int64(1); k <= 30; k += 3 {
+			moments = append(moments, moment{"handle", k})
+		}
 	}
 	for _, tc := range []struct {
 		name        string
@@ -456,7 +470,7 @@ func TestProcessorCancelledAtAnyMoment(t *testing.T) {
 		{"standard, Concurrency 10, FinishPollOnShutdown", "any", 10, 3, true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			for moment := range moments {
+			for _, moment := range moments {
 				f := sqstest.New()
 				url := f.CreateQueue(tc.queue, sqstest.QueueOptions{})
 				var msgs []sqsx.Message
@@ -472,29 +486,44 @@ func TestProcessorCancelledAtAnyMoment(t *testing.T) {
 					o.Concurrency, o.Pollers, o.WaitTime, o.FinishPollOnShutdown = tc.concurrency, tc.pollers, time.Second, tc.finishPoll
 					o.OnError = func(error) {}
 				}
+				ctx, cancel := context.WithCancel(testContext(t))
+				var seen atomic.Int64
+				at := func(event string) {
+					if event == moment.event && seen.Add(1) == moment.k {
+						cancel()
+					}
+				}
+				for _, op := range []string{"ReceiveMessage", "DeleteMessageBatch"} {
+					f.OnCall(op, func(any) error { at(op); return nil })
+				}
 				var p *sqsx.Processor
 				var err error
 				if tc.batch {
-					p, err = sqsx.NewBatchProcessor(f, url, func(context.Context, []*sqsx.Message) []error { time.Sleep(100 * time.Microsecond); return nil }, opts)
+					p, err = sqsx.NewBatchProcessor(f, url, func(_ context.Context, ms []*sqsx.Message) []error {
+						for range ms {
+							at("handle")
+						}
+						return nil
+					}, opts)
 				} else {
-					p, err = sqsx.NewProcessor(f, url, func(context.Context, *sqsx.Message) error { time.Sleep(100 * time.Microsecond); return nil }, opts)
+					p, err = sqsx.NewProcessor(f, url, func(context.Context, *sqsx.Message) error { at("handle"); return nil }, opts)
 				}
 				require.NoError(t, err)
-				ctx, cancel := context.WithCancel(testContext(t))
 				done := make(chan error, 1)
 				go func() { done <- p.Run(ctx) }()
-				time.Sleep(time.Duration(moment) * 500 * time.Microsecond)
-				cancel()
 				select {
 				case err = <-done:
 				case <-testContext(t).Done():
-					t.Fatalf("moment %d: Run did not return", moment)
+					t.Fatalf("moment %v: Run did not return", moment)
 				}
-				require.NoError(t, err, "moment %d", moment)
+				require.NoError(t, err, "moment %v", moment)
+				for _, op := range []string{"ReceiveMessage", "DeleteMessageBatch"} {
+					f.OnCall(op, nil)
+				}
 				s := p.Stats()
-				require.Equal(t, s.Received, s.Deleted+s.Released, "moment %d: %+v", moment, s)
+				require.Equal(t, s.Received, s.Deleted+s.Released, "moment %v: %+v", moment, s)
 				left := f.Len(url)
-				require.EqualValues(t, 30, int64(left)+s.Deleted, "moment %d: %+v", moment, s)
+				require.EqualValues(t, 30, int64(left)+s.Deleted, "moment %v: %+v", moment, s)
 				// Everything left is visible: received (and deleted, so that
 				// a FIFO group's rest is not held) to the end.
 				got := 0
@@ -511,7 +540,7 @@ func TestProcessorCancelledAtAnyMoment(t *testing.T) {
 						require.NoError(t, err)
 					}
 				}
-				require.Equal(t, left, got, "moment %d: messages left hidden; %+v", moment, s)
+				require.Equal(t, left, got, "moment %v: messages left hidden; %+v", moment, s)
 			}
 		})
 	}
