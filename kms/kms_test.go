@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kumo-go/kumo/internal/benchmem"
+	"github.com/kumo-go/kumo/internal/goroutines"
 	"github.com/kumo-go/kumo/kms"
 	"github.com/kumo-go/kumo/kms/kmstest"
 )
@@ -730,11 +731,7 @@ func TestStreamOpensInOrder(t *testing.T) {
 				_, err = io.ReadFull(r, make([]byte, 100_000))
 				require.NoError(t, err)
 			}
-			deadline := time.Now().Add(10 * time.Second)
-			for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-				time.Sleep(time.Millisecond)
-			}
-			require.LessOrEqual(t, runtime.NumGoroutine(), before, "goroutines left behind by dropped readers")
+			goroutines.Settle(t, before) // the dropped readers' goroutines end
 		})
 	}
 }

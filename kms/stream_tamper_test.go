@@ -19,6 +19,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/kumo-go/kumo/internal/goroutines"
 )
 
 // pieces is a message kept frame by frame, so frames can be moved about.
@@ -286,11 +288,5 @@ func TestStreamSourceFailsOrIsCancelled(t *testing.T) {
 			}
 		}
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		t.Fatalf("%d goroutines left behind", n-before)
-	}
+	goroutines.Settle(t, before)
 }
